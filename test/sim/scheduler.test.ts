@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Scheduler, SimulationTimeoutError } from '../../src/sim';
+
+describe('Scheduler (virtual clock)', () => {
+  it('runs events in (time, insertion) order', () => {
+    const scheduler = new Scheduler();
+    const order: string[] = [];
+    scheduler.schedule(5, () => order.push('b'));
+    scheduler.schedule(1, () => order.push('a'));
+    scheduler.schedule(5, () => order.push('c'));
+    scheduler.schedule(0, () => scheduler.schedule(1, () => order.push('a2')));
+    scheduler.runFor(10);
+    assert.deepEqual(order, ['a', 'a2', 'b', 'c']);
+    assert.equal(scheduler.nowMs, 10);
+  });
+
+  it('orders thousands of random events like a stable sort', () => {
+    const scheduler = new Scheduler();
+    const seen: [number, number][] = [];
+    for (let i = 0; i < 5000; i++) {
+      const time = (i * 7919) % 97;
+      scheduler.schedule(time, () => seen.push([time, i]));
+    }
+    scheduler.runFor(100);
+    const sorted = seen.slice().sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    assert.deepEqual(seen, sorted);
+  });
+
+  it('does not run cancelled events', () => {
+    const scheduler = new Scheduler();
+    let ran = false;
+    const event = scheduler.schedule(1, () => (ran = true));
+    scheduler.cancel(event);
+    scheduler.runFor(2);
+    assert.equal(ran, false);
+  });
+
+  it('runUntil stops as soon as the predicate holds', () => {
+    const scheduler = new Scheduler();
+    let count = 0;
+    for (let i = 1; i <= 10; i++) scheduler.schedule(i * 10, () => count++);
+    scheduler.runUntil(() => count === 3, { withinMs: 1000, waitingFor: 'three ticks' });
+    assert.equal(scheduler.nowMs, 30);
+  });
+
+  it('runUntil names what it waited for, the virtual time and the status when the bound passes', () => {
+    const scheduler = new Scheduler();
+    scheduler.statusProvider = () => '3 nodes, no leader';
+    assert.throws(
+      () => scheduler.runUntil(() => false, { withinMs: 2000, waitingFor: 'a leader' }),
+      (error: unknown) =>
+        error instanceof SimulationTimeoutError &&
+        /a leader/.test(error.message) &&
+        /2\.000 s/.test(error.message) &&
+        /3 nodes, no leader/.test(error.message),
+    );
+  });
+
+  it('rejects negative delays', () => {
+    assert.throws(() => new Scheduler().schedule(-1, () => undefined), RangeError);
+  });
+});
