@@ -1,0 +1,22 @@
+// Cucumber profiles. Every profile writes the same reports under reports/.
+// See README.md ("Profiles and tags") for what each one is for.
+const common = {
+  paths: ['features/**/*.feature'],
+  requireModule: ['ts-node/register/transpile-only'],
+  require: ['support/**/*.ts', 'step-definitions/**/*.ts'],
+  format: [
+    'progress',
+    './support/report-formatter.js:reports/cucumber.json',
+    'html:reports/cucumber.html',
+    'junit:reports/junit.xml',
+  ],
+  formatOptions: { snippetInterface: 'synchronous', junit: { suiteName: 'PhantomDB acceptance' } },
+};
+
+module.exports = {
+  default: { ...common, tags: 'not @slow and not @soak and not @wip' },
+  ci: { ...common, tags: 'not @soak and not @wip' },
+  smoke: { ...common, tags: '@smoke and not @wip' },
+  soak: { ...common, tags: '@soak and not @wip', parallel: 2 },
+  wip: { ...common, tags: '@wip', format: ['progress', 'html:reports/wip.html'] },
+};

@@ -1,0 +1,40 @@
+import type { Message, NodeEnv, NodeId, NodeProcess } from './ports';
+
+/** One protocol running on a node (membership, a Raft group host, the KV server, ...). */
+export interface NodeService {
+  onMessage(from: NodeId, message: Message): void;
+  onStop?(): void;
+}
+
+/**
+ * The process of one virtual node: it hosts several services and routes each incoming
+ * message to the service that owns its type's namespace (the part before the first dot:
+ * `swim.ping` goes to the service registered as `swim`).
+ */
+export class NodeRuntime implements NodeProcess {
+  private readonly services = new Map<string, NodeService>();
+  unroutable = 0;
+
+  constructor(readonly env: NodeEnv) {}
+
+  register(namespace: string, service: NodeService): void {
+    if (namespace.includes('.')) throw new Error(`a service namespace has no dots: ${namespace}`);
+    if (this.services.has(namespace)) throw new Error(`service ${namespace} is already registered on ${this.env.id}`);
+    this.services.set(namespace, service);
+  }
+
+  service<T extends NodeService>(namespace: string): T | undefined {
+    return this.services.get(namespace) as T | undefined;
+  }
+
+  onMessage(from: NodeId, message: Message): void {
+    const dot = message.type.indexOf('.');
+    const service = this.services.get(dot < 0 ? message.type : message.type.slice(0, dot));
+    if (service) service.onMessage(from, message);
+    else this.unroutable++;
+  }
+
+  onStop(): void {
+    for (const service of this.services.values()) service.onStop?.();
+  }
+}

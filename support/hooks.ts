@@ -1,0 +1,70 @@
+import { After, Before, BeforeStep, type ITestCaseHookParameter, Status } from '@cucumber/cucumber';
+import { seedFromText } from '../src/sim';
+import type { PhantomWorld } from './world';
+
+/** Where a pickle comes from: the scenario line, or the Examples row of an outline. */
+function pickleLine(parameters: ITestCaseHookParameter): number | undefined {
+  const { pickle, gherkinDocument } = parameters;
+  const ids = new Set(pickle.astNodeIds);
+  let line: number | undefined;
+  const visit = (children: readonly any[] | undefined): void => {
+    for (const child of children ?? []) {
+      const scenario = child.scenario;
+      if (scenario && ids.has(scenario.id)) {
+        line = scenario.location.line;
+        for (const examples of scenario.examples ?? []) {
+          for (const row of examples.tableBody ?? []) if (ids.has(row.id)) line = row.location.line;
+        }
+      }
+      if (child.rule) visit(child.rule.children);
+    }
+  };
+  visit(gherkinDocument.feature?.children);
+  return line;
+}
+
+function parseSeed(text: string): number {
+  const seed = Number(text);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+    throw new Error(`PHANTOM_SEED must be an integer in [0, 4294967295], got ${JSON.stringify(text)}`);
+  }
+  return seed;
+}
+
+Before(function (this: PhantomWorld, parameters: ITestCaseHookParameter) {
+  const override = process.env.PHANTOM_SEED;
+  this.scenarioName = parameters.pickle.name;
+  if (override !== undefined && override !== '') {
+    this.seed = parseSeed(override);
+    this.seedSource = 'PHANTOM_SEED';
+  } else {
+    this.seed = seedFromText(parameters.pickle.name);
+  }
+  const line = pickleLine(parameters);
+  this.replayCommand = `npx cucumber-js ${parameters.pickle.uri}${line ? `:${line}` : ''}`;
+});
+
+BeforeStep(function (this: PhantomWorld, { pickleStep }) {
+  this.currentStep = pickleStep.text;
+});
+
+After(function (this: PhantomWorld, { result }: ITestCaseHookParameter) {
+  try {
+    const replay = `PHANTOM_SEED=${this.seed} ${this.replayCommand}`;
+    if (this.hasSimulation) {
+      this.attach(`trace digest: ${this.sim.trace.digestHex()}`, 'text/plain');
+    }
+    if (result && result.status !== Status.PASSED && result.status !== Status.SKIPPED) {
+      this.attach(`seed: ${this.seed} (from ${this.seedSource})\nreplay: ${replay}`, 'text/plain');
+      if (this.hasSimulation) {
+        this.attachText(`last trace events (of ${this.sim.trace.eventCount}, virtual time ${this.sim.nowMs} ms)`, this.sim.trace.formatRecent(200));
+      }
+    }
+    const unchecked = this.pendingError;
+    if (unchecked && result?.status === Status.PASSED) {
+      throw new Error(`A step caught this error but no later step checked it: ${unchecked.message}\nreplay: ${replay}`);
+    }
+  } finally {
+    this.dispose();
+  }
+});

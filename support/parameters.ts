@@ -1,0 +1,118 @@
+import { defineParameterType } from '@cucumber/cucumber';
+import type { PhantomWorld } from './world';
+
+/**
+ * Parameter types of the step vocabulary. Each regular expression is deliberately a
+ * little wider than the accepted form, so that a wrong value reaches the transformer and
+ * fails with a message that names the step, the value and the accepted form, instead of
+ * leaving the step "undefined".
+ */
+
+export class StepParameterError extends Error {
+  constructor(step: string, kind: string, value: string, acceptedForm: string) {
+    super(`In step "${step}": ${JSON.stringify(value)} is not a valid ${kind}. Accepted form: ${acceptedForm}.`);
+    this.name = 'StepParameterError';
+  }
+}
+
+export interface ParameterDescription {
+  name: string;
+  acceptedForm: string;
+  examples: string[];
+}
+
+export const PARAMETER_DESCRIPTIONS: ParameterDescription[] = [];
+
+function parameter(
+  description: ParameterDescription,
+  regexp: RegExp,
+  transform: (this: PhantomWorld, text: string, fail: () => never) => unknown,
+): void {
+  PARAMETER_DESCRIPTIONS.push(description);
+  defineParameterType({
+    name: description.name,
+    regexp,
+    useForSnippets: false,
+    transformer(this: PhantomWorld, text: string) {
+      const fail = (): never => {
+        throw new StepParameterError(this.currentStep ?? '(unknown step)', description.name, text, description.acceptedForm);
+      };
+      return transform.call(this, text, fail);
+    },
+  });
+}
+
+const NODE_FORM = /^node-[1-9]\d{0,3}$/;
+const NODE_ACCEPTED = '"node-" followed by a number from 1 to 9999, e.g. "node-3"';
+
+parameter({ name: 'node', acceptedForm: NODE_ACCEPTED, examples: ['node-3'] }, /node-[^\s,"]*/, (text, fail) =>
+  NODE_FORM.test(text) ? text : fail(),
+);
+
+parameter(
+  {
+    name: 'nodes',
+    acceptedForm: `a list of nodes separated by ", " and "and", e.g. "node-1, node-2 and node-3"; each one ${NODE_ACCEPTED}`,
+    examples: ['node-1, node-2 and node-3', 'node-4'],
+  },
+  /node-[^\s,"]*(?:(?:, | and |, and )node-[^\s,"]*)*/,
+  (text, fail) => {
+    const nodes = text.split(/, and |, | and /);
+    if (!nodes.every((node) => NODE_FORM.test(node))) fail();
+    if (new Set(nodes).size !== nodes.length) fail();
+    return nodes;
+  },
+);
+
+const DURATION_UNITS_MS: Record<string, number> = {
+  ms: 1,
+  millisecond: 1,
+  milliseconds: 1,
+  s: 1000,
+  second: 1000,
+  seconds: 1000,
+  m: 60_000,
+  minute: 60_000,
+  minutes: 60_000,
+};
+
+/** Parses "500 ms", "2 seconds", "1.5 s", "1 minute" into milliseconds, or null. */
+export function parseDurationMs(text: string): number | null {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/.exec(text.trim());
+  if (!match) return null;
+  const unit = DURATION_UNITS_MS[match[2]];
+  return unit === undefined ? null : Number(match[1]) * unit;
+}
+
+parameter(
+  {
+    name: 'duration',
+    acceptedForm: 'a number and a unit (ms, milliseconds, s, seconds, minute, minutes), e.g. "500 ms", "2 seconds", "1 minute"',
+    examples: ['500 ms', '2 seconds', '1 minute'],
+  },
+  /\d+(?:\.\d+)?\s?[a-zA-Z]+/,
+  (text, fail) => parseDurationMs(text) ?? fail(),
+);
+
+parameter(
+  {
+    name: 'percentage',
+    acceptedForm: 'a number from 0 to 100 followed by "%", e.g. "10%"',
+    examples: ['10%', '2.5%'],
+  },
+  /-?\d+(?:\.\d+)?\s?%/,
+  (text, fail) => {
+    const value = Number(text.replace('%', '').trim());
+    return value >= 0 && value <= 100 ? value / 100 : fail();
+  },
+);
+
+parameter(
+  {
+    name: 'region',
+    acceptedForm: 'a region name in lower case with dashes, e.g. "us-east" or "eu-west-1"',
+    examples: ['us-east', 'eu-west'],
+  },
+  /[A-Za-z]+-[A-Za-z0-9-]+/,
+  (text, fail) => (/^[a-z]+(?:-[a-z]+)*(?:-\d+)?$/.test(text) ? text : fail()),
+);

@@ -1,0 +1,91 @@
+import { type IWorldOptions, setDefaultTimeout, setWorldConstructor, World } from '@cucumber/cucumber';
+import * as sinon from 'sinon';
+import { Simulation } from '../src/sim';
+
+/** Wall-clock limit of one step. Simulations are bounded in virtual time; this is a backstop. */
+setDefaultTimeout(120_000);
+
+/**
+ * The shared state of one scenario. A fresh World is built for every scenario, so nothing
+ * leaks between them; the After hook restores the sinon sandbox and disposes the simulation.
+ */
+export class PhantomWorld extends World {
+  /** The scenario's seed: a hash of its name unless PHANTOM_SEED or a step sets it. */
+  seed = 0;
+  seedSource: 'scenario name' | 'PHANTOM_SEED' | 'step' = 'scenario name';
+  scenarioName = '';
+  /** `PHANTOM_SEED=… npx cucumber-js file:line`, filled in by the Before hook. */
+  replayCommand = '';
+  /** Text of the step being run, for error messages. */
+  currentStep: string | undefined;
+  readonly sandbox = sinon.createSandbox();
+  private simulation: Simulation | undefined;
+  /**
+   * An error a When-step caught because the scenario expects one (a rejected join, a
+   * refused write). A Then-step must check it; the After hook fails the scenario if none did.
+   */
+  private uncheckedError: Error | undefined;
+  private readonly disposers: (() => void)[] = [];
+
+  constructor(options: IWorldOptions) {
+    super(options);
+  }
+
+  get sim(): Simulation {
+    if (!this.simulation) this.simulation = new Simulation({ seed: this.seed });
+    return this.simulation;
+  }
+
+  get hasSimulation(): boolean {
+    return this.simulation !== undefined;
+  }
+
+  /** Used by "Given the simulation seed is N"; must come before anything is simulated. */
+  useSeed(seed: number): void {
+    if (this.simulation) throw new Error('the seed must be set before the cluster is created');
+    if (this.seedSource === 'PHANTOM_SEED') return; // a replay request wins over the feature text
+    this.seed = seed;
+    this.seedSource = 'step';
+  }
+
+  /** Runs an action that the scenario expects may fail, and keeps the error for a Then-step. */
+  attempt(action: () => void): void {
+    this.uncheckedError = undefined;
+    try {
+      action();
+    } catch (error) {
+      this.uncheckedError = error instanceof Error ? error : new Error(String(error));
+    }
+  }
+
+  /** Hands the kept error to a Then-step, which must assert on it. */
+  takeError(): Error | undefined {
+    const error = this.uncheckedError;
+    this.uncheckedError = undefined;
+    return error;
+  }
+
+  get pendingError(): Error | undefined {
+    return this.uncheckedError;
+  }
+
+  onDispose(disposer: () => void): void {
+    this.disposers.push(disposer);
+  }
+
+  attachText(title: string, text: string): void {
+    this.attach(`${title}\n\n${text}`, 'text/plain');
+  }
+
+  attachSvg(svg: string): void {
+    this.attach(Buffer.from(svg, 'utf8'), 'image/svg+xml');
+  }
+
+  dispose(): void {
+    for (const disposer of this.disposers.splice(0)) disposer();
+    this.sandbox.restore();
+    this.simulation?.dispose();
+  }
+}
+
+setWorldConstructor(PhantomWorld);
