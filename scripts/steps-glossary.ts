@@ -29,6 +29,14 @@ interface StepEntry {
   example?: FeatureStep;
 }
 
+interface LoadedStepDefinition {
+  keyword: string;
+  pattern: string | RegExp;
+  uri: string;
+  line: number;
+  expression: { match(text: string): unknown };
+}
+
 const GLOSSARY = path.resolve('docs', 'STEPS.md');
 
 function featureFiles(directory: string): string[] {
@@ -80,7 +88,8 @@ function descriptionAbove(uri: string, line: number): string {
 
 async function stepEntries(): Promise<StepEntry[]> {
   const { runConfiguration } = await loadConfiguration({ provided: { requireModule: [] } });
-  const library = await loadSupport(runConfiguration);
+  // The API types the library as opaque; its step definitions are what the glossary lists.
+  const library = (await loadSupport(runConfiguration)) as unknown as { stepDefinitions: LoadedStepDefinition[] };
   return library.stepDefinitions.map((definition) => {
     const pattern = typeof definition.pattern === 'string' ? definition.pattern : definition.pattern.source;
     const parameters = [...pattern.matchAll(/\{([^}]*)\}/g)].map((match) => match[1]);

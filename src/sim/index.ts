@@ -6,3 +6,4 @@ export { formatVirtualTime, type RunUntilOptions, Scheduler, SimulationTimeoutEr
 export { Simulation, type SimulationOptions } from './simulation';
 export { SimDisk } from './disk';
 export { formatEvent, Trace, type TraceEvent } from './trace';
+export { FAULT_KINDS, type FaultKind, type FaultRecord, Nemesis, type NemesisOptions } from './nemesis';
