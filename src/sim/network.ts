@@ -41,15 +41,14 @@ const DEFAULT_LATENCY: LatencyModel = { kind: 'uniform', minMs: 1, maxMs: 3 };
 export class Network {
   private readonly endpoints = new Map<NodeId, Endpoint>();
   private defaultLatency: LatencyModel = DEFAULT_LATENCY;
-  private readonly linkLatency = new Map<string, LatencyModel>();
   private readonly faults: LinkFaults = { lossProbability: 0, duplicateProbability: 0 };
-  private readonly linkFaults = new Map<string, LinkFaults>();
+  /** Per directed link state, by sender then receiver (nested maps avoid building keys per message). */
+  private readonly links = new Map<NodeId, Map<NodeId, Link>>();
   /** Partition groups: nodes in different groups cannot talk. Nodes in no group share group -1. */
   private groupOf: Map<NodeId, number> | null = null;
-  /** Directed cuts "from->to" on top of the groups. */
-  private readonly cutLinks = new Set<string>();
+  /** Number of links currently cut one way (on top of the groups). */
+  private cutCount = 0;
   private nextMessageId = 0;
-  readonly linkCounters = new Map<string, TrafficCounters>();
   readonly typeCounters = new Map<string, TrafficCounters>();
 
   constructor(
@@ -79,7 +78,7 @@ export class Network {
 
   setLinkLatency(from: NodeId, to: NodeId, model: LatencyModel): void {
     validateLatency(model);
-    this.linkLatency.set(linkKey(from, to), model);
+    this.link(from, to).latency = model;
   }
 
   setFaults(faults: Partial<LinkFaults>): void {
@@ -87,8 +86,8 @@ export class Network {
   }
 
   setLinkFaults(from: NodeId, to: NodeId, faults: Partial<LinkFaults>): void {
-    const current = this.linkFaults.get(linkKey(from, to)) ?? { ...this.faults };
-    this.linkFaults.set(linkKey(from, to), validateFaults({ ...current, ...faults }));
+    const link = this.link(from, to);
+    link.faults = validateFaults({ ...(link.faults ?? this.faults), ...faults });
   }
 
   get currentFaults(): Readonly<LinkFaults> {
@@ -112,7 +111,7 @@ export class Network {
 
   /** Messages from `from` to `to` are lost; the other direction still works. */
   cutOneWay(from: NodeId, to: NodeId): void {
-    this.cutLinks.add(linkKey(from, to));
+    this.setCut(from, to);
     this.trace.record({ timeMs: this.scheduler.nowMs, kind: 'net.cut', detail: { from, to } });
   }
 
@@ -120,8 +119,8 @@ export class Network {
   isolate(node: NodeId): void {
     for (const other of this.endpoints.keys()) {
       if (other === node) continue;
-      this.cutLinks.add(linkKey(node, other));
-      this.cutLinks.add(linkKey(other, node));
+      this.setCut(node, other);
+      this.setCut(other, node);
     }
     this.trace.record({ timeMs: this.scheduler.nowMs, kind: 'net.isolate', node });
   }
@@ -129,58 +128,70 @@ export class Network {
   /** Removes every partition and cut (latency, loss and duplication stay as set). */
   heal(): void {
     this.groupOf = null;
-    this.cutLinks.clear();
+    for (const targets of this.links.values()) for (const link of targets.values()) link.cut = false;
+    this.cutCount = 0;
     this.trace.record({ timeMs: this.scheduler.nowMs, kind: 'net.heal' });
   }
 
   get isPartitioned(): boolean {
-    return this.groupOf !== null || this.cutLinks.size > 0;
+    return this.groupOf !== null || this.cutCount > 0;
+  }
+
+  private setCut(from: NodeId, to: NodeId): void {
+    const link = this.link(from, to);
+    if (!link.cut) this.cutCount++;
+    link.cut = true;
   }
 
   canReach(from: NodeId, to: NodeId): boolean {
     if (from === to) return true;
     if (this.groupOf !== null && (this.groupOf.get(from) ?? -1) !== (this.groupOf.get(to) ?? -1)) return false;
-    return this.cutLinks.size === 0 || !this.cutLinks.has(linkKey(from, to));
+    return this.cutCount === 0 || !this.link(from, to).cut;
   }
 
   // ---- traffic -----------------------------------------------------------------
 
   send(from: NodeId, to: NodeId, message: Message): void {
     const id = this.nextMessageId++;
-    const now = this.scheduler.nowMs;
-    this.count(from, to, message.type, 'sent');
-    this.trace.record({ timeMs: now, kind: 'net.send', node: from, detail: { to, type: message.type, id } });
-    if (!this.canReach(from, to)) return this.drop(from, to, message, id, 'partition');
-    const faults = this.linkFaults.get(linkKey(from, to)) ?? this.faults;
+    const link = this.link(from, to);
+    link.counters.sent++;
+    this.typeCounter(message.type).sent++;
+    this.trace.record({ timeMs: this.scheduler.nowMs, kind: 'net.send', node: from, summary: `${to} ${message.type} #${id}` });
+    if (!this.canReach(from, to)) return this.drop(link, from, to, message, id, 'partition');
+    const faults = link.faults ?? this.faults;
     if (faults.lossProbability > 0 && this.random.chance(faults.lossProbability)) {
-      return this.drop(from, to, message, id, 'loss');
+      return this.drop(link, from, to, message, id, 'loss');
     }
-    this.scheduleDelivery(from, to, message, id);
+    this.scheduleDelivery(link, from, to, message, id);
     if (faults.duplicateProbability > 0 && this.random.chance(faults.duplicateProbability)) {
-      this.count(from, to, message.type, 'duplicated');
-      this.scheduleDelivery(from, to, message, id);
+      link.counters.duplicated++;
+      this.typeCounter(message.type).duplicated++;
+      this.scheduleDelivery(link, from, to, message, id);
     }
   }
 
-  private scheduleDelivery(from: NodeId, to: NodeId, message: Message, id: number): void {
-    const latencyMs = this.sampleLatency(this.linkLatency.get(linkKey(from, to)) ?? this.defaultLatency);
-    this.scheduler.schedule(latencyMs, () => this.deliver(from, to, message, id));
+  private scheduleDelivery(link: Link, from: NodeId, to: NodeId, message: Message, id: number): void {
+    const latencyMs = this.sampleLatency(link.latency ?? this.defaultLatency);
+    this.scheduler.schedule(latencyMs, () => this.deliver(link, from, to, message, id));
   }
 
-  private deliver(from: NodeId, to: NodeId, message: Message, id: number): void {
+  private deliver(link: Link, from: NodeId, to: NodeId, message: Message, id: number): void {
     // A partition that starts while a message is in flight also loses it.
-    if (!this.canReach(from, to)) return this.drop(from, to, message, id, 'partition');
+    if (!this.canReach(from, to)) return this.drop(link, from, to, message, id, 'partition');
     const endpoint = this.endpoints.get(to);
-    if (!endpoint) return this.drop(from, to, message, id, 'unknown-node');
+    if (!endpoint) return this.drop(link, from, to, message, id, 'unknown-node');
+    // Traced before the handler runs, so the trace shows cause before effect.
+    this.trace.record({ timeMs: this.scheduler.nowMs, kind: 'net.deliver', node: to, summary: `${from} ${message.type} #${id}` });
     const outcome = endpoint.receive(from, message);
-    if (outcome === 'node-down') return this.drop(from, to, message, id, 'node-down');
-    this.count(from, to, message.type, 'delivered');
-    this.trace.record({ timeMs: this.scheduler.nowMs, kind: outcome === 'queued' ? 'net.queue' : 'net.deliver', node: to, detail: { from, type: message.type, id } });
+    if (outcome === 'node-down') return this.drop(link, from, to, message, id, 'node-down');
+    link.counters.delivered++;
+    this.typeCounter(message.type).delivered++;
   }
 
-  private drop(from: NodeId, to: NodeId, message: Message, id: number, reason: DropReason): void {
-    this.count(from, to, message.type, 'dropped');
-    this.trace.record({ timeMs: this.scheduler.nowMs, kind: 'net.drop', node: to, detail: { from, type: message.type, id, reason } });
+  private drop(link: Link, from: NodeId, to: NodeId, message: Message, id: number, reason: DropReason): void {
+    link.counters.dropped++;
+    this.typeCounter(message.type).dropped++;
+    this.trace.record({ timeMs: this.scheduler.nowMs, kind: 'net.drop', node: to, summary: `${from} ${message.type} #${id} ${reason}` });
   }
 
   private sampleLatency(model: LatencyModel): number {
@@ -194,9 +205,39 @@ export class Network {
     }
   }
 
-  private count(from: NodeId, to: NodeId, type: string, field: keyof TrafficCounters): void {
-    counterFor(this.linkCounters, linkKey(from, to))[field]++;
-    counterFor(this.typeCounters, type)[field]++;
+  private typeCounter(type: string): TrafficCounters {
+    let counters = this.typeCounters.get(type);
+    if (!counters) {
+      counters = emptyCounters();
+      this.typeCounters.set(type, counters);
+    }
+    return counters;
+  }
+
+  private link(from: NodeId, to: NodeId): Link {
+    let targets = this.links.get(from);
+    if (!targets) {
+      targets = new Map();
+      this.links.set(from, targets);
+    }
+    let link = targets.get(to);
+    if (!link) {
+      link = { counters: emptyCounters(), cut: false };
+      targets.set(to, link);
+    }
+    return link;
+  }
+
+  /** Traffic on one directed link. */
+  counters(from: NodeId, to: NodeId): Readonly<TrafficCounters> {
+    return this.link(from, to).counters;
+  }
+
+  /** Traffic per directed link, keyed "from->to". */
+  linkCounters(): Map<string, TrafficCounters> {
+    const result = new Map<string, TrafficCounters>();
+    for (const [from, targets] of this.links) for (const [to, link] of targets) result.set(`${from}->${to}`, link.counters);
+    return result;
   }
 
   /** Totals over every link. */
@@ -212,17 +253,15 @@ export class Network {
   }
 }
 
-function linkKey(from: NodeId, to: NodeId): string {
-  return `${from}->${to}`;
+interface Link {
+  counters: TrafficCounters;
+  cut: boolean;
+  latency?: LatencyModel;
+  faults?: LinkFaults;
 }
 
-function counterFor(map: Map<string, TrafficCounters>, key: string): TrafficCounters {
-  let counters = map.get(key);
-  if (!counters) {
-    counters = { sent: 0, delivered: 0, dropped: 0, duplicated: 0 };
-    map.set(key, counters);
-  }
-  return counters;
+function emptyCounters(): TrafficCounters {
+  return { sent: 0, delivered: 0, dropped: 0, duplicated: 0 };
 }
 
 function validateLatency(model: LatencyModel): void {

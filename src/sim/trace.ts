@@ -7,6 +7,8 @@ export interface TraceEvent {
   readonly kind: string;
   readonly node?: string;
   readonly detail?: Record<string, unknown>;
+  /** A preformatted detail for hot paths (network events), used instead of `detail`. */
+  readonly summary?: string;
 }
 
 /**
@@ -70,13 +72,19 @@ export class Trace {
   }
 }
 
+function detailText(event: TraceEvent): string {
+  if (event.summary !== undefined) return event.summary;
+  return event.detail === undefined ? '' : JSON.stringify(event.detail);
+}
+
 function lineOf(event: TraceEvent): string {
-  const detail = event.detail === undefined ? '' : JSON.stringify(event.detail);
+  const detail = detailText(event);
   return `${event.timeMs}|${event.kind}|${event.node ?? ''}|${detail}`;
 }
 
 export function formatEvent(event: TraceEvent): string {
-  const detail = event.detail === undefined ? '' : ' ' + JSON.stringify(event.detail);
+  const text = detailText(event);
+  const detail = text === '' ? '' : ' ' + text;
   const node = event.node === undefined ? '' : ` ${event.node}`;
   return `[${formatVirtualTime(event.timeMs).padStart(11)}]${node} ${event.kind}${detail}`;
 }

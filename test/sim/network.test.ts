@@ -39,7 +39,7 @@ describe('Simulated network', () => {
     sim.runFor(100);
     assert.equal(inboxes.get('b')!.received.length, 1);
     assert.equal(inboxes.get('c')!.received.length, 0);
-    assert.equal(sim.network.linkCounters.get('a->c')!.dropped, 1);
+    assert.equal(sim.network.counters('a', 'c').dropped, 1);
     sim.network.heal();
     inboxes.get('a')!.env!.network.send('c', { type: 'x' });
     sim.runFor(100);
