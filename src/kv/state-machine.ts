@@ -1,0 +1,181 @@
+import { Digest } from '../sim/hash';
+import { assertValidOperation, canonicalResult, type KvOperation, type KvResult } from './operation';
+import { type ClientSession, SessionTable } from './session-table';
+
+/**
+ * The replicated key-value state machine, applied from a Raft group's committed log.
+ *
+ * Exactly-once client sessions (Raft thesis §6.3): every command carries a client id and
+ * a sequence number. The machine remembers, per client, the highest applied sequence and
+ * its response. A retry of that sequence gets the saved response without being applied
+ * again; an older sequence is answered `stale-request`.
+ *
+ * Sessions begin at sequence 1. A command from an unknown client with a higher sequence
+ * means its session was evicted, and is answered `session-expired` (the client then
+ * opens a new session) rather than applied, because the machine can no longer tell
+ * whether it is a retry. Known gap: a retry of sequence 1 arriving after its session was
+ * evicted is applied again; it needs `sessionsMax` other clients to be served in between.
+ * An explicit RegisterClient entry (thesis §6.3) would close it.
+ *
+ * Everything here is a function of the applied entries: no clock, no randomness.
+ */
+
+export interface KvCommand {
+  readonly clientId: string;
+  /** Positive; 1 for a session's first command, increasing from there. */
+  readonly sequence: number;
+  readonly operation: KvOperation;
+}
+
+export type KvApplyResult =
+  /** `duplicate`: a retry of the latest sequence, answered from the session. */
+  | { readonly status: 'ok'; readonly result: KvResult; readonly duplicate: boolean }
+  | { readonly status: 'stale-request'; readonly latestSequence: number }
+  | { readonly status: 'session-expired' };
+
+/** Plain JSON-able state; `entries` sorted by key, `sessions` least recently used first. */
+export interface KvSnapshot {
+  readonly format: typeof snapshotFormat;
+  readonly lastAppliedIndex: number;
+  readonly entries: readonly (readonly [string, string])[];
+  readonly sessions: readonly ClientSession[];
+}
+
+export interface KvStateMachineOptions {
+  /** Client sessions kept before the least recently used is evicted. */
+  readonly sessionsMax?: number;
+}
+
+const snapshotFormat = 'phantomdb.kv.v1';
+export const defaultSessionsMax = 1024;
+
+export class KvStateMachine {
+  private readonly data = new Map<string, string>();
+  private readonly sessions: SessionTable;
+  /** Invariant: strictly increases with every applied command. 0 before the first. */
+  private appliedIndex = 0;
+
+  constructor(options: KvStateMachineOptions = {}) {
+    this.sessions = new SessionTable(options.sessionsMax ?? defaultSessionsMax);
+  }
+
+  get lastAppliedIndex(): number {
+    return this.appliedIndex;
+  }
+
+  get keyCount(): number {
+    return this.data.size;
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** Applies the command committed at `logIndex`. Indexes must strictly increase
+   *  (entries that are not KV commands, such as Raft no-ops, may leave gaps). */
+  apply(command: KvCommand, logIndex: number): KvApplyResult {
+    if (!Number.isInteger(logIndex) || logIndex <= this.appliedIndex) {
+      throw new Error(`apply at log index ${logIndex} after ${this.appliedIndex}: indexes must strictly increase`);
+    }
+    assertValidCommand(command);
+    this.appliedIndex = logIndex;
+    const session = this.sessions.get(command.clientId);
+    if (session !== undefined && command.sequence === session.sequence) {
+      return { status: 'ok', result: session.result, duplicate: true };
+    }
+    if (session !== undefined && command.sequence < session.sequence) {
+      return { status: 'stale-request', latestSequence: session.sequence };
+    }
+    if (session === undefined && command.sequence !== 1) return { status: 'session-expired' };
+    const result = this.execute(command.operation);
+    this.sessions.record({ clientId: command.clientId, sequence: command.sequence, result, lastLogIndex: logIndex });
+    return { status: 'ok', result, duplicate: false };
+  }
+
+  /** The current value, for reads served without a log entry (after a ReadIndex round). */
+  read(key: string): string | null {
+    return this.data.get(key) ?? null;
+  }
+
+  snapshot(): KvSnapshot {
+    const entries = [...this.data.entries()].sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0));
+    return { format: snapshotFormat, lastAppliedIndex: this.appliedIndex, entries, sessions: this.sessions.list() };
+  }
+
+  /** Replaces the whole state with a snapshot (from `snapshot()`, possibly via JSON). */
+  restore(snapshot: unknown): void {
+    const parsed = parseSnapshot(snapshot);
+    this.sessions.load(parsed.sessions);
+    this.data.clear();
+    for (const [key, value] of parsed.entries) this.data.set(key, value);
+    this.appliedIndex = parsed.lastAppliedIndex;
+  }
+
+  /** A 64-bit hex digest of keys, values, sessions and the applied index: equal for
+   *  replicas that applied the same log, whether by replay or from a snapshot. */
+  digest(): string {
+    const digest = new Digest();
+    digest.update(JSON.stringify(this.snapshot()));
+    return digest.hex();
+  }
+
+  private execute(operation: KvOperation): KvResult {
+    const current = this.data.get(operation.key) ?? null;
+    switch (operation.kind) {
+      case 'get':
+        return { kind: 'get', value: current };
+      case 'put':
+        this.data.set(operation.key, operation.value);
+        return { kind: 'put' };
+      case 'delete':
+        this.data.delete(operation.key);
+        return { kind: 'delete' };
+      case 'cas':
+        if (current !== operation.expected) return { kind: 'cas', ok: false, actual: current };
+        this.data.set(operation.key, operation.value);
+        return { kind: 'cas', ok: true };
+      case 'append': {
+        const value = (current ?? '') + operation.value;
+        this.data.set(operation.key, value);
+        return { kind: 'append', value };
+      }
+    }
+  }
+}
+
+function assertValidCommand(command: KvCommand): void {
+  if (typeof command.clientId !== 'string' || command.clientId === '') throw new TypeError('a command needs a client id');
+  if (!Number.isInteger(command.sequence) || command.sequence < 1) {
+    throw new TypeError(`a command's sequence must be an integer ≥ 1, got ${command.sequence}`);
+  }
+  assertValidOperation(command.operation);
+}
+
+/** Validates a snapshot and rebuilds it in canonical shape (so digests agree). */
+function parseSnapshot(snapshot: unknown): KvSnapshot {
+  const record = (snapshot ?? {}) as Record<string, unknown>;
+  if (record.format !== snapshotFormat) throw new TypeError(`not a ${snapshotFormat} snapshot`);
+  const { lastAppliedIndex, entries, sessions } = record;
+  if (!Number.isInteger(lastAppliedIndex) || (lastAppliedIndex as number) < 0) throw new TypeError('bad lastAppliedIndex');
+  if (!Array.isArray(entries) || !Array.isArray(sessions)) throw new TypeError('snapshot entries and sessions must be lists');
+  const pairs = entries.map((entry: unknown): [string, string] => {
+    if (!Array.isArray(entry) || typeof entry[0] !== 'string' || typeof entry[1] !== 'string') {
+      throw new TypeError(`bad snapshot entry ${JSON.stringify(entry)}`);
+    }
+    return [entry[0], entry[1]];
+  });
+  if (new Set(pairs.map(([key]) => key)).size !== pairs.length) throw new TypeError('snapshot has a key twice');
+  const parsedSessions = sessions.map(parseSession);
+  if (parsedSessions.some((session) => session.lastLogIndex > (lastAppliedIndex as number))) {
+    throw new TypeError('snapshot session used after the snapshot index');
+  }
+  return { format: snapshotFormat, lastAppliedIndex: lastAppliedIndex as number, entries: pairs, sessions: parsedSessions };
+}
+
+function parseSession(session: unknown): ClientSession {
+  const { clientId, sequence, result, lastLogIndex } = (session ?? {}) as Record<string, unknown>;
+  if (typeof clientId !== 'string' || !Number.isInteger(sequence) || !Number.isInteger(lastLogIndex)) {
+    throw new TypeError(`bad snapshot session ${JSON.stringify(session)}`);
+  }
+  return { clientId, sequence: sequence as number, result: canonicalResult(result), lastLogIndex: lastLogIndex as number };
+}
