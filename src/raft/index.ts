@@ -1,0 +1,7 @@
+export * from './types';
+export { RaftNode } from './raft-node';
+export { RaftInvariantError } from './invariants';
+export { RaftSafetyChecker, RaftSafetyViolation } from './safety-checker';
+export type { SafetyProperty } from './safety-checker';
+export { applyConfigChange } from './config-change';
+export { quorumSize } from './quorum';
