@@ -1,0 +1,363 @@
+import type { LocalClock, Message, NodeEnv, NodeId, TimerId } from '../runtime/ports';
+import { type Shard, type ShardId, type ShardMap, shardForKey } from '../sharding/shard-map';
+import { ClientOperation, type Operation } from './client-operation';
+import type { CompletionOutcome, HistoryRecorder, ProcessId } from './history';
+import { assertValidOperation, isCompareFailure, type KvOperation, type KvResult } from './operation';
+import { isKvResponse, type KvRequest, type KvResponse, kvRequestType } from './protocol';
+
+/**
+ * The key-value client library: routing by shard map, retries, exactly-once sequencing
+ * and history recording.
+ *
+ * Like a Jepsen process, a client has one operation outstanding; later calls queue.
+ * Every attempt of an operation carries the same (session, sequence), so however many
+ * copies reach servers the state machine applies it once. An operation ends:
+ * - `ok` when a server answers ok (a cas whose compare failed ends `fail`: it ran and
+ *   changed nothing, which is known for certain);
+ * - `fail` when the deadline passes before any request was sent;
+ * - `unknown` when the deadline passes after a request was sent (it may still apply),
+ *   or when the server reports the session gone or the request stale.
+ *
+ * Routing: send to the last node that answered or was named as leader for the shard,
+ * else the shard's preferred leader. `not-leader` follows the hint at once (a bounded
+ * number of times, then backs off); without a hint, and on a timeout, the next replica
+ * is tried after a back-off. `wrong-epoch` and `wrong-shard` refresh the map from the
+ * `ShardMapSource` and retry at once if it is newer, else back off until it catches up.
+ * Back-off is exponential with jitter from the node's random stream, and never outlasts
+ * the operation deadline.
+ */
+
+/** The ports a client needs: a subset of a node's environment. */
+export type KvClientEnv = Pick<NodeEnv, 'id' | 'clock' | 'timers' | 'network' | 'random' | 'trace'>;
+
+/** Where the client gets the current shard map (for example the cluster's metadata). */
+export type ShardMapSource = () => ShardMap;
+
+export interface KvClientOptions {
+  /** Unique among clients. Also the first session id. */
+  readonly clientId: string;
+  readonly shardMapSource: ShardMapSource;
+  readonly history?: HistoryRecorder;
+  /** The history's `process`; defaults to `clientId`. */
+  readonly process?: ProcessId;
+  /** Clock for history times; defaults to the node's clock. Pass the simulation's
+   *  global clock to make times of clients with skewed clocks comparable. */
+  readonly historyClock?: LocalClock;
+  readonly requestTimeoutMs?: number;
+  readonly operationDeadlineMs?: number;
+  readonly backoffInitialMs?: number;
+  readonly backoffMaxMs?: number;
+  /** `not-leader` hints followed at once before the client backs off (stops ping-pong). */
+  readonly redirectsMax?: number;
+  readonly queuedOperationsMax?: number;
+}
+
+export const kvClientDefaults = {
+  requestTimeoutMs: 200,
+  operationDeadlineMs: 5_000,
+  backoffInitialMs: 10,
+  backoffMaxMs: 400,
+  redirectsMax: 3,
+  queuedOperationsMax: 10_000,
+} as const;
+
+type Settings = Required<Omit<KvClientOptions, 'history' | 'process' | 'historyClock'>>;
+
+/** The operation in flight and its retry state. */
+interface ActiveOperation {
+  readonly operation: ClientOperation;
+  readonly sequence: number;
+  readonly deadlineAtMs: number;
+  readonly deadlineTimer: TimerId;
+  /** True once any request left the client: from then on the outcome can no longer be `fail`. */
+  sent: boolean;
+  shardId: ShardId | undefined;
+  /** The latest attempt; rejections of older attempts are ignored. */
+  requestId: number | undefined;
+  /** Request time-out or back-off wait; at most one at a time. */
+  retryTimer: TimerId | undefined;
+  /** Failed attempts so far, the back-off exponent. */
+  failures: number;
+  /** Immediate retries since the last back-off. */
+  redirects: number;
+}
+
+export class KvClient {
+  readonly clientId: string;
+  private readonly settings: Settings;
+  private shardMap: ShardMap;
+  /** Per shard, the node to try next: the last known leader or the next replica in turn. */
+  private readonly routes = new Map<ShardId, NodeId>();
+  private readonly queue: ClientOperation[] = [];
+  private active: ActiveOperation | undefined;
+  private sessionGeneration = 0;
+  /** The last sequence used in the current session. */
+  private sequence = 0;
+  /** True once the state machine is known to hold the session (an ok arrived for it). */
+  private sessionConfirmed = false;
+  private requestCounter = 0;
+
+  constructor(
+    private readonly env: KvClientEnv,
+    private readonly options: KvClientOptions,
+  ) {
+    if (options.clientId === '') throw new Error('a client needs a non-empty clientId');
+    this.clientId = options.clientId;
+    this.settings = { ...kvClientDefaults, ...withoutUndefined(options) } as Settings;
+    if (!(this.settings.requestTimeoutMs > 0 && this.settings.operationDeadlineMs > 0)) throw new RangeError('timeouts must be positive');
+    this.shardMap = options.shardMapSource();
+  }
+
+  /** The session id requests carry: `clientId`, then `clientId#n` after n session restarts. */
+  get sessionId(): string {
+    return this.sessionGeneration === 0 ? this.clientId : `${this.clientId}#${this.sessionGeneration}`;
+  }
+
+  /** Operations waiting behind the active one. */
+  get queuedCount(): number {
+    return this.queue.length;
+  }
+
+  get busy(): boolean {
+    return this.active !== undefined;
+  }
+
+  get(key: string, callback?: (operation: Operation) => void): Operation {
+    return this.submit({ kind: 'get', key }, callback);
+  }
+
+  put(key: string, value: string, callback?: (operation: Operation) => void): Operation {
+    return this.submit({ kind: 'put', key, value }, callback);
+  }
+
+  delete(key: string, callback?: (operation: Operation) => void): Operation {
+    return this.submit({ kind: 'delete', key }, callback);
+  }
+
+  cas(key: string, expected: string | null, value: string, callback?: (operation: Operation) => void): Operation {
+    return this.submit({ kind: 'cas', key, expected, value }, callback);
+  }
+
+  append(key: string, value: string, callback?: (operation: Operation) => void): Operation {
+    return this.submit({ kind: 'append', key, value }, callback);
+  }
+
+  /** Queues `operation`; it starts when the operations before it are done. */
+  submit(operation: KvOperation, callback?: (operation: Operation) => void): Operation {
+    assertValidOperation(operation);
+    this.options.history?.assertRecordable(operation);
+    if (this.queue.length >= this.settings.queuedOperationsMax) {
+      throw new Error(`client ${this.clientId} already has ${this.queue.length} operations queued`);
+    }
+    const handle = new ClientOperation(operation);
+    if (callback !== undefined) handle.onComplete(callback);
+    this.queue.push(handle);
+    if (this.active === undefined) this.startNext();
+    return handle;
+  }
+
+  onMessage(from: NodeId, message: Message): void {
+    if (!isKvResponse(message)) return;
+    const active = this.active;
+    // Answers to earlier operations or sessions arrive late or duplicated; they are moot.
+    if (active === undefined || message.clientId !== this.sessionId || message.sequence !== active.sequence) return;
+    if (message.status === 'ok') return this.onApplied(active, from, message.result);
+    if (message.requestId !== active.requestId) return;
+    this.cancelRetryTimer(active);
+    this.onRejected(active, from, message);
+  }
+
+  private startNext(): void {
+    const operation = this.queue.shift();
+    if (operation === undefined) return;
+    const sequence = ++this.sequence;
+    const nowMs = this.env.clock.nowMs();
+    operation.start(this.sessionId, sequence, this.historyTimeMs());
+    this.options.history?.invoke(this.process, operation.operation, this.historyTimeMs());
+    this.active = {
+      operation,
+      sequence,
+      deadlineAtMs: nowMs + this.settings.operationDeadlineMs,
+      deadlineTimer: this.env.timers.setTimer(this.settings.operationDeadlineMs, () => this.onDeadline(operation), 'kv.client.deadline'),
+      sent: false,
+      shardId: undefined,
+      requestId: undefined,
+      retryTimer: undefined,
+      failures: 0,
+      redirects: 0,
+    };
+    this.attempt(this.active);
+  }
+
+  /** Sends the active operation to the node its shard's route names. */
+  private attempt(active: ActiveOperation): void {
+    active.retryTimer = undefined;
+    const shard = this.shardFor(active.operation.operation.key);
+    if (shard === undefined) return this.backOff(active, 'no shard owns the key');
+    const target = this.routes.get(shard.id) ?? shard.preferredLeader;
+    const request: KvRequest = {
+      type: kvRequestType,
+      requestId: ++this.requestCounter,
+      clientId: this.sessionId,
+      sequence: active.sequence,
+      shardId: shard.id,
+      epoch: this.shardMap.epoch,
+      operation: active.operation.operation,
+    };
+    active.shardId = shard.id;
+    active.requestId = request.requestId;
+    active.sent = true;
+    active.operation.attempts++;
+    this.env.network.send(target, request);
+    const timeoutMs = Math.min(this.settings.requestTimeoutMs, Math.max(0, active.deadlineAtMs - this.env.clock.nowMs()));
+    const timeout = (): void => this.onRequestTimeout(this.activeFor(active.operation), target);
+    active.retryTimer = this.env.timers.setTimer(timeoutMs, timeout, 'kv.client.request-timeout');
+  }
+
+  private onApplied(active: ActiveOperation, from: NodeId, result: KvResult): void {
+    this.sessionConfirmed = true;
+    if (active.shardId !== undefined) this.routes.set(active.shardId, from);
+    if (isCompareFailure(result)) return this.finish('fail', result, 'the compare failed');
+    this.finish('ok', result, undefined);
+  }
+
+  private onRejected(active: ActiveOperation, from: NodeId, response: KvResponse): void {
+    switch (response.status) {
+      case 'not-leader':
+        if (response.leaderHint !== null && response.leaderHint !== from) return this.redirect(active, response.leaderHint);
+        this.routeToNextReplica(active, from);
+        return this.backOff(active, `${from} is not the leader and knows no leader`);
+      case 'wrong-epoch':
+        return this.retryWithNewerMap(active, response.currentEpoch, `shard map epoch ${this.shardMap.epoch} is stale`);
+      case 'wrong-shard':
+        if (active.shardId !== undefined) this.routes.delete(active.shardId);
+        return this.retryWithNewerMap(active, this.shardMap.epoch + 1, `${from} does not serve the shard`);
+      case 'unavailable':
+        return this.backOff(active, `${from} is unavailable: ${response.reason}`);
+      case 'stale-request':
+        return this.finish('unknown', undefined, 'the server has seen a later sequence from this session');
+      case 'session-expired':
+        return this.finish('unknown', undefined, 'the session expired on the server', true);
+      default:
+        throw new Error(`unexpected kv.response status ${(response as { status: string }).status}`);
+    }
+  }
+
+  private redirect(active: ActiveOperation, leader: NodeId): void {
+    this.routes.set(active.shardId!, leader);
+    if (active.redirects >= this.settings.redirectsMax) return this.backOff(active, `redirected ${active.redirects} times`);
+    active.redirects++;
+    this.trace('kv.client.redirect', { to: leader });
+    this.attempt(active);
+  }
+
+  private retryWithNewerMap(active: ActiveOperation, epochNeeded: number, reason: string): void {
+    this.refreshShardMap();
+    if (this.shardMap.epoch < epochNeeded || active.redirects >= this.settings.redirectsMax) return this.backOff(active, reason);
+    active.redirects++;
+    this.trace('kv.client.map-refreshed', { epoch: this.shardMap.epoch });
+    this.attempt(active);
+  }
+
+  private onRequestTimeout(active: ActiveOperation, target: NodeId): void {
+    active.retryTimer = undefined;
+    this.routeToNextReplica(active, target);
+    this.backOff(active, `no answer from ${target} within ${this.settings.requestTimeoutMs} ms`);
+  }
+
+  /** Waits an exponentially growing, jittered delay, then attempts again, unless the
+   *  deadline comes first (its timer then ends the operation). */
+  private backOff(active: ActiveOperation, reason: string): void {
+    active.failures++;
+    active.redirects = 0;
+    const ceilingMs = Math.min(this.settings.backoffMaxMs, this.settings.backoffInitialMs * 2 ** (active.failures - 1));
+    // "Equal jitter": half fixed so waits never collapse to zero, half random so clients desynchronise.
+    const delayMs = ceilingMs / 2 + this.env.random.next() * (ceilingMs / 2);
+    this.trace('kv.client.retry', { reason, delayMs, failures: active.failures });
+    if (this.env.clock.nowMs() + delayMs >= active.deadlineAtMs) return;
+    active.retryTimer = this.env.timers.setTimer(delayMs, () => this.attempt(this.activeFor(active.operation)), 'kv.client.backoff');
+  }
+
+  private onDeadline(operation: ClientOperation): void {
+    const active = this.activeFor(operation);
+    const limit = `no answer within the ${this.settings.operationDeadlineMs} ms deadline`;
+    if (active.sent) this.finish('unknown', undefined, limit);
+    else this.finish('fail', undefined, `${limit}, and no request was sent`);
+  }
+
+  /** Ends the active operation. `sessionLost`: the server no longer knows the session. */
+  private finish(outcome: CompletionOutcome, result: KvResult | undefined, reason: string | undefined, sessionLost = false): void {
+    const active = this.active!;
+    this.cancelRetryTimer(active);
+    this.env.timers.cancelTimer(active.deadlineTimer);
+    this.trace('kv.client.complete', { outcome, ...(reason === undefined ? {} : { reason }) });
+    this.active = undefined;
+    this.options.history?.complete(this.process, outcome, result, this.historyTimeMs());
+    // A sequence that never left the client is free for the next operation; skipping it
+    // would make an unconfirmed session look evicted to the server.
+    if (!active.sent) this.sequence = active.sequence - 1;
+    // A session the server may never have created cannot go on at a higher sequence:
+    // the server would take it for an evicted one. Start afresh instead.
+    if (sessionLost || (outcome === 'unknown' && !this.sessionConfirmed)) this.startNewSession();
+    active.operation.finish(outcome, result, reason, this.historyTimeMs());
+    if (this.active === undefined) this.startNext();
+  }
+
+  private startNewSession(): void {
+    this.sessionGeneration++;
+    this.sequence = 0;
+    this.sessionConfirmed = false;
+    this.trace('kv.client.new-session', { session: this.sessionId });
+  }
+
+  private shardFor(key: string): Shard | undefined {
+    if (this.shardMap.shards.length === 0) this.refreshShardMap();
+    return shardForKey(this.shardMap, key);
+  }
+
+  /** Adopts the source's map when it is newer than the cached one. */
+  private refreshShardMap(): void {
+    const latest = this.options.shardMapSource();
+    if (latest.epoch > this.shardMap.epoch) this.shardMap = latest;
+  }
+
+  private routeToNextReplica(active: ActiveOperation, failed: NodeId): void {
+    if (active.shardId === undefined) return;
+    const shard = shardForKey(this.shardMap, active.operation.operation.key);
+    if (shard === undefined || shard.id !== active.shardId) return;
+    const index = shard.replicas.indexOf(failed);
+    this.routes.set(shard.id, shard.replicas[(index + 1) % shard.replicas.length]);
+  }
+
+  /** The active state of `operation`. Its timers are cancelled when it ends, so a timer
+   *  firing for any other operation is a bug. */
+  private activeFor(operation: ClientOperation): ActiveOperation {
+    const active = this.active;
+    if (active === undefined || active.operation !== operation) throw new Error('a timer fired for an operation that is not active');
+    return active;
+  }
+
+  private cancelRetryTimer(active: ActiveOperation): void {
+    if (active.retryTimer !== undefined) this.env.timers.cancelTimer(active.retryTimer);
+    active.retryTimer = undefined;
+  }
+
+  private get process(): ProcessId {
+    return this.options.process ?? this.clientId;
+  }
+
+  private historyTimeMs(): number {
+    return (this.options.historyClock ?? this.env.clock).nowMs();
+  }
+
+  private trace(kind: string, detail: Record<string, unknown>): void {
+    const active = this.active;
+    this.env.trace(kind, { client: this.sessionId, ...(active ? { sequence: active.sequence } : {}), ...detail });
+  }
+}
+
+function withoutUndefined<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+export type { Operation } from './client-operation';
