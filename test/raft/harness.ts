@@ -116,6 +116,7 @@ export class Network {
   private readonly drops = new Map<string, number>();
   private readonly ignored = new Set<RaftMessageType>();
   private interceptor: ((message: RaftMessage) => boolean) | null = null;
+  private rewriter: ((message: RaftMessage) => RaftMessage) | null = null;
   private holdProbability = 0;
   private readonly held: RaftMessage[] = [];
   private readonly faultRandom: SeededRandom;
@@ -204,6 +205,7 @@ export class Network {
 
   private deliver(message: RaftMessage): void {
     if (this.isFilteredOut(message)) return;
+    if (this.rewriter !== null) message = this.rewriter(message);
     const target = this.nodes.get(message.to);
     if (target === undefined || target.raft === null) return;
     this.delivered.set(message.type, (this.delivered.get(message.type) ?? 0) + 1);
@@ -410,6 +412,12 @@ export class Network {
     this.interceptor = predicate;
   }
 
+  /** Delivers `rewrite(message)` instead of each message (null clears it). A test device
+   *  for scenarios such as Figure 8, where only part of an AppendEntries may arrive. */
+  rewrite(rewrite: ((message: RaftMessage) => RaftMessage) | null): void {
+    this.rewriter = rewrite;
+  }
+
   /** Holds back each message with this probability; held ones come back at a later tick. */
   hold(probability: number): void {
     this.holdProbability = probability;
@@ -422,6 +430,7 @@ export class Network {
     this.drops.clear();
     this.ignored.clear();
     this.interceptor = null;
+    this.rewriter = null;
     this.holdProbability = 0;
   }
 
