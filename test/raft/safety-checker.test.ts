@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { RaftSafetyChecker, RaftSafetyViolation } from '../../src/raft/safety-checker';
+import type { SafetyProperty } from '../../src/raft/safety-checker';
+import type { Entry } from '../../src/raft/types';
+import { newNetwork } from './harness';
+
+function entry(index: number, term: number, data: unknown = `e${index}t${term}`): Entry {
+  return { index, term, kind: 'normal', data };
+}
+
+function assertViolation(property: SafetyProperty, action: () => void, fragments: readonly string[] = []): RaftSafetyViolation {
+  let caught: unknown;
+  try {
+    action();
+  } catch (error) {
+    caught = error;
+  }
+  assert.ok(caught instanceof RaftSafetyViolation, `expected a ${property} violation, got ${String(caught)}`);
+  assert.equal(caught.property, property);
+  assert.ok(caught.message.includes(property), caught.message);
+  for (const fragment of fragments) assert.ok(caught.message.includes(fragment), `"${caught.message}" names ${fragment}`);
+  return caught;
+}
+
+describe('RaftSafetyChecker: the five properties of Figure 3', () => {
+  test('Figure 3 Election Safety: two leaders in one term are caught', () => {
+    const checker = new RaftSafetyChecker();
+    checker.onLeader('a', 3);
+    checker.onLeader('a', 3); // repeats are fine
+    checker.onLeader('b', 4);
+    assertViolation('Election Safety', () => checker.onLeader('c', 3), ['term 3', 'nodes a, c']);
+  });
+
+  test('Figure 3 Leader Append-Only: a leader that overwrites an entry is caught; a follower may', () => {
+    const checker = new RaftSafetyChecker();
+    checker.onLogChanged('f', [entry(1, 1), entry(2, 1)]);
+    checker.onLogChanged('f', [entry(2, 2)]); // a follower repairs its log: allowed
+    checker.onLeader('a', 2);
+    checker.onLogChanged('a', [entry(1, 1), entry(2, 2)]);
+    checker.onLogChanged('a', [entry(3, 2)]);
+    assertViolation('Leader Append-Only', () => checker.onLogChanged('a', [entry(2, 3)]), ['term 2', 'index 2', 'nodes a']);
+  });
+
+  test('Figure 3 Leader Append-Only: a leader whose log is replaced by a snapshot is caught; compaction is fine', () => {
+    const checker = new RaftSafetyChecker();
+    checker.onLeader('a', 2);
+    checker.onLogChanged('a', [entry(1, 1), entry(2, 2), entry(3, 2)]);
+    checker.onSnapshot('a', { index: 2, term: 2 });
+    assertViolation('Leader Append-Only', () => checker.onSnapshot('a', { index: 5, term: 3 }), ['index 5']);
+  });
+
+  test('Figure 3 Log Matching: two different entries with the same index and term are caught', () => {
+    const checker = new RaftSafetyChecker();
+    checker.onLogChanged('a', [entry(1, 1, 'x')]);
+    assertViolation('Log Matching', () => checker.onLogChanged('b', [entry(1, 1, 'y')]), ['term 1', 'index 1', 'nodes a, b']);
+  });
+
+  test('Figure 3 Log Matching: equal (index, term) over different preceding entries is caught', () => {
+    const checker = new RaftSafetyChecker();
+    checker.onLogChanged('a', [entry(1, 1), entry(2, 2, 'same')]);
+    assertViolation('Log Matching', () => checker.onLogChanged('b', [entry(1, 2), entry(2, 2, 'same')]), ['index 2', 'nodes a, b']);
+  });
+
+  test('Figure 3 Leader Completeness: a leader elected without a committed entry is caught', () => {
+    const checker = new RaftSafetyChecker();
+    checker.onLogChanged('a', [entry(1, 1), entry(2, 1)]);
+    checker.onLogChanged('b', [entry(1, 1)]);
+    checker.onHardState('a', { term: 1, votedFor: 'a', commitIndex: 2 });
+    assertViolation('Leader Completeness', () => checker.onLeader('b', 2), ['term 2', 'index 2', 'nodes b']);
+  });
+
+  test('Figure 3 Leader Completeness: a sitting leader of a later term that lacks a newly committed entry is caught', () => {
+    const checker = new RaftSafetyChecker();
+    checker.onLogChanged('a', [entry(1, 1), entry(2, 1)]);
+    checker.onLogChanged('b', [entry(1, 1)]);
+    checker.onLeader('b', 3);
+    assertViolation('Leader Completeness', () => checker.onHardState('a', { term: 2, votedFor: null, commitIndex: 2 }),
+      ['term 3', 'index 2']);
+  });
+
+  test('Figure 3 Leader Completeness: a leader of an older term elected late is not a violation', () => {
+    const checker = new RaftSafetyChecker();
+    checker.onLogChanged('a', [entry(1, 1), entry(2, 1)]);
+    checker.onLogChanged('b', [entry(1, 1)]);
+    checker.onHardState('a', { term: 4, votedFor: null, commitIndex: 2 });
+    checker.onLeader('b', 3); // committed in term 4 at the earliest: term 3 need not hold it
+  });
+
+  test('Figure 3 State Machine Safety: two nodes applying different entries at one index are caught', () => {
+    const checker = new RaftSafetyChecker();
+    checker.onApply('a', entry(1, 1, 'x'));
+    checker.onApply('b', entry(1, 1, 'x'));
+    assertViolation('State Machine Safety', () => checker.onApply('c', entry(1, 2, 'y')), ['index 1', 'nodes a, c']);
+  });
+
+  test('Figure 3 State Machine Safety: committing a different entry at a committed index is caught', () => {
+    const checker = new RaftSafetyChecker();
+    checker.onLogChanged('a', [entry(1, 1), entry(2, 1)]);
+    checker.onLogChanged('b', [entry(1, 1), entry(2, 2)]);
+    checker.onHardState('a', { term: 1, votedFor: null, commitIndex: 2 });
+    assertViolation('State Machine Safety', () => checker.onHardState('b', { term: 2, votedFor: null, commitIndex: 2 }),
+      ['index 2', 'nodes b']);
+  });
+
+  test('Figure 3 a healthy run with elections, crashes, snapshots and membership changes passes every check', () => {
+    const network = newNetwork(['n1', 'n2', 'n3'], { snapshotThreshold: 5 });
+    network.campaign('n1');
+    for (let value = 0; value < 12; value++) network.propose('n1', value);
+    network.crash('n1');
+    const leader = network.stabilize();
+    network.proposeConfigChange(leader, { type: 'add-learner', node: 'n4' });
+    network.addNode('n4', { voters: [], learners: [] });
+    network.restart('n1');
+    for (let value = 12; value < 20; value++) network.propose(leader, value);
+    network.tickAll(10);
+    assert.ok(network.checker.checks > 100, `the checker ran ${network.checker.checks} checks`);
+  });
+});
