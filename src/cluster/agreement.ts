@@ -47,7 +47,7 @@ export function findDisagreements(views: readonly MembershipView[], limit = 10):
     for (const id of new Set([...expected.keys(), ...seen.keys()])) {
       if (expected.get(id) === seen.get(id)) continue;
       differences.push(
-        `${view.observerId} sees ${id} as ${seen.get(id) ?? 'unknown'}, ${reference.observerId} sees ${expected.get(id) ?? 'unknown'}`,
+        `${view.observerId} sees ${id} as ${seen.get(id) ?? 'unknown'}, ${reference.observerId} sees it as ${expected.get(id) ?? 'unknown'}`,
       );
       if (differences.length >= limit) return differences;
     }

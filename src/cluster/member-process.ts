@@ -66,6 +66,7 @@ class MemberHost implements MemberProcess {
   private timerDeadlineMs: number | undefined;
   private readonly savedPeers: readonly NodeId[];
   private peersSavedAtMs = -Infinity;
+  private savedPeerCount = 0;
 
   constructor(
     private readonly env: NodeEnv,
@@ -163,15 +164,20 @@ class MemberHost implements MemberProcess {
   private report(event: MembershipEvent): void {
     const { kind, ...detail } = event;
     this.env.trace(`cluster.${kind}`, detail as Record<string, unknown>);
-    if (kind === 'joined' || (kind === 'member-state-changed' && event.atMs >= this.peersSavedAtMs + PEERS_SAVE_INTERVAL_MS)) {
-      this.savePeers(event.atMs);
-    }
+    if (kind === 'joined' || (kind === 'member-state-changed' && this.peersWorthSaving(event.atMs))) this.savePeers(event.atMs);
     this.options.onEvent?.(this.id, event);
+  }
+
+  /** Rewrites the saved peers at most every interval, except while the saved list is still short. */
+  private peersWorthSaving(nowMs: number): boolean {
+    const growing = this.savedPeerCount < SAVED_PEERS_MAX && this.core.liveMemberIds().length > this.savedPeerCount;
+    return growing || nowMs >= this.peersSavedAtMs + PEERS_SAVE_INTERVAL_MS;
   }
 
   private savePeers(nowMs: number): void {
     this.peersSavedAtMs = nowMs;
     const peers = this.core.liveMemberIds().slice(0, SAVED_PEERS_MAX);
+    this.savedPeerCount = peers.length;
     this.env.disk.put(PEERS_DISK_KEY, peers);
     this.env.disk.sync();
   }
