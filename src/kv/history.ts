@@ -166,7 +166,7 @@ function completionType(operation: KvOperation, outcome: CompletionOutcome, resu
 function functionName(model: HistoryModelName, operation: KvOperation): string {
   const names = model === 'register' ? registerNames : keyValueNames;
   const name = names[operation.kind];
-  if (name === undefined) throw new Error(`the ${model} history model cannot record a ${operation.kind}`);
+  if (name === undefined) throw new Error(`the ${model} history model cannot record ${operation.kind} operations`);
   return name;
 }
 
