@@ -34,7 +34,8 @@ export type KvClientEnv = Pick<NodeEnv, 'id' | 'clock' | 'timers' | 'network' | 
 export type ShardMapSource = () => ShardMap;
 
 export interface KvClientOptions {
-  /** Unique among clients. Also the first session id. */
+  /** Unique among clients and client incarnations (sessions are not persisted, so a
+   *  restarted client needs a new id). Also the first session id; no `#` in it. */
   readonly clientId: string;
   readonly shardMapSource: ShardMapSource;
   readonly history?: HistoryRecorder;
@@ -101,7 +102,8 @@ export class KvClient {
     private readonly env: KvClientEnv,
     private readonly options: KvClientOptions,
   ) {
-    if (options.clientId === '') throw new Error('a client needs a non-empty clientId');
+    // `#` separates the session generation in session ids, so it would make ids collide.
+    if (options.clientId === '' || options.clientId.includes('#')) throw new Error(`bad clientId ${JSON.stringify(options.clientId)}`);
     this.clientId = options.clientId;
     this.settings = { ...kvClientDefaults, ...withoutUndefined(options) } as Settings;
     if (!(this.settings.requestTimeoutMs > 0 && this.settings.operationDeadlineMs > 0)) throw new RangeError('timeouts must be positive');
@@ -235,7 +237,8 @@ export class KvClient {
       case 'unavailable':
         return this.backOff(active, `${from} is unavailable: ${response.reason}`);
       case 'stale-request':
-        return this.finish('unknown', undefined, 'the server has seen a later sequence from this session');
+        // Another incarnation used this session id; continuing it could collide again.
+        return this.finish('unknown', undefined, 'the server has seen a later sequence from this session', true);
       case 'session-expired':
         return this.finish('unknown', undefined, 'the session expired on the server', true);
       default:
@@ -285,7 +288,7 @@ export class KvClient {
     else this.finish('fail', undefined, `${limit}, and no request was sent`);
   }
 
-  /** Ends the active operation. `sessionLost`: the server no longer knows the session. */
+  /** Ends the active operation. `sessionLost`: the session cannot be continued. */
   private finish(outcome: CompletionOutcome, result: KvResult | undefined, reason: string | undefined, sessionLost = false): void {
     const active = this.active!;
     this.cancelRetryTimer(active);

@@ -245,6 +245,18 @@ describe('KvClient: sessions', () => {
     assert.equal(group.machine.read('x'), 'abd');
   });
 
+  it('a stale-request (an earlier incarnation used the id) ends unknown and moves to a new session', () => {
+    const { cluster, client, group } = setup();
+    for (let sequence = 1; sequence <= 3; sequence++) group.machine.apply({ clientId: 'c1', sequence, operation: { kind: 'get', key: 'x' } }, sequence);
+    const stale = client.put('x', '1');
+    cluster.runUntil(() => stale.done);
+    const next = client.put('x', '2');
+    cluster.runUntil(() => next.done);
+    assert.equal(stale.outcome, 'unknown');
+    assert.equal(group.machine.read('x'), '2');
+    assert.deepEqual([next.outcome, next.clientId, next.sequence], ['ok', 'c1#1', 1]);
+  });
+
   it('after an unknown outcome in a session the server never confirmed, starts a new session', () => {
     const { cluster, client } = setup({ client: { operationDeadlineMs: 500 } });
     cluster.dropRule = () => true;

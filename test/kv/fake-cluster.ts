@@ -91,7 +91,6 @@ export class FakeCluster {
 /** One shard's replicated state as the stand-in servers see it. */
 export class FakeShardGroup {
   readonly machine: KvStateMachine;
-  private logIndex = 0;
   /** Commands applied (duplicates included), to check exactly-once from outside. */
   readonly applied: KvRequest[] = [];
 
@@ -105,7 +104,7 @@ export class FakeShardGroup {
 
   apply(request: KvRequest): KvReply {
     this.applied.push(request);
-    const outcome = this.machine.apply(request, ++this.logIndex);
+    const outcome = this.machine.apply(request, this.machine.lastAppliedIndex + 1);
     if (outcome.status === 'ok') return { status: 'ok', result: outcome.result };
     return { status: outcome.status };
   }
