@@ -7,6 +7,7 @@
  * A newer update about the same member supersedes the queued one (marked, removed lazily).
  */
 import type { NodeId } from '../runtime/ports';
+import { invariant } from './invariant';
 import type { MemberUpdate } from './types';
 
 interface QueuedUpdate {
@@ -40,6 +41,8 @@ export class BroadcastQueue {
    * already put a fresher record of that member in the message).
    */
   take(countMax: number, transmitLimit: number, excludedMemberId?: NodeId): MemberUpdate[] {
+    invariant(Number.isInteger(countMax) && countMax >= 0, `countMax must be a non-negative integer, got ${countMax}`);
+    invariant(transmitLimit >= 1, `transmitLimit must be at least 1, got ${transmitLimit}`);
     const chosen: QueuedUpdate[] = [];
     const skipped: QueuedUpdate[] = [];
     for (let transmits = 0; transmits < this.buckets.length && chosen.length < countMax; transmits++) {
@@ -65,6 +68,7 @@ export class BroadcastQueue {
       if (entry.transmits >= transmitLimit) this.forget(entry);
       else this.bucketFor(entry.transmits).push(entry);
     }
+    invariant(updates.length <= countMax, 'took more updates than asked for');
     return updates;
   }
 

@@ -8,7 +8,7 @@ import type { Message, NodeEnv, NodeId, NodeProcess, TimerId } from '../runtime/
 import { Membership } from './membership';
 import { isClusterMessage } from './messages';
 import { type MembershipTuning, resolveTuning } from './options';
-import type { JoinPhase, JoinRejection, MemberState, MembershipEvent, MembershipView, NodeMetadata } from './types';
+import type { JoinPhase, JoinRejection, MemberState, MembershipEvent, MembershipView, MemberView, NodeMetadata } from './types';
 
 export interface MemberProcessOptions {
   readonly clusterName: string;
@@ -32,6 +32,8 @@ export interface MemberProcess extends NodeProcess {
   rejection(): JoinRejection | undefined;
   /** The node's view now: every member it knows (dead and left included), sorted by id. */
   view(): MembershipView;
+  /** Shorthand for `view().members`. */
+  members(): readonly MemberView[];
   stateOf(memberId: NodeId): MemberState | undefined;
   /** Starts discovery by hand (when `autoJoin` is false), optionally through other seeds. */
   join(seeds?: readonly NodeId[]): void;
@@ -122,6 +124,10 @@ class MemberHost implements MemberProcess {
 
   view(): MembershipView {
     return this.core.view(this.env.clock.nowMs());
+  }
+
+  members(): readonly MemberView[] {
+    return this.view().members;
   }
 
   stateOf(memberId: NodeId): MemberState | undefined {

@@ -5,6 +5,7 @@
  */
 import type { NodeId, RandomSource } from '../runtime/ports';
 import { IndexedSet } from './indexed-set';
+import { invariant } from './invariant';
 import { isLive } from './precedence';
 import type { MemberState, MemberUpdate, MemberView } from './types';
 
@@ -43,6 +44,7 @@ export class MemberTable {
 
   /** Stores `update` as the member's record; returns the state it replaced. */
   set(update: MemberUpdate, nowMs: number): MemberState | undefined {
+    invariant(update.memberId.length > 0 && Number.isInteger(update.incarnation) && update.incarnation >= 0, `malformed update for "${update.memberId}"`);
     const record = this.records.get(update.memberId);
     const previousState = record?.update.state;
     if (record) {

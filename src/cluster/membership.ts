@@ -9,6 +9,7 @@
  */
 import type { NodeId, RandomSource } from '../runtime/ports';
 import { BroadcastQueue } from './broadcast-queue';
+import { invariant } from './invariant';
 import { decideAdmission } from './join-admission';
 import { MemberTable } from './member-table';
 import type { ClusterMessage, JoinAccept, JoinReject, JoinRequest, PushPull, SwimMessage } from './messages';
@@ -228,6 +229,7 @@ export class Membership {
 
   /** Advances timers to local time `nowMs`. */
   tick(nowMs: number): void {
+    invariant(Number.isFinite(nowMs), `tick needs a finite time, got ${nowMs}`);
     if (this.phaseValue === 'member' && this.lastTickMs !== undefined) {
       const gapMs = nowMs - this.lastTickMs;
       if (gapMs > this.config.tuning.stallThresholdMs || gapMs < 0) this.recoverFromStall(gapMs, nowMs);
@@ -339,6 +341,7 @@ export class Membership {
 
   private becomeMember(seedId: NodeId | undefined, nowMs: number): void {
     const { tuning, random } = this.config;
+    invariant(this.phaseValue === 'idle' || this.phaseValue === 'joining', `cannot become a member while ${this.phaseValue}`);
     this.phaseValue = 'member';
     const alive = this.selfUpdate('alive');
     this.table.set(alive, nowMs);
@@ -515,7 +518,9 @@ export class Membership {
     if (this.phaseValue !== 'member') return;
     if (update.incarnation < this.incarnationValue) return;
     if (update.state === 'alive' && update.instanceId === this.config.instanceId) return;
-    this.incarnationValue = update.incarnation + 1;
+    const accusedIncarnation = update.incarnation;
+    this.incarnationValue = accusedIncarnation + 1;
+    invariant(this.incarnationValue > accusedIncarnation, 'a refutation must outrank the accusation');
     const alive = this.selfUpdate('alive');
     this.table.set(alive, nowMs);
     this.broadcasts.enqueue(alive);
@@ -548,6 +553,7 @@ export class Membership {
       this.probe = undefined;
       return;
     }
+    invariant(targetId !== this.selfId, 'a node never probes itself');
     const sequence = this.nextSequence++;
     this.probe = { targetId, sequence, startedMs: nowMs, acked: false, indirectSent: false };
     this.sendPing(targetId, sequence);

@@ -5,6 +5,7 @@
  * its next wake-up in O(1); the cache is refreshed once per tick, not per message.
  */
 import type { NodeId } from '../runtime/ports';
+import { invariant } from './invariant';
 
 export interface Suspicion {
   readonly memberId: NodeId;
@@ -37,6 +38,7 @@ export class Suspicions {
       suspecterIds: new Set([suspecterId]),
       deadlineMs: nowMs + timeout(0),
     };
+    invariant(suspicion.deadlineMs > nowMs, `suspicion timeout must be positive for ${memberId}`);
     this.byMember.set(memberId, suspicion);
     this.earliestDeadlineMs = Math.min(this.earliestDeadlineMs, suspicion.deadlineMs);
   }

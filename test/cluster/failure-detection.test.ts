@@ -14,6 +14,8 @@ import { mulberry32, randomSource } from './harness';
 
 /** Stated bound: a crashed node is dead in every live view of a 10-node cluster within 8 s. */
 const CRASH_DETECTION_BOUND_MS = 8_000;
+/** Stated bound: in a 10-node cluster a pause this long is survived (measured: 20 of 20 seeds; 2.5 s: 18 of 20). */
+const PAUSE_SURVIVED_MS = 2_000;
 
 describe('failure detection (SWIM §3.1 probing, §4.2 suspicion)', () => {
   it(`a crashed node is marked dead by every live member within ${CRASH_DETECTION_BOUND_MS / 1000} s`, () => {
@@ -55,22 +57,32 @@ describe('failure detection (SWIM §3.1 probing, §4.2 suspicion)', () => {
     assert.ok(withoutHelpers.suspicions.length > 0, 'k = 0 must suspect across the cut link');
   });
 
-  it('a paused node is suspected, refutes after resuming and is never declared dead (SWIM §4.2 refutation)', () => {
-    const fixture = new ClusterFixture({ seed: 22 });
-    fixture.startCluster(10);
-    const incarnationBefore = fixture.member('n05').incarnation();
-    fixture.world.pause('n05');
-    const pausedAtMs = fixture.world.nowMs;
-    const suspectedAtMs = fixture.world.runUntil(() => fixture.declarations('n05', 'suspect').length > 0, 5_000, 10);
-    assert.notEqual(suspectedAtMs, undefined, 'the paused node must be suspected');
-    fixture.world.runFor(300);
-    fixture.world.resume('n05');
-    const pauseLengthMs = fixture.world.nowMs - pausedAtMs;
-    fixture.world.runFor(10_000);
-    assert.deepEqual(fixture.declarations('n05', 'dead'), [], `paused ${pauseLengthMs} ms`);
-    assert.ok(fixture.member('n05').incarnation() > incarnationBefore, 'refuted with a higher incarnation');
-    assert.ok(fixture.log.some(({ observerId, event }) => observerId === 'n05' && event.kind === 'refuted'));
-    assert.ok(fixture.everyoneElseSees('n05', 'alive') && fixture.agreed());
+  it(`a node paused for ${PAUSE_SURVIVED_MS / 1000} s is suspected, refutes after resuming and is never declared dead (SWIM §4.2 refutation)`, () => {
+    for (const seed of [22, 23, 24]) {
+      const fixture = new ClusterFixture({ seed });
+      fixture.startCluster(10);
+      const incarnationBefore = fixture.member('n05').incarnation();
+      fixture.world.pause('n05');
+      fixture.world.runFor(PAUSE_SURVIVED_MS);
+      assert.ok(fixture.declarations('n05', 'suspect').length > 0, `seed ${seed}: the paused node must be suspected`);
+      fixture.world.resume('n05');
+      fixture.world.runFor(10_000);
+      assert.deepEqual(fixture.declarations('n05', 'dead'), [], `seed ${seed}`);
+      assert.ok(fixture.member('n05').incarnation() > incarnationBefore, 'refuted with a higher incarnation');
+      assert.ok(fixture.log.some(({ observerId, event }) => observerId === 'n05' && event.kind === 'refuted'));
+      assert.ok(fixture.log.some(({ observerId, event }) => observerId === 'n05' && event.kind === 'stalled'), 'the node noticed its own stall');
+      assert.ok(fixture.everyoneElseSees('n05', 'alive') && fixture.agreed());
+    }
+  });
+
+  it('a node paused past the suspicion timeout is declared dead, then refutes and comes back', () => {
+    const fixture = new ClusterFixture({ seed: 26 });
+    fixture.startCluster(6);
+    fixture.world.pause('n02');
+    assert.notEqual(fixture.world.runUntil(() => fixture.everyoneElseSees('n02', 'dead'), 15_000), undefined);
+    fixture.world.resume('n02');
+    const backAtMs = fixture.world.runUntil(() => fixture.everyoneElseSees('n02', 'alive') && fixture.agreeAmong(6), 10_000);
+    assert.notEqual(backAtMs, undefined, fixture.disagreements().join('\n'));
   });
 
   it('a graceful leave is recorded as left, never as a failure; a crash as dead (SWIM §4.2 vs leave)', () => {
