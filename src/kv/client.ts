@@ -264,6 +264,8 @@ export class KvClient {
 
   private onRequestTimeout(active: ActiveOperation, target: NodeId): void {
     active.retryTimer = undefined;
+    // Silence can mean the shard moved off nodes that are now down; only a newer map helps then.
+    this.refreshShardMap();
     this.routeToNextReplica(active, target);
     this.backOff(active, `no answer from ${target} within ${this.settings.requestTimeoutMs} ms`);
   }
@@ -276,8 +278,8 @@ export class KvClient {
     const ceilingMs = Math.min(this.settings.backoffMaxMs, this.settings.backoffInitialMs * 2 ** (active.failures - 1));
     // "Equal jitter": half fixed so waits never collapse to zero, half random so clients desynchronise.
     const delayMs = ceilingMs / 2 + this.env.random.next() * (ceilingMs / 2);
-    this.trace('kv.client.retry', { reason, delayMs, failures: active.failures });
     if (this.env.clock.nowMs() + delayMs >= active.deadlineAtMs) return;
+    this.trace('kv.client.retry', { reason, delayMs, failures: active.failures });
     active.retryTimer = this.env.timers.setTimer(delayMs, () => this.attempt(this.activeFor(active.operation)), 'kv.client.backoff');
   }
 

@@ -127,6 +127,20 @@ describe('KvClient: routing', () => {
     assert.deepEqual(cluster.requests.map((request) => request.shardId), ['shard-1', 'shard-2']);
   });
 
+  it('after a time-out refreshes the map, so it finds a shard that moved off nodes that are now down', () => {
+    const { cluster, client, group, source } = setup();
+    const moved = ['n4', 'n5', 'n6'];
+    for (const id of moved) new FakeServer(cluster, id, () => group);
+    source.map = createShardMap(2, [{ ...source.map.shards[0], replicas: moved, preferredLeader: 'n4' }]);
+    group.leader = 'n4';
+    group.epoch = 2;
+    cluster.dropRule = (delivery) => servers.includes(delivery.to);
+    const put = client.put('x', '1');
+    cluster.runUntil(() => put.done);
+    assert.equal(put.outcome, 'ok');
+    assert.deepEqual(cluster.requests.map((request) => request.epoch), [1, 2]);
+  });
+
   it('when the map source lags the server, backs off until the newer map appears', () => {
     const { cluster, client, group, source } = setup();
     group.epoch = 2;
