@@ -131,6 +131,35 @@ describe('failure detection (SWIM §3.1 probing, §4.2 suspicion)', () => {
   });
 });
 
+describe('robustness of the host (determinism, local clocks)', () => {
+  it('the same seed gives the same membership history', () => {
+    const history = () => {
+      const fixture = new ClusterFixture({ seed: 61, lossProbability: 0.05 });
+      fixture.startCluster(12);
+      fixture.world.crash('n07');
+      fixture.world.runFor(15_000);
+      return fixture.log.map(({ virtualMs, observerId, event }) => `${virtualMs} ${observerId} ${JSON.stringify(event)}`);
+    };
+    const first = history();
+    assert.ok(first.length > 100);
+    assert.deepEqual(history(), first);
+  });
+
+  it('a local clock jumping back or forward stalls nobody and accuses nobody', () => {
+    for (const jumpMs of [-10_000, 10_000]) {
+      const fixture = new ClusterFixture({ seed: 62 });
+      fixture.startCluster(8);
+      fixture.world.setClockOffset('n03', jumpMs);
+      const startIndex = fixture.log.length;
+      fixture.world.runFor(20_000);
+      const changes = fixture.log.slice(startIndex).filter(({ event }) => event.kind === 'member-state-changed');
+      assert.deepEqual(changes, [], `jump ${jumpMs} ms`);
+      fixture.world.crash('n05');
+      assert.notEqual(fixture.world.runUntil(() => fixture.everyoneElseSees('n05', 'dead'), CRASH_DETECTION_BOUND_MS), undefined);
+    }
+  });
+});
+
 describe('messages that must change nothing (SWIM §4.2 incarnation rules)', () => {
   const tuning = resolveTuning();
   const metadata = { region: 'r', zone: 'z', capacity: 1 };
