@@ -23,7 +23,6 @@ export interface ClientSession {
 
 export class SessionTable {
   private readonly sessions = new Map<string, ClientSession>();
-  private evicted = 0;
 
   constructor(readonly sessionsMax: number) {
     if (!Number.isInteger(sessionsMax) || sessionsMax < 1) throw new RangeError(`sessionsMax must be ≥ 1, got ${sessionsMax}`);
@@ -31,11 +30,6 @@ export class SessionTable {
 
   get size(): number {
     return this.sessions.size;
-  }
-
-  /** Sessions evicted since this table was created or loaded (diagnostics only). */
-  get evictions(): number {
-    return this.evicted;
   }
 
   get(clientId: string): ClientSession | undefined {
@@ -54,7 +48,6 @@ export class SessionTable {
     if (this.sessions.size > this.sessionsMax) {
       const oldest = this.sessions.keys().next().value as string;
       this.sessions.delete(oldest);
-      this.evicted++;
     }
   }
 
@@ -63,20 +56,20 @@ export class SessionTable {
     return [...this.sessions.values()];
   }
 
-  /** Replaces the contents; `sessions` must be least recently used first. */
+  /** Replaces the contents; `sessions` must be least recently used first. Validates
+   *  everything before changing anything. */
   load(sessions: readonly ClientSession[]): void {
     if (sessions.length > this.sessionsMax) {
       throw new Error(`a snapshot with ${sessions.length} sessions does not fit a table of ${this.sessionsMax}`);
     }
+    sessions.forEach((session, index) => {
+      if (index > 0 && !(session.lastLogIndex > sessions[index - 1].lastLogIndex)) {
+        throw new Error('snapshot sessions must be ordered by ascending log index');
+      }
+    });
+    if (new Set(sessions.map((session) => session.clientId)).size !== sessions.length) throw new Error('snapshot has a session twice');
     this.sessions.clear();
-    this.evicted = 0;
-    let lastLogIndex = 0;
-    for (const session of sessions) {
-      if (!(session.lastLogIndex > lastLogIndex)) throw new Error('snapshot sessions must be ordered by ascending log index');
-      if (this.sessions.has(session.clientId)) throw new Error(`snapshot has session ${session.clientId} twice`);
-      lastLogIndex = session.lastLogIndex;
-      this.sessions.set(session.clientId, freezeSession(session));
-    }
+    for (const session of sessions) this.sessions.set(session.clientId, freezeSession(session));
   }
 }
 

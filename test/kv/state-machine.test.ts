@@ -208,6 +208,8 @@ describe('Snapshots and digests', () => {
     assert.throws(() => machine.restore({ ...good, format: 'other' }), /snapshot/);
     assert.throws(() => machine.restore({ ...good, entries: [['a', 1]] }), /entry/);
     assert.throws(() => machine.restore({ ...good, lastAppliedIndex: 0 }), /after the snapshot index/);
+    assert.throws(() => machine.restore({ ...good, sessions: [...good.sessions, ...good.sessions] }), /ordered|twice/);
     assert.equal(machine.read('a'), '1');
+    assert.deepEqual(machine.snapshot(), good);
   });
 });
