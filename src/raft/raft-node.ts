@@ -262,7 +262,7 @@ export class RaftNode {
         break;
       case 'raft.timeout-now':
         // Thesis §3.10: the leader asks us to start an election now, without pre-vote.
-        this.campaign('transfer');
+        this.startCampaign('transfer');
         break;
       default:
         break; // Stale responses from an earlier role.
@@ -303,7 +303,7 @@ export class RaftNode {
     this.electionElapsedTicks++;
     if (this.isPromotable() && this.electionElapsedTicks >= this.randomizedElectionTimeoutTicks) {
       this.electionElapsedTicks = 0;
-      this.campaign(this.settings.preVote ? 'pre-vote' : 'election');
+      this.startCampaign(this.settings.preVote ? 'pre-vote' : 'election');
     }
   };
 
@@ -412,14 +412,14 @@ export class RaftNode {
   // -------------------------------------------------------------------------------------
   // Elections (§5.2, thesis §9.6 pre-vote).
 
-  private campaign(kind: CampaignKind): void {
+  private startCampaign(kind: CampaignKind): void {
     if (!this.isPromotable()) return;
     if (kind === 'pre-vote') this.becomePreCandidate();
     else this.becomeCandidate();
     const voteTerm = kind === 'pre-vote' ? this.term + 1 : this.term;
     this.votes.set(this.id, true);
     if (voteResult(this.config.voters, this.votes) === 'won') {
-      if (kind === 'pre-vote') this.campaign('election');
+      if (kind === 'pre-vote') this.startCampaign('election');
       else this.becomeLeader();
       return;
     }
@@ -438,7 +438,7 @@ export class RaftNode {
     if (!this.votes.has(message.from)) this.votes.set(message.from, message.granted);
     const result = voteResult(this.config.voters, this.votes);
     if (result === 'won') {
-      if (this.role === 'pre-candidate') this.campaign('election');
+      if (this.role === 'pre-candidate') this.startCampaign('election');
       else this.becomeLeader();
     } else if (result === 'lost') {
       this.becomeFollower(this.term, null);
@@ -804,18 +804,34 @@ export class RaftNode {
     this.send({ type: 'raft.timeout-now', to, term: this.term });
   }
 
+  /** Starts an election now, as an election timeout would (with pre-vote if enabled);
+   *  etcd's Campaign. Does nothing on a leader or on a node that is not a voter. */
+  campaign(): void {
+    if (this.role === 'leader') return;
+    this.startCampaign(this.settings.preVote ? 'pre-vote' : 'election');
+    this.checkInvariants();
+  }
+
   /** The host learned that `peer` cannot be reached: stop pipelining to it. */
   reportUnreachable(peer: NodeId): void {
     const progress = this.progress.get(peer);
     if (this.role === 'leader' && progress !== undefined && progress.state === 'replicate') progress.becomeProbe();
   }
 
-  /** Optional: the host learned the fate of an InstallSnapshot (the follower's response
-   *  normally tells the leader; this only speeds up a retry after a failure). */
-  reportSnapshot(peer: NodeId, outcome: 'applied' | 'failed'): void {
+  /** Optional: the host learned that `peer` restored the InstallSnapshot it was sent. The
+   *  follower's answer normally tells the leader; this only resumes probing sooner. */
+  reportSnapshotApplied(peer: NodeId): void {
     const progress = this.progress.get(peer);
     if (this.role !== 'leader' || progress === undefined || progress.state !== 'snapshot') return;
-    if (outcome === 'failed') progress.pendingSnapshotIndex = 0;
+    progress.becomeProbe();
+  }
+
+  /** Optional: the host learned that an InstallSnapshot to `peer` was lost; the leader
+   *  probes again (and sends the snapshot again if still needed) without waiting. */
+  reportSnapshotFailed(peer: NodeId): void {
+    const progress = this.progress.get(peer);
+    if (this.role !== 'leader' || progress === undefined || progress.state !== 'snapshot') return;
+    progress.pendingSnapshotIndex = 0;
     progress.becomeProbe();
   }
 

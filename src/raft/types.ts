@@ -25,8 +25,10 @@
  *         serves `ready.readStates` once its applied index reaches each `index`, and fails
  *         `ready.droppedReads` with "not leader";
  *      d. calls `node.advance(ready)`.
- *   `ready()` may not be called again before `advance()`. Inputs (step/tick/propose) may be
- *   interleaved between `ready()` and `advance()`; their effects surface in the next Ready.
+ *   `ready()` may not be called again before `advance()` (`hasReady()` is false meanwhile).
+ *   Inputs (step/tick/propose) may be interleaved between `ready()` and `advance()`; their
+ *   effects surface in the next Ready. Proposals and reads made between two Readies are
+ *   batched: one AppendEntries (or one heartbeat round) per follower carries them all.
  *   3. after applying, may call `compact(index, stateMachineData)` to cut the log; the host
  *      then durably stores the returned Snapshot and may delete its stored entries up to
  *      `index`. `ready.suggestedCompactIndex` hints when `snapshotThreshold` is reached.
