@@ -8,6 +8,7 @@
  *
  * Replay one seed: RAFT_SEED=17 node --require ts-node/register/transpile-only --test test/raft/randomized.test.ts
  * Print per-seed statistics (terms, commits, snapshots, reads): add RAFT_STATS=1.
+ * Soak with more seeds: RAFT_SEED_COUNT=5000.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -15,7 +16,7 @@ import type { ConfigChange, NodeId } from '../../src/raft/types';
 import { SeededRandom } from '../../src/sim/random';
 import { Network, newNetwork } from './harness';
 
-const SEED_COUNT = 200;
+const SEED_COUNT = Number(process.env.RAFT_SEED_COUNT ?? 200);
 const FAULT_STEPS = 250;
 const HEAL_TICKS_MAX = 600;
 
