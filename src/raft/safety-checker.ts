@@ -122,6 +122,8 @@ export class RaftSafetyChecker {
   private readonly applied = new Map<number, AppliedEntry>();
   /** Number of individual checks made (for tests and reports). */
   checks = 0;
+  /** The first violation found (also thrown), for hosts that report after catching. */
+  firstViolation: RaftSafetyViolation | null = null;
 
   constructor(options: SafetyCheckerOptions = {}) {
     this.fingerprint = options.fingerprint ?? defaultFingerprint;
@@ -316,6 +318,8 @@ export class RaftSafetyChecker {
   }
 
   private fail(property: SafetyProperty, term: number | null, index: number | null, nodes: NodeId[], description: string): never {
-    throw new RaftSafetyViolation({ property, term, index, nodes: [...new Set(nodes)], description });
+    const violation = new RaftSafetyViolation({ property, term, index, nodes: [...new Set(nodes)], description });
+    this.firstViolation ??= violation;
+    throw violation;
   }
 }

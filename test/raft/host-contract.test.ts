@@ -10,7 +10,7 @@ function options(overrides: Partial<RaftOptions> = {}): RaftOptions {
 }
 
 describe('the Ready contract and invariant assertions', () => {
-  test('Ready contract: messages that depend on durable state travel with that state in one Ready', () => {
+  test('Figure 2 / thesis §3.8 Ready contract: messages that depend on durable state travel with that state in one Ready', () => {
     const node = new RaftNode(options());
     node.campaign();
     const ready = node.ready();
@@ -22,7 +22,7 @@ describe('the Ready contract and invariant assertions', () => {
     assert.throws(() => node.advance(ready), RaftInvariantError, 'a Ready is advanced once');
   });
 
-  test('Ready contract: a leader\'s new entries and the AppendEntries carrying them share one Ready', () => {
+  test('thesis §10.2.1 Ready contract: a leader\'s new entries and the AppendEntries carrying them share one Ready', () => {
     const network = newNetwork(['n1', 'n2', 'n3']);
     network.campaign('n1');
     const leader = network.raft('n1');
@@ -33,7 +33,7 @@ describe('the Ready contract and invariant assertions', () => {
     leader.advance(ready);
   });
 
-  test('invariants: bad options and host mistakes throw with a clear message', () => {
+  test('Figure 2 invariants: bad options and host mistakes throw with a clear message', () => {
     assert.throws(() => new RaftNode(options({ electionTicks: 1, heartbeatTicks: 1 })), /electionTicks \(1\) must exceed heartbeatTicks \(1\)/);
     assert.throws(() => new RaftNode(options({ random: () => 1 })), /random\(\) must return a value in \[0, 1\)/);
     const node = new RaftNode(options());
@@ -45,7 +45,7 @@ describe('the Ready contract and invariant assertions', () => {
     }), /restored commitIndex 3 is beyond the restored lastIndex 1/);
   });
 
-  test('invariants: two leaders in one term are detected by the core itself', () => {
+  test('Figure 3 Election Safety invariant: two leaders in one term are detected by the core itself', () => {
     const network = newNetwork(['n1', 'n2', 'n3']);
     network.campaign('n1');
     const term = network.status('n1').term;
@@ -53,7 +53,7 @@ describe('the Ready contract and invariant assertions', () => {
       /Election Safety: n1 and n2 both lead term/);
   });
 
-  test('host hints: reportUnreachable stops pipelining, reportSnapshotFailed retries the snapshot', () => {
+  test('§7 host hints: reportUnreachable stops pipelining, reportSnapshotFailed retries the snapshot', () => {
     const network = newNetwork(['n1', 'n2', 'n3']);
     network.campaign('n1');
     network.propose('n1', 'a');
@@ -75,7 +75,7 @@ describe('the Ready contract and invariant assertions', () => {
     assert.deepEqual(network.node('n3').applied, ['a', 'b']);
   });
 
-  test('campaign() starts an election at once (with pre-vote when enabled)', () => {
+  test('§5.2 campaign() starts an election at once (with pre-vote when enabled)', () => {
     const network = newNetwork(['n1', 'n2', 'n3'], { preVote: true });
     network.raft('n2').campaign();
     network.process(network.node('n2'));

@@ -61,7 +61,7 @@ describe('log.ts: stable/unstable log with a snapshot anchor', () => {
     assert.equal(log.term(1), undefined);
   });
 
-  test('log invariants: commit never passes the last index, applied never passes commit', () => {
+  test('Figure 2 log invariants: commit never passes the last index, applied never passes commit', () => {
     const log = new RaftLog({ entries: entriesWithTerms([1]), commitIndex: 0 });
     assert.throws(() => log.commitTo(2), /commitIndex 2 would pass lastIndex 1/);
     assert.throws(() => log.appliedTo(1), /appliedIndex 1 would pass commitIndex 0/);
@@ -72,7 +72,7 @@ describe('log.ts: stable/unstable log with a snapshot anchor', () => {
 });
 
 describe('progress.ts: probe, replicate and snapshot states', () => {
-  test('flow control: the inflight window bounds pipelined appends and frees on acknowledgement', () => {
+  test('thesis §10.2.1 flow control: the inflight window bounds pipelined appends and frees on acknowledgement', () => {
     const inflights = new Inflights(2);
     inflights.add(3);
     inflights.add(5);

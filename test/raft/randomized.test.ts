@@ -221,7 +221,7 @@ const seeds = onlySeed === undefined
   ? Array.from({ length: SEED_COUNT }, (_, seed) => seed + 1)
   : [Number(onlySeed)];
 
-test(`randomized partitions, loss, delay, crashes, snapshots, transfers and membership over ${seeds.length} seeds: no safety violation, progress after heal`, () => {
+test(`Figure 3 under faults: randomized partitions, loss, delay, crashes, snapshots, transfers and membership over ${seeds.length} seeds: no safety violation, progress after heal`, () => {
   let readsServed = 0;
   let slowestHealTicks = 0;
   for (const seed of seeds) {

@@ -29,7 +29,9 @@ describe('RaftSafetyChecker: the five properties of Figure 3', () => {
     checker.onLeader('a', 3);
     checker.onLeader('a', 3); // repeats are fine
     checker.onLeader('b', 4);
-    assertViolation('Election Safety', () => checker.onLeader('c', 3), ['term 3', 'nodes a, c']);
+    const violation = assertViolation('Election Safety', () => checker.onLeader('c', 3), ['term 3', 'nodes a, c']);
+    assert.equal(checker.firstViolation, violation);
+    assert.deepEqual(violation.detail.nodes, ['a', 'c']);
   });
 
   test('Figure 3 Leader Append-Only: a leader that overwrites an entry is caught; a follower may', () => {
