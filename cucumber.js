@@ -1,7 +1,6 @@
 // Cucumber profiles. Every profile writes the same reports under reports/.
 // See README.md ("Profiles and tags") for what each one is for.
 const common = {
-  paths: ['features/**/*.feature'],
   requireModule: ['ts-node/register/transpile-only'],
   require: ['support/**/*.ts', 'step-definitions/**/*.ts'],
   format: [

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { writeHtmlReport } = require('./html-report') as { writeHtmlReport: (jsonFile: string, output: string) => void };
+const { writeHtmlReport } = require('../support/html-report') as { writeHtmlReport: (jsonFile: string, output: string) => void };
 
 const jsonFile = path.resolve('reports', 'cucumber.json');
 if (!fs.existsSync(jsonFile)) {

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { generateMessages } from '@cucumber/gherkin';
 import { IdGenerator, SourceMediaType } from '@cucumber/messages';
 import { loadConfiguration, loadSupport } from '@cucumber/cucumber/api';
-import { PARAMETER_DESCRIPTIONS } from '../support/parameters';
+import type { ParameterDescription } from '../support/parameters';
 
 interface FeatureStep {
   text: string;
@@ -36,6 +36,9 @@ interface LoadedStepDefinition {
   line: number;
   expression: { match(text: string): unknown };
 }
+
+/** Filled after cucumber has loaded the support code (importing it earlier would register the types outside a run). */
+let PARAMETER_DESCRIPTIONS: ParameterDescription[] = [];
 
 const GLOSSARY = path.resolve('docs', 'STEPS.md');
 
@@ -90,6 +93,8 @@ async function stepEntries(): Promise<StepEntry[]> {
   const { runConfiguration } = await loadConfiguration({ provided: { requireModule: [] } });
   // The API types the library as opaque; its step definitions are what the glossary lists.
   const library = (await loadSupport(runConfiguration)) as unknown as { stepDefinitions: LoadedStepDefinition[] };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  PARAMETER_DESCRIPTIONS = (require('../support/parameters') as { PARAMETER_DESCRIPTIONS: ParameterDescription[] }).PARAMETER_DESCRIPTIONS;
   return library.stepDefinitions.map((definition) => {
     const pattern = typeof definition.pattern === 'string' ? definition.pattern : definition.pattern.source;
     const parameters = [...pattern.matchAll(/\{([^}]*)\}/g)].map((match) => match[1]);

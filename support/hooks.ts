@@ -68,3 +68,10 @@ After(function (this: PhantomWorld, { result }: ITestCaseHookParameter) {
     this.dispose();
   }
 });
+
+// Every cluster scenario shows the final status and the membership timeline in the report.
+After(function (this: PhantomWorld) {
+  if (!this.hasCluster || !this.hasSimulation) return;
+  this.attachText('cluster status', this.cluster.statusTable());
+  this.attachSvg(this.cluster.timelineSvg(`Membership over virtual time: ${this.scenarioName}`));
+});

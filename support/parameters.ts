@@ -45,7 +45,7 @@ function parameter(
 const NODE_FORM = /^node-[1-9]\d{0,3}$/;
 const NODE_ACCEPTED = '"node-" followed by a number from 1 to 9999, e.g. "node-3"';
 
-parameter({ name: 'node', acceptedForm: NODE_ACCEPTED, examples: ['node-3'] }, /node-[^\s,"]*/, (text, fail) =>
+parameter({ name: 'node', acceptedForm: NODE_ACCEPTED, examples: ['node-3'] }, /node-[^\s,"']*/, (text, fail) =>
   NODE_FORM.test(text) ? text : fail(),
 );
 
@@ -55,7 +55,7 @@ parameter(
     acceptedForm: `a list of nodes separated by ", " and "and", e.g. "node-1, node-2 and node-3"; each one ${NODE_ACCEPTED}`,
     examples: ['node-1, node-2 and node-3', 'node-4'],
   },
-  /node-[^\s,"]*(?:(?:, | and |, and )node-[^\s,"]*)*/,
+  /node-[^\s,"']*(?:(?:, | and |, and )node-[^\s,"']*)*/,
   (text, fail) => {
     const nodes = text.split(/, and |, | and /);
     if (!nodes.every((node) => NODE_FORM.test(node))) fail();
@@ -115,4 +115,34 @@ parameter(
   },
   /[A-Za-z]+-[A-Za-z0-9-]+/,
   (text, fail) => (/^[a-z]+(?:-[a-z]+)*(?:-\d+)?$/.test(text) ? text : fail()),
+);
+
+const MEMBER_STATES = ['alive', 'suspect', 'dead', 'left'];
+
+parameter(
+  {
+    name: 'member state',
+    acceptedForm: `one of ${MEMBER_STATES.map((state) => `"${state}"`).join(', ')}`,
+    examples: ['alive', 'dead'],
+  },
+  /[a-z]+/,
+  (text, fail) => (MEMBER_STATES.includes(text) ? text : fail()),
+);
+
+/** How a scenario names the reason a join was refused, and the code the system reports. */
+export const JOIN_REJECTION_REASONS: Record<string, string> = {
+  'the join token is wrong': 'wrong-token',
+  'the cluster name is wrong': 'wrong-cluster',
+  'its name is already in use': 'duplicate-id',
+  'no seed answered': 'seeds-unreachable',
+};
+
+parameter(
+  {
+    name: 'join rejection',
+    acceptedForm: `one of ${Object.keys(JOIN_REJECTION_REASONS).map((reason) => `"${reason}"`).join(', ')}`,
+    examples: ['the join token is wrong'],
+  },
+  /(?:the|its|no) [a-z ]+/,
+  (text, fail) => JOIN_REJECTION_REASONS[text] ?? fail(),
 );

@@ -1,6 +1,8 @@
 import { type IWorldOptions, setDefaultTimeout, setWorldConstructor, World } from '@cucumber/cucumber';
 import * as sinon from 'sinon';
-import { Simulation } from '../src/sim';
+import { type ClusterCredentials, PhantomCluster } from '../src/api';
+import type { NodeId } from '../src/runtime/ports';
+import { type SimNode, Simulation } from '../src/sim';
 
 /** Wall-clock limit of one step. Simulations are bounded in virtual time; this is a backstop. */
 setDefaultTimeout(120_000);
@@ -20,6 +22,11 @@ export class PhantomWorld extends World {
   currentStep: string | undefined;
   readonly sandbox = sinon.createSandbox();
   private simulation: Simulation | undefined;
+  private phantom: PhantomCluster | undefined;
+  /** The credentials the cluster is created with (a Given step may change them first). */
+  credentials: ClusterCredentials = { clusterName: 'phantom', joinToken: 'phantom-join-token' };
+  /** Values remembered by one step for a later one (an incarnation before a restart, ...). */
+  readonly remembered = new Map<string, unknown>();
   /**
    * An error a When-step caught because the scenario expects one (a rejected join, a
    * refused write). A Then-step must check it; the After hook fails the scenario if none did.
@@ -34,6 +41,33 @@ export class PhantomWorld extends World {
   get sim(): Simulation {
     if (!this.simulation) this.simulation = new Simulation({ seed: this.seed });
     return this.simulation;
+  }
+
+  get cluster(): PhantomCluster {
+    if (!this.phantom) this.phantom = new PhantomCluster(this.sim, this.credentials);
+    return this.phantom;
+  }
+
+  get hasCluster(): boolean {
+    return this.phantom !== undefined;
+  }
+
+  /** A node of the cluster; an unknown name fails naming the step and the known nodes. */
+  node(id: NodeId): SimNode {
+    if (!this.sim.hasNode(id)) {
+      const known = this.sim.nodeIds.join(', ') || 'none yet';
+      throw new Error(`In step "${this.currentStep}": there is no node called ${id}. Known nodes: ${known}.`);
+    }
+    return this.sim.node(id);
+  }
+
+  /**
+   * Runs virtual time until `predicate` holds; fails naming what was awaited, the time and
+   * the cluster. Checked every millisecond of virtual time: fine enough for bounds given in
+   * seconds, and cheap for cluster-wide predicates.
+   */
+  waitUntil(predicate: () => boolean, withinMs: number, waitingFor: string): void {
+    this.sim.runUntil(predicate, { withinMs, waitingFor, pollMs: 1 });
   }
 
   get hasSimulation(): boolean {

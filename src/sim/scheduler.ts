@@ -34,6 +34,11 @@ export interface RunUntilOptions {
   withinMs: number;
   /** What the predicate means, for the error message ("a leader in group shard-1"). */
   waitingFor?: string;
+  /**
+   * Check the predicate only once virtual time has moved this far since the last check
+   * (default 0: before every event). For costly predicates such as cluster-wide agreement.
+   */
+  pollMs?: number;
 }
 
 export class Scheduler {
@@ -108,8 +113,14 @@ export class Scheduler {
   runUntil(predicate: () => boolean, options: RunUntilOptions): void {
     const deadlineMs = this.currentTimeMs + options.withinMs;
     const waitingFor = options.waitingFor ?? 'a condition';
+    const pollMs = options.pollMs ?? 0;
+    let nextCheckMs = this.currentTimeMs;
     let budget = this.maxEventsPerRun;
-    while (!predicate()) {
+    for (;;) {
+      if (this.currentTimeMs >= nextCheckMs) {
+        if (predicate()) return;
+        nextCheckMs = this.currentTimeMs + pollMs;
+      }
       if (this.heap.length === 0 || this.heap[0].timeMs > deadlineMs) {
         this.currentTimeMs = Math.max(this.currentTimeMs, deadlineMs);
         if (predicate()) return;

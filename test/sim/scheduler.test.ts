@@ -61,3 +61,15 @@ describe('Scheduler (virtual clock)', () => {
     assert.throws(() => new Scheduler().schedule(-1, () => undefined), RangeError);
   });
 });
+
+describe('Scheduler polling', () => {
+  it('checks a costly predicate at most once per poll interval, and still returns once it holds', () => {
+    const scheduler = new Scheduler();
+    let value = 0;
+    for (let i = 1; i <= 1000; i++) scheduler.schedule(i / 10, () => value++);
+    let checks = 0;
+    scheduler.runUntil(() => (checks++, value >= 500), { withinMs: 1000, pollMs: 5 });
+    assert.ok(value >= 500 && value < 560, `value ${value}`);
+    assert.ok(checks <= 12, `checked ${checks} times`);
+  });
+});

@@ -1,0 +1,1 @@
+export { type AddNodeOptions, type ClusterCredentials, type DeathRecord, PhantomCluster } from './phantom-cluster';

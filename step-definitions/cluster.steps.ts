@@ -1,0 +1,180 @@
+import { DataTable, Given, Then, When } from '@cucumber/cucumber';
+import { expect } from 'chai';
+import type { NodeMetadata } from '../src/cluster';
+import type { PhantomWorld } from '../support/world';
+
+/** Bound for a freshly started cluster to agree on its membership (see README, "Membership bounds"). */
+const AGREEMENT_BOUND_MS = 10_000;
+
+function nodeNames(count: number): string[] {
+  return Array.from({ length: count }, (_, index) => `node-${index + 1}`);
+}
+
+/** Starts nodes that join through the first one, then waits for one agreed view. */
+function startCluster(world: PhantomWorld, nodes: { id: string; metadata?: Partial<NodeMetadata> }[]): void {
+  const founder = nodes[0].id;
+  for (const { id, metadata } of nodes) world.cluster.addNode(id, { seeds: id === founder ? [] : [founder], metadata });
+  world.waitUntil(
+    () => world.cluster.liveMembers().length === nodes.length && world.cluster.agreement(),
+    AGREEMENT_BOUND_MS + 1000 * Math.ceil(nodes.length / 50),
+    `all ${nodes.length} nodes to join and agree on the membership`,
+  );
+}
+
+function metadataFrom(row: Record<string, string>): Partial<NodeMetadata> {
+  const metadata: { region?: string; zone?: string; capacity?: number } = {};
+  if (row.region) metadata.region = row.region;
+  if (row.zone) metadata.zone = row.zone;
+  if (row.capacity) {
+    metadata.capacity = Number(row.capacity);
+    if (!(metadata.capacity > 0)) throw new Error(`capacity must be a positive number, got ${JSON.stringify(row.capacity)}`);
+  }
+  return metadata;
+}
+
+// Sets the name and join token a node must present to join the cluster.
+Given('a cluster named {string} with join token {string}', function (this: PhantomWorld, clusterName: string, joinToken: string) {
+  if (this.hasCluster) throw new Error('the cluster name and token must be set before any node starts');
+  this.credentials = { clusterName, joinToken };
+});
+
+// Starts node-1 … node-N; each joins through node-1. Waits until all agree on the membership.
+Given('a running cluster of {int} nodes', function (this: PhantomWorld, count: number) {
+  startCluster(this, nodeNames(count).map((id) => ({ id })));
+});
+
+// Starts the named nodes; each joins through the first one.
+Given('a running cluster of {nodes}', function (this: PhantomWorld, nodes: string[]) {
+  startCluster(this, nodes.map((id) => ({ id })));
+});
+
+// Starts the nodes of the table (columns: node, region, zone, capacity); each joins through the first.
+Given('a running cluster with these nodes:', function (this: PhantomWorld, table: DataTable) {
+  startCluster(this, table.hashes().map((row) => ({ id: row.node, metadata: metadataFrom(row) })));
+});
+
+// Starts a node that joins through the given seeds, tried in order.
+When('{node} joins through {nodes}', function (this: PhantomWorld, node: string, seeds: string[]) {
+  this.cluster.addNode(node, { seeds });
+});
+
+// Starts a node with placement metadata (rows: region, zone, capacity) that joins through a seed.
+When('{node} joins through {nodes} with:', function (this: PhantomWorld, node: string, seeds: string[], table: DataTable) {
+  this.cluster.addNode(node, { seeds, metadata: metadataFrom(table.rowsHash()) });
+});
+
+// Starts a node that presents the given cluster name and join token.
+When(
+  '{node} tries to join through {node} with cluster name {string} and join token {string}',
+  function (this: PhantomWorld, node: string, seed: string, clusterName: string, joinToken: string) {
+    this.cluster.addNode(node, { seeds: [seed], credentials: { clusterName, joinToken } });
+  },
+);
+
+// A different machine, with an empty disk, starts under the name of an existing node.
+When('a new machine with an empty disk starts as {node}', function (this: PhantomWorld, node: string) {
+  this.node(node);
+  this.cluster.replaceMachine(node);
+});
+
+// Graceful departure: the node says goodbye before it stops.
+When('{node} leaves the cluster', function (this: PhantomWorld, node: string) {
+  const member = this.cluster.member(node);
+  if (!member) throw new Error(`${node} is not running, so it cannot leave`);
+  member.leave();
+});
+
+// Waits (at most 10 s: the join retry budget is 12 attempts of 0.5 s) for the join to be refused, and checks the reason given.
+Then('{node} is rejected because {join rejection}', function (this: PhantomWorld, node: string, reason: string) {
+  this.node(node);
+  this.waitUntil(() => this.cluster.member(node)?.rejection() !== undefined, 10_000, `${node} to be turned away`);
+  const rejection = this.cluster.member(node)!.rejection()!;
+  this.attachText(`${node} was told`, `${rejection.reason}: ${rejection.message}`);
+  expect(rejection.reason, rejection.message).to.equal(reason);
+});
+
+// No live member has the node in its membership list, in any state.
+Then('no node lists {node} as a member', function (this: PhantomWorld, node: string) {
+  const listing = this.cluster.liveMembers().filter((member) => member.id !== node && member.stateOf(node) !== undefined);
+  expect(listing.map((member) => member.id), `members that list ${node}`).to.deep.equal([]);
+});
+
+// Waits until every other live member holds the node in the given state.
+Then('within {duration} every live node sees {node} as {member state}', function (this: PhantomWorld, withinMs: number, node: string, state: string) {
+  this.node(node);
+  this.waitUntil(() => this.cluster.everyLiveMemberSees(node, state), withinMs, `every live node to see ${node} as ${state}`);
+});
+
+// Waits until each of the given nodes holds the node in the given state.
+Then('within {duration} {nodes} see {node} as {member state}', function (this: PhantomWorld, withinMs: number, observers: string[], node: string, state: string) {
+  observers.forEach((observer) => this.node(observer));
+  const allSee = (): boolean => observers.every((observer) => this.cluster.member(observer)?.stateOf(node) === state);
+  this.waitUntil(allSee, withinMs, `${observers.join(', ')} to see ${node} as ${state}`);
+});
+
+// Waits until at least one other live member suspects the node.
+Then('within {duration} some live node suspects {node}', function (this: PhantomWorld, withinMs: number, node: string) {
+  this.node(node);
+  const suspects = (): boolean => this.cluster.liveMembers().some((member) => member.id !== node && member.stateOf(node) === 'suspect');
+  this.waitUntil(suspects, withinMs, `some live node to suspect ${node}`);
+});
+
+// Waits until every live member holds the same members in the same states.
+Then('within {duration} all live nodes agree on the membership', function (this: PhantomWorld, withinMs: number) {
+  this.waitUntil(() => this.cluster.agreement(), withinMs, 'all live nodes to agree on the membership');
+});
+
+// Checks, at this moment, that every live member holds the same view.
+Then('all live nodes agree on the membership', function (this: PhantomWorld) {
+  expect(this.cluster.disagreements(), 'disagreements between live views').to.deep.equal([]);
+  expect(this.cluster.agreement()).to.equal(true);
+});
+
+// Over the whole scenario, no member declared a running node dead.
+Then('no live node was ever declared dead', function (this: PhantomWorld) {
+  const falseDeaths = this.cluster.deaths.filter((death) => death.memberWasRunning);
+  expect(falseDeaths.map((d) => `${d.observer} declared ${d.member} dead at ${d.atMs} ms`)).to.deep.equal([]);
+});
+
+// Over the whole scenario, nobody declared this node dead.
+Then('no node ever declared {node} dead', function (this: PhantomWorld, node: string) {
+  const deaths = this.cluster.deaths.filter((death) => death.member === node);
+  expect(deaths.map((d) => `${d.observer} at ${d.atMs} ms`), `declarations that ${node} is dead`).to.deep.equal([]);
+});
+
+// The status report counts the members that live nodes know about, in any state.
+Then('the cluster size is {int}', function (this: PhantomWorld, size: number) {
+  expect(this.cluster.status().size).to.equal(size);
+});
+
+// Compares the status report with a table; only the columns given are compared.
+Then('the status report shows:', function (this: PhantomWorld, table: DataTable) {
+  const status = this.cluster.status();
+  this.attachText('status report', this.cluster.statusTable());
+  for (const row of table.hashes()) {
+    const entry = status.nodes.find((candidate) => candidate.id === row.node);
+    expect(entry, `status row for ${row.node}`).to.not.equal(undefined);
+    for (const [column, expected] of Object.entries(row)) {
+      if (column === 'node') continue;
+      const actual = String((entry as unknown as Record<string, unknown>)[column]);
+      expect(actual, `${column} of ${row.node}`).to.equal(expected);
+    }
+  }
+});
+
+// Remembers a node's incarnation, for comparison after it restarts.
+Given("{node}'s incarnation is noted", function (this: PhantomWorld, node: string) {
+  this.remembered.set(`incarnation:${node}`, this.cluster.status().nodes.find((entry) => entry.id === node)!.incarnation);
+});
+
+// Waits until every other live member knows the node, alive, under a higher incarnation than the one noted.
+Then('within {duration} every live node knows {node} under a higher incarnation than before', function (this: PhantomWorld, withinMs: number, node: string) {
+  const before = this.remembered.get(`incarnation:${node}`);
+  if (typeof before !== 'number') throw new Error(`In step "${this.currentStep}": no incarnation of ${node} was noted earlier`);
+  const newer = (): boolean =>
+    this.cluster.liveMembers().every((member) => {
+      const view = member.view().members.find((entry) => entry.id === node);
+      return member.id === node || (view !== undefined && view.state === 'alive' && view.incarnation > before);
+    });
+  this.waitUntil(newer, withinMs, `every live node to know ${node} as alive with an incarnation above ${before}`);
+});
