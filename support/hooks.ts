@@ -51,19 +51,26 @@ BeforeStep(function (this: PhantomWorld, { pickleStep }) {
 After(function (this: PhantomWorld, { result }: ITestCaseHookParameter) {
   try {
     const replay = `PHANTOM_SEED=${this.seed} ${this.replayCommand}`;
-    if (this.hasSimulation) {
-      this.attach(`trace digest: ${this.sim.trace.digestHex()}`, 'text/plain');
+    const stepsPassed = result?.status === Status.PASSED;
+    let failure: Error | undefined;
+    if (stepsPassed) {
+      try {
+        this.runFinalChecks();
+        const unchecked = this.pendingError;
+        if (unchecked) throw new Error(`A step caught this error but no later step checked it: ${unchecked.message}`);
+      } catch (error) {
+        failure = error instanceof Error ? error : new Error(String(error));
+      }
     }
-    if (result && result.status !== Status.PASSED && result.status !== Status.SKIPPED) {
+    if (this.hasSimulation) this.attach(`trace digest: ${this.sim.trace.digestHex()}`, 'text/plain');
+    const failed = failure !== undefined || (result !== undefined && result.status !== Status.PASSED && result.status !== Status.SKIPPED);
+    if (failed) {
       this.attach(`seed: ${this.seed} (from ${this.seedSource})\nreplay: ${replay}`, 'text/plain');
       if (this.hasSimulation) {
         this.attachText(`last trace events (of ${this.sim.trace.eventCount}, virtual time ${this.sim.nowMs} ms)`, this.sim.trace.formatRecent(200));
       }
     }
-    const unchecked = this.pendingError;
-    if (unchecked && result?.status === Status.PASSED) {
-      throw new Error(`A step caught this error but no later step checked it: ${unchecked.message}\nreplay: ${replay}`);
-    }
+    if (failure) throw new Error(`${failure.message}\nreplay: ${replay}`);
   } finally {
     this.dispose();
   }

@@ -33,6 +33,9 @@ export class PhantomWorld extends World {
    */
   private uncheckedError: Error | undefined;
   private readonly disposers: (() => void)[] = [];
+  private readonly parts = new Map<string, unknown>();
+  /** Oracles run by the After hook when the scenario passed its steps (safety, linearizability, convergence). */
+  private readonly finalChecks: { name: string; check: () => void }[] = [];
 
   constructor(options: IWorldOptions) {
     super(options);
@@ -101,6 +104,31 @@ export class PhantomWorld extends World {
 
   get pendingError(): Error | undefined {
     return this.uncheckedError;
+  }
+
+  /**
+   * A per-scenario part of the World owned by one domain (georeplication, transactions):
+   * created on first use, so step files of one domain need not edit this class.
+   */
+  part<T>(name: string, create: () => T): T {
+    if (!this.parts.has(name)) this.parts.set(name, create());
+    return this.parts.get(name) as T;
+  }
+
+  /** Registers an oracle that the After hook runs at the end of the scenario; it throws on a violation. */
+  addFinalCheck(name: string, check: () => void): void {
+    this.finalChecks.push({ name, check });
+  }
+
+  runFinalChecks(): void {
+    for (const { name, check } of this.finalChecks) {
+      try {
+        check();
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        throw new Error(`Final check "${name}" failed: ${message}`);
+      }
+    }
   }
 
   onDispose(disposer: () => void): void {
