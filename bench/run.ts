@@ -28,6 +28,8 @@ async function main(): Promise<void> {
     ['membership', optional('./membership', 'benchMembership')],
     ['linearizability', optional('./lincheck', 'benchLinearizability')],
     ['consensus', optional('./consensus', 'benchConsensus')],
+    ['georeplication', optional('./georep', 'benchGeoReplication')],
+    ['transactions', optional('./transactions', 'benchTransactions')],
   ];
   const rows: (BenchRow & { group: string })[] = [];
   for (const [group, bench] of benches) {
