@@ -3,7 +3,7 @@
  * hosted by a tiny host that follows the Ready contract (persist -> send -> apply ->
  * advance) against MemoryStorage. `send` delivers synchronously, in FIFO order, until the
  * network is quiet. Faults: cut, isolate, drop (seeded), ignore (by message type), hold
- * (delay and reorder, seeded), crash/restart (restart reuses the synced storage).
+ * (delay and reorder, seeded), duplicate, crash/restart (restart reuses the synced storage).
  * A RaftSafetyChecker observes every node.
  */
 import { RaftNode } from '../../src/raft/raft-node';
@@ -118,6 +118,7 @@ export class Network {
   private interceptor: ((message: RaftMessage) => boolean) | null = null;
   private rewriter: ((message: RaftMessage) => RaftMessage) | null = null;
   private holdProbability = 0;
+  private duplicateProbability = 0;
   private readonly held: RaftMessage[] = [];
   private readonly faultRandom: SeededRandom;
   private readonly queue: RaftMessage[] = [];
@@ -199,6 +200,7 @@ export class Network {
   }
 
   private enqueue(message: RaftMessage): void {
+    if (this.duplicateProbability > 0 && this.faultRandom.chance(this.duplicateProbability)) this.held.push(message);
     if (this.holdProbability > 0 && this.faultRandom.chance(this.holdProbability)) this.held.push(message);
     else this.queue.push(message);
   }
@@ -423,6 +425,11 @@ export class Network {
     this.holdProbability = probability;
   }
 
+  /** Delivers each message a second time, later, with this probability. */
+  duplicate(probability: number): void {
+    this.duplicateProbability = probability;
+  }
+
   /** Heals every fault (held messages are released at the next tickAll). */
   recover(): void {
     this.cuts.clear();
@@ -432,14 +439,18 @@ export class Network {
     this.interceptor = null;
     this.rewriter = null;
     this.holdProbability = 0;
+    this.duplicateProbability = 0;
   }
 
   private releaseHeld(): void {
     if (this.held.length === 0) return;
     const released = this.faultRandom.shuffle(this.held.splice(0, this.held.length));
-    const keep = this.holdProbability > 0 ? released.filter(() => this.faultRandom.chance(0.5)) : [];
-    this.held.push(...keep);
-    this.send(released.filter((message) => !keep.includes(message)));
+    const deliverNow: RaftMessage[] = [];
+    for (const message of released) {
+      if (this.holdProbability > 0 && this.faultRandom.chance(0.5)) this.held.push(message);
+      else deliverNow.push(message);
+    }
+    this.send(deliverNow);
   }
 
   crash(id: NodeId): void {

@@ -1,7 +1,7 @@
 /**
  * Randomized runs (TigerBeetle style: a safety phase with faults, then a liveness phase
  * with every fault healed). Each seed picks a cluster size, options and a stream of
- * events: proposals, reads, partitions, message loss, delays and reordering, crashes and
+ * events: proposals, reads, partitions, message loss, delays, reordering and duplication, crashes and
  * restarts, compactions, leadership transfers and membership changes. The safety checker
  * watches every node (Figure 3), reads are checked for linearizability (thesis §6.4), and
  * after healing the cluster must elect a leader and commit a new entry everywhere.
@@ -52,6 +52,7 @@ class Scenario {
     });
     for (const id of this.pool.slice(size)) this.network.addNode(id, { voters: [], learners: [] });
     this.network.hold(this.random.pick([0, 0.05, 0.2]));
+    this.network.duplicate(this.random.pick([0, 0.03]));
   }
 
   private liveIds(): NodeId[] {
