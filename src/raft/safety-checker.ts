@@ -12,6 +12,12 @@ import type { Entry, HardState, NodeId } from './types';
  *   onApply(node, entry)          it applied an entry to its state machine
  *   onLeader(node, term)          it became leader of `term` (repeats are ignored)
  *   onStepDown(node)              it stopped being leader (including by crashing)
+ *   onPersist(node, ready)        convenience: snapshot, entries and hard state of one
+ *                                 Ready, in the right order (call it instead of the three)
+ *
+ * A node counts as leader from onLeader until onStepDown or until a hard state shows a
+ * higher term, so a deposed leader that repairs its log in the same Ready that carries
+ * its new term is not mistaken for a leader breaking Append-Only.
  *
  * Every check is incremental: an event costs time proportional to the entries it carries
  * (plus, on a new leader, a short backward walk over commit records). The checker keeps a
@@ -80,6 +86,11 @@ class LogMirror {
     if (index === this.snapshotIndex) return this.snapshotTerm;
     if (index < this.snapshotIndex || index > this.lastIndex) return undefined;
     return this.terms[index - this.snapshotIndex - 1];
+  }
+
+  /** Leading, as far as the checker knows: reported leader, and no higher term seen since. */
+  get isLeading(): boolean {
+    return this.leaderTerm !== null && this.currentTerm <= this.leaderTerm;
   }
 
   /** Whether the log holds (index, term); entries under the snapshot count as held. */
@@ -200,7 +211,7 @@ export class RaftSafetyChecker {
       keptThrough = entry.index;
     }
     this.checks++;
-    if (keptThrough < mirror.lastIndex && mirror.leaderTerm !== null) {
+    if (keptThrough < mirror.lastIndex && mirror.isLeading) {
       this.fail('Leader Append-Only', mirror.leaderTerm, keptThrough + 1, [node],
         `leader of term ${mirror.leaderTerm} overwrote or deleted its entries from index ${keptThrough + 1}`);
     }
@@ -238,7 +249,7 @@ export class RaftSafetyChecker {
     if (snapshot.index <= mirror.snapshotIndex) return;
     this.checks++;
     const matches = mirror.termAt(snapshot.index) === snapshot.term;
-    if (!matches && mirror.leaderTerm !== null) {
+    if (!matches && mirror.isLeading) {
       this.fail('Leader Append-Only', mirror.leaderTerm, snapshot.index, [node],
         `leader of term ${mirror.leaderTerm} replaced its log by a snapshot at index ${snapshot.index}`);
     }
@@ -249,6 +260,20 @@ export class RaftSafetyChecker {
 
   // -------------------------------------------------------------------------------------
   // Commits and State Machine Safety.
+
+  /** Everything one Ready made durable, in an order that needs no other bookkeeping: the
+   *  new term first (it may end a leadership), then snapshot, entries and commit. */
+  onPersist(node: NodeId, ready: {
+    readonly hardState?: HardState;
+    readonly entries: readonly Entry[];
+    readonly snapshot?: { readonly index: number; readonly term: number };
+  }): void {
+    const mirror = this.mirror(node);
+    if (ready.hardState !== undefined) mirror.currentTerm = Math.max(mirror.currentTerm, ready.hardState.term);
+    if (ready.snapshot !== undefined) this.onSnapshot(node, ready.snapshot);
+    this.onLogChanged(node, ready.entries);
+    if (ready.hardState !== undefined) this.onHardState(node, ready.hardState);
+  }
 
   onHardState(node: NodeId, hardState: HardState): void {
     const mirror = this.mirror(node);
@@ -291,7 +316,7 @@ export class RaftSafetyChecker {
    *  a leader only appends entries of its own term. */
   private checkCurrentLeadersHold(index: number, term: number, commitTerm: number): void {
     for (const [node, mirror] of this.mirrors) {
-      if (mirror.leaderTerm === null || mirror.leaderTerm <= commitTerm) continue;
+      if (!mirror.isLeading || mirror.leaderTerm === null || mirror.leaderTerm <= commitTerm) continue;
       this.checks++;
       if (!mirror.holds(index, term)) {
         this.fail('Leader Completeness', mirror.leaderTerm, index, [node],

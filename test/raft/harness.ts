@@ -250,18 +250,10 @@ export class Network {
   }
 
   private persist(node: HostedNode, ready: Ready): void {
-    if (ready.snapshot !== undefined) {
-      node.storage.installSnapshot(ready.snapshot);
-      this.checker.onSnapshot(node.id, ready.snapshot);
-    }
-    if (ready.entries.length > 0) {
-      node.storage.append(ready.entries);
-      this.checker.onLogChanged(node.id, ready.entries);
-    }
-    if (ready.hardState !== undefined) {
-      node.storage.hardState = ready.hardState;
-      this.checker.onHardState(node.id, ready.hardState);
-    }
+    if (ready.snapshot !== undefined) node.storage.installSnapshot(ready.snapshot);
+    node.storage.append(ready.entries);
+    if (ready.hardState !== undefined) node.storage.hardState = ready.hardState;
+    this.checker.onPersist(node.id, ready);
   }
 
   private apply(node: HostedNode, ready: Ready): void {

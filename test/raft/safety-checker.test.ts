@@ -44,6 +44,18 @@ describe('RaftSafetyChecker: the five properties of Figure 3', () => {
     assertViolation('Leader Append-Only', () => checker.onLogChanged('a', [entry(2, 3)]), ['term 2', 'index 2', 'nodes a']);
   });
 
+  test('Figure 3 Leader Append-Only: a deposed leader repairing its log in the Ready that raises its term is not flagged', () => {
+    const checker = new RaftSafetyChecker();
+    checker.onLeader('a', 5);
+    checker.onLogChanged('a', [entry(1, 1), entry(2, 5)]);
+    // No onStepDown: the host reports leadership after persisting; the new term tells.
+    checker.onPersist('a', { hardState: { term: 6, votedFor: null, commitIndex: 0 }, entries: [entry(2, 4)] });
+    checker.onLeader('b', 7);
+    checker.onLogChanged('b', [entry(1, 1), entry(2, 4), entry(3, 7)]);
+    assertViolation('Leader Append-Only', () => checker.onPersist('b', { hardState: { term: 7, votedFor: 'b', commitIndex: 0 }, entries: [entry(3, 6)] }),
+      ['term 7', 'index 3']);
+  });
+
   test('Figure 3 Leader Append-Only: a leader whose log is replaced by a snapshot is caught; compaction is fine', () => {
     const checker = new RaftSafetyChecker();
     checker.onLeader('a', 2);
