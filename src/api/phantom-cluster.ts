@@ -15,6 +15,7 @@ import {
   renderTimelineSvg,
 } from '../cluster';
 import { NodeRuntime } from '../runtime/node-runtime';
+import { ShardedDatabase } from './database';
 import type { NodeEnv, NodeId } from '../runtime/ports';
 import type { SimNode, Simulation } from '../sim';
 
@@ -50,6 +51,8 @@ const TIMELINE_SAMPLE_MS = 100;
 export class PhantomCluster {
   readonly timeline = new MembershipTimeline();
   readonly deaths: DeathRecord[] = [];
+  /** The sharded key-value store; its groups exist once `database.create()` ran. */
+  readonly database: ShardedDatabase;
   private readonly nodeOptions = new Map<NodeId, AddNodeOptions>();
   private timelineDirty = true;
 
@@ -58,6 +61,7 @@ export class PhantomCluster {
     readonly credentials: ClusterCredentials,
     private readonly tuning: Partial<MembershipTuning> = {},
   ) {
+    this.database = new ShardedDatabase(sim);
     sim.scheduler.statusProvider = () => this.statusLine();
     this.scheduleTimelineSample();
   }
@@ -90,8 +94,8 @@ export class PhantomCluster {
 
   /** The membership process running on a node, or undefined while it is down. */
   member(id: NodeId): MemberProcess | undefined {
-    const runtime = this.sim.node(id).instance as NodeRuntime | null;
-    return runtime?.service<MemberProcess>('swim');
+    const runtime = this.sim.node(id).instance;
+    return runtime instanceof NodeRuntime ? runtime.service<MemberProcess>('swim') : undefined;
   }
 
   /** Nodes whose process runs (not crashed, stopped or paused) and that are members. */
@@ -146,12 +150,14 @@ export class PhantomCluster {
 
   /** One line for time-out errors: each node's process state and join phase, and agreement. */
   statusLine(): string {
-    const nodes = this.sim.nodes.map((node) => {
+    const nodes = this.sim.nodes.filter((node) => this.nodeOptions.has(node.id)).map((node) => {
       const member = node.state === 'running' ? this.member(node.id) : undefined;
       return `${node.id} ${node.state}${member ? `/${member.phase()}` : ''}`;
     });
     const live = this.views().filter(isLiveObserver);
-    return `${nodes.length} nodes [${nodes.join(', ')}]; views agree: ${live.length > 0 && clusterAgreement(live) ? 'yes' : 'no'}`;
+    const shards = this.database.shardIds().map((shard) => `${shard} leader ${this.database.leaderOf(shard) ?? 'none'}`);
+    const database = shards.length > 0 ? `; ${shards.join(', ')}` : '';
+    return `${nodes.length} nodes [${nodes.join(', ')}]; views agree: ${live.length > 0 && clusterAgreement(live) ? 'yes' : 'no'}${database}`;
   }
 
   // ---- internals -----------------------------------------------------------------------
@@ -168,6 +174,7 @@ export class PhantomCluster {
     })(env);
     runtime.register('swim', member);
     runtime.register('join', member);
+    this.database.installServices(env, runtime);
     return runtime;
   }
 

@@ -1,0 +1,119 @@
+import type { NodeService } from '../runtime/node-runtime';
+import type { Message, NodeEnv, NodeId, TimerId } from '../runtime/ports';
+import type { RaftGroupHost, ReplicatedStateMachine } from '../runtime/raft-host';
+import type { RaftService } from '../runtime/raft-service';
+import { findShard, type ShardMap, shardForKey } from '../sharding/shard-map';
+import { isReadOnly } from './operation';
+import { isKvRequest, type KvReply, type KvRequest, responseTo } from './protocol';
+import { type KvCommand, KvStateMachine } from './state-machine';
+
+export interface KvServerOptions {
+  /** The authoritative shard map (the placement driver's). */
+  shardMap: () => ShardMap;
+  /** How often a leader checks whether it should hand leadership to its shard's preferred leader. */
+  leaderBalanceIntervalMs: number;
+}
+
+/**
+ * The key-value server on one node: answers client requests for the shards whose Raft
+ * groups it hosts. Writes go through the log (exactly once per client session); reads go
+ * through ReadIndex, so a deposed leader never answers from stale state.
+ */
+export class KvServer implements NodeService {
+  private readonly machines = new Map<string, KvStateMachine>();
+  private raft: RaftService | undefined;
+  private balanceTimer: TimerId | undefined;
+
+  constructor(private readonly env: NodeEnv, private readonly options: KvServerOptions) {}
+
+  /** The Raft service hosting this node's groups (set once both exist). */
+  attach(raft: RaftService): void {
+    this.raft = raft;
+    this.scheduleLeaderBalance();
+  }
+
+  /** The state machine of a group hosted here; Raft applies to it. */
+  machineFor(groupId: string): ReplicatedStateMachine {
+    const machine = new KvStateMachine();
+    this.machines.set(groupId, machine);
+    return {
+      apply: (data, index) => machine.apply(data as KvCommand, index),
+      snapshot: () => machine.snapshot(),
+      restore: (data) => machine.restore(data),
+    };
+  }
+
+  machine(groupId: string): KvStateMachine | undefined {
+    return this.machines.get(groupId);
+  }
+
+  onMessage(from: NodeId, message: Message): void {
+    if (!isKvRequest(message)) return;
+    const reply = (answer: KvReply): void => this.env.network.send(from, responseTo(message, answer));
+    const group = this.route(message, reply);
+    if (!group) return;
+    if (isReadOnly(message.operation)) this.read(group, message, reply);
+    else this.write(group, message, reply);
+  }
+
+  /** Checks epoch and ownership; answers and returns undefined when the request is misrouted. */
+  private route(request: KvRequest, reply: (answer: KvReply) => void): RaftGroupHost | undefined {
+    const map = this.options.shardMap();
+    if (request.epoch !== map.epoch) {
+      reply({ status: 'wrong-epoch', currentEpoch: map.epoch });
+      return undefined;
+    }
+    const owner = shardForKey(map, request.operation.key);
+    const group = this.raft?.group(request.shardId);
+    if (!owner || owner.id !== request.shardId || !group) {
+      reply({ status: 'wrong-shard' });
+      return undefined;
+    }
+    return group;
+  }
+
+  private read(group: RaftGroupHost, request: KvRequest, reply: (answer: KvReply) => void): void {
+    group.readBarrier((outcome) => {
+      if (!outcome.ok) return reply({ status: 'not-leader', leaderHint: outcome.leaderHint });
+      const value = this.machines.get(group.groupId)!.read(request.operation.key);
+      reply({ status: 'ok', result: { kind: 'get', value } });
+    });
+  }
+
+  private write(group: RaftGroupHost, request: KvRequest, reply: (answer: KvReply) => void): void {
+    const command: KvCommand = { clientId: request.clientId, sequence: request.sequence, operation: request.operation };
+    group.propose(command, (outcome) => {
+      if (!outcome.ok) return reply({ status: 'not-leader', leaderHint: outcome.leaderHint });
+      const applied = outcome.result as ReturnType<KvStateMachine['apply']>;
+      if (applied.status === 'ok') reply({ status: 'ok', result: applied.result });
+      else reply({ status: applied.status });
+    });
+  }
+
+  private scheduleLeaderBalance(): void {
+    if (this.balanceTimer !== undefined) return;
+    this.balanceTimer = this.env.timers.setTimer(this.options.leaderBalanceIntervalMs, () => {
+      this.balanceTimer = undefined;
+      this.balanceLeaders();
+      this.scheduleLeaderBalance();
+    });
+  }
+
+  /**
+   * Spreads leaders across nodes: a leader that is not its shard's preferred leader hands
+   * over once the preferred replica is fully caught up (thesis §3.10 leadership transfer).
+   */
+  private balanceLeaders(): void {
+    const map = this.options.shardMap();
+    for (const groupId of this.raft?.groupIds ?? []) {
+      const group = this.raft!.group(groupId)!;
+      const status = group.status();
+      const preferred = findShard(map, groupId)?.preferredLeader;
+      if (status.role !== 'leader' || !preferred || preferred === this.env.id || status.leadTransferee !== null) continue;
+      const progress = status.progress?.[preferred];
+      if (progress && !progress.isLearner && progress.recentActive && progress.matchIndex >= status.commitIndex) {
+        group.transferLeadership(preferred);
+      }
+    }
+  }
+}

@@ -1,0 +1,319 @@
+import {
+  type ClusterConfig,
+  type ConfigChange,
+  type ConfigChangeResult,
+  type Entry,
+  type HardState,
+  type RaftMessage,
+  RaftNode,
+  type RaftStatus,
+  type Ready,
+  type RestoredState,
+  type Snapshot,
+  type TransferResult,
+} from '../raft';
+import type { NodeEnv, NodeId } from './ports';
+
+/** The application a Raft group replicates. Apply must be deterministic. */
+export interface ReplicatedStateMachine {
+  apply(data: unknown, index: number): unknown;
+  snapshot(): unknown;
+  restore(data: unknown): void;
+}
+
+/** Sees every durable change of one replica, for the safety checker (Figure 3 properties). */
+export interface RaftObserver {
+  onStart(node: NodeId): void;
+  onLeader(node: NodeId, term: number): void;
+  onStepDown(node: NodeId): void;
+  onLogChanged(node: NodeId, entries: readonly Entry[]): void;
+  onSnapshot(node: NodeId, snapshot: Snapshot): void;
+  onHardState(node: NodeId, hardState: HardState): void;
+  onApply(node: NodeId, entry: Entry): void;
+}
+
+export interface RaftTuning {
+  /** Virtual ms per Raft tick. */
+  tickMs: number;
+  electionTicks: number;
+  heartbeatTicks: number;
+  /** Compact the log once this many entries were applied since the last snapshot. */
+  snapshotThreshold: number;
+  maxEntriesPerMessage: number;
+}
+
+export const DEFAULT_RAFT_TUNING: RaftTuning = Object.freeze({
+  tickMs: 10,
+  electionTicks: 15,
+  heartbeatTicks: 3,
+  snapshotThreshold: 500,
+  maxEntriesPerMessage: 64,
+});
+
+/** A Raft message on the wire, tagged with its group (multi-Raft: many groups per node). */
+export interface RaftEnvelope {
+  readonly type: RaftMessage['type'];
+  readonly groupId: string;
+  readonly message: RaftMessage;
+}
+
+export type ProposalOutcome = { ok: true; result: unknown; index: number } | { ok: false; reason: string; leaderHint: NodeId | null };
+export type ReadOutcome = { ok: true } | { ok: false; reason: string; leaderHint: NodeId | null };
+
+interface PendingProposal {
+  term: number;
+  callback: (outcome: ProposalOutcome) => void;
+}
+
+/** Disk keys of one group. */
+function keys(groupId: string): { hardState: string; log: string; snapshot: string } {
+  return { hardState: `raft/${groupId}/hard-state`, log: `raft/${groupId}/log`, snapshot: `raft/${groupId}/snapshot` };
+}
+
+/**
+ * Hosts one Raft group's replica on a node: feeds the pure core messages and ticks, and
+ * carries out each Ready in the order the core requires: persist and sync, then send,
+ * then apply, then advance. A crash can only lose what was never synced, and nothing
+ * that depends on unsynced state has left the node.
+ *
+ * Disk layout: the hard state, the snapshot, and the log entries after the snapshot as
+ * a list (list position = index - (snapshot index + 1)).
+ */
+export class RaftGroupHost {
+  readonly raft: RaftNode;
+  private readonly diskKeys: ReturnType<typeof keys>;
+  /** Index of the first entry in the on-disk list. */
+  private diskFirstIndex: number;
+  private diskLastIndex: number;
+  private appliedIndex: number;
+  private wasLeader = false;
+  private readonly proposals = new Map<number, PendingProposal>();
+  private readonly readCallbacks = new Map<string, (outcome: ReadOutcome) => void>();
+  /** Confirmed reads waiting for the state machine to reach their index. */
+  private readonly confirmedReads: { index: number; requestId: string }[] = [];
+  private nextReadId = 0;
+  private draining = false;
+
+  constructor(
+    private readonly env: NodeEnv,
+    readonly groupId: string,
+    bootstrapConfig: ClusterConfig,
+    private readonly machine: ReplicatedStateMachine,
+    tuning: RaftTuning,
+    private readonly observer: RaftObserver | undefined,
+    private readonly send: (to: NodeId, envelope: RaftEnvelope) => void,
+  ) {
+    this.diskKeys = keys(groupId);
+    const restored = this.restore();
+    this.raft = new RaftNode(
+      {
+        id: env.id,
+        config: bootstrapConfig,
+        electionTicks: tuning.electionTicks,
+        heartbeatTicks: tuning.heartbeatTicks,
+        random: () => env.random.next(),
+        preVote: true,
+        checkQuorum: true,
+        maxEntriesPerMessage: tuning.maxEntriesPerMessage,
+        snapshotThreshold: tuning.snapshotThreshold,
+      },
+      restored,
+    );
+    this.diskFirstIndex = (restored?.snapshot?.index ?? 0) + 1;
+    this.diskLastIndex = this.diskFirstIndex + (restored?.entries.length ?? 0) - 1;
+    this.appliedIndex = restored?.snapshot?.index ?? 0;
+    if (restored?.snapshot) machine.restore(restored.snapshot.data);
+    observer?.onStart(env.id);
+    this.drain();
+  }
+
+  private restore(): RestoredState | undefined {
+    const hardState = this.env.disk.get<HardState>(this.diskKeys.hardState);
+    const snapshot = this.env.disk.get<Snapshot>(this.diskKeys.snapshot);
+    const entries = this.env.disk.get<Entry[]>(this.diskKeys.log) ?? [];
+    if (hardState === undefined && snapshot === undefined && entries.length === 0) return undefined;
+    return {
+      hardState: hardState ?? { term: 0, votedFor: null, commitIndex: snapshot?.index ?? 0 },
+      entries: entries.slice(),
+      snapshot,
+      appliedIndex: snapshot?.index,
+    };
+  }
+
+  tick(): void {
+    this.raft.tick();
+    this.drain();
+  }
+
+  step(message: RaftMessage): void {
+    this.raft.step(message);
+    this.drain();
+  }
+
+  status(): RaftStatus {
+    return this.raft.status();
+  }
+
+  get applied(): number {
+    return this.appliedIndex;
+  }
+
+  /** Proposes a command; the callback runs once it is applied here, or is known to be lost. */
+  propose(data: unknown, callback: (outcome: ProposalOutcome) => void): void {
+    const result = this.raft.propose(data);
+    if (!result.ok) return callback({ ok: false, reason: result.reason, leaderHint: result.leaderHint });
+    this.proposals.set(result.index, { term: result.term, callback });
+    this.drain();
+  }
+
+  /** A linearizable read barrier (ReadIndex): the callback runs when reading the local state is safe. */
+  readBarrier(callback: (outcome: ReadOutcome) => void): void {
+    const requestId = `${this.env.id}:${this.groupId}:${this.nextReadId++}`;
+    const result = this.raft.readIndex(requestId);
+    if (!result.ok) return callback({ ok: false, reason: result.reason, leaderHint: result.leaderHint });
+    this.readCallbacks.set(requestId, callback);
+    this.drain();
+  }
+
+  proposeConfigChange(change: ConfigChange): ConfigChangeResult {
+    const result = this.raft.proposeConfigChange(change);
+    this.drain();
+    return result;
+  }
+
+  transferLeadership(to: NodeId): TransferResult {
+    const result = this.raft.transferLeadership(to);
+    this.drain();
+    return result;
+  }
+
+  /** Carries out every pending Ready. Re-entrant calls (from callbacks) fold into the running loop. */
+  private drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let rounds = 0; this.raft.hasReady(); rounds++) {
+        if (rounds > 10_000) throw new Error(`raft group ${this.groupId} on ${this.env.id} produced Readies without end`);
+        const ready = this.raft.ready();
+        this.persist(ready);
+        for (const message of ready.messages) this.send(message.to, { type: message.type, groupId: this.groupId, message });
+        this.apply(ready);
+        this.raft.advance(ready);
+        this.compactIfSuggested(ready);
+        this.reportLeadership();
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private persist(ready: Ready): void {
+    const disk = this.env.disk;
+    if (ready.snapshot !== undefined) {
+      disk.put(this.diskKeys.snapshot, ready.snapshot);
+      disk.put(this.diskKeys.log, []);
+      this.diskFirstIndex = ready.snapshot.index + 1;
+      this.diskLastIndex = ready.snapshot.index;
+    }
+    if (ready.entries.length > 0) {
+      const first = ready.entries[0].index;
+      if (first < this.diskFirstIndex) throw new Error(`raft ${this.groupId}: entry ${first} is before the snapshot`);
+      if (first <= this.diskLastIndex) disk.truncate(this.diskKeys.log, first - this.diskFirstIndex);
+      disk.append(this.diskKeys.log, ready.entries);
+      this.diskLastIndex = ready.entries[ready.entries.length - 1].index;
+    }
+    if (ready.hardState !== undefined) disk.put(this.diskKeys.hardState, ready.hardState);
+    if (ready.snapshot !== undefined || ready.entries.length > 0 || ready.hardState !== undefined) disk.sync();
+    if (ready.snapshot !== undefined) this.observer?.onSnapshot(this.env.id, ready.snapshot);
+    if (ready.entries.length > 0) this.observer?.onLogChanged(this.env.id, ready.entries);
+    if (ready.hardState !== undefined) this.observer?.onHardState(this.env.id, ready.hardState);
+  }
+
+  private apply(ready: Ready): void {
+    if (ready.snapshot !== undefined) {
+      this.machine.restore(ready.snapshot.data);
+      this.appliedIndex = ready.snapshot.index;
+      this.failProposalsUpTo(ready.snapshot.index);
+    }
+    for (const entry of ready.committedEntries) {
+      if (entry.index !== this.appliedIndex + 1) {
+        throw new Error(`raft ${this.groupId} on ${this.env.id}: applying ${entry.index} after ${this.appliedIndex}`);
+      }
+      const result = entry.kind === 'normal' ? this.machine.apply(entry.data, entry.index) : undefined;
+      this.appliedIndex = entry.index;
+      this.observer?.onApply(this.env.id, entry);
+      this.settleProposal(entry, result);
+    }
+    for (const readState of ready.readStates) this.confirmedReads.push({ index: readState.index, requestId: readState.requestId });
+    for (const requestId of ready.droppedReads) this.finishRead(requestId, { ok: false, reason: 'not-leader', leaderHint: this.raft.status().leader });
+    this.serveConfirmedReads();
+  }
+
+  private settleProposal(entry: Entry, result: unknown): void {
+    const proposal = this.proposals.get(entry.index);
+    if (!proposal) return;
+    this.proposals.delete(entry.index);
+    if (proposal.term === entry.term) proposal.callback({ ok: true, result, index: entry.index });
+    else proposal.callback({ ok: false, reason: 'superseded by another leader', leaderHint: this.raft.status().leader });
+  }
+
+  /** Proposals covered by an installed snapshot: their outcome is unknown here. */
+  private failProposalsUpTo(index: number): void {
+    for (const [proposalIndex, proposal] of this.proposals) {
+      if (proposalIndex > index) continue;
+      this.proposals.delete(proposalIndex);
+      proposal.callback({ ok: false, reason: 'overtaken by a snapshot', leaderHint: this.raft.status().leader });
+    }
+  }
+
+  private serveConfirmedReads(): void {
+    let served = 0;
+    while (served < this.confirmedReads.length && this.confirmedReads[served].index <= this.appliedIndex) {
+      this.finishRead(this.confirmedReads[served].requestId, { ok: true });
+      served++;
+    }
+    if (served > 0) this.confirmedReads.splice(0, served);
+  }
+
+  private finishRead(requestId: string, outcome: ReadOutcome): void {
+    const callback = this.readCallbacks.get(requestId);
+    if (!callback) return;
+    this.readCallbacks.delete(requestId);
+    callback(outcome);
+  }
+
+  private compactIfSuggested(ready: Ready): void {
+    if (ready.suggestedCompactIndex === undefined) return;
+    const snapshot = this.raft.compact(this.appliedIndex, this.machine.snapshot());
+    if (snapshot === null) return;
+    const keep = this.diskLastIndex - snapshot.index;
+    const entries = this.env.disk.get<Entry[]>(this.diskKeys.log) ?? [];
+    this.env.disk.put(this.diskKeys.snapshot, snapshot);
+    this.env.disk.put(this.diskKeys.log, keep > 0 ? entries.slice(entries.length - keep) : []);
+    this.env.disk.sync();
+    this.diskFirstIndex = snapshot.index + 1;
+    this.observer?.onSnapshot(this.env.id, snapshot);
+  }
+
+  private reportLeadership(): void {
+    const status = this.raft.status();
+    if (status.role === 'leader') {
+      this.observer?.onLeader(this.env.id, status.term);
+      this.wasLeader = true;
+    } else if (this.wasLeader) {
+      this.observer?.onStepDown(this.env.id);
+      this.wasLeader = false;
+      this.abandonPendingWork(status.leader);
+    }
+  }
+
+  /** A deposed leader tells its waiting clients to go elsewhere; sessions make their retries safe. */
+  private abandonPendingWork(leaderHint: NodeId | null): void {
+    for (const [index, proposal] of this.proposals) {
+      this.proposals.delete(index);
+      proposal.callback({ ok: false, reason: 'not-leader', leaderHint });
+    }
+    for (const requestId of [...this.readCallbacks.keys()]) this.finishRead(requestId, { ok: false, reason: 'not-leader', leaderHint });
+    this.confirmedReads.length = 0;
+  }
+}
