@@ -169,9 +169,8 @@ export class ShardedDatabase {
       onStart: (node) => safety.onStepDown(node),
       onLeader: (node, term) => safety.onLeader(node, term),
       onStepDown: (node) => safety.onStepDown(node),
-      onLogChanged: (node, entries) => safety.onLogChanged(node, entries),
+      onPersist: (node, ready) => safety.onPersist(node, ready),
       onSnapshot: (node, snapshot) => safety.onSnapshot(node, snapshot),
-      onHardState: (node, hardState) => safety.onHardState(node, hardState),
       onApply: (node, entry) => safety.onApply(node, entry),
     };
   }

@@ -26,9 +26,10 @@ export interface RaftObserver {
   onStart(node: NodeId): void;
   onLeader(node: NodeId, term: number): void;
   onStepDown(node: NodeId): void;
-  onLogChanged(node: NodeId, entries: readonly Entry[]): void;
+  /** What one Ready made durable (snapshot, entries, hard state), reported together. */
+  onPersist(node: NodeId, ready: Ready): void;
+  /** The node compacted its own log into a snapshot. */
   onSnapshot(node: NodeId, snapshot: Snapshot): void;
-  onHardState(node: NodeId, hardState: HardState): void;
   onApply(node: NodeId, entry: Entry): void;
 }
 
@@ -224,9 +225,9 @@ export class RaftGroupHost {
     }
     if (ready.hardState !== undefined) disk.put(this.diskKeys.hardState, ready.hardState);
     if (ready.snapshot !== undefined || ready.entries.length > 0 || ready.hardState !== undefined) disk.sync();
-    if (ready.snapshot !== undefined) this.observer?.onSnapshot(this.env.id, ready.snapshot);
-    if (ready.entries.length > 0) this.observer?.onLogChanged(this.env.id, ready.entries);
-    if (ready.hardState !== undefined) this.observer?.onHardState(this.env.id, ready.hardState);
+    // Reported as one unit: a new term in the hard state may end a leadership that the
+    // entries of the same Ready would otherwise seem to violate (Leader Append-Only).
+    this.observer?.onPersist(this.env.id, ready);
   }
 
   private apply(ready: Ready): void {
