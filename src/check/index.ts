@@ -1,0 +1,2 @@
+/** Oracles that judge a run: each checker lives in its own folder and is re-exported here. */
+export * from './linearizability';
