@@ -146,3 +146,27 @@ parameter(
   /(?:the|its|no) [a-z ]+/,
   (text, fail) => JOIN_REJECTION_REASONS[text] ?? fail(),
 );
+
+/** How scenarios name the kinds of fault a random schedule may inject. */
+export const FAULT_NAMES: Record<string, string> = {
+  partitions: 'partition',
+  crashes: 'crash',
+  pauses: 'pause',
+  'message loss': 'loss',
+  'duplicated messages': 'duplication',
+  'clock skew': 'clock-skew',
+};
+
+parameter(
+  {
+    name: 'faults',
+    acceptedForm: `a list of ${Object.keys(FAULT_NAMES).map((name) => `"${name}"`).join(', ')}, separated by ", " and "and"`,
+    examples: ['partitions, crashes, pauses and message loss'],
+  },
+  /[a-z][a-z ,]*[a-z]/,
+  (text, fail) => {
+    const names = text.split(/, and |, | and /);
+    const kinds = names.map((name) => FAULT_NAMES[name]);
+    return kinds.every((kind) => kind !== undefined) && new Set(kinds).size === kinds.length ? kinds : fail();
+  },
+);

@@ -65,9 +65,23 @@ export const kvClientDefaults = {
 type Settings = Required<Omit<KvClientOptions, 'history' | 'process' | 'historyClock'>>;
 
 /** The operation in flight and its retry state. */
+interface ShardSession {
+  generation: number;
+  /** The last sequence used in this session. */
+  sequence: number;
+  /** True once the state machine is known to hold the session (an ok arrived for it). */
+  confirmed: boolean;
+}
+
+/** Session slot of operations on keys that no shard owns yet (an empty map). */
+const noShard = '(no shard)';
+
 interface ActiveOperation {
   readonly operation: ClientOperation;
   readonly sequence: number;
+  /** The shard whose session the sequence belongs to, and that session's id. */
+  readonly sessionShard: ShardId;
+  readonly sessionId: string;
   readonly deadlineAtMs: number;
   readonly deadlineTimer: TimerId;
   /** True once any request left the client: from then on the outcome can no longer be `fail`. */
@@ -91,11 +105,12 @@ export class KvClient {
   private readonly routes = new Map<ShardId, NodeId>();
   private readonly queue: ClientOperation[] = [];
   private active: ActiveOperation | undefined;
-  private sessionGeneration = 0;
-  /** The last sequence used in the current session. */
-  private sequence = 0;
-  /** True once the state machine is known to hold the session (an ok arrived for it). */
-  private sessionConfirmed = false;
+  /**
+   * One session per shard: each shard's state machine keeps its own sessions, so a
+   * client's sequence numbers must be contiguous per shard, not across shards.
+   */
+  private readonly sessions = new Map<ShardId, ShardSession>();
+  private lastSessionShard: ShardId | undefined;
   private requestCounter = 0;
 
   constructor(
@@ -110,9 +125,28 @@ export class KvClient {
     this.shardMap = options.shardMapSource();
   }
 
-  /** The session id requests carry: `clientId`, then `clientId#n` after n session restarts. */
+  /** The session id of the shard used last: `clientId`, then `clientId#n` after n session restarts there. */
   get sessionId(): string {
-    return this.sessionGeneration === 0 ? this.clientId : `${this.clientId}#${this.sessionGeneration}`;
+    return this.lastSessionShard === undefined ? this.clientId : this.sessionIdOf(this.lastSessionShard);
+  }
+
+  private session(shardId: ShardId): ShardSession {
+    let session = this.sessions.get(shardId);
+    if (session === undefined) {
+      session = { generation: 0, sequence: 0, confirmed: false };
+      this.sessions.set(shardId, session);
+    }
+    return session;
+  }
+
+  private sessionIdOf(shardId: ShardId): string {
+    const generation = this.session(shardId).generation;
+    return generation === 0 ? this.clientId : `${this.clientId}#${generation}`;
+  }
+
+  /** The epoch of the shard map this client routes by (refreshed when a server says it is stale). */
+  get shardMapEpoch(): number {
+    return this.shardMap.epoch;
   }
 
   /** Operations waiting behind the active one. */
@@ -162,7 +196,7 @@ export class KvClient {
     if (!isKvResponse(message)) return;
     const active = this.active;
     // Answers to earlier operations or sessions arrive late or duplicated; they are moot.
-    if (active === undefined || message.clientId !== this.sessionId || message.sequence !== active.sequence) return;
+    if (active === undefined || message.clientId !== active.sessionId || message.sequence !== active.sequence) return;
     if (message.status === 'ok') return this.onApplied(active, from, message.result);
     if (message.requestId !== active.requestId) return;
     this.cancelRetryTimer(active);
@@ -172,13 +206,20 @@ export class KvClient {
   private startNext(): void {
     const operation = this.queue.shift();
     if (operation === undefined) return;
-    const sequence = ++this.sequence;
+    // The session belongs to the shard the key maps to now; if the map later moves the key,
+    // the new shard answers session-expired and the client starts a session there.
+    const sessionShard = this.shardFor(operation.operation.key)?.id ?? noShard;
+    const sequence = ++this.session(sessionShard).sequence;
+    const sessionId = this.sessionIdOf(sessionShard);
+    this.lastSessionShard = sessionShard;
     const nowMs = this.env.clock.nowMs();
-    operation.start(this.sessionId, sequence, this.historyTimeMs());
+    operation.start(sessionId, sequence, this.historyTimeMs());
     this.options.history?.invoke(this.process, operation.operation, this.historyTimeMs());
     this.active = {
       operation,
       sequence,
+      sessionShard,
+      sessionId,
       deadlineAtMs: nowMs + this.settings.operationDeadlineMs,
       deadlineTimer: this.env.timers.setTimer(this.settings.operationDeadlineMs, () => this.onDeadline(operation), 'kv.client.deadline'),
       sent: false,
@@ -200,7 +241,7 @@ export class KvClient {
     const request: KvRequest = {
       type: kvRequestType,
       requestId: ++this.requestCounter,
-      clientId: this.sessionId,
+      clientId: active.sessionId,
       sequence: active.sequence,
       shardId: shard.id,
       epoch: this.shardMap.epoch,
@@ -217,7 +258,7 @@ export class KvClient {
   }
 
   private onApplied(active: ActiveOperation, from: NodeId, result: KvResult): void {
-    this.sessionConfirmed = true;
+    this.session(active.sessionShard).confirmed = true;
     if (active.shardId !== undefined) this.routes.set(active.shardId, from);
     if (isCompareFailure(result)) return this.finish('fail', result, 'the compare failed');
     this.finish('ok', result, undefined);
@@ -300,19 +341,21 @@ export class KvClient {
     this.options.history?.complete(this.process, outcome, result, this.historyTimeMs());
     // A sequence that never left the client is free for the next operation; skipping it
     // would make an unconfirmed session look evicted to the server.
-    if (!active.sent) this.sequence = active.sequence - 1;
+    const session = this.session(active.sessionShard);
+    if (!active.sent) session.sequence = active.sequence - 1;
     // A session the server may never have created cannot go on at a higher sequence:
     // the server would take it for an evicted one. Start afresh instead.
-    if (sessionLost || (outcome === 'unknown' && !this.sessionConfirmed)) this.startNewSession();
+    if (sessionLost || (outcome === 'unknown' && !session.confirmed)) this.startNewSession(active.sessionShard);
     active.operation.finish(outcome, result, reason, this.historyTimeMs());
     if (this.active === undefined) this.startNext();
   }
 
-  private startNewSession(): void {
-    this.sessionGeneration++;
-    this.sequence = 0;
-    this.sessionConfirmed = false;
-    this.trace('kv.client.new-session', { session: this.sessionId });
+  private startNewSession(shardId: ShardId): void {
+    const session = this.session(shardId);
+    session.generation++;
+    session.sequence = 0;
+    session.confirmed = false;
+    this.trace('kv.client.new-session', { shard: shardId, session: this.sessionIdOf(shardId) });
   }
 
   private shardFor(key: string): Shard | undefined {

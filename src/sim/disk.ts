@@ -75,7 +75,9 @@ export class SimDisk implements DiskPort {
 function apply(image: Map<string, unknown>, entry: JournalEntry): void {
   switch (entry.op) {
     case 'put':
-      image.set(entry.key, entry.value);
+      // Each image owns its lists: a list shared by the view and the durable image would
+      // let later unsynced appends leak into the durable one.
+      image.set(entry.key, Array.isArray(entry.value) ? entry.value.slice() : entry.value);
       return;
     case 'delete':
       image.delete(entry.key);

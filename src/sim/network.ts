@@ -115,6 +115,14 @@ export class Network {
     this.trace.record({ timeMs: this.scheduler.nowMs, kind: 'net.cut', detail: { from, to } });
   }
 
+  /** Undoes `cutOneWay(from, to)` (group partitions stay as they are). */
+  restoreOneWay(from: NodeId, to: NodeId): void {
+    const link = this.link(from, to);
+    if (link.cut) this.cutCount--;
+    link.cut = false;
+    this.trace.record({ timeMs: this.scheduler.nowMs, kind: 'net.restore', detail: { from, to } });
+  }
+
   /** Cuts a node off from every other node, both ways. */
   isolate(node: NodeId): void {
     for (const other of this.endpoints.keys()) {

@@ -40,3 +40,15 @@ describe('Simulated disk', () => {
     assert.deepEqual(disk.get('log'), [1]);
   });
 });
+
+describe('Simulated disk lists written whole', () => {
+  it('does not share a list between the view and the durable image', () => {
+    const disk = new SimDisk();
+    disk.put('log', [1, 2]);
+    disk.sync();
+    disk.append('log', [3]);
+    disk.sync();
+    disk.crash();
+    assert.deepEqual(disk.get('log'), [1, 2, 3], 'an append after a synced put is applied once');
+  });
+});
