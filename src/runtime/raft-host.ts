@@ -31,6 +31,9 @@ export interface RaftObserver {
   /** The node compacted its own log into a snapshot. */
   onSnapshot(node: NodeId, snapshot: Snapshot): void;
   onApply(node: NodeId, entry: Entry): void;
+  /** Optional: the node, leading `leaderTerm`, made a higher commit index durable; `entryTerm`
+   *  is the term of the entry there (the Figure 8 rule says it must be `leaderTerm`). */
+  onLeaderCommit?(node: NodeId, leaderTerm: number, commitIndex: number, entryTerm: number | undefined): void;
 }
 
 export interface RaftTuning {
@@ -41,6 +44,8 @@ export interface RaftTuning {
   /** Compact the log once this many entries were applied since the last snapshot. */
   snapshotThreshold: number;
   maxEntriesPerMessage: number;
+  /** Virtual ms an fsync takes; Readies that write wait this long before they send. */
+  fsyncLatencyMs: number;
 }
 
 export const DEFAULT_RAFT_TUNING: RaftTuning = Object.freeze({
@@ -49,6 +54,7 @@ export const DEFAULT_RAFT_TUNING: RaftTuning = Object.freeze({
   heartbeatTicks: 3,
   snapshotThreshold: 500,
   maxEntriesPerMessage: 64,
+  fsyncLatencyMs: 0.5,
 });
 
 /** A Raft message on the wire, tagged with its group (multi-Raft: many groups per node). */
@@ -87,6 +93,8 @@ export class RaftGroupHost {
   private diskFirstIndex: number;
   private diskLastIndex: number;
   private appliedIndex: number;
+  /** The durable commit index last reported to the observer's onLeaderCommit. */
+  private reportedCommitIndex: number;
   private wasLeader = false;
   private readonly proposals = new Map<number, PendingProposal>();
   private readonly readCallbacks = new Map<string, (outcome: ReadOutcome) => void>();
@@ -94,6 +102,9 @@ export class RaftGroupHost {
   private readonly confirmedReads: { index: number; requestId: string }[] = [];
   private nextReadId = 0;
   private draining = false;
+  /** A Ready is written and waiting for its fsync; nothing else is taken from the core meanwhile. */
+  private syncInFlight = false;
+  private readonly fsyncLatencyMs: number;
 
   constructor(
     private readonly env: NodeEnv,
@@ -105,6 +116,7 @@ export class RaftGroupHost {
     private readonly send: (to: NodeId, envelope: RaftEnvelope) => void,
   ) {
     this.diskKeys = keys(groupId);
+    this.fsyncLatencyMs = tuning.fsyncLatencyMs;
     const restored = this.restore();
     this.raft = new RaftNode(
       {
@@ -123,6 +135,7 @@ export class RaftGroupHost {
     this.diskFirstIndex = (restored?.snapshot?.index ?? 0) + 1;
     this.diskLastIndex = this.diskFirstIndex + (restored?.entries.length ?? 0) - 1;
     this.appliedIndex = restored?.snapshot?.index ?? 0;
+    this.reportedCommitIndex = restored?.hardState.commitIndex ?? 0;
     if (restored?.snapshot) machine.restore(restored.snapshot.data);
     observer?.onStart(env.id);
     this.drain();
@@ -188,27 +201,60 @@ export class RaftGroupHost {
     return result;
   }
 
+  /** Starts an election now, as if this replica's election timer had fired (pre-vote first). */
+  campaign(): void {
+    this.raft.campaign();
+    this.drain();
+  }
+
   /** Carries out every pending Ready. Re-entrant calls (from callbacks) fold into the running loop. */
+  /**
+   * Carries out every pending Ready. Re-entrant calls (from callbacks) fold into the
+   * running loop. While a Ready's fsync is in flight, new input only accumulates in the
+   * core; the next Ready then carries all of it, which is how proposals get batched.
+   */
   private drain(): void {
-    if (this.draining) return;
+    if (this.draining || this.syncInFlight) return;
     this.draining = true;
     try {
       for (let rounds = 0; this.raft.hasReady(); rounds++) {
         if (rounds > 10_000) throw new Error(`raft group ${this.groupId} on ${this.env.id} produced Readies without end`);
         const ready = this.raft.ready();
-        this.persist(ready);
-        for (const message of ready.messages) this.send(message.to, { type: message.type, groupId: this.groupId, message });
-        this.apply(ready);
-        this.raft.advance(ready);
-        this.compactIfSuggested(ready);
-        this.reportLeadership();
+        const needsSync = this.write(ready);
+        if (needsSync && this.fsyncLatencyMs > 0) {
+          // A crash before the timer fires loses the unsynced writes, and nothing of this
+          // Ready has left the node: exactly the window a real fsync leaves open.
+          this.syncInFlight = true;
+          this.env.timers.setTimer(this.fsyncLatencyMs, () => {
+            this.syncInFlight = false;
+            this.complete(ready, true);
+            this.drain();
+          });
+          return;
+        }
+        this.complete(ready, needsSync);
       }
     } finally {
       this.draining = false;
     }
   }
 
-  private persist(ready: Ready): void {
+  /** The rest of a Ready once its writes are durable: send, apply, advance. */
+  private complete(ready: Ready, needsSync: boolean): void {
+    if (needsSync) this.env.disk.sync();
+    // Reported as one unit: a new term in the hard state may end a leadership that the
+    // entries of the same Ready would otherwise seem to violate (Leader Append-Only).
+    this.observer?.onPersist(this.env.id, ready);
+    this.reportLeaderCommit(ready);
+    for (const message of ready.messages) this.send(message.to, { type: message.type, groupId: this.groupId, message });
+    this.apply(ready);
+    this.raft.advance(ready);
+    this.compactIfSuggested(ready);
+    this.reportLeadership();
+  }
+
+  /** Writes a Ready's snapshot, entries and hard state (unsynced); true if anything was written. */
+  private write(ready: Ready): boolean {
     const disk = this.env.disk;
     if (ready.snapshot !== undefined) {
       disk.put(this.diskKeys.snapshot, ready.snapshot);
@@ -224,10 +270,18 @@ export class RaftGroupHost {
       this.diskLastIndex = ready.entries[ready.entries.length - 1].index;
     }
     if (ready.hardState !== undefined) disk.put(this.diskKeys.hardState, ready.hardState);
-    if (ready.snapshot !== undefined || ready.entries.length > 0 || ready.hardState !== undefined) disk.sync();
-    // Reported as one unit: a new term in the hard state may end a leadership that the
-    // entries of the same Ready would otherwise seem to violate (Leader Append-Only).
-    this.observer?.onPersist(this.env.id, ready);
+    return ready.snapshot !== undefined || ready.entries.length > 0 || ready.hardState !== undefined;
+  }
+
+  /** Lets the observer check the Figure 8 rule: a leader commits by counting only entries of its term. */
+  private reportLeaderCommit(ready: Ready): void {
+    const hardState = ready.hardState;
+    if (hardState === undefined || hardState.commitIndex <= this.reportedCommitIndex) return;
+    this.reportedCommitIndex = hardState.commitIndex;
+    if (this.observer?.onLeaderCommit === undefined) return;
+    const status = this.raft.status();
+    if (status.role !== 'leader' || status.term !== hardState.term) return;
+    this.observer.onLeaderCommit(this.env.id, status.term, hardState.commitIndex, this.raft.termAt(hardState.commitIndex));
   }
 
   private apply(ready: Ready): void {
