@@ -26,7 +26,8 @@ export function explainText(result: LinearizabilityResult): string {
 function explainViolation(explanation: ViolationExplanation): string[] {
   const noun = explanation.stateNoun;
   const lines = [
-    `${keyName(explanation)}: ${explanation.summary}.`,
+    // The summary names the key itself; a history without keys gets a subject here.
+    `${explanation.key === null ? 'The history: ' : ''}${explanation.summary}.`,
     '',
     `Longest linearizable prefix (${explanation.prefix.length} operations, in linearization order):`,
   ];

@@ -18,6 +18,8 @@ const picturePlotWidthPx = 1400;
 const positionWidthMinPx = 6;
 const positionWidthMaxPx = 40;
 const labelCharactersMax = 24;
+/** Advance of one character at font-size 10 in a typical monospace font. */
+const labelCharacterWidthPx = 6.2;
 
 type BarRole = 'prefix' | 'unplaceable' | 'blocking' | 'other';
 
@@ -59,7 +61,10 @@ export function renderSvg(result: LinearizabilityResult, history: ParsedHistory 
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     ...header(result, key),
     ...processes.map((process, lane) => laneBackground(process, lane, widthPx)),
-    ...bars.map((bar) => barElement(bar, laneOf.get(bar.process)!, xOf, positionWidthPx)),
+    ...bars.map((bar, index) => {
+      const labelRoomPx = xOf(nextStartInLane(bars, index)) - xOf(bar.start) - 2;
+      return barElement(bar, laneOf.get(bar.process)!, xOf, positionWidthPx, labelRoomPx);
+    }),
     ...axis(scopedIndexes, parsed, xOf, positionWidthPx, heightPx),
     '</svg>',
   ];
@@ -160,7 +165,20 @@ function laneBackground(process: ProcessId, lane: number, widthPx: number): stri
   );
 }
 
-function barElement(bar: Bar, lane: number, xOf: (rank: number) => number, positionWidthPx: number): string {
+/** Where the next bar of the same process starts (a label may run on until there). */
+function nextStartInLane(bars: readonly Bar[], index: number): number {
+  const bar = bars[index];
+  const later = bars.slice(index + 1).find((candidate) => candidate.process === bar.process);
+  return later === undefined ? bar.end + 8 : later.start;
+}
+
+function barElement(
+  bar: Bar,
+  lane: number,
+  xOf: (rank: number) => number,
+  positionWidthPx: number,
+  labelRoomPx: number,
+): string {
   const x = xOf(bar.start) + positionWidthPx / 2;
   const width = Math.max(positionWidthPx / 2, xOf(bar.end) - positionWidthPx / 2 - x);
   const y = headerHeightPx + lane * laneHeightPx + (laneHeightPx - barHeightPx) / 2;
@@ -170,8 +188,15 @@ function barElement(bar: Bar, lane: number, xOf: (rank: number) => number, posit
     `<g><title>${escapeXml(bar.title)}</title>` +
     `<rect x="${x.toFixed(1)}" y="${y}" width="${width.toFixed(1)}" height="${barHeightPx}" rx="3" ` +
     `fill="${fills[bar.role]}"${stroke}${dash}/>` +
-    `<text x="${(x + 3).toFixed(1)}" y="${y + barHeightPx - 5}" font-size="10">${escapeXml(bar.label)}</text></g>`
+    `<text x="${(x + 3).toFixed(1)}" y="${y + barHeightPx - 5}" font-size="10">${escapeXml(fitLabel(bar.label, labelRoomPx))}</text></g>`
   );
+}
+
+/** Cuts a label to the room before the process's next bar (the full text is in the tooltip). */
+function fitLabel(label: string, barWidthPx: number): string {
+  const fitting = Math.floor((barWidthPx - 4) / labelCharacterWidthPx);
+  if (fitting >= label.length) return label;
+  return fitting >= 4 ? `${label.slice(0, fitting - 1)}…` : '';
 }
 
 function axis(
