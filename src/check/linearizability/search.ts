@@ -122,6 +122,7 @@ export class PartitionSearch {
       list.unlift(callNode);
       node = next[callNode];
     }
+    if (depth < 0 || depth > operationCount) throw new Error(`search depth ${depth} out of range`);
     if (depth === operationCount) this.decided = 'linearizable';
     // A decided search never runs again: give its cache's memory to the other keys.
     if (this.decided !== undefined) this.cache.release();
