@@ -16,6 +16,20 @@ function gitCommit() {
   }
 }
 
+function escapeHtml(text) {
+  return String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** The simple theme has no header: this one names the run, its metadata and its totals. */
+function summaryHeader(metadata, counts) {
+  const rows = Object.entries(metadata).map(([name, value]) => `<tr><th>${escapeHtml(name)}</th><td>${escapeHtml(value)}</td></tr>`).join('');
+  return (
+    '<div class="phantom-summary"><h1>PhantomDB acceptance suite</h1>' +
+    `<p class="phantom-totals">${counts.passed + counts.failed} scenarios: ${counts.passed} passed, ${counts.failed} failed</p>` +
+    `<table>${rows}</table></div>`
+  );
+}
+
 function seedPolicy() {
   const override = process.env.PHANTOM_SEED;
   return override ? `PHANTOM_SEED=${override} (every scenario)` : 'hash of each scenario name (PHANTOM_SEED overrides)';
@@ -25,6 +39,13 @@ function seedPolicy() {
 function writeHtmlReport(jsonFile, output) {
   const reporter = require('cucumber-html-reporter');
   fs.mkdirSync(path.dirname(output), { recursive: true });
+  const metadata = {
+    'Seed policy': seedPolicy(),
+    'Node.js': process.version,
+    Platform: `${process.platform} ${process.arch}`,
+    'Git commit': gitCommit(),
+    Profile: process.env.CUCUMBER_PROFILE || 'default',
+  };
   reporter.generate({
     theme: 'simple',
     jsonFile,
@@ -34,15 +55,30 @@ function writeHtmlReport(jsonFile, output) {
     launchReport: false,
     name: 'PhantomDB acceptance suite',
     brandTitle: 'PhantomDB',
-    metadata: {
-      'Seed policy': seedPolicy(),
-      'Node.js': process.version,
-      Platform: `${process.platform} ${process.arch}`,
-      'Git commit': gitCommit(),
-      Profile: process.env.CUCUMBER_PROFILE || 'default',
-    },
+    metadata,
     failedSummaryReport: true,
   });
+  const counts = countScenarios(JSON.parse(fs.readFileSync(jsonFile, 'utf8')));
+  const page = readableAttachments(fs.readFileSync(output, 'utf8')).replace('<body>', `<body>${summaryHeader(metadata, counts)}`);
+  fs.writeFileSync(output, page);
+}
+
+/*
+ * The simple theme shows text attachments as flowing text (our status tables need their
+ * line breaks and columns) and offers pictures other than PNG/GIF only as downloads. Both
+ * are mended in the written page: text keeps its layout, SVG pictures show inline.
+ */
+const ATTACHMENT_STYLE = '<style>.step .error { white-space: pre-wrap; font-family: monospace; font-size: 12px; }' +
+  ' .phantom-summary { font-family: sans-serif; margin: 12px; } .phantom-summary th { text-align: left; padding-right: 16px; }' +
+  ' .step img.attached-svg { display: block; max-width: 100%; margin: 6px 0; background: #fff; }</style>';
+
+function readableAttachments(html) {
+  const svgLink = /<a href="data:application\/octet-stream;base64,([A-Za-z0-9+/=]+)" download="file\.svg\+xml">download file<\/a>/g;
+  return html
+    .replace('</head>', `${ATTACHMENT_STYLE}</head>`)
+    .replace(/(<div class="error">)\s*<br>\s*/g, '$1')
+    .replace(/\s+(<\/div>)/g, '$1')
+    .replace(svgLink, (_match, data) => `<img class="attached-svg" alt="attached picture" src="data:image/svg+xml;base64,${data}">`);
 }
 
 /** Counts scenarios in a cucumber JSON report: a scenario passed when all its steps did. */
