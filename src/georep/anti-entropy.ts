@@ -1,0 +1,174 @@
+/**
+ * Anti-entropy sessions between two regions over their Merkle trees (Dynamo §4.7).
+ *
+ * The initiator sends its root; each side answers a level with the children of the nodes
+ * that differ, so the two descend together and only into differing subtrees. At the leaf
+ * level the side that found differing leaves sends its (key, digest) pairs for those
+ * ranges; the other side sends the states of the keys whose digests differ (or that the
+ * first side lacks) and asks for the keys it lacks. The first side merges them (a CRDT
+ * join) and sends back the keys asked for and the keys whose merged state is not the one it
+ * received: those where it knew something the other did not. Afterwards both hold the
+ * same state for every key of those ranges.
+ *
+ * Cost: O(differing leaves × fanout) hashes per level and the digests of the differing
+ * leaves; one key state per differing key when one side's state contains the other's
+ * (the usual case after a partition), two when both sides changed the key.
+ *
+ * A region takes part in one session at a time: a session offered while another runs is
+ * declined as busy, so two peers never repair the same region with the same keys at once.
+ */
+import type { RegionId } from './causal-context';
+import type { HlcTimestamp } from './hlc';
+import type { KeyStore } from './key-store';
+import type { TreeNodeHash } from './merkle';
+import type { KeyStatesMessage, LeafDigestsMessage, SessionDoneMessage, TreeLevelMessage } from './messages';
+import { type KeyState, stateDigest } from './strategies';
+
+export type AntiEntropyMessage = TreeLevelMessage | LeafDigestsMessage | KeyStatesMessage | SessionDoneMessage;
+
+export type AntiEntropyEvent =
+  | { readonly kind: 'start'; readonly session: string; readonly initiator: RegionId; readonly responder: RegionId }
+  | { readonly kind: 'compared'; readonly session: string; readonly region: RegionId; readonly level: number; readonly nodes: number; readonly differing: number }
+  | { readonly kind: 'digests'; readonly session: string; readonly region: RegionId; readonly leaves: number; readonly entries: number }
+  | { readonly kind: 'states'; readonly session: string; readonly from: RegionId; readonly to: RegionId; readonly keys: readonly string[] }
+  | { readonly kind: 'done'; readonly session: string; readonly region: RegionId; readonly peer: RegionId; readonly compared: boolean };
+
+export interface AntiEntropyHost {
+  readonly region: RegionId;
+  readonly store: KeyStore;
+  /** Joins a remote key state into the local store (and persists it). */
+  mergeRemote(fullKey: string, state: KeyState): void;
+  send(peer: RegionId, message: AntiEntropyMessage): void;
+  /** The HLC to stamp outgoing states with (a send event). */
+  timestamp(): HlcTimestamp;
+  /** Called on both sides when a session completes having compared the trees (not when declined as busy). */
+  completed(peer: RegionId, session: string): void;
+  observe(event: AntiEntropyEvent): void;
+}
+
+interface Session {
+  readonly peer: RegionId;
+  readonly startedMs: number;
+}
+
+export class AntiEntropy {
+  private readonly sessions = new Map<string, Session>();
+  private sessionCounter = 0;
+
+  constructor(private readonly host: AntiEntropyHost) {}
+
+  isRunningWith(peer: RegionId): boolean {
+    for (const session of this.sessions.values()) if (session.peer === peer) return true;
+    return false;
+  }
+
+  get activeSessions(): number {
+    return this.sessions.size;
+  }
+
+  get isBusy(): boolean {
+    return this.sessions.size > 0;
+  }
+
+  /** Starts a session with `peer`; `epoch` keeps session names unique across restarts. */
+  start(peer: RegionId, nowMs: number, epoch: number): string {
+    if (this.isBusy) throw new Error(`${this.host.region} is already in an anti-entropy session`);
+    const session = `${this.host.region}>${peer}#${epoch}.${++this.sessionCounter}`;
+    this.sessions.set(session, { peer, startedMs: nowMs });
+    this.host.observe({ kind: 'start', session, initiator: this.host.region, responder: peer });
+    this.host.send(peer, { type: 'geo.ae.tree', session, region: this.host.region, level: 0, nodes: [this.host.store.tree.root()] });
+    return session;
+  }
+
+  /** Forgets sessions older than the time-out (their messages were lost, or the peer went away). */
+  expire(nowMs: number, timeoutMs: number): void {
+    for (const [name, session] of this.sessions) if (nowMs - session.startedMs > timeoutMs) this.sessions.delete(name);
+  }
+
+  /** Forgets the sessions with a peer that went silent. */
+  abandon(peer: RegionId): void {
+    for (const [name, session] of this.sessions) if (session.peer === peer) this.sessions.delete(name);
+  }
+
+  onMessage(message: AntiEntropyMessage, nowMs: number): void {
+    if (!this.sessions.has(message.session)) {
+      // A message of a session this side did not start: it is the responder (or a late message of an expired session).
+      if (message.type !== 'geo.ae.tree' || message.level !== 0) return;
+      if (this.isBusy) {
+        this.host.send(message.region, { type: 'geo.ae.done', session: message.session, region: this.host.region, busy: true });
+        return;
+      }
+      this.sessions.set(message.session, { peer: message.region, startedMs: nowMs });
+    }
+    switch (message.type) {
+      case 'geo.ae.tree':
+        return this.onTreeLevel(message);
+      case 'geo.ae.digests':
+        return this.onLeafDigests(message);
+      case 'geo.ae.states':
+        return this.onKeyStates(message);
+      case 'geo.ae.done':
+        return this.complete(message.session, message.region, message.busy !== true);
+    }
+  }
+
+  private onTreeLevel(message: TreeLevelMessage): void {
+    const tree = this.host.store.tree;
+    const differing = tree.differing(message.level, message.nodes);
+    this.host.observe({ kind: 'compared', session: message.session, region: this.host.region, level: message.level, nodes: message.nodes.length, differing: differing.length });
+    if (differing.length === 0) {
+      this.host.send(message.region, { type: 'geo.ae.done', session: message.session, region: this.host.region });
+      return this.complete(message.session, message.region);
+    }
+    if (message.level === tree.depth) {
+      const entries = differing.flatMap((leaf) => tree.leafEntries(leaf));
+      this.host.observe({ kind: 'digests', session: message.session, region: this.host.region, leaves: differing.length, entries: entries.length });
+      this.host.send(message.region, { type: 'geo.ae.digests', session: message.session, region: this.host.region, leaves: differing, entries });
+      return;
+    }
+    const nodes: TreeNodeHash[] = differing.flatMap((index) => tree.childIndexes(message.level, index).map((child) => tree.node(message.level + 1, child)));
+    this.host.send(message.region, { type: 'geo.ae.tree', session: message.session, region: this.host.region, level: message.level + 1, nodes });
+  }
+
+  private onLeafDigests(message: LeafDigestsMessage): void {
+    const tree = this.host.store.tree;
+    const theirs = new Map(message.entries.map(([key, digest]) => [key, digest]));
+    const sendKeys: string[] = [];
+    for (const leaf of message.leaves) {
+      for (const [key, digest] of tree.leafEntries(leaf)) if (theirs.get(key) !== digest) sendKeys.push(key);
+    }
+    const want = message.entries.filter(([key]) => tree.digestOf(key) === undefined).map(([key]) => key);
+    if (sendKeys.length === 0 && want.length === 0) {
+      this.host.send(message.region, { type: 'geo.ae.done', session: message.session, region: this.host.region });
+      return this.complete(message.session, message.region);
+    }
+    this.sendStates(message.session, message.region, sendKeys, want, false);
+  }
+
+  private onKeyStates(message: KeyStatesMessage): void {
+    const store = this.host.store;
+    for (const [key, state] of message.states) this.host.mergeRemote(key, state);
+    if (message.reply) return this.complete(message.session, message.region);
+    // What the sender lacks: the keys it asked for, and keys where this side's merged state is not the one it sent.
+    const back = [...message.want, ...message.states.filter(([key, state]) => store.get(key)?.digest !== stateDigest(state)).map(([key]) => key)];
+    if (back.length === 0) this.host.send(message.region, { type: 'geo.ae.done', session: message.session, region: this.host.region });
+    else this.sendStates(message.session, message.region, back, [], true);
+    this.complete(message.session, message.region);
+  }
+
+  private sendStates(session: string, peer: RegionId, keys: readonly string[], want: readonly string[], reply: boolean): void {
+    const states: [string, KeyState][] = [];
+    for (const key of keys) {
+      const state = this.host.store.stateOf(key);
+      if (state !== undefined) states.push([key, state]);
+    }
+    this.host.observe({ kind: 'states', session, from: this.host.region, to: peer, keys: states.map(([key]) => key) });
+    this.host.send(peer, { type: 'geo.ae.states', session, region: this.host.region, timestamp: this.host.timestamp(), states, want, reply });
+  }
+
+  private complete(session: string, peer: RegionId, compared = true): void {
+    if (!this.sessions.delete(session)) return;
+    this.host.observe({ kind: 'done', session, region: this.host.region, peer, compared });
+    if (compared) this.host.completed(peer, session);
+  }
+}

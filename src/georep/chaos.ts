@@ -1,0 +1,107 @@
+/**
+ * A region-level nemesis: random partitions between regions and random clock skew, drawn
+ * from the simulation's seed (its own random stream, so adding it does not disturb other
+ * streams). Partitions come one at a time and are undone after a while; clocks that were
+ * set are left where they are, as a real clock stays wrong until something corrects it.
+ * The skew stays within ±maxClockSkewMs so that any two clocks stay within twice that.
+ */
+import type { NodeId } from '../runtime/ports';
+import type { Simulation } from '../sim';
+import type { RegionId } from './causal-context';
+
+export interface GeoChaosOptions {
+  readonly regions: readonly RegionId[];
+  readonly nodesOf: (region: RegionId) => readonly NodeId[];
+  readonly maxClockSkewMs: number;
+  readonly maxDriftPpm: number;
+  readonly gapMs: { readonly minMs: number; readonly maxMs: number };
+  readonly partitionMs: { readonly minMs: number; readonly maxMs: number };
+}
+
+export interface ChaosEvent {
+  readonly atMs: number;
+  readonly description: string;
+}
+
+export class GeoChaos {
+  readonly log: ChaosEvent[] = [];
+  private running = false;
+  private partitionActive = false;
+  private generation = 0;
+
+  constructor(
+    private readonly sim: Simulation,
+    private readonly options: GeoChaosOptions,
+  ) {
+    if (options.regions.length < 2) throw new Error('chaos between regions needs at least two regions');
+    if (!(options.maxClockSkewMs >= 0) || !(options.maxDriftPpm >= 0)) throw new RangeError('clock skew and drift bounds must be >= 0');
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.generation++;
+    this.scheduleNext(this.generation);
+  }
+
+  /** Stops injecting faults and heals the network; clocks keep their skew. */
+  stop(): void {
+    this.running = false;
+    this.generation++;
+    if (this.partitionActive) this.healPartition();
+  }
+
+  private random() {
+    return this.sim.random.stream('geo-chaos');
+  }
+
+  private scheduleNext(generation: number): void {
+    const { minMs, maxMs } = this.options.gapMs;
+    this.sim.scheduler.schedule(this.random().between(minMs, maxMs), () => {
+      if (generation !== this.generation) return;
+      if (!this.partitionActive && this.random().chance(0.6)) this.partition(generation);
+      else this.skewClock();
+      this.scheduleNext(generation);
+    });
+  }
+
+  private partition(generation: number): void {
+    const random = this.random();
+    const regions = random.shuffle([...this.options.regions]);
+    const splitAt = 1 + random.int(regions.length - 1);
+    const sides = [regions.slice(0, splitAt), regions.slice(splitAt)];
+    this.sim.network.partition(sides.map((side) => side.flatMap((region) => [...this.options.nodesOf(region)])));
+    this.partitionActive = true;
+    this.note(`regions split: ${sides.map((side) => side.join(', ')).join(' | ')}`);
+    const { minMs, maxMs } = this.options.partitionMs;
+    this.sim.scheduler.schedule(random.between(minMs, maxMs), () => {
+      if (generation === this.generation && this.partitionActive) this.healPartition();
+    });
+  }
+
+  private healPartition(): void {
+    this.sim.network.heal();
+    this.partitionActive = false;
+    this.note('network healed');
+  }
+
+  private skewClock(): void {
+    const random = this.random();
+    const region = random.pick(this.options.regions);
+    const offsetMs = Math.round(random.between(-this.options.maxClockSkewMs, this.options.maxClockSkewMs));
+    const driftPpm = Math.round(random.between(-this.options.maxDriftPpm, this.options.maxDriftPpm));
+    // The offset is set relative to true time now, including what drift accumulated so far.
+    const offsetNowMs = offsetMs - (this.sim.nowMs * driftPpm) / 1_000_000;
+    for (const node of this.options.nodesOf(region)) this.sim.node(node).setClock(offsetNowMs, driftPpm);
+    this.note(`clocks in ${region} set ${offsetMs >= 0 ? '+' : ''}${offsetMs} ms, drift ${driftPpm} ppm`);
+  }
+
+  private note(description: string): void {
+    this.log.push({ atMs: this.sim.nowMs, description });
+    this.sim.trace.record({ timeMs: this.sim.nowMs, kind: 'geo.chaos', detail: { description } });
+  }
+}
