@@ -1,4 +1,5 @@
-import { DataTable, Given, When } from '@cucumber/cucumber';
+import { DataTable, Given, Then, When } from '@cucumber/cucumber';
+import { expect } from 'chai';
 import type { PhantomWorld } from '../support/world';
 
 // Power loss: the process stops at once; only what it had synced to disk survives.
@@ -71,4 +72,23 @@ When("{node}'s clock jumps {duration} ahead", function (this: PhantomWorld, node
 // Sets a node's clock behind true time.
 When("{node}'s clock falls {duration} behind", function (this: PhantomWorld, node: string, offsetMs: number) {
   this.node(node).setClock(-offsetMs);
+});
+
+// An operator asks for a fault on a node; a refusal is kept for the next step to check.
+When('an operator tries to {word} {node}', function (this: PhantomWorld, action: string, node: string) {
+  const target = this.node(node);
+  const actions: Record<string, () => void> = {
+    pause: () => target.pause(),
+    resume: () => target.resume(),
+    crash: () => target.crash(),
+  };
+  const act = actions[action];
+  if (!act) throw new Error(`In step "${this.currentStep}": cannot ${action} a node. Accepted: ${Object.keys(actions).join(', ')}`);
+  this.attempt(act);
+});
+
+// The operator's last request was refused with this explanation.
+Then('the operator is told {string}', function (this: PhantomWorld, message: string) {
+  const error = this.takeError();
+  expect(error?.message ?? 'no refusal at all').to.equal(message);
 });

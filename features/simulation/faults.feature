@@ -46,3 +46,15 @@ Feature: Faults on demand
     When the network heals
     Then within 20 seconds all live nodes agree on the membership
     And within 1 second every live node sees node-4 as alive
+
+  Scenario Outline: A fault that makes no sense for the node's state is refused with a reason
+    Given a running cluster of 3 nodes
+    When node-2 crashes
+    And an operator tries to <action> node-2
+    Then the operator is told "<refusal>"
+
+    Examples:
+      | action | refusal                                  |
+      | pause  | node node-2 cannot pause: it is crashed  |
+      | resume | node node-2 cannot resume: it is crashed |
+      | crash  | node node-2 is not running (it is crashed) |
