@@ -1,4 +1,5 @@
 import { isCompareFailure, type KvOperation, type KvResult } from './operation';
+import type { EventType, HistoryEvent, ProcessId } from '../history/format';
 
 /**
  * Client histories in the JSON Lines format of
@@ -27,19 +28,12 @@ import { isCompareFailure, type KvOperation, type KvResult } from './operation';
  */
 
 export type HistoryModelName = 'register' | 'kv';
-export type ProcessId = number | string;
-export type HistoryEventType = 'invoke' | 'ok' | 'fail' | 'info';
+export type { ProcessId } from '../history/format';
+export type HistoryEventType = EventType;
 /** How a client operation ended: `unknown` when it may or may not have taken effect. */
 export type CompletionOutcome = 'ok' | 'fail' | 'unknown';
 
-/** One line of a history, fields as in the conformance README. */
-export interface HistoryEvent {
-  readonly process: ProcessId;
-  readonly type: HistoryEventType;
-  readonly f: string;
-  readonly key?: string;
-  readonly value?: unknown;
-}
+export type { HistoryEvent } from '../history/format';
 
 export interface RecordedHistory {
   readonly events: readonly HistoryEvent[];
@@ -102,7 +96,7 @@ export class HistoryRecorder implements RecordedHistory {
   splitByKey(): Map<string, RecordedHistory> {
     const histories = new Map<string, { events: HistoryEvent[]; timesMs: number[] }>();
     this.eventList.forEach((event, index) => {
-      const key = event.key ?? '';
+      const key = String(event.key ?? '');
       let history = histories.get(key);
       if (history === undefined) histories.set(key, (history = { events: [], timesMs: [] }));
       history.events.push(event);

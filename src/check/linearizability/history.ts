@@ -7,18 +7,9 @@
  * recording is reported as a broken recording and never as a consistency violation.
  */
 
-export type ProcessId = number | string;
-export type PartitionKey = string | number;
-export type EventType = 'invoke' | 'ok' | 'fail' | 'info';
+import type { EventType, HistoryEvent, PartitionKey, ProcessId } from '../../history/format';
 
-/** One line of a history. `value` is the argument on invoke and the result on ok. */
-export interface HistoryEvent {
-  readonly process: ProcessId;
-  readonly type: EventType;
-  readonly f: string;
-  readonly key?: PartitionKey;
-  readonly value?: unknown;
-}
+export type { EventType, HistoryEvent, PartitionKey, ProcessId };
 
 /** Events plus the 1-based line each came from, so findings can point into the file. */
 export interface ParsedHistory {
