@@ -1,4 +1,4 @@
-import { Digest } from '../sim/hash';
+import { Digest } from '../util/hash';
 import { assertValidOperation, canonicalResult, type KvOperation, type KvResult } from './operation';
 import { type ClientSession, SessionTable } from './session-table';
 

@@ -1,4 +1,4 @@
-import { hashString32 } from '../sim/hash';
+import { hashString32 } from '../util/hash';
 
 /**
  * Hash slots: every key hashes to one of a fixed number of slots, and shards own sets
