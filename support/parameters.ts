@@ -170,3 +170,23 @@ parameter(
     return kinds.every((kind) => kind !== undefined) && new Set(kinds).size === kinds.length ? kinds : fail();
   },
 );
+
+// ---- georeplication (step-definitions/replication.steps.ts) ---------------------------------
+
+/** How a scenario names a keyspace's conflict strategy, and the strategy's code. */
+export const CONFLICT_STRATEGIES: Record<string, string> = {
+  'last-writer-wins': 'lww',
+  'multi-value': 'multi-value',
+  'PN-counter': 'pn-counter',
+  'add-wins OR-set': 'or-set',
+};
+
+parameter(
+  {
+    name: 'conflict strategy',
+    acceptedForm: `one of ${Object.keys(CONFLICT_STRATEGIES).map((strategy) => `"${strategy}"`).join(', ')}`,
+    examples: ['last-writer-wins', 'add-wins OR-set'],
+  },
+  /[A-Za-z-]+(?: [A-Za-z-]+)?/,
+  (text, fail) => CONFLICT_STRATEGIES[text] ?? fail(),
+);

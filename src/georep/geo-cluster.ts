@@ -129,6 +129,8 @@ export class GeoCluster {
   private readonly latency = new Map<string, number>();
   private readonly sessions = new Map<string, GeoSession>();
   private readonly lastIssued = new Map<string, number>();
+  /** Multi-value keys: the most versions (siblings) any region ever held at once. */
+  readonly versionsSeenMax = new Map<string, number>();
   private workload: Workload | undefined;
   private chaosRunner: GeoChaos | undefined;
 
@@ -320,6 +322,63 @@ export class GeoCluster {
     const lwwViolations = checkLastWriterWins(acknowledged, unknownValues, (fullKey) => this.lwwValuesAt(fullKey));
     if (lwwViolations.length > 0) throw new Error(`last-writer-wins kept the wrong write:\n${explainLwwViolations(lwwViolations)}`);
     return `${counters.length} counters hold every acknowledged increment; ${new Set(acknowledged.map((write) => write.key)).size} last-writer-wins keys hold their latest write`;
+  }
+
+  /** The acknowledged last-writer-wins write with the greatest (timestamp, region) for a key. */
+  latestWrite(fullKey: string): { value: string | null; timestamp: HlcTimestamp; region: RegionId } | undefined {
+    let best: { value: string | null; timestamp: HlcTimestamp; region: RegionId } | undefined;
+    for (const update of this.history.updatesOf(fullKey)) {
+      if (update.kind !== 'lww' || !update.timestamp) continue;
+      const candidate = { value: update.operation.kind === 'put' ? update.operation.value : null, timestamp: update.timestamp, region: update.region };
+      const order = best === undefined ? 1 : compareHlc(candidate.timestamp, best.timestamp) || (candidate.region > best.region ? 1 : -1);
+      if (order > 0) best = candidate;
+    }
+    return best;
+  }
+
+  /**
+   * Writes `count` keys from one region, one every `spacingMs`, without waiting for each
+   * answer (an open-loop client); then runs time until all are acknowledged.
+   */
+  writeKeys(region: RegionId, keyspace: string, count: number, value: (index: number) => string, spacingMs: number): void {
+    if (!Number.isInteger(count) || count < 1) throw new RangeError(`the number of keys must be a whole number >= 1, got ${count}`);
+    const handles: OperationHandle[] = [];
+    for (let index = 0; index < count; index++) {
+      handles.push(this.submit(region, { keyspace, key: `key-${String(index).padStart(6, '0')}`, operation: { kind: 'put', value: value(index) } }));
+      this.sim.runFor(spacingMs);
+    }
+    this.sim.runUntil(() => handles.every((handle) => handle.done), { withinMs: this.tuning.requestTimeoutMs + 1_000, waitingFor: `${count} writes in ${region}` });
+    const failed = handles.filter((handle) => !handle.result!.ok).length;
+    if (failed > 0) throw new GeoOperationError(`${failed} of ${count} writes in ${region} failed`, true);
+  }
+
+  /** Whether the scenario left the system able to converge: every region up, no partition, no clock refused. */
+  canConverge(): { ok: boolean; why: string } {
+    const down = this.regions.filter((region) => !this.isUp(region));
+    if (down.length > 0) return { ok: false, why: `regions down: ${down.join(', ')}` };
+    if (this.sim.network.isPartitioned) return { ok: false, why: 'the network is still split' };
+    const refusing = this.regions.filter((region) => this.refusedBy(region).length > 0);
+    if (refusing.length > 0) return { ok: false, why: `clocks refused by ${refusing.join(', ')}` };
+    return { ok: true, why: '' };
+  }
+
+  /** Anti-entropy sessions that exchanged key states. */
+  repairSessions(): AntiEntropySession[] {
+    return [...this.antiEntropySessions.values()].filter((session) => session.keysExchanged > 0);
+  }
+
+  get merkleLeafCount(): number {
+    return this.tuning.merkleFanout ** this.tuning.merkleDepth;
+  }
+
+  /** Runs time until no region pair has anything pending (or a repair running). */
+  awaitLagCleared(withinMs: number): void {
+    const cleared = (): boolean =>
+      this.lag.pairs().every(([origin, destination]) => {
+        const lag = this.lag.current(origin, destination, this.sim.nowMs);
+        return lag.pending === 0 && !lag.repairing;
+      });
+    this.sim.runUntil(cleared, { withinMs, waitingFor: 'every region pair to have nothing pending', pollMs: 5 });
   }
 
   // ---- faults -----------------------------------------------------------------------------------
@@ -524,6 +583,9 @@ export class GeoCluster {
       refusedTimestamp: (region, peer, aheadMs, maxOffsetMs) =>
         this.clockEvents.push({ atMs: this.sim.nowMs, region, peer, verdict: 'timestamp refused', offsetMs: aheadMs, maxOffsetMs }),
       antiEntropy: (event) => this.recordAntiEntropy(event),
+      stored: (_region, fullKey, state) => {
+        if (state.kind === 'multi-value' && state.siblings.length > (this.versionsSeenMax.get(fullKey) ?? 0)) this.versionsSeenMax.set(fullKey, state.siblings.length);
+      },
     };
   }
 

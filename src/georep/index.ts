@@ -1,5 +1,6 @@
 /** Multi-region replication with per-keyspace conflict resolution (see README.md). */
 export { AntiEntropy, type AntiEntropyEvent, type AntiEntropyHost, type AntiEntropyMessage } from './anti-entropy';
+export { GeoClusterBuilder } from './builder';
 export * from './causal-context';
 export { GeoChaos, type ChaosEvent, type GeoChaosOptions } from './chaos';
 export { ClockMonitor, type ClockVerdict, type OffsetMeasurement, type VerdictChange } from './clock-monitor';

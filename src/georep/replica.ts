@@ -35,6 +35,8 @@ export interface ReplicaObserver {
   clockVerdict?(region: RegionId, change: VerdictChange): void;
   refusedTimestamp?(region: RegionId, peer: RegionId, aheadMs: number, maxOffsetMs: number): void;
   antiEntropy?(event: AntiEntropyEvent): void;
+  /** A key's state changed here (a local update or a merge). */
+  stored?(region: RegionId, fullKey: string, state: KeyState): void;
 }
 
 export interface ReplicaOptions {
@@ -230,6 +232,7 @@ export class RegionReplica implements NodeService {
     const isNew = this.store.get(fullKey) === undefined;
     this.store.put(fullKey, state);
     this.persistKey(fullKey, state, isNew);
+    this.options.observer?.stored?.(this.region, fullKey, state);
     const { keyspace, key } = splitFullKey(fullKey);
     const entry = this.log.append({ keyspace, key, state, timestamp });
     this.env.disk.put(`geo.log:${entry.seq}`, entry);
@@ -339,6 +342,7 @@ export class RegionReplica implements NodeService {
     const record = this.store.merge(fullKey, state);
     if (!record) return false;
     this.persistKey(fullKey, record.state, isNew);
+    this.options.observer?.stored?.(this.region, fullKey, record.state);
     return true;
   }
 
@@ -359,21 +363,29 @@ export class RegionReplica implements NodeService {
     if (intervalMs <= 0) return;
     const delayMs = intervalMs * (0.75 + 0.5 * this.env.random.next());
     this.env.timers.setTimer(delayMs, () => {
-      this.antiEntropy.expire(this.env.clock.nowMs(), this.tuning.antiEntropyTimeoutMs);
       this.antiEntropyRound();
       this.scheduleAntiEntropy();
     }, 'geo.anti-entropy');
   }
 
-  /** Starts one session: with a region we must repair from if any, else with the next peer in turn. */
+  /**
+   * Starts one session with the next peer in turn. Peers our stream is still sending to are
+   * skipped: the stream will deliver what differs, and a comparison now would only find
+   * changes in flight. Repairs are started by the heartbeat (see repairIfNeeded).
+   */
   private antiEntropyRound(): void {
-    for (const { region: peer } of this.options.peers) if (!this.isReachable(peer)) this.antiEntropy.abandon(peer);
+    if (this.antiEntropy.isBusy) return;
     const peers = this.options.peers.map((peer) => peer.region).filter((peer) => this.isReachable(peer) && !this.clocks.isRefused(peer));
     if (peers.length === 0) return;
-    if (this.antiEntropy.isBusy) return;
-    const urgent = peers.find((peer) => this.repairFrom.has(peer));
-    const peer = urgent ?? peers[this.antiEntropyTurn++ % peers.length];
-    this.startAntiEntropy(peer);
+    const peer = peers[this.antiEntropyTurn++ % peers.length];
+    if (this.outbound.get(peer)!.inFlight === 0) this.startAntiEntropy(peer);
+  }
+
+  /** A region we must repair from gets a session as soon as we are free and it is reachable. */
+  private repairIfNeeded(): void {
+    if (this.repairFrom.size === 0 || this.antiEntropy.isBusy) return;
+    const peer = [...this.repairFrom].sort().find((candidate) => this.isReachable(candidate) && !this.clocks.isRefused(candidate));
+    if (peer !== undefined) this.startAntiEntropy(peer);
   }
 
   private onAntiEntropy(peer: RegionId, message: AntiEntropyMessage): void {
@@ -396,7 +408,7 @@ export class RegionReplica implements NodeService {
     this.env.disk.put(REPAIR, [...this.repairFrom].sort());
     this.env.trace('geo.repair-needed', { from: origin });
     this.options.observer?.repairNeeded?.(this.region, origin);
-    this.startAntiEntropy(origin);
+    this.repairIfNeeded();
   }
 
   private repairCompleted(peer: RegionId): void {
@@ -409,10 +421,14 @@ export class RegionReplica implements NodeService {
 
   // ---- clocks and liveness ------------------------------------------------------------------------
 
+  /** Every ping interval: probe every peer's clock and liveness, drop sessions with silent peers, start a pending repair. */
   private scheduleHeartbeat(): void {
     this.env.timers.setTimer(this.tuning.pingIntervalMs, () => {
       const ping: PingMessage = { type: 'geo.ping', region: this.region, sentMs: this.env.clock.nowMs() };
       for (const node of this.nodeOfRegion.values()) this.env.network.send(node, ping);
+      for (const { region: peer } of this.options.peers) if (!this.isReachable(peer)) this.antiEntropy.abandon(peer);
+      this.antiEntropy.expire(this.env.clock.nowMs(), this.tuning.antiEntropyTimeoutMs);
+      this.repairIfNeeded();
       this.scheduleHeartbeat();
     }, 'geo.ping');
   }
@@ -441,9 +457,10 @@ export class RegionReplica implements NodeService {
 
   private peerBack(peer: RegionId): void {
     if (this.clocks.isRefused(peer)) return;
+    this.antiEntropy.abandon(peer); // sessions begun before the silence will not finish
     this.outbound.get(peer)!.rewind(this.baseTimeoutMs(peer));
     this.flushTo(peer);
-    if (this.repairFrom.has(peer)) this.startAntiEntropy(peer);
+    this.repairIfNeeded();
   }
 
   private isReachable(peer: RegionId): boolean {

@@ -1,0 +1,345 @@
+import { DataTable, Given, Then, When } from '@cucumber/cucumber';
+import { expect } from 'chai';
+import { GeoClusterBuilder, type GeoCluster, GeoOperationError, type StrategyKind } from '../src/georep';
+import { parseDurationMs } from '../support/parameters';
+import type { PhantomWorld } from '../support/world';
+
+/** Bound, in virtual time, for the final oracle: after traffic stops, every region must agree within it. */
+const FINAL_CONVERGENCE_BOUND_MS = 30_000;
+
+/** The scenario's georeplication setup; on first use it registers the convergence oracle. */
+function setup(world: PhantomWorld): GeoClusterBuilder {
+  return world.part('georep', () => {
+    const builder = new GeoClusterBuilder(() => world.sim);
+    world.addFinalCheck('every region converges and loses nothing', () => finalCheck(world, builder));
+    return builder;
+  });
+}
+
+function geo(world: PhantomWorld): GeoCluster {
+  return setup(world).cluster;
+}
+
+/** Stops traffic, waits for convergence, and checks counters and last-writer-wins outcomes; attaches the reports. */
+function finalCheck(world: PhantomWorld, builder: GeoClusterBuilder): void {
+  if (!builder.isBuilt) return;
+  const cluster = builder.cluster;
+  cluster.chaos?.stop();
+  const possible = cluster.canConverge();
+  if (!possible.ok) {
+    world.attachText('georeplication oracle skipped', `The scenario ended with ${possible.why}, so convergence cannot be required.`);
+    return;
+  }
+  cluster.quiesce();
+  const report = cluster.awaitConvergence(FINAL_CONVERGENCE_BOUND_MS);
+  const outcomes = cluster.verifyOutcomes();
+  world.attachText('georeplication oracle', `converged ${report.elapsedMs} ms after traffic stopped: ${report.replicas.length} regions agree on ${report.keysChecked} keys\n${outcomes}`);
+  world.attachText('regions', cluster.statusTable());
+  world.attachText('replication lag per region pair', cluster.lagTable());
+}
+
+function lookup(world: PhantomWorld, what: string): never {
+  throw new Error(`In step "${world.currentStep}": ${what}`);
+}
+
+// ---- setting up regions ------------------------------------------------------------------------
+
+// Creates one replica per region (columns: from, to, latency); a pair given once has the same latency both ways. Within a region latency is 1 ms.
+Given('regions with these one-way latencies:', function (this: PhantomWorld, table: DataTable) {
+  for (const row of table.hashes()) setup(this).addLatency(row.from, row.to, parseDurationMs(row.latency) ?? lookup(this, `"${row.latency}" is not a duration`));
+});
+
+// Declares how a keyspace resolves concurrent updates. Keys are written "keyspace/key".
+Given('keyspace {string} resolves conflicts by {conflict strategy}', function (this: PhantomWorld, keyspace: string, strategy: StrategyKind) {
+  setup(this).defineKeyspace(keyspace, strategy);
+});
+
+// Sets the maximum clock offset between regions (default 500 ms): a peer whose clock is further off is refused.
+Given('the maximum clock offset is {duration}', function (this: PhantomWorld, maxOffsetMs: number) {
+  setup(this).tune({ maxClockOffsetMs: maxOffsetMs });
+});
+
+// Bounds the backlog of changes a region keeps for each other region; past it, that region is repaired by anti-entropy instead.
+Given('each region keeps at most {int} unreplicated changes for another region', function (this: PhantomWorld, changes: number) {
+  setup(this).tune({ retainedChangesMax: changes });
+});
+
+// Writes N keys ("key-000000" …) into the keyspace from one region, one every 5 ms, and waits until every region holds them.
+Given('{int} keys of {string} were written in {region} and reached every region', function (this: PhantomWorld, count: number, keyspace: string, region: string) {
+  geo(this).writeKeys(region, keyspace, count, (index) => `v1-${index}`, 5);
+  geo(this).awaitConvergence(10_000);
+});
+
+// ---- network and region faults -------------------------------------------------------------------
+
+// Cuts every link between the two regions, both ways; other regions still reach both.
+Given('{region} and {region} cannot reach each other', function (this: PhantomWorld, a: string, b: string) {
+  geo(this).cutBetween(a, b);
+});
+
+// Splits the region from all the others (its own clients still reach it).
+Given('{region} is cut off from the other regions', function (this: PhantomWorld, region: string) {
+  geo(this).isolateRegion(region);
+});
+
+// The region's replica crashes; what it synced to disk survives. Its clients get no answers.
+When('the {region} region fails', function (this: PhantomWorld, region: string) {
+  geo(this).failRegion(region);
+});
+
+// The region's replica restarts from its disk.
+When('the {region} region comes back', function (this: PhantomWorld, region: string) {
+  geo(this).recoverRegion(region);
+});
+
+// Every clock in the region is set behind true time.
+Given('the clocks in {region} run {duration} behind', function (this: PhantomWorld, region: string, offsetMs: number) {
+  geo(this).setRegionClock(region, -offsetMs);
+});
+
+// Every clock in the region is set ahead of true time.
+Given('the clocks in {region} run {duration} ahead', function (this: PhantomWorld, region: string, offsetMs: number) {
+  geo(this).setRegionClock(region, offsetMs);
+});
+
+// The clocks in the region jump forward and stay there.
+When('the clocks in {region} jump {duration} ahead', function (this: PhantomWorld, region: string, offsetMs: number) {
+  geo(this).setRegionClock(region, offsetMs);
+});
+
+// The clocks in the region are set back to true time.
+When('the clocks in {region} are corrected', function (this: PhantomWorld, region: string) {
+  geo(this).setRegionClock(region, 0);
+});
+
+// Runs virtual time with random splits between regions and random clock offsets (drift up to 50 ppm); the network heals at the end, clocks stay skewed.
+When('for {duration} the regions are split at random and their clocks skewed by up to {duration}', function (this: PhantomWorld, durationMs: number, skewMs: number) {
+  const chaos = geo(this).startChaos({ maxClockSkewMs: skewMs, maxDriftPpm: 50 });
+  this.sim.runFor(durationMs);
+  chaos.stop();
+  this.attachText('faults injected', chaos.log.map((event) => `${(event.atMs / 1000).toFixed(3)} s  ${event.description}`).join('\n'));
+});
+
+// ---- clients -----------------------------------------------------------------------------------------
+
+// A client in the region writes a value (no session: a blind write) and waits for the acknowledgement.
+When('a client in {region} writes {string} = {string}', function (this: PhantomWorld, region: string, key: string, value: string) {
+  geo(this).perform(region, key, { kind: 'put', value });
+});
+
+// A client in the region deletes the key (last-writer-wins: a tombstone).
+When('a client in {region} deletes {string}', function (this: PhantomWorld, region: string, key: string) {
+  geo(this).perform(region, key, { kind: 'delete' });
+});
+
+// A client in the region adds to a counter.
+When('a client in {region} increments {string} by {int}', function (this: PhantomWorld, region: string, key: string, amount: number) {
+  geo(this).perform(region, key, { kind: 'increment', amount });
+});
+
+// A client in the region subtracts from a counter.
+When('a client in {region} decrements {string} by {int}', function (this: PhantomWorld, region: string, key: string, amount: number) {
+  geo(this).perform(region, key, { kind: 'increment', amount: -amount });
+});
+
+// A client in the region adds an element to a set.
+When('a client in {region} adds {string} to {string}', function (this: PhantomWorld, region: string, element: string, key: string) {
+  geo(this).perform(region, key, { kind: 'add', element });
+});
+
+// A client in the region removes an element from a set (the adds that region has seen).
+When('a client in {region} removes {string} from {string}', function (this: PhantomWorld, region: string, element: string, key: string) {
+  geo(this).perform(region, key, { kind: 'remove', element });
+});
+
+// A named client reads through the given region and remembers what it saw (its causal context).
+When('client {string} reads {string} in {region}', function (this: PhantomWorld, client: string, key: string, region: string) {
+  geo(this).perform(region, key, undefined, client);
+});
+
+// A named client writes through the given region, carrying what it has seen: the write is ordered after it.
+When('client {string} writes {string} = {string} in {region}', function (this: PhantomWorld, client: string, key: string, value: string, region: string) {
+  geo(this).perform(region, key, { kind: 'put', value }, client);
+});
+
+// Two clients in two regions write the same key at the same virtual instant.
+When(
+  'at the same moment a client in {region} writes {string} = {string} and a client in {region} writes {string} = {string}',
+  function (this: PhantomWorld, regionA: string, keyA: string, valueA: string, regionB: string, keyB: string, valueB: string) {
+    const results = geo(this).performTogether([{ region: regionA, fullKey: keyA, operation: { kind: 'put', value: valueA } }, { region: regionB, fullKey: keyB, operation: { kind: 'put', value: valueB } }]);
+    this.remembered.set('georep:together', results);
+  },
+);
+
+// A client in the region tries to write; a failure is kept for a later step to check.
+When('a client in {region} tries to write {string} = {string}', function (this: PhantomWorld, region: string, key: string, value: string) {
+  this.attempt(() => geo(this).perform(region, key, { kind: 'put', value }));
+});
+
+// The write tried before got no answer because the region's replica is down.
+Then('the write fails because {region} is unavailable', function (this: PhantomWorld, region: string) {
+  const error = this.takeError();
+  expect(error, 'the write should have failed').to.be.instanceOf(GeoOperationError);
+  expect((error as GeoOperationError).unavailable, error!.message).to.equal(true);
+  expect(error!.message).to.contain(region);
+});
+
+// Starts a steady workload: each region writes to random keys of the keyspace at this rate, until the writes stop.
+When('every region takes {int} writes per second to {string}', function (this: PhantomWorld, rate: number, keyspace: string) {
+  geo(this).startWorkload({ ratePerRegionPerSecond: rate, keyspaces: [keyspace], keysPerKeyspace: 50 });
+});
+
+// Starts a steady mixed workload over every keyspace (puts and deletes, read-modify-writes, increments, set adds and removes).
+When('every region takes {int} operations per second across all keyspaces', function (this: PhantomWorld, rate: number) {
+  geo(this).startWorkload({ ratePerRegionPerSecond: rate, keyspaces: geo(this).catalog.names(), keysPerKeyspace: 12 });
+});
+
+// Stops the workload and waits for every answer on its way.
+When('the writes stop', function (this: PhantomWorld) {
+  geo(this).quiesce();
+});
+
+// Clients in the region write new values to the first N keys of the keyspace, one every 5 ms.
+When('clients in {region} update {int} keys of {string}', function (this: PhantomWorld, region: string, count: number, keyspace: string) {
+  geo(this).writeKeys(region, keyspace, count, (index) => `v2-${index}`, 5);
+});
+
+// ---- what regions hold -------------------------------------------------------------------------------
+
+// For each region, the value becomes readable no later than the one-way latency from the writer's region plus the slack; attaches the times.
+Then('every region reads {string} as {string} within {duration} more than the one-way latency from {region}', function (this: PhantomWorld, key: string, value: string, slackMs: number, origin: string) {
+  const cluster = geo(this);
+  const seen = cluster.awaitValue(key, value, cluster.regions, Math.max(...cluster.regions.map((region) => cluster.latencyMs(origin, region))) + slackMs);
+  this.attachText('visible after (virtual ms from the write)', seen.map(({ region, afterMs }) => `${region}: ${afterMs} ms (one-way latency ${cluster.latencyMs(origin, region)} ms)`).join('\n'));
+  for (const { region, afterMs } of seen) expect(afterMs, `${region} read it after`).to.be.at.most(cluster.latencyMs(origin, region) + slackMs);
+});
+
+// Waits until every region reads the value: text for last-writer-wins, a number for counters, "{a, b}" for sets, "(absent)" for none.
+Then('within {duration} every region reads {string} as {string}', function (this: PhantomWorld, withinMs: number, key: string, value: string) {
+  geo(this).awaitValue(key, value, geo(this).regions, withinMs);
+});
+
+// Waits until both regions read the value.
+Then('within {duration} {region} and {region} read {string} as {string}', function (this: PhantomWorld, withinMs: number, a: string, b: string, key: string, value: string) {
+  geo(this).awaitValue(key, value, [a, b], withinMs);
+});
+
+// What a read in the region returns at this moment.
+Then('{region} reads {string} as {string}', function (this: PhantomWorld, region: string, key: string, value: string) {
+  expect(geo(this).renderAt(region, key), `${key} in ${region}`).to.equal(value);
+});
+
+// Waits until every region returns both concurrent versions (siblings) together on read.
+Then('within {duration} every region reads {string} as the versions {string} and {string}', function (this: PhantomWorld, withinMs: number, key: string, first: string, second: string) {
+  geo(this).awaitValue(key, [first, second].sort().join(' | '), geo(this).regions, withinMs);
+});
+
+// Waits until no region holds a value for the key (deleted or never written).
+Then('within {duration} no region holds {string}', function (this: PhantomWorld, withinMs: number, key: string) {
+  geo(this).awaitValue(key, '(absent)', geo(this).regions, withinMs);
+});
+
+// Neither region holds a value for the key at this moment.
+Then('{region} and {region} do not hold {string}', function (this: PhantomWorld, a: string, b: string, key: string) {
+  expect([a, b].map((region) => geo(this).renderAt(region, key)), `${key} in ${a} and ${b}`).to.deep.equal(['(absent)', '(absent)']);
+});
+
+// Every region holds the acknowledged write with the greatest HLC timestamp (then region name) for the key.
+Then('every region holds the write with the later timestamp for {string}', function (this: PhantomWorld, key: string) {
+  const latest = geo(this).latestWrite(key) ?? lookup(this, `no acknowledged write of ${key}`);
+  this.attachText(`timestamps of ${key}`, geo(this).history.updatesOf(key).map((update) => `${update.region}: ${JSON.stringify(update.operation)} at ${update.timestamp!.wallMs}.${update.timestamp!.logical}`).join('\n'));
+  for (const region of geo(this).regions) expect(geo(this).valueAt(region, key), region).to.deep.include({ value: latest.value, region: latest.region });
+});
+
+// The two simultaneous writes got equal HLC timestamps, and every region kept the one from the given region (the tie-break).
+Then('both writes carried the same timestamp and every region kept the one from {region}', function (this: PhantomWorld, region: string) {
+  const [a, b] = this.remembered.get('georep:together') as { ok: boolean; timestamp?: { wallMs: number; logical: number } }[];
+  expect(a.timestamp, 'the two timestamps').to.deep.equal(b.timestamp);
+  for (const holder of geo(this).regions) expect(geo(this).valueAt(holder, geo(this).history.updates.at(-1)!.fullKey), holder).to.deep.include({ region });
+});
+
+// Over the whole scenario, no region ever held two versions of the key side by side.
+Then('no region ever held concurrent versions of {string}', function (this: PhantomWorld, key: string) {
+  expect(geo(this).versionsSeenMax.get(key) ?? 0, `most versions of ${key} held at once`).to.be.at.most(1);
+});
+
+// Waits until every region holds the same state for every key (checked key by key); attaches the regions' status.
+Then('within {duration} every region holds the same data', function (this: PhantomWorld, withinMs: number) {
+  const report = geo(this).awaitConvergence(withinMs);
+  this.attachText('convergence', `${report.replicas.length} regions agree on ${report.keysChecked} keys, ${report.elapsedMs} ms after this step began\n\n${geo(this).statusTable()}`);
+});
+
+// Every region's counters equal the sum of the acknowledged increments and decrements.
+Then('no counter increment was lost', function (this: PhantomWorld) {
+  expect(geo(this).history.counterExpectations().length, 'counters updated').to.be.greaterThan(0);
+  this.attachText('outcomes', geo(this).verifyOutcomes());
+});
+
+// Every last-writer-wins key holds, in every region, the acknowledged write with the greatest timestamp.
+Then('every last-writer-wins key holds its latest acknowledged write', function (this: PhantomWorld) {
+  expect(geo(this).history.lastWriterWinsWrites().acknowledged.length, 'acknowledged writes').to.be.greaterThan(0);
+  geo(this).verifyOutcomes();
+});
+
+// ---- anti-entropy ----------------------------------------------------------------------------------------
+
+// Some anti-entropy session repaired data, and none sent more key states than this per key that differed when it started.
+Then('anti-entropy exchanged at most {int} key states per differing key', function (this: PhantomWorld, ratio: number) {
+  const repairs = geo(this).repairSessions();
+  this.attachText('anti-entropy sessions', geo(this).antiEntropyTable());
+  expect(repairs.length, 'anti-entropy sessions that repaired something').to.be.greaterThan(0);
+  for (const session of repairs) expect(session.keysExchanged, `${session.session}: key states for ${session.keysDifferingAtStart} differing keys`).to.be.at.most(ratio * (session.keysDifferingAtStart ?? 0));
+});
+
+// The repairing sessions descended into no more than this share of the Merkle tree's key ranges.
+Then('anti-entropy compared no more than {percentage} of the key ranges', function (this: PhantomWorld, share: number) {
+  for (const session of geo(this).repairSessions()) expect(session.leavesDiffering / geo(this).merkleLeafCount, `${session.session}: ${session.leavesDiffering} of ${geo(this).merkleLeafCount} ranges`).to.be.at.most(share);
+});
+
+// ---- replication lag -------------------------------------------------------------------------------------
+
+// The lag report (attached as a table) has one row per ordered region pair.
+Then('the replication-lag report has a row for each of the {int} region pairs', function (this: PhantomWorld, pairs: number) {
+  this.attachText('replication lag per region pair', geo(this).lagTable());
+  expect(geo(this).lag.summary(this.sim.nowMs)).to.have.length(pairs);
+});
+
+// Before the first partition or failure, no pair's lag (sampled every 100 ms) exceeded the bound.
+Then('before the partition no region pair lagged more than {duration}', function (this: PhantomWorld, boundMs: number) {
+  const samples = geo(this).lag.samples;
+  const calm = samples.slice(0, samples.findIndex((sample) => sample.disturbed));
+  expect(calm.length, 'samples before the partition').to.be.greaterThan(5);
+  expect(Math.max(...calm.flatMap((sample) => sample.lagMs)), 'highest lag before the partition (ms)').to.be.at.most(boundMs);
+});
+
+// The pair's lag reached at least this much at some sample.
+Then('the lag from {region} to {region} reached at least {duration}', function (this: PhantomWorld, origin: string, destination: string, atLeastMs: number) {
+  const row = geo(this).lag.summary(this.sim.nowMs).find((summary) => summary.origin === origin && summary.destination === destination)!;
+  expect(row.maxLagMs, `highest lag ${origin} → ${destination} (ms)`).to.be.at.least(atLeastMs);
+});
+
+// Waits until no region pair has pending changes.
+Then('within {duration} every region pair has caught up', function (this: PhantomWorld, withinMs: number) {
+  geo(this).awaitLagCleared(withinMs);
+});
+
+// Attaches the lag picture (lag in ms and pending changes over virtual time) and checks it draws one line per pair in each panel.
+Then('the report pictures the lag of every region pair over virtual time', function (this: PhantomWorld) {
+  const svg = geo(this).lagSvg(`Replication lag: ${this.scenarioName}`);
+  this.attachSvg(svg);
+  expect(svg.match(/<polyline data-pair=/g)?.length, 'lines drawn').to.equal(2 * geo(this).lag.pairs().length);
+});
+
+// ---- clocks ---------------------------------------------------------------------------------------------
+
+// Waits until both regions refuse the third because of its clock, and checks the offset they measured (± 25%); attaches the clock report.
+Then('within {duration} {region} and {region} refuse {region}, whose clock they measure about {duration} ahead', function (this: PhantomWorld, withinMs: number, a: string, b: string, skewed: string, aheadMs: number) {
+  this.waitUntil(() => [a, b].every((region) => geo(this).refusedBy(region).includes(skewed)), withinMs, `${a} and ${b} to refuse ${skewed}`);
+  this.attachText('clock report', geo(this).clockTable());
+  for (const region of [a, b]) expect(geo(this).clockEvents.find((event) => event.region === region && event.peer === skewed && event.verdict === 'refused')?.offsetMs, `${skewed}'s offset measured by ${region}`).to.be.within(0.75 * aheadMs, 1.25 * aheadMs);
+});
+
+// Waits until every region accepts every other region's clock again.
+Then('within {duration} no region refuses another', function (this: PhantomWorld, withinMs: number) {
+  this.waitUntil(() => geo(this).regions.every((region) => geo(this).refusedBy(region).length === 0), withinMs, 'every region to accept every other');
+});
