@@ -45,11 +45,11 @@ export class KeyStore {
   }
 
   /** Replaces a key's state (a local update); returns the stored record. */
-  put(fullKey: string, state: KeyState): StoredKey {
+  put(fullKey: string, state: KeyState, digest: string = stateDigest(state)): StoredKey {
     const { keyspace, key } = splitFullKey(fullKey);
-    const record: StoredKey = { keyspace, key, state, digest: stateDigest(state) };
+    const record: StoredKey = { keyspace, key, state, digest };
     this.records.set(fullKey, record);
-    this.tree.set(fullKey, record.digest);
+    this.tree.set(fullKey, digest);
     return record;
   }
 
@@ -57,8 +57,10 @@ export class KeyStore {
   merge(fullKey: string, remote: KeyState): StoredKey | undefined {
     const current = this.records.get(fullKey);
     const joined = current ? joinStates(current.state, remote) : remote;
-    if (current && (joined === current.state || stateDigest(joined) === current.digest)) return undefined;
-    return this.put(fullKey, joined);
+    if (current && joined === current.state) return undefined;
+    const digest = stateDigest(joined);
+    if (current && digest === current.digest) return undefined;
+    return this.put(fullKey, joined, digest);
   }
 
   keys(): IterableIterator<string> {
