@@ -6,6 +6,8 @@ import { NodeRuntime } from '../runtime/node-runtime';
 import type { NodeEnv, NodeId } from '../runtime/ports';
 import { DEFAULT_RAFT_TUNING, type RaftGroupHost, type RaftObserver, type RaftTuning } from '../runtime/raft-host';
 import { RaftService } from '../runtime/raft-service';
+import { TxnService } from '../txn/service';
+import { TxnSettings } from '../txn/settings';
 import { emptyShardMap, findShard, planShards, type ShardMap } from '../sharding/shard-map';
 import type { Simulation } from '../sim';
 
@@ -29,6 +31,8 @@ export class ShardedDatabase {
   shardMap: ShardMap = emptyShardMap();
   readonly safetyCheckers = new Map<string, RaftSafetyChecker>();
   readonly history = new HistoryRecorder({ model: 'register' });
+  /** What every node's transaction service reads: timing and failpoints (src/txn/). */
+  readonly txnSettings = new TxnSettings();
   private readonly clients = new Map<string, KvClient>();
 
   constructor(
@@ -47,6 +51,7 @@ export class ShardedDatabase {
     kv.attach(raft);
     runtime.register('raft', raft);
     runtime.register('kv', kv);
+    runtime.register('txn', new TxnService(env, { kv, raft, shardMap: () => this.shardMap, settings: this.txnSettings }));
   }
 
   /** Places the shards and starts one Raft group per shard on its replicas. */

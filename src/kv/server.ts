@@ -5,7 +5,7 @@ import type { RaftService } from '../runtime/raft-service';
 import { findShard, type ShardMap, shardForKey } from '../sharding/shard-map';
 import { isReadOnly } from './operation';
 import { isKvRequest, type KvReply, type KvRequest, responseTo } from './protocol';
-import { type KvCommand, KvStateMachine } from './state-machine';
+import { type KvApplyResult, type KvCommand, KvStateMachine, type TxnLogEntry } from './state-machine';
 
 export interface KvServerOptions {
   /** The authoritative shard map (the placement driver's). */
@@ -37,7 +37,7 @@ export class KvServer implements NodeService {
     const machine = new KvStateMachine();
     this.machines.set(groupId, machine);
     return {
-      apply: (data, index) => machine.apply(data as KvCommand, index),
+      apply: (data, index) => machine.apply(data as KvCommand | TxnLogEntry, index),
       snapshot: () => machine.snapshot(),
       restore: (data) => machine.restore(data),
     };
@@ -75,7 +75,12 @@ export class KvServer implements NodeService {
   private read(group: RaftGroupHost, request: KvRequest, reply: (answer: KvReply) => void): void {
     group.readBarrier((outcome) => {
       if (!outcome.ok) return reply({ status: 'not-leader', leaderHint: outcome.leaderHint });
-      const value = this.machines.get(group.groupId)!.read(request.operation.key);
+      const machine = this.machines.get(group.groupId)!;
+      // A transaction may have committed a new value through its record that is not applied here yet.
+      if (machine.transactions.lockOn(request.operation.key) === 'exclusive') {
+        return reply({ status: 'unavailable', reason: `a transaction holds ${request.operation.key}` });
+      }
+      const value = machine.read(request.operation.key);
       reply({ status: 'ok', result: { kind: 'get', value } });
     });
   }
@@ -84,8 +89,9 @@ export class KvServer implements NodeService {
     const command: KvCommand = { clientId: request.clientId, sequence: request.sequence, operation: request.operation };
     group.propose(command, (outcome) => {
       if (!outcome.ok) return reply({ status: 'not-leader', leaderHint: outcome.leaderHint });
-      const applied = outcome.result as ReturnType<KvStateMachine['apply']>;
+      const applied = outcome.result as KvApplyResult;
       if (applied.status === 'ok') reply({ status: 'ok', result: applied.result });
+      else if (applied.status === 'locked') reply({ status: 'unavailable', reason: `a transaction holds ${applied.key}` });
       else reply({ status: applied.status });
     });
   }

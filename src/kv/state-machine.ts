@@ -1,4 +1,10 @@
 import { Digest } from '../util/hash';
+import { type ParticipantSnapshot, parseSnapshot as parseTransactionSnapshot, TxnParticipantState } from '../txn/participant-state';
+import { isTxnCommandEntry, type LockMode, type TxnApplyResult, type TxnCommand } from '../txn/types';
+
+function isTxnEntry(command: KvCommand | TxnLogEntry): command is TxnLogEntry {
+  return isTxnCommandEntry(command);
+}
 import { assertValidOperation, canonicalResult, type KvOperation, type KvResult } from './operation';
 import { type ClientSession, SessionTable } from './session-table';
 
@@ -17,6 +23,13 @@ import { type ClientSession, SessionTable } from './session-table';
  * evicted is applied again; it needs `sessionsMax` other clients to be served in between.
  * An explicit RegisterClient entry (thesis §6.3) would close it.
  *
+ * Transactions (src/txn/) share the log: an entry `{ txn: TxnCommand }` goes to the
+ * transactional state (locks, intents, votes, transaction records). A plain command on a
+ * key that a transaction has locked is answered `locked` and not applied (nor recorded in
+ * the session, so its retry applies later): a write would break the transaction's
+ * isolation, and a read of an exclusively locked key might miss a write that is already
+ * committed by its transaction record but not yet applied here.
+ *
  * Everything here is a function of the applied entries: no clock, no randomness.
  */
 
@@ -31,7 +44,14 @@ export type KvApplyResult =
   /** `duplicate`: a retry of the latest sequence, answered from the session. */
   | { readonly status: 'ok'; readonly result: KvResult; readonly duplicate: boolean }
   | { readonly status: 'stale-request'; readonly latestSequence: number }
-  | { readonly status: 'session-expired' };
+  | { readonly status: 'session-expired' }
+  /** A transaction holds a lock on the key; nothing was applied. Retry later. */
+  | { readonly status: 'locked'; readonly key: string; readonly mode: LockMode };
+
+/** A transactional command as it travels in the log. */
+export interface TxnLogEntry {
+  readonly txn: TxnCommand;
+}
 
 /** Plain JSON-able state; `entries` sorted by key, `sessions` least recently used first. */
 export interface KvSnapshot {
@@ -39,6 +59,8 @@ export interface KvSnapshot {
   readonly lastAppliedIndex: number;
   readonly entries: readonly (readonly [string, string])[];
   readonly sessions: readonly ClientSession[];
+  /** Present once any transaction touched the shard. */
+  readonly transactions?: ParticipantSnapshot;
 }
 
 export interface KvStateMachineOptions {
@@ -54,9 +76,15 @@ export class KvStateMachine {
   private readonly sessions: SessionTable;
   /** Invariant: strictly increases with every applied command. 0 before the first. */
   private appliedIndex = 0;
+  /** Locks, intents, votes and records of transactions (src/txn/participant-state.ts). */
+  readonly transactions: TxnParticipantState;
 
   constructor(options: KvStateMachineOptions = {}) {
     this.sessions = new SessionTable(options.sessionsMax ?? defaultSessionsMax);
+    this.transactions = new TxnParticipantState({
+      read: (key) => this.data.get(key) ?? null,
+      write: (key, value) => (value === null ? this.data.delete(key) : this.data.set(key, value)),
+    });
   }
 
   get lastAppliedIndex(): number {
@@ -73,9 +101,16 @@ export class KvStateMachine {
 
   /** Applies the command committed at `logIndex`. Indexes must strictly increase
    *  (entries that are not KV commands, such as Raft no-ops, may leave gaps). */
-  apply(command: KvCommand, logIndex: number): KvApplyResult {
+  apply(command: KvCommand, logIndex: number): KvApplyResult;
+  apply(command: TxnLogEntry, logIndex: number): TxnApplyResult;
+  apply(command: KvCommand | TxnLogEntry, logIndex: number): KvApplyResult | TxnApplyResult;
+  apply(command: KvCommand | TxnLogEntry, logIndex: number): KvApplyResult | TxnApplyResult {
     if (!Number.isInteger(logIndex) || logIndex <= this.appliedIndex) {
       throw new Error(`apply at log index ${logIndex} after ${this.appliedIndex}: indexes must strictly increase`);
+    }
+    if (isTxnEntry(command)) {
+      this.appliedIndex = logIndex;
+      return this.transactions.apply(command.txn, logIndex);
     }
     assertValidCommand(command);
     this.appliedIndex = logIndex;
@@ -87,6 +122,10 @@ export class KvStateMachine {
       return { status: 'stale-request', latestSequence: session.sequence };
     }
     if (session === undefined && command.sequence !== 1) return { status: 'session-expired' };
+    const lock = this.transactions.lockOn(command.operation.key);
+    if (lock !== undefined && (command.operation.kind !== 'get' || lock === 'exclusive')) {
+      return { status: 'locked', key: command.operation.key, mode: lock };
+    }
     const result = this.execute(command.operation);
     this.sessions.record({ clientId: command.clientId, sequence: command.sequence, result, lastLogIndex: logIndex });
     return { status: 'ok', result, duplicate: false };
@@ -99,13 +138,15 @@ export class KvStateMachine {
 
   snapshot(): KvSnapshot {
     const entries = [...this.data.entries()].sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0));
-    return { format: snapshotFormat, lastAppliedIndex: this.appliedIndex, entries, sessions: this.sessions.list() };
+    const snapshot: KvSnapshot = { format: snapshotFormat, lastAppliedIndex: this.appliedIndex, entries, sessions: this.sessions.list() };
+    return this.transactions.isEmpty ? snapshot : { ...snapshot, transactions: this.transactions.snapshot() };
   }
 
   /** Replaces the whole state with a snapshot (from `snapshot()`, possibly via JSON). */
   restore(snapshot: unknown): void {
     const parsed = parseSnapshot(snapshot);
     this.sessions.load(parsed.sessions);
+    this.transactions.restore(parsed.transactions);
     this.data.clear();
     for (const [key, value] of parsed.entries) this.data.set(key, value);
     this.appliedIndex = parsed.lastAppliedIndex;
@@ -169,7 +210,8 @@ function parseSnapshot(snapshot: unknown): KvSnapshot {
   if (parsedSessions.some((session) => session.lastLogIndex > (lastAppliedIndex as number))) {
     throw new TypeError('snapshot session used after the snapshot index');
   }
-  return { format: snapshotFormat, lastAppliedIndex: lastAppliedIndex as number, entries: pairs, sessions: parsedSessions };
+  const parsed: KvSnapshot = { format: snapshotFormat, lastAppliedIndex: lastAppliedIndex as number, entries: pairs, sessions: parsedSessions };
+  return record.transactions === undefined ? parsed : { ...parsed, transactions: parseTransactionSnapshot(record.transactions as ParticipantSnapshot) };
 }
 
 function parseSession(session: unknown): ClientSession {

@@ -106,6 +106,7 @@ export class FakeShardGroup {
     this.applied.push(request);
     const outcome = this.machine.apply(request, this.machine.lastAppliedIndex + 1);
     if (outcome.status === 'ok') return { status: 'ok', result: outcome.result };
+    if (outcome.status === 'locked') return { status: 'unavailable', reason: `a transaction holds ${outcome.key}` };
     return { status: outcome.status };
   }
 }

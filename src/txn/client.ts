@@ -1,0 +1,390 @@
+import type { LocalClock, Message, NodeEnv, NodeId, TimerId } from '../runtime/ports';
+import { type ClientCall, type ClientReply, type ClientRequest, clientRequestType, isClientResponse } from './protocol';
+import type { TxnId, TxnPriority } from './types';
+
+/**
+ * The client library of distributed transactions:
+ *
+ *     const txn = client.begin();
+ *     txn.read('alice'); txn.write('alice', '70'); txn.write('bob', '80');
+ *     txn.commit();              // txn.outcome: committed, aborted (txn.reason), or unknown
+ *
+ * Operations are handles, not Promises (promise callbacks would run outside virtual
+ * time): poll `done`/`settled` or register callbacks, which run inside the simulation
+ * event that completed them. Operations of one transaction run one at a time, in order.
+ *
+ * Outcomes. A transaction that never asked to commit cannot commit: if anything fails
+ * before, it ends `aborted` with the reason (a read that waited too long for a lock, a
+ * coordinator that did not answer...). After asking to commit it ends `committed` or
+ * `aborted`, as the coordinator says. If the coordinator falls silent for
+ * `coordinatorSilenceMs`, the outcome is `unknown` for as long as nobody can say: the
+ * client keeps asking its coordinator and, after `failoverAfterMs`, every other node
+ * too (any node can read the outcome from the transaction record), and the outcome turns
+ * into `committed` or `aborted` as soon as one answers.
+ */
+
+export type TxnClientEnv = Pick<NodeEnv, 'id' | 'clock' | 'timers' | 'network' | 'random' | 'trace'>;
+
+export interface TxnClientOptions {
+  /** Unique among clients; transaction ids are `clientId.n`. */
+  readonly clientId: string;
+  /** Nodes that can coordinate (the database's server nodes). */
+  readonly coordinators: () => readonly NodeId[];
+  readonly history?: TxnHistory;
+  /** Clock for history times (the simulation's global clock makes clients comparable). */
+  readonly historyClock?: LocalClock;
+  readonly requestTimeoutMs?: number;
+  readonly operationDeadlineMs?: number;
+  readonly coordinatorSilenceMs?: number;
+  readonly failoverAfterMs?: number;
+  readonly statusPollMaxMs?: number;
+}
+
+export const txnClientDefaults = {
+  /** A request not answered within this long is sent again. */
+  requestTimeoutMs: 300,
+  /** A read or write not answered within this long aborts the transaction. */
+  operationDeadlineMs: 4_000,
+  /** A commit whose coordinator says nothing for this long has an unknown outcome. */
+  coordinatorSilenceMs: 1_000,
+  /** Unknown for this long: ask every node, not only the coordinator. */
+  failoverAfterMs: 2_000,
+  /** Stop asking after this long; the outcome then stays unknown. */
+  statusPollMaxMs: 60_000,
+} as const;
+
+type Settings = Required<Omit<TxnClientOptions, 'history' | 'historyClock'>>;
+
+export type TxnOutcomeState = 'pending' | 'committed' | 'aborted' | 'unknown';
+
+export interface BeginOptions {
+  /** The node that coordinates; by default the next one in turn. */
+  readonly coordinator?: NodeId;
+  /** A retry keeps the age of the transaction it retries (wait-die then cannot starve it). */
+  readonly retryOf?: Transaction;
+}
+
+/** One read or write of a transaction. */
+export class TxnOperation {
+  outcome: 'pending' | 'ok' | 'aborted' = 'pending';
+  /** The value read, or written. */
+  value: string | null = null;
+  reason: string | undefined;
+  private callbacks: ((operation: TxnOperation) => void)[] = [];
+
+  constructor(readonly call: Extract<ClientCall, { key: string }>) {}
+
+  get done(): boolean {
+    return this.outcome !== 'pending';
+  }
+
+  onComplete(callback: (operation: TxnOperation) => void): void {
+    if (this.done) callback(this);
+    else this.callbacks.push(callback);
+  }
+
+  finish(outcome: 'ok' | 'aborted', value: string | null, reason: string | undefined): void {
+    if (this.done) return;
+    this.outcome = outcome;
+    this.value = value;
+    this.reason = reason;
+    for (const callback of this.callbacks.splice(0)) callback(this);
+  }
+}
+
+interface PendingRequest {
+  readonly sequence: number;
+  readonly call: ClientCall;
+  readonly operation: TxnOperation | undefined;
+  readonly sentAtMs: number;
+  lastHeardMs: number;
+  resendTimer: TimerId | undefined;
+  deadlineTimer: TimerId | undefined;
+  /** Status polls so far (after the outcome became unknown). */
+  polls: number;
+}
+
+export class Transaction {
+  readonly id: TxnId;
+  readonly priority: TxnPriority;
+  readonly operations: TxnOperation[] = [];
+  outcome: TxnOutcomeState = 'pending';
+  reason: string | undefined;
+  /** Set while the outcome is unknown, and kept afterwards. */
+  unknownSinceMs: number | undefined;
+  /** The first key: its shard keeps the transaction record. */
+  anchorKey: string | null = null;
+  commitRequested = false;
+  invokedAtMs: number;
+  completedAtMs: number | undefined;
+  private sequence = 0;
+  private readonly queue: { call: ClientCall; operation: TxnOperation | undefined }[] = [];
+  private pending: PendingRequest | undefined;
+  private callbacks: ((txn: Transaction) => void)[] = [];
+
+  constructor(
+    private readonly client: TxnClient,
+    readonly coordinator: NodeId,
+    id: TxnId,
+    priority: TxnPriority,
+  ) {
+    this.id = id;
+    this.priority = priority;
+    this.invokedAtMs = client.historyTimeMs();
+  }
+
+  /** True once committed or aborted (an unknown outcome is not settled). */
+  get settled(): boolean {
+    return this.outcome === 'committed' || this.outcome === 'aborted';
+  }
+
+  read(key: string, options: { forUpdate?: boolean } = {}): TxnOperation {
+    return this.operate({ kind: 'read', key, ...(options.forUpdate ? { forUpdate: true } : {}) });
+  }
+
+  write(key: string, value: string): TxnOperation {
+    return this.operate({ kind: 'write', key, value });
+  }
+
+  delete(key: string): TxnOperation {
+    return this.operate({ kind: 'write', key, value: null });
+  }
+
+  append(key: string, element: string): TxnOperation {
+    if (element === '' || /\s/.test(element)) throw new Error(`an appended element is one word, got ${JSON.stringify(element)}`);
+    return this.operate({ kind: 'append', key, element });
+  }
+
+  /** Asks to commit; see `outcome`, `reason` and `onSettled`. */
+  commit(): Transaction {
+    if (this.commitRequested || this.queue.some((entry) => entry.call.kind === 'rollback')) return this;
+    this.commitRequested = true;
+    this.enqueue({ kind: 'commit' }, undefined);
+    return this;
+  }
+
+  rollback(): Transaction {
+    if (this.commitRequested || this.outcome !== 'pending') return this;
+    this.enqueue({ kind: 'rollback' }, undefined);
+    return this;
+  }
+
+  /** Runs `callback` once committed or aborted (at once if already). */
+  onSettled(callback: (txn: Transaction) => void): void {
+    if (this.settled) callback(this);
+    else this.callbacks.push(callback);
+  }
+
+  private operate(call: Extract<ClientCall, { key: string }>): TxnOperation {
+    const operation = new TxnOperation(call);
+    this.operations.push(operation);
+    if (this.commitRequested) throw new Error(`transaction ${this.id} already asked to commit`);
+    if (this.outcome !== 'pending') {
+      operation.finish('aborted', null, this.reason);
+      return operation;
+    }
+    this.anchorKey ??= call.key;
+    this.enqueue(call, operation);
+    return operation;
+  }
+
+  private enqueue(call: ClientCall, operation: TxnOperation | undefined): void {
+    this.queue.push({ call, operation });
+    if (this.pending === undefined) this.sendNext();
+  }
+
+  private sendNext(): void {
+    const next = this.queue.shift();
+    if (next === undefined) return;
+    if (this.outcome !== 'pending') {
+      next.operation?.finish('aborted', null, this.reason);
+      return this.sendNext();
+    }
+    if (next.call.kind === 'commit' && this.anchorKey === null) return this.settle('committed', 'the transaction did nothing');
+    if (next.call.kind === 'rollback' && this.anchorKey === null) return this.settle('aborted', 'rolled back by the client');
+    const nowMs = this.client.nowMs();
+    this.pending = { sequence: ++this.sequence, call: next.call, operation: next.operation, sentAtMs: nowMs, lastHeardMs: nowMs, resendTimer: undefined, deadlineTimer: undefined, polls: 0 };
+    const pending = this.pending;
+    if (next.call.kind !== 'commit') {
+      const deadlineMs = this.client.settings.operationDeadlineMs;
+      pending.deadlineTimer = this.client.setTimer(deadlineMs, () => this.onOperationDeadline(pending, deadlineMs));
+    }
+    this.send(pending, this.coordinator);
+  }
+
+  private send(pending: PendingRequest, to: NodeId, call: ClientCall = pending.call): void {
+    const request: ClientRequest = { type: clientRequestType, txnId: this.id, sequence: pending.sequence, priority: this.priority, anchorKey: this.anchorKey, call };
+    this.client.send(to, request);
+    if (pending.resendTimer !== undefined) this.client.cancelTimer(pending.resendTimer);
+    pending.resendTimer = this.client.setTimer(this.resendDelayMs(pending), () => this.onResendTimer(pending));
+  }
+
+  private resendDelayMs(pending: PendingRequest): number {
+    const base = this.client.settings.requestTimeoutMs;
+    return Math.min(base * 2 ** Math.min(pending.polls, 4), 2_000);
+  }
+
+  private onResendTimer(pending: PendingRequest): void {
+    pending.resendTimer = undefined;
+    if (this.pending !== pending) return;
+    const settings = this.client.settings;
+    const nowMs = this.client.nowMs();
+    if (pending.call.kind !== 'commit') return this.send(pending, this.coordinator);
+    if (this.outcome === 'pending' && nowMs - pending.lastHeardMs >= settings.coordinatorSilenceMs) {
+      this.outcome = 'unknown';
+      this.unknownSinceMs = nowMs;
+      this.reason = `coordinator ${this.coordinator} has not answered for ${settings.coordinatorSilenceMs} ms`;
+      this.client.trace('txn.client.unknown', { txn: this.id, coordinator: this.coordinator });
+    }
+    if (this.outcome !== 'unknown') return this.send(pending, this.coordinator);
+    if (nowMs - this.unknownSinceMs! >= settings.statusPollMaxMs) return; // gives up asking; stays unknown
+    pending.polls++;
+    const target = this.pollTarget(pending, nowMs);
+    this.send(pending, target, target === this.coordinator ? { kind: 'commit' } : { kind: 'status' });
+  }
+
+  /** The coordinator, and after `failoverAfterMs` of not knowing, every node in turn. */
+  private pollTarget(pending: PendingRequest, nowMs: number): NodeId {
+    if (nowMs - this.unknownSinceMs! < this.client.settings.failoverAfterMs || pending.polls % 2 === 1) return this.coordinator;
+    const others = this.client.coordinators().filter((node) => node !== this.coordinator);
+    return others.length === 0 ? this.coordinator : others[(pending.polls >> 1) % others.length];
+  }
+
+  private onOperationDeadline(pending: PendingRequest, deadlineMs: number): void {
+    pending.deadlineTimer = undefined;
+    if (this.pending !== pending) return;
+    const reason = `coordinator ${this.coordinator} did not answer within ${deadlineMs} ms`;
+    this.stopPending(pending);
+    pending.operation?.finish('aborted', null, reason);
+    // Commit was never asked for, so the transaction cannot commit: it is aborted. Tell the coordinator once.
+    this.client.send(this.coordinator, { type: clientRequestType, txnId: this.id, sequence: this.sequence + 1, priority: this.priority, anchorKey: this.anchorKey, call: { kind: 'rollback' } } satisfies ClientRequest);
+    this.settle('aborted', reason);
+  }
+
+  /** A reply to the request in flight (matched by sequence by the client). */
+  onReply(sequence: number, reply: ClientReply): void {
+    const pending = this.pending;
+    if (pending === undefined || pending.sequence !== sequence) return;
+    pending.lastHeardMs = this.client.nowMs();
+    if (reply.status === 'in-progress') return;
+    this.stopPending(pending);
+    if (reply.status === 'ok') {
+      // Callbacks may queue (and so send) the next request themselves.
+      pending.operation?.finish('ok', reply.value, undefined);
+      if (this.pending === undefined) this.sendNext();
+      return;
+    }
+    if (reply.status === 'committed') return this.settle('committed', undefined);
+    pending.operation?.finish('aborted', null, reply.reason);
+    this.settle('aborted', pending.call.kind === 'rollback' ? 'rolled back by the client' : reply.reason);
+  }
+
+  private stopPending(pending: PendingRequest): void {
+    if (pending.resendTimer !== undefined) this.client.cancelTimer(pending.resendTimer);
+    if (pending.deadlineTimer !== undefined) this.client.cancelTimer(pending.deadlineTimer);
+    pending.resendTimer = undefined;
+    pending.deadlineTimer = undefined;
+    if (this.pending === pending) this.pending = undefined;
+  }
+
+  private settle(outcome: 'committed' | 'aborted', reason: string | undefined): void {
+    if (this.settled) return;
+    if (this.pending !== undefined) this.stopPending(this.pending);
+    this.outcome = outcome;
+    this.reason = reason;
+    this.completedAtMs = this.client.historyTimeMs();
+    this.client.trace('txn.client.settled', { txn: this.id, outcome, ...(reason === undefined ? {} : { reason }) });
+    for (const entry of this.queue.splice(0)) entry.operation?.finish('aborted', null, reason);
+    for (const operation of this.operations) if (!operation.done) operation.finish('aborted', null, reason);
+    this.client.onSettled(this);
+    for (const callback of this.callbacks.splice(0)) callback(this);
+  }
+}
+
+export class TxnClient {
+  readonly clientId: string;
+  readonly settings: Settings;
+  private readonly open = new Map<TxnId, Transaction>();
+  private counter = 0;
+  private nextCoordinator: number;
+
+  constructor(
+    private readonly env: TxnClientEnv,
+    private readonly options: TxnClientOptions,
+  ) {
+    if (options.clientId === '' || /[\s.]/.test(options.clientId)) throw new Error(`bad clientId ${JSON.stringify(options.clientId)}`);
+    this.clientId = options.clientId;
+    this.settings = { ...txnClientDefaults, ...withoutUndefined(options) } as Settings;
+    this.nextCoordinator = env.random.int(1024);
+  }
+
+  /** Transactions begun and not yet settled (unknown ones included). */
+  get openCount(): number {
+    return this.open.size;
+  }
+
+  begin(options: BeginOptions = {}): Transaction {
+    const id = `${this.clientId}.${++this.counter}`;
+    const coordinator = options.coordinator ?? this.pickCoordinator();
+    const priority = options.retryOf?.priority ?? { startedAtMs: this.env.clock.nowMs(), txnId: id };
+    const txn = new Transaction(this, coordinator, id, priority);
+    this.open.set(id, txn);
+    this.options.history?.begin(this.clientId, txn);
+    this.trace('txn.client.begin', { txn: id, coordinator });
+    return txn;
+  }
+
+  onMessage(_from: NodeId, message: Message): void {
+    if (!isClientResponse(message)) return;
+    this.open.get(message.txnId)?.onReply(message.sequence, message.reply);
+  }
+
+  coordinators(): readonly NodeId[] {
+    return [...this.options.coordinators()].sort();
+  }
+
+  private pickCoordinator(): NodeId {
+    const nodes = this.coordinators();
+    if (nodes.length === 0) throw new Error('there is no node to coordinate a transaction');
+    return nodes[this.nextCoordinator++ % nodes.length];
+  }
+
+  // ---- for transactions ----
+
+  onSettled(txn: Transaction): void {
+    this.open.delete(txn.id);
+  }
+
+  nowMs(): number {
+    return this.env.clock.nowMs();
+  }
+
+  historyTimeMs(): number {
+    return (this.options.historyClock ?? this.env.clock).nowMs();
+  }
+
+  send(to: NodeId, request: ClientRequest): void {
+    this.env.network.send(to, request);
+  }
+
+  setTimer(delayMs: number, callback: () => void): TimerId {
+    return this.env.timers.setTimer(delayMs, callback);
+  }
+
+  cancelTimer(timer: TimerId): void {
+    this.env.timers.cancelTimer(timer);
+  }
+
+  trace(kind: string, detail: Record<string, unknown>): void {
+    this.env.trace(kind, { client: this.clientId, ...detail });
+  }
+}
+
+/** What the history needs from a client: where each transaction begins. */
+export interface TxnHistory {
+  begin(process: string, txn: Transaction): void;
+}
+
+function withoutUndefined<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,480 @@
+import {
+  type AcquireResult,
+  type DecisionResult,
+  type LockHolder,
+  type LockMode,
+  type PrepareResult,
+  type ResolveResult,
+  type TxnAccess,
+  type TxnApplyResult,
+  type TxnCommand,
+  type TxnId,
+  type TxnOutcome,
+  type TxnPriority,
+  type TxnRecord,
+} from './types';
+
+/**
+ * The transactional part of a shard's replicated state machine: locks, write intents,
+ * prepared transactions and transaction records. It lives in the Raft log like every
+ * key-value command, so a new leader has exactly the locks, intents and votes of the old.
+ *
+ * Isolation is strict two-phase locking: a transaction takes a shared lock for each read
+ * and an exclusive lock for each write while it runs, keeps its writes as intents that
+ * nobody else can see, and holds its locks until its outcome is applied here (a read-only
+ * participant releases them when it votes, after the transaction's lock point). Whether a
+ * blocked request waits or dies (wait-die) is decided outside, by the participant server:
+ * here a conflict changes nothing and names the holders.
+ *
+ * Everything is a function of the applied commands: no clock, no randomness, and no
+ * dependence on the iteration order of maps (holders are sorted, snapshots canonical).
+ */
+
+/** The committed key-value data the transactions read and finally write. */
+export interface CommittedStore {
+  read(key: string): string | null;
+  /** null deletes the key. */
+  write(key: string, value: string | null): void;
+}
+
+interface ParticipantTxn {
+  readonly txnId: TxnId;
+  readonly priority: TxnPriority;
+  readonly anchorKey: string;
+  readonly coordinator: string;
+  state: 'active' | 'prepared';
+  readonly locks: Map<string, LockMode>;
+  /** Write intents: the value the key gets if the transaction commits (null deletes). */
+  readonly writes: Map<string, string | null>;
+  lastOpIndex: number;
+  lastResult: AcquireResult | undefined;
+}
+
+interface KeyLock {
+  exclusive: TxnId | null;
+  readonly shared: Set<TxnId>;
+}
+
+/** How a transaction ended here; `released` is a read-only participant that voted. */
+type FinishedOutcome = TxnOutcome | 'released';
+
+interface Finished {
+  readonly outcome: FinishedOutcome;
+  readonly reason: string;
+  /** Log index at which it ended: eviction goes oldest first. */
+  readonly atIndex: number;
+}
+
+/** A transaction as observers see it (status pages, scenarios, recovery). */
+export interface ParticipantTxnView {
+  readonly txnId: TxnId;
+  readonly state: 'active' | 'prepared';
+  readonly priority: TxnPriority;
+  readonly anchorKey: string;
+  readonly coordinator: string;
+  readonly lockedKeys: readonly string[];
+  readonly writtenKeys: readonly string[];
+}
+
+/** Plain JSON-able form, in canonical order. */
+export interface ParticipantSnapshot {
+  readonly txns: readonly {
+    readonly txnId: TxnId;
+    readonly priority: TxnPriority;
+    readonly anchorKey: string;
+    readonly coordinator: string;
+    readonly state: 'active' | 'prepared';
+    readonly locks: readonly (readonly [string, LockMode])[];
+    readonly writes: readonly (readonly [string, string | null])[];
+    readonly lastOpIndex: number;
+    readonly lastResult: AcquireResult | null;
+  }[];
+  readonly records: readonly (readonly [TxnId, TxnRecord])[];
+  readonly finished: readonly (readonly [TxnId, Finished])[];
+  readonly violations: readonly string[];
+}
+
+export const defaultFinishedMax = 20_000;
+const violationsMax = 100;
+
+export class TxnParticipantState {
+  private readonly txns = new Map<TxnId, ParticipantTxn>();
+  private readonly locks = new Map<string, KeyLock>();
+  private readonly records = new Map<TxnId, TxnRecord>();
+  /** Ended transactions, oldest first, so that a late or duplicated command cannot revive one. */
+  private readonly finished = new Map<TxnId, Finished>();
+  /** Broken atomicity seen here (a transaction committed and aborted in different places). */
+  private readonly violationList: string[] = [];
+
+  constructor(
+    private readonly store: CommittedStore,
+    private readonly finishedMax = defaultFinishedMax,
+  ) {}
+
+  get isEmpty(): boolean {
+    return this.txns.size === 0 && this.records.size === 0 && this.finished.size === 0 && this.violationList.length === 0;
+  }
+
+  /** Applies one transactional command committed at `logIndex`. */
+  apply(command: TxnCommand, logIndex: number): TxnApplyResult {
+    switch (command.kind) {
+      case 'acquire':
+        return this.acquire(command);
+      case 'prepare':
+        return this.prepare(command, logIndex);
+      case 'resolve':
+        return this.resolve(command.txnId, command.outcome, command.reason ?? command.outcome, logIndex);
+      case 'decide':
+        return this.decide(command, logIndex);
+      case 'settle':
+        return this.settle(command.txnId, command.reason, logIndex);
+      default:
+        throw new TypeError(`unknown transaction command ${JSON.stringify(command)}`);
+    }
+  }
+
+  // ---- questions (for the participant server, non-transactional requests and observers) ----
+
+  /** The mode a key is locked in by any transaction, if any. */
+  lockOn(key: string): LockMode | undefined {
+    const lock = this.locks.get(key);
+    if (lock === undefined) return undefined;
+    return lock.exclusive !== null ? 'exclusive' : lock.shared.size > 0 ? 'shared' : undefined;
+  }
+
+  /** Transactions whose locks stop `txnId` from taking `key` in `mode` (sorted by id); empty when it may. */
+  conflictsFor(txnId: TxnId, key: string, mode: LockMode): LockHolder[] {
+    const lock = this.locks.get(key);
+    if (lock === undefined) return [];
+    const holders: TxnId[] = [];
+    if (lock.exclusive !== null && lock.exclusive !== txnId) holders.push(lock.exclusive);
+    if (mode === 'exclusive') for (const holder of lock.shared) if (holder !== txnId) holders.push(holder);
+    return holders.sort().map((holder) => {
+      const txn = this.txns.get(holder)!;
+      return { txnId: holder, priority: txn.priority, mode: txn.locks.get(key)! };
+    });
+  }
+
+  transaction(txnId: TxnId): ParticipantTxnView | undefined {
+    const txn = this.txns.get(txnId);
+    return txn === undefined ? undefined : view(txn);
+  }
+
+  /** Transactions holding locks here, sorted by id. */
+  transactions(): ParticipantTxnView[] {
+    return [...this.txns.values()].sort((a, b) => compare(a.txnId, b.txnId)).map(view);
+  }
+
+  record(txnId: TxnId): TxnRecord | undefined {
+    return this.records.get(txnId);
+  }
+
+  get recordCount(): number {
+    return this.records.size;
+  }
+
+  /** How the transaction ended here, if it did and is still remembered. */
+  finishedOutcome(txnId: TxnId): FinishedOutcome | undefined {
+    return this.finished.get(txnId)?.outcome;
+  }
+
+  get violations(): readonly string[] {
+    return this.violationList;
+  }
+
+  // ---- commands ----------------------------------------------------------------------
+
+  private acquire(command: Extract<TxnCommand, { kind: 'acquire' }>): AcquireResult {
+    const ended = this.finished.get(command.txnId);
+    if (ended !== undefined) return finishedResult(ended);
+    let txn = this.txns.get(command.txnId);
+    if (txn !== undefined) {
+      if (command.opIndex < txn.lastOpIndex) return { status: 'stale' };
+      if (command.opIndex === txn.lastOpIndex && txn.lastResult !== undefined) return txn.lastResult;
+      // A prepared transaction has voted; an operation arriving now is a stray duplicate.
+      if (txn.state === 'prepared') return { status: 'stale' };
+    }
+    const mode = lockModeFor(command.access);
+    const held = txn?.locks.get(command.key);
+    if (!(held === 'exclusive' || held === mode)) {
+      const holders = this.conflictsFor(command.txnId, command.key, mode);
+      if (holders.length > 0) return { status: 'conflict', key: command.key, holders };
+    }
+    if (txn === undefined) {
+      txn = {
+        txnId: command.txnId,
+        priority: command.priority,
+        anchorKey: command.anchorKey,
+        coordinator: command.coordinator,
+        state: 'active',
+        locks: new Map(),
+        writes: new Map(),
+        lastOpIndex: 0,
+        lastResult: undefined,
+      };
+      this.txns.set(command.txnId, txn);
+    }
+    if (held !== 'exclusive' && held !== mode) this.grant(txn, command.key, mode);
+    const result = this.access(txn, command.key, command.access);
+    txn.lastOpIndex = command.opIndex;
+    txn.lastResult = result;
+    return result;
+  }
+
+  private access(txn: ParticipantTxn, key: string, access: TxnAccess): AcquireResult {
+    const current = txn.writes.has(key) ? txn.writes.get(key)! : this.store.read(key);
+    switch (access.kind) {
+      case 'read':
+        return { status: 'granted', value: current };
+      case 'write':
+        txn.writes.set(key, access.value);
+        return { status: 'granted', value: access.value };
+      case 'append': {
+        const value = current === null || current === '' ? access.element : `${current} ${access.element}`;
+        txn.writes.set(key, value);
+        return { status: 'granted', value };
+      }
+    }
+  }
+
+  private prepare(command: Extract<TxnCommand, { kind: 'prepare' }>, logIndex: number): PrepareResult {
+    const txnId = command.txnId;
+    const ended = this.finished.get(txnId);
+    if (ended !== undefined) {
+      if (ended.outcome === 'aborted') return { status: 'refused', reason: ended.reason };
+      return ended.outcome === 'released' ? { status: 'read-only' } : { status: 'prepared' };
+    }
+    const txn = this.txns.get(txnId);
+    if (txn === undefined) {
+      const reason = 'this shard holds no locks for the transaction';
+      this.finish(txnId, 'aborted', reason, logIndex);
+      return { status: 'refused', reason };
+    }
+    if (txn.state === 'prepared') return { status: 'prepared' };
+    const refuse = command.refuse ?? missingOperations(txn, command.lastOpIndex);
+    if (refuse !== undefined) {
+      this.end(txn, 'aborted');
+      this.finish(txnId, 'aborted', refuse, logIndex);
+      return { status: 'refused', reason: refuse };
+    }
+    if (txn.writes.size === 0) {
+      this.release(txn);
+      this.finish(txnId, 'released', 'read-only participant voted', logIndex);
+      return { status: 'read-only' };
+    }
+    txn.state = 'prepared';
+    return { status: 'prepared' };
+  }
+
+  private resolve(txnId: TxnId, outcome: TxnOutcome, reason: string, logIndex: number): ResolveResult {
+    const ended = this.finished.get(txnId);
+    if (ended !== undefined) {
+      if (ended.outcome !== 'released' && ended.outcome !== outcome) {
+        this.violation(`transaction ${txnId} ended ${ended.outcome} here (${ended.reason}) and was later resolved ${outcome} (${reason})`);
+      }
+      return { status: 'resolved', outcome: ended.outcome === 'released' ? outcome : ended.outcome };
+    }
+    const txn = this.txns.get(txnId);
+    if (txn !== undefined && outcome === 'committed' && txn.state !== 'prepared' && txn.writes.size > 0) {
+      this.violation(`transaction ${txnId} was committed here without having prepared`);
+    }
+    if (txn !== undefined) this.end(txn, outcome);
+    this.finish(txnId, outcome, reason, logIndex);
+    return { status: 'resolved', outcome };
+  }
+
+  private decide(command: Extract<TxnCommand, { kind: 'decide' }>, logIndex: number): DecisionResult {
+    const { txnId, participants } = command;
+    const recorded = this.records.get(txnId);
+    if (recorded !== undefined) return decisionOf(recorded);
+    const ended = this.finished.get(txnId);
+    const txn = this.txns.get(txnId);
+    const refuse = txn === undefined ? undefined : (command.refuse ?? missingOperations(txn, command.lastOpIndex));
+    if (refuse !== undefined && txn !== undefined) {
+      this.records.set(txnId, { outcome: 'aborted', reason: refuse, participants: [...participants] });
+      this.end(txn, 'aborted');
+      this.finish(txnId, 'aborted', refuse, logIndex);
+      return { status: 'aborted', reason: refuse };
+    }
+    if (ended?.outcome === 'aborted' || (ended === undefined && txn === undefined)) {
+      const reason = ended?.reason ?? 'the shard holding the transaction record holds no locks for it';
+      this.records.set(txnId, { outcome: 'aborted', reason, participants: [...participants] });
+      if (ended === undefined) this.finish(txnId, 'aborted', reason, logIndex);
+      return { status: 'aborted', reason };
+    }
+    this.records.set(txnId, { outcome: 'committed', reason: 'every participant voted yes', participants: [...participants] });
+    if (txn !== undefined) {
+      this.end(txn, 'committed');
+      this.finish(txnId, 'committed', 'committed with its record', logIndex);
+    }
+    return { status: 'committed' };
+  }
+
+  private settle(txnId: TxnId, reason: string, logIndex: number): DecisionResult {
+    const recorded = this.records.get(txnId);
+    if (recorded !== undefined) return decisionOf(recorded);
+    // Presumed abort: no decision was recorded, so none will be; make that final here.
+    this.records.set(txnId, { outcome: 'aborted', reason, participants: [] });
+    const txn = this.txns.get(txnId);
+    if (txn !== undefined) this.end(txn, 'aborted');
+    const ended = this.finished.get(txnId);
+    if (ended?.outcome === 'committed') this.violation(`transaction ${txnId} committed here without a record, and was then presumed aborted`);
+    if (ended === undefined) this.finish(txnId, 'aborted', reason, logIndex);
+    return { status: 'aborted', reason };
+  }
+
+  // ---- locks and endings ------------------------------------------------------------------
+
+  private grant(txn: ParticipantTxn, key: string, mode: LockMode): void {
+    let lock = this.locks.get(key);
+    if (lock === undefined) {
+      lock = { exclusive: null, shared: new Set() };
+      this.locks.set(key, lock);
+    }
+    if (mode === 'exclusive') {
+      lock.shared.delete(txn.txnId);
+      lock.exclusive = txn.txnId;
+    } else {
+      lock.shared.add(txn.txnId);
+    }
+    txn.locks.set(key, mode);
+  }
+
+  /** Applies the intents when committed, then releases every lock. */
+  private end(txn: ParticipantTxn, outcome: TxnOutcome): void {
+    if (outcome === 'committed') for (const [key, value] of [...txn.writes].sort(byKey)) this.store.write(key, value);
+    this.release(txn);
+  }
+
+  private release(txn: ParticipantTxn): void {
+    for (const key of txn.locks.keys()) {
+      const lock = this.locks.get(key);
+      if (lock === undefined) continue;
+      if (lock.exclusive === txn.txnId) lock.exclusive = null;
+      lock.shared.delete(txn.txnId);
+      if (lock.exclusive === null && lock.shared.size === 0) this.locks.delete(key);
+    }
+    this.txns.delete(txn.txnId);
+  }
+
+  private finish(txnId: TxnId, outcome: FinishedOutcome, reason: string, atIndex: number): void {
+    if (this.finished.has(txnId)) return;
+    this.finished.set(txnId, { outcome, reason, atIndex });
+    if (this.finished.size > this.finishedMax) this.finished.delete(this.finished.keys().next().value as TxnId);
+  }
+
+  private violation(text: string): void {
+    if (this.violationList.length < violationsMax) this.violationList.push(text);
+  }
+
+  // ---- snapshots --------------------------------------------------------------------------
+
+  snapshot(): ParticipantSnapshot {
+    return {
+      txns: [...this.txns.values()].sort((a, b) => compare(a.txnId, b.txnId)).map((txn) => ({
+        txnId: txn.txnId,
+        priority: txn.priority,
+        anchorKey: txn.anchorKey,
+        coordinator: txn.coordinator,
+        state: txn.state,
+        locks: [...txn.locks].sort(byKey),
+        writes: [...txn.writes].sort(byKey),
+        lastOpIndex: txn.lastOpIndex,
+        lastResult: txn.lastResult ?? null,
+      })),
+      records: [...this.records].sort(byKey),
+      finished: [...this.finished].sort(([, a], [, b]) => a.atIndex - b.atIndex),
+      violations: [...this.violationList],
+    };
+  }
+
+  /** Replaces the whole state; validates everything first. */
+  restore(snapshot: ParticipantSnapshot | undefined): void {
+    const parsed = parseSnapshot(snapshot);
+    this.txns.clear();
+    this.locks.clear();
+    this.records.clear();
+    this.finished.clear();
+    this.violationList.length = 0;
+    for (const entry of parsed.txns) {
+      const txn: ParticipantTxn = {
+        txnId: entry.txnId,
+        priority: entry.priority,
+        anchorKey: entry.anchorKey,
+        coordinator: entry.coordinator,
+        state: entry.state,
+        locks: new Map(),
+        writes: new Map(entry.writes),
+        lastOpIndex: entry.lastOpIndex,
+        lastResult: entry.lastResult ?? undefined,
+      };
+      this.txns.set(txn.txnId, txn);
+      for (const [key, mode] of entry.locks) this.grant(txn, key, mode);
+    }
+    for (const [txnId, record] of parsed.records) this.records.set(txnId, record);
+    for (const [txnId, ended] of parsed.finished) this.finished.set(txnId, ended);
+    this.violationList.push(...parsed.violations);
+  }
+}
+
+/** Why a vote must be no because an acknowledged operation is not applied here, if so. */
+function missingOperations(txn: ParticipantTxn, lastOpIndex: number): string | undefined {
+  if (txn.lastOpIndex >= lastOpIndex) return undefined;
+  return `this shard applied the transaction's operations up to ${txn.lastOpIndex}, not ${lastOpIndex}`;
+}
+
+function lockModeFor(access: TxnAccess): LockMode {
+  return access.kind === 'read' && access.forUpdate !== true ? 'shared' : 'exclusive';
+}
+
+function finishedResult(ended: Finished): AcquireResult {
+  if (ended.outcome === 'released') return { status: 'finished', outcome: 'aborted', reason: 'the transaction has already voted at this shard' };
+  return { status: 'finished', outcome: ended.outcome, reason: ended.reason };
+}
+
+function decisionOf(record: TxnRecord): DecisionResult {
+  return record.outcome === 'committed' ? { status: 'committed' } : { status: 'aborted', reason: record.reason };
+}
+
+function view(txn: ParticipantTxn): ParticipantTxnView {
+  return {
+    txnId: txn.txnId,
+    state: txn.state,
+    priority: txn.priority,
+    anchorKey: txn.anchorKey,
+    coordinator: txn.coordinator,
+    lockedKeys: [...txn.locks.keys()].sort(),
+    writtenKeys: [...txn.writes.keys()].sort(),
+  };
+}
+
+function compare(left: string, right: string): number {
+  return left < right ? -1 : left > right ? 1 : 0;
+}
+
+function byKey<T>(left: readonly [string, T], right: readonly [string, T]): number {
+  return compare(left[0], right[0]);
+}
+
+/** Checks a snapshot's shape (throws when malformed); used before anything is replaced. */
+export function parseSnapshot(snapshot: ParticipantSnapshot | undefined): ParticipantSnapshot {
+  if (snapshot === undefined) return { txns: [], records: [], finished: [], violations: [] };
+  const { txns, records, finished, violations } = snapshot as unknown as Record<string, unknown>;
+  if (!Array.isArray(txns) || !Array.isArray(records) || !Array.isArray(finished) || !Array.isArray(violations)) {
+    throw new TypeError('a transaction snapshot needs txns, records, finished and violations lists');
+  }
+  for (const txn of txns) {
+    if (typeof txn?.txnId !== 'string' || !Array.isArray(txn.locks) || !Array.isArray(txn.writes)) {
+      throw new TypeError(`bad transaction in snapshot: ${JSON.stringify(txn)}`);
+    }
+  }
+  const lockOwners = new Map<string, string>();
+  for (const txn of txns) {
+    for (const [key, mode] of txn.locks as [string, LockMode][]) {
+      if (mode !== 'exclusive') continue;
+      if (lockOwners.has(key)) throw new TypeError(`snapshot gives ${key} two exclusive holders`);
+      lockOwners.set(key, txn.txnId);
+    }
+  }
+  return snapshot;
+}

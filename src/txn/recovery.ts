@@ -1,0 +1,110 @@
+import type { KvStateMachine } from '../kv/state-machine';
+import type { NodeEnv, TimerId } from '../runtime/ports';
+import type { ProposalOutcome, RaftGroupHost } from '../runtime/raft-host';
+import { type ShardId, type ShardMap, shardForKey } from '../sharding/shard-map';
+import type { ParticipantTxnView } from './participant-state';
+import type { TxnHooks, TxnTuning } from './settings';
+import type { ShardCaller } from './shard-caller';
+import type { DecisionResult, TxnCommand, TxnOutcome } from './types';
+
+/**
+ * Recovery of transactions whose coordinator went quiet, run by the leader of every
+ * shard group: nobody stays blocked while the record's group has a quorum.
+ *
+ * Every `recoveryScanMs` the leader looks at the transactions holding locks in its
+ * groups. One that is prepared and still unresolved after `inDoubtAfterMs`, or that has
+ * held locks without preparing for `abandonedAfterMs`, is settled at its anchor shard:
+ * the anchor answers with the recorded decision, or records "aborted" if there is none
+ * (presumed abort). The leader then applies that outcome in its own group. Ages are
+ * measured on this leader's clock from when it first saw the transaction, so a new
+ * leader waits afresh; the timing only affects how soon, never what is decided.
+ */
+
+export interface RecoveryDeps {
+  groupIds(): readonly string[];
+  group(shardId: string): RaftGroupHost | undefined;
+  machine(shardId: string): KvStateMachine | undefined;
+  readonly shardMap: () => ShardMap;
+  readonly caller: ShardCaller;
+  readonly hooks: () => TxnHooks;
+}
+
+export class TxnRecovery {
+  /** Local time a transaction was first seen holding locks, by `shard/txn`. */
+  private readonly firstSeenMs = new Map<string, number>();
+  private readonly inFlight = new Set<string>();
+  private timer: TimerId | undefined;
+  recoveredCount = 0;
+
+  constructor(
+    private readonly env: Pick<NodeEnv, 'id' | 'clock' | 'timers' | 'trace'>,
+    private readonly deps: RecoveryDeps,
+    private readonly tuning: TxnTuning,
+  ) {}
+
+  start(): void {
+    if (this.timer !== undefined) return;
+    this.timer = this.env.timers.setTimer(this.tuning.recoveryScanMs, () => {
+      this.timer = undefined;
+      this.scan();
+      this.start();
+    });
+  }
+
+  /** One look at every group this node leads. */
+  scan(): void {
+    const nowMs = this.env.clock.nowMs();
+    const seen = new Set<string>();
+    for (const shardId of this.deps.groupIds()) {
+      const group = this.deps.group(shardId);
+      const machine = this.deps.machine(shardId);
+      if (group === undefined || machine === undefined || group.status().role !== 'leader') continue;
+      for (const txn of machine.transactions.transactions()) {
+        const slot = `${shardId}/${txn.txnId}`;
+        seen.add(slot);
+        const firstMs = this.firstSeenMs.get(slot) ?? nowMs;
+        this.firstSeenMs.set(slot, firstMs);
+        const limitMs = txn.state === 'prepared' ? this.tuning.inDoubtAfterMs : this.tuning.abandonedAfterMs;
+        if (nowMs - firstMs >= limitMs && !this.inFlight.has(slot)) this.recover(shardId, txn);
+      }
+    }
+    for (const slot of [...this.firstSeenMs.keys()]) if (!seen.has(slot)) this.firstSeenMs.delete(slot);
+  }
+
+  private recover(shardId: ShardId, txn: ParticipantTxnView): void {
+    const slot = `${shardId}/${txn.txnId}`;
+    const anchor = shardForKey(this.deps.shardMap(), txn.anchorKey);
+    if (anchor === undefined) return;
+    this.inFlight.add(slot);
+    const reason = `presumed abort: no decision was recorded when ${this.env.id} recovered it for ${shardId} (${txn.state}, coordinator ${txn.coordinator})`;
+    const done = (outcome: TxnOutcome | undefined): void => {
+      this.inFlight.delete(slot);
+      if (outcome === undefined) return;
+      this.recoveredCount++;
+      this.env.trace('txn.recovered', { txn: txn.txnId, shard: shardId, state: txn.state, outcome });
+      this.deps.hooks().onRecovered?.({ node: this.env.id, shardId, txnId: txn.txnId, state: txn.state, outcome });
+    };
+    const settle: TxnCommand = { kind: 'settle', txnId: txn.txnId, reason };
+    // The anchor settles its own part in the same entry that records the outcome.
+    if (anchor.id === shardId) return this.proposeLocally(shardId, settle, (result) => done(decisionOutcome(result)));
+    const options = { deadlineMs: this.tuning.resolveDeadlineMs, attemptTimeoutMs: this.tuning.shardAttemptTimeoutMs };
+    this.deps.caller.call(anchor.id, settle, options, (outcome) => {
+      const decided = outcome.ok && outcome.reply.status === 'applied' ? decisionOutcome(outcome.reply.result as DecisionResult) : undefined;
+      if (decided === undefined) return done(undefined);
+      const resolve: TxnCommand = { kind: 'resolve', txnId: txn.txnId, outcome: decided, reason: `recovered from the record at ${anchor.id}` };
+      this.proposeLocally(shardId, resolve, (result) => done(result === undefined ? undefined : decided));
+    });
+  }
+
+  private proposeLocally(shardId: ShardId, command: TxnCommand, done: (result: unknown) => void): void {
+    const group = this.deps.group(shardId);
+    if (group === undefined) return done(undefined);
+    group.propose({ txn: command }, (outcome: ProposalOutcome) => done(outcome.ok ? outcome.result : undefined));
+  }
+}
+
+function decisionOutcome(result: unknown): TxnOutcome | undefined {
+  const status = (result as { status?: string } | undefined)?.status;
+  return status === 'committed' || status === 'aborted' ? status : undefined;
+}
+

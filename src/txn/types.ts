@@ -1,0 +1,115 @@
+/**
+ * The vocabulary of distributed transactions, shared by the replicated participant state,
+ * the participant server, the coordinator, the client and the history.
+ *
+ * Words: a transaction "commits" or "aborts" (`txnCommit` in code where it could be
+ * confused with Raft); a Raft log entry is "applied". The coordinator's durable decision
+ * is the transaction *record*; the shard that holds it is the *anchor* shard, the one
+ * owning the transaction's first key (its *anchor key*), as in CockroachDB.
+ */
+
+export type TxnId = string;
+
+/**
+ * Wait-die priority: the age of a transaction. Smaller `startedAtMs` is older; ties are
+ * broken by id, so every pair of transactions is ordered the same way everywhere. A retry
+ * keeps the priority of the attempt it retries, so it grows older and cannot starve.
+ */
+export interface TxnPriority {
+  readonly startedAtMs: number;
+  readonly txnId: TxnId;
+}
+
+/** True when `a` is older than `b` (it may wait for `b`; `b` must die rather than wait for `a`). */
+export function isOlder(a: TxnPriority, b: TxnPriority): boolean {
+  if (a.startedAtMs !== b.startedAtMs) return a.startedAtMs < b.startedAtMs;
+  return a.txnId < b.txnId;
+}
+
+export type LockMode = 'shared' | 'exclusive';
+
+export type TxnOutcome = 'committed' | 'aborted';
+
+/** What a transaction does to one key when it acquires the key's lock. */
+export type TxnAccess =
+  /** Read under a shared lock (or an exclusive one with `forUpdate`, to avoid lock upgrades). */
+  | { readonly kind: 'read'; readonly forUpdate?: boolean }
+  /** Write `value` (null deletes) under an exclusive lock; visible to others only on commit. */
+  | { readonly kind: 'write'; readonly value: string | null }
+  /** Append `element` to the key's list (elements separated by spaces). */
+  | { readonly kind: 'append'; readonly element: string };
+
+/**
+ * Commands of the replicated participant state, carried in a shard's Raft log as
+ * `{ txn: TxnCommand }`. Every one of them is idempotent: a retry, a duplicate or a late
+ * copy applied again returns the same answer and changes nothing more.
+ */
+export type TxnCommand =
+  /** Takes the key's lock for the transaction and records its write intent, if any. */
+  | {
+      readonly kind: 'acquire';
+      readonly txnId: TxnId;
+      readonly priority: TxnPriority;
+      /** The key whose shard holds the transaction record (recovery asks there). */
+      readonly anchorKey: string;
+      readonly coordinator: string;
+      /** Increases with every operation of the transaction (gaps allowed): orders retries. */
+      readonly opIndex: number;
+      readonly key: string;
+      readonly access: TxnAccess;
+    }
+  /**
+   * Phase one at a participant that is not the anchor: vote. `lastOpIndex` is the last
+   * operation the coordinator had acknowledged here; a participant that has not applied
+   * it votes no. `refuse` votes no and aborts here.
+   */
+  | { readonly kind: 'prepare'; readonly txnId: TxnId; readonly lastOpIndex: number; readonly refuse?: string }
+  /** Phase two, or recovery: make the outcome stick here and release the locks. */
+  | { readonly kind: 'resolve'; readonly txnId: TxnId; readonly outcome: TxnOutcome; readonly reason?: string }
+  /**
+   * At the anchor: write the commit decision into the transaction record unless the record
+   * already says otherwise, and commit the anchor's own part in the same step. With one
+   * participant this is the whole commit (the one-phase fast path).
+   */
+  | { readonly kind: 'decide'; readonly txnId: TxnId; readonly participants: readonly string[]; readonly lastOpIndex: number; readonly refuse?: string }
+  /** At the anchor, for recovery and status queries: the recorded outcome, or abort if none (presumed abort). */
+  | { readonly kind: 'settle'; readonly txnId: TxnId; readonly reason: string };
+
+export type AcquireResult =
+  | { readonly status: 'granted'; readonly value: string | null }
+  /** Incompatible locks are held by these transactions (sorted by id). Nothing changed. */
+  | { readonly status: 'conflict'; readonly key: string; readonly holders: readonly LockHolder[] }
+  /** The transaction already ended here (for example recovery aborted it). */
+  | { readonly status: 'finished'; readonly outcome: TxnOutcome; readonly reason: string }
+  /** An older operation of the transaction arriving after a newer one; ignored. */
+  | { readonly status: 'stale' };
+
+export interface LockHolder {
+  readonly txnId: TxnId;
+  readonly priority: TxnPriority;
+  readonly mode: LockMode;
+}
+
+export type PrepareResult =
+  | { readonly status: 'prepared' }
+  /** Only reads here: the locks are released now and phase two skips this participant. */
+  | { readonly status: 'read-only' }
+  | { readonly status: 'refused'; readonly reason: string };
+
+export type DecisionResult = { readonly status: 'committed' } | { readonly status: 'aborted'; readonly reason: string };
+
+export type ResolveResult = { readonly status: 'resolved'; readonly outcome: TxnOutcome };
+
+export type TxnApplyResult = AcquireResult | PrepareResult | DecisionResult | ResolveResult;
+
+/** The durable decision, kept by the anchor shard. */
+export interface TxnRecord {
+  readonly outcome: TxnOutcome;
+  readonly reason: string;
+  /** Shards that took part (known for commit decisions). */
+  readonly participants: readonly string[];
+}
+
+export function isTxnCommandEntry(data: unknown): data is { txn: TxnCommand } {
+  return typeof data === 'object' && data !== null && 'txn' in data;
+}
