@@ -171,6 +171,66 @@ parameter(
   },
 );
 
+// ---- consensus (step-definitions/consensus.steps.ts) -------------------------------------
+
+/** How scenarios refer to a replica of the replicated group by what it is. */
+export const GROUP_ROLES = ['the leader', 'the old leader', 'the new leader', 'a follower', 'the follower'] as const;
+const GROUP_ROLE_ACCEPTED =
+  '"the leader", "the old leader" (the leader before the scenario crashed, paused, cut off or removed it), ' +
+  '"the new leader", "a follower" (one the scenario picks) or "the follower" (the one picked before)';
+
+parameter(
+  { name: 'group role', acceptedForm: GROUP_ROLE_ACCEPTED, examples: ['the leader', 'a follower'] },
+  /(?:the|a) (?:old |new )?(?:leader|follower)/,
+  (text, fail) => ((GROUP_ROLES as readonly string[]).includes(text) ? text : fail()),
+);
+
+parameter(
+  {
+    name: 'replica',
+    acceptedForm: `a node (${NODE_ACCEPTED}) or one of ${GROUP_ROLE_ACCEPTED}`,
+    examples: ['node-4', 'the follower'],
+  },
+  /node-[^\s,"']*|(?:the|a) (?:old |new )?(?:leader|follower)/,
+  (text, fail) => (NODE_FORM.test(text) || (GROUP_ROLES as readonly string[]).includes(text) ? text : fail()),
+);
+
+parameter(
+  {
+    name: 'log terms',
+    acceptedForm: 'the term of each log entry from index 1 on, whole numbers separated by spaces, e.g. "1 1 4 5"',
+    examples: ['1 1 1 4 4 5 5 6 6 6'],
+  },
+  /\d[\d ]*/,
+  (text, fail) => parseLogTerms(text) ?? fail(),
+);
+
+/** Parses "1 1 4 5" into terms (positive, never decreasing), or null. */
+export function parseLogTerms(text: string): number[] | null {
+  const trimmed = text.trim();
+  if (trimmed === '') return [];
+  if (!/^\d+(?: +\d+)*$/.test(trimmed)) return null;
+  const terms = trimmed.split(/ +/).map(Number);
+  return terms.every((term, index) => term > 0 && (index === 0 || term >= terms[index - 1])) ? terms : null;
+}
+
+/** How a scenario names the reason a membership change was refused, and the code the system reports. */
+export const MEMBERSHIP_REFUSALS: Record<string, string> = {
+  'the learner has not caught up': 'learner-not-caught-up',
+  'another change is not yet committed': 'config-change-pending',
+  'the leader has not yet committed an entry of its term': 'no-commit-in-current-term',
+};
+
+parameter(
+  {
+    name: 'membership refusal',
+    acceptedForm: `one of ${Object.keys(MEMBERSHIP_REFUSALS).map((reason) => `"${reason}"`).join(', ')}`,
+    examples: ['the learner has not caught up'],
+  },
+  /(?:the|another) [a-z ]+/,
+  (text, fail) => MEMBERSHIP_REFUSALS[text] ?? fail(),
+);
+
 // ---- georeplication (step-definitions/replication.steps.ts) ---------------------------------
 
 /** How a scenario names a keyspace's conflict strategy, and the strategy's code. */

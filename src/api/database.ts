@@ -1,14 +1,14 @@
 import { KvClient } from '../kv/client';
 import { HistoryRecorder } from '../kv/history';
 import { KvServer } from '../kv/server';
-import { RaftSafetyChecker } from '../raft';
+import { type ConfigChange, type ConfigChangeResult, type Entry, RaftSafetyChecker, type TransferResult } from '../raft';
 import { NodeRuntime } from '../runtime/node-runtime';
 import type { NodeEnv, NodeId } from '../runtime/ports';
 import { DEFAULT_RAFT_TUNING, type RaftGroupHost, type RaftObserver, type RaftTuning } from '../runtime/raft-host';
 import { RaftService } from '../runtime/raft-service';
 import { TxnService } from '../txn/service';
 import { TxnSettings } from '../txn/settings';
-import { emptyShardMap, findShard, planShards, type ShardMap } from '../sharding/shard-map';
+import { emptyShardMap, findShard, planShards, setPreferredLeader, type ShardMap } from '../sharding/shard-map';
 import type { Simulation } from '../sim';
 
 export interface DatabaseOptions {
@@ -16,6 +16,62 @@ export interface DatabaseOptions {
   replicationFactor: number;
   /** Nodes that host replicas; all current nodes by default. */
   nodes?: readonly NodeId[];
+  /** Compact a replica's log after this many applied entries (the tuning's value by default). */
+  snapshotThreshold?: number;
+  /** Most log entries one append message carries (the tuning's value by default). */
+  maxEntriesPerMessage?: number;
+  /** Logs written to replicas' disks before their groups start (see `seedReplicaLog`). */
+  seededLogs?: ReadonlyMap<NodeId, SeededLog>;
+}
+
+/** A replica's log written to its disk before the replica starts (paper Figures 7 and 8). */
+export interface SeededLog {
+  /** The term of each entry, from index 1 on. */
+  readonly terms: readonly number[];
+  /** The replica's durable current term; at least the last entry's term. */
+  readonly currentTerm: number;
+}
+
+/** A read served by one replica through its read barrier, as a scenario watches it. */
+export interface ReplicaRead {
+  readonly node: NodeId;
+  readonly key: string;
+  /** Set when the replica answered: ok with the value it read, or refused with a reason. */
+  outcome: { ok: true; value: string | null } | { ok: false; reason: string } | undefined;
+}
+
+/** One replica of a group, as the consensus status table shows it. */
+export interface ReplicaStatusRow {
+  readonly node: NodeId;
+  readonly process: string;
+  readonly role: string;
+  readonly term: number | null;
+  readonly leader: NodeId | null;
+  readonly commitIndex: number | null;
+  readonly appliedIndex: number | null;
+  readonly lastIndex: number | null;
+  readonly snapshotIndex: number | null;
+}
+
+/** A replica became leader of a term. */
+export interface Election {
+  readonly term: number;
+  readonly node: NodeId;
+  readonly atMs: number;
+}
+
+/** A leader's commit that advanced to an entry of an older term (the Figure 8 rule broken). */
+export interface CommitRuleViolation {
+  readonly groupId: string;
+  readonly node: NodeId;
+  readonly leaderTerm: number;
+  readonly commitIndex: number;
+  readonly entryTerm: number | undefined;
+}
+
+/** Disk keys of a group's replica; the layout of src/runtime/raft-host.ts. */
+function raftDiskKeys(groupId: string): { hardState: string; log: string } {
+  return { hardState: `raft/${groupId}/hard-state`, log: `raft/${groupId}/log` };
 }
 
 /** Client timing: generous deadlines so that operations outlive a leader election. */
@@ -34,11 +90,22 @@ export class ShardedDatabase {
   /** What every node's transaction service reads: timing and failpoints (src/txn/). */
   readonly txnSettings = new TxnSettings();
   private readonly clients = new Map<string, KvClient>();
+  /** Leader commits checked against the Figure 8 rule, and the first one that broke it. */
+  leaderCommitsChecked = 0;
+  private firstCommitRuleViolation: CommitRuleViolation | null = null;
+  /** Per group and node, snapshots the replica received from a leader and installed. */
+  private readonly installedSnapshots = new Map<string, number>();
+  /** Per group, every leader in the order they took office. */
+  private readonly electionRecords = new Map<string, Election[]>();
+  private readonly tuning: RaftTuning;
 
   constructor(
     private readonly sim: Simulation,
-    private readonly tuning: RaftTuning = DEFAULT_RAFT_TUNING,
-  ) {}
+    tuning: RaftTuning = DEFAULT_RAFT_TUNING,
+  ) {
+    // A copy every node's Raft service shares, so that create() can still set the snapshot threshold.
+    this.tuning = { ...tuning };
+  }
 
   /** Registers the Raft and KV services on a node process (every server node has them). */
   installServices(env: NodeEnv, runtime: NodeRuntime): void {
@@ -61,6 +128,8 @@ export class ShardedDatabase {
     if (options.replicationFactor > nodes.length) {
       throw new Error(`a replication factor of ${options.replicationFactor} needs at least that many nodes; there are ${nodes.length}`);
     }
+    this.tuning.snapshotThreshold = positiveOr(options.snapshotThreshold, this.tuning.snapshotThreshold, 'snapshot threshold');
+    this.tuning.maxEntriesPerMessage = positiveOr(options.maxEntriesPerMessage, this.tuning.maxEntriesPerMessage, 'limit on entries per message');
     this.shardMap = planShards({
       nodes: nodes.map((id) => ({ id, zone: this.sim.node(id).metadata.zone })),
       shardCount: options.shards,
@@ -71,6 +140,8 @@ export class ShardedDatabase {
       for (const replica of shard.replicas) {
         const raft = this.raftOn(replica);
         if (!raft) throw new Error(`${replica} is not running, so it cannot host ${shard.id}`);
+        const seededLog = options.seededLogs?.get(replica);
+        if (seededLog !== undefined) this.seedReplicaLog(replica, shard.id, seededLog);
         raft.ensureGroup({ groupId: shard.id, bootstrapConfig: { voters: shard.replicas, learners: [] } });
       }
     }
@@ -163,20 +234,203 @@ export class ShardedDatabase {
   }
 
   private observerFor(groupId: string): RaftObserver {
+    const safety = this.checkerFor(groupId);
+    return {
+      // A fresh process is never a leader, whatever it was before it crashed.
+      onStart: (node) => safety.onStepDown(node),
+      onLeader: (node, term) => {
+        safety.onLeader(node, term);
+        this.recordElection(groupId, node, term);
+      },
+      onStepDown: (node) => safety.onStepDown(node),
+      onPersist: (node, ready) => {
+        safety.onPersist(node, ready);
+        if (ready.snapshot !== undefined) this.countInstalledSnapshot(groupId, node);
+      },
+      onLeaderCommit: (node, leaderTerm, commitIndex, entryTerm) => this.checkLeaderCommit(groupId, node, leaderTerm, commitIndex, entryTerm),
+      onSnapshot: (node, snapshot) => safety.onSnapshot(node, snapshot),
+      onApply: (node, entry) => safety.onApply(node, entry),
+    };
+  }
+
+  private checkerFor(groupId: string): RaftSafetyChecker {
     let checker = this.safetyCheckers.get(groupId);
     if (!checker) {
       checker = new RaftSafetyChecker();
       this.safetyCheckers.set(groupId, checker);
     }
-    const safety = checker;
-    return {
-      // A fresh process is never a leader, whatever it was before it crashed.
-      onStart: (node) => safety.onStepDown(node),
-      onLeader: (node, term) => safety.onLeader(node, term),
-      onStepDown: (node) => safety.onStepDown(node),
-      onPersist: (node, ready) => safety.onPersist(node, ready),
-      onSnapshot: (node, snapshot) => safety.onSnapshot(node, snapshot),
-      onApply: (node, entry) => safety.onApply(node, entry),
-    };
+    return checker;
   }
+
+  // ---- consensus probes: what the consensus scenarios drive and observe -----------------
+
+  /**
+   * Writes a replica's log and current term to a node's disk, in the Raft host's layout,
+   * before the group starts there (call it before `create()`). The entries are key-value
+   * writes of key "seeded", the same at the same (index, term) on every node, so logs that
+   * agree there hold the same commands. The group's safety checker is told, as it would be
+   * of anything a replica made durable.
+   */
+  seedReplicaLog(node: NodeId, groupId: string, log: SeededLog): void {
+    const lastTerm = log.terms.length > 0 ? log.terms[log.terms.length - 1] : 0;
+    if (log.currentTerm < lastTerm) throw new RangeError(`${node}: current term ${log.currentTerm} is below its last entry's term ${lastTerm}`);
+    if (this.replica(groupId, node) !== undefined) throw new Error(`${node} already hosts ${groupId}; seed its log before the group starts`);
+    const entries = seededEntries(log.terms);
+    const hardState = { term: log.currentTerm, votedFor: null, commitIndex: 0 };
+    const disk = this.sim.node(node).disk;
+    const keys = raftDiskKeys(groupId);
+    disk.put(keys.hardState, hardState);
+    disk.put(keys.log, entries);
+    disk.sync();
+    this.checkerFor(groupId).onPersist(node, { hardState, entries });
+  }
+
+  /** The replica starts an election now, as if its election timer had fired. */
+  campaign(groupId: string, node: NodeId): void {
+    this.requireReplica(groupId, node).campaign();
+  }
+
+  /**
+   * Hands the group's leadership to `to`: it becomes the shard's preferred leader (so leader
+   * balancing keeps it there) and the current leader transfers (thesis §3.10).
+   */
+  transferLeadership(groupId: string, to: NodeId): TransferResult {
+    const leader = this.leaderOf(groupId);
+    if (leader === undefined) return { ok: false, reason: 'not-leader', leaderHint: null };
+    if (findShard(this.shardMap, groupId)?.replicas.includes(to)) this.shardMap = setPreferredLeader(this.shardMap, groupId, to);
+    return this.replica(groupId, leader)!.transferLeadership(to);
+  }
+
+  /**
+   * Asks the group's leader for a single-server membership change. A node being added
+   * first gets an empty replica that learns its configuration from the leader. The shard
+   * map's replica list is left as it is.
+   */
+  changeMembership(groupId: string, change: ConfigChange): ConfigChangeResult {
+    const leader = this.leaderOf(groupId);
+    if (leader === undefined) return { ok: false, reason: 'not-leader', leaderHint: null };
+    if ((change.type === 'add-learner' || change.type === 'add-voter') && this.raftOn(change.node) !== undefined) {
+      this.raftOn(change.node)!.ensureGroup({ groupId, bootstrapConfig: { voters: [], learners: [] } });
+    }
+    return this.replica(groupId, leader)!.proposeConfigChange(change);
+  }
+
+  /** Reads a key on one replica through its read barrier (ReadIndex), bypassing client routing. */
+  readOnReplica(groupId: string, node: NodeId, key: string): ReplicaRead {
+    const read: ReplicaRead = { node, key, outcome: undefined };
+    const host = this.requireReplica(groupId, node);
+    host.readBarrier((outcome) => {
+      if (!outcome.ok) read.outcome = { ok: false, reason: outcome.reason };
+      else read.outcome = { ok: true, value: this.kvOn(node)?.machine(groupId)?.read(key) ?? null };
+    });
+    return read;
+  }
+
+  /** The value a replica's state machine holds for a key right now (no read barrier). */
+  localValue(groupId: string, node: NodeId, key: string): string | null | undefined {
+    if (this.replica(groupId, node) === undefined) return undefined;
+    return this.kvOn(node)?.machine(groupId)?.read(key);
+  }
+
+  /** A digest of a replica's state machine: equal on replicas that applied the same entries. */
+  stateDigest(groupId: string, node: NodeId): string | undefined {
+    if (this.replica(groupId, node) === undefined) return undefined;
+    return this.kvOn(node)?.machine(groupId)?.digest();
+  }
+
+  /** The terms of a replica's log entries after its snapshot, and the snapshot's index. */
+  logTerms(groupId: string, node: NodeId): { snapshotIndex: number; terms: (number | undefined)[] } {
+    const host = this.requireReplica(groupId, node);
+    const status = host.status();
+    const terms: (number | undefined)[] = [];
+    for (let index = status.snapshotIndex + 1; index <= status.lastIndex; index++) terms.push(host.raft.termAt(index));
+    return { snapshotIndex: status.snapshotIndex, terms };
+  }
+
+  /** Snapshots a replica received from a leader and installed, over the whole run. */
+  snapshotsInstalled(groupId: string, node: NodeId): number {
+    return this.installedSnapshots.get(`${groupId}/${node}`) ?? 0;
+  }
+
+  /** Every leader the group had, in the order they took office. */
+  elections(groupId: string): readonly Election[] {
+    return this.electionRecords.get(groupId) ?? [];
+  }
+
+  /** The first leader commit that broke the Figure 8 rule, if any. */
+  commitRuleViolation(): CommitRuleViolation | null {
+    return this.firstCommitRuleViolation;
+  }
+
+  /** One row per node that ever hosted the group (down nodes included), for reports. */
+  replicaStatusRows(groupId: string): ReplicaStatusRow[] {
+    return this.sim.nodeIds.filter((node) => this.raftOn(node)?.group(groupId) !== undefined || this.hasHostedGroup(node, groupId)).map((node) => {
+      const process = this.sim.node(node).state;
+      const status = this.replica(groupId, node)?.status();
+      return {
+        node, process,
+        role: status?.role ?? '-',
+        term: status?.term ?? null,
+        leader: status?.leader ?? null,
+        commitIndex: status?.commitIndex ?? null,
+        appliedIndex: status?.appliedIndex ?? null,
+        lastIndex: status?.lastIndex ?? null,
+        snapshotIndex: status?.snapshotIndex ?? null,
+      };
+    });
+  }
+
+  private hasHostedGroup(node: NodeId, groupId: string): boolean {
+    const specs = this.sim.node(node).disk.get<{ groupId: string }[]>('raft/groups') ?? [];
+    return specs.some((spec) => spec.groupId === groupId);
+  }
+
+  private requireReplica(groupId: string, node: NodeId): RaftGroupHost {
+    const host = this.replica(groupId, node);
+    if (host === undefined) throw new Error(`${node} has no running replica of ${groupId}`);
+    return host;
+  }
+
+  private recordElection(groupId: string, node: NodeId, term: number): void {
+    let records = this.electionRecords.get(groupId);
+    if (records === undefined) {
+      records = [];
+      this.electionRecords.set(groupId, records);
+    }
+    const last = records[records.length - 1];
+    if (last?.term === term && last.node === node) return;
+    if (records.some((record) => record.term === term && record.node === node)) return;
+    records.push({ term, node, atMs: this.sim.nowMs });
+  }
+
+  private countInstalledSnapshot(groupId: string, node: NodeId): void {
+    const key = `${groupId}/${node}`;
+    this.installedSnapshots.set(key, (this.installedSnapshots.get(key) ?? 0) + 1);
+  }
+
+  private checkLeaderCommit(groupId: string, node: NodeId, leaderTerm: number, commitIndex: number, entryTerm: number | undefined): void {
+    this.leaderCommitsChecked++;
+    if (entryTerm === leaderTerm || this.firstCommitRuleViolation !== null) return;
+    this.firstCommitRuleViolation = { groupId, node, leaderTerm, commitIndex, entryTerm };
+  }
+}
+
+function positiveOr(value: number | undefined, fallback: number, what: string): number {
+  if (value === undefined) return fallback;
+  if (!(Number.isInteger(value) && value > 0)) throw new RangeError(`the ${what} must be a positive whole number, got ${value}`);
+  return value;
+}
+
+/** Seeded entries: a put of key "seeded" whose value names the entry; one client session per term. */
+function seededEntries(terms: readonly number[]): Entry[] {
+  let termStart = 1;
+  return terms.map((term, position) => {
+    const index = position + 1;
+    if (position === 0 || terms[position - 1] !== term) termStart = index;
+    if (!(Number.isInteger(term) && term > 0) || (position > 0 && term < terms[position - 1])) {
+      throw new RangeError(`log terms must be positive and never decrease, got ${terms.join(' ')}`);
+    }
+    const command = { clientId: `seeded-term-${term}`, sequence: index - termStart + 1, operation: { kind: 'put', key: 'seeded', value: `term ${term} index ${index}` } };
+    return Object.freeze({ term, index, kind: 'normal' as const, data: command });
+  });
 }

@@ -93,8 +93,10 @@ export class RaftGroupHost {
   private diskFirstIndex: number;
   private diskLastIndex: number;
   private appliedIndex: number;
-  /** The durable commit index last reported to the observer's onLeaderCommit. */
+  /** The highest commit index of a Ready written so far (for onLeaderCommit). */
   private reportedCommitIndex: number;
+  /** The leader commit of the Ready whose fsync is in flight, reported once it is durable. */
+  private leaderCommitOfReady: { leaderTerm: number; commitIndex: number; entryTerm: number | undefined } | undefined;
   private wasLeader = false;
   private readonly proposals = new Map<number, PendingProposal>();
   private readonly readCallbacks = new Map<string, (outcome: ReadOutcome) => void>();
@@ -245,7 +247,7 @@ export class RaftGroupHost {
     // Reported as one unit: a new term in the hard state may end a leadership that the
     // entries of the same Ready would otherwise seem to violate (Leader Append-Only).
     this.observer?.onPersist(this.env.id, ready);
-    this.reportLeaderCommit(ready);
+    this.reportLeaderCommit();
     for (const message of ready.messages) this.send(message.to, { type: message.type, groupId: this.groupId, message });
     this.apply(ready);
     this.raft.advance(ready);
@@ -255,6 +257,7 @@ export class RaftGroupHost {
 
   /** Writes a Ready's snapshot, entries and hard state (unsynced); true if anything was written. */
   private write(ready: Ready): boolean {
+    this.noteLeaderCommit(ready);
     const disk = this.env.disk;
     if (ready.snapshot !== undefined) {
       disk.put(this.diskKeys.snapshot, ready.snapshot);
@@ -273,15 +276,27 @@ export class RaftGroupHost {
     return ready.snapshot !== undefined || ready.entries.length > 0 || ready.hardState !== undefined;
   }
 
-  /** Lets the observer check the Figure 8 rule: a leader commits by counting only entries of its term. */
-  private reportLeaderCommit(ready: Ready): void {
+  /**
+   * Lets the observer check the Figure 8 rule (a leader commits by counting only entries of
+   * its term). Taken when the Ready is written, before its fsync: input that arrives during
+   * the fsync may change the role, but the commit index was decided by the role at ready().
+   */
+  private noteLeaderCommit(ready: Ready): void {
+    this.leaderCommitOfReady = undefined;
     const hardState = ready.hardState;
     if (hardState === undefined || hardState.commitIndex <= this.reportedCommitIndex) return;
     this.reportedCommitIndex = hardState.commitIndex;
     if (this.observer?.onLeaderCommit === undefined) return;
     const status = this.raft.status();
     if (status.role !== 'leader' || status.term !== hardState.term) return;
-    this.observer.onLeaderCommit(this.env.id, status.term, hardState.commitIndex, this.raft.termAt(hardState.commitIndex));
+    this.leaderCommitOfReady = { leaderTerm: status.term, commitIndex: hardState.commitIndex, entryTerm: this.raft.termAt(hardState.commitIndex) };
+  }
+
+  private reportLeaderCommit(): void {
+    const commit = this.leaderCommitOfReady;
+    if (commit === undefined) return;
+    this.leaderCommitOfReady = undefined;
+    this.observer?.onLeaderCommit?.(this.env.id, commit.leaderTerm, commit.commitIndex, commit.entryTerm);
   }
 
   private apply(ready: Ready): void {

@@ -1,0 +1,36 @@
+@consensus
+Feature: Adding and removing a server
+  The group changes its membership one server at a time. A new server first joins as a
+  learner: it receives the log but does not vote, so the group's majority is unchanged
+  while it catches up. Once caught up it is promoted to a voter. A removed server stops
+  counting towards the majority; a leader that removes itself hands over once the change
+  is committed. Bound: each change is in effect on every replica within 1 second.
+
+  Background:
+    Given a running cluster of 4 nodes
+    And a replicated group on node-1, node-2 and node-3
+    And the group has a leader
+
+  @smoke
+  Scenario: A new server joins as a learner, catches up, and is promoted
+    When 30 values are written to the group
+    And node-4 is added to the group as a learner
+    Then within 1 second every replica counts node-4 as a learner
+    And within 1 second node-4 has caught up with the leader
+    When node-4 is promoted to a voter
+    Then within 1 second every replica counts node-4 as a voter
+    When a client writes "v1" to "x"
+    Then within 1 second every replica stores "v1" for "x"
+
+  Scenario: A removed follower stops receiving writes
+    When a follower is removed from the group
+    Then within 1 second the group's voters no longer include the follower
+    When a client writes "after removal" to "x"
+    Then within 1 second every replica stores "after removal" for "x"
+    And the follower does not store "after removal" for "x"
+
+  Scenario: A leader that removes itself hands over to the others
+    When the leader is removed from the group
+    Then within 1 second a new leader is elected
+    And within 1 second the group's voters no longer include the old leader
+    And a client can write "after the leader left" to "x" within 1 second

@@ -1,0 +1,420 @@
+import { DataTable, Given, Then, When } from '@cucumber/cucumber';
+import { expect } from 'chai';
+import type { SeededLog } from '../src/api/database';
+import { consensus, type GroupRole } from '../support/consensus-scenario';
+import { parseLogTerms } from '../support/parameters';
+import type { PhantomWorld } from '../support/world';
+
+function nodeNames(count: number): string[] {
+  return Array.from({ length: count }, (_, index) => `node-${index + 1}`);
+}
+
+/** Reads the table of "a replicated group whose replicas start with these logs:". */
+function seededLogs(table: DataTable): Map<string, SeededLog> {
+  return new Map(table.hashes().map((row) => {
+    const terms = parseLogTerms(row['log terms'] ?? '');
+    if (terms === null) throw new Error(`the log terms of ${row.node} must be whole numbers that never decrease, got ${JSON.stringify(row['log terms'])}`);
+    return [row.node, { terms, currentTerm: Number(row['current term']) }];
+  }));
+}
+
+// ---- the group -----------------------------------------------------------------------------
+
+// Starts node-1 … node-N (those not yet running) and one replicated group with a replica on each.
+Given('a replicated group of {int} nodes', function (this: PhantomWorld, count: number) {
+  consensus(this).start(nodeNames(count));
+});
+
+// Starts the named nodes (those not yet running) and one replicated group with a replica on each.
+Given('a replicated group on {nodes}', function (this: PhantomWorld, nodes: string[]) {
+  consensus(this).start(nodes);
+});
+
+// A replicated group whose replicas compact their logs into a snapshot after every N applied entries.
+Given('a replicated group of {int} nodes that compacts its log every {int} entries', function (this: PhantomWorld, count: number, entries: number) {
+  consensus(this).start(nodeNames(count), { snapshotThreshold: entries });
+});
+
+// Set before the group starts: the leader sends followers at most this many log entries per message.
+Given('the leader sends at most {int} log entr(y)(ies) per message', function (this: PhantomWorld, entries: number) {
+  consensus(this).limitEntriesPerMessage(entries);
+});
+
+// One replica per row (columns: node, current term, log terms); each starts from that term and log on its disk.
+Given('a replicated group whose replicas start with these logs:', function (this: PhantomWorld, table: DataTable) {
+  const logs = seededLogs(table);
+  consensus(this).start([...logs.keys()], { seededLogs: logs });
+});
+
+// Waits (at most 5 s) until the group has a leader that every replica follows and that leader balancing keeps.
+Given('the group has a leader', function (this: PhantomWorld) {
+  consensus(this).establishLeader();
+});
+
+// Waits for a leader, hands leadership to the node if another one leads, and waits until every replica follows it.
+Given('the group is led by {node}', function (this: PhantomWorld, node: string) {
+  consensus(this).establishLeaderOn(this.node(node).id);
+});
+
+// ---- elections -------------------------------------------------------------------------------
+
+// The replica starts an election now, as if it had not heard from a leader for an election timeout.
+When('{node} calls an election', function (this: PhantomWorld, node: string) {
+  this.cluster.database.campaign(consensus(this).groupId, this.node(node).id);
+});
+
+// Every replica starts an election at the same virtual instant, so that the vote is likely split.
+When('every replica calls an election at the same moment', function (this: PhantomWorld) {
+  const scenario = consensus(this);
+  for (const node of scenario.members()) this.cluster.database.campaign(scenario.groupId, node);
+});
+
+// Waits until one replica leads and every running replica follows it in its term.
+Then('within {duration} the group elects a leader', function (this: PhantomWorld, withinMs: number) {
+  const scenario = consensus(this);
+  this.waitUntil(() => scenario.everyMemberFollowsLeader(), withinMs, 'the group to elect a leader that every replica follows');
+});
+
+// Every running replica of the group knows the current leader and is in its term.
+Then('every replica follows the leader', function (this: PhantomWorld) {
+  const scenario = consensus(this);
+  this.attachText('replicas', scenario.statusTable());
+  expect(scenario.everyMemberFollowsLeader(), `every replica to follow ${scenario.leader() ?? 'a leader'}`).to.equal(true);
+});
+
+// The first leader was elected in a later term than the first election: some election had no winner.
+Then('at least one election ended without a winner', function (this: PhantomWorld) {
+  const elections = this.cluster.database.elections(consensus(this).groupId);
+  this.attachText('elections', elections.map((election) => `term ${election.term}: ${election.node} at ${election.atMs.toFixed(1)} ms`).join('\n'));
+  const firstTerm = elections[0]?.term ?? 0;
+  if (firstTerm <= 1) throw new Error(`the first election (term ${firstTerm}) had a winner, so no vote was split; with this seed (${this.seed}) the replicas' timeouts did not collide`);
+});
+
+// Waits until a replica other than the old leader leads, followed by a majority.
+Then('within {duration} a new leader is elected', function (this: PhantomWorld, withinMs: number) {
+  const scenario = consensus(this);
+  const old = scenario.resolve('the old leader');
+  this.waitUntil(() => this.cluster.database.hasStableLeader(scenario.groupId) && scenario.leader() !== old, withinMs, `a leader other than ${old}`);
+});
+
+// The current leader's term is higher than the term the old leader led.
+Then('the new leader was elected in a later term than the old leader', function (this: PhantomWorld) {
+  const scenario = consensus(this);
+  expect(scenario.status(scenario.resolve('the new leader')).term).to.be.above(scenario.oldLeaderTerm);
+});
+
+// Waits until the replica no longer considers itself the leader (even if it cannot reach anyone).
+Then('within {duration} {group role} steps down', function (this: PhantomWorld, withinMs: number, role: GroupRole) {
+  const scenario = consensus(this);
+  const node = scenario.resolve(role);
+  this.waitUntil(() => scenario.status(node).role !== 'leader', withinMs, `${node} to step down`);
+});
+
+// Waits until the first replica knows the second as its leader and is in its term.
+Then('within {duration} {group role} follows {group role}', function (this: PhantomWorld, withinMs: number, role: GroupRole, leaderRole: GroupRole) {
+  const scenario = consensus(this);
+  const node = scenario.resolve(role);
+  const follows = (): boolean => {
+    const leader = scenario.leader();
+    if (!leader || this.cluster.database.replica(scenario.groupId, node) === undefined) return false;
+    const status = scenario.status(node);
+    return leader === scenario.resolve(leaderRole) && status.leader === leader && status.term === scenario.status(leader).term;
+  };
+  this.waitUntil(follows, withinMs, `${node} to follow ${leaderRole}`);
+});
+
+// The leader noted by "the group has a leader" still leads, in the same term, and no election was won since.
+Then('the leader did not change', function (this: PhantomWorld) {
+  const scenario = consensus(this);
+  const before = scenario.leaderAtStart;
+  const leader = scenario.leader();
+  expect(leader ? `${leader} in term ${scenario.status(leader).term}` : 'no leader').to.equal(`${before.node} in term ${before.term}`);
+  expect(scenario.electionsSinceEstablished(), 'elections won since').to.equal(0);
+});
+
+// The follower is still in the term of the leader noted by "the group has a leader" (it never raised its term alone).
+Then("the follower's term did not grow", function (this: PhantomWorld) {
+  const scenario = consensus(this);
+  expect(scenario.status(scenario.resolve('the follower')).term).to.equal(scenario.leaderAtStart.term);
+});
+
+// Checks now that the node leads the group.
+Then('{node} leads the group', function (this: PhantomWorld, node: string) {
+  expect(consensus(this).leader()).to.equal(node);
+});
+
+// Waits until the node leads the group and every replica follows it.
+Then('within {duration} {node} leads the group', function (this: PhantomWorld, withinMs: number, node: string) {
+  const scenario = consensus(this);
+  this.waitUntil(() => scenario.leader() === node && scenario.everyMemberFollowsLeader(), withinMs, `${node} to lead the group`);
+});
+
+// Waits until the node leads the group in the given term.
+Then('within {duration} {node} leads the group in term {int}', function (this: PhantomWorld, withinMs: number, node: string, term: number) {
+  const scenario = consensus(this);
+  this.waitUntil(() => scenario.leader() === node, withinMs, `${node} to lead the group`);
+  expect(scenario.status(node).term, `term ${node} leads`).to.equal(term);
+});
+
+// Over the whole scenario, the node never became leader of the group.
+Then('{node} has never led the group', function (this: PhantomWorld, node: string) {
+  const leaders = this.cluster.database.elections(consensus(this).groupId).map((election) => election.node);
+  expect(leaders, 'replicas that led the group').to.not.include(node);
+});
+
+// ---- faults on replicas named by role --------------------------------------------------------
+
+// The replica's process stops at once; only what it synced to disk survives.
+When('{group role} crashes', function (this: PhantomWorld, role: GroupRole) {
+  const scenario = consensus(this);
+  scenario.crash(scenario.resolveForAction(role));
+});
+
+// Every follower of the current leader crashes at the same moment.
+When('every follower crashes', function (this: PhantomWorld) {
+  consensus(this).crashFollowers();
+});
+
+// The followers crashed by "every follower crashes" start again from their disks.
+When('the crashed followers restart', function (this: PhantomWorld) {
+  consensus(this).restartCrashedFollowers();
+});
+
+// The replica's process restarts (crashing first if it is up) from what its disk kept.
+When('{group role} restarts', function (this: PhantomWorld, role: GroupRole) {
+  const scenario = consensus(this);
+  scenario.restart(scenario.resolveForAction(role));
+});
+
+// The replica's process freezes: it hears nothing and does nothing until resumed.
+When('{group role} is paused', function (this: PhantomWorld, role: GroupRole) {
+  const scenario = consensus(this);
+  this.node(scenario.resolveForAction(role)).pause();
+});
+
+// The frozen replica carries on; what arrived meanwhile is delivered now.
+When('{group role} is resumed', function (this: PhantomWorld, role: GroupRole) {
+  this.node(consensus(this).resolve(role)).resume();
+});
+
+// Cuts the replica off from every other node (clients included), both ways.
+When('{group role} is cut off from the others', function (this: PhantomWorld, role: GroupRole) {
+  this.sim.network.isolate(consensus(this).resolveForAction(role));
+});
+
+// Messages from the leader to one of its followers are lost; the other direction still works.
+When('messages from the leader to a follower are lost', function (this: PhantomWorld) {
+  const scenario = consensus(this);
+  this.sim.network.cutOneWay(scenario.resolve('the leader'), scenario.resolve('a follower'));
+});
+
+// Splits the network in two: the leader with one follower on one side, everyone else on the other.
+When('the leader and a follower are split from the others', function (this: PhantomWorld) {
+  const scenario = consensus(this);
+  const minority = [scenario.resolveForAction('the leader'), scenario.resolve('a follower')];
+  this.sim.network.partition([minority, this.sim.nodeIds.filter((node) => !minority.includes(node))]);
+});
+
+// ---- writes and reads ------------------------------------------------------------------------
+
+// A client writes the value to the key and waits (at most 10 s) until the write is acknowledged.
+When('a client writes {string} to {string}', function (this: PhantomWorld, value: string, key: string) {
+  consensus(this).writeAndAwait(key, value);
+});
+
+// A client sends a write and does not wait for the answer.
+When('a client starts writing {string} to {string}', function (this: PhantomWorld, value: string, key: string) {
+  consensus(this).startWrite(key, value);
+});
+
+// Several clients write N distinct values over ten keys, and wait until every write is acknowledged.
+When('{int} values are written to the group', function (this: PhantomWorld, count: number) {
+  consensus(this).writeMany(count);
+});
+
+// A write started now is acknowledged within the bound.
+Then('a client can write {string} to {string} within {duration}', function (this: PhantomWorld, value: string, key: string, withinMs: number) {
+  consensus(this).writeAndAwait(key, value, withinMs);
+});
+
+// The write started earlier has had no answer yet.
+Then('the write has not been acknowledged', function (this: PhantomWorld) {
+  const write = consensus(this).write;
+  expect(write.outcome, `the write (${write.reason ?? 'no answer'})`).to.equal('pending');
+});
+
+// Waits until the write started earlier is acknowledged as successful.
+Then('within {duration} the write is acknowledged', function (this: PhantomWorld, withinMs: number) {
+  const write = consensus(this).write;
+  this.waitUntil(() => write.done, withinMs, 'the write to be acknowledged');
+  expect(write.outcome, write.reason).to.equal('ok');
+});
+
+// A client reads the key through the group's leader and gets the value.
+Then('a client reads {string} from {string}', function (this: PhantomWorld, value: string, key: string) {
+  expect(consensus(this).clientRead(key)).to.equal(value);
+});
+
+// Waits until every running replica of the group holds the value for the key.
+Then('within {duration} every replica stores {string} for {string}', function (this: PhantomWorld, withinMs: number, value: string, key: string) {
+  const scenario = consensus(this);
+  const stores = (): boolean => scenario.members().every((node) => this.cluster.database.localValue(scenario.groupId, node, key) === value);
+  this.waitUntil(stores, withinMs, `every replica to store ${JSON.stringify(value)} for ${JSON.stringify(key)}`);
+});
+
+// Checks now that the replica does not hold the value for the key.
+Then('{group role} does not store {string} for {string}', function (this: PhantomWorld, role: GroupRole, value: string, key: string) {
+  const scenario = consensus(this);
+  expect(this.cluster.database.localValue(scenario.groupId, scenario.resolve(role), key)).to.not.equal(value);
+});
+
+// Waits until every running replica has applied what the leader applied, with the same resulting state.
+Then('within {duration} every replica has applied the same writes as the leader', function (this: PhantomWorld, withinMs: number) {
+  const scenario = consensus(this);
+  this.waitUntil(() => scenario.members().every((node) => scenario.caughtUp(node)), withinMs, 'every replica to apply what the leader applied');
+});
+
+// The replica starts a linearizable read of the key on itself (it must confirm it still leads before answering).
+When('{group role} is asked for the value of {string}', function (this: PhantomWorld, role: GroupRole, key: string) {
+  const scenario = consensus(this);
+  scenario.askReplica(scenario.resolve(role), key);
+});
+
+// When the read was asked, the replica still considered itself the group's leader.
+Then('{group role} still believed it was the leader when it was asked', function (this: PhantomWorld, role: GroupRole) {
+  const scenario = consensus(this);
+  expect(scenario.read.read.node).to.equal(scenario.resolve(role));
+  expect(scenario.read.roleWhenAsked, `role of ${scenario.read.read.node} when asked`).to.equal('leader');
+});
+
+// Waits until the replica answers the read, and checks it refused instead of answering a value.
+Then('within {duration} {group role} refuses the read', function (this: PhantomWorld, withinMs: number, role: GroupRole) {
+  const { read } = consensus(this).read;
+  expect(read.node).to.equal(consensus(this).resolve(role));
+  this.waitUntil(() => read.outcome !== undefined, withinMs, `${read.node} to answer or refuse the read`);
+  expect(read.outcome, `the answer of ${read.node}`).to.deep.include({ ok: false });
+});
+
+// Waits until the replica answers the read, and checks the value.
+Then('within {duration} {group role} answers {string}', function (this: PhantomWorld, withinMs: number, role: GroupRole, value: string) {
+  const { read } = consensus(this).read;
+  expect(read.node).to.equal(consensus(this).resolve(role));
+  this.waitUntil(() => read.outcome !== undefined, withinMs, `${read.node} to answer the read`);
+  expect(read.outcome).to.deep.equal({ ok: true, value });
+});
+
+// ---- catching up, logs and snapshots -------------------------------------------------------
+
+// Waits until the replica has applied exactly what the leader applied, with the same state (digest).
+Then('within {duration} {replica} has caught up with the leader', function (this: PhantomWorld, withinMs: number, replica: string) {
+  const scenario = consensus(this);
+  const node = scenario.resolveReplica(replica);
+  this.waitUntil(() => scenario.caughtUp(node), withinMs, `${node} to catch up with the leader`);
+});
+
+// The replica installed at least one snapshot sent by a leader (and the network carried one to it).
+Then('{replica} was brought up to date by a snapshot', function (this: PhantomWorld, replica: string) {
+  const scenario = consensus(this);
+  const node = scenario.resolveReplica(replica);
+  expect(this.cluster.database.snapshotsInstalled(scenario.groupId, node), `snapshots ${node} installed`).to.be.at.least(1);
+  expect(this.sim.network.typeCounters.get('raft.install-snapshot')?.delivered ?? 0, 'snapshots delivered').to.be.at.least(1);
+});
+
+// The replica never installed a snapshot from a leader: it caught up from log entries alone.
+Then('{replica} caught up without a snapshot', function (this: PhantomWorld, replica: string) {
+  const scenario = consensus(this);
+  expect(this.cluster.database.snapshotsInstalled(scenario.groupId, scenario.resolveReplica(replica))).to.equal(0);
+});
+
+// Right after its restart, before hearing from anyone, the replica's log is as long as before it went down.
+Then("{replica}'s log is as long as it was before the restart", function (this: PhantomWorld, replica: string) {
+  const scenario = consensus(this);
+  const node = scenario.resolveReplica(replica);
+  expect(scenario.status(node).lastIndex, `last index of ${node}`).to.equal(scenario.lastIndexBefore(node)).and.to.be.above(0);
+});
+
+// Waits until every replica's log has the leader's entries (same terms), all committed, and nothing more.
+Then("within {duration} every replica's log matches the leader's", function (this: PhantomWorld, withinMs: number) {
+  const scenario = consensus(this);
+  this.waitUntil(() => scenario.logsMatchLeader(), withinMs, "every replica's log to match the leader's");
+  this.attachText('logs (terms by index)', scenario.members().map((node) => `${node}: ${scenario.logTerms(node).join(' ')}`).join('\n'));
+});
+
+// Every running replica's log begins with entries of exactly these terms.
+Then("every replica's log starts with the terms {log terms}", function (this: PhantomWorld, terms: number[]) {
+  const scenario = consensus(this);
+  for (const node of scenario.members()) expect(scenario.logTerms(node).slice(0, terms.length), `log terms of ${node}`).to.deep.equal(terms);
+});
+
+// Over the whole scenario, every commit a leader made by counting replicas was of an entry of its own term.
+Then('no leader committed an entry of an earlier term by counting replicas', function (this: PhantomWorld) {
+  const database = this.cluster.database;
+  expect(database.commitRuleViolation(), 'a leader commit of an earlier-term entry').to.equal(null);
+  expect(database.leaderCommitsChecked, 'leader commits checked').to.be.above(0);
+});
+
+// ---- membership -----------------------------------------------------------------------------
+
+// The node gets an empty replica, and the leader adds it as a learner; waits (at most 1 s) until the change is committed.
+When('{node} is added to the group as a learner', function (this: PhantomWorld, node: string) {
+  const refusal = consensus(this).changeMembership({ type: 'add-learner', node: this.node(node).id }, true);
+  if (refusal) throw new Error(`the leader refused to add ${node} as a learner: ${refusal}`);
+});
+
+// The node is added as a learner and, without waiting for that change to commit, promoted.
+When('{node} is added to the group as a learner and at once promoted to a voter', function (this: PhantomWorld, node: string) {
+  const scenario = consensus(this);
+  const refusal = scenario.changeMembership({ type: 'add-learner', node: this.node(node).id }, false);
+  if (refusal) throw new Error(`the leader refused to add ${node} as a learner: ${refusal}`);
+  scenario.keepRefusal(scenario.changeMembership({ type: 'promote', node }, false));
+});
+
+// Asks the leader to make the learner a voter; a refusal is kept for a later step to check.
+When('{node} is promoted to a voter', function (this: PhantomWorld, node: string) {
+  const scenario = consensus(this);
+  scenario.keepRefusal(scenario.changeMembership({ type: 'promote', node: this.node(node).id }, false));
+});
+
+// The leader removes the replica from the group's configuration.
+When('{group role} is removed from the group', function (this: PhantomWorld, role: GroupRole) {
+  const scenario = consensus(this);
+  const node = scenario.resolveForAction(role);
+  const refusal = scenario.changeMembership({ type: 'remove', node }, false);
+  if (refusal) throw new Error(`the leader refused to remove ${node}: ${refusal}`);
+});
+
+// The last membership change asked for was refused, for the given reason.
+Then('the change is refused because {membership refusal}', function (this: PhantomWorld, reason: string) {
+  expect(consensus(this).takeRefusal(), 'the reason the change was refused').to.equal(reason);
+});
+
+// Waits until every running replica's configuration lists the node as a learner (non-voting member).
+Then('within {duration} every replica counts {node} as a learner', function (this: PhantomWorld, withinMs: number, node: string) {
+  const scenario = consensus(this);
+  expect(scenario.takeRefusal(), 'a membership change was refused').to.equal(undefined);
+  const counted = (): boolean => scenario.members().every((member) => scenario.status(member).config.learners.includes(node));
+  this.waitUntil(() => scenario.members().includes(node) && counted(), withinMs, `every replica to count ${node} as a learner`);
+});
+
+// Waits until every running replica's configuration lists the node as a voter.
+Then('within {duration} every replica counts {node} as a voter', function (this: PhantomWorld, withinMs: number, node: string) {
+  const scenario = consensus(this);
+  expect(scenario.takeRefusal(), 'a membership change was refused').to.equal(undefined);
+  const counted = (): boolean => scenario.members().every((member) => scenario.status(member).config.voters.includes(node));
+  this.waitUntil(() => scenario.members().includes(node) && counted(), withinMs, `every replica to count ${node} as a voter`);
+});
+
+// Waits until the configuration of every remaining replica leaves the replica out.
+Then("within {duration} the group's voters no longer include {group role}", function (this: PhantomWorld, withinMs: number, role: GroupRole) {
+  const scenario = consensus(this);
+  const node = scenario.resolve(role);
+  const removed = (): boolean => scenario.leader() !== undefined && scenario.members().every((member) => !scenario.status(member).config.voters.includes(node));
+  this.waitUntil(removed, withinMs, `the group's voters to leave out ${node}`);
+});
+
+// ---- leadership transfer -------------------------------------------------------------------
+
+// The operator hands the group's leadership to the node (it also becomes the preferred leader).
+When('leadership is handed to {node}', function (this: PhantomWorld, node: string) {
+  consensus(this).transferTo(this.node(node).id);
+});
