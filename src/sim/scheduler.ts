@@ -43,6 +43,8 @@ export interface RunUntilOptions {
 
 export class Scheduler {
   private heap: ScheduledEvent[] = [];
+  /** Cancelled events still in the heap (removed lazily, or all at once when they pile up). */
+  private cancelledInHeap = 0;
   private sequence = 0;
   private currentTimeMs = 0;
   private executed = 0;
@@ -77,7 +79,18 @@ export class Scheduler {
   }
 
   cancel(event: ScheduledEvent): void {
+    if (event.callback === null) return;
     event.callback = null;
+    // Long timers that are almost always cancelled (request deadlines) would otherwise
+    // fill the heap; dropping them in one pass keeps its size proportional to live work.
+    if (++this.cancelledInHeap > 4096 && this.cancelledInHeap * 2 > this.heap.length) this.dropCancelled();
+  }
+
+  private dropCancelled(): void {
+    const live = this.heap.filter((event) => event.callback !== null);
+    live.sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
+    this.heap = live; // a sorted array is a valid binary min-heap
+    this.cancelledInHeap = 0;
   }
 
   /** Runs one event. Returns false when nothing is left. */
@@ -86,6 +99,7 @@ export class Scheduler {
     if (!event) return false;
     this.currentTimeMs = event.timeMs;
     const callback = event.callback;
+    if (!callback) this.cancelledInHeap--;
     if (callback) {
       event.callback = null;
       this.executed++;
@@ -134,6 +148,7 @@ export class Scheduler {
   /** Drops every pending event (used when a simulation is disposed). */
   clear(): void {
     this.heap = [];
+    this.cancelledInHeap = 0;
   }
 
   private livelock(waitingFor: string): never {

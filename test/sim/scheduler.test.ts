@@ -73,3 +73,33 @@ describe('Scheduler polling', () => {
     assert.ok(checks <= 12, `checked ${checks} times`);
   });
 });
+
+describe('Scheduler cancellation', () => {
+  it('drops cancelled events in bulk so that the heap stays proportional to live work', () => {
+    const scheduler = new Scheduler();
+    let fired = 0;
+    for (let i = 0; i < 100_000; i++) {
+      const deadline = scheduler.schedule(10_000 + i, () => fired--);
+      scheduler.schedule(i / 100, () => {
+        fired++;
+        scheduler.cancel(deadline);
+      });
+    }
+    scheduler.runFor(1_000);
+    assert.equal(fired, 100_000);
+    assert.ok(scheduler.pendingEvents < 10_000, `pending ${scheduler.pendingEvents}`);
+    scheduler.runFor(200_000);
+    assert.equal(fired, 100_000, 'no cancelled event ran');
+  });
+
+  it('keeps (time, sequence) order after a bulk drop', () => {
+    const scheduler = new Scheduler();
+    const order: number[] = [];
+    const doomed = Array.from({ length: 5000 }, (_, i) => scheduler.schedule(500 + i, () => order.push(-1)));
+    for (let i = 0; i < 200; i++) scheduler.schedule((i * 37) % 101, () => order.push(i));
+    for (const event of doomed) scheduler.cancel(event);
+    scheduler.runFor(10_000);
+    const expected = Array.from({ length: 200 }, (_, i) => i).sort((a, b) => ((a * 37) % 101) - ((b * 37) % 101) || a - b);
+    assert.deepEqual(order, expected);
+  });
+});
