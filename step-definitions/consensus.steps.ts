@@ -156,6 +156,13 @@ Then('within {duration} {node} leads the group in term {int}', function (this: P
   expect(scenario.status(node).term, `term ${node} leads`).to.equal(term);
 });
 
+// No running replica considers itself the group's leader now.
+Then('the group has no leader', function (this: PhantomWorld) {
+  const scenario = consensus(this);
+  this.attachText('replicas', scenario.statusTable());
+  expect(scenario.leader(), 'the leader').to.equal(undefined);
+});
+
 // Over the whole scenario, the node never became leader of the group.
 Then('{node} has never led the group', function (this: PhantomWorld, node: string) {
   const leaders = this.cluster.database.elections(consensus(this).groupId).map((election) => election.node);

@@ -356,12 +356,17 @@ export class ConsensusScenario {
 
   /** A readable table of every replica of the group, for reports and failures. */
   statusTable(): string {
-    const header = ['node', 'process', 'role', 'term', 'leader', 'commit', 'applied', 'last index', 'snapshot'];
-    const rows = this.database.replicaStatusRows(this.groupId).map((row) => [
-      row.node, row.process, row.role, row.term, row.leader ?? '-', row.commitIndex, row.appliedIndex, row.lastIndex, row.snapshotIndex,
-    ].map((cell) => (cell === null ? '-' : String(cell))));
-    return renderTable([header, ...rows]);
+    return groupStatusTable(this.database, this.groupId);
   }
+}
+
+/** One row per replica of a group: process state, role, term, leader, commit, applied, last and snapshot index. */
+export function groupStatusTable(database: ShardedDatabase, groupId: string): string {
+  const header = ['node', 'process', 'role', 'term', 'leader', 'commit', 'applied', 'last index', 'snapshot'];
+  const rows = database.replicaStatusRows(groupId).map((row) => [
+    row.node, row.process, row.role, row.term, row.leader ?? '-', row.commitIndex, row.appliedIndex, row.lastIndex, row.snapshotIndex,
+  ].map((cell) => (cell === null ? '-' : String(cell))));
+  return renderTable([header, ...rows]);
 }
 
 export function renderTable(rows: readonly (readonly string[])[]): string {

@@ -23,7 +23,7 @@ Feature: No stale read from a deposed leader
     And within 1 second the old leader refuses the read
     And a client reads "new" from "x"
 
-  Scenario: A leader cut off from the others never answers a read
+  Scenario: A leader cut off from the others refuses a read instead of answering it
     When the leader is cut off from the others
     And the old leader is asked for the value of "x"
     Then within 1 second the old leader refuses the read
