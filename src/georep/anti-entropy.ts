@@ -14,8 +14,11 @@
  * leaves; one key state per differing key when one side's state contains the other's
  * (the usual case after a partition), two when both sides changed the key.
  *
- * A region takes part in one session at a time: a session offered while another runs is
- * declined as busy, so two peers never repair the same region with the same keys at once.
+ * Sessions have a purpose. A repair (the region must catch up from that peer) may run
+ * alongside other sessions, one per peer pair: when two regions offer each other a session
+ * at once, the offer of the region whose name sorts first is taken and the other given up.
+ * A periodic check is offered only by an idle region and declined as busy by a region that
+ * is in any session, so background checks never pile onto a repair.
  */
 import type { RegionId } from './causal-context';
 import type { HlcTimestamp } from './hlc';
@@ -41,19 +44,30 @@ export interface AntiEntropyHost {
   send(peer: RegionId, message: AntiEntropyMessage): void;
   /** The HLC to stamp outgoing states with (a send event). */
   timestamp(): HlcTimestamp;
-  /** Called on both sides when a session completes having compared the trees (not when declined as busy). */
-  completed(peer: RegionId, session: string): void;
+  /**
+   * Called on both sides when a session completes having compared the trees (not when
+   * declined as busy). `ordinal` numbers the sessions this side took part in, in the order
+   * they began, so the host can tell a session begun after some event from one begun before.
+   */
+  completed(peer: RegionId, session: string, ordinal: number): void;
+  /** Called on the initiator when the peer declined its session because it was busy. */
+  declined(peer: RegionId): void;
   observe(event: AntiEntropyEvent): void;
 }
+
+export type SessionPurpose = 'repair' | 'periodic';
 
 interface Session {
   readonly peer: RegionId;
   readonly startedMs: number;
+  readonly initiated: boolean;
+  readonly ordinal: number;
 }
 
 export class AntiEntropy {
   private readonly sessions = new Map<string, Session>();
   private sessionCounter = 0;
+  private ordinalCounter = 0;
 
   constructor(private readonly host: AntiEntropyHost) {}
 
@@ -66,17 +80,23 @@ export class AntiEntropy {
     return this.sessions.size;
   }
 
-  get isBusy(): boolean {
-    return this.sessions.size > 0;
+  get isIdle(): boolean {
+    return this.sessions.size === 0;
+  }
+
+  /** The ordinal the next session will get: sessions numbered from here on begin after now. */
+  get nextOrdinal(): number {
+    return this.ordinalCounter + 1;
   }
 
   /** Starts a session with `peer`; `epoch` keeps session names unique across restarts. */
-  start(peer: RegionId, nowMs: number, epoch: number): string {
-    if (this.isBusy) throw new Error(`${this.host.region} is already in an anti-entropy session`);
+  start(peer: RegionId, purpose: SessionPurpose, nowMs: number, epoch: number): string {
+    if (this.isRunningWith(peer)) throw new Error(`${this.host.region} is already in an anti-entropy session with ${peer}`);
+    if (purpose === 'periodic' && !this.isIdle) throw new Error(`${this.host.region} offers periodic checks only when idle`);
     const session = `${this.host.region}>${peer}#${epoch}.${++this.sessionCounter}`;
-    this.sessions.set(session, { peer, startedMs: nowMs });
+    this.sessions.set(session, { peer, startedMs: nowMs, initiated: true, ordinal: ++this.ordinalCounter });
     this.host.observe({ kind: 'start', session, initiator: this.host.region, responder: peer });
-    this.host.send(peer, { type: 'geo.ae.tree', session, region: this.host.region, level: 0, nodes: [this.host.store.tree.root()] });
+    this.host.send(peer, { type: 'geo.ae.tree', session, region: this.host.region, level: 0, nodes: [this.host.store.tree.root()], purpose });
     return session;
   }
 
@@ -94,11 +114,12 @@ export class AntiEntropy {
     if (!this.sessions.has(message.session)) {
       // A message of a session this side did not start: it is the responder (or a late message of an expired session).
       if (message.type !== 'geo.ae.tree' || message.level !== 0) return;
-      if (this.isBusy) {
+      if (!this.accepts(message.region, message.purpose ?? 'periodic')) {
         this.host.send(message.region, { type: 'geo.ae.done', session: message.session, region: this.host.region, busy: true });
         return;
       }
-      this.sessions.set(message.session, { peer: message.region, startedMs: nowMs });
+      this.abandon(message.region); // a session we offered the same peer at the same time: theirs is taken
+      this.sessions.set(message.session, { peer: message.region, startedMs: nowMs, initiated: false, ordinal: ++this.ordinalCounter });
     }
     switch (message.type) {
       case 'geo.ae.tree':
@@ -166,9 +187,23 @@ export class AntiEntropy {
     this.host.send(peer, { type: 'geo.ae.states', session, region: this.host.region, timestamp: this.host.timestamp(), states, want, reply });
   }
 
+  /** Whether to take a session offered by `initiator` (see the rules at the top). */
+  private accepts(initiator: RegionId, purpose: SessionPurpose): boolean {
+    if (purpose === 'periodic' && !this.isIdle) return false;
+    for (const session of this.sessions.values()) {
+      if (session.peer !== initiator) continue;
+      // Both offered each other a session: the offer of the region whose name sorts first wins.
+      if (!session.initiated || initiator > this.host.region) return false;
+    }
+    return true;
+  }
+
   private complete(session: string, peer: RegionId, compared = true): void {
-    if (!this.sessions.delete(session)) return;
+    const record = this.sessions.get(session);
+    if (!record) return;
+    this.sessions.delete(session);
     this.host.observe({ kind: 'done', session, region: this.host.region, peer, compared });
-    if (compared) this.host.completed(peer, session);
+    if (compared) this.host.completed(peer, session, record.ordinal);
+    else this.host.declined(peer);
   }
 }

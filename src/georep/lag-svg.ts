@@ -16,7 +16,7 @@ export interface LagSvgOptions {
 const PAIR_COLOURS = ['#0072b2', '#e69f00', '#009e73', '#cc79a7', '#56b4e9', '#d55e00', '#000000', '#f0e442', '#7f7f7f', '#8c564b', '#17becf', '#9467bd'];
 const FONT = "font-family='Helvetica, Arial, sans-serif'";
 const PANEL_HEIGHT_PX = 170;
-const TOP_PX = 40;
+const TOP_PX = 58;
 const GAP_PX = 46;
 const LEFT_PX = 70;
 const RIGHT_PX = 210;

@@ -50,6 +50,8 @@ export interface TreeLevelMessage {
   readonly region: RegionId;
   readonly level: number;
   readonly nodes: readonly TreeNodeHash[];
+  /** On the first message: a repair (may run beside other sessions) or a periodic check (only between idle regions). */
+  readonly purpose?: 'repair' | 'periodic';
 }
 
 /** Anti-entropy: the sender's (key, digest) pairs in the leaf ranges that differ. */

@@ -80,10 +80,13 @@ export class RegionReplica implements NodeService {
   private readonly nodeOfRegion = new Map<RegionId, NodeId>();
   private readonly lastHeardMs = new Map<RegionId, number>();
   private readonly retransmitTimers = new Map<RegionId, TimerId>();
-  private readonly repairFrom: Set<RegionId>;
+  /** Regions to repair from, each with the first anti-entropy session ordinal that counts as a repair. */
+  private readonly repairFrom = new Map<RegionId, number>();
   private readonly antiEntropy: AntiEntropy;
   private readonly startNumber: number;
   private flushTimer: TimerId | undefined;
+  /** Per peer, local time before which no repair session is offered to it (after it declined one). */
+  private readonly repairNotBeforeMs = new Map<RegionId, number>();
   private antiEntropyTurn = 0;
   private readonly tuning: GeoTuning;
   /** Counters for reports. */
@@ -107,7 +110,8 @@ export class RegionReplica implements NodeService {
     this.hlc = new HybridLogicalClock(() => env.clock.nowMs(), this.tuning.maxClockOffsetMs, env.disk.get<HlcTimestamp>(HLC_KEY) ?? HLC_ZERO);
     this.log = this.recoverLog();
     this.recoverKeys();
-    this.repairFrom = new Set(env.disk.get<RegionId[]>(REPAIR) ?? []);
+    // After a restart every session is new, so any completed session counts.
+    for (const origin of env.disk.get<RegionId[]>(REPAIR) ?? []) this.repairFrom.set(origin, 0);
     this.recoverStreams();
     env.disk.sync();
     this.antiEntropy = new AntiEntropy({
@@ -116,7 +120,11 @@ export class RegionReplica implements NodeService {
       mergeRemote: (fullKey, state) => this.mergeFromAntiEntropy(fullKey, state),
       send: (peer, message) => this.sendToRegion(peer, message),
       timestamp: () => this.hlc.now(),
-      completed: (peer) => this.repairCompleted(peer),
+      completed: (peer, _session, ordinal) => this.sessionCompleted(peer, ordinal),
+      declined: (peer) => {
+        // Busy peer: retry after a random pause, so regions that collided do not collide again.
+        this.repairNotBeforeMs.set(peer, this.env.clock.nowMs() + this.tuning.pingIntervalMs * (0.5 + 2 * this.env.random.next()));
+      },
       observe: (event) => options.observer?.antiEntropy?.(event),
     });
     this.scheduleHeartbeat();
@@ -164,10 +172,11 @@ export class RegionReplica implements NodeService {
     });
   }
 
-  /** Starts an anti-entropy session now (normally they run on a timer). */
-  startAntiEntropy(peer: RegionId): string | undefined {
-    if (!this.nodeOfRegion.has(peer) || this.clocks.isRefused(peer) || this.antiEntropy.isBusy) return undefined;
-    return this.antiEntropy.start(peer, this.env.clock.nowMs(), this.startNumber);
+  /** Starts an anti-entropy session now (normally they run on timers); undefined when not possible now. */
+  startAntiEntropy(peer: RegionId, purpose: 'repair' | 'periodic' = 'repair'): string | undefined {
+    if (!this.nodeOfRegion.has(peer) || this.clocks.isRefused(peer) || this.antiEntropy.isRunningWith(peer)) return undefined;
+    if (purpose === 'periodic' && !this.antiEntropy.isIdle) return undefined;
+    return this.antiEntropy.start(peer, purpose, this.env.clock.nowMs(), this.startNumber);
   }
 
   // ---- messages --------------------------------------------------------------------------
@@ -374,18 +383,23 @@ export class RegionReplica implements NodeService {
    * changes in flight. Repairs are started by the heartbeat (see repairIfNeeded).
    */
   private antiEntropyRound(): void {
-    if (this.antiEntropy.isBusy) return;
+    if (!this.antiEntropy.isIdle || this.repairFrom.size > 0) return;
     const peers = this.options.peers.map((peer) => peer.region).filter((peer) => this.isReachable(peer) && !this.clocks.isRefused(peer));
     if (peers.length === 0) return;
     const peer = peers[this.antiEntropyTurn++ % peers.length];
-    if (this.outbound.get(peer)!.inFlight === 0) this.startAntiEntropy(peer);
+    if (this.outbound.get(peer)!.inFlight === 0) this.startAntiEntropy(peer, 'periodic');
   }
 
-  /** A region we must repair from gets a session as soon as we are free and it is reachable. */
+  /**
+   * Every region we must repair from gets a session as soon as it is reachable and we are
+   * not already in one with it (nor right after it declined one: see `declined`).
+   */
   private repairIfNeeded(): void {
-    if (this.repairFrom.size === 0 || this.antiEntropy.isBusy) return;
-    const peer = [...this.repairFrom].sort().find((candidate) => this.isReachable(candidate) && !this.clocks.isRefused(candidate));
-    if (peer !== undefined) this.startAntiEntropy(peer);
+    const nowMs = this.env.clock.nowMs();
+    for (const peer of [...this.repairFrom.keys()].sort()) {
+      if (!this.isReachable(peer) || nowMs < (this.repairNotBeforeMs.get(peer) ?? -Infinity)) continue;
+      this.startAntiEntropy(peer, 'repair');
+    }
   }
 
   private onAntiEntropy(peer: RegionId, message: AntiEntropyMessage): void {
@@ -402,18 +416,26 @@ export class RegionReplica implements NodeService {
     if (this.mergeRemote(fullKey, state)) this.stats.statesMergedByAntiEntropy++;
   }
 
+  /** The origin gave up our backlog: only a session that begins from now on repairs it. */
   private markForRepair(origin: RegionId): void {
-    if (this.repairFrom.has(origin)) return;
-    this.repairFrom.add(origin);
-    this.env.disk.put(REPAIR, [...this.repairFrom].sort());
+    this.repairFrom.set(origin, this.antiEntropy.nextOrdinal);
+    this.env.disk.put(REPAIR, [...this.repairFrom.keys()].sort());
     this.env.trace('geo.repair-needed', { from: origin });
     this.options.observer?.repairNeeded?.(this.region, origin);
     this.repairIfNeeded();
   }
 
-  private repairCompleted(peer: RegionId): void {
-    if (!this.repairFrom.delete(peer)) return;
-    this.env.disk.put(REPAIR, [...this.repairFrom].sort());
+  /** A completed session repairs both sides; a repair flagged meanwhile gets a new session. */
+  private sessionCompleted(peer: RegionId, ordinal: number): void {
+    this.repairCompleted(peer, ordinal);
+    this.repairIfNeeded();
+  }
+
+  private repairCompleted(peer: RegionId, ordinal: number): void {
+    const firstCounting = this.repairFrom.get(peer);
+    if (firstCounting === undefined || ordinal < firstCounting) return;
+    this.repairFrom.delete(peer);
+    this.env.disk.put(REPAIR, [...this.repairFrom.keys()].sort());
     this.env.disk.sync();
     this.env.trace('geo.repair-done', { from: peer });
     this.options.observer?.repairDone?.(this.region, peer);

@@ -76,6 +76,7 @@ class AntiEntropyPair {
         send: (_peer, message) => this.queue.push({ to: other, message }),
         timestamp: () => ({ wallMs: 0, logical: 0 }),
         completed: () => undefined,
+        declined: () => undefined,
         observe: (event) => this.events.push(event),
       });
     this.sides = { a: side('a', 'b'), b: side('b', 'a') };
@@ -84,7 +85,11 @@ class AntiEntropyPair {
   run(): void {
     // Sessions left over from a lost message end by time-out on both sides.
     for (const side of Object.values(this.sides)) side.expire(Number.MAX_SAFE_INTEGER, 0);
-    this.sides.a.start('b', 0, 1);
+    this.sides.a.start('b', 'repair', 0, 1);
+    this.deliver();
+  }
+
+  deliver(): void {
     for (let budget = 100; this.queue.length > 0 && budget > 0; budget--) {
       const { to, message } = this.queue.shift()!;
       if (message.type !== this.dropType) this.sides[to].onMessage(message, 0);
@@ -127,6 +132,19 @@ describe('anti-entropy session (Dynamo §4.7)', () => {
     const exchanged = pair.keysExchanged();
     assert.ok(exchanged >= differing && exchanged <= 2 * differing, `exchanged ${exchanged} states for ${differing} differing keys`);
     assert.equal(pair.stores.a.get('cat/0')?.state.kind === 'lww' && (pair.stores.a.get('cat/0')!.state as { value: string }).value, 'both-0', 'the later write wins on both sides');
+  });
+
+  it('when two regions offer each other a repair at once, the offer of the one whose name sorts first is taken', () => {
+    const pair = new AntiEntropyPair();
+    fill(pair, 50);
+    pair.stores.b.put('cat/extra', lwwWrite({ wallMs: 1, logical: 0 }, 'eu-west', 'x'));
+    pair.sides.b.start('a', 'repair', 0, 1);
+    pair.sides.a.start('b', 'repair', 0, 1);
+    pair.deliver();
+    assert.equal(pair.stores.a.get('cat/extra')?.digest, pair.stores.b.get('cat/extra')?.digest, 'one of the two sessions ran to the end');
+    const finished = pair.events.filter((event) => event.kind === 'done' && event.compared).map((event) => event.kind === 'done' && event.session);
+    assert.deepEqual([...new Set(finished)], ['a>b#1.1'], 'b gave up its own session for a’s, and a declined b’s');
+    assert.equal(pair.sides.a.activeSessions + pair.sides.b.activeSessions, 0);
   });
 
   it('a session whose last message is lost leaves the other side able to retry; nothing is half-applied wrongly', () => {
