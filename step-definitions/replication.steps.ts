@@ -120,6 +120,14 @@ When('for {duration} the regions are split at random and their clocks skewed by 
   this.attachText('faults injected', chaos.log.map((event) => `${(event.atMs / 1000).toFixed(3)} s  ${event.description}`).join('\n'));
 });
 
+// Like the step above, and regions also fail (their replica crashes) and come back, one at a time.
+When('for {duration} the regions are split at random, fail and come back, and their clocks are skewed by up to {duration}', function (this: PhantomWorld, durationMs: number, skewMs: number) {
+  const chaos = geo(this).startChaos({ maxClockSkewMs: skewMs, maxDriftPpm: 50, regionFailures: true });
+  this.sim.runFor(durationMs);
+  chaos.stop();
+  this.attachText('faults injected', chaos.log.map((event) => `${(event.atMs / 1000).toFixed(3)} s  ${event.description}`).join('\n'));
+});
+
 // ---- clients -----------------------------------------------------------------------------------------
 
 // A client in the region writes a value (no session: a blind write) and waits for the acknowledgement.

@@ -100,9 +100,9 @@ export class AntiEntropy {
     return session;
   }
 
-  /** Forgets sessions older than the time-out (their messages were lost, or the peer went away). */
-  expire(nowMs: number, timeoutMs: number): void {
-    for (const [name, session] of this.sessions) if (nowMs - session.startedMs > timeoutMs) this.sessions.delete(name);
+  /** Forgets sessions older than their peer's time-out (their messages were lost, or the peer went away). */
+  expire(nowMs: number, timeoutMs: (peer: RegionId) => number): void {
+    for (const [name, session] of this.sessions) if (nowMs - session.startedMs > timeoutMs(session.peer)) this.sessions.delete(name);
   }
 
   /** Forgets the sessions with a peer that went silent. */

@@ -1,9 +1,11 @@
 /**
- * A region-level nemesis: random partitions between regions and random clock skew, drawn
+ * A region-level nemesis: random partitions between regions, random clock skew and,
+ * optionally, region failures (a region's replica crashes and restarts from its disk), drawn
  * from the simulation's seed (its own random stream, so adding it does not disturb other
- * streams). Partitions come one at a time and are undone after a while; clocks that were
- * set are left where they are, as a real clock stays wrong until something corrects it.
- * The skew stays within ±maxClockSkewMs so that any two clocks stay within twice that.
+ * streams). Partitions and failures come one at a time and are undone after a while; clocks
+ * that were set are left where they are, as a real clock stays wrong until something
+ * corrects it. The skew stays within ±maxClockSkewMs so that any two clocks stay within
+ * twice that.
  */
 import type { NodeId } from '../runtime/ports';
 import type { Simulation } from '../sim';
@@ -16,6 +18,10 @@ export interface GeoChaosOptions {
   readonly maxDriftPpm: number;
   readonly gapMs: { readonly minMs: number; readonly maxMs: number };
   readonly partitionMs: { readonly minMs: number; readonly maxMs: number };
+  /** Crash one region's replica at a time and restart it after a while (default false). */
+  readonly regionFailures?: boolean;
+  /** The node of a region's replica (crashed on a region failure). */
+  readonly replicaOf?: (region: RegionId) => NodeId;
 }
 
 export interface ChaosEvent {
@@ -27,6 +33,7 @@ export class GeoChaos {
   readonly log: ChaosEvent[] = [];
   private running = false;
   private partitionActive = false;
+  private failedRegion: RegionId | undefined;
   private generation = 0;
 
   constructor(
@@ -48,11 +55,12 @@ export class GeoChaos {
     this.scheduleNext(this.generation);
   }
 
-  /** Stops injecting faults and heals the network; clocks keep their skew. */
+  /** Stops injecting faults, heals the network and restarts a failed region; clocks keep their skew. */
   stop(): void {
     this.running = false;
     this.generation++;
     if (this.partitionActive) this.healPartition();
+    if (this.failedRegion !== undefined) this.restartRegion();
   }
 
   private random() {
@@ -63,7 +71,9 @@ export class GeoChaos {
     const { minMs, maxMs } = this.options.gapMs;
     this.sim.scheduler.schedule(this.random().between(minMs, maxMs), () => {
       if (generation !== this.generation) return;
-      if (!this.partitionActive && this.random().chance(0.6)) this.partition(generation);
+      const roll = this.random().next();
+      if (this.options.regionFailures && this.failedRegion === undefined && roll < 0.3) this.failRegion(generation);
+      else if (!this.partitionActive && roll < 0.7) this.partition(generation);
       else this.skewClock();
       this.scheduleNext(generation);
     });
@@ -81,6 +91,27 @@ export class GeoChaos {
     this.sim.scheduler.schedule(random.between(minMs, maxMs), () => {
       if (generation === this.generation && this.partitionActive) this.healPartition();
     });
+  }
+
+  private failRegion(generation: number): void {
+    const random = this.random();
+    const region = random.pick(this.options.regions);
+    const replicaOf = this.options.replicaOf ?? ((name: RegionId) => name);
+    this.sim.node(replicaOf(region)).crash();
+    this.failedRegion = region;
+    this.note(`region ${region} fails`);
+    const { minMs, maxMs } = this.options.partitionMs;
+    this.sim.scheduler.schedule(random.between(minMs, maxMs), () => {
+      if (generation === this.generation && this.failedRegion !== undefined) this.restartRegion();
+    });
+  }
+
+  private restartRegion(): void {
+    const region = this.failedRegion!;
+    const replicaOf = this.options.replicaOf ?? ((name: RegionId) => name);
+    this.sim.node(replicaOf(region)).start();
+    this.failedRegion = undefined;
+    this.note(`region ${region} comes back`);
   }
 
   private healPartition(): void {

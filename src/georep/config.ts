@@ -25,6 +25,7 @@ export interface GeoTuning {
   retainedChangesMax: number;
   /** Interval between anti-entropy sessions a region starts (with the next peer in turn). */
   antiEntropyIntervalMs: number;
+  /** The longest an anti-entropy session may take before it is given up (shorter on fast links: see the replica). */
   antiEntropyTimeoutMs: number;
   merkleFanout: number;
   /** Leaves = fanout^depth key-hash ranges. */

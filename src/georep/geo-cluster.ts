@@ -419,6 +419,7 @@ export class GeoCluster {
     this.chaosRunner = new GeoChaos(this.sim, {
       regions: this.regions,
       nodesOf: (region) => this.nodesOf(region),
+      replicaOf: (region) => this.replicaNode(region),
       gapMs: { minMs: 500, maxMs: 3_000 },
       partitionMs: { minMs: 500, maxMs: 6_000 },
       ...options,

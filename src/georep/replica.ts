@@ -449,7 +449,7 @@ export class RegionReplica implements NodeService {
       const ping: PingMessage = { type: 'geo.ping', region: this.region, sentMs: this.env.clock.nowMs() };
       for (const node of this.nodeOfRegion.values()) this.env.network.send(node, ping);
       for (const { region: peer } of this.options.peers) if (!this.isReachable(peer)) this.antiEntropy.abandon(peer);
-      this.antiEntropy.expire(this.env.clock.nowMs(), this.tuning.antiEntropyTimeoutMs);
+      this.antiEntropy.expire(this.env.clock.nowMs(), (peer) => this.sessionTimeoutMs(peer));
       this.repairIfNeeded();
       this.scheduleHeartbeat();
     }, 'geo.ping');
@@ -488,6 +488,17 @@ export class RegionReplica implements NodeService {
   private isReachable(peer: RegionId): boolean {
     const heard = this.lastHeardMs.get(peer);
     return heard !== undefined && this.env.clock.nowMs() - heard <= this.tuning.peerSilenceMs;
+  }
+
+  /**
+   * How long an anti-entropy session with the peer may take: a session is about depth + 4
+   * one-way messages, so twice that many half round trips plus slack, at most the configured
+   * maximum. A session that lost a message is given up this soon and tried again.
+   */
+  private sessionTimeoutMs(peer: RegionId): number {
+    const roundTripMs = this.clocks.roundTripMs(peer);
+    if (roundTripMs === undefined) return this.tuning.antiEntropyTimeoutMs;
+    return Math.min(this.tuning.antiEntropyTimeoutMs, (this.tuning.merkleDepth + 4) * roundTripMs + 200);
   }
 
   /** Retransmission time-out when things go well: twice the smoothed round trip, plus slack for batching. */

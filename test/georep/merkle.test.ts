@@ -84,7 +84,7 @@ class AntiEntropyPair {
 
   run(): void {
     // Sessions left over from a lost message end by time-out on both sides.
-    for (const side of Object.values(this.sides)) side.expire(Number.MAX_SAFE_INTEGER, 0);
+    for (const side of Object.values(this.sides)) side.expire(Number.MAX_SAFE_INTEGER, () => 0);
     this.sides.a.start('b', 'repair', 0, 1);
     this.deliver();
   }
