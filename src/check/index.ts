@@ -2,3 +2,4 @@
 export * from './linearizability';
 export { findLostWrites, type LostWrite } from './acknowledged-writes';
 export * from './cycles';
+export * from './convergence';
