@@ -38,19 +38,22 @@ export interface TxnClientOptions {
   readonly coordinatorSilenceMs?: number;
   readonly failoverAfterMs?: number;
   readonly statusPollMaxMs?: number;
+  readonly coordinatorSuspicionMs?: number;
 }
 
 export const txnClientDefaults = {
   /** A request not answered within this long is sent again. */
   requestTimeoutMs: 300,
   /** A read or write not answered within this long aborts the transaction. */
-  operationDeadlineMs: 4_000,
+  operationDeadlineMs: 2_500,
   /** A commit whose coordinator says nothing for this long has an unknown outcome. */
   coordinatorSilenceMs: 1_000,
   /** Unknown for this long: ask every node, not only the coordinator. */
   failoverAfterMs: 2_000,
   /** Stop asking after this long; the outcome then stays unknown. */
   statusPollMaxMs: 60_000,
+  /** A coordinator that left a request unanswered is not chosen for new transactions for this long. */
+  coordinatorSuspicionMs: 5_000,
 } as const;
 
 type Settings = Required<Omit<TxnClientOptions, 'history' | 'historyClock'>>;
@@ -121,6 +124,7 @@ export class Transaction {
   private readonly queue: { call: ClientCall; operation: TxnOperation | undefined }[] = [];
   private pending: PendingRequest | undefined;
   private callbacks: ((txn: Transaction) => void)[] = [];
+  private endedCallbacks: ((txn: Transaction) => void)[] = [];
 
   constructor(
     private readonly client: TxnClient,
@@ -173,6 +177,12 @@ export class Transaction {
   onSettled(callback: (txn: Transaction) => void): void {
     if (this.settled) callback(this);
     else this.callbacks.push(callback);
+  }
+
+  /** Runs `callback` once the outcome is no longer pending: committed, aborted, or unknown. */
+  onEnded(callback: (txn: Transaction) => void): void {
+    if (this.outcome !== 'pending') callback(this);
+    else this.endedCallbacks.push(callback);
   }
 
   private operate(call: Extract<ClientCall, { key: string }>): TxnOperation {
@@ -235,6 +245,8 @@ export class Transaction {
       this.unknownSinceMs = nowMs;
       this.reason = `coordinator ${this.coordinator} has not answered for ${settings.coordinatorSilenceMs} ms`;
       this.client.trace('txn.client.unknown', { txn: this.id, coordinator: this.coordinator });
+      this.client.suspect(this.coordinator);
+      for (const callback of this.endedCallbacks.splice(0)) callback(this);
     }
     if (this.outcome !== 'unknown') return this.send(pending, this.coordinator);
     if (nowMs - this.unknownSinceMs! >= settings.statusPollMaxMs) return; // gives up asking; stays unknown
@@ -254,6 +266,7 @@ export class Transaction {
     pending.deadlineTimer = undefined;
     if (this.pending !== pending) return;
     const reason = `coordinator ${this.coordinator} did not answer within ${deadlineMs} ms`;
+    this.client.suspect(this.coordinator);
     this.stopPending(pending);
     pending.operation?.finish('aborted', null, reason);
     // Commit was never asked for, so the transaction cannot commit: it is aborted. Tell the coordinator once.
@@ -297,6 +310,7 @@ export class Transaction {
     for (const entry of this.queue.splice(0)) entry.operation?.finish('aborted', null, reason);
     for (const operation of this.operations) if (!operation.done) operation.finish('aborted', null, reason);
     this.client.onSettled(this);
+    for (const callback of this.endedCallbacks.splice(0)) callback(this);
     for (const callback of this.callbacks.splice(0)) callback(this);
   }
 }
@@ -307,6 +321,7 @@ export class TxnClient {
   private readonly open = new Map<TxnId, Transaction>();
   private counter = 0;
   private nextCoordinator: number;
+  private readonly suspectedUntilMs = new Map<NodeId, number>();
 
   constructor(
     private readonly env: TxnClientEnv,
@@ -343,10 +358,21 @@ export class TxnClient {
     return [...this.options.coordinators()].sort();
   }
 
+  /** The next coordinator in turn, skipping those suspected of being down (unless all are). */
   private pickCoordinator(): NodeId {
     const nodes = this.coordinators();
     if (nodes.length === 0) throw new Error('there is no node to coordinate a transaction');
+    const nowMs = this.env.clock.nowMs();
+    for (let tried = 0; tried < nodes.length; tried++) {
+      const node = nodes[this.nextCoordinator++ % nodes.length];
+      if ((this.suspectedUntilMs.get(node) ?? 0) <= nowMs) return node;
+    }
     return nodes[this.nextCoordinator++ % nodes.length];
+  }
+
+  /** The coordinator left a request unanswered: prefer others for a while. */
+  suspect(node: NodeId): void {
+    this.suspectedUntilMs.set(node, this.env.clock.nowMs() + this.settings.coordinatorSuspicionMs);
   }
 
   // ---- for transactions ----

@@ -255,33 +255,47 @@ export class TxnCoordinator {
     });
   }
 
-  /** Presumed abort: no record is written; every participant is told to release. */
+  /**
+   * Presumed abort: no record is written; every participant is told to release. The
+   * client hears of the abort once the participants have released its locks (or after
+   * `abortAckWaitMs`), so that its next transaction does not run into them.
+   */
   private abort(txn: CoordinatedTxn, reason: string): void {
     if (txn.phase === 'committed' || txn.phase === 'aborted') return;
     this.env.trace('txn.abort', { txn: txn.txnId, reason });
-    this.finish(txn, 'aborted', reason);
-    this.phaseTwo(txn, [...txn.participants.keys()].sort(), 'aborted', reason);
+    this.finish(txn, 'aborted', reason, false);
+    let answered = false;
+    const answer = (): void => {
+      if (answered) return;
+      answered = true;
+      if (timer !== undefined) this.env.timers.cancelTimer(timer);
+      this.answer(txn, outcomeReply('aborted', reason));
+    };
+    const timer: TimerId | undefined = txn.participants.size === 0 ? undefined : this.env.timers.setTimer(this.tuning.abortAckWaitMs, answer);
+    this.phaseTwo(txn, [...txn.participants.keys()].sort(), 'aborted', reason, answer);
   }
 
-  private phaseTwo(txn: CoordinatedTxn, shards: readonly ShardId[], outcome: TxnOutcome, reason: string): void {
-    if (shards.length === 0) return;
+  /** Tells the shards the outcome; `allDone` runs once every one answered or gave up. */
+  private phaseTwo(txn: CoordinatedTxn, shards: readonly ShardId[], outcome: TxnOutcome, reason: string, allDone: () => void = () => undefined): void {
+    if (shards.length === 0) return allDone();
     this.deps.hooks().onEvent?.({ kind: 'phase-two', node: this.env.id, txnId: txn.txnId, shards, outcome });
-    for (const shard of shards) this.resolveAt(shard, txn.txnId, outcome, reason);
+    let missing = shards.length;
+    for (const shard of shards) this.resolveAt(shard, txn.txnId, outcome, reason, () => --missing === 0 && allDone());
   }
 
-  private finish(txn: CoordinatedTxn, outcome: TxnOutcome, reason: string): void {
+  private finish(txn: CoordinatedTxn, outcome: TxnOutcome, reason: string, reply = true): void {
     txn.phase = outcome;
     txn.reason = reason;
     if (txn.idleTimer !== undefined) this.env.timers.cancelTimer(txn.idleTimer);
     this.txns.delete(txn.txnId);
     this.remember(txn.txnId, outcome, reason);
-    this.answer(txn, outcomeReply(outcome, reason));
+    if (reply) this.answer(txn, outcomeReply(outcome, reason));
   }
 
-  private resolveAt(shard: ShardId, txnId: TxnId, outcome: TxnOutcome, reason: string): void {
+  private resolveAt(shard: ShardId, txnId: TxnId, outcome: TxnOutcome, reason: string, done: () => void): void {
     const options = { deadlineMs: this.tuning.resolveDeadlineMs, attemptTimeoutMs: this.tuning.shardAttemptTimeoutMs };
     // Best effort: what this misses, recovery at the participant finishes from the record.
-    this.deps.caller.call(shard, { kind: 'resolve', txnId, outcome, reason }, options, () => undefined);
+    this.deps.caller.call(shard, { kind: 'resolve', txnId, outcome, reason }, options, () => done());
   }
 
   private settleAt(txnId: TxnId, anchorKey: string, reason: string, done: (outcome: TxnOutcome | undefined, reason: string) => void): void {

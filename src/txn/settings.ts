@@ -18,6 +18,8 @@ export interface TxnTuning {
   decideDeadlineMs: number;
   /** Phase-two messages are retried this long; recovery finishes what they miss. */
   resolveDeadlineMs: number;
+  /** An aborted transaction's client is told once its locks are released, or after this long. */
+  abortAckWaitMs: number;
   /** An active transaction whose client says nothing for this long is aborted. */
   clientIdleMaxMs: number;
   /** How often a leader looks for transactions to recover. */
@@ -41,6 +43,7 @@ export const defaultTxnTuning: Readonly<TxnTuning> = Object.freeze({
   prepareDeadlineMs: 1_000,
   decideDeadlineMs: 10_000,
   resolveDeadlineMs: 3_000,
+  abortAckWaitMs: 250,
   clientIdleMaxMs: 5_000,
   recoveryScanMs: 50,
   inDoubtAfterMs: 250,

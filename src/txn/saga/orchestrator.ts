@@ -1,0 +1,235 @@
+import type { NodeService } from '../../runtime/node-runtime';
+import type { Message, NodeEnv, NodeId, TimerId } from '../../runtime/ports';
+import { backoffMs, defaultCompensationRetry, defaultStepTimeoutMs, noRetry, type RetryPolicy, type SagaDefinition, type SagaPhase, type StepContext } from './definition';
+import { attemptKey, nextMove, problemsOf, replay, SagaLog, type SagaProblem, type SagaProgress, type SagaState } from './log';
+import { isSagaResult, type SagaCommand, sagaCommandType } from './protocol';
+
+/**
+ * The saga orchestrator of one node (namespace `saga`). It runs every saga from its
+ * durable log (log.ts): each move is decided from the log alone, so a restarted
+ * orchestrator resumes exactly where the crashed one stood.
+ *
+ * An attempt of a step is logged before it starts and its outcome before the saga moves
+ * on. It fails when its handler says so or when it has not completed within the step's
+ * timeout; a failed attempt is retried after an exponential back-off while the step's
+ * retry policy allows, and then the step has failed for good. Completions of attempts
+ * that already timed out are ignored: the retry carries the same idempotency key, so the
+ * service has applied the command once either way.
+ */
+
+export interface SagaStatus {
+  readonly sagaId: string;
+  readonly definition: string;
+  readonly state: SagaState;
+  /** Step names whose action completed, in order. */
+  readonly completed: readonly string[];
+  /** Step names whose compensation completed, in the order they ran. */
+  readonly compensated: readonly string[];
+  /** What went wrong: the failed step, and each compensation that kept failing. */
+  readonly problems: readonly SagaProblem[];
+  /** In words, for reports. */
+  readonly summary: string;
+}
+
+/** The definitions an orchestrator knows: its code, the same before and after a restart. */
+export interface SagaRegistry {
+  definition(name: string): SagaDefinition | undefined;
+}
+
+interface RunningAttempt {
+  readonly sagaId: string;
+  readonly step: number;
+  readonly phase: SagaPhase;
+  readonly attempt: number;
+  settled: boolean;
+  timer: TimerId | undefined;
+}
+
+/** Sagas run at once on one orchestrator: a bound on its memory. */
+const runningSagasMax = 10_000;
+
+export class SagaOrchestrator implements NodeService {
+  private readonly log: SagaLog;
+  private readonly running = new Map<string, SagaProgress>();
+  /** Requests sent by attempts, by request id. */
+  private readonly requests = new Map<string, RunningAttempt>();
+  private readonly incarnation: string;
+  private nextRequest = 0;
+
+  constructor(
+    private readonly env: NodeEnv,
+    private readonly registry: SagaRegistry,
+  ) {
+    this.log = new SagaLog(env.disk);
+    this.incarnation = env.random.int(0x7fffffff).toString(36);
+    // Resume every unfinished saga, in start order, once the process is up.
+    for (const sagaId of this.log.ids()) {
+      const progress = replay(sagaId, this.log.entries(sagaId));
+      if (progress.finished !== undefined) continue;
+      this.running.set(sagaId, progress);
+      this.env.trace('saga.resume', { saga: sagaId, inFlight: progress.inFlight ? `${progress.inFlight.phase} ${progress.inFlight.step}` : 'none' });
+      env.timers.setTimer(0, () => this.advance(sagaId));
+    }
+  }
+
+  /** Starts a saga; its start is durable when this returns. */
+  start(sagaId: string, definitionName: string, data: Record<string, unknown> = {}): void {
+    if (this.registry.definition(definitionName) === undefined) throw new Error(`no saga called ${definitionName}`);
+    if (this.running.size >= runningSagasMax) throw new Error(`the orchestrator already runs ${runningSagasMax} sagas`);
+    this.log.create(sagaId, { t: 'started', definition: definitionName, data });
+    this.running.set(sagaId, replay(sagaId, this.log.entries(sagaId)));
+    this.env.trace('saga.start', { saga: sagaId, definition: definitionName });
+    this.advance(sagaId);
+  }
+
+  /** A saga's status as its log tells it (running or finished). */
+  status(sagaId: string): SagaStatus | undefined {
+    return sagaStatus(this.log, this.registry, sagaId);
+  }
+
+  onMessage(_from: NodeId, message: Message): void {
+    if (!isSagaResult(message)) return;
+    const attempt = this.requests.get(message.requestId);
+    if (attempt === undefined) return;
+    this.requests.delete(message.requestId);
+    if (message.reply.ok) this.succeed(attempt, message.reply.result);
+    else this.fail(attempt, message.reply.reason);
+  }
+
+  // ---- moving a saga forward ---------------------------------------------------------------
+
+  private advance(sagaId: string): void {
+    const progress = this.running.get(sagaId);
+    if (progress === undefined) return;
+    const definition = this.registry.definition(progress.definition)!;
+    const move = nextMove(progress, definition);
+    if (move === undefined) return;
+    if (move.kind === 'finish') {
+      this.log.append(sagaId, { t: 'finished', state: move.state });
+      progress.finished = move.state;
+      this.running.delete(sagaId);
+      this.env.trace('saga.finish', { saga: sagaId, state: move.state });
+      return;
+    }
+    this.startAttempt(progress, definition, move.step, move.phase);
+  }
+
+  private startAttempt(progress: SagaProgress, definition: SagaDefinition, step: number, phase: SagaPhase): void {
+    const attemptNumber = (progress.attempts.get(attemptKey(phase, step)) ?? 0) + 1;
+    this.log.append(progress.sagaId, { t: 'attempt', step, phase, attempt: attemptNumber });
+    progress.attempts.set(attemptKey(phase, step), attemptNumber);
+    progress.inFlight = { step, phase, attempt: attemptNumber };
+    const spec = definition.steps[step];
+    const attempt: RunningAttempt = { sagaId: progress.sagaId, step, phase, attempt: attemptNumber, settled: false, timer: undefined };
+    const timeoutMs = spec.timeoutMs ?? defaultStepTimeoutMs;
+    attempt.timer = this.env.timers.setTimer(timeoutMs, () => this.fail(attempt, `timed out after ${timeoutMs} ms`));
+    this.env.trace('saga.attempt', { saga: progress.sagaId, step: spec.name, phase, attempt: attemptNumber });
+    const handler = phase === 'action' ? spec.action : spec.compensation!;
+    try {
+      handler(this.context(progress, definition, attempt));
+    } catch (error) {
+      this.fail(attempt, `threw ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  private context(progress: SagaProgress, definition: SagaDefinition, attempt: RunningAttempt): StepContext {
+    const data: Record<string, unknown> = { ...progress.data };
+    for (const [index, output] of progress.outputs) data[definition.steps[index].name] = output;
+    const name = definition.steps[attempt.step].name;
+    const idempotencyKey = `${progress.sagaId}/${name}/${attempt.phase}`;
+    return {
+      sagaId: progress.sagaId,
+      step: name,
+      phase: attempt.phase,
+      attempt: attempt.attempt,
+      idempotencyKey,
+      data,
+      succeed: (output) => this.succeed(attempt, output),
+      fail: (reason) => this.fail(attempt, reason),
+      send: (service, command, args) => {
+        const requestId = `${this.incarnation}/${++this.nextRequest}`;
+        this.requests.set(requestId, attempt);
+        const message: SagaCommand = { type: sagaCommandType, requestId, idempotencyKey, command, args: args ?? null };
+        this.env.network.send(service, message);
+      },
+    };
+  }
+
+  private succeed(attempt: RunningAttempt, output: unknown): void {
+    if (!this.settle(attempt)) return;
+    const progress = this.running.get(attempt.sagaId)!;
+    this.log.append(attempt.sagaId, { t: 'completed', step: attempt.step, phase: attempt.phase, ...(output === undefined ? {} : { output }) });
+    progress.inFlight = undefined;
+    if (attempt.phase === 'action') {
+      progress.actionsDone.add(attempt.step);
+      if (output !== undefined) progress.outputs.set(attempt.step, output);
+    } else {
+      progress.compensationsDone.add(attempt.step);
+    }
+    this.advance(attempt.sagaId);
+  }
+
+  private fail(attempt: RunningAttempt, reason: string): void {
+    if (!this.settle(attempt)) return;
+    const progress = this.running.get(attempt.sagaId)!;
+    const definition = this.registry.definition(progress.definition)!;
+    const spec = definition.steps[attempt.step];
+    const policy: RetryPolicy = attempt.phase === 'action' ? (spec.retry ?? noRetry) : (definition.compensationRetry ?? defaultCompensationRetry);
+    this.env.trace('saga.attempt-failed', { saga: attempt.sagaId, step: spec.name, phase: attempt.phase, attempt: attempt.attempt, reason });
+    if (attempt.attempt < policy.attemptsMax) {
+      // Still in flight as far as the log knows: a crash during the back-off retries at once.
+      this.env.timers.setTimer(backoffMs(policy, attempt.attempt + 1), () => this.startAttempt(progress, definition, attempt.step, attempt.phase));
+      return;
+    }
+    this.log.append(attempt.sagaId, { t: 'failed', step: attempt.step, phase: attempt.phase, reason, attempts: attempt.attempt });
+    progress.inFlight = undefined;
+    if (attempt.phase === 'action') progress.failure ??= { step: attempt.step, reason, attempts: attempt.attempt };
+    else progress.compensationFailures.push({ step: attempt.step, reason, attempts: attempt.attempt });
+    this.advance(attempt.sagaId);
+  }
+
+  /** Marks an attempt as answered; false if it already was (a late or duplicated answer). */
+  private settle(attempt: RunningAttempt): boolean {
+    if (attempt.settled || !this.running.has(attempt.sagaId)) return false;
+    attempt.settled = true;
+    if (attempt.timer !== undefined) this.env.timers.cancelTimer(attempt.timer);
+    return true;
+  }
+}
+
+/** A saga's status read from a log (works while the orchestrator is down, too). */
+export function sagaStatus(log: SagaLog, registry: SagaRegistry, sagaId: string): SagaStatus | undefined {
+  const entries = log.entries(sagaId);
+  if (entries.length === 0) return undefined;
+  const progress = replay(sagaId, entries);
+  const definition = registry.definition(progress.definition);
+  if (definition === undefined) throw new Error(`saga ${sagaId} follows ${progress.definition}, which is not defined`);
+  const name = (index: number) => definition.steps[index].name;
+  const compensated = entries.filter((entry) => entry.t === 'completed' && entry.phase === 'compensation').map((entry) => name((entry as { step: number }).step));
+  const state: SagaState = progress.finished ?? 'running';
+  const problems = problemsOf(progress, definition);
+  return {
+    sagaId,
+    definition: definition.name,
+    state,
+    completed: [...progress.actionsDone].sort((a, b) => a - b).map(name),
+    compensated,
+    problems,
+    summary: summarize(state, problems),
+  };
+}
+
+function summarize(state: SagaState, problems: readonly SagaProblem[]): string {
+  const words = (problem: SagaProblem) =>
+    `${problem.phase === 'action' ? 'step' : 'the compensation of step'} "${problem.step}" failed after ${problem.attempts} attempt${problem.attempts === 1 ? '' : 's'}: ${problem.reason}`;
+  switch (state) {
+    case 'running':
+      return 'running';
+    case 'completed':
+      return 'completed: every step succeeded';
+    case 'compensated':
+      return `compensated: ${problems.map(words).join('; ')}; every completed step was undone`;
+    case 'needs-attention':
+      return `needs attention: ${problems.map(words).join('; ')}`;
+  }
+}

@@ -1,0 +1,363 @@
+import { DataTable, Given, Then, When } from '@cucumber/cucumber';
+import { expect } from 'chai';
+import * as sinon from 'sinon';
+import type { FaultKind } from '../src/sim';
+import { sagas, transactions } from '../support/txn-scenario';
+import type { PhantomWorld } from '../support/world';
+
+// ---- accounts ------------------------------------------------------------------------------
+
+// Opens the accounts of the table (columns: account, balance) in one transaction, each account on a shard of its own.
+Given('these accounts, each on a different shard:', function (this: PhantomWorld, table: DataTable) {
+  transactions(this).openAccounts(table.hashes() as { account: string; balance: string }[], 'different shards');
+});
+
+// Opens the accounts of the table (columns: account, balance) in one transaction, all on the same shard.
+Given('these accounts, all on one shard:', function (this: PhantomWorld, table: DataTable) {
+  transactions(this).openAccounts(table.hashes() as { account: string; balance: string }[], 'one shard');
+});
+
+// Reads the accounts of the table in one transaction and compares each balance (columns: account, balance).
+Then('the balances are:', function (this: PhantomWorld, table: DataTable) {
+  const rows = table.hashes() as { account: string; balance: string }[];
+  const balances = transactions(this).balances(rows.map((row) => row.account));
+  expect(Object.fromEntries(balances)).to.deep.equal(Object.fromEntries(rows.map((row) => [row.account, Number(row.balance)])));
+});
+
+// ---- transfers -------------------------------------------------------------------------------
+
+// One transaction that moves money between two accounts, then commits; waits until it ends or its outcome is unknown.
+When('client {string} transfers {int} from {string} to {string}', function (this: PhantomWorld, client: string, amount: number, from: string, to: string) {
+  transactions(this).transfer(client, [{ from, to, amount }]);
+});
+
+// One transaction doing every move of the table (columns: from, to, amount), then committing.
+When('client {string} transfers in one transaction:', function (this: PhantomWorld, client: string, table: DataTable) {
+  const moves = (table.hashes() as { from: string; to: string; amount: string }[]).map((row) => ({ from: row.from, to: row.to, amount: Number(row.amount) }));
+  transactions(this).transfer(client, moves);
+});
+
+// One transaction that also reads a third account (and writes nothing there), then commits.
+When('client {string} transfers {int} from {string} to {string} and reads {string} in one transaction', function (this: PhantomWorld, client: string, amount: number, from: string, to: string, read: string) {
+  transactions(this).transfer(client, [{ from, to, amount }], { commit: true, alsoRead: read });
+});
+
+// The transaction writes the new balances and then rolls back instead of committing.
+When('client {string} transfers {int} from {string} to {string} but rolls back instead of committing', function (this: PhantomWorld, client: string, amount: number, from: string, to: string) {
+  transactions(this).transfer(client, [{ from, to, amount }], { commit: false });
+  transactions(this).rollback(client);
+});
+
+// The transaction has locked both accounts and written their new balances, but has not asked to commit yet.
+Given('client {string} has begun transferring {int} from {string} to {string}', function (this: PhantomWorld, client: string, amount: number, from: string, to: string) {
+  const txn = transactions(this).transfer(client, [{ from, to, amount }], { commit: false });
+  expect(txn.outcome, txn.reason).to.equal('pending');
+});
+
+// A transaction that has begun (so it is older than any begun later) and done nothing yet.
+Given('client {string} has begun a transaction', function (this: PhantomWorld, client: string) {
+  transactions(this).begin(client);
+  this.sim.runFor(5);
+});
+
+// The client's open transaction reads an account; the step does not wait for the answer (it may have to wait for a lock).
+When('client {string} starts reading {string} in its transaction', function (this: PhantomWorld, client: string, account: string) {
+  const scenario = transactions(this);
+  this.remembered.set(`read:${client}`, scenario.transaction(client).read(scenario.key(account), { forUpdate: true }));
+  this.sim.runFor(30);
+});
+
+// The client asks to commit its open transaction and waits until it ends or its outcome is unknown.
+When('client {string} commits its transaction', function (this: PhantomWorld, client: string) {
+  transactions(this).commit(client);
+});
+
+// ---- outcomes ---------------------------------------------------------------------------------
+
+// The client was told that its last transaction committed.
+Then("client {string}'s transaction committed", function (this: PhantomWorld, client: string) {
+  const txn = transactions(this).transaction(client);
+  expect(txn.outcome, txn.reason).to.equal('committed');
+});
+
+// The client was told that its last transaction aborted, with a reason containing the text.
+Then("client {string}'s transaction was aborted because {string}", function (this: PhantomWorld, client: string, reason: string) {
+  const txn = transactions(this).transaction(client);
+  expect(txn.outcome).to.equal('aborted');
+  expect(txn.reason).to.contain(reason);
+});
+
+// The client asked to commit, but its coordinator fell silent: the outcome is unknown for now.
+Then('client {string} does not know whether its transaction committed', function (this: PhantomWorld, client: string) {
+  expect(transactions(this).transaction(client).outcome).to.equal('unknown');
+});
+
+// The client keeps asking; within the bound some node tells it the recorded outcome ("committed" or "aborted").
+Then('within {duration} client {string} learns that its transaction {word}', function (this: PhantomWorld, withinMs: number, client: string, outcome: string) {
+  expect(['committed', 'aborted'], 'the outcome a client can learn').to.include(outcome);
+  const txn = transactions(this).transaction(client);
+  transactions(this).awaitSettled(txn, `client ${client} to learn the outcome of ${txn.id}`, withinMs);
+  expect(txn.outcome).to.equal(outcome);
+});
+
+// The older transaction's read waited for the younger one's lock, and then saw the younger one's committed balance.
+Then('client {string} waited for a lock and then read {int} from {string}', function (this: PhantomWorld, client: string, balance: number, account: string) {
+  const scenario = transactions(this);
+  const read = this.remembered.get(`read:${client}`) as ReturnType<ReturnType<typeof scenario.transaction>['read']>;
+  this.waitUntil(() => read.done, 1_000, `client ${client}'s read of ${account}`);
+  expect(scenario.events.some((event) => event.kind === 'lock-wait' && event.txnId === scenario.transaction(client).id), 'a lock wait').to.equal(true);
+  expect(read.outcome, read.reason).to.equal('ok');
+  expect(Number(read.value?.split(':')[0])).to.equal(balance);
+});
+
+// ---- how the protocol ran ------------------------------------------------------------------------
+
+// The transaction touched one shard: no prepare round, and its decision was its only write (one phase).
+Then("client {string}'s transaction committed in one phase", function (this: PhantomWorld, client: string) {
+  const scenario = transactions(this);
+  const txn = scenario.transaction(client);
+  expect(txn.outcome, txn.reason).to.equal('committed');
+  const kinds = scenario.eventsOf(txn).map((event) => event.kind);
+  expect(kinds, 'protocol steps').to.deep.equal(['decision']);
+});
+
+// In the last transaction, the shard of an account it only read voted read-only, released its locks at once, and got no second-phase message.
+Then('the shard holding {string} voted read-only and was left out of the second phase', function (this: PhantomWorld, account: string) {
+  const scenario = transactions(this);
+  const events = scenario.eventsOf(scenario.last);
+  const shard = scenario.shardOf(account);
+  const prepare = events.find((event) => event.kind === 'prepare');
+  const phaseTwo = events.find((event) => event.kind === 'phase-two');
+  expect(prepare?.kind === 'prepare' && prepare.shards, 'shards asked to vote').to.include(shard);
+  expect(phaseTwo?.kind === 'phase-two' && phaseTwo.shards, 'shards told the outcome').to.not.include(shard);
+});
+
+// Waits until no shard's leader holds a lock or an undecided transaction.
+Then('within {duration} no transaction holds locks anywhere', function (this: PhantomWorld, withinMs: number) {
+  const system = transactions(this).system;
+  this.waitUntil(() => system.allResolved(), withinMs, `every transaction to release its locks (${system.statusLine()})`);
+});
+
+// Recovery at the shards (not the coordinator) finished the transaction with this outcome ("committed" or "aborted"), and nothing of it is left.
+Then('within {duration} recovery has {word} the transaction of client {string} wherever it was left', function (this: PhantomWorld, withinMs: number, outcome: string, client: string) {
+  const scenario = transactions(this);
+  const txn = scenario.transaction(client);
+  const recovered = () => scenario.system.recoveries.some((event) => event.txnId === txn.id && event.outcome === outcome);
+  this.waitUntil(() => recovered() && scenario.system.openTransactions().every((open) => open.txn.txnId !== txn.id), withinMs, `recovery to finish ${txn.id} (${scenario.system.statusLine()})`);
+  const other = scenario.system.recoveries.filter((event) => event.txnId === txn.id && event.outcome !== outcome);
+  expect(other, 'recoveries with another outcome').to.deep.equal([]);
+});
+
+// ---- failures during commit ---------------------------------------------------------------------
+
+// The shard's leader votes no on every transaction that changes something there, giving this reason.
+Given('the shard holding {string} will refuse every change because {string}', function (this: PhantomWorld, account: string, reason: string) {
+  transactions(this).refuseAt(account, reason);
+});
+
+// The client's coordinator (a node leading none of the accounts' shards) crashes once every participant has voted yes, before the decision.
+Given('the coordinator of client {string} will crash once every participant has voted', function (this: PhantomWorld, client: string) {
+  transactions(this).crashCoordinatorAt(client, 'after-votes');
+});
+
+// The client's coordinator crashes right after the decision is durable in the transaction record, before telling anyone.
+Given('the coordinator of client {string} will crash once it has recorded its decision', function (this: PhantomWorld, client: string) {
+  transactions(this).crashCoordinatorAt(client, 'after-decision');
+});
+
+// Right after the decision is recorded, the network between the client's coordinator and every replica of the account's shard is cut both ways.
+Given('the coordinator of client {string} will be cut off from the shard holding {string} once it has recorded its decision', function (this: PhantomWorld, client: string, account: string) {
+  transactions(this).cutCoordinatorAt(client, 'after-decision', account);
+});
+
+// During the next commit, the leader of the account's shard crashes once every participant has voted yes; the coordinator carries on.
+Given('the leader of the shard holding {string} will crash once every participant has voted', function (this: PhantomWorld, account: string) {
+  transactions(this).crashLeaderAt('after-votes', account);
+});
+
+// The leader of the account's shard crashes (power loss); the other replicas elect a new one.
+When('the leader of the shard holding {string} crashes', function (this: PhantomWorld, account: string) {
+  const scenario = transactions(this);
+  const leader = this.cluster.database.leaderOf(scenario.shardOf(account));
+  if (leader === undefined) throw new Error(`the shard holding ${account} has no leader to crash`);
+  this.node(leader).crash();
+});
+
+// The crashed coordinator's node starts again; it remembers nothing of its transactions.
+When('the coordinator of client {string} restarts', function (this: PhantomWorld, client: string) {
+  transactions(this).restartCoordinator(client);
+});
+
+// ---- the bank under chaos --------------------------------------------------------------------------
+
+// Opens the bank's accounts (account-1, account-2, …) taken from every shard in turn, in one transaction.
+Given('{int} bank accounts holding {int} each, spread over every shard', function (this: PhantomWorld, accounts: number, balance: number) {
+  transactions(this).openBank(accounts, balance);
+});
+
+// Tellers that repeatedly transfer between two random accounts or audit all of them (retrying with back-off when a transfer dies).
+Given('{int} tellers transferring money between them and auditing the total', function (this: PhantomWorld, tellers: number) {
+  transactions(this).setTellers(tellers);
+});
+
+// Runs the tellers under a random fault schedule for the duration, then heals everything and lets the tellers finish.
+When('the bank runs for {duration} under random {faults}', function (this: PhantomWorld, durationMs: number, faults: FaultKind[]) {
+  transactions(this).runBank(durationMs, faults);
+});
+
+// Audits every account once more after healing; the sum must be the given total.
+Then('the total balance is still {int}', function (this: PhantomWorld, total: number) {
+  const scenario = transactions(this);
+  const audit = scenario.bank.audit('final-auditor');
+  scenario.awaitSettled(audit.txn, 'the final audit');
+  expect(audit.txn.outcome, audit.txn.reason).to.equal('committed');
+  expect(audit.balances().reduce<number>((sum, balance) => sum + (balance ?? 0), 0)).to.equal(total);
+});
+
+// Every audit that committed during the run saw every account and the given total.
+Then('every committed audit saw a total of {int}', function (this: PhantomWorld, total: number) {
+  const bank = transactions(this).bank;
+  expect(bank.total).to.equal(total);
+  expect(bank.inconsistentAudits, 'audits that saw another total').to.deep.equal([]);
+});
+
+// The Elle-style checker finds no dependency cycle and no aborted or intermediate read in the whole transaction history.
+Then('the cycle checker finds no anomaly in the transaction history', function (this: PhantomWorld) {
+  transactions(this).assertNoAnomaly();
+});
+
+// After healing, every lock is released and every client knows the outcome of every transaction it asked to commit.
+Then('within {duration} no transaction holds locks and every outcome is known', function (this: PhantomWorld, withinMs: number) {
+  const scenario = transactions(this);
+  this.waitUntil(() => scenario.system.allResolved() && scenario.unknownOutcomes() === 0, withinMs, `every transaction to be resolved and known (${scenario.system.statusLine()}; ${scenario.unknownOutcomes()} unknown)`);
+});
+
+// Transfers that committed during the run (a floor, so that a silent stall fails the scenario).
+Then('at least {int} transfers committed', function (this: PhantomWorld, least: number) {
+  expect(transactions(this).bank.counts.transfersCommitted).to.be.at.least(least);
+});
+
+// ---- sagas -----------------------------------------------------------------------------------------
+
+// Defines a saga (columns: step, service, does, undone by, attempts, pivot); each step sends its command to its service, and its compensation the "undone by" command.
+Given('a trip-booking saga of these steps:', function (this: PhantomWorld, table: DataTable) {
+  sagas(this).define('book-trip', table.hashes() as unknown as Parameters<ReturnType<typeof sagas>['define']>[1]);
+});
+
+// The step's action always fails with this reason (a sinon stub).
+Given('step {string} fails with {string}', function (this: PhantomWorld, step: string, reason: string) {
+  sagas(this).action(step).callsFake((context) => context.fail(reason));
+});
+
+// The step's action fails the first N times with this reason, then calls its service as usual (a sinon stub).
+Given('step {string} fails {int} times with {string}', function (this: PhantomWorld, step: string, times: number, reason: string) {
+  const stub = sagas(this).action(step);
+  for (let call = 0; call < times; call++) stub.onCall(call).callsFake((context) => context.fail(reason));
+});
+
+// The step's first attempt never completes, so the step's timeout fails it (a sinon stub).
+Given('step {string} does not answer the first time', function (this: PhantomWorld, step: string) {
+  sagas(this).action(step).onFirstCall().callsFake(() => undefined);
+});
+
+// The step's compensation always fails with this reason (a sinon stub).
+Given('the compensation of step {string} keeps failing with {string}', function (this: PhantomWorld, step: string, reason: string) {
+  sagas(this).compensation(step).callsFake((context) => context.fail(reason));
+});
+
+// The step's first action sends its command; the orchestrator's node crashes before the answer arrives.
+Given('the orchestrator will crash just after step {string} sends its command', function (this: PhantomWorld, step: string) {
+  sagas(this).crashOrchestratorAfterSending(step);
+});
+
+// The network delivers every command from the orchestrator to the service twice.
+Given('every command to the {string} service is delivered twice', function (this: PhantomWorld, service: string) {
+  sagas(this).duplicateCommandsTo(service);
+});
+
+// Starts the saga and waits until it finishes (or its orchestrator is down).
+When('a trip is booked', function (this: PhantomWorld) {
+  sagas(this).start();
+});
+
+// The orchestrator's node starts again from its disk; waits until the saga finishes.
+When('the orchestrator restarts', function (this: PhantomWorld) {
+  sagas(this).restartOrchestrator();
+});
+
+// The saga ended with every step done.
+Then('the saga completed', function (this: PhantomWorld) {
+  const status = sagas(this).status();
+  expect(status.state, status.summary).to.equal('completed');
+});
+
+// The saga ended by undoing its completed steps, because the step failed with the reason.
+Then('the saga was compensated because step {string} failed with {string}', function (this: PhantomWorld, step: string, reason: string) {
+  const status = sagas(this).status();
+  expect(status.state, status.summary).to.equal('compensated');
+  expect(status.problems).to.deep.equal([{ step, phase: 'action', reason, attempts: status.problems[0]?.attempts }]);
+  this.attachText('saga', status.summary);
+});
+
+// The saga stopped needing a person: its report names the step whose compensation kept failing, and why.
+Then('the saga needs attention because the compensation of step {string} failed with {string}', function (this: PhantomWorld, step: string, reason: string) {
+  const status = sagas(this).status();
+  expect(status.state, status.summary).to.equal('needs-attention');
+  expect(status.problems.find((problem) => problem.phase === 'compensation'), status.summary).to.include({ step, reason });
+  expect(status.summary).to.contain(`the compensation of step "${step}" failed after 3 attempts: ${reason}`);
+  this.attachText('saga', status.summary);
+});
+
+// Each step's action was called exactly once, in the order of the saga (sinon.assert.callOrder).
+Then('every step ran once, in order', function (this: PhantomWorld) {
+  const actions = sagas(this).allActions;
+  for (const action of actions) sinon.assert.calledOnce(action);
+  sinon.assert.callOrder(...actions);
+});
+
+// No compensation was called.
+Then('no compensation ran', function (this: PhantomWorld) {
+  for (const compensation of sagas(this).allCompensations) sinon.assert.notCalled(compensation);
+});
+
+// The compensations of the two steps each ran exactly once, in the order given (sinon.assert.callOrder).
+Then('the compensations of steps {string} and {string} ran once each, in that order', function (this: PhantomWorld, first: string, second: string) {
+  const scenario = sagas(this);
+  sinon.assert.calledOnce(scenario.compensation(first));
+  sinon.assert.calledOnce(scenario.compensation(second));
+  sinon.assert.callOrder(scenario.compensation(first), scenario.compensation(second));
+});
+
+// The step's compensation ran exactly once.
+Then('the compensation of step {string} ran once', function (this: PhantomWorld, step: string) {
+  sinon.assert.calledOnce(sagas(this).compensation(step));
+});
+
+// The step's action was called this many times, each retry after a back-off twice as long as the one before (the first given).
+Then('step {string} was attempted {int} times, the retries {duration} and then {duration} apart', function (this: PhantomWorld, step: string, attempts: number, firstGapMs: number, secondGapMs: number) {
+  const times = sagas(this).attemptTimes(step);
+  expect(times.length).to.equal(attempts);
+  expect(times.slice(1).map((time, index) => Math.round(time - times[index]))).to.deep.equal([firstGapMs, secondGapMs]);
+});
+
+// The step's action was called this many times.
+Then('step {string} was attempted {int} time(s)', function (this: PhantomWorld, step: string, attempts: number) {
+  sinon.assert.callCount(sagas(this).action(step), attempts);
+});
+
+// The service got the command this many times (duplicates and retries included) but applied it only once (its idempotency key).
+Then('the {string} service received {string} {int} time(s) and applied it once', function (this: PhantomWorld, service: string, command: string, received: number) {
+  const scenario = sagas(this);
+  const applied = scenario.system.applications(service).filter((application) => application.command === command);
+  expect(applied.length, `times ${service} applied ${command}`).to.equal(1);
+  expect(scenario.system.received(service), `commands ${service} received`).to.equal(received);
+});
+
+// Each service applied each of these commands exactly once (columns: service, applied, in order).
+Then('the services applied:', function (this: PhantomWorld, table: DataTable) {
+  const scenario = sagas(this);
+  for (const row of table.hashes()) {
+    const commands = scenario.system.applications(row.service).map((application) => application.command);
+    expect(commands, `commands ${row.service} applied`).to.deep.equal(row.applied === '' ? [] : row.applied.split(/, | and /));
+  }
+});
