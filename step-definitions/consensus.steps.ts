@@ -114,13 +114,7 @@ Then('within {duration} {group role} steps down', function (this: PhantomWorld, 
 Then('within {duration} {group role} follows {group role}', function (this: PhantomWorld, withinMs: number, role: GroupRole, leaderRole: GroupRole) {
   const scenario = consensus(this);
   const node = scenario.resolve(role);
-  const follows = (): boolean => {
-    const leader = scenario.leader();
-    if (!leader || this.cluster.database.replica(scenario.groupId, node) === undefined) return false;
-    const status = scenario.status(node);
-    return leader === scenario.resolve(leaderRole) && status.leader === leader && status.term === scenario.status(leader).term;
-  };
-  this.waitUntil(follows, withinMs, `${node} to follow ${leaderRole}`);
+  this.waitUntil(() => scenario.follows(node, leaderRole), withinMs, `${node} to follow ${leaderRole}`);
 });
 
 // The leader noted by "the group has a leader" still leads, in the same term, and no election was won since.

@@ -298,6 +298,17 @@ export class ConsensusScenario {
     return this.database.replica(this.groupId, leader)!.raft.termAt(status.commitIndex) === status.term;
   }
 
+  /** The replica runs and knows the current leader, which is the replica `leaderRole` names, in its term. */
+  follows(node: NodeId, leaderRole: GroupRole): boolean {
+    const leader = this.leader();
+    if (!leader || this.database.replica(this.groupId, node) === undefined) return false;
+    // While the old leader still leads (it is waited on), "the new leader" is nobody yet.
+    if (leaderRole === 'the new leader' && leader === this.oldLeader?.node) return false;
+    const expected = leaderRole === 'the leader' || leaderRole === 'the new leader' ? leader : this.resolve(leaderRole);
+    const status = this.status(node);
+    return leader === expected && status.leader === leader && status.term === this.status(leader).term;
+  }
+
   everyMemberFollowsLeader(): boolean {
     const leader = this.leader();
     if (!leader) return false;
