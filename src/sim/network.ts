@@ -48,6 +48,8 @@ export class Network {
   private groupOf: Map<NodeId, number> | null = null;
   /** Number of links currently cut one way (on top of the groups). */
   private cutCount = 0;
+  /** Nodes cut off from everyone. */
+  private readonly isolated = new Set<NodeId>();
   private nextMessageId = 0;
   readonly typeCounters = new Map<string, TrafficCounters>();
 
@@ -123,13 +125,9 @@ export class Network {
     this.trace.record({ timeMs: this.scheduler.nowMs, kind: 'net.restore', detail: { from, to } });
   }
 
-  /** Cuts a node off from every other node, both ways. */
+  /** Cuts a node off from every other node, both ways, including nodes added later. */
   isolate(node: NodeId): void {
-    for (const other of this.endpoints.keys()) {
-      if (other === node) continue;
-      this.setCut(node, other);
-      this.setCut(other, node);
-    }
+    this.isolated.add(node);
     this.trace.record({ timeMs: this.scheduler.nowMs, kind: 'net.isolate', node });
   }
 
@@ -138,11 +136,12 @@ export class Network {
     this.groupOf = null;
     for (const targets of this.links.values()) for (const link of targets.values()) link.cut = false;
     this.cutCount = 0;
+    this.isolated.clear();
     this.trace.record({ timeMs: this.scheduler.nowMs, kind: 'net.heal' });
   }
 
   get isPartitioned(): boolean {
-    return this.groupOf !== null || this.cutCount > 0;
+    return this.groupOf !== null || this.cutCount > 0 || this.isolated.size > 0;
   }
 
   private setCut(from: NodeId, to: NodeId): void {
@@ -153,6 +152,7 @@ export class Network {
 
   canReach(from: NodeId, to: NodeId): boolean {
     if (from === to) return true;
+    if (this.isolated.size > 0 && (this.isolated.has(from) || this.isolated.has(to))) return false;
     if (this.groupOf !== null && (this.groupOf.get(from) ?? -1) !== (this.groupOf.get(to) ?? -1)) return false;
     return this.cutCount === 0 || !this.link(from, to).cut;
   }

@@ -91,3 +91,23 @@ describe('Simulated network', () => {
     assert.throws(() => sim.network.setFaults({ lossProbability: 1.5 }), /probability/);
   });
 });
+
+describe('Isolation', () => {
+  it('cuts a node off from nodes that join after it was isolated, until the network heals', () => {
+    const { sim, inboxes } = cluster(1, ['a', 'b']);
+    sim.network.isolate('a');
+    const late: string[] = [];
+    sim.addNode('late', (env) => {
+      env.network.send('a', { type: 'hello' });
+      return { onMessage: (from) => late.push(from) };
+    });
+    inboxes.get('a')!.env!.network.send('late', { type: 'hello' });
+    sim.runFor(100);
+    assert.equal(inboxes.get('a')!.received.length, 0);
+    assert.deepEqual(late, []);
+    sim.network.heal();
+    inboxes.get('a')!.env!.network.send('late', { type: 'hello' });
+    sim.runFor(100);
+    assert.deepEqual(late, ['a']);
+  });
+});
