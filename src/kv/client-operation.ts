@@ -19,6 +19,8 @@ export interface Operation {
   readonly reason: string | undefined;
   /** Requests sent for it, retries included. */
   readonly attempts: number;
+  /** "Not leader" answers whose hint the client followed straight away. */
+  readonly redirects: number;
   /** Session and sequence the requests carried; undefined until the operation starts. */
   readonly clientId: string | undefined;
   readonly sequence: number | undefined;
@@ -34,6 +36,7 @@ export class ClientOperation implements Operation {
   result: KvResult | undefined;
   reason: string | undefined;
   attempts = 0;
+  redirects = 0;
   clientId: string | undefined;
   sequence: number | undefined;
   invokedAtMs: number | undefined;

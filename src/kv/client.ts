@@ -89,6 +89,8 @@ interface ActiveOperation {
   shardId: ShardId | undefined;
   /** The latest attempt; rejections of older attempts are ignored. */
   requestId: number | undefined;
+  /** The first request sent for this operation; answers to older requests are not its own. */
+  firstRequestId: number | undefined;
   /** Request time-out or back-off wait; at most one at a time. */
   retryTimer: TimerId | undefined;
   /** Failed attempts so far, the back-off exponent. */
@@ -118,14 +120,14 @@ export class KvClient {
     private readonly options: KvClientOptions,
   ) {
     // `#` separates the session generation in session ids, so it would make ids collide.
-    if (options.clientId === '' || options.clientId.includes('#')) throw new Error(`bad clientId ${JSON.stringify(options.clientId)}`);
+    if (options.clientId === '' || /[#@]/.test(options.clientId)) throw new Error(`bad clientId ${JSON.stringify(options.clientId)}`);
     this.clientId = options.clientId;
     this.settings = { ...kvClientDefaults, ...withoutUndefined(options) } as Settings;
     if (!(this.settings.requestTimeoutMs > 0 && this.settings.operationDeadlineMs > 0)) throw new RangeError('timeouts must be positive');
     this.shardMap = options.shardMapSource();
   }
 
-  /** The session id of the shard used last: `clientId`, then `clientId#n` after n session restarts there. */
+  /** The session id of the shard used last (see `sessionIdOf`); `clientId` before any operation. */
   get sessionId(): string {
     return this.lastSessionShard === undefined ? this.clientId : this.sessionIdOf(this.lastSessionShard);
   }
@@ -139,9 +141,15 @@ export class KvClient {
     return session;
   }
 
+  /**
+   * `clientId@shard`, then `clientId@shard#n` after n session restarts there. The shard is
+   * part of the id so that (session, sequence) names one operation even across shards: a
+   * request that lands on another shard finds no such session instead of a false duplicate.
+   */
   private sessionIdOf(shardId: ShardId): string {
     const generation = this.session(shardId).generation;
-    return generation === 0 ? this.clientId : `${this.clientId}#${generation}`;
+    const session = `${this.clientId}@${shardId}`;
+    return generation === 0 ? session : `${session}#${generation}`;
   }
 
   /** The epoch of the shard map this client routes by (refreshed when a server says it is stale). */
@@ -197,6 +205,8 @@ export class KvClient {
     const active = this.active;
     // Answers to earlier operations or sessions arrive late or duplicated; they are moot.
     if (active === undefined || message.clientId !== active.sessionId || message.sequence !== active.sequence) return;
+    // Only answers to requests sent for this operation count (request ids only grow).
+    if (active.firstRequestId === undefined || message.requestId < active.firstRequestId) return;
     if (message.status === 'ok') return this.onApplied(active, from, message.result);
     if (message.requestId !== active.requestId) return;
     this.cancelRetryTimer(active);
@@ -225,6 +235,7 @@ export class KvClient {
       sent: false,
       shardId: undefined,
       requestId: undefined,
+      firstRequestId: undefined,
       retryTimer: undefined,
       failures: 0,
       redirects: 0,
@@ -249,6 +260,7 @@ export class KvClient {
     };
     active.shardId = shard.id;
     active.requestId = request.requestId;
+    active.firstRequestId ??= request.requestId;
     active.sent = true;
     active.operation.attempts++;
     this.env.network.send(target, request);
@@ -291,6 +303,7 @@ export class KvClient {
     this.routes.set(active.shardId!, leader);
     if (active.redirects >= this.settings.redirectsMax) return this.backOff(active, `redirected ${active.redirects} times`);
     active.redirects++;
+    active.operation.redirects++;
     this.trace('kv.client.redirect', { to: leader });
     this.attempt(active);
   }

@@ -35,7 +35,7 @@ describe('KvClient: the happy path', () => {
     cluster.runUntil(() => get.done);
     assert.deepEqual([put.outcome, put.result], ['ok', { kind: 'put' }]);
     assert.deepEqual([get.outcome, get.result], ['ok', { kind: 'get', value: '1' }]);
-    assert.deepEqual(cluster.requestsTo('n1').map((request) => [request.clientId, request.sequence]), [['c1', 1], ['c1', 2]]);
+    assert.deepEqual(cluster.requestsTo('n1').map((request) => [request.clientId, request.sequence]), [['c1@shard-1', 1], ['c1@shard-1', 2]]);
     assert.deepEqual(history.events.map((event) => `${event.type}:${event.f}`), ['invoke:write', 'ok:write', 'invoke:read', 'ok:read']);
     assert.deepEqual(history.timesMs, [0, 2, 2, 4]);
   });
@@ -165,7 +165,7 @@ describe('KvClient: retries and outcomes', () => {
     assert.equal(group.machine.read('x'), 'a', 'applied once');
     const attempts = cluster.requests;
     assert.ok(attempts.length >= 2);
-    assert.ok(attempts.every((request) => request.clientId === 'c1' && request.sequence === 1));
+    assert.ok(attempts.every((request) => request.clientId === 'c1@shard-1' && request.sequence === 1));
     assert.equal(new Set(attempts.map((request) => request.requestId)).size, attempts.length, 'each attempt has its own request id');
     assert.ok(append.completedAtMs! >= kvClientDefaults.requestTimeoutMs);
   });
@@ -255,20 +255,20 @@ describe('KvClient: sessions', () => {
     const fresh = client.append('x', 'd');
     cluster.runUntil(() => fresh.done);
     assert.deepEqual([expired.outcome, expired.reason], ['unknown', 'the session expired on the server']);
-    assert.deepEqual([fresh.outcome, fresh.clientId, fresh.sequence], ['ok', 'c1#1', 1]);
+    assert.deepEqual([fresh.outcome, fresh.clientId, fresh.sequence], ['ok', 'c1@shard-1#1', 1]);
     assert.equal(group.machine.read('x'), 'abd');
   });
 
   it('a stale-request (an earlier incarnation used the id) ends unknown and moves to a new session', () => {
     const { cluster, client, group } = setup();
-    for (let sequence = 1; sequence <= 3; sequence++) group.machine.apply({ clientId: 'c1', sequence, operation: { kind: 'get', key: 'x' } }, sequence);
+    for (let sequence = 1; sequence <= 3; sequence++) group.machine.apply({ clientId: 'c1@shard-1', sequence, operation: { kind: 'get', key: 'x' } }, sequence);
     const stale = client.put('x', '1');
     cluster.runUntil(() => stale.done);
     const next = client.put('x', '2');
     cluster.runUntil(() => next.done);
     assert.equal(stale.outcome, 'unknown');
     assert.equal(group.machine.read('x'), '2');
-    assert.deepEqual([next.outcome, next.clientId, next.sequence], ['ok', 'c1#1', 1]);
+    assert.deepEqual([next.outcome, next.clientId, next.sequence], ['ok', 'c1@shard-1#1', 1]);
   });
 
   it('after an unknown outcome in a session the server never confirmed, starts a new session', () => {
@@ -280,7 +280,7 @@ describe('KvClient: sessions', () => {
     const next = client.put('x', '2');
     cluster.runUntil(() => next.done);
     assert.equal(lost.outcome, 'unknown');
-    assert.deepEqual([next.outcome, next.clientId, next.sequence], ['ok', 'c1#1', 1]);
+    assert.deepEqual([next.outcome, next.clientId, next.sequence], ['ok', 'c1@shard-1#1', 1]);
   });
 
   it('after an unknown outcome in a confirmed session, continues it with the next sequence', () => {
@@ -293,7 +293,7 @@ describe('KvClient: sessions', () => {
     cluster.dropRule = () => false;
     const next = client.put('x', '2');
     cluster.runUntil(() => next.done);
-    assert.deepEqual([next.outcome, next.clientId, next.sequence], ['ok', 'c1', 3]);
+    assert.deepEqual([next.outcome, next.clientId, next.sequence], ['ok', 'c1@shard-1', 3]);
   });
 });
 
