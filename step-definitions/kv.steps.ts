@@ -25,7 +25,8 @@ Then('no node leads more than {int} shard(s)', function (this: PhantomWorld, mos
 
 // A client writes a value to a key and waits (at most 10 s) for the answer.
 When('client {string} writes {string} to {string}', function (this: PhantomWorld, client: string, value: string, key: string) {
-  kvStore(this).await(this.cluster.database.client(client).put(key, value), `client ${client} to write ${key}`);
+  const operation = kvStore(this).await(this.cluster.database.client(client).put(key, value), `client ${client} to write ${key}`);
+  expect(operation.outcome, `the write of ${key} by ${client}: ${operation.reason ?? ''}`).to.equal('ok');
 });
 
 // A client sets a key from one value (or "nothing") to another, and waits for the answer.
@@ -46,12 +47,16 @@ Then('client {string} reads {string} from {string}', function (this: PhantomWorl
 Then('client {string} is told it succeeded', function (this: PhantomWorld, client: string) {
   const operation = kvStore(this).lastOperation(client);
   expect(operation.outcome, `${operation.reason ?? ''}`).to.equal('ok');
-  if (operation.result?.kind === 'cas') expect(operation.result.ok, 'the compare-and-set matched').to.equal(true);
 });
 
 // The client had to send its last request more than once (a retry or a redirect).
 Then("client {string}'s last request was sent more than once", function (this: PhantomWorld, client: string) {
   expect(kvStore(this).lastOperation(client).attempts).to.be.greaterThan(1);
+});
+
+// The client's last operation was redirected by a replica that knew the leader had changed.
+Then('client {string} was redirected to the new leader', function (this: PhantomWorld, client: string) {
+  expect(kvStore(this).lastOperation(client).redirects, 'redirects followed').to.be.greaterThan(0);
 });
 
 // Leadership of the shard that holds the key moves to another of its replicas.

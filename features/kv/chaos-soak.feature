@@ -12,6 +12,7 @@ Feature: Linearizable under chaos, soak run
     And no acknowledged write was lost
     And the consensus safety checker saw no violation
     And within 10 seconds every shard accepts a new write
+    And the clients completed at least 100 operations
 
     Examples:
       | seed |

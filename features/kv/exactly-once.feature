@@ -8,7 +8,7 @@ Feature: A retried write takes effect once
     Given a running cluster of 3 nodes storing data in 1 shard with 3 replicas each
 
   @smoke
-  Scenario: A compare-and-set whose replies were lost is retried and still succeeds once
+  Scenario: A compare-and-set retried after its replies were lost is applied once and reported as a success
     When replies to client "alice" are lost for the next 600 ms
     And client "alice" changes "balance" from "nothing" to "100"
     Then client "alice" is told it succeeded

@@ -82,10 +82,6 @@ export class Nemesis {
     this.sim.trace.record({ timeMs: this.sim.nowMs, kind: 'nemesis.heal-all' });
   }
 
-  get activeFaults(): number {
-    return this.undo.size;
-  }
-
   private scheduleNext(): void {
     const { minMs, maxMs } = this.options.gapMs;
     this.sim.scheduler.schedule(this.random.between(minMs, maxMs), () => {
@@ -138,6 +134,13 @@ export class Nemesis {
     const minoritySize = 1 + this.random.int(Math.max(1, Math.floor(nodes.length / 2)));
     const minority = nodes.slice(0, minoritySize);
     const majority = nodes.slice(minoritySize);
+    // Every other node (clients) lands on one side too: a client cut off from both sides
+    // would only see time-outs, and the anomalies a partition provokes (a stale leader on
+    // the minority side) would never reach a client history.
+    const targets = new Set(this.options.nodes);
+    for (const bystander of this.sim.nodeIds.filter((id) => !targets.has(id))) {
+      (this.random.chance(0.5) ? minority : majority).push(bystander);
+    }
     this.sim.network.partition([minority, majority]);
     this.networkFaultActive = true;
     return {
