@@ -5,9 +5,9 @@ import type { HistoryEvent } from './linearizability';
  * linearizability checker implies it; this oracle names the lost write in plain words).
  *
  * For every key, take the last successful read. A write W acknowledged before that read
- * began is lost if the read returned a value whose write finished before W even started
- * (so W must have overwritten it), or returned "never written". Written values must be
- * unique per key, which the workload guarantees.
+ * began is lost if the read returned a value all of whose writes finished before W even
+ * started (so W must have overwritten it), or returned "never written" although nothing
+ * wrote that. A value written more than once is judged by its latest possible write.
  */
 
 export interface LostWrite {
@@ -26,10 +26,12 @@ interface Interval {
 
 export function findLostWrites(events: readonly HistoryEvent[]): LostWrite[] {
   const byKey = new Map<string, HistoryEvent[]>();
-  events.forEach((event) => {
+  for (const event of events) {
     const key = String(event.key ?? '');
-    byKey.set(key, [...(byKey.get(key) ?? []), event]);
-  });
+    let keyEvents = byKey.get(key);
+    if (!keyEvents) byKey.set(key, (keyEvents = []));
+    keyEvents.push(event);
+  }
   const lost: LostWrite[] = [];
   for (const [key, keyEvents] of byKey) lost.push(...lostWritesOfKey(key, keyEvents));
   return lost;
@@ -59,11 +61,12 @@ function lostWritesOfKey(key: string, events: readonly HistoryEvent[]): LostWrit
   }
   if (!finalRead) return [];
   const read = finalRead;
-  const source = writes.find((write) => write.value === read.value);
+  // The same value may have been written more than once: the read may have seen any of them.
+  const sources = writes.filter((write) => write.value === read.value);
   const lost: LostWrite[] = [];
   for (const write of writes) {
     if (!write.acknowledged || write.completedAt > read.invokedAt || write.value === read.value) continue;
-    const overwritten = source === undefined ? read.value === null : source.completedAt < write.invokedAt;
+    const overwritten = sources.length === 0 ? read.value === null : sources.every((source) => source.completedAt < write.invokedAt);
     if (!overwritten) continue;
     lost.push({
       key,

@@ -35,3 +35,15 @@ describe('Acknowledged writes oracle', () => {
     assert.equal(findLostWrites(history).length, 1);
   });
 });
+
+describe('Acknowledged writes oracle with repeated values', () => {
+  it('accepts a read of a value that was written again after the acknowledged write', () => {
+    const history = [
+      invoke('a', 'write', 'blue'), ok('a', 'write', 'blue'),
+      invoke('a', 'write', 'red'), ok('a', 'write', 'red'),
+      invoke('a', 'write', 'blue'), ok('a', 'write', 'blue'),
+      invoke('b', 'read', null), ok('b', 'read', 'blue'),
+    ];
+    assert.deepEqual(findLostWrites(history), []);
+  });
+});
