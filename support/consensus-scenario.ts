@@ -390,3 +390,12 @@ export function renderTable(rows: readonly (readonly string[])[]): string {
 export function consensus(world: PhantomWorld): ConsensusScenario {
   return world.part('consensus', () => new ConsensusScenario(world));
 }
+
+/** For the report: every group's replicas (role, term, commit, applied, last index) and its leaders. */
+export function raftGroupsReport(database: ShardedDatabase): string | undefined {
+  const groups = database.shardIds().map((groupId) => {
+    const leaders = database.elections(groupId).map((election) => `term ${election.term}: ${election.node} from ${election.atMs.toFixed(1)} ms`);
+    return `${groupId}\n\n${groupStatusTable(database, groupId)}\n\nleaders: ${leaders.join('; ') || 'none'}`;
+  });
+  return groups.length > 0 ? groups.join('\n\n') : undefined;
+}

@@ -1,5 +1,6 @@
 import { After, Before, BeforeStep, type ITestCaseHookParameter, Status } from '@cucumber/cucumber';
 import { seedFromText } from '../src/sim';
+import { raftGroupsReport } from './consensus-scenario';
 import type { PhantomWorld } from './world';
 
 /** Where a pickle comes from: the scenario line, or the Examples row of an outline. */
@@ -76,9 +77,13 @@ After(function (this: PhantomWorld, { result }: ITestCaseHookParameter) {
   }
 });
 
-// Every cluster scenario shows the final status and the membership timeline in the report.
+// Every cluster scenario shows the final status, the membership timeline and the state of
+// every Raft group in the report. Defined after the hook above, so it runs before it (After
+// hooks run in reverse order), while the simulation still exists.
 After(function (this: PhantomWorld) {
   if (!this.hasCluster || !this.hasSimulation) return;
   this.attachText('cluster status', this.cluster.statusTable());
   this.attachSvg(this.cluster.timelineSvg(`Membership over virtual time: ${this.scenarioName}`));
+  const groups = raftGroupsReport(this.cluster.database);
+  if (groups) this.attachText(`Raft groups at ${this.sim.nowMs.toFixed(1)} ms`, groups);
 });

@@ -4,7 +4,11 @@ import { type ClusterCredentials, PhantomCluster } from '../src/api';
 import type { NodeId } from '../src/runtime/ports';
 import { type SimNode, Simulation } from '../src/sim';
 
-/** Wall-clock limit of one step. Simulations are bounded in virtual time; this is a backstop. */
+/**
+ * Steps are synchronous (the simulation runs inside them), so this time-out applies only
+ * to asynchronous steps; synchronous ones are bounded by virtual time and by the
+ * scheduler's event budget (`Scheduler.maxEventsPerRun`).
+ */
 setDefaultTimeout(120_000);
 
 /**

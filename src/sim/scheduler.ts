@@ -48,8 +48,12 @@ export class Scheduler {
   private sequence = 0;
   private currentTimeMs = 0;
   private executed = 0;
-  /** Limits every run loop so that a livelock shows as an error, not a hang. */
-  maxEventsPerRun = 50_000_000;
+  /**
+   * Limits every run loop so that a livelock shows as an error, not a hang. Steps are
+   * synchronous, so cucumber's step time-out cannot stop them: this bound is the backstop
+   * (a few seconds of wall time; a 60-second chaos run needs about 300,000 events).
+   */
+  maxEventsPerRun = 5_000_000;
   /** One-line description of the system, used in time-out errors. */
   statusProvider: () => string = () => 'no status available';
 

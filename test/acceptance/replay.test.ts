@@ -13,14 +13,14 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const FEATURE = 'features/cluster/health-monitoring.feature';
 const SCENARIO_TITLE = 'Scenario: Ten percent message loss does not get a live node declared dead';
 
-function scenarioLocation(): string {
-  const lines = fs.readFileSync(path.join(ROOT, FEATURE), 'utf8').split('\n');
-  const index = lines.findIndex((line) => line.trim() === SCENARIO_TITLE);
-  assert.ok(index >= 0, `${FEATURE} no longer has "${SCENARIO_TITLE}"`);
-  return `${FEATURE}:${index + 1}`;
+function scenarioLocation(feature = FEATURE, lineText = SCENARIO_TITLE): string {
+  const lines = fs.readFileSync(path.join(ROOT, feature), 'utf8').split('\n');
+  const index = lines.findIndex((line) => line.trim() === lineText);
+  assert.ok(index >= 0, `${feature} no longer has "${lineText}"`);
+  return `${feature}:${index + 1}`;
 }
 
-function runScenario(seed?: string): { digest: string; status: number } {
+function runScenario(seed?: string, location = scenarioLocation()): { digest: string; status: number } {
   // cucumber-js resolves --config relative to the working directory, so the scratch space is under reports/.
   fs.mkdirSync(path.join(ROOT, 'reports'), { recursive: true });
   const scratch = fs.mkdtempSync(path.join(ROOT, 'reports', '.replay-'));
@@ -36,7 +36,7 @@ function runScenario(seed?: string): { digest: string; status: number } {
   const env = { ...process.env };
   delete env.PHANTOM_SEED;
   if (seed !== undefined) env.PHANTOM_SEED = seed;
-  const result = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/@cucumber/cucumber/bin/cucumber.js'), '--config', path.relative(ROOT, config), scenarioLocation()], { cwd: ROOT, env, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/@cucumber/cucumber/bin/cucumber.js'), '--config', path.relative(ROOT, config), location], { cwd: ROOT, env, encoding: 'utf8' });
   const features = JSON.parse(fs.readFileSync(report, 'utf8'));
   fs.rmSync(scratch, { recursive: true, force: true });
   const texts: string[] = [];
@@ -63,5 +63,14 @@ describe('Replaying a scenario from its seed', () => {
     const other = runScenario('12345');
     assert.notEqual(other.digest, first.digest);
     assert.equal(runScenario('12345').digest, other.digest, 'PHANTOM_SEED replays exactly');
+  });
+});
+
+describe('Replaying a chaos run from its seed', () => {
+  it('gives the same trace digest for the same Examples row twice', () => {
+    const row = scenarioLocation('features/kv/chaos.feature', '| 1    |');
+    const first = runScenario(undefined, row);
+    assert.equal(first.status, 0, 'the chaos row passes');
+    assert.equal(runScenario(undefined, row).digest, first.digest);
   });
 });
