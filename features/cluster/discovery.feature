@@ -34,7 +34,7 @@ Feature: Discovery and registration
       | phantom      | guessed    | the join token is wrong   |
       | elsewhere    | s3cret     | the cluster name is wrong |
 
-  Scenario: A second machine that claims the name of a running member is turned away
+  Scenario: A replacement machine that starts under a member's name before the old one is declared dead is turned away
     When a new machine with an empty disk starts as node-2
     Then node-2 is rejected because its name is already in use
 
