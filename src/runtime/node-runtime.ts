@@ -13,7 +13,6 @@ export interface NodeService {
  */
 export class NodeRuntime implements NodeProcess {
   private readonly services = new Map<string, NodeService>();
-  unroutable = 0;
 
   constructor(readonly env: NodeEnv) {}
 
@@ -30,8 +29,8 @@ export class NodeRuntime implements NodeProcess {
   onMessage(from: NodeId, message: Message): void {
     const dot = message.type.indexOf('.');
     const service = this.services.get(dot < 0 ? message.type : message.type.slice(0, dot));
+    // A message for a service this node does not run is dropped, like a closed port.
     if (service) service.onMessage(from, message);
-    else this.unroutable++;
   }
 
   onStop(): void {

@@ -209,7 +209,6 @@ export class RaftGroupHost {
     this.drain();
   }
 
-  /** Carries out every pending Ready. Re-entrant calls (from callbacks) fold into the running loop. */
   /**
    * Carries out every pending Ready. Re-entrant calls (from callbacks) fold into the
    * running loop. While a Ready's fsync is in flight, new input only accumulates in the

@@ -17,8 +17,6 @@ export class SimDisk implements DiskPort {
   private durable = new Map<string, unknown>();
   private view = new Map<string, unknown>();
   private journal: JournalEntry[] = [];
-  syncCount = 0;
-  writeCount = 0;
 
   put(key: string, value: unknown): void {
     this.write({ op: 'put', key, value });
@@ -45,11 +43,6 @@ export class SimDisk implements DiskPort {
   sync(): void {
     for (const entry of this.journal) apply(this.durable, entry);
     this.journal = [];
-    this.syncCount++;
-  }
-
-  get unsyncedWrites(): number {
-    return this.journal.length;
   }
 
   /** What survives a power loss: the view becomes a copy of the durable image. */
@@ -68,7 +61,6 @@ export class SimDisk implements DiskPort {
   private write(entry: JournalEntry): void {
     this.journal.push(entry);
     apply(this.view, entry);
-    this.writeCount++;
   }
 }
 

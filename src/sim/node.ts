@@ -35,12 +35,11 @@ export class SimNode implements Endpoint {
   private clockOffsetMs = 0;
   private clockDriftPpm = 0;
   readonly random: SeededRandom;
-  startCount = 0;
 
   constructor(
     readonly id: NodeId,
     readonly metadata: NodeMetadata,
-    private factory: ProcessFactory,
+    private readonly factory: ProcessFactory,
     private readonly scheduler: Scheduler,
     private readonly network: Network,
     private readonly trace: Trace,
@@ -77,15 +76,9 @@ export class SimNode implements Endpoint {
     this.record('node.clock', { offsetMs, driftPpm });
   }
 
-  /** Replaces what runs on this node from the next start on. */
-  setFactory(factory: ProcessFactory): void {
-    this.factory = factory;
-  }
-
   start(): void {
     if (this.isUp) throw new Error(`node ${this.id} is already ${this.lifecycle}`);
     this.epoch++;
-    this.startCount++;
     this.lifecycle = 'running';
     this.record('node.start', { epoch: this.epoch });
     this.process = this.factory(this.makeEnv(this.epoch));
