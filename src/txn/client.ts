@@ -118,6 +118,8 @@ export class Transaction {
   /** The first key: its shard keeps the transaction record. */
   anchorKey: string | null = null;
   commitRequested = false;
+  /** Client-clock time the commit request first left (after every earlier operation answered). */
+  commitSentAtMs: number | undefined;
   invokedAtMs: number;
   completedAtMs: number | undefined;
   private sequence = 0;
@@ -215,6 +217,7 @@ export class Transaction {
     const nowMs = this.client.nowMs();
     this.pending = { sequence: ++this.sequence, call: next.call, operation: next.operation, sentAtMs: nowMs, lastHeardMs: nowMs, resendTimer: undefined, deadlineTimer: undefined, polls: 0 };
     const pending = this.pending;
+    if (next.call.kind === 'commit') this.commitSentAtMs = nowMs;
     if (next.call.kind !== 'commit') {
       const deadlineMs = this.client.settings.operationDeadlineMs;
       pending.deadlineTimer = this.client.setTimer(deadlineMs, () => this.onOperationDeadline(pending, deadlineMs));

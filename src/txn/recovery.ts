@@ -12,7 +12,7 @@ import type { DecisionResult, TxnCommand, TxnOutcome } from './types';
  * shard group: nobody stays blocked while the record's group has a quorum.
  *
  * Every `recoveryScanMs` the leader looks at the transactions holding locks in its
- * groups. One that is prepared and still unresolved after `inDoubtAfterMs`, or that has
+ * groups. One that has been prepared and unresolved for `inDoubtAfterMs`, or that has
  * held locks without preparing for `abandonedAfterMs`, is settled at its anchor shard:
  * the anchor answers with the recorded decision, or records "aborted" if there is none
  * (presumed abort). The leader then applies that outcome in its own group. Ages are
@@ -30,7 +30,7 @@ export interface RecoveryDeps {
 }
 
 export class TxnRecovery {
-  /** Local time a transaction was first seen holding locks, by `shard/txn`. */
+  /** Local time a transaction was first seen in its current state, by `shard/txn/state`. */
   private readonly firstSeenMs = new Map<string, number>();
   private readonly inFlight = new Set<string>();
   private timer: TimerId | undefined;
@@ -60,7 +60,8 @@ export class TxnRecovery {
       const machine = this.deps.machine(shardId);
       if (group === undefined || machine === undefined || group.status().role !== 'leader') continue;
       for (const txn of machine.transactions.transactions()) {
-        const slot = `${shardId}/${txn.txnId}`;
+        // Per state: a transaction's time in doubt starts when it prepares, not when it first locked.
+        const slot = `${shardId}/${txn.txnId}/${txn.state}`;
         seen.add(slot);
         const firstMs = this.firstSeenMs.get(slot) ?? nowMs;
         this.firstSeenMs.set(slot, firstMs);
@@ -72,7 +73,7 @@ export class TxnRecovery {
   }
 
   private recover(shardId: ShardId, txn: ParticipantTxnView): void {
-    const slot = `${shardId}/${txn.txnId}`;
+    const slot = `${shardId}/${txn.txnId}/${txn.state}`;
     const anchor = shardForKey(this.deps.shardMap(), txn.anchorKey);
     if (anchor === undefined) return;
     this.inFlight.add(slot);
