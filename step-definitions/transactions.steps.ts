@@ -62,9 +62,7 @@ Given('client {string} has begun a transaction', function (this: PhantomWorld, c
 
 // The client's open transaction reads an account; the step does not wait for the answer (it may have to wait for a lock).
 When('client {string} starts reading {string} in its transaction', function (this: PhantomWorld, client: string, account: string) {
-  const scenario = transactions(this);
-  this.remembered.set(`read:${client}`, scenario.transaction(client).read(scenario.key(account), { forUpdate: true }));
-  this.sim.runFor(30);
+  transactions(this).startRead(client, account);
 });
 
 // The client asks to commit its open transaction and waits until it ends or its outcome is unknown.
@@ -102,12 +100,9 @@ Then('within {duration} client {string} learns that its transaction {word}', fun
 
 // The older transaction's read waited for the younger one's lock, and then saw the younger one's committed balance.
 Then('client {string} waited for a lock and then read {int} from {string}', function (this: PhantomWorld, client: string, balance: number, account: string) {
-  const scenario = transactions(this);
-  const read = this.remembered.get(`read:${client}`) as ReturnType<ReturnType<typeof scenario.transaction>['read']>;
-  this.waitUntil(() => read.done, 1_000, `client ${client}'s read of ${account}`);
-  expect(scenario.events.some((event) => event.kind === 'lock-wait' && event.txnId === scenario.transaction(client).id), 'a lock wait').to.equal(true);
-  expect(read.outcome, read.reason).to.equal('ok');
-  expect(Number(read.value?.split(':')[0])).to.equal(balance);
+  const read = transactions(this).finishRead(client, account);
+  expect(read.waited, 'the read waited for a lock').to.equal(true);
+  expect(read.balance, read.problem).to.equal(balance);
 });
 
 // ---- how the protocol ran ------------------------------------------------------------------------
@@ -124,12 +119,9 @@ Then("client {string}'s transaction committed in one phase", function (this: Pha
 // In the last transaction, the shard of an account it only read voted read-only, released its locks at once, and got no second-phase message.
 Then('the shard holding {string} voted read-only and was left out of the second phase', function (this: PhantomWorld, account: string) {
   const scenario = transactions(this);
-  const events = scenario.eventsOf(scenario.last);
-  const shard = scenario.shardOf(account);
-  const prepare = events.find((event) => event.kind === 'prepare');
-  const phaseTwo = events.find((event) => event.kind === 'phase-two');
-  expect(prepare?.kind === 'prepare' && prepare.shards, 'shards asked to vote').to.include(shard);
-  expect(phaseTwo?.kind === 'phase-two' && phaseTwo.shards, 'shards told the outcome').to.not.include(shard);
+  const { voters, toldOutcome } = scenario.phasesOf(scenario.last);
+  expect(voters, 'shards asked to vote').to.include(scenario.shardOf(account));
+  expect(toldOutcome, 'shards told the outcome').to.not.include(scenario.shardOf(account));
 });
 
 // Waits until no shard's leader holds a lock or an undecided transaction.
@@ -140,12 +132,9 @@ Then('within {duration} no transaction holds locks anywhere', function (this: Ph
 
 // Recovery at the shards (not the coordinator) finished the transaction with this outcome ("committed" or "aborted"), and nothing of it is left.
 Then('within {duration} recovery has {word} the transaction of client {string} wherever it was left', function (this: PhantomWorld, withinMs: number, outcome: string, client: string) {
-  const scenario = transactions(this);
-  const txn = scenario.transaction(client);
-  const recovered = () => scenario.system.recoveries.some((event) => event.txnId === txn.id && event.outcome === outcome);
-  this.waitUntil(() => recovered() && scenario.system.openTransactions().every((open) => open.txn.txnId !== txn.id), withinMs, `recovery to finish ${txn.id} (${scenario.system.statusLine()})`);
-  const other = scenario.system.recoveries.filter((event) => event.txnId === txn.id && event.outcome !== outcome);
-  expect(other, 'recoveries with another outcome').to.deep.equal([]);
+  expect(['committed', 'aborted'], 'the outcome recovery can apply').to.include(outcome);
+  const others = transactions(this).awaitRecovery(client, outcome as 'committed' | 'aborted', withinMs);
+  expect(others, 'recoveries with another outcome').to.deep.equal([]);
 });
 
 // ---- failures during commit ---------------------------------------------------------------------
@@ -207,11 +196,7 @@ When('the bank runs for {duration} under random {faults}', function (this: Phant
 
 // Audits every account once more after healing; the sum must be the given total.
 Then('the total balance is still {int}', function (this: PhantomWorld, total: number) {
-  const scenario = transactions(this);
-  const audit = scenario.bank.audit('final-auditor');
-  scenario.awaitSettled(audit.txn, 'the final audit');
-  expect(audit.txn.outcome, audit.txn.reason).to.equal('committed');
-  expect(audit.balances().reduce<number>((sum, balance) => sum + (balance ?? 0), 0)).to.equal(total);
+  expect(transactions(this).finalAuditTotal()).to.equal(total);
 });
 
 // Every audit that committed during the run saw every account and the given total.

@@ -2,8 +2,8 @@ import { checkTransactions, explainAnomalies } from '../src/check';
 import type { NodeId } from '../src/runtime/ports';
 import { type FaultKind, Nemesis } from '../src/sim';
 import { balanceOf, BankWorkload, type Move, runTransfers, type TransferProgress } from '../src/txn/bank';
-import type { Transaction } from '../src/txn/client';
-import type { CoordinatorPoint, TxnEvent } from '../src/txn/settings';
+import type { Transaction, TxnOperation } from '../src/txn/client';
+import type { CoordinatorPoint, RecoveryEvent, TxnEvent } from '../src/txn/settings';
 import type { SagaStep, StepContext } from '../src/txn/saga/definition';
 import type { SagaStatus } from '../src/txn/saga/orchestrator';
 import type { ServiceHandler } from '../src/txn/saga/service';
@@ -30,6 +30,7 @@ export class TxnScenario {
   private bankValue: BankWorkload | undefined;
   private openedWith = 0;
   private lastBegun: Transaction | undefined;
+  private readonly pendingReads = new Map<string, TxnOperation>();
 
   constructor(private readonly world: PhantomWorld) {}
 
@@ -240,9 +241,44 @@ export class TxnScenario {
     this.world.node(this.coordinatorFor(client)).start();
   }
 
-  /** Shards where a transaction took part in phase one or two, per the coordinator's events. */
+  /** What the coordinator did for a transaction, from its events. */
   eventsOf(txn: Transaction): TxnEvent[] {
     return this.events.filter((event) => event.txnId === txn.id);
+  }
+
+  /** The shards asked to vote, and those told the outcome in phase two. */
+  phasesOf(txn: Transaction): { voters: readonly string[]; toldOutcome: readonly string[] } {
+    const events = this.eventsOf(txn);
+    const prepare = events.find((event) => event.kind === 'prepare');
+    const phaseTwo = events.find((event) => event.kind === 'phase-two');
+    return { voters: prepare?.kind === 'prepare' ? prepare.shards : [], toldOutcome: phaseTwo?.kind === 'phase-two' ? phaseTwo.shards : [] };
+  }
+
+  /** Starts a locking read in the client's open transaction without waiting for it (it may wait for a lock). */
+  startRead(client: string, account: string): void {
+    this.pendingReads.set(client, this.transaction(client).read(this.key(account), { forUpdate: true }));
+    this.world.sim.runFor(30);
+  }
+
+  /** Waits for the read begun by `startRead`; says whether it waited for a lock and what balance it saw. */
+  finishRead(client: string, account: string): { waited: boolean; balance: number | null; problem: string | undefined } {
+    const read = this.pendingReads.get(client);
+    if (read === undefined) throw new Error(`In step "${this.world.currentStep}": client "${client}" started no read`);
+    this.world.waitUntil(() => read.done, 1_000, `client ${client}'s read of ${account}`);
+    const waited = this.events.some((event) => event.kind === 'lock-wait' && event.txnId === this.transaction(client).id);
+    return { waited, balance: read.outcome === 'ok' ? balanceOf(read.value) : null, problem: read.reason };
+  }
+
+  /**
+   * Waits until recovery at the shards applied `outcome` to the client's transaction and no
+   * shard holds any of it; returns recoveries that applied another outcome (there should be none).
+   */
+  awaitRecovery(client: string, outcome: 'committed' | 'aborted', withinMs: number): RecoveryEvent[] {
+    const txn = this.transaction(client);
+    const mine = () => this.system.recoveries.filter((event) => event.txnId === txn.id);
+    const settled = () => mine().some((event) => event.outcome === outcome) && this.system.openTransactions().every((open) => open.txn.txnId !== txn.id);
+    this.world.waitUntil(settled, withinMs, `recovery to finish ${txn.id} (${this.system.statusLine()})`);
+    return mine().filter((event) => event.outcome !== outcome);
   }
 
   // ---- the bank ----------------------------------------------------------------------------
@@ -282,6 +318,14 @@ export class TxnScenario {
     this.world.attachText('faults injected', nemesis.log.map((fault) => `${(fault.startMs / 1000).toFixed(2)} s – ${fault.endMs === undefined ? 'end' : (fault.endMs / 1000).toFixed(2) + ' s'}: ${fault.description}`).join('\n'));
     this.world.waitUntil(() => bank.idle, TRANSACTION_BOUND_MS, 'the tellers to finish their last transactions after healing');
     this.world.attachText('bank', JSON.stringify(bank.counts, null, 2));
+  }
+
+  /** Audits every account once more, by a client of its own, and returns the total. */
+  finalAuditTotal(): number {
+    const audit = this.bank.audit('final-auditor');
+    this.awaitSettled(audit.txn, 'the final audit');
+    if (audit.txn.outcome !== 'committed') throw new Error(`the final audit did not commit: ${audit.txn.reason}`);
+    return audit.balances().reduce<number>((sum, balance) => sum + (balance ?? 0), 0);
   }
 
   unknownOutcomes(): number {

@@ -8,7 +8,7 @@ Feature: Bank transfers stay consistent under chaos, soak run
     And a running cluster of 5 nodes storing data in 3 shards with 3 replicas each
     And 10 bank accounts holding 100 each, spread over every shard
     And 5 tellers transferring money between them and auditing the total
-    When the bank runs for 30 seconds under random partitions, crashes, pauses and message loss
+    When the bank runs for 30 seconds under random partitions, crashes, pauses, message loss, duplicated messages and clock skew
     Then within 10 seconds no transaction holds locks and every outcome is known
     And the total balance is still 1000
     And every committed audit saw a total of 1000

@@ -1,9 +1,10 @@
 @transactions @chaos
 Feature: Bank transfers stay consistent under chaos
   Ten accounts spread over three shards start with 100 each. Tellers move money between
-  two accounts in one transaction, or audit every account in one, while a random fault
-  schedule drawn from the scenario's seed partitions, crashes and pauses nodes and loses
-  messages. Then everything heals and the tellers finish what they started.
+  two accounts in one transaction, or audit every account in one, for 30 simulated
+  seconds, while a random fault schedule drawn from the scenario's seed partitions,
+  crashes and pauses nodes, loses and duplicates messages and skews clocks. Then
+  everything heals and the tellers finish what they started.
 
   Money is neither created nor destroyed: the total never changes, every committed audit
   sees it, and the cycle checker finds no isolation anomaly in the history of every
@@ -14,7 +15,7 @@ Feature: Bank transfers stay consistent under chaos
     And a running cluster of 5 nodes storing data in 3 shards with 3 replicas each
     And 10 bank accounts holding 100 each, spread over every shard
     And 5 tellers transferring money between them and auditing the total
-    When the bank runs for 30 seconds under random partitions, crashes, pauses and message loss
+    When the bank runs for 30 seconds under random partitions, crashes, pauses, message loss, duplicated messages and clock skew
     Then within 10 seconds no transaction holds locks and every outcome is known
     And the total balance is still 1000
     And every committed audit saw a total of 1000
