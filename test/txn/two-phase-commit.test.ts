@@ -91,6 +91,24 @@ describe('Two-phase commit: failures', () => {
     assert.deepEqual(store.readAll([a, b]), ['100', '50']);
   });
 
+  it('a vote that does not arrive in time aborts the transaction; the silent participant is cleaned up later', () => {
+    const store = startStore(26);
+    const [a, b] = store.keysOnDistinctShards(2);
+    store.seed({ [a]: '100', [b]: '50' });
+    const coordinator = store.bystander([a, b]);
+    const txn = store.txns.client('c1').begin({ coordinator });
+    const wrote = [txn.write(a, '70'), txn.write(b, '80')];
+    store.sim.runUntil(() => wrote.every((operation) => operation.done), { withinMs: 2_000, waitingFor: 'the writes' });
+    const replicas = store.cluster.database.shardMap.shards.find((shard) => shard.id === store.txns.shardOf(b))!.replicas;
+    for (const replica of replicas) store.sim.network.cutOneWay(replica, coordinator);
+    store.settle(txn.commit());
+    assert.equal(txn.outcome, 'aborted');
+    assert.match(txn.reason!, /did not vote within 1000 ms/);
+    store.sim.network.heal();
+    store.sim.runUntil(() => store.txns.allResolved(), { withinMs: 5_000, waitingFor: 'the silent participant to release its locks' });
+    assert.deepEqual(store.readAll([a, b]), ['100', '50']);
+  });
+
   it('locks and intents survive a participant leader crash before prepare', () => {
     const store = startStore(22);
     const [a, b] = store.keysOnDistinctShards(2);
