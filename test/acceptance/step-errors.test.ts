@@ -1,35 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { runCucumber } from './cucumber-run';
 
 /**
  * What a feature writer sees when a step is given a wrong value, or when an expected
  * error is left unchecked: the message names the step, the value and the accepted form.
  */
 
-const ROOT = path.resolve(__dirname, '..', '..');
-
 function runFeature(gherkin: string): { output: string; status: number } {
-  fs.mkdirSync(path.join(ROOT, 'reports'), { recursive: true });
-  const scratch = fs.mkdtempSync(path.join(ROOT, 'reports', '.step-errors-'));
-  const feature = path.join(scratch, 'probe.feature');
-  const config = path.join(scratch, 'cucumber.js');
-  fs.writeFileSync(feature, gherkin);
-  fs.writeFileSync(
-    config,
-    `module.exports = { default: { requireModule: ['ts-node/register/transpile-only'], require: ${JSON.stringify([
-      path.join(ROOT, 'support/**/*.ts'),
-      path.join(ROOT, 'step-definitions/**/*.ts'),
-    ])}, format: ['progress'] } };`,
-  );
-  const result = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/@cucumber/cucumber/bin/cucumber-js'), '--config', path.relative(ROOT, config), path.relative(ROOT, feature)], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  fs.rmSync(scratch, { recursive: true, force: true });
-  return { output: `${result.stdout}\n${result.stderr}`, status: result.status ?? -1 };
+  const run = runCucumber(['scratch:probe.feature'], {}, { 'probe.feature': gherkin });
+  return { output: run.output, status: run.status };
 }
 
 describe('Step errors a feature writer can act on', () => {
