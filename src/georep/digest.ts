@@ -3,7 +3,7 @@
  * FNV-1a lanes give 64 bits, enough that an accidental collision between two differing
  * key states is negligible at the key counts a simulation holds (about 2^-64 per pair).
  *
- * Kept here rather than imported from the simulator: protocol code does not depend on sim/.
+ * Separate from src/util/hash.ts: Merkle trees need the avalanche finaliser and word mixing below.
  */
 
 const LANE_A_OFFSET = 0x811c9dc5;
