@@ -1,5 +1,5 @@
 import { After, Before, BeforeStep, type ITestCaseHookParameter, Status } from '@cucumber/cucumber';
-import { seedFromText } from '../src/sim';
+import { seedFromText, type TrafficCounters } from '../src/sim';
 import { raftGroupsReport } from './consensus-scenario';
 import type { PhantomWorld } from './world';
 
@@ -30,6 +30,13 @@ function parseSeed(text: string): number {
     throw new Error(`PHANTOM_SEED must be an integer in [0, 4294967295], got ${JSON.stringify(text)}`);
   }
   return seed;
+}
+
+/** Sent, delivered, dropped and duplicated messages per message type, busiest first. */
+function trafficTable(counters: ReadonlyMap<string, TrafficCounters>): string {
+  const rows = [...counters].sort(([a, x], [b, y]) => y.sent - x.sent || a.localeCompare(b));
+  const lines = rows.map(([type, c]) => `${type.padEnd(28)}${String(c.sent).padStart(10)}${String(c.delivered).padStart(11)}${String(c.dropped).padStart(9)}${String(c.duplicated).padStart(12)}`);
+  return [`${'TYPE'.padEnd(28)}${'SENT'.padStart(10)}${'DELIVERED'.padStart(11)}${'DROPPED'.padStart(9)}${'DUPLICATED'.padStart(12)}`, ...lines].join('\n');
 }
 
 Before(function (this: PhantomWorld, parameters: ITestCaseHookParameter) {
@@ -63,7 +70,10 @@ After(function (this: PhantomWorld, { result }: ITestCaseHookParameter) {
         failure = error instanceof Error ? error : new Error(String(error));
       }
     }
-    if (this.hasSimulation) this.attach(`trace digest: ${this.sim.trace.digestHex()}`, 'text/plain');
+    if (this.hasSimulation) {
+      this.attach(`trace digest: ${this.sim.trace.digestHex()}`, 'text/plain');
+      this.attachText('network traffic by message type', trafficTable(this.sim.network.typeCounters));
+    }
     const failed = failure !== undefined || (result !== undefined && result.status !== Status.PASSED && result.status !== Status.SKIPPED);
     if (failed) {
       this.attach(`seed: ${this.seed} (from ${this.seedSource})\nreplay: ${replay}`, 'text/plain');

@@ -36,7 +36,6 @@ export class PhantomWorld extends World {
    * refused write). A Then-step must check it; the After hook fails the scenario if none did.
    */
   private uncheckedError: Error | undefined;
-  private readonly disposers: (() => void)[] = [];
   private readonly parts = new Map<string, unknown>();
   /** Oracles run by the After hook when the scenario passed its steps (safety, linearizability, convergence). */
   private readonly finalChecks: { name: string; check: () => void }[] = [];
@@ -135,10 +134,6 @@ export class PhantomWorld extends World {
     }
   }
 
-  onDispose(disposer: () => void): void {
-    this.disposers.push(disposer);
-  }
-
   attachText(title: string, text: string): void {
     this.attach(`${title}\n\n${text}`, 'text/plain');
   }
@@ -148,7 +143,6 @@ export class PhantomWorld extends World {
   }
 
   dispose(): void {
-    for (const disposer of this.disposers.splice(0)) disposer();
     this.sandbox.restore();
     this.simulation?.dispose();
   }

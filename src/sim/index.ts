@@ -1,4 +1,4 @@
-export { Digest, hashString32, seedFromText } from './hash';
+export { Digest, hashString32, seedFromText } from '../util/hash';
 export { type DeliveryOutcome, type Endpoint, type LatencyModel, type LinkFaults, Network, type TrafficCounters } from './network';
 export { type NodeLifecycle, type NodeMetadata, SimNode } from './node';
 export { RandomStreams, SeededRandom } from './random';

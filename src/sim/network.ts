@@ -241,13 +241,6 @@ export class Network {
     return this.link(from, to).counters;
   }
 
-  /** Traffic per directed link, keyed "from->to". */
-  linkCounters(): Map<string, TrafficCounters> {
-    const result = new Map<string, TrafficCounters>();
-    for (const [from, targets] of this.links) for (const [to, link] of targets) result.set(`${from}->${to}`, link.counters);
-    return result;
-  }
-
   /** Totals over every link. */
   totals(): TrafficCounters {
     const total: TrafficCounters = { sent: 0, delivered: 0, dropped: 0, duplicated: 0 };

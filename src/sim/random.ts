@@ -1,5 +1,5 @@
 import type { RandomSource } from '../runtime/ports';
-import { hashString32 } from './hash';
+import { hashString32 } from '../util/hash';
 
 /**
  * Seeded pseudo-random streams (sfc32, a small fast generator that passes PractRand).

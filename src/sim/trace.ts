@@ -1,4 +1,4 @@
-import { Digest } from './hash';
+import { Digest } from '../util/hash';
 import { formatVirtualTime } from './scheduler';
 
 /** One structured trace event. `detail` holds small plain values only. */

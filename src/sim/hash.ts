@@ -1,1 +1,0 @@
-export { Digest, hashString32, seedFromText } from '../util/hash';
