@@ -75,11 +75,17 @@ Then('within {duration} the group elects a leader', function (this: PhantomWorld
   this.waitUntil(() => scenario.everyMemberFollowsLeader(), withinMs, 'the group to elect a leader that every replica follows');
 });
 
-// Every running replica of the group knows the current leader and is in its term.
+// The leadership is stable: for the next half second the same leader keeps its term and every running replica follows it.
 Then('every replica follows the leader', function (this: PhantomWorld) {
   const scenario = consensus(this);
+  const leader = scenario.leader();
+  const term = leader === undefined ? undefined : this.cluster.database.replica(scenario.groupId, leader)?.status().term;
+  this.sim.runFor(500);
   this.attachText('replicas', scenario.statusTable());
-  expect(scenario.everyMemberFollowsLeader(), `every replica to follow ${scenario.leader() ?? 'a leader'}`).to.equal(true);
+  expect(leader, 'a leader before the half second').to.not.equal(undefined);
+  const now = scenario.leader();
+  expect({ leader: now, term: now === undefined ? undefined : this.cluster.database.replica(scenario.groupId, now)?.status().term }).to.deep.equal({ leader, term });
+  expect(scenario.everyMemberFollowsLeader(), `every replica to follow ${leader}`).to.equal(true);
 });
 
 // The first leader was elected in a later term than the first election: some election had no winner.

@@ -351,6 +351,8 @@ export function transactions(world: PhantomWorld): TxnScenario {
 const SAGA_BOUND_MS = 20_000;
 const SAGA_TIMEOUT_MS = 500;
 const SAGA_BACKOFF_MS = 100;
+/** How often the orchestrator tries a compensation before the saga needs attention. */
+export const COMPENSATION_ATTEMPTS = 3;
 
 interface SagaStepRow {
   step: string;
@@ -407,7 +409,7 @@ export class SagaScenario {
         pivot: row.pivot === 'pivot',
       };
     });
-    this.system.define({ name, steps, compensationRetry: { attemptsMax: 3, backoffInitialMs: SAGA_BACKOFF_MS, backoffMaxMs: 10 * SAGA_BACKOFF_MS } });
+    this.system.define({ name, steps, compensationRetry: { attemptsMax: COMPENSATION_ATTEMPTS, backoffInitialMs: SAGA_BACKOFF_MS, backoffMaxMs: 10 * SAGA_BACKOFF_MS } });
     this.system.ensureOrchestrator();
   }
 
