@@ -22,6 +22,14 @@ function transfer(txn: Transaction, from: string, to: string, amount: number): T
   return txn;
 }
 
+/** Accounts a = 100 and b = 50 on two different shards, and a coordinator node that hosts neither. */
+function twoAccounts(seed: number): { store: ReturnType<typeof startStore>; a: string; b: string; coordinator: string } {
+  const store = startStore(seed);
+  const [a, b] = store.keysOnDistinctShards(2);
+  store.seed({ [a]: '100', [b]: '50' });
+  return { store, a, b, coordinator: store.bystander([a, b]) };
+}
+
 describe('Two-phase commit: happy paths and fast paths', () => {
   it('commits atomically across three shards; the shard that was only read skips phase two', () => {
     const store = startStore(11);
@@ -92,10 +100,7 @@ describe('Two-phase commit: failures', () => {
   });
 
   it('a vote that does not arrive in time aborts the transaction; the silent participant is cleaned up later', () => {
-    const store = startStore(26);
-    const [a, b] = store.keysOnDistinctShards(2);
-    store.seed({ [a]: '100', [b]: '50' });
-    const coordinator = store.bystander([a, b]);
+    const { store, a, b, coordinator } = twoAccounts(26);
     const txn = store.txns.client('c1').begin({ coordinator });
     const wrote = [txn.write(a, '70'), txn.write(b, '80')];
     store.sim.runUntil(() => wrote.every((operation) => operation.done), { withinMs: 2_000, waitingFor: 'the writes' });
@@ -110,10 +115,7 @@ describe('Two-phase commit: failures', () => {
   });
 
   it('locks and intents survive a participant leader crash before prepare', () => {
-    const store = startStore(22);
-    const [a, b] = store.keysOnDistinctShards(2);
-    store.seed({ [a]: '100', [b]: '50' });
-    const coordinator = store.bystander([a, b]);
+    const { store, a, b, coordinator } = twoAccounts(22);
     const txn = store.txns.client('c1').begin({ coordinator });
     const wrote = [txn.write(a, '70'), txn.write(b, '80')];
     store.sim.runUntil(() => wrote.every((operation) => operation.done), { withinMs: 2_000, waitingFor: 'the writes' });
@@ -126,10 +128,7 @@ describe('Two-phase commit: failures', () => {
   });
 
   it('the coordinator crashes after every vote: the outcome is unknown, recovery aborts, and the client learns it', () => {
-    const store = startStore(23);
-    const [a, b] = store.keysOnDistinctShards(2);
-    store.seed({ [a]: '100', [b]: '50' });
-    const coordinator = store.bystander([a, b]);
+    const { store, a, b, coordinator } = twoAccounts(23);
     store.cluster.database.txnSettings.hooks.coordinatorPoint = (point, detail) => {
       if (point !== 'after-votes' || detail.node !== coordinator) return 'continue';
       store.sim.scheduler.schedule(0, () => store.sim.node(coordinator).crash());
@@ -171,10 +170,7 @@ describe('Two-phase commit: failures', () => {
   });
 
   it('a partition between the coordinator and a participant during phase two is healed by recovery', () => {
-    const store = startStore(25);
-    const [a, b] = store.keysOnDistinctShards(2);
-    store.seed({ [a]: '100', [b]: '50' });
-    const coordinator = store.bystander([a, b]);
+    const { store, a, b, coordinator } = twoAccounts(25);
     let cutShard: string | undefined;
     store.cluster.database.txnSettings.hooks.coordinatorPoint = (point, detail) => {
       if (point !== 'after-decision' || detail.node !== coordinator) return 'continue';
