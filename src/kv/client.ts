@@ -67,6 +67,8 @@ type Settings = Required<Omit<KvClientOptions, 'history' | 'process' | 'historyC
 /** The operation in flight and its retry state. */
 interface ShardSession {
   generation: number;
+  /** `sessionIdOf` for this generation, kept so that it is not rebuilt per operation. */
+  id: string;
   /** The last sequence used in this session. */
   sequence: number;
   /** True once the state machine is known to hold the session (an ok arrived for it). */
@@ -135,7 +137,7 @@ export class KvClient {
   private session(shardId: ShardId): ShardSession {
     let session = this.sessions.get(shardId);
     if (session === undefined) {
-      session = { generation: 0, sequence: 0, confirmed: false };
+      session = { generation: 0, sequence: 0, confirmed: false, id: sessionIdFor(this.clientId, shardId, 0) };
       this.sessions.set(shardId, session);
     }
     return session;
@@ -147,9 +149,7 @@ export class KvClient {
    * request that lands on another shard finds no such session instead of a false duplicate.
    */
   private sessionIdOf(shardId: ShardId): string {
-    const generation = this.session(shardId).generation;
-    const session = `${this.clientId}@${shardId}`;
-    return generation === 0 ? session : `${session}#${generation}`;
+    return this.session(shardId).id;
   }
 
   /** The epoch of the shard map this client routes by (refreshed when a server says it is stale). */
@@ -349,7 +349,7 @@ export class KvClient {
     const active = this.active!;
     this.cancelRetryTimer(active);
     this.env.timers.cancelTimer(active.deadlineTimer);
-    this.trace('kv.client.complete', { outcome, ...(reason === undefined ? {} : { reason }) });
+    this.trace('kv.client.complete', reason === undefined ? { outcome } : { outcome, reason });
     this.active = undefined;
     this.options.history?.complete(this.process, outcome, result, this.historyTimeMs());
     // A sequence that never left the client is free for the next operation; skipping it
@@ -366,6 +366,7 @@ export class KvClient {
   private startNewSession(shardId: ShardId): void {
     const session = this.session(shardId);
     session.generation++;
+    session.id = sessionIdFor(this.clientId, shardId, session.generation);
     session.sequence = 0;
     session.confirmed = false;
     this.trace('kv.client.new-session', { shard: shardId, session: this.sessionIdOf(shardId) });
@@ -413,8 +414,16 @@ export class KvClient {
 
   private trace(kind: string, detail: Record<string, unknown>): void {
     const active = this.active;
-    this.env.trace(kind, { client: this.sessionId, ...(active ? { sequence: active.sequence } : {}), ...detail });
+    const event: Record<string, unknown> = { client: this.sessionId };
+    if (active) event.sequence = active.sequence;
+    for (const key in detail) event[key] = detail[key];
+    this.env.trace(kind, event);
   }
+}
+
+function sessionIdFor(clientId: string, shardId: ShardId, generation: number): string {
+  const session = `${clientId}@${shardId}`;
+  return generation === 0 ? session : `${session}#${generation}`;
 }
 
 function withoutUndefined<T extends object>(options: T): Partial<T> {

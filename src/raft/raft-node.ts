@@ -859,9 +859,11 @@ export class RaftNode {
   hasReady(): boolean {
     if (this.readyInFlight !== null) return false;
     this.flushBroadcasts();
+    const persisted = this.persistedHardState;
     return this.outbox.length > 0 || this.readStates.length > 0 || this.droppedReads.length > 0
       || this.log.hasUnstableEntries() || this.log.pendingSnapshot !== null
-      || !sameHardState(this.hardState(), this.persistedHardState) || this.log.hasEntriesToApply();
+      || this.term !== persisted.term || this.votedFor !== persisted.votedFor || this.log.commitIndex !== persisted.commitIndex
+      || this.log.hasEntriesToApply();
   }
 
   ready(): Ready {
@@ -959,6 +961,20 @@ export class RaftNode {
       leadTransferee: this.leadTransferee,
       ...(progress === undefined ? {} : { progress }),
     };
+  }
+
+  /** The role now, without building a whole status (hosts ask after every Ready). */
+  get currentRole(): RaftRole {
+    return this.publicRole();
+  }
+
+  get currentTerm(): number {
+    return this.term;
+  }
+
+  /** The leader this node knows of in its term, itself included; null if none. */
+  get knownLeader(): NodeId | null {
+    return this.leader;
   }
 
   private publicRole(): RaftRole {

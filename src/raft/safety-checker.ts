@@ -100,16 +100,23 @@ class LogMirror {
   }
 }
 
+/**
+ * An entry as the checker first saw it. Its fingerprint is computed only when another
+ * node reports a different object at the same (index, term): in one process, replicas
+ * usually hold the very object the leader created, and an object is equal to itself.
+ */
 interface RegisteredEntry {
   readonly term: number;
-  readonly fingerprint: string;
+  readonly entry: Entry;
+  fingerprint: string | undefined;
   readonly node: NodeId;
   previousTerm: number | undefined;
 }
 
 interface AppliedEntry {
   readonly term: number;
-  readonly fingerprint: string;
+  readonly entry: Entry;
+  fingerprint: string | undefined;
   readonly node: NodeId;
 }
 
@@ -124,13 +131,14 @@ export class RaftSafetyChecker {
   private readonly fingerprint: (entry: Entry) => string;
   private readonly mirrors = new Map<NodeId, LogMirror>();
   private readonly leadersByTerm = new Map<number, NodeId>();
-  /** Log Matching registry: index -> the distinct terms seen there (usually one or two). */
-  private readonly registry = new Map<number, RegisteredEntry[]>();
+  /** Log Matching registry: index -> the distinct terms seen there (usually one). */
+  private readonly registry: (RegisteredEntry | RegisteredEntry[] | undefined)[] = [];
   /** committedTerms[index]: term of the committed entry (undefined if known only via a snapshot). */
   private readonly committedTerms: (number | undefined)[] = [];
   private committedIndex = 0;
   private readonly commitRecords: CommitRecord[] = [];
-  private readonly applied = new Map<number, AppliedEntry>();
+  /** applied[index]: the first entry any node applied there. */
+  private readonly applied: (AppliedEntry | undefined)[] = [];
   /** Number of individual checks made (for tests and reports). */
   checks = 0;
   /** The first violation found (also thrown), for hosts that report after catching. */
@@ -189,7 +197,8 @@ export class RaftSafetyChecker {
 
   onLogChanged(node: NodeId, entries: readonly Entry[]): void {
     const mirror = this.mirror(node);
-    const kept = entries.filter((entry) => entry.index > mirror.snapshotIndex);
+    if (entries.length === 0) return;
+    const kept = entries[0].index > mirror.snapshotIndex ? entries : entries.filter((entry) => entry.index > mirror.snapshotIndex);
     if (kept.length === 0) return;
     const firstIndex = kept[0].index;
     if (firstIndex <= mirror.lastIndex) this.cutSuffix(node, mirror, kept);
@@ -220,18 +229,9 @@ export class RaftSafetyChecker {
 
   private registerEntry(node: NodeId, entry: Entry, previousTerm: number | undefined): void {
     this.checks++;
-    const fingerprint = this.fingerprint(entry);
-    let atIndex = this.registry.get(entry.index);
-    if (atIndex === undefined) {
-      atIndex = [];
-      this.registry.set(entry.index, atIndex);
-    }
-    const existing = atIndex.find((registered) => registered.term === entry.term);
-    if (existing === undefined) {
-      atIndex.push({ term: entry.term, fingerprint, node, previousTerm });
-      return;
-    }
-    if (existing.fingerprint !== fingerprint) {
+    const existing = this.registered(node, entry, previousTerm);
+    if (existing === undefined) return;
+    if (!this.sameContent(existing, entry)) {
       this.fail('Log Matching', entry.term, entry.index, [existing.node, node],
         `two different entries share index ${entry.index} and term ${entry.term}`);
     }
@@ -241,6 +241,32 @@ export class RaftSafetyChecker {
       this.fail('Log Matching', entry.term, entry.index, [existing.node, node],
         `logs agree on (index ${entry.index}, term ${entry.term}) but differ at index ${entry.index - 1} (terms ${existing.previousTerm} and ${previousTerm})`);
     }
+  }
+
+  /** The registration of (entry.index, entry.term); registers the entry and returns
+   *  undefined when it is the first seen there. */
+  private registered(node: NodeId, entry: Entry, previousTerm: number | undefined): RegisteredEntry | undefined {
+    const atIndex = this.registry[entry.index];
+    const fresh = (): RegisteredEntry => ({ term: entry.term, entry, fingerprint: undefined, node, previousTerm });
+    if (atIndex === undefined) {
+      this.registry[entry.index] = fresh();
+      return undefined;
+    }
+    if (!Array.isArray(atIndex)) {
+      if (atIndex.term === entry.term) return atIndex;
+      this.registry[entry.index] = [atIndex, fresh()];
+      return undefined;
+    }
+    const existing = atIndex.find((registered) => registered.term === entry.term);
+    if (existing === undefined) atIndex.push(fresh());
+    return existing;
+  }
+
+  /** Whether two entries hold the same command: the same object, or equal fingerprints. */
+  private sameContent(seen: { entry: Entry; fingerprint: string | undefined }, entry: Entry): boolean {
+    if (seen.entry === entry) return true;
+    seen.fingerprint ??= this.fingerprint(seen.entry);
+    return seen.fingerprint === this.fingerprint(entry);
   }
 
   /** The node's log was compacted to a snapshot it made, or replaced by one it received. */
@@ -327,11 +353,10 @@ export class RaftSafetyChecker {
 
   onApply(node: NodeId, entry: Entry): void {
     this.checks++;
-    const fingerprint = this.fingerprint(entry);
-    const previous = this.applied.get(entry.index);
+    const previous = this.applied[entry.index];
     if (previous === undefined) {
-      this.applied.set(entry.index, { term: entry.term, fingerprint, node });
-    } else if (previous.term !== entry.term || previous.fingerprint !== fingerprint) {
+      this.applied[entry.index] = { term: entry.term, entry, fingerprint: undefined, node };
+    } else if (previous.term !== entry.term || !this.sameContent(previous, entry)) {
       this.fail('State Machine Safety', entry.term, entry.index, [previous.node, node],
         `${previous.node} applied (term ${previous.term}) and ${node} applied (term ${entry.term}) different entries at index ${entry.index}`);
     }

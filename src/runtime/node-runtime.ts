@@ -13,6 +13,8 @@ export interface NodeService {
  */
 export class NodeRuntime implements NodeProcess {
   private readonly services = new Map<string, NodeService>();
+  /** Cache of `serviceFor`; cleared whenever a service is registered. */
+  private readonly serviceByType = new Map<string, NodeService | undefined>();
 
   constructor(readonly env: NodeEnv) {}
 
@@ -20,6 +22,7 @@ export class NodeRuntime implements NodeProcess {
     if (namespace.includes('.')) throw new Error(`a service namespace has no dots: ${namespace}`);
     if (this.services.has(namespace)) throw new Error(`service ${namespace} is already registered on ${this.env.id}`);
     this.services.set(namespace, service);
+    this.serviceByType.clear();
   }
 
   service<T extends NodeService>(namespace: string): T | undefined {
@@ -27,10 +30,23 @@ export class NodeRuntime implements NodeProcess {
   }
 
   onMessage(from: NodeId, message: Message): void {
-    const dot = message.type.indexOf('.');
-    const service = this.services.get(dot < 0 ? message.type : message.type.slice(0, dot));
+    const service = this.serviceFor(message.type);
     // A message for a service this node does not run is dropped, like a closed port.
     if (service) service.onMessage(from, message);
+  }
+
+  /** The service owning a message type; remembered per type so that no namespace string
+   *  is cut out of the type for every message. */
+  private serviceFor(type: string): NodeService | undefined {
+    let service = this.serviceByType.get(type);
+    if (service === undefined && !this.serviceByType.has(type)) {
+      const dot = type.indexOf('.');
+      service = this.services.get(dot < 0 ? type : type.slice(0, dot));
+      // Types are protocol constants; the bound only guards against a sender inventing them.
+      if (this.serviceByType.size >= 1024) this.serviceByType.clear();
+      this.serviceByType.set(type, service);
+    }
+    return service;
   }
 
   onStop(): void {

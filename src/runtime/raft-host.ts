@@ -286,9 +286,9 @@ export class RaftGroupHost {
     if (hardState === undefined || hardState.commitIndex <= this.reportedCommitIndex) return;
     this.reportedCommitIndex = hardState.commitIndex;
     if (this.observer?.onLeaderCommit === undefined) return;
-    const status = this.raft.status();
-    if (status.role !== 'leader' || status.term !== hardState.term) return;
-    this.leaderCommitOfReady = { leaderTerm: status.term, commitIndex: hardState.commitIndex, entryTerm: this.raft.termAt(hardState.commitIndex) };
+    const term = this.raft.currentTerm;
+    if (this.raft.currentRole !== 'leader' || term !== hardState.term) return;
+    this.leaderCommitOfReady = { leaderTerm: term, commitIndex: hardState.commitIndex, entryTerm: this.raft.termAt(hardState.commitIndex) };
   }
 
   private reportLeaderCommit(): void {
@@ -314,7 +314,7 @@ export class RaftGroupHost {
       this.settleProposal(entry, result);
     }
     for (const readState of ready.readStates) this.confirmedReads.push({ index: readState.index, requestId: readState.requestId });
-    for (const requestId of ready.droppedReads) this.finishRead(requestId, { ok: false, reason: 'not-leader', leaderHint: this.raft.status().leader });
+    for (const requestId of ready.droppedReads) this.finishRead(requestId, { ok: false, reason: 'not-leader', leaderHint: this.raft.knownLeader });
     this.serveConfirmedReads();
   }
 
@@ -323,7 +323,7 @@ export class RaftGroupHost {
     if (!proposal) return;
     this.proposals.delete(entry.index);
     if (proposal.term === entry.term) proposal.callback({ ok: true, result, index: entry.index });
-    else proposal.callback({ ok: false, reason: 'superseded by another leader', leaderHint: this.raft.status().leader });
+    else proposal.callback({ ok: false, reason: 'superseded by another leader', leaderHint: this.raft.knownLeader });
   }
 
   /** Proposals covered by an installed snapshot: their outcome is unknown here. */
@@ -331,7 +331,7 @@ export class RaftGroupHost {
     for (const [proposalIndex, proposal] of this.proposals) {
       if (proposalIndex > index) continue;
       this.proposals.delete(proposalIndex);
-      proposal.callback({ ok: false, reason: 'overtaken by a snapshot', leaderHint: this.raft.status().leader });
+      proposal.callback({ ok: false, reason: 'overtaken by a snapshot', leaderHint: this.raft.knownLeader });
     }
   }
 
@@ -365,14 +365,13 @@ export class RaftGroupHost {
   }
 
   private reportLeadership(): void {
-    const status = this.raft.status();
-    if (status.role === 'leader') {
-      this.observer?.onLeader(this.env.id, status.term);
+    if (this.raft.currentRole === 'leader') {
+      this.observer?.onLeader(this.env.id, this.raft.currentTerm);
       this.wasLeader = true;
     } else if (this.wasLeader) {
       this.observer?.onStepDown(this.env.id);
       this.wasLeader = false;
-      this.abandonPendingWork(status.leader);
+      this.abandonPendingWork(this.raft.knownLeader);
     }
   }
 

@@ -164,7 +164,7 @@ export class Network {
     const link = this.link(from, to);
     link.counters.sent++;
     this.typeCounter(message.type).sent++;
-    this.trace.record({ timeMs: this.scheduler.nowMs, kind: 'net.send', node: from, summary: `${to} ${message.type} #${id}` });
+    this.trace.recordMessage(this.scheduler.nowMs, 'net.send', from, to, message.type, id);
     if (!this.canReach(from, to)) return this.drop(link, from, to, message, id, 'partition');
     const faults = link.faults ?? this.faults;
     if (faults.lossProbability > 0 && this.random.chance(faults.lossProbability)) {
@@ -189,7 +189,7 @@ export class Network {
     const endpoint = this.endpoints.get(to);
     if (!endpoint) return this.drop(link, from, to, message, id, 'unknown-node');
     // Traced before the handler runs, so the trace shows cause before effect.
-    this.trace.record({ timeMs: this.scheduler.nowMs, kind: 'net.deliver', node: to, summary: `${from} ${message.type} #${id}` });
+    this.trace.recordMessage(this.scheduler.nowMs, 'net.deliver', to, from, message.type, id);
     const outcome = endpoint.receive(from, message);
     if (outcome === 'node-down') return this.drop(link, from, to, message, id, 'node-down');
     link.counters.delivered++;
@@ -199,7 +199,7 @@ export class Network {
   private drop(link: Link, from: NodeId, to: NodeId, message: Message, id: number, reason: DropReason): void {
     link.counters.dropped++;
     this.typeCounter(message.type).dropped++;
-    this.trace.record({ timeMs: this.scheduler.nowMs, kind: 'net.drop', node: to, summary: `${from} ${message.type} #${id} ${reason}` });
+    this.trace.recordMessage(this.scheduler.nowMs, 'net.drop', to, from, message.type, id, reason);
   }
 
   private sampleLatency(model: LatencyModel): number {

@@ -179,14 +179,17 @@ export class SimNode implements Endpoint {
     const id = this.nextTimerId++;
     if (epoch !== this.epoch) return id; // a dead process's late request: never fires
     // The timer stays in `timers` until it really fires, so it can be cancelled while held.
+    // One closure serves both the first firing and a replay after a pause.
     const fire = (): void => {
-      if (this.epoch !== epoch || !this.timers.delete(id)) return;
+      if (this.epoch !== epoch || !this.timers.has(id)) return;
+      if (this.lifecycle === 'paused') {
+        this.pausedTimers.push(fire);
+        return;
+      }
+      this.timers.delete(id);
       callback();
     };
-    const event = this.scheduler.schedule(Math.max(0, delayMs), () => {
-      if (this.lifecycle === 'paused') this.pausedTimers.push(fire);
-      else fire();
-    });
+    const event = this.scheduler.schedule(Math.max(0, delayMs), fire);
     this.timers.set(id, event);
     return id;
   }

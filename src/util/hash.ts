@@ -22,6 +22,9 @@ export function seedFromText(text: string): number {
   return hashString32(text);
 }
 
+const FLOAT_SCRATCH = new Float64Array(1);
+const WORD_SCRATCH = new Uint32Array(FLOAT_SCRATCH.buffer);
+
 /** Incremental 64-bit digest (two FNV-1a lanes), rendered as 16 hex characters. */
 export class Digest {
   private laneA = FNV_OFFSET_A;
@@ -40,6 +43,57 @@ export class Digest {
     this.laneA = Math.imul(a ^ 0x1f, FNV_PRIME) >>> 0;
     this.laneB = Math.imul(b ^ 0x1e, FNV_PRIME) >>> 0;
     this.count++;
+  }
+
+  /** Adds a string as one field of a record (no separator: `endRecord` closes the record). */
+  text(value: string): void {
+    let a = this.laneA;
+    let b = this.laneB;
+    for (let i = 0; i < value.length; i++) {
+      const code = value.charCodeAt(i);
+      a = Math.imul(a ^ code, FNV_PRIME);
+      b = Math.imul(b ^ ((code * 31 + i) & 0xffff), FNV_PRIME);
+    }
+    // The length ends the field, so ("ab", "c") and ("a", "bc") differ.
+    this.laneA = Math.imul(a ^ (value.length | 0x10000), FNV_PRIME);
+    this.laneB = Math.imul(b ^ (value.length | 0x20000), FNV_PRIME);
+  }
+
+  /** Adds an optional string field; absent differs from every string, the empty one included. */
+  optionalText(value: string | undefined): void {
+    if (value === undefined) this.mixWord(0x7fff0001);
+    else this.text(value);
+  }
+
+  /** Adds a number field by its value: integers directly, other numbers by their 64 bits. */
+  number(value: number): void {
+    if ((value | 0) === value) {
+      this.mixWord(value);
+      this.mixWord(0x7fff0002);
+      return;
+    }
+    FLOAT_SCRATCH[0] = value;
+    this.mixWord(WORD_SCRATCH[0]);
+    this.mixWord(WORD_SCRATCH[1]);
+  }
+
+  /** Closes one record of fields (one `update` worth). */
+  endRecord(): void {
+    this.laneA = Math.imul(this.laneA ^ 0x1f, FNV_PRIME) >>> 0;
+    this.laneB = Math.imul(this.laneB ^ 0x1e, FNV_PRIME) >>> 0;
+    this.count++;
+  }
+
+  private mixWord(word: number): void {
+    let a = this.laneA;
+    let b = this.laneB;
+    for (let shift = 0; shift < 32; shift += 8) {
+      const byte = (word >>> shift) & 0xff;
+      a = Math.imul(a ^ byte, FNV_PRIME);
+      b = Math.imul(b ^ (byte * 31 + shift), FNV_PRIME);
+    }
+    this.laneA = a;
+    this.laneB = b;
   }
 
   get updates(): number {
