@@ -15,6 +15,7 @@ import {
   renderTimelineSvg,
 } from '../cluster';
 import { NodeRuntime } from '../runtime/node-runtime';
+import type { RaftService } from '../runtime/raft-service';
 import { ShardedDatabase } from './database';
 import type { NodeEnv, NodeId } from '../runtime/ports';
 import type { SimNode, Simulation } from '../sim';
@@ -55,6 +56,9 @@ export class PhantomCluster {
   readonly database: ShardedDatabase;
   private readonly nodeOptions = new Map<NodeId, AddNodeOptions>();
   private timelineDirty = true;
+  /** Virtual time the cluster was made: samples fall on its 100 ms grid. */
+  private readonly timelineOriginMs: number;
+  private timelineSampleScheduled = false;
 
   constructor(
     readonly sim: Simulation,
@@ -63,6 +67,7 @@ export class PhantomCluster {
   ) {
     this.database = new ShardedDatabase(sim);
     sim.scheduler.statusProvider = () => this.statusLine();
+    this.timelineOriginMs = sim.nowMs;
     this.scheduleTimelineSample();
   }
 
@@ -72,7 +77,7 @@ export class PhantomCluster {
   addNode(id: NodeId, options: AddNodeOptions): SimNode {
     this.nodeOptions.set(id, options);
     const node = this.sim.addNode(id, (env) => this.createProcess(env, options), options.metadata ?? {});
-    this.timelineDirty = true;
+    this.markTimelineDirty();
     return node;
   }
 
@@ -170,7 +175,11 @@ export class PhantomCluster {
       seeds: options.seeds,
       metadata: options.metadata,
       tuning: this.tuning,
-      onEvent: (observer, event) => this.onMembershipEvent(observer, event),
+      onEvent: (observer, event) => {
+        this.onMembershipEvent(observer, event);
+        // Quiesced Raft groups detect no failure themselves: membership does it for them.
+        if (event.kind === 'member-state-changed' && event.state !== 'alive') runtime.service<RaftService>('raft')?.onPeerSuspected(event.memberId);
+      },
     })(env);
     runtime.register('swim', member);
     runtime.register('join', member);
@@ -179,18 +188,28 @@ export class PhantomCluster {
   }
 
   private onMembershipEvent(observer: NodeId, event: MembershipEvent): void {
-    this.timelineDirty = true;
+    this.markTimelineDirty();
     if (event.kind === 'member-state-changed' && event.state === 'dead') {
       const member = this.sim.hasNode(event.memberId) ? this.sim.node(event.memberId) : undefined;
       this.deaths.push({ atMs: this.sim.nowMs, observer, member: event.memberId, memberWasRunning: member?.state === 'running' });
     }
   }
 
-  /** Samples the agreed states into the timeline every TIMELINE_SAMPLE_MS, only after a change. */
+  /** Samples the agreed states into the timeline on the TIMELINE_SAMPLE_MS grid, only
+   *  after a change: an unchanged cluster schedules no sampling at all. */
+  private markTimelineDirty(): void {
+    this.timelineDirty = true;
+    this.scheduleTimelineSample();
+  }
+
   private scheduleTimelineSample(): void {
-    this.sim.scheduler.schedule(TIMELINE_SAMPLE_MS, () => {
+    if (this.timelineSampleScheduled) return;
+    this.timelineSampleScheduled = true;
+    const sinceOriginMs = this.sim.nowMs - this.timelineOriginMs;
+    const nextSampleMs = this.timelineOriginMs + (Math.floor(sinceOriginMs / TIMELINE_SAMPLE_MS) + 1) * TIMELINE_SAMPLE_MS;
+    this.sim.scheduler.scheduleAt(nextSampleMs, () => {
+      this.timelineSampleScheduled = false;
       this.recordTimeline();
-      this.scheduleTimelineSample();
     });
   }
 

@@ -23,6 +23,8 @@ export class KvServer implements NodeService {
   private readonly machines = new Map<string, KvStateMachine>();
   private raft: RaftService | undefined;
   private balanceTimer: TimerId | undefined;
+  /** Called when a replica here holds transactions after an apply or a restore (recovery watches them). */
+  onTransactionsHeld: (() => void) | undefined;
 
   constructor(private readonly env: NodeEnv, private readonly options: KvServerOptions) {}
 
@@ -36,10 +38,20 @@ export class KvServer implements NodeService {
   machineFor(groupId: string): ReplicatedStateMachine {
     const machine = new KvStateMachine();
     this.machines.set(groupId, machine);
+    const watchTransactions = (): void => {
+      if (machine.transactions.activeCount > 0) this.onTransactionsHeld?.();
+    };
     return {
-      apply: (data, index) => machine.apply(data as KvCommand | TxnLogEntry, index),
+      apply: (data, index) => {
+        const result = machine.apply(data as KvCommand | TxnLogEntry, index);
+        watchTransactions();
+        return result;
+      },
       snapshot: () => machine.snapshot(),
-      restore: (data) => machine.restore(data),
+      restore: (data) => {
+        machine.restore(data);
+        watchTransactions();
+      },
     };
   }
 
@@ -113,6 +125,7 @@ export class KvServer implements NodeService {
     const map = this.options.shardMap();
     for (const groupId of this.raft?.groupIds ?? []) {
       const group = this.raft!.group(groupId)!;
+      if (group.raft.currentRole !== 'leader') continue;
       const status = group.status();
       const preferred = findShard(map, groupId)?.preferredLeader;
       if (status.role !== 'leader' || !preferred || preferred === this.env.id || status.leadTransferee !== null) continue;

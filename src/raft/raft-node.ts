@@ -51,6 +51,7 @@ interface Settings {
   readonly maxPendingReads: number;
   readonly maxCommittedEntriesPerReady: number;
   readonly snapshotThreshold: number;
+  readonly quiesceAfterIdleTicks: number;
 }
 
 function settingsOf(options: RaftOptions): Settings {
@@ -65,6 +66,7 @@ function settingsOf(options: RaftOptions): Settings {
     maxPendingReads: options.maxPendingReads ?? 4096,
     maxCommittedEntriesPerReady: options.maxCommittedEntriesPerReady ?? 1024,
     snapshotThreshold: options.snapshotThreshold ?? 0,
+    quiesceAfterIdleTicks: options.quiesceAfterIdleTicks ?? 0,
   };
   assertInvariant(settings.heartbeatTicks > 0, `heartbeatTicks must be positive, got ${settings.heartbeatTicks}`);
   assertInvariant(settings.electionTicks > settings.heartbeatTicks, () =>
@@ -118,6 +120,13 @@ export class RaftNode {
   private readsAwaitingCommit: string[] = [];
   private stepRole: (message: RaftMessage) => void;
   private tickRole: () => void;
+  /** Quiescence: the group is idle, so this node neither heartbeats nor counts election
+   *  time. Invariant: only a leader or a follower is quiesced. */
+  private quiesced = false;
+  /** Leader: consecutive heartbeat intervals in which the group could have quiesced. */
+  private idleHeartbeatRounds = 0;
+  /** Leader: whether every follower had answered within the last check-quorum period. */
+  private followersActiveAtLastCheck = false;
 
   // Outputs gathered for the next Ready.
   private outbox: RaftMessage[] = [];
@@ -176,6 +185,7 @@ export class RaftNode {
 
   step(message: RaftMessage): void {
     assertInvariant(message.to === this.id, () => `${this.id} was given a message addressed to ${message.to}`);
+    if (this.quiesced) this.wakeOnMessage(message);
     if (message.term > this.term) {
       if (!this.acceptHigherTerm(message)) return;
     } else if (message.term < this.term) {
@@ -300,6 +310,7 @@ export class RaftNode {
   };
 
   private readonly tickElection = (): void => {
+    if (this.quiesced) return;
     this.electionElapsedTicks++;
     if (this.isPromotable() && this.electionElapsedTicks >= this.randomizedElectionTimeoutTicks) {
       this.electionElapsedTicks = 0;
@@ -308,6 +319,8 @@ export class RaftNode {
   };
 
   private readonly tickHeartbeat = (): void => {
+    // A quiesced leader does not check its quorum either: membership tells it of failures.
+    if (this.quiesced) return;
     this.heartbeatElapsedTicks++;
     this.electionElapsedTicks++;
     if (this.electionElapsedTicks >= this.settings.electionTicks) {
@@ -323,6 +336,7 @@ export class RaftNode {
     }
     if (this.heartbeatElapsedTicks >= this.settings.heartbeatTicks) {
       this.heartbeatElapsedTicks = 0;
+      if (this.readyToQuiesce()) return this.quiesce();
       this.broadcastHeartbeat();
       this.retryStalledSnapshots();
     }
@@ -385,6 +399,9 @@ export class RaftNode {
       this.votedFor = null;
     }
     this.leader = null;
+    this.quiesced = false;
+    this.idleHeartbeatRounds = 0;
+    this.followersActiveAtLastCheck = false;
     this.electionElapsedTicks = 0;
     this.heartbeatElapsedTicks = 0;
     this.randomizedElectionTimeoutTicks = this.drawElectionTimeoutTicks();
@@ -481,6 +498,8 @@ export class RaftNode {
   private handleHeartbeat(message: HeartbeatMessage): void {
     // The leader caps the commit index at our known match, so it never passes our log.
     this.log.commitTo(message.leaderCommitIndex);
+    // The leader's last heartbeat before it goes quiet: stop the election timer with it.
+    if (message.quiesce === true && this.role === 'follower') this.quiesced = true;
     this.send({ type: 'raft.heartbeat-response', to: message.from, term: this.term, readSequence: message.readSequence });
   }
 
@@ -653,19 +672,111 @@ export class RaftNode {
     }
   }
 
-  private broadcastHeartbeat(): void {
+  private broadcastHeartbeat(quiesce = false): void {
     for (const [peer, progress] of this.progress) {
       if (peer === this.id) continue;
-      this.send({
-        type: 'raft.heartbeat', to: peer, term: this.term,
-        leaderCommitIndex: Math.min(progress.matchIndex, this.log.commitIndex),
-        readSequence: this.reads.latestSequence,
-      });
+      const leaderCommitIndex = Math.min(progress.matchIndex, this.log.commitIndex);
+      const readSequence = this.reads.latestSequence;
+      this.send(quiesce
+        ? { type: 'raft.heartbeat', to: peer, term: this.term, leaderCommitIndex, readSequence, quiesce }
+        : { type: 'raft.heartbeat', to: peer, term: this.term, leaderCommitIndex, readSequence });
     }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Quiescence (CockroachDB range quiescence, TiKV hibernate regions).
+
+  /**
+   * Counts idle heartbeat intervals; true once the group has been idle long enough. Idle
+   * means: every entry is committed and of our term (so followers can learn the commit
+   * index from one heartbeat), every follower holds all of them and answered within the
+   * last check-quorum period, and no read, transfer or proposal is pending.
+   */
+  private readyToQuiesce(): boolean {
+    if (this.settings.quiesceAfterIdleTicks <= 0 || !this.groupIsIdle()) {
+      this.idleHeartbeatRounds = 0;
+      return false;
+    }
+    this.idleHeartbeatRounds++;
+    return this.idleHeartbeatRounds * this.settings.heartbeatTicks >= this.settings.quiesceAfterIdleTicks;
+  }
+
+  private groupIsIdle(): boolean {
+    const lastIndex = this.log.lastIndex;
+    if (this.leadTransferee !== null || this.reads.pendingCount > 0 || this.readsAwaitingCommit.length > 0) return false;
+    if (this.appendBroadcastPending || this.heartbeatBroadcastPending) return false;
+    if (this.log.commitIndex !== lastIndex || this.log.term(lastIndex) !== this.term) return false;
+    const caughtUp = this.everyFollower((progress) => progress.matchIndex === lastIndex && progress.state === 'replicate');
+    const responsive = this.followersActiveAtLastCheck || this.everyFollower((progress) => progress.recentActive);
+    return caughtUp && responsive;
+  }
+
+  private everyFollower(predicate: (progress: Progress) => boolean): boolean {
+    for (const [peer, progress] of this.progress) if (peer !== this.id && !predicate(progress)) return false;
+    return true;
+  }
+
+  /** The last heartbeat carries the final commit index and tells followers to go quiet. */
+  private quiesce(): void {
+    assertInvariant(this.role === 'leader' && this.groupIsIdle(), () => `${this.id} may not quiesce: not an idle leader`);
+    this.broadcastHeartbeat(true);
+    this.quiesced = true;
+    this.idleHeartbeatRounds = 0;
+  }
+
+  /**
+   * A quiesced node wakes on any traffic except the quiesce round itself (its heartbeats
+   * and their answers). A follower woken by anyone but its leader asks the leader to wake
+   * too, or its election timer would soon fire against a healthy, silent leader.
+   */
+  private wakeOnMessage(message: RaftMessage): void {
+    if (message.type === 'raft.heartbeat' && message.quiesce === true) return;
+    if (message.type === 'raft.heartbeat-response' && message.wake !== true) return;
+    const fromLeader = isLeaderMessage(message) && message.from === this.leader;
+    this.wake(!fromLeader);
+  }
+
+  private wake(askLeader: boolean): void {
+    if (!this.quiesced) return;
+    this.quiesced = false;
+    this.idleHeartbeatRounds = 0;
+    this.electionElapsedTicks = 0;
+    this.heartbeatElapsedTicks = 0;
+    if (this.role === 'leader') {
+      // Followers must prove they are alive afresh before the next check-quorum.
+      for (const [peer, progress] of this.progress) if (peer !== this.id) progress.recentActive = false;
+      this.followersActiveAtLastCheck = false;
+      this.heartbeatBroadcastPending = true;
+    } else if (askLeader && this.leader !== null) {
+      this.send({ type: 'raft.heartbeat-response', to: this.leader, term: this.term, readSequence: 0, wake: true });
+    }
+  }
+
+  /**
+   * The host's failure detector (cluster membership) suspects `peer`. A quiesced leader
+   * wakes, so that check-quorum runs again and a lost follower is noticed. A quiesced
+   * follower whose leader is suspected wakes with its vote lease over: its election timer
+   * fires within one election timeout unless the leader, asked to wake, answers first.
+   */
+  reportPeerSuspected(peer: NodeId): void {
+    if (!this.quiesced || peer === this.id) return;
+    if (this.role === 'leader' && this.progress.has(peer)) {
+      this.wake(false);
+    } else if (this.role === 'follower' && peer === this.leader) {
+      this.wake(true);
+      this.electionElapsedTicks = this.settings.electionTicks;
+    }
+    this.checkInvariants();
+  }
+
+  /** Whether this node's timers are stopped because its group is idle. */
+  get isQuiesced(): boolean {
+    return this.quiesced;
   }
 
   private quorumRecentlyActive(): boolean {
     const active = hasQuorum(this.config.voters, (id) => id === this.id || this.progress.get(id)?.recentActive === true);
+    this.followersActiveAtLastCheck = this.everyFollower((progress) => progress.recentActive);
     for (const [peer, progress] of this.progress) if (peer !== this.id) progress.recentActive = false;
     return active;
   }
@@ -696,12 +807,20 @@ export class RaftNode {
   // Client API.
 
   propose(data: unknown): ProposeResult {
+    this.noteClientActivity();
     const rejection = this.proposalRejection();
     if (rejection !== null) return { ok: false, reason: rejection, leaderHint: this.leader };
     const entry = this.appendAsLeader('normal', data);
     this.maybeCommit();
     this.checkInvariants();
     return { ok: true, index: entry.index, term: entry.term };
+  }
+
+  /** A leader's client work wakes its group and restarts the idle count. */
+  private noteClientActivity(): void {
+    if (this.role !== 'leader') return;
+    this.idleHeartbeatRounds = 0;
+    this.wake(false);
   }
 
   private proposalRejection(): ProposalRejection | null {
@@ -719,6 +838,7 @@ export class RaftNode {
    * rejected until the learner's log has reached the leader's commit index.
    */
   proposeConfigChange(change: ConfigChange): ConfigChangeResult {
+    this.noteClientActivity();
     const rejection = this.proposalRejection() ?? this.configChangeRejection(change);
     if (rejection !== null) return { ok: false, reason: rejection, leaderHint: this.leader };
     const result = applyConfigChange(this.config, change);
@@ -763,6 +883,7 @@ export class RaftNode {
    * lost leadership come back in Ready.droppedReads.
    */
   readIndex(requestId: string): ReadIndexResult {
+    this.noteClientActivity();
     if (this.role !== 'leader') return { ok: false, reason: 'not-leader', leaderHint: this.leader };
     if (this.reads.pendingCount + this.readsAwaitingCommit.length >= this.settings.maxPendingReads) {
       return { ok: false, reason: 'too-many-pending-reads', leaderHint: this.leader };
@@ -788,6 +909,7 @@ export class RaftNode {
    * up to date, then send it TimeoutNow. Aborts after an election timeout.
    */
   transferLeadership(to: NodeId): TransferResult {
+    this.noteClientActivity();
     if (this.role !== 'leader') return { ok: false, reason: 'not-leader', leaderHint: this.leader };
     if (to === this.id || to === this.leadTransferee) return { ok: true };
     if (!this.config.voters.includes(to)) return { ok: false, reason: 'not-a-voter', leaderHint: this.leader };
@@ -959,6 +1081,7 @@ export class RaftNode {
       snapshotIndex: this.log.snapshotIndex,
       config: this.config,
       leadTransferee: this.leadTransferee,
+      quiesced: this.quiesced,
       ...(progress === undefined ? {} : { progress }),
     };
   }
@@ -1000,6 +1123,8 @@ export class RaftNode {
       `${this.id}: appliedIndex ${this.log.appliedIndex} > commitIndex ${commitIndex}`);
     assertInvariant(this.log.lastTerm <= this.term, () =>
       `${this.id}: last log term ${this.log.lastTerm} is ahead of current term ${this.term}`);
+    assertInvariant(!this.quiesced || this.role === 'leader' || this.role === 'follower', () =>
+      `${this.id}: a ${this.role} cannot be quiesced`);
     if (this.role === 'leader') {
       assertInvariant(this.leader === this.id && this.votedFor === this.id, () =>
         `${this.id}: leader of term ${this.term} without its own vote`);

@@ -172,11 +172,17 @@ export interface HeartbeatMessage extends MessageBase {
   readonly type: 'raft.heartbeat';
   readonly leaderCommitIndex: number;
   readonly readSequence: number;
+  /** The leader's last heartbeat before it quiesces: the follower stops its election timer
+   *  too (CockroachDB range quiescence). Absent on ordinary heartbeats. */
+  readonly quiesce?: boolean;
 }
 
 export interface HeartbeatResponseMessage extends MessageBase {
   readonly type: 'raft.heartbeat-response';
   readonly readSequence: number;
+  /** Sent unasked by a follower that left quiescence for a reason other than its leader:
+   *  the leader wakes and heartbeats again. Absent on ordinary responses. */
+  readonly wake?: boolean;
 }
 
 /** InstallSnapshot (§7), sent whole in one message. Answered with an append-response. */
@@ -236,6 +242,15 @@ export interface RaftOptions {
   readonly maxCommittedEntriesPerReady?: number;
   /** Suggest compaction once this many applied entries follow the last snapshot. 0 = never. */
   readonly snapshotThreshold?: number;
+  /**
+   * Quiescence (CockroachDB range quiescence, TiKV hibernate regions): a leader that has
+   * been idle this many ticks, with every follower caught up and responsive, no pending
+   * proposal, read or transfer, sends one last heartbeat and stops heartbeating; its
+   * followers stop their election timers. Any traffic wakes the group. While quiesced the
+   * core detects no failure on its own: the host must call `reportPeerSuspected` when its
+   * failure detector (cluster membership) suspects a peer. 0 (the default) never quiesces.
+   */
+  readonly quiesceAfterIdleTicks?: number;
 }
 
 export interface RestoredState {
@@ -311,6 +326,8 @@ export interface RaftStatus {
   readonly snapshotIndex: number;
   readonly config: ClusterConfig;
   readonly leadTransferee: NodeId | null;
+  /** The node's timers are stopped because its group is idle (see RaftOptions.quiesceAfterIdleTicks). */
+  readonly quiesced: boolean;
   /** Present on the leader only. */
   readonly progress?: Readonly<Record<NodeId, ProgressStatus>>;
 }

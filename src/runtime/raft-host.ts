@@ -46,6 +46,12 @@ export interface RaftTuning {
   maxEntriesPerMessage: number;
   /** Virtual ms an fsync takes; Readies that write wait this long before they send. */
   fsyncLatencyMs: number;
+  /**
+   * Ticks a group must be idle before its leader quiesces (stops heartbeating, and its
+   * followers stop their election timers); absent or 0 never quiesces. A host that
+   * quiesces must report its failure detector's suspicions (`reportPeerSuspected`).
+   */
+  quiesceAfterIdleTicks?: number;
 }
 
 export const DEFAULT_RAFT_TUNING: RaftTuning = Object.freeze({
@@ -55,6 +61,8 @@ export const DEFAULT_RAFT_TUNING: RaftTuning = Object.freeze({
   snapshotThreshold: 500,
   maxEntriesPerMessage: 64,
   fsyncLatencyMs: 0.5,
+  // Two election timeouts: a group quiet that long is idle, not between two writes.
+  quiesceAfterIdleTicks: 30,
 });
 
 /** A Raft message on the wire, tagged with its group (multi-Raft: many groups per node). */
@@ -98,6 +106,7 @@ export class RaftGroupHost {
   /** The leader commit of the Ready whose fsync is in flight, reported once it is durable. */
   private leaderCommitOfReady: { leaderTerm: number; commitIndex: number; entryTerm: number | undefined } | undefined;
   private wasLeader = false;
+  private wasQuiesced = false;
   private readonly proposals = new Map<number, PendingProposal>();
   private readonly readCallbacks = new Map<string, (outcome: ReadOutcome) => void>();
   /** Confirmed reads waiting for the state machine to reach their index. */
@@ -116,6 +125,8 @@ export class RaftGroupHost {
     tuning: RaftTuning,
     private readonly observer: RaftObserver | undefined,
     private readonly send: (to: NodeId, envelope: RaftEnvelope) => void,
+    /** Told whenever the replica is not quiesced after taking input, so that its ticks resume. */
+    private readonly onAwake?: (host: RaftGroupHost) => void,
   ) {
     this.diskKeys = keys(groupId);
     this.fsyncLatencyMs = tuning.fsyncLatencyMs;
@@ -131,6 +142,7 @@ export class RaftGroupHost {
         checkQuorum: true,
         maxEntriesPerMessage: tuning.maxEntriesPerMessage,
         snapshotThreshold: tuning.snapshotThreshold,
+        quiesceAfterIdleTicks: tuning.quiesceAfterIdleTicks ?? 0,
       },
       restored,
     );
@@ -168,6 +180,17 @@ export class RaftGroupHost {
 
   status(): RaftStatus {
     return this.raft.status();
+  }
+
+  /** Whether the replica is quiesced: its group is idle and it needs no ticks. */
+  get quiesced(): boolean {
+    return this.raft.isQuiesced;
+  }
+
+  /** The node's failure detector suspects `peer`: a quiesced replica may need to wake. */
+  reportPeerSuspected(peer: NodeId): void {
+    this.raft.reportPeerSuspected(peer);
+    this.drain();
   }
 
   get applied(): number {
@@ -215,6 +238,7 @@ export class RaftGroupHost {
    * core; the next Ready then carries all of it, which is how proposals get batched.
    */
   private drain(): void {
+    this.noteQuiescence();
     if (this.draining || this.syncInFlight) return;
     this.draining = true;
     try {
@@ -238,6 +262,16 @@ export class RaftGroupHost {
     } finally {
       this.draining = false;
     }
+  }
+
+  /** Traces each change between quiesced and awake, and tells the service when awake. */
+  private noteQuiescence(): void {
+    const quiesced = this.raft.isQuiesced;
+    if (quiesced !== this.wasQuiesced) {
+      this.wasQuiesced = quiesced;
+      this.env.trace(quiesced ? 'raft.quiesced' : 'raft.awake', { group: this.groupId });
+    }
+    if (!quiesced) this.onAwake?.(this);
   }
 
   /** The rest of a Ready once its writes are durable: send, apply, advance. */

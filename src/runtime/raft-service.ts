@@ -21,9 +21,15 @@ const GROUPS_DISK_KEY = 'raft/groups';
 /**
  * Multi-Raft on one node: many groups, one tick timer, messages routed by group id.
  * The list of hosted groups is durable, so a restarted node resumes every replica it had.
+ *
+ * Only replicas that are not quiesced are ticked, and the timer stops when every replica
+ * is quiesced: an idle node costs no events. Suspicions from the node's failure detector
+ * reach every replica (`onPeerSuspected`).
  */
 export class RaftService implements NodeService {
   private readonly groups = new Map<string, RaftGroupHost>();
+  /** Replicas that need ticks, in the order they last woke (deterministic). */
+  private readonly awake = new Set<RaftGroupHost>();
   private timer: TimerId | undefined;
 
   constructor(private readonly env: NodeEnv, private readonly options: RaftServiceOptions) {
@@ -48,6 +54,16 @@ export class RaftService implements NodeService {
     return [...this.groups.keys()];
   }
 
+  /** Cluster membership suspects (or declared dead) `peer`; quiesced groups may wake. */
+  onPeerSuspected(peer: NodeId): void {
+    for (const group of this.groups.values()) group.reportPeerSuspected(peer);
+  }
+
+  /** Replicas ticking now (not quiesced). */
+  get awakeGroupCount(): number {
+    return this.awake.size;
+  }
+
   onMessage(_from: NodeId, message: Message): void {
     const envelope = message as RaftEnvelope;
     const group = this.groups.get(envelope.groupId);
@@ -64,18 +80,27 @@ export class RaftService implements NodeService {
       this.options.tuning,
       this.options.observerFor?.(spec.groupId),
       (to, envelope) => this.env.network.send(to, envelope),
+      (awakeHost) => this.markAwake(awakeHost),
     );
     this.groups.set(spec.groupId, host);
-    this.armTimer();
+    this.markAwake(host);
     return host;
+  }
+
+  private markAwake(host: RaftGroupHost): void {
+    this.awake.add(host);
+    this.armTimer();
   }
 
   private armTimer(): void {
     if (this.timer !== undefined) return;
     this.timer = this.env.timers.setTimer(this.options.tuning.tickMs, () => {
       this.timer = undefined;
-      for (const group of this.groups.values()) group.tick();
-      this.armTimer();
+      for (const group of this.awake) {
+        group.tick();
+        if (group.quiesced) this.awake.delete(group);
+      }
+      if (this.awake.size > 0) this.armTimer();
     });
   }
 }

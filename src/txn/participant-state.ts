@@ -111,6 +111,11 @@ export class TxnParticipantState {
     private readonly finishedMax = defaultFinishedMax,
   ) {}
 
+  /** Transactions holding locks here (what recovery watches). */
+  get activeCount(): number {
+    return this.txns.size;
+  }
+
   get isEmpty(): boolean {
     return this.txns.size === 0 && this.records.size === 0 && this.finished.size === 0 && this.violationList.length === 0;
   }

@@ -42,13 +42,20 @@ export class TxnRecovery {
     private readonly tuning: TxnTuning,
   ) {}
 
+  /** Scans every `recoveryScanMs` while any replica here holds transactions; an idle
+   *  node schedules nothing (the KV server calls this again when one appears). */
   start(): void {
     if (this.timer !== undefined) return;
     this.timer = this.env.timers.setTimer(this.tuning.recoveryScanMs, () => {
       this.timer = undefined;
       this.scan();
-      this.start();
+      if (this.holdsTransactions()) this.start();
     });
+  }
+
+  private holdsTransactions(): boolean {
+    for (const shardId of this.deps.groupIds()) if ((this.deps.machine(shardId)?.transactions.activeCount ?? 0) > 0) return true;
+    return false;
   }
 
   /** One look at every group this node leads. */
@@ -58,7 +65,7 @@ export class TxnRecovery {
     for (const shardId of this.deps.groupIds()) {
       const group = this.deps.group(shardId);
       const machine = this.deps.machine(shardId);
-      if (group === undefined || machine === undefined || group.status().role !== 'leader') continue;
+      if (group === undefined || machine === undefined || machine.transactions.activeCount === 0 || group.raft.currentRole !== 'leader') continue;
       for (const txn of machine.transactions.transactions()) {
         // Per state: a transaction's time in doubt starts when it prepares, not when it first locked.
         const slot = `${shardId}/${txn.txnId}/${txn.state}`;

@@ -43,6 +43,7 @@ export class TxnService implements NodeService {
     this.coordinator = new TxnCoordinator(env, { shardMap: deps.shardMap, caller: this.caller, hooks }, tuning);
     this.recovery = new TxnRecovery(env, { ...groups, groupIds: () => deps.raft.groupIds, shardMap: deps.shardMap, caller: this.caller, hooks }, tuning);
     this.recovery.start();
+    deps.kv.onTransactionsHeld = () => this.recovery.start();
   }
 
   onMessage(from: NodeId, message: Message): void {

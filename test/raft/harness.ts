@@ -96,6 +96,8 @@ export interface NetworkOptions {
   /** When set, hosts compact automatically at Ready.suggestedCompactIndex. */
   readonly snapshotThreshold?: number;
   readonly learners?: readonly NodeId[];
+  /** RaftOptions.quiesceAfterIdleTicks (0: never quiesce). */
+  readonly quiesceAfterIdleTicks?: number;
   /** Durable state to start some nodes from (Figure 7 and Figure 8 setups). */
   readonly restored?: Readonly<Record<NodeId, RestoredState>>;
 }
@@ -157,6 +159,7 @@ export class Network {
       maxEntriesPerMessage: this.options.maxEntriesPerMessage,
       maxInflightMessages: this.options.maxInflightMessages,
       snapshotThreshold: this.options.snapshotThreshold,
+      quiesceAfterIdleTicks: this.options.quiesceAfterIdleTicks,
     }, node.storage.restoredState());
     const image = node.storage.snapshot?.data as StateMachineImage | undefined;
     node.applied = image === undefined ? [] : [...image.applied];

@@ -1,0 +1,20 @@
+import { Then } from '@cucumber/cucumber';
+import { expect } from 'chai';
+import { quiescence } from '../support/quiescence-scenario';
+import type { PhantomWorld } from '../support/world';
+
+// Needs a replicated group. Waits until the group is idle and quiet: every running member has committed the leader's whole log and stopped its heartbeat and election timers (CockroachDB range quiescence).
+Then('within {duration} the group goes quiet', function (this: PhantomWorld, withinMs: number) {
+  const scenario = quiescence(this);
+  this.waitUntil(() => scenario.isQuiet(), withinMs, `the group to go quiet (still awake: ${scenario.awakeMembers().join(', ') || 'none'})`);
+});
+
+// Needs a replicated group. Lets the time pass, then checks that no replica sent a single consensus message meanwhile and that every member is still quiet.
+Then('the group stays quiet for {duration}', function (this: PhantomWorld, durationMs: number) {
+  const scenario = quiescence(this);
+  const sentBefore = scenario.consensusMessagesSent();
+  this.sim.runFor(durationMs);
+  const sent = scenario.consensusMessagesSent() - sentBefore;
+  expect(sent, `consensus messages sent in ${durationMs} ms (${scenario.describe()})`).to.equal(0);
+  expect(scenario.isQuiet(), `every member quiet after ${durationMs} ms (${scenario.describe()})`).to.equal(true);
+});
