@@ -125,12 +125,13 @@ export class KvServer implements NodeService {
     const map = this.options.shardMap();
     for (const groupId of this.raft?.groupIds ?? []) {
       const group = this.raft!.group(groupId)!;
-      if (group.raft.currentRole !== 'leader') continue;
-      const status = group.status();
+      // Cheap questions first: this runs every second for every group hosted here.
+      const raft = group.raft;
+      if (raft.currentRole !== 'leader') continue;
       const preferred = findShard(map, groupId)?.preferredLeader;
-      if (status.role !== 'leader' || !preferred || preferred === this.env.id || status.leadTransferee !== null) continue;
-      const progress = status.progress?.[preferred];
-      if (progress && !progress.isLearner && progress.recentActive && progress.matchIndex >= status.commitIndex) {
+      if (!preferred || preferred === this.env.id || raft.transferTarget !== null) continue;
+      const progress = raft.progressOf(preferred);
+      if (progress && !progress.isLearner && progress.recentActive && progress.matchIndex >= raft.commitIndex) {
         group.transferLeadership(preferred);
       }
     }

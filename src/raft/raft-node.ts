@@ -722,6 +722,9 @@ export class RaftNode {
     this.broadcastHeartbeat(true);
     this.quiesced = true;
     this.idleHeartbeatRounds = 0;
+    // Every follower was responsive and caught up just now; that stays the leader's
+    // knowledge while the group is quiet (a wake starts the proof afresh).
+    for (const [peer, progress] of this.progress) if (peer !== this.id) progress.recentActive = true;
   }
 
   /**
@@ -1098,6 +1101,19 @@ export class RaftNode {
   /** The leader this node knows of in its term, itself included; null if none. */
   get knownLeader(): NodeId | null {
     return this.leader;
+  }
+
+  get commitIndex(): number {
+    return this.log.commitIndex;
+  }
+
+  get transferTarget(): NodeId | null {
+    return this.leadTransferee;
+  }
+
+  /** Leader only: what it knows of one member's replication, as `status().progress[peer]`. */
+  progressOf(peer: NodeId): ProgressStatus | undefined {
+    return this.role === 'leader' ? this.progress.get(peer)?.status() : undefined;
   }
 
   private publicRole(): RaftRole {

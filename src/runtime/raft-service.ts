@@ -15,6 +15,21 @@ export interface RaftServiceOptions {
   observerFor?(groupId: string): RaftObserver | undefined;
 }
 
+/**
+ * Heartbeats and their answers of many groups between one pair of nodes, sent as one
+ * message per tick (CockroachDB's coalesced heartbeats). A lone one travels as it is.
+ */
+export interface CoalescedHeartbeats {
+  readonly type: 'raft.heartbeats';
+  readonly envelopes: readonly RaftEnvelope[];
+}
+
+const COALESCED_TYPE: CoalescedHeartbeats['type'] = 'raft.heartbeats';
+
+function isHeartbeat(envelope: RaftEnvelope): boolean {
+  return envelope.type === 'raft.heartbeat' || envelope.type === 'raft.heartbeat-response';
+}
+
 /** Disk key listing the groups this node hosts, so a restart brings them all back. */
 const GROUPS_DISK_KEY = 'raft/groups';
 
@@ -24,13 +39,16 @@ const GROUPS_DISK_KEY = 'raft/groups';
  *
  * Only replicas that are not quiesced are ticked, and the timer stops when every replica
  * is quiesced: an idle node costs no events. Suspicions from the node's failure detector
- * reach every replica (`onPeerSuspected`).
+ * reach every replica (`onPeerSuspected`). Heartbeats produced in one tick, and the answers
+ * to one coalesced message, leave as one message per destination node.
  */
 export class RaftService implements NodeService {
   private readonly groups = new Map<string, RaftGroupHost>();
   /** Replicas that need ticks, in the order they last woke (deterministic). */
   private readonly awake = new Set<RaftGroupHost>();
   private timer: TimerId | undefined;
+  /** While a tick or a coalesced message is processed: heartbeats waiting, by destination. */
+  private coalescing: Map<NodeId, RaftEnvelope[]> | null = null;
 
   constructor(private readonly env: NodeEnv, private readonly options: RaftServiceOptions) {
     for (const spec of env.disk.get<RaftGroupSpec[]>(GROUPS_DISK_KEY) ?? []) this.open(spec);
@@ -65,10 +83,47 @@ export class RaftService implements NodeService {
   }
 
   onMessage(_from: NodeId, message: Message): void {
-    const envelope = message as RaftEnvelope;
+    if (message.type === COALESCED_TYPE) {
+      // The answers to a coalesced round go back coalesced too.
+      this.coalesced(() => {
+        for (const envelope of (message as CoalescedHeartbeats).envelopes) this.deliver(envelope);
+      });
+      return;
+    }
+    this.deliver(message as RaftEnvelope);
+  }
+
+  private deliver(envelope: RaftEnvelope): void {
     const group = this.groups.get(envelope.groupId);
     // A message for a group this node does not host (yet) is dropped; Raft retries.
     if (group) group.step(envelope.message as RaftMessage);
+  }
+
+  private send(to: NodeId, envelope: RaftEnvelope): void {
+    const pending = this.coalescing;
+    if (pending === null || !isHeartbeat(envelope)) return this.env.network.send(to, envelope);
+    const list = pending.get(to);
+    if (list === undefined) pending.set(to, [envelope]);
+    else list.push(envelope);
+  }
+
+  /** Runs `work` collecting heartbeats, then sends one message per destination. */
+  private coalesced(work: () => void): void {
+    if (this.coalescing !== null) return work();
+    const pending = new Map<NodeId, RaftEnvelope[]>();
+    this.coalescing = pending;
+    try {
+      work();
+    } finally {
+      this.coalescing = null;
+    }
+    for (const [to, envelopes] of pending) {
+      if (envelopes.length === 1) this.env.network.send(to, envelopes[0]);
+      else {
+        const batch: CoalescedHeartbeats = { type: COALESCED_TYPE, envelopes };
+        this.env.network.send(to, batch);
+      }
+    }
   }
 
   private open(spec: RaftGroupSpec): RaftGroupHost {
@@ -79,7 +134,7 @@ export class RaftService implements NodeService {
       this.options.createMachine(spec.groupId),
       this.options.tuning,
       this.options.observerFor?.(spec.groupId),
-      (to, envelope) => this.env.network.send(to, envelope),
+      (to, envelope) => this.send(to, envelope),
       (awakeHost) => this.markAwake(awakeHost),
     );
     this.groups.set(spec.groupId, host);
@@ -96,10 +151,12 @@ export class RaftService implements NodeService {
     if (this.timer !== undefined) return;
     this.timer = this.env.timers.setTimer(this.options.tuning.tickMs, () => {
       this.timer = undefined;
-      for (const group of this.awake) {
-        group.tick();
-        if (group.quiesced) this.awake.delete(group);
-      }
+      this.coalesced(() => {
+        for (const group of this.awake) {
+          group.tick();
+          if (group.quiesced) this.awake.delete(group);
+        }
+      });
       if (this.awake.size > 0) this.armTimer();
     });
   }
