@@ -9,7 +9,7 @@ import {
   renderSvg,
   type LinearizabilityResult,
   type Verdict,
-} from '../check';
+} from '../check/linearizability';
 import { parseArguments } from './arguments';
 import { UsageError, usageExitCode, type Command, type CommandOutput } from './command';
 import { parseDurationMs } from './duration';
