@@ -7,9 +7,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkLinearizability, modelNamed, parseHistory } from '../src/check';
+import { conformanceDirectory as findConformanceDirectory } from './conformance-histories';
 import type { BenchRow } from './types';
 
-const conformanceDirectory = path.resolve(__dirname, '../../shared/conformance/linearizability');
+const conformanceDirectory = findConformanceDirectory() ?? path.resolve(__dirname, '../../shared/conformance/linearizability');
 const runs = 3;
 
 interface HistoryFile {

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { benchNetwork, benchScheduler } from './sim';
+import { CALIBRATION_ROW, formatRelative, kernelRelative } from './calibration';
 import type { BenchRow } from './types';
 
 type Bench = () => BenchRow | BenchRow[] | Promise<BenchRow | BenchRow[]>;
@@ -30,26 +31,29 @@ async function main(): Promise<void> {
     ['consensus', optional('./consensus', 'benchConsensus')],
     ['georeplication', optional('./georep', 'benchGeoReplication')],
     ['transactions', optional('./transactions', 'benchTransactions')],
+    ['command line', optional('./cli-check', 'benchCheckCommand')],
   ];
-  const rows: (BenchRow & { group: string })[] = [];
+  const measured: (BenchRow & { group: string })[] = [];
   for (const [group, bench] of benches) {
     if (!bench) continue;
     const result = await bench();
     for (const row of Array.isArray(result) ? result : [result]) {
-      rows.push({ group, ...row });
+      measured.push({ group, ...row });
       console.log(`  ${group.padEnd(16)} ${row.name.padEnd(58)} ${row.value.toLocaleString('en-US').padStart(14)} ${row.unit}`);
     }
   }
+  // Each figure next to the kernel calibration row of this run (bench/calibration.ts).
+  const rows = kernelRelative(measured);
   const output = path.resolve('reports', 'bench.json');
   fs.mkdirSync(path.dirname(output), { recursive: true });
-  fs.writeFileSync(output, JSON.stringify({ node: process.version, platform: `${process.platform} ${process.arch}`, rows }, null, 2) + '\n');
+  fs.writeFileSync(output, JSON.stringify({ node: process.version, platform: `${process.platform} ${process.arch}`, calibration: CALIBRATION_ROW, rows }, null, 2) + '\n');
   console.log('\n' + formatTable(rows));
   console.log(`\nwrote ${path.relative(process.cwd(), output)}`);
 }
 
-function formatTable(rows: (BenchRow & { group: string })[]): string {
-  const header = ['group', 'benchmark', 'value', 'unit', 'target', 'note'];
-  const body = rows.map((row) => [row.group, row.name, row.value.toLocaleString('en-US'), row.unit, row.target ?? '', row.note ?? '']);
+function formatTable(rows: (BenchRow & { group: string; relative?: number; relativeUnit?: string })[]): string {
+  const header = ['group', 'benchmark', 'value', 'unit', 'relative to the kernel (same run)', 'target', 'note'];
+  const body = rows.map((row) => [row.group, row.name, row.value.toLocaleString('en-US'), row.unit, formatRelative(row), row.target ?? '', row.note ?? '']);
   const widths = header.map((_, column) => Math.max(header[column].length, ...body.map((line) => line[column].length)));
   const line = (cells: string[]): string => cells.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd();
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...body.map(line)].join('\n');

@@ -123,6 +123,48 @@ describe('phantomdb check', { concurrency: 2 }, () => {
     assert.match(badTimeout.stderr, /malformed duration "30 parsecs"/);
   });
 
+  it('checks many files and patterns in one call: a line per file, a summary, the worst exit code', async () => {
+    const folder = fs.mkdtempSync(path.join(temporaryDirectory, 'many-'));
+    fs.writeFileSync(path.join(folder, 'a-fresh.jsonl'), writeThenRead(2).map((event) => JSON.stringify(event)).join('\n'));
+    fs.writeFileSync(path.join(folder, 'b-stale.jsonl'), writeThenRead(1).map((event) => JSON.stringify(event)).join('\n'));
+    fs.writeFileSync(path.join(folder, 'c-empty.jsonl'), '\n\n');
+    const run = await phantomdbInProcess('check', path.join(folder, '*.jsonl'), '--model', 'register');
+    assert.equal(run.status, 3, 'the worst verdict: a file with no operations');
+    assert.deepEqual(run.stdout.trim().split('\n'), [
+      `${path.join(folder, 'a-fresh.jsonl')}: LINEARIZABLE (register model, 1 partition, 3 operations)`,
+      `${path.join(folder, 'b-stale.jsonl')}: NOT LINEARIZABLE (register model, 1 partition, 3 operations); failing: the history`,
+      `${path.join(folder, 'c-empty.jsonl')}: UNREADABLE (holds no operations)`,
+      '3 files: 1 linearizable, 1 not linearizable, 0 unknown, 1 unreadable',
+    ]);
+    const json = await phantomdbInProcess('check', path.join(folder, 'a-fresh.jsonl'), path.join(folder, 'b-*.jsonl'), '--model', 'register', '--json');
+    assert.equal(json.status, 1);
+    const lines = json.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    assert.deepEqual(lines.map((line) => line.verdict ?? line.summary.exitCode), ['linearizable', 'not-linearizable', 1]);
+    assert.equal(lines[1].file, path.join(folder, 'b-stale.jsonl'));
+    const nothing = await phantomdbInProcess('check', path.join(folder, '*.edn'), '--model', 'register');
+    assert.equal(nothing.status, 3);
+    assert.match(nothing.stderr, /matches no file/);
+  });
+
+  it('exits 3 with "FILE holds no operations" for an empty history instead of calling it linearizable', async () => {
+    const empty = path.join(temporaryDirectory, 'empty.jsonl');
+    fs.writeFileSync(empty, '\n   \n');
+    const run = await phantomdb('check', empty, '--model', 'kv');
+    assert.equal(run.status, 3);
+    assert.equal(run.stderr, `${empty} holds no operations\n`);
+    assert.equal(run.stdout, '');
+  });
+
+  it('exits 2 naming the limit when a search reaches --max-states, instead of running out of memory', async () => {
+    const events: object[] = [];
+    for (let process = 0; process < 10; process++) events.push({ process, type: 'invoke', f: 'append', key: 'k', value: `v${process}` });
+    events.push({ process: 98, type: 'invoke', f: 'put', key: 'k', value: '' }, { process: 98, type: 'ok', f: 'put', key: 'k', value: '' });
+    events.push({ process: 99, type: 'invoke', f: 'get', key: 'k', value: null }, { process: 99, type: 'ok', f: 'get', key: 'k', value: 'v9v8v7v6v5v4v3v2v1v0v1' });
+    const run = await phantomdbInProcess('check', writeHistory('wide.jsonl', events), '--model', 'kv', '--max-states', '500');
+    assert.equal(run.status, 2, run.stdout + run.stderr);
+    assert.match(run.stdout, /^UNKNOWN \(kv model, 1 partition, 12 operations\): the search reached its limit of 500 model states per key \(maxStates\) before deciding key "k"/);
+  });
+
   it('prints usage for --help and exits 0', async () => {
     const run = await phantomdb('--help');
     assert.equal(run.status, 0);

@@ -45,6 +45,13 @@ export class SimDisk implements DiskPort {
     this.journal = [];
   }
 
+  /** What a crash now would leave under `key` (the durable image, not the view). For tests
+   *  of durability points: "when this message left, was its promise already on disk?" */
+  durableValue<T>(key: string): T | undefined {
+    const value = this.durable.get(key);
+    return (Array.isArray(value) ? value.slice() : value) as T | undefined;
+  }
+
   /** What survives a power loss: the view becomes a copy of the durable image. */
   crash(): void {
     this.journal = [];

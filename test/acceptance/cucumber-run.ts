@@ -1,6 +1,7 @@
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { loadConfiguration, loadSupport, runCucumber as runCucumberApi, type ISupportCodeLibrary } from '@cucumber/cucumber/api';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -11,40 +12,67 @@ export interface CucumberRun {
   features: any[];
 }
 
+const SUPPORT_PATHS = [path.join(ROOT, 'support/**/*.ts'), path.join(ROOT, 'step-definitions/**/*.ts')];
+
+/** Runs are serialised: each one sets process.env.PHANTOM_SEED for its scenarios. */
+let queue: Promise<unknown> = Promise.resolve();
+
 /**
- * Runs cucumber-js in a child process on the project's support code and steps, with a
- * scratch configuration (only a JSON report, nothing written to reports/ but the scratch
- * folder). cucumber-js resolves --config relative to the working directory, so the scratch
- * space lives under reports/ (git-ignored).
+ * Runs cucumber in this process on the project's support code and steps, with a scratch
+ * space for extra feature files and a JSON report (nothing written to reports/ but the
+ * scratch folder, which is git-ignored). `env` is applied to process.env for the run only;
+ * PHANTOM_SEED is cleared unless given, as a fresh `npx cucumber-js` would see it.
  */
-export function runCucumber(paths: string[], env: Record<string, string | undefined> = {}, extraFiles: Record<string, string> = {}): CucumberRun {
+export function runCucumber(paths: string[], env: Record<string, string | undefined> = {}, extraFiles: Record<string, string> = {}): Promise<CucumberRun> {
+  const run = queue.then(() => runOnce(paths, env, extraFiles));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+async function runOnce(paths: string[], env: Record<string, string | undefined>, extraFiles: Record<string, string>): Promise<CucumberRun> {
   fs.mkdirSync(path.join(ROOT, 'reports'), { recursive: true });
   const scratch = fs.mkdtempSync(path.join(ROOT, 'reports', '.cucumber-run-'));
-  const config = path.join(scratch, 'cucumber.js');
   const report = path.join(scratch, 'report.json');
   for (const [name, text] of Object.entries(extraFiles)) fs.writeFileSync(path.join(scratch, name), text);
-  fs.writeFileSync(
-    config,
-    `module.exports = { default: { requireModule: ['ts-node/register/transpile-only'], require: ${JSON.stringify([
-      path.join(ROOT, 'support/**/*.ts'),
-      path.join(ROOT, 'step-definitions/**/*.ts'),
-    ])}, format: ['progress', 'json:${report}'] } };`,
-  );
-  const childEnv: Record<string, string | undefined> = { ...process.env };
-  delete childEnv.PHANTOM_SEED;
-  Object.assign(childEnv, env);
   const resolved = paths.map((entry) => (entry.startsWith('scratch:') ? path.relative(ROOT, path.join(scratch, entry.slice('scratch:'.length))) : entry));
+  let output = '';
+  const capture = new PassThrough().setEncoding('utf8');
+  capture.on('data', (chunk: string) => (output += chunk));
+  const saved = { ...process.env };
+  delete process.env.PHANTOM_SEED;
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
   try {
-    const result = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/@cucumber/cucumber/bin/cucumber-js'), '--config', path.relative(ROOT, config), ...resolved], {
-      cwd: ROOT,
-      env: childEnv,
-      encoding: 'utf8',
-    });
+    const environment = { cwd: ROOT, stdout: capture, stderr: capture, env: { ...process.env } };
+    const { runConfiguration } = await loadConfiguration(
+      { file: false, provided: { requireModule: ['ts-node/register/transpile-only'], require: SUPPORT_PATHS, format: ['progress', `json:${report}`], paths: resolved } },
+      environment,
+    );
+    const library = await loadSharedSupport(runConfiguration.support, environment);
+    const { success } = await runCucumberApi({ ...runConfiguration, support: library }, environment);
+    await new Promise((resolve) => setImmediate(resolve)); // let the formatters' last writes land
     const features = fs.existsSync(report) ? JSON.parse(fs.readFileSync(report, 'utf8')) : [];
-    return { status: result.status ?? -1, output: `${result.stdout}\n${result.stderr}`, features };
+    return { status: success ? 0 : 1, output, features };
+  } catch (error) {
+    return { status: 2, output: `${output}\n${error instanceof Error ? error.stack : String(error)}`, features: [] };
   } finally {
+    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+    Object.assign(process.env, saved);
     fs.rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * The project's support code and steps, loaded once per process and reused by every run
+ * (cucumber's API documents this: `loadSupport`, then `runCucumber({ support })`). Each
+ * cucumber child process used to compile the whole World again, 3-4 s a time, ten times.
+ */
+let shared: Promise<ISupportCodeLibrary> | undefined;
+function loadSharedSupport(coordinates: any, environment: object): Promise<ISupportCodeLibrary> {
+  shared ??= loadSupport({ sources: { paths: [], defaultDialect: 'en', names: [], tagExpression: '', order: 'defined' }, support: coordinates }, environment);
+  return shared;
 }
 
 /** Every text attachment of a cucumber JSON report, decoded. */

@@ -16,30 +16,30 @@ function location(feature: string, lineText: string): string {
   return `${feature}:${index + 1}`;
 }
 
-function runScenario(where: string, seed?: string): { digest: string; status: number } {
-  const run = runCucumber([where], { PHANTOM_SEED: seed });
+async function runScenario(where: string, seed?: string): Promise<{ digest: string; status: number }> {
+  const run = await runCucumber([where], { PHANTOM_SEED: seed });
   const digest = textAttachments(run.features).map((text) => /^trace digest: ([0-9a-f]{16})$/m.exec(text)?.[1]).find(Boolean);
   assert.ok(digest, `no trace digest attached; cucumber said:\n${run.output}`);
   return { digest, status: run.status };
 }
 
 describe('Replaying a scenario from its seed', () => {
-  it('gives the same trace digest twice, and a different one for another seed', () => {
+  it('gives the same trace digest twice, and a different one for another seed', async () => {
     const where = location('features/cluster/health-monitoring.feature', 'Scenario: Ten percent message loss does not get a live node declared dead');
-    const first = runScenario(where);
+    const first = await runScenario(where);
     assert.equal(first.status, 0, 'the scenario passes');
-    assert.equal(runScenario(where).digest, first.digest);
-    const other = runScenario(where, '12345');
+    assert.equal((await runScenario(where)).digest, first.digest);
+    const other = await runScenario(where, '12345');
     assert.notEqual(other.digest, first.digest);
-    assert.equal(runScenario(where, '12345').digest, other.digest, 'PHANTOM_SEED replays exactly');
+    assert.equal((await runScenario(where, '12345')).digest, other.digest, 'PHANTOM_SEED replays exactly');
   });
 });
 
 describe('Replaying a chaos run from its seed', () => {
-  it('gives the same trace digest for the same Examples row twice', () => {
+  it('gives the same trace digest for the same Examples row twice', async () => {
     const row = location('features/kv/chaos.feature', '| 1    |');
-    const first = runScenario(row);
+    const first = await runScenario(row);
     assert.equal(first.status, 0, 'the chaos row passes');
-    assert.equal(runScenario(row).digest, first.digest);
+    assert.equal((await runScenario(row)).digest, first.digest);
   });
 });

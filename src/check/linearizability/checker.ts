@@ -2,7 +2,8 @@ import { buildExplanation, type ViolationExplanation } from './explanation';
 import { asParsedHistory, validateHistory, type HistoryEvent, type ParsedHistory, type PartitionKey } from './history';
 import type { AnyModel } from './model';
 import { partitionHistory, type Partition } from './partition';
-import { PartitionSearch, type Verdict } from './search';
+import { defaultMaxStates, PartitionSearch, type Verdict } from './search';
+import { decideByShortcut, type ShortcutDecision, type ShortcutName } from './shortcuts';
 
 export type { Verdict } from './search';
 
@@ -23,9 +24,19 @@ export interface CheckOptions {
    * the search stops caching: slower, never wrong.
    */
   readonly cacheBytesMax?: number;
+  /**
+   * Model states one key's search may create (default 4,194,304). Past it that key's
+   * verdict is `unknown` (`state-limit`): the check ends instead of running out of memory.
+   */
+  readonly maxStates?: number;
+  /** Use the polynomial-time decisions where they apply (default true; see shortcuts.ts). */
+  readonly shortcuts?: boolean;
 }
 
-export type UndecidedReason = 'time-limit' | 'step-limit' | 'violation-found-elsewhere';
+export type UndecidedReason = 'time-limit' | 'step-limit' | 'state-limit' | 'violation-found-elsewhere';
+
+/** What decided a partition: the general search or one of the shortcuts. */
+export type DecidedBy = 'search' | ShortcutName;
 
 export interface PartitionResult {
   /** The key this sub-history covers; null for a history without keys. */
@@ -33,6 +44,9 @@ export interface PartitionResult {
   readonly verdict: Verdict;
   /** Why the search stopped before deciding, when the verdict is unknown. */
   readonly undecidedBecause?: UndecidedReason;
+  /** The limit that stopped it, in words (for `state-limit`, `step-limit`, `time-limit`). */
+  readonly limit?: string;
+  readonly decidedBy?: DecidedBy;
   readonly operationCount: number;
   readonly searchSteps: number;
 }
@@ -66,14 +80,65 @@ export function checkLinearizability(
   const parsed = asParsedHistory(history);
   validateHistory(parsed, model);
   const partitions = partitionHistory(parsed, model);
+  const useShortcuts = options.shortcuts ?? true;
   const cacheBudget = { bytesLeft: options.cacheBytesMax ?? defaultCacheBytesMax };
-  const searches = partitions.map((partition) => new PartitionSearch(partition, model, cacheBudget));
-  const { stopReason, failures } = searchInTurns(searches, new Budget(options), options.findAllViolations ?? false);
-  const results = partitions.map((partition, index) => partitionResult(partition, searches[index], stopReason));
+  const maxStates = options.maxStates ?? defaultMaxStates;
+  if (!(maxStates >= 1)) throw new RangeError(`maxStates must be >= 1, got ${maxStates}`);
+  const deciders = partitions.map((partition): Decider => {
+    const decision = useShortcuts ? decideByShortcut(partition, model.name) : undefined;
+    return decision === undefined ? new PartitionSearch(partition, model, cacheBudget, maxStates) : new ShortcutDecider(decision);
+  });
+  const { stopReason, failures } = searchInTurns(deciders, new Budget(options), options.findAllViolations ?? false);
+  const limits = { 'state-limit': `${maxStates} model states per key (maxStates)`, 'step-limit': `${options.maxSearchSteps} search steps (maxSearchSteps)`, 'time-limit': `${options.timeoutMs} ms (timeout)` };
+  const results = partitions.map((partition, index) => partitionResult(partition, deciders[index], stopReason, limits));
   const result: LinearizabilityResult = { verdict: overallVerdict(results), model: model.name, partitions: results };
   if (failures.length === 0) return result;
   const first = failures[0];
-  return { ...result, explanation: buildExplanation(partitions[first], searches[first].deepestPoint(), model, parsed) };
+  const decider = deciders[first];
+  if (decider instanceof PartitionSearch) return { ...result, explanation: buildExplanation(partitions[first], decider.deepestPoint(), model, parsed) };
+  return { ...result, explanation: explainShortcutViolation(partitions[first], (decider as ShortcutDecider).decision, model, parsed, maxStates) };
+}
+
+/**
+ * Explains a violation a shortcut found. A short general search usually finds the model's
+ * own dead end, which reads best ("get returned X but the key holds Y"), and confirms the
+ * shortcut; when it cannot finish within a few milliseconds, the shortcut's dead end is used.
+ */
+function explainShortcutViolation(partition: Partition, decision: ShortcutDecision, model: AnyModel, history: ParsedHistory, maxStates: number): ViolationExplanation {
+  if (decision.verdict !== 'not-linearizable') throw new Error('only a violation is explained');
+  const search = new PartitionSearch(partition, model, { bytesLeft: explanationCacheBytes }, maxStates);
+  const verdict = search.run(explanationSearchSteps);
+  if (verdict === 'linearizable') throw new Error(`the ${decision.by} shortcut and the search disagree on key ${JSON.stringify(partition.key)}`);
+  if (verdict === 'not-linearizable') return buildExplanation(partition, search.deepestPoint(), model, history);
+  return buildExplanation(partition, decision.deadEnd, model, history, decision.reason);
+}
+
+const explanationSearchSteps = 1 << 16;
+const explanationCacheBytes = 16 * 1024 * 1024;
+
+/** What the turns run: a search, or a shortcut's decision (taken at its first turn). */
+interface Decider {
+  readonly verdict: Verdict | undefined;
+  readonly steps: number;
+  readonly stoppedAtStateLimit: boolean;
+  run(stepBudget: number): Verdict | undefined;
+}
+
+class ShortcutDecider implements Decider {
+  private taken = false;
+  readonly steps = 0;
+  readonly stoppedAtStateLimit = false;
+
+  constructor(readonly decision: ShortcutDecision) {}
+
+  get verdict(): Verdict | undefined {
+    return this.taken ? this.decision.verdict : undefined;
+  }
+
+  run(): Verdict {
+    this.taken = true;
+    return this.decision.verdict;
+  }
 }
 
 interface TurnsOutcome {
@@ -84,9 +149,10 @@ interface TurnsOutcome {
 }
 
 /** Runs undecided searches round-robin until all are decided or the check must stop. */
-function searchInTurns(searches: readonly PartitionSearch[], budget: Budget, findAllViolations: boolean): TurnsOutcome {
+function searchInTurns(searches: readonly Decider[], budget: Budget, findAllViolations: boolean): TurnsOutcome {
   const failures: number[] = [];
-  let active = searches.map((_, index) => index).filter((index) => searches[index].verdict === undefined);
+  const open = (index: number): boolean => searches[index].verdict === undefined && !searches[index].stoppedAtStateLimit;
+  let active = searches.map((_, index) => index).filter(open);
   while (active.length > 0) {
     for (const index of active) {
       const search = searches[index];
@@ -100,16 +166,24 @@ function searchInTurns(searches: readonly PartitionSearch[], budget: Budget, fin
       const exhausted = budget.exhaustedBecause();
       if (exhausted !== undefined) return { stopReason: exhausted, failures };
     }
-    active = active.filter((index) => searches[index].verdict === undefined);
+    active = active.filter(open);
   }
   return { failures };
 }
 
-function partitionResult(partition: Partition, search: PartitionSearch, stopReason?: UndecidedReason): PartitionResult {
-  const counts = { operationCount: partition.operations.length, searchSteps: search.steps };
-  if (search.verdict !== undefined) return { key: partition.key, verdict: search.verdict, ...counts };
-  if (stopReason === undefined) throw new Error('a search stopped without a verdict or a reason');
-  return { key: partition.key, verdict: 'unknown', undecidedBecause: stopReason, ...counts };
+function partitionResult(
+  partition: Partition,
+  decider: Decider,
+  stopReason: UndecidedReason | undefined,
+  limits: Readonly<Record<'state-limit' | 'step-limit' | 'time-limit', string>>,
+): PartitionResult {
+  const counts = { operationCount: partition.operations.length, searchSteps: decider.steps };
+  const decidedBy = decider instanceof ShortcutDecider ? decider.decision.by : 'search';
+  if (decider.verdict !== undefined) return { key: partition.key, verdict: decider.verdict, decidedBy, ...counts };
+  const reason = decider.stoppedAtStateLimit ? 'state-limit' : stopReason;
+  if (reason === undefined) throw new Error('a search stopped without a verdict or a reason');
+  const limit = reason === 'violation-found-elsewhere' ? undefined : limits[reason];
+  return { key: partition.key, verdict: 'unknown', undecidedBecause: reason, ...(limit === undefined ? {} : { limit }), ...counts };
 }
 
 /** One violation anywhere decides; otherwise any unfinished partition leaves it open. */

@@ -13,8 +13,10 @@ export function explainText(result: LinearizabilityResult): string {
     `${operationCount} operations`;
   if (result.verdict === 'linearizable') return `LINEARIZABLE (${scope})\n`;
   if (result.verdict === 'unknown') {
-    const open = result.partitions.filter((partition) => partition.verdict === 'unknown').map(keyName);
-    return `UNKNOWN (${scope}): the search ran out of time or steps before deciding ${open.join(', ')}\n`;
+    const open = result.partitions.filter((partition) => partition.verdict === 'unknown');
+    const limits = [...new Set(open.flatMap((partition) => (partition.limit === undefined ? [] : [partition.limit])))];
+    const reached = limits.length === 0 ? 'ran out of time or steps' : `reached its limit of ${limits.join(' and ')}`;
+    return `UNKNOWN (${scope}): the search ${reached} before deciding ${open.map(keyName).join(', ')}\n`;
   }
   if (result.explanation === undefined) throw new Error('a violation always carries an explanation');
   const failing = result.partitions.filter((partition) => partition.verdict === 'not-linearizable').map(keyName);

@@ -44,6 +44,8 @@ export function buildExplanation(
   deepest: DeepestPoint,
   model: AnyModel,
   history: ParsedHistory,
+  /** Why the candidates fail, when a shortcut rather than the model decided it. */
+  reason?: string,
 ): ViolationExplanation {
   if (deepest.candidates.length === 0) throw new Error('a dead end always has at least one candidate');
   const describe = (id: number): ExplainedOperation =>
@@ -54,7 +56,7 @@ export function buildExplanation(
   }));
   const unplaceable = deepest.candidates.map((id) => {
     const operation = partition.operations[id];
-    return { ...describe(id), reason: model.explainRejection(deepest.state, operation.input, operation.output) };
+    return { ...describe(id), reason: reason ?? model.explainRejection(deepest.state, operation.input, operation.output) };
   });
   const blocking = describe(deepest.blockingOperation);
   const stateAfterPrefix = model.describeState(deepest.state);

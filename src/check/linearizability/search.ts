@@ -19,6 +19,9 @@ import { rejected, type StateSpace } from './state-space';
 
 export type Verdict = 'linearizable' | 'not-linearizable' | 'unknown';
 
+/** Default bound on model states per key: about 250 MB for the kv model at worst. */
+export const defaultMaxStates = 1 << 22;
+
 /** The furthest the search got: a linearizable prefix no operation can extend. */
 export interface DeepestPoint {
   /** Operation ids in linearization order. */
@@ -48,8 +51,15 @@ export class PartitionSearch {
   private decided: Verdict | undefined;
   private deepestDepth = -1;
   private deepest: RecordedDeadEnd | undefined;
+  /** Set when the state space reached `maxStates`: the search stops for good, undecided. */
+  private stateLimitReached = false;
 
-  constructor(partition: Partition, model: AnyModel, cacheBudget: MemoryBudget) {
+  /**
+   * `maxStates` bounds the one structure the search grows that no other budget covers: the
+   * model states given ids (a kv key's distinct strings: 3 ints and a piece each). Without
+   * it a history with many concurrent appends grew it until V8 died ("invalid size error").
+   */
+  constructor(partition: Partition, model: AnyModel, cacheBudget: MemoryBudget, private readonly maxStates = defaultMaxStates) {
     this.operationCount = partition.operations.length;
     this.list = new EntryList(partition.entries);
     const inputs = partition.operations.map((operation) => operation.input);
@@ -72,6 +82,11 @@ export class PartitionSearch {
     return this.decided;
   }
 
+  /** True once the search stopped for good because the state space reached `maxStates`. */
+  get stoppedAtStateLimit(): boolean {
+    return this.stateLimitReached;
+  }
+
   get steps(): number {
     return this.stepsTaken;
   }
@@ -83,7 +98,7 @@ export class PartitionSearch {
   /** Runs at most `stepBudget` steps; returns the verdict if it is now decided. */
   run(stepBudget: number): Verdict | undefined {
     if (!(stepBudget >= 1)) throw new RangeError(`step budget must be at least 1, got ${stepBudget}`);
-    if (this.decided !== undefined) return this.decided;
+    if (this.decided !== undefined || this.stateLimitReached) return this.decided;
     const { list, space, cache, linearized, stackNodes, stackStates, operationCount } = this;
     const { next, returnNodeOf, operationOf } = list;
     let depth = this.depth;
@@ -95,6 +110,12 @@ export class PartitionSearch {
       if (returnNodeOf[node] >= 0) {
         const id = operationOf[node];
         const nextState = space.transition(stateId, id);
+        if (nextState >= this.maxStates) {
+          // Ids are given in order, so this is the first state past the bound.
+          this.stateLimitReached = true;
+          this.cache.release();
+          break;
+        }
         const hash = linearized.hashWith(id) ^ Math.imul(nextState + 1, 0x9e3779b1);
         if (nextState !== rejected && cache.addIfAbsent(linearized, id, hash, nextState)) {
           stackNodes[depth] = node;
