@@ -36,6 +36,7 @@ class ReplicaBalancer {
   private readonly model: ClusterModel;
   private readonly band: Band;
   private readonly eligible: boolean[];
+  private readonly eligibleList: number[];
 
   constructor(
     private readonly builder: PlanBuilder,
@@ -45,6 +46,7 @@ class ReplicaBalancer {
     this.model = builder.model;
     const nodes = this.model.nodes;
     this.eligible = nodes.map((node) => node.known && !node.draining);
+    this.eligibleList = this.eligible.flatMap((eligible, index) => (eligible ? [index] : []));
     const total = this.model.liveShards().reduce((sum, shard) => sum + this.weight(shard) * this.model.shards[shard].replicas.length, 0);
     const capacities = nodes.map((node) => node.capacity);
     this.band = measure === 'replicas' ? wholeNumberBand(total, capacities, this.eligible, threshold) : continuousBand(total, capacities, this.eligible, threshold);
@@ -89,6 +91,9 @@ class ReplicaBalancer {
       [spare, under],
     ];
     for (const [sources, targetsOfClass] of classes) {
+      if (sources.length === 0 || targetsOfClass.length === 0) continue;
+      // The first pair of the sorted orders almost always works; sort only when it does not.
+      if (this.tryPairs([firstByKey(sources, this.sourceKey)], [firstByKey(targetsOfClass, this.targetKey)])) return true;
       if (this.tryPairs(this.orderedSources(sources), this.orderedTargets(targetsOfClass))) return true;
     }
     return false;
@@ -212,18 +217,19 @@ class ReplicaBalancer {
 
   /** Sources by how far above their upper bound per capacity, most first; ties by node order. */
   private orderedSources(sources: readonly number[]): number[] {
-    const key = (node: number): number => (this.load(node) - this.band.high[node]) / this.model.nodes[node].capacity;
-    return [...sources].sort((left, right) => key(right) - key(left) || left - right);
+    return sortedByKey(sources, this.sourceKey);
   }
+
+  private readonly sourceKey = (node: number): number => (this.load(node) - this.band.high[node]) / this.model.nodes[node].capacity;
+  private readonly targetKey = (node: number): number => (this.band.low[node] - this.load(node)) / this.model.nodes[node].capacity;
 
   /** Targets by how far below their lower bound per capacity, most first; ties by node order. */
   private orderedTargets(targets: readonly number[]): number[] {
-    const key = (node: number): number => (this.band.low[node] - this.load(node)) / this.model.nodes[node].capacity;
-    return [...targets].sort((left, right) => key(right) - key(left) || left - right);
+    return sortedByKey(targets, this.targetKey);
   }
 
-  private allTargets(): number[] {
-    return this.eligible.flatMap((eligible, index) => (eligible ? [index] : []));
+  private allTargets(): readonly number[] {
+    return this.eligibleList;
   }
 
   private distance(): number {
@@ -248,6 +254,26 @@ class ReplicaBalancer {
   private weight(shard: number): number {
     return shardWeight(this.measure, this.model.shards[shard]);
   }
+}
+
+/** Nodes by descending key, ties by node index; each key computed once. */
+function sortedByKey(nodes: readonly number[], key: (node: number) => number): number[] {
+  const keys = new Map(nodes.map((node) => [node, key(node)]));
+  return [...nodes].sort((left, right) => keys.get(right)! - keys.get(left)! || left - right);
+}
+
+/** The node sortedByKey would put first, in one pass. */
+function firstByKey(nodes: readonly number[], key: (node: number) => number): number {
+  let best = nodes[0];
+  let bestKey = key(best);
+  for (const node of nodes) {
+    const nodeKey = key(node);
+    if (nodeKey > bestKey || (nodeKey === bestKey && node < best)) {
+      best = node;
+      bestKey = nodeKey;
+    }
+  }
+  return best;
 }
 
 function lessThan(left: readonly number[], right: readonly number[]): boolean {
