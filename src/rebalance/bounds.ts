@@ -12,7 +12,8 @@
  * upper bounds must sum to at least the total and the lower bounds to at most the total.
  * Then the fewest moves that reach the band are exactly max(Σ excess above the upper
  * bounds, Σ shortfall below the lower bounds), because one move takes one unit from one
- * node to one other node; planner tests compare with a brute-force search.
+ * node to one other node; planner tests compare with a brute-force search. Lower bounds
+ * never exceed upper ones.
  */
 export interface Band {
   readonly low: readonly number[];
@@ -47,6 +48,9 @@ export function wholeNumberBand(total: number, capacities: readonly number[], el
     lowLevel = Math.max(...nodes.map((index) => (low[index] - 1) / capacities[index]));
     for (const index of nodes) low[index] = Math.max(0, Math.ceil(lowLevel * capacities[index] - epsilon));
   }
+  // Rounding can cross over for a small node next to a large one (capacities 0.5 and 3);
+  // lowering a lower bound keeps Σ low ≤ total, so the band stays reachable.
+  for (const index of nodes) low[index] = Math.min(low[index], high[index]);
   return { low, high };
 }
 

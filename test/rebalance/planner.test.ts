@@ -213,16 +213,16 @@ describe('planner: hot-shard split and small-shard merge (PD split/merge checker
     const loads: ShardLoad[] = [
       { shard: 'shard-1', bytes: 50, readsPerSecond: 0, writesPerSecond: 0 },
       { shard: 'shard-2', bytes: 5000, readsPerSecond: 0, writesPerSecond: 0 },
-      { shard: 'shard-3', bytes: 20, readsPerSecond: 0, writesPerSecond: 0 },
-      { shard: 'shard-4', bytes: 10, readsPerSecond: 400, writesPerSecond: 0 },
+      { shard: 'shard-3', bytes: 20, readsPerSecond: 100, writesPerSecond: 0 },
+      { shard: 'shard-4', bytes: 10, readsPerSecond: 450, writesPerSecond: 0 },
       { shard: 'shard-5', bytes: 70, readsPerSecond: 0, writesPerSecond: 0 },
     ];
     const input: PlanInput = { map, nodes: ids(3).map((id) => ({ id })), loads, policy: policy({ mergeBelowBytes: 100, hotShardOpsPerSecond: 500 }) };
     const plan = planRebalance(input);
     const merges = plan.moves.filter((move) => move.kind === 'merge');
-    // By size: shard-4 (10, hot-ish), shard-3 (20), shard-1 (50), shard-5 (70).
-    // shard-4 + shard-3 = 400 ops/s ≤ 500: merged; then shard-1 + shard-5.
-    assert.deepEqual(merges.map((move) => move.kind === 'merge' && `${move.from}->${move.into}`), ['shard-4->shard-3', 'shard-1->shard-5']);
+    // By size: shard-4 (10 bytes, 450 ops/s), shard-3 (20, 100 ops/s), shard-1 (50), shard-5 (70).
+    // shard-4 + shard-3 would serve 550 ops/s > 500 (hot), so shard-4 goes into shard-1; then shard-3 into shard-5.
+    assert.deepEqual(merges.map((move) => move.kind === 'merge' && `${move.from}->${move.into}`), ['shard-4->shard-1', 'shard-3->shard-5']);
     const final = replayPlan(input, plan);
     assert.equal(final.shards.length, 3);
   });
