@@ -20,6 +20,8 @@ import type { BalanceMeasure } from './types';
  */
 
 const epsilon = 1e-9;
+/** Sources and targets weighed per weighted move: a bound on the work, not on quality in practice. */
+const candidatesMax = 8;
 
 export interface ReplicaBalanceResult {
   /** Distance from the band left when no further move helps (0: the threshold is reached). */
@@ -85,6 +87,7 @@ class ReplicaBalancer {
     const targets = this.allTargets();
     const under = targets.filter(isUnder);
     const room = targets.filter((index) => !isUnder(index) && this.load(index) < this.band.high[index] - epsilon);
+    if (this.measure !== 'replicas') return this.weightedMove([...over, ...spare], [...under, ...room]) || this.swap(holders, targets);
     const classes: [number[], number[]][] = [
       [over, under],
       [over, room],
@@ -97,6 +100,73 @@ class ReplicaBalancer {
       if (this.tryPairs(this.orderedSources(sources), this.orderedTargets(targetsOfClass))) return true;
     }
     return false;
+  }
+
+  /**
+   * Bytes and load: shard weights differ, so the first workable pair is not always the best.
+   * Every pair among the few most overfull sources and most underfull targets is weighed,
+   * and the single move that shrinks the distance from the band most is taken.
+   */
+  private weightedMove(sources: readonly number[], targets: readonly number[]): boolean {
+    let best: { shard: number; source: number; target: number; gain: number } | undefined;
+    for (const source of this.orderedSources(sources).slice(0, candidatesMax)) {
+      for (const target of this.orderedTargets(targets).slice(0, candidatesMax)) {
+        if (source === target) continue;
+        const shard = this.bestShard(source, target);
+        if (shard === undefined) continue;
+        const gain = this.gain(source, target, this.weight(shard));
+        if (best === undefined || gain > best.gain + epsilon) best = { shard, source, target, gain };
+      }
+    }
+    if (best === undefined) return false;
+    this.move(best.shard, best.source, best.target, this.reason(best.source, best.target));
+    return true;
+  }
+
+  /**
+   * When no single move helps (two nodes just outside the band, every shard too big to
+   * move alone), exchange a shard of one for a lighter shard of the other: two moves whose
+   * net effect moves the difference. For each shard of the source, the partner is found by
+   * binary search among the target's shards sorted by weight.
+   */
+  private swap(holders: readonly number[], targets: readonly number[]): boolean {
+    let best: { give: number; take: number; source: number; target: number; gain: number } | undefined;
+    for (const source of this.orderedSources(holders).slice(0, candidatesMax)) {
+      for (const target of this.orderedTargets(targets).slice(0, candidatesMax)) {
+        if (source === target) continue;
+        const candidate = this.bestExchange(source, target);
+        if (candidate !== undefined && (best === undefined || candidate.gain > best.gain + epsilon)) best = { ...candidate, source, target };
+      }
+    }
+    if (best === undefined) return false;
+    const reason = `${this.reason(best.source, best.target)}; exchanged for ${this.model.shards[best.take].id}`;
+    this.move(best.give, best.source, best.target, reason);
+    this.move(best.take, best.target, best.source, `${this.reason(best.target, best.source)}; exchanged for ${this.model.shards[best.give].id}`);
+    return true;
+  }
+
+  private bestExchange(source: number, target: number): { give: number; take: number; gain: number } | undefined {
+    const takeable = [...this.model.nodes[target].shards].filter((shard) => this.accepts(shard, target, source)).sort((a, b) => this.weight(a) - this.weight(b) || a - b);
+    if (takeable.length === 0) return undefined;
+    const capacitySource = this.model.nodes[source].capacity;
+    const capacityTarget = this.model.nodes[target].capacity;
+    // The net transfer that would leave both nodes equally full relative to capacity.
+    const ideal = (this.load(source) / capacitySource - this.load(target) / capacityTarget) / (1 / capacitySource + 1 / capacityTarget);
+    let best: { give: number; take: number; gain: number } | undefined;
+    for (const give of this.model.nodes[source].shards) {
+      if (!this.accepts(give, source, target)) continue;
+      const wanted = this.weight(give) - ideal;
+      const at = lowerBound(takeable, (shard) => this.weight(shard) >= wanted);
+      for (const index of [at - 1, at]) {
+        const take = takeable[index];
+        if (take === undefined || take === give) continue;
+        const net = this.weight(give) - this.weight(take);
+        if (net <= epsilon) continue;
+        const gain = this.gain(source, target, net);
+        if (gain > epsilon && (best === undefined || gain > best.gain + epsilon)) best = { give, take, gain };
+      }
+    }
+    return best;
   }
 
   /**
@@ -260,6 +330,18 @@ class ReplicaBalancer {
 function sortedByKey(nodes: readonly number[], key: (node: number) => number): number[] {
   const keys = new Map(nodes.map((node) => [node, key(node)]));
   return [...nodes].sort((left, right) => keys.get(right)! - keys.get(left)! || left - right);
+}
+
+/** The first index whose element satisfies `atOrAfter` (which is false, then true, along the array). */
+function lowerBound<T>(items: readonly T[], atOrAfter: (item: T) => boolean): number {
+  let low = 0;
+  let high = items.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (atOrAfter(items[middle])) high = middle;
+    else low = middle + 1;
+  }
+  return low;
 }
 
 /** The node sortedByKey would put first, in one pass. */

@@ -153,3 +153,78 @@ describe('planner: a node joins a balanced cluster (consistent-hashing bound, ab
     );
   });
 });
+
+/**
+ * Bytes and load: with shards of different sizes, the fewest moves is a bin-packing
+ * problem, so the planner (largest gain first, then exchanges when stuck) is not exact.
+ * Measured against exhaustive search on 2,000 small clusters (seed 1): of 601 with a
+ * reachable band, 595 plans use the fewest moves, 5 one more, 1 two or more, and none stops
+ * short. The assertions keep those figures from regressing.
+ */
+describe('planner: balancing bytes against the exhaustive optimum (PD balance-region by size)', () => {
+  it('reaches the band whenever some placement does, nearly always with the fewest moves', () => {
+    const outcome = { reachable: 0, exact: 0, oneMore: 0, more: 0, stoppedShort: 0 };
+    const stoppedShort: string[] = [];
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 4 }),
+        fc.array(fc.integer({ min: 1, max: 100 }), { minLength: 1, maxLength: 5 }),
+        fc.array(fc.nat(), { minLength: 5, maxLength: 5 }),
+        fc.constantFrom(0.1, 0.25, 0.5),
+        (nodeCount, sizes, picks, threshold) => {
+          const nodes = Array.from({ length: nodeCount }, (_, index) => ({ id: `n${index + 1}` }));
+          const home = sizes.map((_, index) => picks[index] % nodeCount);
+          const ranges = evenSlotRanges(sizes.length);
+          const map = createShardMap(1, sizes.map((_, index) => ({ id: `shard-${index + 1}`, slots: [ranges[index]], replicas: [nodes[home[index]].id], preferredLeader: nodes[home[index]].id })));
+          const loads = sizes.map((bytes, index) => ({ shard: `shard-${index + 1}`, bytes, readsPerSecond: 0, writesPerSecond: 0 }));
+          const input: PlanInput = { map, nodes, loads, policy: { measure: 'bytes', threshold, replicationFactor: 1 } };
+          const plan = planRebalance(input);
+          replayPlan(input, plan);
+          const optimum = fewestReassignments(sizes, home, nodeCount, threshold);
+          const notReached = (plan.notes ?? []).some((note) => note.includes('cannot be reached'));
+          if (optimum === undefined) {
+            assert.ok(notReached, 'an unreachable band is reported as such');
+            return;
+          }
+          outcome.reachable++;
+          const moved = replicaMoves(plan);
+          if (notReached) stoppedShort.push(`sizes ${JSON.stringify(sizes)} on nodes ${JSON.stringify(home)} of ${nodeCount}, threshold ${threshold}`);
+          else if (moved === optimum) outcome.exact++;
+          else if (moved === optimum + 1) outcome.oneMore++;
+          else outcome.more++;
+          if (notReached) outcome.stoppedShort++;
+        },
+      ),
+      { numRuns: 2000, seed: 1 },
+    );
+    console.log(`bytes vs optimum: ${JSON.stringify(outcome)}`);
+    const summary = JSON.stringify(outcome) + (stoppedShort.length > 0 ? `; stopped short on ${stoppedShort.slice(0, 3).join('; ')}` : '');
+    assert.ok(outcome.reachable >= 300, `enough reachable cases to mean something: ${summary}`);
+    assert.equal(outcome.stoppedShort, 0, `no plan stops short of a reachable band: ${summary}`);
+    assert.ok(outcome.exact >= 0.98 * outcome.reachable, `at least 98% of plans use the fewest moves: ${summary}`);
+    assert.ok(outcome.more <= 1, `at most one plan uses two or more moves over the optimum: ${summary}`);
+  });
+});
+
+/** Least number of shards (one replica each) that must change node for every node to sit in the band. */
+function fewestReassignments(sizes: readonly number[], home: readonly number[], nodeCount: number, threshold: number): number | undefined {
+  const total = sizes.reduce((sum, size) => sum + size, 0);
+  const mean = total / nodeCount;
+  const [low, high] = [(1 - threshold) * mean - 1e-9, (1 + threshold) * mean + 1e-9];
+  let best = Infinity;
+  const loads = Array.from({ length: nodeCount }, () => 0);
+  const assign = (index: number, changed: number): void => {
+    if (changed >= best) return;
+    if (index === sizes.length) {
+      if (loads.every((load) => load >= low && load <= high)) best = changed;
+      return;
+    }
+    for (let node = 0; node < nodeCount; node++) {
+      loads[node] += sizes[index];
+      assign(index + 1, changed + (node === home[index] ? 0 : 1));
+      loads[node] -= sizes[index];
+    }
+  };
+  assign(0, 0);
+  return best === Infinity ? undefined : best;
+}
