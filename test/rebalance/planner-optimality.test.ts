@@ -228,3 +228,79 @@ function fewestReassignments(sizes: readonly number[], home: readonly number[], 
   assign(0, 0);
   return best === Infinity ? undefined : best;
 }
+
+/**
+ * PD's balance-leader scheduler: leadership moves only between replicas a shard already
+ * has. One transfer changes two nodes' leader counts by one, so the fewest transfers that
+ * reach the band is at least max(Σ excess, Σ shortfall); when no overfull node shares a
+ * shard with an underfull one, a chain is needed. Checked against breadth-first search over
+ * leader assignments, replicas fixed.
+ */
+describe('planner: fewest leadership transfers (brute-force optimum on small clusters)', () => {
+  it('needs exactly as many transfers as the breadth-first optimum', () => {
+    let nonTrivial = 0;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 5 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.array(fc.nat(), { minLength: 24, maxLength: 24 }),
+        fc.constantFrom(0.01, 0.1, 0.5),
+        (nodeCount, shardCount, rfWish, picks, threshold) => {
+          const rf = Math.min(rfWish, nodeCount);
+          const nodes = Array.from({ length: nodeCount }, (_, index) => ({ id: `n${index + 1}` }));
+          const ranges = evenSlotRanges(shardCount);
+          const shards = ranges.map((range, shard) => {
+            const first = picks[shard] % nodeCount;
+            const replicas = Array.from({ length: rf }, (_, copy) => nodes[(first + copy * (1 + (picks[shard + 6] % Math.max(1, nodeCount - 1)))) % nodeCount].id);
+            const distinct = [...new Set(replicas)];
+            while (distinct.length < rf) distinct.push(nodes.find((node) => !distinct.includes(node.id))!.id);
+            return { id: `shard-${shard + 1}`, slots: [range], replicas: distinct, preferredLeader: distinct[picks[shard + 12] % rf] };
+          });
+          // Balancing bytes with no loads moves no replica, so only leadership changes.
+          const input: PlanInput = { map: createShardMap(1, shards), nodes, policy: { measure: 'bytes', threshold, replicationFactor: rf } };
+          const plan = planRebalance(input);
+          assert.ok(plan.moves.every((move) => move.kind === 'transfer-leader'));
+          replayPlan(input, plan);
+          const optimum = fewestTransfers(input, 8);
+          if (optimum === undefined) return;
+          if (optimum > 0) nonTrivial++;
+          assert.equal(plan.moves.length, optimum, `transfers vs optimum for ${JSON.stringify(shards.map((shard) => [shard.replicas, shard.preferredLeader]))}, threshold ${threshold}`);
+        },
+      ),
+      { numRuns: 400, seed: 9 },
+    );
+    assert.ok(nonTrivial >= 100, `enough cases need transfers (${nonTrivial})`);
+  });
+});
+
+function fewestTransfers(input: PlanInput, depthMax: number): number | undefined {
+  const nodeIndex = new Map(input.nodes.map((node, index) => [node.id, index]));
+  const replicas = input.map.shards.map((shard) => shard.replicas.map((node) => nodeIndex.get(node)!));
+  const start = input.map.shards.map((shard) => nodeIndex.get(shard.preferredLeader)!);
+  const band = wholeNumberBand(start.length, input.nodes.map(() => 1), input.nodes.map(() => true), input.policy.threshold);
+  const isGoal = (leaders: number[]): boolean => {
+    const counts = input.nodes.map(() => 0);
+    for (const leader of leaders) counts[leader]++;
+    return counts.every((count, index) => count >= band.low[index] && count <= band.high[index]);
+  };
+  let frontier = [start];
+  const seen = new Set([start.join(',')]);
+  for (let depth = 0; depth <= depthMax; depth++) {
+    const next: number[][] = [];
+    for (const leaders of frontier) {
+      if (isGoal(leaders)) return depth;
+      leaders.forEach((leader, shard) => {
+        for (const node of replicas[shard]) {
+          if (node === leader) continue;
+          const successor = leaders.map((other, index) => (index === shard ? node : other));
+          if (seen.has(successor.join(','))) continue;
+          seen.add(successor.join(','));
+          next.push(successor);
+        }
+      });
+    }
+    frontier = next;
+  }
+  return undefined;
+}
