@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     ['georeplication', optional('./georep', 'benchGeoReplication')],
     ['transactions', optional('./transactions', 'benchTransactions')],
     ['command line', optional('./cli-check', 'benchCheckCommand')],
+    ['rebalancing', optional('./rebalance', 'benchRebalance')],
   ];
   const measured: (BenchRow & { group: string })[] = [];
   for (const [group, bench] of benches) {
