@@ -104,7 +104,8 @@ function bindSelect(select: SelectFromStatement, catalog: Catalog, text: string)
   const orderBy = (select.orderBy ?? []).map((item): SortKey => {
     const descending = item.order === 'DESC';
     const nullsFirst = item.nulls === undefined ? descending : item.nulls === 'FIRST';
-    return { expr: bindOrderItem(item.by, columns, outputs, bind, text), descending, nullsFirst, text: sourceText(text, item.by) + (descending ? ' DESC' : '') };
+    const written = item.by.type === 'integer' && columns[item.by.value - 1] !== undefined ? columns[item.by.value - 1].name : sourceText(text, item.by);
+    return { expr: bindOrderItem(item.by, columns, outputs, bind, text), descending, nullsFirst, text: written + (descending ? ' DESC' : '') };
   });
   const { limit, offset } = bindLimit(select.limit, text);
   return { text, tables, joinOn, where, grouped, groupBy, aggregates: group.aggregates, outputs, having, orderBy, limit, offset };

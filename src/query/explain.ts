@@ -41,7 +41,7 @@ export function explainPlan(plan: DistributedPlan, analysis?: QueryAnalysis): st
   if (analysis !== undefined) {
     lines.push('│    measured per shard:');
     for (const shard of analysis.shards) {
-      lines.push(`│      ${shard.shard} (leader ${shard.node}): read ${shard.rowsRead} rows, sent ${shard.rowsSent} rows, ${shard.bytesSent} bytes, ${shard.latencyMs.toFixed(1)} ms`);
+      lines.push(`│      ${shard.shard} (leader ${shard.node}): read ${count(shard.rowsRead, 'row')}, sent ${count(shard.rowsSent, 'row')}, ${shard.bytesSent} bytes, ${shard.latencyMs.toFixed(1)} ms`);
     }
   }
   lines.push('└─ Coordinator (merges the answers):');
@@ -56,6 +56,10 @@ export function explainPlan(plan: DistributedPlan, analysis?: QueryAnalysis): st
   }
   void fragment;
   return lines;
+}
+
+function count(value: number, noun: string): string {
+  return `${value} ${noun}${value === 1 ? '' : 's'}`;
 }
 
 function shardSteps(plan: DistributedPlan): string[] {
