@@ -51,7 +51,7 @@ export function explainPlan(plan: DistributedPlan, analysis?: QueryAnalysis): st
     const rows = analysis.shards.reduce((sum, shard) => sum + shard.rowsSent, 0);
     const bytes = analysis.shards.reduce((sum, shard) => sum + shard.bytesSent, 0);
     const slowest = analysis.shards.reduce((most, shard) => Math.max(most, shard.latencyMs), 0);
-    lines.push(`Totals: ${rows} rows and ${bytes} bytes moved from ${analysis.shards.length} ${analysis.shards.length === 1 ? 'shard' : 'shards'}; ${analysis.rowsReturned} rows returned`);
+    lines.push(`Totals: ${count(rows, 'row')} and ${count(bytes, 'byte')} moved from ${count(analysis.shards.length, 'shard')}; ${count(analysis.rowsReturned, 'row')} returned`);
     lines.push(`Time: ${analysis.totalMs.toFixed(1)} ms in all; the slowest shard took ${slowest.toFixed(1)} ms (shards are asked in parallel)${analysis.attempts > 1 ? `; ${analysis.attempts} attempts` : ''}`);
   }
   void fragment;
@@ -77,7 +77,7 @@ function shardSteps(plan: DistributedPlan): string[] {
   }
   if (fragment.filter !== null) steps.push(`keep rows where ${exprText(query, fragment.filter)}`);
   if (fragment.mode === 'rows') {
-    steps.push(`compute ${query.outputs.map((output) => output.name).join(', ')} (only these ${fragment.project.length} values per row travel, not whole rows)`);
+    steps.push(`compute ${query.outputs.map((output) => output.name).join(', ')} (only ${count(fragment.project.length, 'value')} per row ${fragment.project.length === 1 ? 'travels' : 'travel'}, not whole rows)`);
   } else if (fragment.mode === 'complete') {
     steps.push(`group by ${fragment.groupBy.map((expr) => exprText(query, expr)).join(', ') || '(all rows)'} and compute ${aggregateList(query.aggregates)} completely`);
     if (fragment.having !== null) steps.push(`keep groups where ${postText(query, fragment.having)}`);

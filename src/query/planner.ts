@@ -48,6 +48,8 @@ export interface DistributedPlan {
 export interface PlanOptions {
   /** False plans the naive way: every shard sends every row and the coordinator does the rest. */
   readonly pushdown?: boolean;
+  /** False asks every shard even when conditions pin the distribution column (to measure what pruning saves). */
+  readonly prune?: boolean;
 }
 
 export function planQuery(query: BoundQuery, map: ShardMap, options: PlanOptions = {}): DistributedPlan {
@@ -56,7 +58,7 @@ export function planQuery(query: BoundQuery, map: ShardMap, options: PlanOptions
   const tables: FragmentTable[] = query.tables.map((table) => ({ name: table.schema.name, kind: table.schema.kind, prefix: tablePrefix(table.schema), columnCount: table.schema.columns.length }));
   const notes: string[] = [];
   if (options.pushdown === false) return naivePlan(query, map, tables, join, notes);
-  const targets = chooseTargets(query, map);
+  const targets = options.prune === false ? allShards(query, map, 'shard pruning is off, so every shard is asked') : chooseTargets(query, map);
   const base = { mode: 'rows' as const, tables, join, joinOn: query.joinOn, filter: query.where, groupBy: [] as Expr[], aggregates: query.aggregates, having: null };
   const sortKeys: FragmentSortKey[] = query.orderBy.map((key, index) => ({ index: query.outputs.length + index, descending: key.descending, nullsFirst: key.nullsFirst }));
   const project = [...query.outputs.map((output) => output.expr), ...query.orderBy.map((key) => key.expr)];
@@ -166,6 +168,11 @@ function chooseTargets(query: BoundQuery, map: ShardMap): Targets {
   const placements = [...shards].map(([shard, slots]) => `slot${slots.length > 1 ? 's' : ''} ${[...new Set(slots)].sort((a, b) => a - b).join(', ')} on ${shard}`).join('; ');
   const kind = ordered.length === 1 ? 'router' : 'pruned';
   return { shards: ordered, kind, reason: `${pinned.text.replace('{column}', label)} puts every matching row in ${placements}` };
+}
+
+function allShards(query: BoundQuery, map: ShardMap, reason: string): Targets {
+  if (distributionColumns(query).length === 0) return chooseTargets(query, map);
+  return { shards: map.shards.map((shard) => shard.id), kind: 'scatter', reason };
 }
 
 function ownerOf(map: ShardMap, slot: number): Shard {
