@@ -90,6 +90,7 @@ export class ShardedDatabase {
   /** What every node's transaction service reads: timing and failpoints (src/txn/). */
   readonly txnSettings = new TxnSettings();
   private readonly clients = new Map<string, KvClient>();
+  private readonly serviceInstallers: ((env: NodeEnv, runtime: NodeRuntime) => void)[] = [];
   /** Leader commits checked against the Figure 8 rule, and the first one that broke it. */
   leaderCommitsChecked = 0;
   private firstCommitRuleViolation: CommitRuleViolation | null = null;
@@ -119,6 +120,19 @@ export class ShardedDatabase {
     runtime.register('raft', raft);
     runtime.register('kv', kv);
     runtime.register('txn', new TxnService(env, { kv, raft, shardMap: () => this.shardMap, settings: this.txnSettings }));
+    for (const install of this.serviceInstallers) install(env, runtime);
+  }
+
+  /**
+   * Adds a service to every server node: the running ones now, and every node started or
+   * restarted later (queries use it; see src/api/query-engine.ts).
+   */
+  addServiceInstaller(install: (env: NodeEnv, runtime: NodeRuntime) => void): void {
+    this.serviceInstallers.push(install);
+    for (const node of this.sim.nodes) {
+      const runtime = node.state === 'running' ? node.instance : null;
+      if (runtime instanceof NodeRuntime && runtime.service('kv') !== undefined) install(runtime.env, runtime);
+    }
   }
 
   /** Places the shards and starts one Raft group per shard on its replicas. */

@@ -136,6 +136,15 @@ export class KvStateMachine {
     return this.data.get(key) ?? null;
   }
 
+  /**
+   * Every key starting with `prefix` and its value, as of now (after a ReadIndex round or
+   * under a lock that stops writers). Walks the whole map: a shard holds thousands of
+   * keys, not millions, in this simulation.
+   */
+  *scan(prefix: string): Generator<readonly [string, string]> {
+    for (const entry of this.data) if (entry[0].startsWith(prefix)) yield entry;
+  }
+
   snapshot(): KvSnapshot {
     const entries = [...this.data.entries()].sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0));
     const snapshot: KvSnapshot = { format: snapshotFormat, lastAppliedIndex: this.appliedIndex, entries, sessions: this.sessions.list() };

@@ -16,13 +16,26 @@ export interface SlotRange {
 }
 
 /** The slot a key lives in: FNV-1a, then a murmur3 finaliser so that the low bits
- *  (the ones `% 1024` keeps) depend on every character of the key. */
+ *  (the ones `% 1024` keeps) depend on every character of the key. Only the key's hash
+ *  tag is hashed when it has one (see `hashedPartOf`). */
 export function slotForKey(key: string): number {
-  let hash = hashString32(key);
+  let hash = hashString32(hashedPartOf(key));
   hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
   hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
   hash = (hash ^ (hash >>> 16)) >>> 0;
   return hash % hashSlotCount;
+}
+
+/**
+ * Hash tags, as in Redis Cluster: when a key holds `{…}` with something inside, only the
+ * part between the first `{` and the next `}` is hashed, so keys that share a tag share a
+ * slot. Table rows use it to place every row by its distribution value (src/query/row-keys.ts).
+ */
+export function hashedPartOf(key: string): string {
+  const open = key.indexOf('{');
+  if (open < 0) return key;
+  const close = key.indexOf('}', open + 1);
+  return close > open + 1 ? key.slice(open + 1, close) : key;
 }
 
 /** True when `slot` is a whole number in [0, hashSlotCount). */

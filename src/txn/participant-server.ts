@@ -1,6 +1,7 @@
 import type { KvStateMachine } from '../kv/state-machine';
 import type { NodeEnv, NodeId, TimerId } from '../runtime/ports';
 import type { RaftGroupHost } from '../runtime/raft-host';
+import { lockModeFor } from './participant-state';
 import { type ShardReply, type ShardRequest, type ShardResponse, shardResponseType } from './protocol';
 import type { TxnHooks, TxnTuning } from './settings';
 import { isOlder, type LockHolder, type TxnApplyResult, type TxnCommand } from './types';
@@ -85,7 +86,7 @@ export class ParticipantServer {
   private visibleConflicts(machine: KvStateMachine, command: AcquireCommand): readonly LockHolder[] {
     const state = machine.transactions;
     if (state.finishedOutcome(command.txnId) !== undefined) return [];
-    const mode = command.access.kind === 'read' && command.access.forUpdate !== true ? 'shared' : 'exclusive';
+    const mode = lockModeFor(command.access);
     return state.conflictsFor(command.txnId, command.key, mode);
   }
 

@@ -12,6 +12,8 @@ import {
   type TxnOutcome,
   type TxnPriority,
   type TxnRecord,
+  scanLockKey,
+  scannedPrefix,
 } from './types';
 
 /**
@@ -25,6 +27,12 @@ import {
  * participant releases them when it votes, after the transaction's lock point). Whether a
  * blocked request waits or dies (wait-die) is decided outside, by the participant server:
  * here a conflict changes nothing and names the holders.
+ *
+ * A read-only query takes scan locks: a shared lock over every key with a prefix (a
+ * table's rows here), the coarse granule of multiple-granularity locking (Gray et al.,
+ * 1976). It conflicts with exclusive locks on keys under the prefix, in both directions,
+ * so no transaction writes a row that a running query reads here, and the query never
+ * reads a row a transaction has locked to write.
  *
  * Everything is a function of the applied commands: no clock, no randomness, and no
  * dependence on the iteration order of maps (holders are sorted, snapshots canonical).
@@ -100,6 +108,8 @@ const violationsMax = 100;
 export class TxnParticipantState {
   private readonly txns = new Map<TxnId, ParticipantTxn>();
   private readonly locks = new Map<string, KeyLock>();
+  /** Scan locks: holders per prefix (shared only). */
+  private readonly scans = new Map<string, Set<TxnId>>();
   private readonly records = new Map<TxnId, TxnRecord>();
   /** Ended transactions, oldest first, so that a late or duplicated command cannot revive one. */
   private readonly finished = new Map<TxnId, Finished>();
@@ -143,21 +153,48 @@ export class TxnParticipantState {
   /** The mode a key is locked in by any transaction, if any. */
   lockOn(key: string): LockMode | undefined {
     const lock = this.locks.get(key);
-    if (lock === undefined) return undefined;
-    return lock.exclusive !== null ? 'exclusive' : lock.shared.size > 0 ? 'shared' : undefined;
+    if (lock?.exclusive != null) return 'exclusive';
+    if (lock !== undefined && lock.shared.size > 0) return 'shared';
+    for (const prefix of this.scans.keys()) if (key.startsWith(prefix)) return 'shared';
+    return undefined;
   }
 
   /** Transactions whose locks stop `txnId` from taking `key` in `mode` (sorted by id); empty when it may. */
   conflictsFor(txnId: TxnId, key: string, mode: LockMode): LockHolder[] {
+    const prefix = scannedPrefix(key);
+    if (prefix !== undefined) return this.scanConflicts(txnId, prefix);
     const lock = this.locks.get(key);
-    if (lock === undefined) return [];
-    const holders: TxnId[] = [];
-    if (lock.exclusive !== null && lock.exclusive !== txnId) holders.push(lock.exclusive);
-    if (mode === 'exclusive') for (const holder of lock.shared) if (holder !== txnId) holders.push(holder);
-    return holders.sort().map((holder) => {
-      const txn = this.txns.get(holder)!;
-      return { txnId: holder, priority: txn.priority, mode: txn.locks.get(key)! };
+    const holders: { txnId: TxnId; lockKey: string }[] = [];
+    if (lock !== undefined && lock.exclusive !== null && lock.exclusive !== txnId) holders.push({ txnId: lock.exclusive, lockKey: key });
+    if (mode === 'exclusive') {
+      for (const holder of lock?.shared ?? []) if (holder !== txnId) holders.push({ txnId: holder, lockKey: key });
+      for (const [scanned, scanners] of this.scans) {
+        if (!key.startsWith(scanned)) continue;
+        for (const holder of scanners) if (holder !== txnId && !holders.some((entry) => entry.txnId === holder)) holders.push({ txnId: holder, lockKey: scanLockKey(scanned) });
+      }
+    }
+    return this.holderViews(holders);
+  }
+
+  /** Exclusive holders of keys under `prefix`: they stop a scan lock on it. */
+  private scanConflicts(txnId: TxnId, prefix: string): LockHolder[] {
+    const holders: { txnId: TxnId; lockKey: string }[] = [];
+    for (const [key, lock] of this.locks) {
+      if (lock.exclusive !== null && lock.exclusive !== txnId && key.startsWith(prefix) && !holders.some((entry) => entry.txnId === lock.exclusive)) holders.push({ txnId: lock.exclusive, lockKey: key });
+    }
+    return this.holderViews(holders);
+  }
+
+  private holderViews(holders: readonly { txnId: TxnId; lockKey: string }[]): LockHolder[] {
+    return [...holders].sort((a, b) => compare(a.txnId, b.txnId)).map(({ txnId, lockKey }) => {
+      const txn = this.txns.get(txnId)!;
+      return { txnId, priority: txn.priority, mode: txn.locks.get(lockKey)! };
     });
+  }
+
+  /** True while the transaction holds a scan lock on `prefix` here. */
+  holdsScan(txnId: TxnId, prefix: string): boolean {
+    return this.scans.get(prefix)?.has(txnId) === true;
   }
 
   transaction(txnId: TxnId): ParticipantTxnView | undefined {
@@ -234,6 +271,9 @@ export class TxnParticipantState {
       case 'write':
         txn.writes.set(key, access.value);
         return { status: 'granted', value: access.value };
+      case 'scan':
+        // The rows are read by the query engine while the lock is held (src/query/).
+        return { status: 'granted', value: null };
       case 'append': {
         const value = current === null || current === '' ? access.element : `${current} ${access.element}`;
         txn.writes.set(key, value);
@@ -331,6 +371,17 @@ export class TxnParticipantState {
   // ---- locks and endings ------------------------------------------------------------------
 
   private grant(txn: ParticipantTxn, key: string, mode: LockMode): void {
+    const prefix = scannedPrefix(key);
+    if (prefix !== undefined) {
+      let scanners = this.scans.get(prefix);
+      if (scanners === undefined) {
+        scanners = new Set();
+        this.scans.set(prefix, scanners);
+      }
+      scanners.add(txn.txnId);
+      txn.locks.set(key, 'shared');
+      return;
+    }
     let lock = this.locks.get(key);
     if (lock === undefined) {
       lock = { exclusive: null, shared: new Set() };
@@ -353,6 +404,12 @@ export class TxnParticipantState {
 
   private release(txn: ParticipantTxn): void {
     for (const key of txn.locks.keys()) {
+      const prefix = scannedPrefix(key);
+      if (prefix !== undefined) {
+        this.scans.get(prefix)?.delete(txn.txnId);
+        if (this.scans.get(prefix)?.size === 0) this.scans.delete(prefix);
+        continue;
+      }
       const lock = this.locks.get(key);
       if (lock === undefined) continue;
       if (lock.exclusive === txn.txnId) lock.exclusive = null;
@@ -398,6 +455,7 @@ export class TxnParticipantState {
     const parsed = parseSnapshot(snapshot);
     this.txns.clear();
     this.locks.clear();
+    this.scans.clear();
     this.records.clear();
     this.finished.clear();
     this.violationList.length = 0;
@@ -428,8 +486,9 @@ function missingOperations(txn: ParticipantTxn, lastOpIndex: number): string | u
   return `this shard applied the transaction's operations up to ${txn.lastOpIndex}, not ${lastOpIndex}`;
 }
 
-function lockModeFor(access: TxnAccess): LockMode {
-  return access.kind === 'read' && access.forUpdate !== true ? 'shared' : 'exclusive';
+/** Reads and scans share; writes, appends and reads for update are exclusive. */
+export function lockModeFor(access: TxnAccess): LockMode {
+  return (access.kind === 'read' && access.forUpdate !== true) || access.kind === 'scan' ? 'shared' : 'exclusive';
 }
 
 function finishedResult(ended: Finished): AcquireResult {
@@ -448,7 +507,7 @@ function view(txn: ParticipantTxn): ParticipantTxnView {
     priority: txn.priority,
     anchorKey: txn.anchorKey,
     coordinator: txn.coordinator,
-    lockedKeys: [...txn.locks.keys()].sort(),
+    lockedKeys: [...txn.locks.keys()].map((key) => (scannedPrefix(key) === undefined ? key : `${scannedPrefix(key)}* (scan)`)).sort(),
     writtenKeys: [...txn.writes.keys()].sort(),
   };
 }

@@ -37,7 +37,12 @@ export type TxnAccess =
   /** Write `value` (null deletes) under an exclusive lock; visible to others only on commit. */
   | { readonly kind: 'write'; readonly value: string | null }
   /** Append `element` to the key's list (elements separated by spaces). */
-  | { readonly kind: 'append'; readonly element: string };
+  | { readonly kind: 'append'; readonly element: string }
+  /**
+   * A shared lock over every key that starts with a prefix (a table's rows on this shard),
+   * for a read-only query that reads them all; the command's key is `scanLockKey(prefix)`.
+   */
+  | { readonly kind: 'scan' };
 
 /**
  * Commands of the replicated participant state, carried in a shard's Raft log as
@@ -108,6 +113,18 @@ export interface TxnRecord {
   readonly reason: string;
   /** Shards that took part (known for commit decisions). */
   readonly participants: readonly string[];
+}
+
+/** Scan locks sit in a transaction's lock list under this marker followed by the prefix they cover. */
+const scanLockMarker = '\u0000scan:';
+
+export function scanLockKey(prefix: string): string {
+  return `${scanLockMarker}${prefix}`;
+}
+
+/** The prefix a scan lock covers, or undefined for an ordinary key. */
+export function scannedPrefix(lockKey: string): string | undefined {
+  return lockKey.startsWith(scanLockMarker) ? lockKey.slice(scanLockMarker.length) : undefined;
 }
 
 export function isTxnCommandEntry(data: unknown): data is { txn: TxnCommand } {
