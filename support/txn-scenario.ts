@@ -10,6 +10,7 @@ import type { ServiceHandler } from '../src/txn/saga/service';
 import { SagaSystem } from '../src/txn/saga/system';
 import { TransactionSystem } from '../src/txn/system';
 import type { SinonStub } from 'sinon';
+import { auditNemesis } from './nemesis-audit';
 import type { PhantomWorld } from './world';
 
 /** Bound for one transaction to end (commit, abort, or an unknown outcome), retries and an election included. */
@@ -310,12 +311,14 @@ export class TxnScenario {
     const bank = this.bank;
     const servers = this.system.serverNodes();
     const nemesis = new Nemesis(this.world.sim, { nodes: servers, faults });
+    const startMs = this.world.sim.nowMs;
     bank.start();
     nemesis.start();
     this.world.sim.runFor(durationMs);
     nemesis.healAll();
     bank.stop();
-    this.world.attachText('faults injected', nemesis.log.map((fault) => `${(fault.startMs / 1000).toFixed(2)} s – ${fault.endMs === undefined ? 'end' : (fault.endMs / 1000).toFixed(2) + ' s'}: ${fault.description}`).join('\n'));
+    const workloadNodes = [...bank.clientNames.map((client) => `txn-client:${client}`), ...servers];
+    auditNemesis(this.world, { requested: faults, faults: nemesis.log, workloadNodes, workloadWindowMs: { startMs, endMs: this.world.sim.nowMs } });
     this.world.waitUntil(() => bank.idle, TRANSACTION_BOUND_MS, 'the tellers to finish their last transactions after healing');
     this.world.attachText('bank', JSON.stringify(bank.counts, null, 2));
   }
