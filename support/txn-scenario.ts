@@ -10,6 +10,7 @@ import type { ServiceHandler } from '../src/txn/saga/service';
 import { SagaSystem } from '../src/txn/saga/system';
 import { TransactionSystem } from '../src/txn/system';
 import type { SinonStub } from 'sinon';
+import { registerOpenOperations } from './cleanup';
 import { auditNemesis } from './nemesis-audit';
 import type { PhantomWorld } from './world';
 
@@ -42,6 +43,7 @@ export class TxnScenario {
     const system = new TransactionSystem(this.world.sim, database);
     database.txnSettings.hooks.onEvent = (event) => this.events.push(event);
     this.systemValue = system;
+    registerOpenOperations(this.world, 'transactions', () => system.history.unresolved());
     this.world.addFinalCheck('transactions are atomic at every replica', () => {
       const violations = system.violations();
       if (violations.length > 0) throw new Error(violations.join('\n'));
