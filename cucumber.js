@@ -13,9 +13,11 @@ const common = {
 };
 
 module.exports = {
-  default: { ...common, tags: 'not @slow and not @soak and not @wip' },
-  ci: { ...common, tags: 'not @soak and not @wip' },
+  default: { ...common, tags: 'not @slow and not @soak and not @load and not @wip' },
+  ci: { ...common, tags: 'not @soak and not @load and not @wip' },
   smoke: { ...common, tags: '@smoke and not @wip' },
   soak: { ...common, tags: '@soak and not @wip', parallel: 2 },
+  // The long load runs and stress ramps (features/load/); the short load runs are in default.
+  load: { ...common, tags: '@load and not @wip' },
   wip: { ...common, tags: '@wip', format: ['progress', 'html:reports/wip.html'] },
 };

@@ -1,6 +1,7 @@
 import { DataTable, Given, Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import { GeoClusterBuilder, type GeoCluster, GeoOperationError, type StrategyKind } from '../src/georep';
+import { auditNemesis } from '../support/nemesis-audit';
 import { parseDurationMs } from '../support/parameters';
 import type { PhantomWorld } from '../support/world';
 
@@ -18,6 +19,17 @@ function setup(world: PhantomWorld): GeoClusterBuilder {
 
 function geo(world: PhantomWorld): GeoCluster {
   return setup(world).cluster;
+}
+
+/** Runs the region nemesis for a while, then audits that every requested fault kind hit the regions' traffic. */
+function runGeoChaos(world: PhantomWorld, durationMs: number, options: Parameters<GeoCluster['startChaos']>[0], requested: string[]): void {
+  const cluster = geo(world);
+  const startMs = world.sim.nowMs;
+  const chaos = cluster.startChaos(options);
+  world.sim.runFor(durationMs);
+  chaos.stop();
+  const workloadNodes = cluster.regions.flatMap((region) => cluster.nodesOf(region));
+  auditNemesis(world, { requested, faults: chaos.faults, workloadNodes, workloadWindowMs: { startMs, endMs: world.sim.nowMs } });
 }
 
 /** Stops traffic, waits for convergence, and checks counters and last-writer-wins outcomes; attaches the reports. */
@@ -114,18 +126,12 @@ When('the clocks in {region} are corrected', function (this: PhantomWorld, regio
 
 // Runs virtual time with random splits between regions and random clock offsets (drift up to 50 ppm); the network heals at the end, clocks stay skewed.
 When('for {duration} the regions are split at random and their clocks skewed by up to {duration}', function (this: PhantomWorld, durationMs: number, skewMs: number) {
-  const chaos = geo(this).startChaos({ maxClockSkewMs: skewMs, maxDriftPpm: 50 });
-  this.sim.runFor(durationMs);
-  chaos.stop();
-  this.attachText('faults injected', chaos.log.map((event) => `${(event.atMs / 1000).toFixed(3)} s  ${event.description}`).join('\n'));
+  runGeoChaos(this, durationMs, { maxClockSkewMs: skewMs, maxDriftPpm: 50 }, ['partition', 'clock-skew']);
 });
 
 // Like the step above, and regions also fail (their replica crashes) and come back, one at a time.
 When('for {duration} the regions are split at random, fail and come back, and their clocks are skewed by up to {duration}', function (this: PhantomWorld, durationMs: number, skewMs: number) {
-  const chaos = geo(this).startChaos({ maxClockSkewMs: skewMs, maxDriftPpm: 50, regionFailures: true });
-  this.sim.runFor(durationMs);
-  chaos.stop();
-  this.attachText('faults injected', chaos.log.map((event) => `${(event.atMs / 1000).toFixed(3)} s  ${event.description}`).join('\n'));
+  runGeoChaos(this, durationMs, { maxClockSkewMs: skewMs, maxDriftPpm: 50, regionFailures: true }, ['partition', 'region-failure', 'clock-skew']);
 });
 
 // ---- clients -----------------------------------------------------------------------------------------

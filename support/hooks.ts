@@ -1,5 +1,6 @@
 import { After, Before, BeforeStep, type ITestCaseHookParameter, Status } from '@cucumber/cucumber';
 import { seedFromText, type TrafficCounters } from '../src/sim';
+import { cleanupProblems, settleClientOperations } from './cleanup';
 import { raftGroupsReport } from './consensus-scenario';
 import type { PhantomWorld } from './world';
 
@@ -66,6 +67,7 @@ After(function (this: PhantomWorld, { result }: ITestCaseHookParameter) {
         this.runFinalChecks();
         const unchecked = this.pendingError;
         if (unchecked) throw new Error(`A step caught this error but no later step checked it: ${unchecked.message}`);
+        settleClientOperations(this);
       } catch (error) {
         failure = error instanceof Error ? error : new Error(String(error));
       }
@@ -85,6 +87,8 @@ After(function (this: PhantomWorld, { result }: ITestCaseHookParameter) {
   } finally {
     this.dispose();
   }
+  const leaks = result?.status === Status.PASSED ? cleanupProblems(this) : [];
+  if (leaks.length > 0) throw new Error(`Clean-up after the scenario failed:\n${leaks.map((leak) => `- ${leak}`).join('\n')}\nreplay: PHANTOM_SEED=${this.seed} ${this.replayCommand}`);
 });
 
 // Every cluster scenario shows the final status, the membership timeline and the state of

@@ -3,6 +3,7 @@ import type { Operation } from '../src/kv/client-operation';
 import { Workload, type WorkloadCounts } from '../src/api/workload';
 import { setPreferredLeader, shardById, shardForKey } from '../src/sharding/shard-map';
 import { type FaultKind, Nemesis } from '../src/sim';
+import { auditNemesis } from './nemesis-audit';
 import type { PhantomWorld } from './world';
 
 /** Bound for every shard of a new store to elect a leader (see README, "Consensus bounds"). */
@@ -112,17 +113,25 @@ export class KvScenario {
     if (!workload) throw new Error('start the clients before the fault schedule');
     const servers = this.world.cluster.nodeIds.filter((node) => this.database.raftOn(node) !== undefined);
     this.nemesis = new Nemesis(this.world.sim, { nodes: servers, faults: faults as FaultKind[] });
+    const startMs = this.world.sim.nowMs;
     this.nemesis.start();
     this.world.sim.runFor(durationMs);
     this.nemesis.healAll();
     workload.stop();
-    this.world.attachText('faults injected', this.nemesis.log.map((fault) => `${(fault.startMs / 1000).toFixed(2)} s – ${fault.endMs === undefined ? 'end' : (fault.endMs / 1000).toFixed(2) + ' s'}: ${fault.description}`).join('\n'));
+    auditNemesis(this.world, { requested: faults, faults: this.nemesis.log, workloadNodes: this.workloadNodes(workload), workloadWindowMs: { startMs, endMs: this.world.sim.nowMs } });
     this.world.waitUntil(() => workload.idle, OPERATION_BOUND_MS, 'the clients to finish their last operations after healing');
     for (const key of workload.keyNames) {
       const read = this.await(this.database.client('final-reader').get(key), `a final read of ${key}`);
       // The lost-write oracle judges the healed state through these reads: they must succeed.
       if (read.outcome !== 'ok') throw new Error(`the final read of ${key} after healing did not succeed: ${read.outcome} (${read.reason})`);
     }
+  }
+
+  /** The workload's client nodes and every replica of a shard holding one of its keys. */
+  private workloadNodes(workload: Workload): string[] {
+    const nodes = new Set(workload.clientNames.map((client) => `client:${client}`));
+    for (const key of workload.keyNames) for (const node of shardForKey(this.database.shardMap, key)?.replicas ?? []) nodes.add(node);
+    return [...nodes];
   }
 
   assertLinearizable(): void {

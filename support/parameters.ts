@@ -250,3 +250,17 @@ parameter(
   /[A-Za-z-]+(?: [A-Za-z-]+)?/,
   (text, fail) => CONFLICT_STRATEGIES[text] ?? fail(),
 );
+
+// ---- load testing (step-definitions/load.steps.ts) ------------------------------------------
+
+parameter(
+  { name: 'percentile', acceptedForm: 'one of "p50", "p95", "p99" or "max"', examples: ['p99', 'max'] },
+  /p\d+|max/,
+  (text, fail) => (['p50', 'p95', 'p99', 'max'].includes(text) ? text : fail()),
+);
+
+parameter(
+  { name: 'load operation', acceptedForm: 'one of "read", "write", "transaction" or "transfer"', examples: ['write', 'transfer'] },
+  /[a-z]+/,
+  (text, fail) => (['read', 'write', 'transaction', 'transfer'].includes(text) ? text : fail()),
+);

@@ -10,6 +10,8 @@ import type { ServiceHandler } from '../src/txn/saga/service';
 import { SagaSystem } from '../src/txn/saga/system';
 import { TransactionSystem } from '../src/txn/system';
 import type { SinonStub } from 'sinon';
+import { registerOpenOperations } from './cleanup';
+import { auditNemesis } from './nemesis-audit';
 import type { PhantomWorld } from './world';
 
 /** Bound for one transaction to end (commit, abort, or an unknown outcome), retries and an election included. */
@@ -41,6 +43,7 @@ export class TxnScenario {
     const system = new TransactionSystem(this.world.sim, database);
     database.txnSettings.hooks.onEvent = (event) => this.events.push(event);
     this.systemValue = system;
+    registerOpenOperations(this.world, 'transactions', () => system.history.unresolved());
     this.world.addFinalCheck('transactions are atomic at every replica', () => {
       const violations = system.violations();
       if (violations.length > 0) throw new Error(violations.join('\n'));
@@ -310,12 +313,14 @@ export class TxnScenario {
     const bank = this.bank;
     const servers = this.system.serverNodes();
     const nemesis = new Nemesis(this.world.sim, { nodes: servers, faults });
+    const startMs = this.world.sim.nowMs;
     bank.start();
     nemesis.start();
     this.world.sim.runFor(durationMs);
     nemesis.healAll();
     bank.stop();
-    this.world.attachText('faults injected', nemesis.log.map((fault) => `${(fault.startMs / 1000).toFixed(2)} s – ${fault.endMs === undefined ? 'end' : (fault.endMs / 1000).toFixed(2) + ' s'}: ${fault.description}`).join('\n'));
+    const workloadNodes = [...bank.clientNames.map((client) => `txn-client:${client}`), ...servers];
+    auditNemesis(this.world, { requested: faults, faults: nemesis.log, workloadNodes, workloadWindowMs: { startMs, endMs: this.world.sim.nowMs } });
     this.world.waitUntil(() => bank.idle, TRANSACTION_BOUND_MS, 'the tellers to finish their last transactions after healing');
     this.world.attachText('bank', JSON.stringify(bank.counts, null, 2));
   }

@@ -29,8 +29,20 @@ export interface ChaosEvent {
   readonly description: string;
 }
 
+/** One injected fault with what it hit, for the nemesis audit (undone faults carry `endMs`). */
+export interface GeoFault {
+  readonly kind: 'partition' | 'region-failure' | 'clock-skew';
+  readonly startMs: number;
+  endMs?: number;
+  readonly nodes?: readonly NodeId[];
+  readonly sides?: readonly (readonly NodeId[])[];
+  readonly description: string;
+}
+
 export class GeoChaos {
   readonly log: ChaosEvent[] = [];
+  readonly faults: GeoFault[] = [];
+  private openFault: { partition?: GeoFault; failure?: GeoFault } = {};
   private running = false;
   private partitionActive = false;
   private failedRegion: RegionId | undefined;
@@ -84,9 +96,11 @@ export class GeoChaos {
     const regions = random.shuffle([...this.options.regions]);
     const splitAt = 1 + random.int(regions.length - 1);
     const sides = [regions.slice(0, splitAt), regions.slice(splitAt)];
-    this.sim.network.partition(sides.map((side) => side.flatMap((region) => [...this.options.nodesOf(region)])));
+    const nodeSides = sides.map((side) => side.flatMap((region) => [...this.options.nodesOf(region)]));
+    this.sim.network.partition(nodeSides);
     this.partitionActive = true;
     this.note(`regions split: ${sides.map((side) => side.join(', ')).join(' | ')}`);
+    this.openFault.partition = this.fault({ kind: 'partition', sides: nodeSides, description: this.log[this.log.length - 1].description });
     const { minMs, maxMs } = this.options.partitionMs;
     this.sim.scheduler.schedule(random.between(minMs, maxMs), () => {
       if (generation === this.generation && this.partitionActive) this.healPartition();
@@ -100,6 +114,7 @@ export class GeoChaos {
     this.sim.node(replicaOf(region)).crash();
     this.failedRegion = region;
     this.note(`region ${region} fails`);
+    this.openFault.failure = this.fault({ kind: 'region-failure', nodes: [replicaOf(region)], description: `region ${region} fails` });
     const { minMs, maxMs } = this.options.partitionMs;
     this.sim.scheduler.schedule(random.between(minMs, maxMs), () => {
       if (generation === this.generation && this.failedRegion !== undefined) this.restartRegion();
@@ -112,12 +127,16 @@ export class GeoChaos {
     this.sim.node(replicaOf(region)).start();
     this.failedRegion = undefined;
     this.note(`region ${region} comes back`);
+    if (this.openFault.failure) this.openFault.failure.endMs = this.sim.nowMs;
+    this.openFault.failure = undefined;
   }
 
   private healPartition(): void {
     this.sim.network.heal();
     this.partitionActive = false;
     this.note('network healed');
+    if (this.openFault.partition) this.openFault.partition.endMs = this.sim.nowMs;
+    this.openFault.partition = undefined;
   }
 
   private skewClock(): void {
@@ -129,6 +148,14 @@ export class GeoChaos {
     const offsetNowMs = offsetMs - (this.sim.nowMs * driftPpm) / 1_000_000;
     for (const node of this.options.nodesOf(region)) this.sim.node(node).setClock(offsetNowMs, driftPpm);
     this.note(`clocks in ${region} set ${offsetMs >= 0 ? '+' : ''}${offsetMs} ms, drift ${driftPpm} ppm`);
+    // A clock that was set stays set: the fault has no end.
+    this.fault({ kind: 'clock-skew', nodes: this.options.nodesOf(region), description: this.log[this.log.length - 1].description });
+  }
+
+  private fault(entry: Omit<GeoFault, 'startMs'>): GeoFault {
+    const fault: GeoFault = { startMs: this.sim.nowMs, ...entry };
+    this.faults.push(fault);
+    return fault;
   }
 
   private note(description: string): void {

@@ -2,7 +2,7 @@ import type { LocalClock, Message, NodeEnv, NodeId, TimerId } from '../runtime/p
 import { type Shard, type ShardId, type ShardMap, shardForKey } from '../sharding/shard-map';
 import { ClientOperation, type Operation } from './client-operation';
 import type { CompletionOutcome, HistoryRecorder, ProcessId } from './history';
-import { assertValidOperation, isCompareFailure, type KvOperation, type KvResult } from './operation';
+import { assertValidOperation, isCompareFailure, isReadOnly, type KvOperation, type KvResult } from './operation';
 import { isKvResponse, type KvRequest, type KvResponse, kvRequestType } from './protocol';
 
 /**
@@ -219,6 +219,11 @@ export class KvClient {
     // The session belongs to the shard the key maps to now; if the map later moves the key,
     // the new shard answers session-expired and the client starts a session there.
     const sessionShard = this.shardFor(operation.operation.key)?.id ?? noShard;
+    // Reads go through ReadIndex without a log entry, so they never create the session on
+    // the server. A first write after reads would then arrive at a sequence above 1 and be
+    // taken for an evicted session: open the session afresh so that the write is sequence 1.
+    const readsOnlySoFar = this.session(sessionShard).sequence > 0 && !this.session(sessionShard).confirmed;
+    if (readsOnlySoFar && !isReadOnly(operation.operation)) this.startNewSession(sessionShard);
     const sequence = ++this.session(sessionShard).sequence;
     const sessionId = this.sessionIdOf(sessionShard);
     this.lastSessionShard = sessionShard;
@@ -270,7 +275,8 @@ export class KvClient {
   }
 
   private onApplied(active: ActiveOperation, from: NodeId, result: KvResult): void {
-    this.session(active.sessionShard).confirmed = true;
+    // Only an operation that went through the log created (or continued) the session on the server.
+    if (!isReadOnly(active.operation.operation)) this.session(active.sessionShard).confirmed = true;
     if (active.shardId !== undefined) this.routes.set(active.shardId, from);
     if (isCompareFailure(result)) return this.finish('fail', result, 'the compare failed');
     this.finish('ok', result, undefined);

@@ -27,7 +27,15 @@ export interface FaultRecord {
   endMs?: number;
   kind: FaultKind;
   description: string;
+  /** Nodes the fault acted on (crash, pause, clock skew). */
+  nodes?: readonly NodeId[];
+  /** The sides of a partition. */
+  sides?: readonly (readonly NodeId[])[];
+  /** True for faults on every link (loss, duplication). */
+  everywhere?: boolean;
 }
+
+type AppliedFault = Pick<FaultRecord, 'description' | 'nodes' | 'sides' | 'everywhere'> & { revert: () => void };
 
 /**
  * A random fault schedule drawn from the simulation's seed (a Jepsen-style nemesis).
@@ -35,6 +43,11 @@ export interface FaultRecord {
  * During the safety phase it injects partitions, crashes, pauses, loss, duplication and
  * clock skew, each undone after a while; `healAll()` then ends every fault so a liveness
  * phase can require progress. Faults never overlap on the same node.
+ *
+ * Kinds are dealt from a shuffled deck of the requested kinds, so every requested kind is
+ * tried within the first rounds (the nemesis audit fails a run where a requested kind never
+ * happened); a kind that cannot be applied right now (a second partition, too many nodes
+ * down) stays in the deck for the next round.
  */
 export class Nemesis {
   private readonly random: SeededRandom;
@@ -44,6 +57,7 @@ export class Nemesis {
   private nextFaultId = 0;
   private networkFaultActive = false;
   private stopped = false;
+  private deck: FaultKind[] = [];
   readonly log: FaultRecord[] = [];
 
   constructor(private readonly sim: Simulation, options: NemesisOptions) {
@@ -91,12 +105,26 @@ export class Nemesis {
     });
   }
 
+  /** The first kind in the deck that can be applied now, taken out of the deck. */
+  private dealOne(): { kind: FaultKind; applied: AppliedFault } | null {
+    if (this.deck.length === 0) this.deck = this.random.shuffle([...new Set(this.options.faults)]);
+    for (let index = 0; index < this.deck.length; index++) {
+      const kind = this.deck[index];
+      const applied = this.apply(kind);
+      if (!applied) continue;
+      this.deck.splice(index, 1);
+      return { kind, applied };
+    }
+    return null;
+  }
+
   private injectOne(): void {
-    const kind = this.random.pick(this.options.faults);
-    const applied = this.apply(kind);
-    if (!applied) return;
+    const dealt = this.dealOne();
+    if (!dealt) return;
+    const { kind, applied } = dealt;
     const id = this.nextFaultId++;
-    const record: FaultRecord = { startMs: this.sim.nowMs, kind, description: applied.description };
+    const { revert: _revert, ...scope } = applied;
+    const record: FaultRecord = { startMs: this.sim.nowMs, kind, ...scope };
     this.log.push(record);
     this.sim.trace.record({ timeMs: this.sim.nowMs, kind: 'nemesis.fault', detail: { fault: kind, description: applied.description } });
     const revert = (): void => {
@@ -113,7 +141,7 @@ export class Nemesis {
   }
 
   /** Applies one fault if the current state allows it; returns how to undo it. */
-  private apply(kind: FaultKind): { description: string; revert: () => void } | null {
+  private apply(kind: FaultKind): AppliedFault | null {
     switch (kind) {
       case 'partition':
         return this.applyPartition();
@@ -128,7 +156,7 @@ export class Nemesis {
     }
   }
 
-  private applyPartition(): { description: string; revert: () => void } | null {
+  private applyPartition(): AppliedFault | null {
     if (this.networkFaultActive) return null;
     const nodes = this.random.shuffle([...this.options.nodes]);
     const minoritySize = 1 + this.random.int(Math.max(1, Math.floor(nodes.length / 2)));
@@ -145,6 +173,7 @@ export class Nemesis {
     this.networkFaultActive = true;
     return {
       description: `partition ${minority.join(',')} | ${majority.join(',')}`,
+      sides: [[...minority], [...majority]],
       revert: () => {
         this.sim.network.heal();
         this.networkFaultActive = false;
@@ -152,7 +181,7 @@ export class Nemesis {
     };
   }
 
-  private applyNodeFault(kind: 'crash' | 'pause'): { description: string; revert: () => void } | null {
+  private applyNodeFault(kind: 'crash' | 'pause'): AppliedFault | null {
     if (this.down.size >= this.options.maxNodesDown) return null;
     const candidates = this.options.nodes.filter((id) => !this.down.has(id) && this.sim.node(id).state === 'running');
     if (candidates.length === 0) return null;
@@ -162,6 +191,7 @@ export class Nemesis {
     else node.pause();
     return {
       description: `${kind} ${node.id}`,
+      nodes: [node.id],
       revert: () => {
         this.down.delete(node.id);
         if (kind === 'crash' && node.state === 'crashed') node.start();
@@ -170,22 +200,23 @@ export class Nemesis {
     };
   }
 
-  private applyMessageFault(kind: 'loss' | 'duplication'): { description: string; revert: () => void } | null {
+  private applyMessageFault(kind: 'loss' | 'duplication'): AppliedFault | null {
     const probability = Math.round(this.random.between(0.05, this.options.maxLossProbability) * 100) / 100;
     const field = kind === 'loss' ? 'lossProbability' : 'duplicateProbability';
     if (this.sim.network.currentFaults[field] > 0) return null;
     this.sim.network.setFaults({ [field]: probability });
     return {
       description: `${kind} ${Math.round(probability * 100)}%`,
+      everywhere: true,
       revert: () => this.sim.network.setFaults({ [field]: 0 }),
     };
   }
 
-  private applyClockSkew(): { description: string; revert: () => void } {
+  private applyClockSkew(): AppliedFault {
     const node = this.sim.node(this.random.pick(this.options.nodes));
     const offsetMs = Math.round(this.random.between(-this.options.maxClockOffsetMs, this.options.maxClockOffsetMs));
     node.setClock(offsetMs);
     // Clocks are not set back: a real clock that jumped stays where it is until NTP slews it.
-    return { description: `clock of ${node.id} ${offsetMs >= 0 ? '+' : ''}${offsetMs} ms`, revert: () => undefined };
+    return { description: `clock of ${node.id} ${offsetMs >= 0 ? '+' : ''}${offsetMs} ms`, nodes: [node.id], revert: () => undefined };
   }
 }

@@ -77,6 +77,10 @@ export class Simulation {
     this.scheduler.runUntil(predicate, options);
   }
 
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
   /** Drops all pending work; the simulation cannot be used afterwards. */
   dispose(): void {
     this.scheduler.clear();

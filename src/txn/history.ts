@@ -34,6 +34,14 @@ export class TxnHistoryRecorder implements TxnHistory {
     return this.begun.length;
   }
 
+  /**
+   * Transactions whose commit was requested and whose client has no outcome yet, not even
+   * "unknown" (which is an outcome: the client told its caller it does not know).
+   */
+  unresolved(): string[] {
+    return this.begun.filter(({ txn }) => txn.commitRequested && txn.outcome === 'pending').map(({ process, txn }) => `${process}: ${txn.id} commit requested, no outcome`);
+  }
+
   /** Every transaction begun so far, in the order they began. */
   entries(): TxnHistoryEntry[] {
     return this.begun.map(({ process, txn }) => toEntry(process, txn));

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { openInvocations } from '../../support/cleanup-history';
+import { runCucumber } from './cucumber-run';
+
+/**
+ * Clean-up after every scenario (issue 12, §6): a scenario that leaves a stub in place,
+ * an event scheduled, or a client operation unresolved fails, naming the leak. Each probe
+ * below plants one leak through a scratch step file (loaded next to the real steps).
+ */
+
+const LEAKY_STEPS = `
+const { When } = require('@cucumber/cucumber');
+const sinon = require('sinon');
+const { registerOpenOperations } = require('../../support/cleanup');
+const target = { answer: () => 42 };
+When('a stub is made outside the sandbox', function () { sinon.stub(target, 'answer').returns(0); });
+When('a sandbox stub survives the restore', function () {
+  this.sandbox.stub(target, 'answer').returns(1);
+  const fake = target.answer;
+  this.sandbox.restore = () => { target.answer = fake; };
+});
+When('the simulation is never disposed', function () {
+  this.sim.scheduler.schedule(1000, () => undefined);
+  this.sim.dispose = () => undefined;
+});
+When('a client forgets an operation', function () {
+  this.sim.runFor(1);
+  registerOpenOperations(this, 'probe', () => ['client-9: write x 1 never answered']);
+});
+When('nothing leaks', function () { this.sim.runFor(10); });
+`;
+
+function probe(step: string): { status: number; output: string } {
+  const feature = `Feature: clean-up probe\n  Scenario: leak\n    When ${step}\n`;
+  const run = runCucumber(['scratch:probe.feature', '--require', 'scratch:leaky.steps.js'], {}, { 'probe.feature': feature, 'leaky.steps.js': LEAKY_STEPS });
+  return { status: run.status, output: run.output };
+}
+
+describe('Clean-up checks after every scenario', () => {
+  it('a scenario that leaks nothing passes', () => {
+    const run = probe('nothing leaks');
+    assert.equal(run.status, 0, run.output);
+  });
+
+  it('a fake made outside the sandbox fails the scenario', () => {
+    const run = probe('a stub is made outside the sandbox');
+    assert.notEqual(run.status, 0);
+    assert.match(run.output, /Clean-up after the scenario failed:\s+- 1 fake\(s\) created outside the scenario's sandbox \(sinon.stub\/spy\) were never restored/);
+  });
+
+  it('a sandbox stub that survives the restore fails the scenario, naming the method', () => {
+    const run = probe('a sandbox stub survives the restore');
+    assert.notEqual(run.status, 0);
+    assert.match(run.output, /the sandbox did not restore answer: it is still a fake after the scenario/);
+  });
+
+  it('a simulation never disposed fails the scenario, counting the events left', () => {
+    const run = probe('the simulation is never disposed');
+    assert.notEqual(run.status, 0);
+    assert.match(run.output, /- the simulation was not disposed\s+- 1 event\(s\) still scheduled after the simulation was disposed/);
+  });
+
+  it('a client operation never resolved fails the scenario, naming it', () => {
+    const run = probe('a client forgets an operation');
+    assert.notEqual(run.status, 0);
+    assert.match(run.output, /1 client operation\(s\) still unresolved 30 s of virtual time after the last step[^\n]*\s+- probe client-9: write x 1 never answered/);
+  });
+
+  it('lists the invocations of a history that have no completion', () => {
+    const open = openInvocations([
+      { process: 0, type: 'invoke', f: 'write', value: 'a' },
+      { process: 0, type: 'ok', f: 'write', value: 'a' },
+      { process: 1, type: 'invoke', f: 'read', value: null },
+      { process: 2, type: 'invoke', f: 'write', value: 'b' },
+      { process: 2, type: 'info', f: 'write', value: 'b' },
+    ] as never);
+    assert.deepEqual(open, ['1: read null']);
+  });
+});
