@@ -28,7 +28,7 @@ function suggest(glossary: Glossary, sentence: string): void {
   const matching = glossary.entries.filter((entry) => entry.matches(sentence.replace(/^\s*(Given|When|Then|And|But)\s+/, '')));
   if (matching.length > 0) console.log(`"${sentence}" already matches: ${matching.map((entry) => `${entry.keyword} ${entry.pattern}`).join('; ')}\n`);
   console.log(`Closest glossary steps to "${sentence}":`);
-  for (const { entry, score } of closestSteps(sentence, glossary.entries, 5)) {
+  for (const { entry, score } of closestSteps(sentence, glossary.entries.map((entry) => ({ ...entry, summary: entry.doc.summary })), 5)) {
     console.log(`\n  ${entry.keyword} ${entry.pattern}    (${Math.round(score * 100)}% alike; ${entry.uri}:${entry.line})`);
     if (entry.doc.summary) console.log(`    ${entry.doc.summary}`);
     for (const name of entry.parameters) console.log(`    {${name}}: ${acceptedForm(name, glossary.parameters) ?? 'see support/parameters.ts'}`);

@@ -12,6 +12,8 @@
 export interface SuggestionCandidate {
   keyword: string;
   pattern: string;
+  /** The step's description, which counts a little: it holds the words an author may use instead. */
+  summary?: string;
 }
 
 export interface Suggestion<T extends SuggestionCandidate> {
@@ -83,19 +85,22 @@ function shared(a: readonly string[], b: readonly string[]): number {
   return (2 * common) / (left.length + right.length);
 }
 
-/** How alike a sentence and a step pattern are, from 0 to 1. */
-export function similarity(sentence: string, pattern: string): number {
+/** How alike a sentence and a step are, from 0 to 1: mostly the pattern's words and their order, a little its description and keyword. */
+export function similarity(sentence: string, candidate: SuggestionCandidate): number {
   const a = words(abstractSentence(sentence));
-  const b = patternWords(pattern);
+  const b = patternWords(candidate.pattern);
   if (a.length === 0 || b.length === 0) return 0;
   const order = 1 - wordDistance(a, b) / Math.max(a.length, b.length);
-  return 0.5 * order + 0.5 * shared(a, b);
+  const described = candidate.summary ? shared(a, words(candidate.summary)) : 0;
+  const keyword = LEADING_KEYWORD.exec(sentence)?.[1].toLowerCase();
+  const sameKeyword = keyword !== undefined && keyword === candidate.keyword.toLowerCase() ? 1 : 0;
+  return 0.45 * order + 0.4 * shared(a, b) + 0.1 * described + 0.05 * sameKeyword;
 }
 
 /** The `count` entries closest to the sentence, best first (ties keep glossary order). */
 export function closestSteps<T extends SuggestionCandidate>(sentence: string, entries: readonly T[], count = 3): Suggestion<T>[] {
   return entries
-    .map((entry, index) => ({ entry, score: similarity(sentence, entry.pattern), index }))
+    .map((entry, index) => ({ entry, score: similarity(sentence, entry), index }))
     .sort((x, y) => y.score - x.score || x.index - y.index)
     .slice(0, count)
     .map(({ entry, score }) => ({ entry, score }));
