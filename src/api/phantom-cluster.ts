@@ -169,7 +169,9 @@ export class PhantomCluster {
     const live = this.views().filter(isLiveObserver);
     const shards = this.database.shardIds().map((shard) => `${shard} leader ${this.database.leaderOf(shard) ?? 'none'}`);
     const database = shards.length > 0 ? `; ${shards.join(', ')}` : '';
-    return `${nodes.length} nodes [${nodes.join(', ')}]; views agree: ${live.length > 0 && clusterAgreement(live) ? 'yes' : 'no'}${database}`;
+    const partition = this.sim.network.describePartition();
+    const network = partition === undefined ? '' : `; network ${partition}`;
+    return `${nodes.length} nodes [${nodes.join(', ')}]; views agree: ${live.length > 0 && clusterAgreement(live) ? 'yes' : 'no'}${database}${network}`;
   }
 
   // ---- internals -----------------------------------------------------------------------

@@ -44,3 +44,13 @@ describe('Authoring from the glossary', () => {
     assert.match(output, /unknown column\(s\) health\. Accepted columns: node, state, region, zone, capacity, incarnation, observerCount/);
   });
 });
+
+describe('Time-outs during a partition', () => {
+  it('say which groups could not talk', () => {
+    const { output, status } = runFeature(
+      'Feature: probe\n  Scenario: split\n    Given a running cluster of 5 nodes\n    When the network is split into these groups:\n      | nodes                     |\n      | node-1, node-2 and node-3 |\n      | node-4 and node-5         |\n    Then within 2 seconds all live nodes agree on the membership\n    And within 1 second every live node sees node-4 as dead\n',
+    );
+    assert.notEqual(status, 0);
+    assert.match(output, /network split into \{node-1, node-2, node-3\} \| \{node-4, node-5\}, which cannot talk to each other/);
+  });
+});
