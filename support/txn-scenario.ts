@@ -11,6 +11,8 @@ import { SagaSystem } from '../src/txn/saga/system';
 import { TransactionSystem } from '../src/txn/system';
 import type { SinonStub } from 'sinon';
 import { kvStore } from './kv-scenario';
+import { registerPicture } from './pictures/registry';
+import { type SagaCall, sagaSvg, type TimedTxnEvent, transactionTimelineSvg } from './pictures/txn-pictures';
 import type { PhantomWorld } from './world';
 
 /** Bound for one transaction to end (commit, abort, or an unknown outcome), retries and an election included. */
@@ -37,7 +39,16 @@ export class TxnScenario {
   private lastBegun: Transaction | undefined;
   private readonly pendingReads = new Map<string, TxnOperation>();
 
-  constructor(private readonly world: PhantomWorld) {}
+  /** Every protocol event with its virtual time, and the transactions the scenario began, for the timeline picture. */
+  private readonly timedEvents: TimedTxnEvent[] = [];
+  private readonly begun: Transaction[] = [];
+
+  constructor(private readonly world: PhantomWorld) {
+    registerPicture(world, 'transaction timeline', () => {
+      const known = this.begun.map((txn) => ({ id: txn.id, invokedAtMs: txn.invokedAtMs, completedAtMs: txn.completedAtMs, outcome: txn.outcome }));
+      return transactionTimelineSvg(known, this.timedEvents, this.world.sim.nowMs);
+    });
+  }
 
   get system(): TransactionSystem {
     if (this.systemValue !== undefined) return this.systemValue;
@@ -45,7 +56,10 @@ export class TxnScenario {
     kvStore(this.world).ensureStore();
     const database = this.world.cluster.database;
     const system = new TransactionSystem(this.world.sim, database);
-    database.txnSettings.hooks.onEvent = (event) => this.events.push(event);
+    database.txnSettings.hooks.onEvent = (event) => {
+      this.events.push(event);
+      this.timedEvents.push({ atMs: this.world.sim.nowMs, event });
+    };
     this.systemValue = system;
     this.world.addFinalCheck('transactions are atomic at every replica', () => {
       const violations = system.violations();
@@ -115,6 +129,7 @@ export class TxnScenario {
     const txn = this.system.client(client).begin(coordinator === undefined ? {} : { coordinator });
     this.current.set(client, txn);
     this.lastBegun = txn;
+    this.begun.push(txn);
     return txn;
   }
 
@@ -405,8 +420,12 @@ export class SagaScenario {
   private definitionName = '';
   private sagaId: string | undefined;
 
+  /** Every call of a step's action or compensation, with its virtual time, for the picture. */
+  private readonly calls: SagaCall[] = [];
+
   constructor(private readonly world: PhantomWorld) {
     this.system = new SagaSystem(world.sim);
+    registerPicture(world, 'saga', () => sagaSvg([...this.rows.keys()], this.calls, this.world.sim.nowMs));
   }
 
   define(name: string, table: SagaStepRow[]): void {
@@ -430,9 +449,15 @@ export class SagaScenario {
         name: row.step,
         action: (context: StepContext) => {
           this.callTimes.get(row.step)!.push(this.world.sim.nowMs);
+          this.calls.push({ step: row.step, phase: 'action', atMs: this.world.sim.nowMs });
           this.actions.get(row.step)!(context);
         },
-        ...(undoneBy === '' ? {} : { compensation: (context: StepContext) => this.compensations.get(row.step)!(context) }),
+        ...(undoneBy === '' ? {} : {
+          compensation: (context: StepContext) => {
+            this.calls.push({ step: row.step, phase: 'compensation', atMs: this.world.sim.nowMs });
+            this.compensations.get(row.step)!(context);
+          },
+        }),
         timeoutMs: SAGA_TIMEOUT_MS,
         ...(attempts > 1 ? { retry: { attemptsMax: attempts, backoffInitialMs: SAGA_BACKOFF_MS, backoffMaxMs: 10 * SAGA_BACKOFF_MS } } : {}),
         pivot: row.pivot === 'pivot',
