@@ -8,6 +8,7 @@ const common = {
     './support/report-formatter.js:reports/cucumber.json',
     'html:reports/cucumber.html',
     'junit:reports/junit.xml',
+    './support/undefined-steps-formatter.js:reports/undefined-steps.txt',
   ],
   formatOptions: { snippetInterface: 'synchronous', junit: { suiteName: 'PhantomDB acceptance' } },
 };

@@ -1,185 +1,71 @@
 /*
- * `npm run steps` writes docs/STEPS.md, the glossary of the step vocabulary: every step
- * pattern, grouped by domain (its step file), with its parameters, the description from
- * the comment above its definition, and one real example line from a feature file.
+ * `npm run steps` writes the glossary of the step vocabulary: docs/STEPS.md and the
+ * searchable, offline docs/STEPS.html. Every step pattern, grouped by capability and
+ * section (its step file), with its description, prerequisites, parameters and accepted
+ * values, table columns, timing, a full example from a feature file and every feature
+ * that uses it.
  *
- * `--check` writes nothing: it fails when the glossary is stale, when a feature line
- * matches no step (or several), or when a step has no example in any feature.
+ * `--check` writes nothing: it fails when either file is stale, when a feature line
+ * matches no step (or several), when a step is used by no feature, or when an entry does
+ * not document its prerequisites, closed value sets, table columns or timing.
+ *
+ * `--suggest "some sentence"` prints the glossary steps closest to the sentence.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { generateMessages } from '@cucumber/gherkin';
-import { IdGenerator, SourceMediaType } from '@cucumber/messages';
-import { loadConfiguration, loadSupport } from '@cucumber/cucumber/api';
-import type { ParameterDescription } from '../support/parameters';
+import { closestSteps } from '../support/glossary/suggest';
+import { glossaryProblems } from './glossary/check';
+import { acceptedForm, type Glossary, loadGlossary } from './glossary/model';
+import { renderHtml } from './glossary/render-html';
+import { renderMarkdown } from './glossary/render-markdown';
 
-interface FeatureStep {
-  text: string;
-  where: string;
-}
+const OUTPUTS = [
+  { file: path.resolve('docs', 'STEPS.md'), render: renderMarkdown },
+  { file: path.resolve('docs', 'STEPS.html'), render: renderHtml },
+];
 
-interface StepEntry {
-  keyword: string;
-  pattern: string;
-  uri: string;
-  line: number;
-  description: string;
-  parameters: string[];
-  matches(text: string): boolean;
-  example?: FeatureStep;
-}
-
-interface LoadedStepDefinition {
-  keyword: string;
-  pattern: string | RegExp;
-  uri: string;
-  line: number;
-  expression: { match(text: string): unknown };
-}
-
-/** Filled after cucumber has loaded the support code (importing it earlier would register the types outside a run). */
-let PARAMETER_DESCRIPTIONS: ParameterDescription[] = [];
-
-const GLOSSARY = path.resolve('docs', 'STEPS.md');
-
-function featureFiles(directory: string): string[] {
-  if (!fs.existsSync(directory)) return [];
-  return fs.readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(directory, entry.name);
-    if (entry.isDirectory()) return featureFiles(full);
-    return entry.name.endsWith('.feature') ? [full] : [];
-  }).sort();
-}
-
-function featureSteps(): FeatureStep[] {
-  const steps: FeatureStep[] = [];
-  for (const file of featureFiles('features')) {
-    const uri = path.relative(process.cwd(), file);
-    const envelopes = generateMessages(fs.readFileSync(file, 'utf8'), uri, SourceMediaType.TEXT_X_CUCUMBER_GHERKIN_PLAIN, {
-      includePickles: true,
-      includeGherkinDocument: true,
-      newId: IdGenerator.incrementing(),
-    });
-    const lineOfStep = new Map<string, number>();
-    for (const envelope of envelopes) {
-      if (envelope.parseError) throw new Error(`${uri}: ${envelope.parseError.message}`);
-      const collect = (children: readonly any[] | undefined): void => {
-        for (const child of children ?? []) {
-          const container = child.background ?? child.scenario;
-          for (const step of container?.steps ?? []) lineOfStep.set(step.id, step.location.line);
-          if (child.rule) collect(child.rule.children);
-        }
-      };
-      collect(envelope.gherkinDocument?.feature?.children);
-      for (const step of envelope.pickle?.steps ?? []) {
-        steps.push({ text: step.text, where: `${uri}:${lineOfStep.get(step.astNodeIds[0]) ?? '?'}` });
-      }
-    }
+function suggest(glossary: Glossary, sentence: string): void {
+  const matching = glossary.entries.filter((entry) => entry.matches(sentence.replace(/^\s*(Given|When|Then|And|But)\s+/, '')));
+  if (matching.length > 0) console.log(`"${sentence}" already matches: ${matching.map((entry) => `${entry.keyword} ${entry.pattern}`).join('; ')}\n`);
+  console.log(`Closest glossary steps to "${sentence}":`);
+  for (const { entry, score } of closestSteps(sentence, glossary.entries.map((entry) => ({ ...entry, summary: entry.doc.summary })), 5)) {
+    console.log(`\n  ${entry.keyword} ${entry.pattern}    (${Math.round(score * 100)}% alike; ${entry.uri}:${entry.line})`);
+    if (entry.doc.summary) console.log(`    ${entry.doc.summary}`);
+    for (const name of entry.parameters) console.log(`    {${name}}: ${acceptedForm(name, glossary.parameters) ?? 'see support/parameters.ts'}`);
+    if (entry.needs) console.log(`    Needs first: ${entry.needs}`);
+    if (entry.usages[0]) console.log(`    e.g. ${entry.keyword} ${entry.usages[0].text}`);
   }
-  return steps;
-}
-
-/** The `//` comment lines right above a step definition describe it. */
-function descriptionAbove(uri: string, line: number): string {
-  const lines = fs.readFileSync(uri, 'utf8').split('\n');
-  const comments: string[] = [];
-  for (let index = line - 2; index >= 0 && /^\s*\/\//.test(lines[index]); index--) {
-    comments.unshift(lines[index].replace(/^\s*\/\/\s?/, ''));
-  }
-  return comments.join(' ');
-}
-
-async function stepEntries(): Promise<StepEntry[]> {
-  const { runConfiguration } = await loadConfiguration({ provided: { requireModule: [] } });
-  // The API types the library as opaque; its step definitions are what the glossary lists.
-  const library = (await loadSupport(runConfiguration)) as unknown as { stepDefinitions: LoadedStepDefinition[] };
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  PARAMETER_DESCRIPTIONS = (require('../support/parameters') as { PARAMETER_DESCRIPTIONS: ParameterDescription[] }).PARAMETER_DESCRIPTIONS;
-  return library.stepDefinitions.map((definition) => {
-    const pattern = typeof definition.pattern === 'string' ? definition.pattern : definition.pattern.source;
-    const parameters = [...pattern.matchAll(/\{([^}]*)\}/g)].map((match) => match[1]);
-    return {
-      keyword: definition.keyword,
-      pattern,
-      uri: definition.uri,
-      line: definition.line,
-      description: descriptionAbove(definition.uri, definition.line),
-      parameters: [...new Set(parameters)],
-      matches: (text: string) => definition.expression.match(text) !== null,
-    };
-  });
-}
-
-function describeParameter(name: string): string {
-  const known = PARAMETER_DESCRIPTIONS.find((parameter) => parameter.name === name);
-  if (known) return `\`{${name}}\`: ${known.acceptedForm}`;
-  const builtin: Record<string, string> = {
-    int: 'a whole number, e.g. `3`',
-    float: 'a number, e.g. `0.5`',
-    string: 'text in double quotes, e.g. `"us-east"`',
-    word: 'one word without spaces',
-    '': 'anything',
-  };
-  return `\`{${name}}\`: ${builtin[name] ?? 'see support/parameters.ts'}`;
-}
-
-function render(entries: StepEntry[]): string {
-  const out: string[] = [
-    '# Step glossary',
-    '',
-    'Generated by `npm run steps` from the step definitions and the feature files; do not edit by hand.',
-    '`npm test` fails when this file is stale or when a feature line matches no step.',
-    '',
-    '## Parameters',
-    '',
-    ...PARAMETER_DESCRIPTIONS.map((parameter) => `- \`{${parameter.name}}\`: ${parameter.acceptedForm}.`),
-    '- `{int}`: a whole number, e.g. `3`. `{string}`: text in double quotes.',
-    '',
-  ];
-  const byFile = new Map<string, StepEntry[]>();
-  for (const entry of entries) byFile.set(entry.uri, [...(byFile.get(entry.uri) ?? []), entry]);
-  for (const [uri, group] of [...byFile].sort(([a], [b]) => a.localeCompare(b))) {
-    const domain = path.basename(uri).replace(/\.steps\.ts$|\.ts$/, '');
-    out.push(`## ${domain[0].toUpperCase()}${domain.slice(1)} (\`${uri}\`)`, '');
-    for (const entry of group) {
-      out.push(`### ${entry.keyword} ${entry.pattern}`, '');
-      if (entry.description) out.push(entry.description, '');
-      for (const parameter of entry.parameters) out.push(`- ${describeParameter(parameter)}`);
-      if (entry.parameters.length > 0) out.push('');
-      out.push(entry.example ? `Example (${entry.example.where}):` : 'Example: none yet.', '');
-      if (entry.example) out.push('```gherkin', `${entry.keyword} ${entry.example.text}`, '```', '');
-    }
-  }
-  return out.join('\n');
 }
 
 async function main(): Promise<void> {
-  const check = process.argv.includes('--check');
-  const entries = await stepEntries();
-  const problems: string[] = [];
-  for (const step of featureSteps()) {
-    const matching = entries.filter((entry) => entry.matches(step.text));
-    if (matching.length === 0) problems.push(`${step.where}: no step definition matches "${step.text}"`);
-    if (matching.length > 1) problems.push(`${step.where}: ${matching.length} step definitions match "${step.text}"`);
-    for (const entry of matching) entry.example ??= step;
+  const args = process.argv.slice(2);
+  const glossary = await loadGlossary();
+  const suggestAt = args.indexOf('--suggest');
+  if (suggestAt >= 0) {
+    const sentence = args.slice(suggestAt + 1).join(' ').trim();
+    if (sentence === '') throw new Error('usage: npm run steps -- --suggest "a sentence of a step"');
+    suggest(glossary, sentence);
+    return;
   }
-  for (const entry of entries) {
-    if (!entry.example) problems.push(`${entry.uri}:${entry.line}: step "${entry.pattern}" is used by no feature (no example for the glossary)`);
-  }
-  const text = render(entries);
-  if (check) {
-    const current = fs.existsSync(GLOSSARY) ? fs.readFileSync(GLOSSARY, 'utf8') : '';
-    if (current !== text) problems.push('docs/STEPS.md is stale: run `npm run steps` and commit it');
-  } else {
-    fs.mkdirSync(path.dirname(GLOSSARY), { recursive: true });
-    fs.writeFileSync(GLOSSARY, text);
-    console.log(`wrote ${path.relative(process.cwd(), GLOSSARY)}: ${entries.length} steps`);
+  const check = args.includes('--check');
+  const problems = glossaryProblems(glossary);
+  for (const { file, render } of OUTPUTS) {
+    const text = render(glossary);
+    const name = path.relative(process.cwd(), file);
+    if (check) {
+      const current = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+      if (current !== text) problems.push(`${name} is stale: run \`npm run steps\` and commit it`);
+    } else {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, text);
+      console.log(`wrote ${name}: ${glossary.entries.length} steps`);
+    }
   }
   if (problems.length > 0) {
-    console.error(`Step glossary check failed:\n  ${problems.join('\n  ')}`);
+    console.error(`Step glossary check failed (${problems.length} problems):\n  ${problems.join('\n  ')}`);
     process.exit(1);
   }
-  if (check) console.log(`step glossary: ${entries.length} steps, all used, docs/STEPS.md up to date`);
+  if (check) console.log(`step glossary: ${glossary.entries.length} steps, all used and documented; docs/STEPS.md and docs/STEPS.html up to date`);
 }
 
 main().catch((error) => {

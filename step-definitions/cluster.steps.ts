@@ -32,38 +32,57 @@ function metadataFrom(row: Record<string, string>): Partial<NodeMetadata> {
   return metadata;
 }
 
-// Sets the name and join token a node must present to join the cluster.
+// Glossary section: Cluster membership
+// Capability: cluster
+// Needs first: a running cluster, started by "Given a running cluster of 3 nodes" (or one of the other "Given a running cluster ..." steps).
+// Nodes join through seeds, watch each other (alive, suspect, dead, left) and agree on who is a member. Nodes are named node-1, node-2, ...
+
+// ---- starting a cluster -----------------------------------------------------------------------
+// Needs first: nothing ("Given a cluster named ..." must come before the step that starts the nodes).
+
+// Sets the name and join token a node must present to join the cluster (default: "phantom" and "phantom-join-token").
 Given('a cluster named {string} with join token {string}', function (this: PhantomWorld, clusterName: string, joinToken: string) {
   if (this.hasCluster) throw new Error('the cluster name and token must be set before any node starts');
   this.credentials = { clusterName, joinToken };
 });
 
-// Starts node-1 … node-N; each joins through node-1. Waits until all agree on the membership.
+// Starts node-1 … node-N; each joins through node-1. Waits (at most 10 s) until all agree on the membership.
 Given('a running cluster of {int} nodes', function (this: PhantomWorld, count: number) {
   startCluster(this, nodeNames(count).map((id) => ({ id })));
 });
 
-// Starts the named nodes; each joins through the first one.
+// Starts the named nodes; each joins through the first one. Waits (at most 10 s) until all agree on the membership.
 Given('a running cluster of {nodes}', function (this: PhantomWorld, nodes: string[]) {
   startCluster(this, nodes.map((id) => ({ id })));
 });
 
-// Starts the nodes of the table (columns: node, region, zone, capacity); each joins through the first.
+// Starts the nodes of the table; each joins through the first. Waits (at most 10 s) until all agree on the membership.
+// Columns: node (required): a node name, e.g. node-1; region (optional): lower case with dashes, default "default"; zone (optional): any name, default "default"; capacity (optional): a number above 0, default 1.
+// | node   | region  | zone | capacity |
+// | node-1 | us-east | a    | 2        |
+// | node-2 | us-east | b    | 1        |
+// | node-3 | eu-west | a    | 1        |
 Given('a running cluster with these nodes:', function (this: PhantomWorld, table: DataTable) {
   startCluster(this, table.hashes().map((row) => ({ id: row.node, metadata: metadataFrom(row) })));
 });
 
-// Starts a node that joins through the given seeds, tried in order.
+// ---- joining and leaving -----------------------------------------------------------------------
+
+// Starts a node that joins through the given seeds, tried in order; does not wait (follow with "within ... every live node sees node-4 as alive").
 When('{node} joins through {nodes}', function (this: PhantomWorld, node: string, seeds: string[]) {
   this.cluster.addNode(node, { seeds });
 });
 
-// Starts a node with placement metadata (rows: region, zone, capacity) that joins through a seed.
+// Starts a node with placement metadata that joins through the seeds; does not wait. The table has no header row: one row per property.
+// Columns: first column the property, second its value; region (optional): lower case with dashes; zone (optional): any name; capacity (optional): a number above 0.
+// | region   | eu-west |
+// | zone     | b       |
+// | capacity | 2       |
 When('{node} joins through {nodes} with:', function (this: PhantomWorld, node: string, seeds: string[], table: DataTable) {
   this.cluster.addNode(node, { seeds, metadata: metadataFrom(table.rowsHash()) });
 });
 
-// Starts a node that presents the given cluster name and join token.
+// Starts a node that presents the given cluster name and join token; does not wait (follow with "Then node-4 is rejected because ..." or a "within" step).
 When(
   '{node} tries to join through {node} with cluster name {string} and join token {string}',
   function (this: PhantomWorld, node: string, seed: string, clusterName: string, joinToken: string) {
@@ -71,13 +90,13 @@ When(
   },
 );
 
-// A different machine, with an empty disk, starts under the name of an existing node.
+// A different machine, with an empty disk, starts under the name of an existing node; does not wait.
 When('a new machine with an empty disk starts as {node}', function (this: PhantomWorld, node: string) {
   this.node(node);
   this.cluster.replaceMachine(node);
 });
 
-// Graceful departure: the node says goodbye before it stops.
+// Graceful departure: the node says goodbye before it stops; does not wait.
 When('{node} leaves the cluster', function (this: PhantomWorld, node: string) {
   const member = this.cluster.member(node);
   if (!member) throw new Error(`${node} is not running, so it cannot leave`);
@@ -93,7 +112,9 @@ Then('{node} is rejected because {join rejection}', function (this: PhantomWorld
   expect(rejection.reason, rejection.message).to.equal(reason);
 });
 
-// No live member has the node in its membership list, in any state.
+// ---- membership views -----------------------------------------------------------------------
+
+// Instant: no live member has the node in its membership list, in any state. Put it after a step that waited, e.g. "Then node-4 is rejected because ...".
 Then('no node lists {node} as a member', function (this: PhantomWorld, node: string) {
   const listing = this.cluster.liveMembers().filter((member) => member.id !== node && member.stateOf(node) !== undefined);
   expect(listing.map((member) => member.id), `members that list ${node}`).to.deep.equal([]);
@@ -124,34 +145,43 @@ Then('within {duration} all live nodes agree on the membership', function (this:
   this.waitUntil(() => this.cluster.agreement(), withinMs, 'all live nodes to agree on the membership');
 });
 
-// Checks, at this moment, that every live member holds the same view.
+// Instant: every live member holds the same view at this moment. To wait for it, use "within {duration} all live nodes agree on the membership".
 Then('all live nodes agree on the membership', function (this: PhantomWorld) {
   expect(this.cluster.disagreements(), 'disagreements between live views').to.deep.equal([]);
   expect(this.cluster.agreement()).to.equal(true);
 });
 
-// Over the whole scenario, no member declared a running node dead.
+// Instant: over the whole scenario so far, no member declared a running node dead.
 Then('no live node was ever declared dead', function (this: PhantomWorld) {
   const falseDeaths = this.cluster.deaths.filter((death) => death.memberWasRunning);
   expect(falseDeaths.map((d) => `${d.observer} declared ${d.member} dead at ${d.atMs} ms`)).to.deep.equal([]);
 });
 
-// Over the whole scenario, nobody declared this node dead.
+// Instant: over the whole scenario so far, nobody declared this node dead.
 Then('no node ever declared {node} dead', function (this: PhantomWorld, node: string) {
   const deaths = this.cluster.deaths.filter((death) => death.member === node);
   expect(deaths.map((d) => `${d.observer} at ${d.atMs} ms`), `declarations that ${node} is dead`).to.deep.equal([]);
 });
 
-// The status report lists every node live members know of (departed ones included), and how many of them are alive.
+// ---- the status report --------------------------------------------------------------------------
+
+// Instant: the status report lists every node live members know of (departed ones included), and how many of them are alive. Put it after a "within" step that waited for the states it counts.
 Then('the status report lists {int} nodes, {int} of them alive', function (this: PhantomWorld, size: number, alive: number) {
   const status = this.cluster.status();
   expect({ listed: status.size, alive: status.counts.alive }).to.deep.equal({ listed: size, alive });
 });
 
-// Compares the status report with a table; only the columns given are compared.
+// Instant: compares the status report with the table, row by row; only the columns given are compared. Put it after a "within" step that waited for the states.
+// Columns: node (required): a node of the report; state (optional): alive, suspect, dead or left; region, zone (optional): as the node was started with, "default" if none; capacity (optional): a number; incarnation (optional): a whole number; observerCount (optional): how many live members list it. Any other column fails naming the accepted ones.
+// | node   | state | region  | zone | capacity |
+// | node-1 | alive | us-east | a    | 2        |
+// | node-3 | dead  | eu-west | a    | 1        |
 Then('the status report shows:', function (this: PhantomWorld, table: DataTable) {
   const status = this.cluster.status();
   this.attachText('status report', this.cluster.statusTable());
+  const accepted = ['node', 'state', 'region', 'zone', 'capacity', 'incarnation', 'observerCount'];
+  const unknown = table.raw()[0].filter((column) => !accepted.includes(column));
+  if (unknown.length > 0) throw new Error(`In step "${this.currentStep}": unknown column(s) ${unknown.join(', ')}. Accepted columns: ${accepted.join(', ')} (node is required)`);
   for (const row of table.hashes()) {
     const entry = status.nodes.find((candidate) => candidate.id === row.node);
     expect(entry, `status row for ${row.node}`).to.not.equal(undefined);
@@ -163,7 +193,7 @@ Then('the status report shows:', function (this: PhantomWorld, table: DataTable)
   }
 });
 
-// Remembers a node's incarnation, for comparison after it restarts.
+// Remembers a node's incarnation now, for comparison after it restarts.
 Given("{node}'s incarnation is noted", function (this: PhantomWorld, node: string) {
   this.remembered.set(`incarnation:${node}`, this.cluster.status().nodes.find((entry) => entry.id === node)!.incarnation);
 });

@@ -1,7 +1,7 @@
 import { DataTable, Given, Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import type { SeededLog } from '../src/api/database';
-import { consensus, type GroupRole } from '../support/consensus-scenario';
+import { consensus, describeCommitRuleViolation, type GroupRole } from '../support/consensus-scenario';
 import { parseLogTerms } from '../support/parameters';
 import type { PhantomWorld } from '../support/world';
 
@@ -18,7 +18,13 @@ function seededLogs(table: DataTable): Map<string, SeededLog> {
   }));
 }
 
+// Glossary section: Consensus
+// Capability: consensus
+// Needs first: one replicated group, started by "Given a replicated group of 3 nodes" (or "... on node-1, node-2 and node-3"), and for most steps a leader: "Given the group has a leader". Consensus steps talk about exactly one group: do not combine them with a store of several shards.
+// One Raft group: elections, log replication, reads, membership changes and leadership transfer. Replicas are named by node or by role ("the leader", "a follower", ...).
+
 // ---- the group -----------------------------------------------------------------------------
+// Needs first: nothing (the group steps start the nodes they need); "Given the leader sends at most ..." must come before the group.
 
 // Starts node-1 … node-N (those not yet running) and one replicated group with a replica on each.
 Given('a replicated group of {int} nodes', function (this: PhantomWorld, count: number) {
@@ -35,28 +41,37 @@ Given('a replicated group of {int} nodes that compacts its log every {int} entri
   consensus(this).start(nodeNames(count), { snapshotThreshold: entries });
 });
 
-// Set before the group starts: the leader sends followers at most this many log entries per message.
+// The leader sends followers at most this many log entries per message.
+// Needs first: nothing, and it must come before the step that starts the group.
 Given('the leader sends at most {int} log entr(y)(ies) per message', function (this: PhantomWorld, entries: number) {
   consensus(this).limitEntriesPerMessage(entries);
 });
 
-// One replica per row (columns: node, current term, log terms); each starts from that term and log on its disk.
+// One replica per row; each starts from that term and log on its disk (entries of key "seeded", the same at the same index and term on every node), then the group runs.
+// Columns: node (required): a node name, e.g. node-1; current term (required): a whole number, at least the last log term; log terms (required): the term of each entry from index 1 on, separated by spaces, never decreasing; empty for an empty log.
+// | node   | current term | log terms   |
+// | node-1 | 4            | 1 1 1 4     |
+// | node-2 | 2            | 1 1 2       |
+// | node-3 | 2            | 1 1         |
 Given('a replicated group whose replicas start with these logs:', function (this: PhantomWorld, table: DataTable) {
   const logs = seededLogs(table);
   consensus(this).start([...logs.keys()], { seededLogs: logs });
 });
 
-// Waits (at most 5 s) until the group has a leader that every replica follows and that leader balancing keeps.
+// Waits (at most 5 s) until the group has a leader that every replica follows and that leader balancing keeps; notes it for "the leader did not change".
+// Needs first: a replicated group.
 Given('the group has a leader', function (this: PhantomWorld) {
   consensus(this).establishLeader();
 });
 
-// Waits for a leader, hands leadership to the node if another one leads, and waits until every replica follows it.
+// Waits (at most 5 s) for a leader, hands leadership to the node if another one leads, and waits (at most 1 s) until every replica follows it.
+// Needs first: a replicated group that includes the node.
 Given('the group is led by {node}', function (this: PhantomWorld, node: string) {
   consensus(this).establishLeaderOn(this.node(node).id);
 });
 
 // ---- elections -------------------------------------------------------------------------------
+// Needs first: a replicated group ("Given a replicated group of 3 nodes").
 
 // The replica starts an election now, as if it had not heard from a leader for an election timeout.
 When('{node} calls an election', function (this: PhantomWorld, node: string) {
@@ -75,7 +90,7 @@ Then('within {duration} the group elects a leader', function (this: PhantomWorld
   this.waitUntil(() => scenario.everyMemberFollowsLeader(), withinMs, 'the group to elect a leader that every replica follows');
 });
 
-// The leadership is stable: for the next half second the same leader keeps its term and every running replica follows it.
+// Waits half a second and checks the leadership is stable: the same leader keeps its term and every running replica follows it. Use after a step that waited for a leader.
 Then('every replica follows the leader', function (this: PhantomWorld) {
   const scenario = consensus(this);
   const leader = scenario.leader();
@@ -88,7 +103,8 @@ Then('every replica follows the leader', function (this: PhantomWorld) {
   expect(scenario.everyMemberFollowsLeader(), `every replica to follow ${leader}`).to.equal(true);
 });
 
-// The first leader was elected in a later term than the first election: some election had no winner.
+// Instant: the first leader was elected in a later term than the first election, so some election had no winner.
+// Needs first: an election that has ended, e.g. "Then within 5 seconds the group elects a leader".
 Then('at least one election ended without a winner', function (this: PhantomWorld) {
   const elections = this.cluster.database.elections(consensus(this).groupId);
   this.attachText('elections', elections.map((election) => `term ${election.term}: ${election.node} at ${election.atMs.toFixed(1)} ms`).join('\n'));
@@ -97,13 +113,15 @@ Then('at least one election ended without a winner', function (this: PhantomWorl
 });
 
 // Waits until a replica other than the old leader leads, followed by a majority.
+// Needs first: a step that made the leader "the old leader": it crashed, was paused, cut off or removed.
 Then('within {duration} a new leader is elected', function (this: PhantomWorld, withinMs: number) {
   const scenario = consensus(this);
   const old = scenario.resolve('the old leader');
   this.waitUntil(() => this.cluster.database.hasStableLeader(scenario.groupId) && scenario.leader() !== old, withinMs, `a leader other than ${old}`);
 });
 
-// The current leader's term is higher than the term the old leader led.
+// Instant: the current leader's term is higher than the term the old leader led in.
+// Needs first: "Then within 3 seconds a new leader is elected".
 Then('the new leader was elected in a later term than the old leader', function (this: PhantomWorld) {
   const scenario = consensus(this);
   expect(scenario.status(scenario.resolve('the new leader')).term).to.be.above(scenario.oldLeaderTerm);
@@ -123,7 +141,8 @@ Then('within {duration} {group role} follows {group role}', function (this: Phan
   this.waitUntil(() => scenario.follows(node, leaderRole), withinMs, `${node} to follow ${leaderRole}`);
 });
 
-// The leader noted by "the group has a leader" still leads, in the same term, and no election was won since.
+// Instant: the leader noted by "the group has a leader" still leads, in the same term, and no election was won since.
+// Needs first: "Given the group has a leader".
 Then('the leader did not change', function (this: PhantomWorld) {
   const scenario = consensus(this);
   const before = scenario.leaderAtStart;
@@ -132,13 +151,14 @@ Then('the leader did not change', function (this: PhantomWorld) {
   expect(scenario.electionsSinceEstablished(), 'elections won since').to.equal(0);
 });
 
-// The follower is still in the term of the leader noted by "the group has a leader" (it never raised its term alone).
+// Instant: the follower is still in the term of the leader noted by "the group has a leader" (it never raised its term alone).
+// Needs first: "Given the group has a leader" and a step about "a follower".
 Then("the follower's term did not grow", function (this: PhantomWorld) {
   const scenario = consensus(this);
   expect(scenario.status(scenario.resolve('the follower')).term).to.equal(scenario.leaderAtStart.term);
 });
 
-// Checks now that the node leads the group.
+// Instant: the node leads the group now. To wait for it, use "within {duration} {node} leads the group".
 Then('{node} leads the group', function (this: PhantomWorld, node: string) {
   expect(consensus(this).leader()).to.equal(node);
 });
@@ -156,20 +176,21 @@ Then('within {duration} {node} leads the group in term {int}', function (this: P
   expect(scenario.status(node).term, `term ${node} leads`).to.equal(term);
 });
 
-// No running replica considers itself the group's leader now.
+// Instant: no running replica considers itself the group's leader now.
 Then('the group has no leader', function (this: PhantomWorld) {
   const scenario = consensus(this);
   this.attachText('replicas', scenario.statusTable());
   expect(scenario.leader(), 'the leader').to.equal(undefined);
 });
 
-// Over the whole scenario, the node never became leader of the group.
+// Instant: over the whole scenario so far, the node never became leader of the group.
 Then('{node} has never led the group', function (this: PhantomWorld, node: string) {
   const leaders = this.cluster.database.elections(consensus(this).groupId).map((election) => election.node);
   expect(leaders, 'replicas that led the group').to.not.include(node);
 });
 
 // ---- faults on replicas named by role --------------------------------------------------------
+// Needs first: a replicated group with a leader ("Given the group has a leader").
 
 // The replica's process stops at once; only what it synced to disk survives.
 When('{group role} crashes', function (this: PhantomWorld, role: GroupRole) {
@@ -223,8 +244,9 @@ When('the leader and a follower are split from the others', function (this: Phan
 });
 
 // ---- writes and reads ------------------------------------------------------------------------
+// Needs first: a replicated group ("Given a replicated group of 3 nodes"); clients retry until a leader answers.
 
-// A client writes the value to the key and waits (at most 10 s) until the write is acknowledged.
+// A client writes the value to the key and waits (at most 10 s) until the write is acknowledged, which must be a success.
 When('a client writes {string} to {string}', function (this: PhantomWorld, value: string, key: string) {
   consensus(this).writeAndAwait(key, value);
 });
@@ -234,30 +256,32 @@ When('a client starts writing {string} to {string}', function (this: PhantomWorl
   consensus(this).startWrite(key, value);
 });
 
-// Several clients write N distinct values over ten keys, and wait until every write is acknowledged.
+// Several clients write N distinct values over ten keys, and wait (at most 10 s) until every write is acknowledged.
 When('{int} values are written to the group', function (this: PhantomWorld, count: number) {
   consensus(this).writeMany(count);
 });
 
-// A write started now is acknowledged within the bound.
+// Waits: a write started now is acknowledged, as a success, within the bound given.
 Then('a client can write {string} to {string} within {duration}', function (this: PhantomWorld, value: string, key: string, withinMs: number) {
   consensus(this).writeAndAwait(key, value, withinMs);
 });
 
-// The write started earlier has had no answer yet.
+// Instant: the write started earlier has had no answer yet.
+// Needs first: "When a client starts writing "v" to "k"".
 Then('the write has not been acknowledged', function (this: PhantomWorld) {
   const write = consensus(this).write;
   expect(write.outcome, `the write (${write.reason ?? 'no answer'})`).to.equal('pending');
 });
 
 // Waits until the write started earlier is acknowledged as successful.
+// Needs first: "When a client starts writing "v" to "k"".
 Then('within {duration} the write is acknowledged', function (this: PhantomWorld, withinMs: number) {
   const write = consensus(this).write;
   this.waitUntil(() => write.done, withinMs, 'the write to be acknowledged');
   expect(write.outcome, write.reason).to.equal('ok');
 });
 
-// A client reads the key through the group's leader and gets the value.
+// Waits (at most 10 s) for a client read of the key through the group's leader, and checks the value.
 Then('a client reads {string} from {string}', function (this: PhantomWorld, value: string, key: string) {
   expect(consensus(this).clientRead(key)).to.equal(value);
 });
@@ -269,7 +293,7 @@ Then('within {duration} every replica stores {string} for {string}', function (t
   this.waitUntil(stores, withinMs, `every replica to store ${JSON.stringify(value)} for ${JSON.stringify(key)}`);
 });
 
-// Checks now that the replica does not hold the value for the key.
+// Instant: the replica does not hold the value for the key now.
 Then('{group role} does not store {string} for {string}', function (this: PhantomWorld, role: GroupRole, value: string, key: string) {
   const scenario = consensus(this);
   expect(this.cluster.database.localValue(scenario.groupId, scenario.resolve(role), key)).to.not.equal(value);
@@ -281,13 +305,14 @@ Then('within {duration} every replica has applied the same writes as the leader'
   this.waitUntil(() => scenario.members().every((node) => scenario.caughtUp(node)), withinMs, 'every replica to apply what the leader applied');
 });
 
-// The replica starts a linearizable read of the key on itself (it must confirm it still leads before answering).
+// The replica starts a linearizable read of the key on itself (it must confirm it still leads before answering); the step does not wait for the answer.
 When('{group role} is asked for the value of {string}', function (this: PhantomWorld, role: GroupRole, key: string) {
   const scenario = consensus(this);
   scenario.askReplica(scenario.resolve(role), key);
 });
 
-// When the read was asked, the replica still considered itself the group's leader.
+// Instant: when the read was asked, the replica still considered itself the group's leader.
+// Needs first: "When the old leader is asked for the value of "k"".
 Then('{group role} still believed it was the leader when it was asked', function (this: PhantomWorld, role: GroupRole) {
   const scenario = consensus(this);
   expect(scenario.read.read.node).to.equal(scenario.resolve(role));
@@ -295,6 +320,7 @@ Then('{group role} still believed it was the leader when it was asked', function
 });
 
 // Waits until the replica answers the read, and checks it refused instead of answering a value.
+// Needs first: "When the old leader is asked for the value of "k"".
 Then('within {duration} {group role} refuses the read', function (this: PhantomWorld, withinMs: number, role: GroupRole) {
   const { read } = consensus(this).read;
   expect(read.node).to.equal(consensus(this).resolve(role));
@@ -303,6 +329,7 @@ Then('within {duration} {group role} refuses the read', function (this: PhantomW
 });
 
 // Waits until the replica answers the read, and checks the value.
+// Needs first: "When the leader is asked for the value of "k"".
 Then('within {duration} {group role} answers {string}', function (this: PhantomWorld, withinMs: number, role: GroupRole, value: string) {
   const { read } = consensus(this).read;
   expect(read.node).to.equal(consensus(this).resolve(role));
@@ -311,6 +338,7 @@ Then('within {duration} {group role} answers {string}', function (this: PhantomW
 });
 
 // ---- catching up, logs and snapshots -------------------------------------------------------
+// Needs first: a replicated group with a leader, and writes ("When 30 values are written to the group").
 
 // Waits until the replica has applied exactly what the leader applied, with the same state (digest).
 Then('within {duration} {replica} has caught up with the leader', function (this: PhantomWorld, withinMs: number, replica: string) {
@@ -319,7 +347,8 @@ Then('within {duration} {replica} has caught up with the leader', function (this
   this.waitUntil(() => scenario.caughtUp(node), withinMs, `${node} to catch up with the leader`);
 });
 
-// The replica installed at least one snapshot sent by a leader (and the network carried one to it).
+// Instant: the replica installed at least one snapshot sent by a leader (and the network carried one to it).
+// Needs first: a group that compacts its log ("Given a replicated group of 3 nodes that compacts its log every 10 entries") and a catch-up step.
 Then('{replica} was brought up to date by a snapshot', function (this: PhantomWorld, replica: string) {
   const scenario = consensus(this);
   const node = scenario.resolveReplica(replica);
@@ -327,13 +356,14 @@ Then('{replica} was brought up to date by a snapshot', function (this: PhantomWo
   expect(this.sim.network.typeCounters.get('raft.install-snapshot')?.delivered ?? 0, 'snapshots delivered').to.be.at.least(1);
 });
 
-// The replica never installed a snapshot from a leader: it caught up from log entries alone.
+// Instant: the replica never installed a snapshot from a leader: it caught up from log entries alone.
 Then('{replica} caught up without a snapshot', function (this: PhantomWorld, replica: string) {
   const scenario = consensus(this);
   expect(this.cluster.database.snapshotsInstalled(scenario.groupId, scenario.resolveReplica(replica))).to.equal(0);
 });
 
-// Right after its restart, before hearing from anyone, the replica's log is as long as before it went down.
+// Instant: right after its restart, before hearing from anyone, the replica's log is as long as before it went down.
+// Needs first: "When the leader restarts" (or crashes and restarts), with no time passing in between.
 Then("{replica}'s log is as long as it was before the restart", function (this: PhantomWorld, replica: string) {
   const scenario = consensus(this);
   const node = scenario.resolveReplica(replica);
@@ -347,30 +377,34 @@ Then("within {duration} every replica's log matches the leader's", function (thi
   this.attachText('logs (terms by index)', scenario.members().map((node) => `${node}: ${scenario.logTerms(node).join(' ')}`).join('\n'));
 });
 
-// Every running replica's log begins with entries of exactly these terms.
+// Instant: every running replica's log begins with entries of exactly these terms. Put it after "within {duration} every replica's log matches the leader's".
 Then("every replica's log starts with the terms {log terms}", function (this: PhantomWorld, terms: number[]) {
   const scenario = consensus(this);
   for (const node of scenario.members()) expect(scenario.logTerms(node).slice(0, terms.length), `log terms of ${node}`).to.deep.equal(terms);
 });
 
-// Over the whole scenario, every commit a leader made by counting replicas was of an entry of its own term.
+// Instant: over the whole scenario so far, every commit a leader made by counting replicas was of an entry of its own term (Figure 8); a failure names the group, the leader, its term and the index it committed.
 Then('no leader committed an entry of an earlier term by counting replicas', function (this: PhantomWorld) {
   const database = this.cluster.database;
-  expect(database.commitRuleViolation(), 'a leader commit of an earlier-term entry').to.equal(null);
-  expect(database.leaderCommitsChecked, 'leader commits checked').to.be.above(0);
+  const violation = database.commitRuleViolation();
+  if (violation !== null) throw new Error(describeCommitRuleViolation(violation));
+  expect(database.leaderCommitsChecked, 'leader commits checked (none would make this step vacuous)').to.be.above(0);
 });
 
 // ---- membership -----------------------------------------------------------------------------
+// Needs first: a replicated group with a leader ("Given the group has a leader"). A node added that was never started is started by the step, with the cluster's join credentials.
 
-// The node gets an empty replica, and the leader adds it as a learner; waits (at most 1 s) until the change is committed.
+// The node gets an empty replica, and the leader adds it as a learner; waits (at most 1 s) until the change is committed. A node not yet running is started first (joining the cluster, at most 5 s).
 When('{node} is added to the group as a learner', function (this: PhantomWorld, node: string) {
+  consensus(this).ensureNodeRunning(node);
   const refusal = consensus(this).changeMembership({ type: 'add-learner', node: this.node(node).id }, true);
   if (refusal) throw new Error(`the leader refused to add ${node} as a learner: ${refusal}`);
 });
 
-// The node is added as a learner and, without waiting for that change to commit, promoted.
+// The node is added as a learner and, without waiting for that change to commit, promoted; a refusal of the promotion is kept for "the change is refused because". A node not yet running is started first.
 When('{node} is added to the group as a learner and at once promoted to a voter', function (this: PhantomWorld, node: string) {
   const scenario = consensus(this);
+  scenario.ensureNodeRunning(node);
   const refusal = scenario.changeMembership({ type: 'add-learner', node: this.node(node).id }, false);
   if (refusal) throw new Error(`the leader refused to add ${node} as a learner: ${refusal}`);
   scenario.keepRefusal(scenario.changeMembership({ type: 'promote', node }, false));
@@ -390,7 +424,8 @@ When('{group role} is removed from the group', function (this: PhantomWorld, rol
   if (refusal) throw new Error(`the leader refused to remove ${node}: ${refusal}`);
 });
 
-// The last membership change asked for was refused, for the given reason.
+// Instant: the last membership change asked for was refused, for the given reason.
+// Needs first: "When node-4 is promoted to a voter" (or "... added to the group as a learner and at once promoted to a voter").
 Then('the change is refused because {membership refusal}', function (this: PhantomWorld, reason: string) {
   expect(consensus(this).takeRefusal(), 'the reason the change was refused').to.equal(reason);
 });
@@ -420,6 +455,7 @@ Then("within {duration} the group's voters no longer include {group role}", func
 });
 
 // ---- leadership transfer -------------------------------------------------------------------
+// Needs first: a replicated group with a leader ("Given the group has a leader").
 
 // The operator hands the group's leadership to the node (it also becomes the preferred leader).
 When('leadership is handed to {node}', function (this: PhantomWorld, node: string) {

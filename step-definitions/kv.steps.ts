@@ -3,7 +3,13 @@ import { expect } from 'chai';
 import type { PhantomWorld } from '../support/world';
 import { kvStore } from '../support/kv-scenario';
 
-// Starts node-1 … node-N, creates the store with the given shards and replication, and waits until every shard has a leader.
+// Glossary section: Key-value store
+// Capability: kv
+// Needs first: a store, started by "Given a running cluster of 5 nodes storing data in 3 shards with 3 replicas each".
+// A sharded, replicated key-value store: clients write and read keys, shards have leaders, random faults test its safety.
+
+// Starts node-1 … node-N (those not running yet), creates the store with the given shards and replication, and waits (at most 5 s) until every shard has a leader.
+// Needs first: nothing.
 Given(
   'a running cluster of {int} nodes storing data in {int} shard(s) with {int} replicas each',
   function (this: PhantomWorld, nodes: number, shards: number, replicas: number) {
@@ -11,31 +17,48 @@ Given(
   },
 );
 
-// Waits until every shard has a leader that a majority of its replicas follow.
+// Waits until every shard has a leader that a majority of its replicas follow. Leaders may still move afterwards (leader balancing): to check their spread, use "within {duration} no node leads more than {int} shard(s)".
 Then('within {duration} every shard has a leader', function (this: PhantomWorld, withinMs: number) {
   kvStore(this).waitForLeaders(withinMs);
 });
 
-// Counts, per node, the shards it leads; no node may lead more than the given number.
+// Instant: counts, per node, the shards it leads now; no node may lead more than the given number. Leader balancing moves leaders for a few seconds after a store starts or a leader fails: to wait for it, use the "within" form.
 Then('no node leads more than {int} shard(s)', function (this: PhantomWorld, most: number) {
   const counts = kvStore(this).leaderCounts();
   this.attachText('shard leaders per node', [...counts].map(([node, count]) => `${node}: ${count}`).join('\n'));
-  expect(Math.max(...counts.values()), 'shards led by the busiest node').to.be.at.most(most);
+  expect(Math.max(...counts.values()), `shards led by the busiest node (${describeLeaderCounts(counts)})`).to.be.at.most(most);
 });
 
-// A client writes a value to a key and waits (at most 10 s) for the answer.
+// Waits until every shard has a leader and no node leads more than the given number of shards (leader balancing has spread them).
+Then('within {duration} no node leads more than {int} shard(s)', function (this: PhantomWorld, withinMs: number, most: number) {
+  const scenario = kvStore(this);
+  const database = this.cluster.database;
+  const balanced = (): boolean => database.shardIds().every((shard) => database.hasStableLeader(shard)) && Math.max(...scenario.leaderCounts().values()) <= most;
+  this.waitUntil(balanced, withinMs, `no node to lead more than ${most} shard(s) (now ${describeLeaderCounts(scenario.leaderCounts())})`);
+  this.attachText('shard leaders per node', describeLeaderCounts(scenario.leaderCounts()));
+});
+
+function describeLeaderCounts(counts: ReadonlyMap<string, number>): string {
+  return [...counts].map(([node, count]) => `${node} leads ${count}`).join(', ');
+}
+
+// ---- clients -------------------------------------------------------------------------------
+
+// A client writes a value to a key and waits (at most 15 s, retries included) for the answer, which must be a success. Client names are yours to choose.
 When('client {string} writes {string} to {string}', function (this: PhantomWorld, client: string, value: string, key: string) {
   const operation = kvStore(this).await(this.cluster.database.client(client).put(key, value), `client ${client} to write ${key}`);
   expect(operation.outcome, `the write of ${key} by ${client}: ${operation.reason ?? ''}`).to.equal('ok');
 });
 
-// A client sets a key from one value (or "nothing") to another, and waits for the answer.
+// A client sets a key from one value to another if it holds the first (compare-and-set), and waits (at most 15 s) for the answer; "client ... is told it succeeded" checks it.
+// Values: the expected value "nothing" means the key was never written.
 When('client {string} changes {string} from {string} to {string}', function (this: PhantomWorld, client: string, key: string, expected: string, value: string) {
   const operation = this.cluster.database.client(client).cas(key, expected === 'nothing' ? null : expected, value);
   kvStore(this).await(operation, `client ${client} to change ${key}`);
 });
 
-// A client reads a key and expects the value ("nothing" for a key never written).
+// Waits (at most 15 s, retries included) for a read of the key by the client, and checks the value.
+// Values: "nothing" for a key never written.
 Then('client {string} reads {string} from {string}', function (this: PhantomWorld, client: string, expected: string, key: string) {
   const operation = kvStore(this).await(this.cluster.database.client(client).get(key), `client ${client} to read ${key}`);
   expect(operation.outcome, operation.reason).to.equal('ok');
@@ -43,23 +66,26 @@ Then('client {string} reads {string} from {string}', function (this: PhantomWorl
   expect(value ?? 'nothing').to.equal(expected);
 });
 
-// The client's last operation succeeded.
+// Instant: the client's last operation succeeded (the operation steps already waited for its answer).
+// Needs first: an operation of that client, e.g. "When client "alice" changes "lock" from "nothing" to "alice"".
 Then('client {string} is told it succeeded', function (this: PhantomWorld, client: string) {
   const operation = kvStore(this).lastOperation(client);
   expect(operation.outcome, `${operation.reason ?? ''}`).to.equal('ok');
 });
 
-// The client had to send its last request more than once (a retry or a redirect).
+// Instant: the client had to send its last request more than once (a retry or a redirect).
+// Needs first: an operation of that client.
 Then("client {string}'s last request was sent more than once", function (this: PhantomWorld, client: string) {
   expect(kvStore(this).lastOperation(client).attempts).to.be.greaterThan(1);
 });
 
-// The client's last operation was redirected by a replica that knew the leader had changed.
+// Instant: the client's last operation was redirected by a replica that knew the leader had changed.
+// Needs first: "When leadership of the shard holding "colour" moves to another node" and an operation of that client.
 Then('client {string} was redirected to the new leader', function (this: PhantomWorld, client: string) {
   expect(kvStore(this).lastOperation(client).redirects, 'redirects followed').to.be.greaterThan(0);
 });
 
-// Leadership of the shard that holds the key moves to another of its replicas.
+// Leadership of the shard that holds the key moves to another of its replicas; waits (at most 3 s) until it has.
 When('leadership of the shard holding {string} moves to another node', function (this: PhantomWorld, key: string) {
   kvStore(this).moveLeadership(key);
 });
@@ -69,7 +95,8 @@ When('the shard map changes for the shard holding {string}', function (this: Pha
   kvStore(this).changeShardMap(key);
 });
 
-// The client now routes by the current shard map.
+// Instant: the client now routes by the current shard map.
+// Needs first: "When the shard map changes for the shard holding "colour"" and an operation of that client.
 Then('client {string} has refreshed its shard map', function (this: PhantomWorld, client: string) {
   expect(this.cluster.database.client(client).shardMapEpoch).to.equal(this.cluster.database.shardMap.epoch);
 });
@@ -79,7 +106,11 @@ When('replies to client {string} are lost for the next {duration}', function (th
   kvStore(this).loseRepliesTo(client, durationMs);
 });
 
-// Clients doing reads, writes and compare-and-sets on a few keys, until the scenario stops them.
+// ---- random faults and oracles -------------------------------------------------------------------
+// Needs first: a store, then "Given 3 clients reading, writing and comparing-and-setting 4 keys" and "When a random fault schedule runs for ...".
+
+// Clients doing reads, writes and compare-and-sets on a few keys, until the fault schedule ends.
+// Needs first: a store.
 Given('{int} clients reading, writing and comparing-and-setting {int} keys', function (this: PhantomWorld, clients: number, keys: number) {
   kvStore(this).startWorkload(clients, keys);
 });
@@ -89,20 +120,20 @@ When('a random fault schedule runs for {duration} with {faults}', function (this
   kvStore(this).runNemesis(durationMs, faults);
 });
 
-// Every client's history, checked key by key, has a linearizable order.
+// Instant: every client's history so far, checked key by key, has a linearizable order. The After hook checks the whole history again.
 Then('every client history is linearizable', function (this: PhantomWorld) {
   kvStore(this).assertLinearizable();
 });
 
-// Each acknowledged write is still visible, or overwritten by a later one.
+// Instant: each acknowledged write is still visible, or overwritten by a later one (judged by the final reads the fault schedule step made after healing).
 Then('no acknowledged write was lost', function (this: PhantomWorld) {
   kvStore(this).assertNoLostWrites();
 });
 
-// The Raft safety checker watched every group for the whole run and saw no violation.
+// Instant: the Raft safety checkers watched every group for the whole run and recorded no violation (election safety, log matching, leader completeness, state machine safety). A violation does not stop the run: it is recorded, this step lists every one, and the After hook fails the scenario with them even if no step checks.
 Then('the consensus safety checker saw no violation', function (this: PhantomWorld) {
-  const violation = this.cluster.database.safetyViolation();
-  expect(violation?.message ?? 'none').to.equal('none');
+  const violations = this.cluster.database.safetyViolations;
+  if (violations.length > 0) throw new Error(`the consensus safety checker recorded ${violations.length} violation(s):\n${violations.map((violation) => `- ${violation.message}`).join('\n')}`);
 });
 
 // After healing, a new write to every shard succeeds within the bound.
@@ -110,7 +141,7 @@ Then('within {duration} every shard accepts a new write', function (this: Phanto
   kvStore(this).assertProgress(withinMs);
 });
 
-// The operations clients completed during the run, by outcome.
+// Instant: the operations clients completed during the run, by outcome, must include at least this many successes.
 Then('the clients completed at least {int} operations', function (this: PhantomWorld, least: number) {
   const counts = kvStore(this).workloadCounts();
   this.attachText('client operations', JSON.stringify(counts, null, 2));

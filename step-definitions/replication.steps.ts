@@ -54,9 +54,20 @@ function lookup(world: PhantomWorld, what: string): never {
   throw new Error(`In step "${world.currentStep}": ${what}`);
 }
 
-// ---- setting up regions ------------------------------------------------------------------------
+// Glossary section: Georeplication
+// Capability: replication
+// Needs first: the regions, created by "Given regions with these one-way latencies:", and a keyspace for every key written ("Given keyspace "profiles" resolves conflicts by last-writer-wins"). Keys are written "keyspace/key". Regions are not nodes: the cluster, consensus and fault steps do not apply to them.
+// One replica per region, replicating asynchronously; concurrent writes are resolved by each keyspace's conflict strategy. The After hook checks that every region converges and loses nothing.
 
-// Creates one replica per region (columns: from, to, latency); a pair given once has the same latency both ways. Within a region latency is 1 ms.
+// ---- setting up regions ------------------------------------------------------------------------
+// Needs first: nothing; these steps come before any write.
+
+// Creates one replica per region named in the table; a pair given once has the same latency both ways. Within a region latency is 1 ms.
+// Columns: from (required): a region, lower case with dashes; to (required): another region; latency (required): a duration, e.g. "80 ms".
+// | from    | to       | latency |
+// | us-east | eu-west  | 80 ms   |
+// | us-east | ap-south | 120 ms  |
+// | eu-west | ap-south | 100 ms  |
 Given('regions with these one-way latencies:', function (this: PhantomWorld, table: DataTable) {
   for (const row of table.hashes()) setup(this).addLatency(row.from, row.to, parseDurationMs(row.latency) ?? lookup(this, `"${row.latency}" is not a duration`));
 });
@@ -190,7 +201,7 @@ When('a client in {region} tries to write {string} = {string}', function (this: 
   this.attempt(() => geo(this).perform(region, key, { kind: 'put', value }));
 });
 
-// The write tried before got no answer because the region's replica is down.
+// Instant: the write tried before got no answer because the region's replica is down.
 Then('the write fails because {region} is unavailable', function (this: PhantomWorld, region: string) {
   const error = this.takeError();
   expect(error, 'the write should have failed').to.be.instanceOf(GeoOperationError);
@@ -228,7 +239,8 @@ Then('every region reads {string} as {string} within {duration} more than the on
   for (const { region, afterMs } of seen) expect(afterMs, `${region} read it after`).to.be.at.most(cluster.latencyMs(origin, region) + slackMs);
 });
 
-// Waits until every region reads the value: text for last-writer-wins, a number for counters, "{a, b}" for sets, "(absent)" for none.
+// Waits until every region reads the value.
+// Values: text for last-writer-wins, a number for counters, "{a, b}" for sets, "(absent)" for none.
 Then('within {duration} every region reads {string} as {string}', function (this: PhantomWorld, withinMs: number, key: string, value: string) {
   geo(this).awaitValue(key, value, geo(this).regions, withinMs);
 });
@@ -238,7 +250,7 @@ Then('within {duration} {region} and {region} read {string} as {string}', functi
   geo(this).awaitValue(key, value, [a, b], withinMs);
 });
 
-// What a read in the region returns at this moment.
+// Instant: what a read in the region returns at this moment.
 Then('{region} reads {string} as {string}', function (this: PhantomWorld, region: string, key: string, value: string) {
   expect(geo(this).renderAt(region, key), `${key} in ${region}`).to.equal(value);
 });
@@ -253,26 +265,26 @@ Then('within {duration} no region holds {string}', function (this: PhantomWorld,
   geo(this).awaitValue(key, '(absent)', geo(this).regions, withinMs);
 });
 
-// Neither region holds a value for the key at this moment.
+// Instant: neither region holds a value for the key at this moment.
 Then('{region} and {region} do not hold {string}', function (this: PhantomWorld, a: string, b: string, key: string) {
   expect([a, b].map((region) => geo(this).renderAt(region, key)), `${key} in ${a} and ${b}`).to.deep.equal(['(absent)', '(absent)']);
 });
 
-// Every region holds the acknowledged write with the greatest HLC timestamp (then region name) for the key.
+// Instant: every region holds the acknowledged write with the greatest HLC timestamp (then region name) for the key.
 Then('every region holds the write with the later timestamp for {string}', function (this: PhantomWorld, key: string) {
   const latest = geo(this).latestWrite(key) ?? lookup(this, `no acknowledged write of ${key}`);
   this.attachText(`timestamps of ${key}`, geo(this).history.updatesOf(key).map((update) => `${update.region}: ${JSON.stringify(update.operation)} at ${update.timestamp!.wallMs}.${update.timestamp!.logical}`).join('\n'));
   for (const region of geo(this).regions) expect(geo(this).valueAt(region, key), region).to.deep.include({ value: latest.value, region: latest.region });
 });
 
-// The two simultaneous writes got equal HLC timestamps, and every region kept the one from the given region (the tie-break).
+// Instant: the two simultaneous writes got equal HLC timestamps, and every region kept the one from the given region (the tie-break).
 Then('both writes carried the same timestamp and every region kept the one from {region}', function (this: PhantomWorld, region: string) {
   const { key, timestamps } = (this.remembered.get('georep:together') as { key: string; timestamps: unknown[] }) ?? lookup(this, 'no simultaneous writes were made before');
   expect(timestamps[0], 'the two timestamps').to.deep.equal(timestamps[1]);
   for (const holder of geo(this).regions) expect(geo(this).valueAt(holder, key), holder).to.deep.include({ region });
 });
 
-// Over the whole scenario, no region ever held two versions of the key side by side.
+// Instant: over the whole scenario, no region ever held two versions of the key side by side.
 Then('no region ever held concurrent versions of {string}', function (this: PhantomWorld, key: string) {
   expect(geo(this).versionsSeenMax.get(key) ?? 0, `most versions of ${key} held at once`).to.be.at.most(1);
 });
@@ -283,13 +295,13 @@ Then('within {duration} every region holds the same data', function (this: Phant
   this.attachText('convergence', `${report.replicas.length} regions agree on ${report.keysChecked} keys, ${report.elapsedMs} ms after this step began\n\n${geo(this).statusTable()}`);
 });
 
-// Every region's counters equal the sum of the acknowledged increments and decrements.
+// Instant: every region's counters equal the sum of the acknowledged increments and decrements. Put it after "within {duration} every region holds the same data".
 Then('no counter increment was lost', function (this: PhantomWorld) {
   expect(geo(this).history.counterExpectations().length, 'counters updated').to.be.greaterThan(0);
   this.attachText('outcomes', geo(this).verifyOutcomes());
 });
 
-// Every last-writer-wins key holds, in every region, the acknowledged write with the greatest timestamp.
+// Instant: every last-writer-wins key holds, in every region, the acknowledged write with the greatest timestamp. Put it after "within {duration} every region holds the same data".
 Then('every last-writer-wins key holds its latest acknowledged write', function (this: PhantomWorld) {
   expect(geo(this).history.lastWriterWinsWrites().acknowledged.length, 'acknowledged writes').to.be.greaterThan(0);
   geo(this).verifyOutcomes();
@@ -297,7 +309,7 @@ Then('every last-writer-wins key holds its latest acknowledged write', function 
 
 // ---- anti-entropy ----------------------------------------------------------------------------------------
 
-// Some anti-entropy session repaired data, and none sent more key states than this per key that differed when it started.
+// Instant: some anti-entropy session repaired data, and none sent more key states than this per key that differed when it started.
 Then('anti-entropy exchanged at most {int} key states per differing key', function (this: PhantomWorld, ratio: number) {
   const repairs = geo(this).repairSessions();
   this.attachText('anti-entropy sessions', geo(this).antiEntropyTable());
@@ -305,20 +317,20 @@ Then('anti-entropy exchanged at most {int} key states per differing key', functi
   for (const session of repairs) expect(session.keysExchanged, `${session.session}: key states for ${session.keysDifferingAtStart} differing keys`).to.be.at.most(ratio * (session.keysDifferingAtStart ?? 0));
 });
 
-// The repairing sessions descended into no more than this share of the Merkle tree's key ranges.
+// Instant: the repairing sessions descended into no more than this share of the Merkle tree's key ranges.
 Then('anti-entropy compared no more than {percentage} of the key ranges', function (this: PhantomWorld, share: number) {
   for (const session of geo(this).repairSessions()) expect(session.leavesDiffering / geo(this).merkleLeafCount, `${session.session}: ${session.leavesDiffering} of ${geo(this).merkleLeafCount} ranges`).to.be.at.most(share);
 });
 
 // ---- replication lag -------------------------------------------------------------------------------------
 
-// The lag report (attached as a table) has one row per ordered region pair.
+// Instant: the lag report (attached as a table) has one row per ordered region pair.
 Then('the replication-lag report has a row for each of the {int} region pairs', function (this: PhantomWorld, pairs: number) {
   this.attachText('replication lag per region pair', geo(this).lagTable());
   expect(geo(this).lag.summary(this.sim.nowMs)).to.have.length(pairs);
 });
 
-// Before the first partition or failure, no pair's lag (sampled every 100 ms) exceeded the bound.
+// Instant: before the first partition or failure, no pair's lag (sampled every 100 ms) exceeded the bound.
 Then('before the partition no region pair lagged more than {duration}', function (this: PhantomWorld, boundMs: number) {
   const samples = geo(this).lag.samples;
   const calm = samples.slice(0, samples.findIndex((sample) => sample.disturbed));
@@ -326,7 +338,7 @@ Then('before the partition no region pair lagged more than {duration}', function
   expect(Math.max(...calm.flatMap((sample) => sample.lagMs)), 'highest lag before the partition (ms)').to.be.at.most(boundMs);
 });
 
-// The pair's lag reached at least this much at some sample.
+// Instant: the pair's lag reached at least this much at some sample.
 Then('the lag from {region} to {region} reached at least {duration}', function (this: PhantomWorld, origin: string, destination: string, atLeastMs: number) {
   const row = geo(this).lag.summary(this.sim.nowMs).find((summary) => summary.origin === origin && summary.destination === destination)!;
   expect(row.maxLagMs, `highest lag ${origin} → ${destination} (ms)`).to.be.at.least(atLeastMs);
@@ -337,7 +349,7 @@ Then('within {duration} every region pair has caught up', function (this: Phanto
   geo(this).awaitLagCleared(withinMs);
 });
 
-// Attaches the lag picture (lag in ms and pending changes over virtual time) and checks it draws one line per pair in each panel.
+// Instant: attaches the lag picture (lag in ms and pending changes over virtual time) and checks it draws one line per pair in each panel.
 Then('the report pictures the lag of every region pair over virtual time', function (this: PhantomWorld) {
   const svg = geo(this).lagSvg(`Replication lag: ${this.scenarioName}`);
   this.attachSvg(svg);

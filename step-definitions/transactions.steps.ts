@@ -5,19 +5,38 @@ import type { FaultKind } from '../src/sim';
 import { COMPENSATION_ATTEMPTS, sagas, transactions } from '../support/txn-scenario';
 import type { PhantomWorld } from '../support/world';
 
-// ---- accounts ------------------------------------------------------------------------------
+// Glossary section: Transactions
+// Capability: transactions
+// Needs first: nothing for the account and bank steps: when no store runs they start the default one (5 nodes, 3 shards of 3 replicas each; on a running cluster, its nodes). To choose the store, start with "Given a running cluster of 5 nodes storing data in 3 shards with 3 replicas each".
+// Transfers between accounts in one transaction (two-phase commit across shards), the bank under random faults, and trip-booking sagas.
 
-// Opens the accounts of the table (columns: account, balance) in one transaction, each account on a shard of its own.
+// ---- accounts ------------------------------------------------------------------------------
+// Needs first: nothing (starts the default store if none runs).
+
+// Opens the accounts of the table in one transaction, each account on a shard of its own (so at most as many accounts as shards). Waits (at most 15 s) until they are open.
+// Columns: account (required): a name of your choice; balance (required): a whole number, 0 or more.
+// | account | balance |
+// | alice   | 100     |
+// | bob     | 50      |
 Given('these accounts, each on a different shard:', function (this: PhantomWorld, table: DataTable) {
   transactions(this).openAccounts(table.hashes() as { account: string; balance: string }[], 'different shards');
 });
 
-// Opens the accounts of the table (columns: account, balance) in one transaction, all on the same shard.
+// Opens the accounts of the table in one transaction, all on the same shard. Waits (at most 15 s) until they are open.
+// Columns: account (required): a name of your choice; balance (required): a whole number, 0 or more.
+// | account | balance |
+// | alice   | 100     |
+// | bob     | 50      |
 Given('these accounts, all on one shard:', function (this: PhantomWorld, table: DataTable) {
   transactions(this).openAccounts(table.hashes() as { account: string; balance: string }[], 'one shard');
 });
 
-// Reads the accounts of the table in one transaction and compares each balance (columns: account, balance).
+// Reads the accounts of the table in one transaction of its own and compares each balance. Waits (at most 15 s per attempt, 5 attempts) for the read to commit: a read that meets a lock is retried.
+// Needs first: the accounts, opened by "Given these accounts, each on a different shard:".
+// Columns: account (required): an account opened earlier; balance (required): the whole number expected.
+// | account | balance |
+// | alice   | 70      |
+// | bob     | 80      |
 Then('the balances are:', function (this: PhantomWorld, table: DataTable) {
   const rows = table.hashes() as { account: string; balance: string }[];
   const balances = transactions(this).balances(rows.map((row) => row.account));
@@ -25,15 +44,26 @@ Then('the balances are:', function (this: PhantomWorld, table: DataTable) {
 });
 
 // ---- transfers -------------------------------------------------------------------------------
+// Needs first: the accounts, opened by "Given these accounts, each on a different shard:" (or "..., all on one shard:").
 
 // One transaction that moves money between two accounts, then commits; waits until it ends or its outcome is unknown.
 When('client {string} transfers {int} from {string} to {string}', function (this: PhantomWorld, client: string, amount: number, from: string, to: string) {
   transactions(this).transfer(client, [{ from, to, amount }]);
 });
 
-// One transaction doing every move of the table (columns: from, to, amount), then committing.
+// One transaction doing every move of the table, then committing; waits (at most 15 s) until it ends or its outcome is unknown.
+// Columns: from (required): an account; to (required): another account; amount (required): a whole number above 0.
+// | from  | to    | amount |
+// | alice | bob   | 10     |
+// | bob   | carol | 5      |
 When('client {string} transfers in one transaction:', function (this: PhantomWorld, client: string, table: DataTable) {
-  const moves = (table.hashes() as { from: string; to: string; amount: string }[]).map((row) => ({ from: row.from, to: row.to, amount: Number(row.amount) }));
+  const moves = (table.hashes() as { from: string; to: string; amount: string }[]).map((row, index) => {
+    const amount = Number(row.amount);
+    if (!row.from || !row.to || !(Number.isInteger(amount) && amount > 0)) {
+      throw new Error(`In step "${this.currentStep}", row ${index + 1}: expected columns from, to (accounts) and amount (a whole number above 0), got ${JSON.stringify(row)}`);
+    }
+    return { from: row.from, to: row.to, amount };
+  });
   transactions(this).transfer(client, moves);
 });
 
@@ -71,34 +101,36 @@ When('client {string} commits its transaction', function (this: PhantomWorld, cl
 });
 
 // ---- outcomes ---------------------------------------------------------------------------------
+// Needs first: a transaction of that client, e.g. "When client "c1" transfers 30 from "alice" to "bob"".
 
-// The client was told that its last transaction committed.
+// Instant: the client was told that its last transaction committed (the transfer and commit steps already waited for the outcome).
 Then("client {string}'s transaction committed", function (this: PhantomWorld, client: string) {
   const txn = transactions(this).transaction(client);
   expect(txn.outcome, txn.reason).to.equal('committed');
 });
 
-// The client was told that its last transaction aborted, with a reason containing the text.
+// Instant: the client was told that its last transaction aborted, with a reason containing the text (the transfer and commit steps already waited).
+// Values: the reason is any part of the refusal: the text given to "the shard holding ... will refuse every change because ...", "wound" or "died" for a lock conflict.
 Then("client {string}'s transaction was aborted because {string}", function (this: PhantomWorld, client: string, reason: string) {
   const txn = transactions(this).transaction(client);
   expect(txn.outcome).to.equal('aborted');
   expect(txn.reason).to.contain(reason);
 });
 
-// The client asked to commit, but its coordinator fell silent: the outcome is unknown for now.
+// Instant: the client asked to commit, but its coordinator fell silent, so the outcome is unknown for now.
 Then('client {string} does not know whether its transaction committed', function (this: PhantomWorld, client: string) {
   expect(transactions(this).transaction(client).outcome).to.equal('unknown');
 });
 
-// The client keeps asking; within the bound some node tells it the recorded outcome ("committed" or "aborted").
-Then('within {duration} client {string} learns that its transaction {word}', function (this: PhantomWorld, withinMs: number, client: string, outcome: string) {
-  expect(['committed', 'aborted'], 'the outcome a client can learn').to.include(outcome);
+// The client keeps asking; within the bound some node tells it the recorded outcome.
+Then('within {duration} client {string} learns that its transaction {transaction outcome}', function (this: PhantomWorld, withinMs: number, client: string, outcome: string) {
   const txn = transactions(this).transaction(client);
   transactions(this).awaitSettled(txn, `client ${client} to learn the outcome of ${txn.id}`, withinMs);
   expect(txn.outcome).to.equal(outcome);
 });
 
-// The older transaction's read waited for the younger one's lock, and then saw the younger one's committed balance.
+// Waits (at most 1 s) for the read started by "starts reading"; checks that it waited for the younger transaction's lock and then saw its committed balance.
+// Needs first: "When client "c1" starts reading "alice" in its transaction".
 Then('client {string} waited for a lock and then read {int} from {string}', function (this: PhantomWorld, client: string, balance: number, account: string) {
   const read = transactions(this).finishRead(client, account);
   expect(read.waited, 'the read waited for a lock').to.equal(true);
@@ -106,8 +138,9 @@ Then('client {string} waited for a lock and then read {int} from {string}', func
 });
 
 // ---- how the protocol ran ------------------------------------------------------------------------
+// Needs first: a transaction that ended, e.g. "When client "c1" transfers 30 from "alice" to "bob"".
 
-// The transaction touched one shard: no prepare round, and its decision was its only write (one phase).
+// Instant: the transaction touched one shard: no prepare round, and its decision was its only write (one phase).
 Then("client {string}'s transaction committed in one phase", function (this: PhantomWorld, client: string) {
   const scenario = transactions(this);
   const txn = scenario.transaction(client);
@@ -116,7 +149,7 @@ Then("client {string}'s transaction committed in one phase", function (this: Pha
   expect(kinds, 'protocol steps').to.deep.equal(['decision']);
 });
 
-// In the last transaction, the shard of an account it only read voted read-only, released its locks at once, and got no second-phase message.
+// Instant: in the last transaction, the shard of an account it only read voted read-only, released its locks at once, and got no second-phase message.
 Then('the shard holding {string} voted read-only and was left out of the second phase', function (this: PhantomWorld, account: string) {
   const scenario = transactions(this);
   const { voters, toldOutcome } = scenario.phasesOf(scenario.last);
@@ -130,14 +163,14 @@ Then('within {duration} no transaction holds locks anywhere', function (this: Ph
   this.waitUntil(() => system.allResolved(), withinMs, `every transaction to release its locks (${system.statusLine()})`);
 });
 
-// Recovery at the shards (not the coordinator) finished the transaction with this outcome ("committed" or "aborted"), and nothing of it is left.
-Then('within {duration} recovery has {word} the transaction of client {string} wherever it was left', function (this: PhantomWorld, withinMs: number, outcome: string, client: string) {
-  expect(['committed', 'aborted'], 'the outcome recovery can apply').to.include(outcome);
+// Recovery at the shards (not the coordinator) finished the transaction with this outcome, and nothing of it is left.
+Then('within {duration} recovery has {transaction outcome} the transaction of client {string} wherever it was left', function (this: PhantomWorld, withinMs: number, outcome: string, client: string) {
   const others = transactions(this).awaitRecovery(client, outcome as 'committed' | 'aborted', withinMs);
   expect(others, 'recoveries with another outcome').to.deep.equal([]);
 });
 
 // ---- failures during commit ---------------------------------------------------------------------
+// Needs first: the accounts, opened by "Given these accounts, each on a different shard:"; these steps come before the transfer they affect.
 
 // The shard's leader votes no on every transaction that changes something there, giving this reason.
 Given('the shard holding {string} will refuse every change because {string}', function (this: PhantomWorld, account: string, reason: string) {
@@ -164,7 +197,7 @@ Given('the leader of the shard holding {string} will crash once every participan
   transactions(this).crashLeaderAt('after-votes', account);
 });
 
-// The leader of the account's shard crashes (power loss); the other replicas elect a new one.
+// The leader of the account's shard crashes now (power loss); the other replicas elect a new one.
 When('the leader of the shard holding {string} crashes', function (this: PhantomWorld, account: string) {
   const scenario = transactions(this);
   const leader = this.cluster.database.leaderOf(scenario.shardOf(account));
@@ -173,13 +206,16 @@ When('the leader of the shard holding {string} crashes', function (this: Phantom
 });
 
 // The crashed coordinator's node starts again; it remembers nothing of its transactions.
+// Needs first: "Given the coordinator of client "c1" will crash once ..." and the transfer it crashed in.
 When('the coordinator of client {string} restarts', function (this: PhantomWorld, client: string) {
   transactions(this).restartCoordinator(client);
 });
 
 // ---- the bank under chaos --------------------------------------------------------------------------
+// Needs first: "Given 10 bank accounts holding 100 each, spread over every shard" (it starts the default store if none runs), then "Given 5 tellers ..." and "When the bank runs for ...".
 
-// Opens the bank's accounts (account-1, account-2, …) taken from every shard in turn, in one transaction.
+// Opens the bank's accounts (account-1, account-2, …) taken from every shard in turn, in one transaction; waits (at most 15 s) until they are open.
+// Needs first: nothing (starts the default store if none runs).
 Given('{int} bank accounts holding {int} each, spread over every shard', function (this: PhantomWorld, accounts: number, balance: number) {
   transactions(this).openBank(accounts, balance);
 });
@@ -194,12 +230,14 @@ When('the bank runs for {duration} under random {faults}', function (this: Phant
   transactions(this).runBank(durationMs, faults);
 });
 
-// Audits every account once more after healing; the sum must be the given total.
+// Waits (at most 10 s) until no transaction holds locks, then audits every account in one transaction (retried if it meets a lock); the sum must be the given total. A wrong total names the accounts that differ from what the committed transfers imply.
 Then('the total balance is still {int}', function (this: PhantomWorld, total: number) {
-  expect(transactions(this).finalAuditTotal()).to.equal(total);
+  const scenario = transactions(this);
+  const audit = scenario.finalAudit();
+  if (audit.total !== total) throw new Error(scenario.explainTotal(total, audit));
 });
 
-// Every audit that committed during the run saw every account and the given total.
+// Instant: every audit that committed during the run saw every account and the given total (at least one audit must have committed).
 Then('every committed audit saw a total of {int}', function (this: PhantomWorld, total: number) {
   const bank = transactions(this).bank;
   // The audits are judged against the bank's opening total, which must be the total named here.
@@ -208,7 +246,7 @@ Then('every committed audit saw a total of {int}', function (this: PhantomWorld,
   expect(bank.inconsistentAudits, 'audits that saw another total').to.deep.equal([]);
 });
 
-// The Elle-style checker finds no dependency cycle and no aborted or intermediate read in the whole transaction history.
+// Instant: the Elle-style checker finds no dependency cycle and no aborted or intermediate read in the whole transaction history so far.
 Then('the cycle checker finds no anomaly in the transaction history', function (this: PhantomWorld) {
   transactions(this).assertNoAnomaly();
 });
@@ -219,14 +257,21 @@ Then('within {duration} no transaction holds locks and every outcome is known', 
   this.waitUntil(() => scenario.system.allResolved() && scenario.unknownOutcomes() === 0, withinMs, `every transaction to be resolved and known (${scenario.system.statusLine()}; ${scenario.unknownOutcomes()} unknown)`);
 });
 
-// Transfers that committed during the run (a floor, so that a silent stall fails the scenario).
+// Instant: transfers that committed during the run (a floor, so that a silent stall fails the scenario).
 Then('at least {int} transfers committed', function (this: PhantomWorld, least: number) {
   expect(transactions(this).bank.counts.transfersCommitted).to.be.at.least(least);
 });
 
 // ---- sagas -----------------------------------------------------------------------------------------
+// Needs first: the saga, defined by "Given a trip-booking saga of these steps:" (no cluster or store is needed).
 
-// Defines a saga (columns: step, service, does, undone by, attempts, pivot); each step sends its command to its service, and its compensation the "undone by" command.
+// Defines a saga, one row per step in the order they run; each step sends its command to its service, and its compensation the "undone by" command. Every attempt has 500 ms; retries wait 100 ms, then twice as long each time.
+// Needs first: nothing.
+// Columns: step (required): a name; service (required): the service called; does (required): the command sent; undone by (optional): the compensating command, empty for a step that is never undone; attempts (optional): a whole number from 1, empty for 1; pivot (optional): "pivot" on the step after which the saga only goes forward, else empty.
+// | step          | service  | does    | undone by | attempts | pivot |
+// | reserve seat  | flights  | reserve | cancel    | 3        |       |
+// | charge card   | payments | charge  |           | 1        | pivot |
+// | issue tickets | mail     | send    |           | 5        |       |
 Given('a trip-booking saga of these steps:', function (this: PhantomWorld, table: DataTable) {
   sagas(this).define('book-trip', table.hashes() as unknown as Parameters<ReturnType<typeof sagas>['define']>[1]);
 });
@@ -262,23 +307,24 @@ Given('every command to the {string} service is delivered twice', function (this
   sagas(this).duplicateCommandsTo(service);
 });
 
-// Starts the saga and waits until it finishes (or its orchestrator is down).
+// Starts the saga and waits (at most 20 s) until it finishes (or its orchestrator is down).
 When('a trip is booked', function (this: PhantomWorld) {
   sagas(this).start();
 });
 
-// The orchestrator's node starts again from its disk; waits until the saga finishes.
+// The orchestrator's node starts again from its disk; waits (at most 20 s) until the saga finishes.
+// Needs first: "Given the orchestrator will crash just after step ... sends its command" and "When a trip is booked".
 When('the orchestrator restarts', function (this: PhantomWorld) {
   sagas(this).restartOrchestrator();
 });
 
-// The saga ended with every step done.
+// Instant: the saga ended with every step done ("When a trip is booked" already waited for the end).
 Then('the saga completed', function (this: PhantomWorld) {
   const status = sagas(this).status();
   expect(status.state, status.summary).to.equal('completed');
 });
 
-// The saga ended by undoing its completed steps, because the step failed with the reason.
+// Instant: the saga ended by undoing its completed steps, because the step failed with the reason.
 Then('the saga was compensated because step {string} failed with {string}', function (this: PhantomWorld, step: string, reason: string) {
   const status = sagas(this).status();
   expect(status.state, status.summary).to.equal('compensated');
@@ -287,7 +333,7 @@ Then('the saga was compensated because step {string} failed with {string}', func
   this.attachText('saga', status.summary);
 });
 
-// The saga stopped needing a person: its report names the step whose compensation kept failing, and why.
+// Instant: the saga stopped needing a person: its report names the step whose compensation kept failing, and why.
 Then('the saga needs attention because the compensation of step {string} failed with {string}', function (this: PhantomWorld, step: string, reason: string) {
   const status = sagas(this).status();
   expect(status.state, status.summary).to.equal('needs-attention');
@@ -296,19 +342,19 @@ Then('the saga needs attention because the compensation of step {string} failed 
   this.attachText('saga', status.summary);
 });
 
-// Each step's action was called exactly once, in the order of the saga (sinon.assert.callOrder).
+// Instant: each step's action was called exactly once, in the order of the saga (sinon.assert.callOrder).
 Then('every step ran once, in order', function (this: PhantomWorld) {
   const actions = sagas(this).allActions;
   for (const action of actions) sinon.assert.calledOnce(action);
   sinon.assert.callOrder(...actions);
 });
 
-// No compensation was called.
+// Instant: no compensation was called.
 Then('no compensation ran', function (this: PhantomWorld) {
   for (const compensation of sagas(this).allCompensations) sinon.assert.notCalled(compensation);
 });
 
-// The compensations of the two steps each ran exactly once, in the order given (sinon.assert.callOrder).
+// Instant: the compensations of the two steps each ran exactly once, in the order given (sinon.assert.callOrder); a failure names the compensations.
 Then('the compensations of steps {string} and {string} ran once each, in that order', function (this: PhantomWorld, first: string, second: string) {
   const scenario = sagas(this);
   sinon.assert.calledOnce(scenario.compensation(first));
@@ -316,24 +362,24 @@ Then('the compensations of steps {string} and {string} ran once each, in that or
   sinon.assert.callOrder(scenario.compensation(first), scenario.compensation(second));
 });
 
-// The step's compensation ran exactly once.
+// Instant: the step's compensation ran exactly once.
 Then('the compensation of step {string} ran once', function (this: PhantomWorld, step: string) {
   sinon.assert.calledOnce(sagas(this).compensation(step));
 });
 
-// The step's action was called this many times, each retry after a back-off twice as long as the one before (the first given).
+// Instant: the step's action was called this many times, each retry after a back-off twice as long as the one before (the first given).
 Then('step {string} was attempted {int} times, the retries {duration} and then {duration} apart', function (this: PhantomWorld, step: string, attempts: number, firstGapMs: number, secondGapMs: number) {
   const times = sagas(this).attemptTimes(step);
   expect(times.length).to.equal(attempts);
   expect(times.slice(1).map((time, index) => Math.round(time - times[index]))).to.deep.equal([firstGapMs, secondGapMs]);
 });
 
-// The step's action was called this many times.
+// Instant: the step's action was called this many times.
 Then('step {string} was attempted {int} time(s)', function (this: PhantomWorld, step: string, attempts: number) {
   sinon.assert.callCount(sagas(this).action(step), attempts);
 });
 
-// The service got the command this many times (duplicates and retries included) but applied it only once (its idempotency key).
+// Instant: the service got the command this many times (duplicates and retries included) but applied it only once (its idempotency key).
 Then('the {string} service received {string} {int} time(s) and applied it once', function (this: PhantomWorld, service: string, command: string, received: number) {
   const scenario = sagas(this);
   const applied = scenario.system.applications(service).filter((application) => application.command === command);
@@ -341,7 +387,11 @@ Then('the {string} service received {string} {int} time(s) and applied it once',
   expect(scenario.system.received(service), `commands ${service} received`).to.equal(received);
 });
 
-// Each service applied each of these commands exactly once (columns: service, applied, in order).
+// Instant: each service of the table applied exactly these commands, in this order.
+// Columns: service (required): a service of the saga; applied (required): its commands in order, separated by ", " or " and ", empty for none.
+// | service  | applied         |
+// | flights  | reserve, cancel |
+// | payments |                 |
 Then('the services applied:', function (this: PhantomWorld, table: DataTable) {
   const scenario = sagas(this);
   for (const row of table.hashes()) {

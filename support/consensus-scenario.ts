@@ -8,6 +8,8 @@ import type { PhantomWorld } from './world';
 const SETTLED_LEADER_BOUND_MS = 5_000;
 /** Bound for a client write, including retries across an election (the client's own deadline is 10 s). */
 const WRITE_BOUND_MS = 10_000;
+/** Bound for a node started by a membership step to join the cluster. */
+const NODE_JOIN_BOUND_MS = 5_000;
 /** Clients that share the writes of "N values are written": one operation each at a time. */
 const WRITER_COUNT = 4;
 
@@ -61,17 +63,19 @@ export class ConsensusScenario {
     const cluster = this.world.cluster;
     const founder = cluster.nodeIds[0] ?? nodes[0];
     for (const node of nodes) if (!this.world.sim.hasNode(node)) cluster.addNode(node, { seeds: node === founder ? [] : [founder] });
+    // Violations are recorded, not thrown mid-step: a step and the After hook report them.
+    this.database.recordSafetyViolations = true;
     this.database.create({ shards: 1, replicationFactor: nodes.length, nodes, ...this.pendingOptions, ...options });
     // Clients exist from the start, so that "cut off from the others" cuts them off too.
     for (let index = 1; index <= WRITER_COUNT; index++) this.database.client(`client-${index}`);
     this.world.addFinalCheck('Raft safety (Figure 3 properties)', () => {
-      const violation = this.database.safetyViolation();
-      if (violation) throw violation;
+      const violations = this.database.safetyViolations;
+      if (violations.length > 0) throw new Error(violations.map((violation) => violation.message).join('\n'));
     });
     this.world.addFinalCheck('leaders commit by counting only entries of their own term (Figure 8)', () => {
       const violation = this.database.commitRuleViolation();
       if (violation) {
-        throw new Error(`${violation.node}, leader of term ${violation.leaderTerm} in ${violation.groupId}, committed index ${violation.commitIndex} of term ${violation.entryTerm}`);
+        throw new Error(describeCommitRuleViolation(violation));
       }
     });
   }
@@ -214,6 +218,18 @@ export class ConsensusScenario {
   transferTo(node: NodeId): void {
     const result = this.database.transferLeadership(this.groupId, node);
     if (!result.ok) throw new Error(`the leader refused to hand leadership to ${node}: ${result.reason}`);
+  }
+
+  /**
+   * A node a membership change adds may not exist yet: it is started with the cluster's
+   * join credentials, joining through the first node, and waited for (at most 5 s).
+   */
+  ensureNodeRunning(node: NodeId): void {
+    if (this.world.sim.hasNode(node)) return;
+    const cluster = this.world.cluster;
+    const founder = cluster.nodeIds[0];
+    cluster.addNode(node, { seeds: founder === undefined ? [] : [founder] });
+    this.world.waitUntil(() => cluster.liveMembers().some((member) => member.id === node), NODE_JOIN_BOUND_MS, `${node} to start and join the cluster`);
   }
 
   /** Asks the leader for a membership change; returns the refusal, if any. */
@@ -398,4 +414,9 @@ export function raftGroupsReport(database: ShardedDatabase): string | undefined 
     return `${groupId}\n\n${groupStatusTable(database, groupId)}\n\nleaders: ${leaders.join('; ') || 'none'}`;
   });
   return groups.length > 0 ? groups.join('\n\n') : undefined;
+}
+
+/** A Figure 8 violation in words: which group, which leader, its term, and the index and term of the entry it committed. */
+export function describeCommitRuleViolation(violation: { groupId: string; node: string; leaderTerm: number; commitIndex: number; entryTerm: number | undefined }): string {
+  return `in ${violation.groupId}, ${violation.node} (leader in term ${violation.leaderTerm}) committed index ${violation.commitIndex}, an entry of earlier term ${violation.entryTerm ?? "(unknown: compacted)"}, by counting replicas (Raft paper, section 5.4.2 and Figure 8)`;
 }

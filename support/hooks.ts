@@ -100,4 +100,7 @@ After(function (this: PhantomWorld) {
   this.attachSvg(this.cluster.timelineSvg(`Membership over virtual time: ${this.scenarioName}`));
   const groups = raftGroupsReport(this.cluster.database);
   if (groups) this.attachText(`Raft groups at ${this.sim.nowMs.toFixed(1)} ms`, groups);
+  // Recorded, not thrown (see ShardedDatabase.recordSafetyViolations): shown even when another step failed first.
+  const violations = this.cluster.database.safetyViolations;
+  if (violations.length > 0) this.attachText('consensus safety violations', violations.map((violation) => violation.message).join('\n'));
 });

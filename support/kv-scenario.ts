@@ -8,6 +8,8 @@ import type { PhantomWorld } from './world';
 
 /** Bound for every shard of a new store to elect a leader (see README, "Consensus bounds"). */
 const LEADER_BOUND_MS = 5_000;
+/** The store a step starts when it needs one and the scenario started none (said in the glossary). */
+export const DEFAULT_STORE = { nodes: 5, shards: 3, replicas: 3 } as const;
 /** Bound for one client operation, including retries across an election. */
 const OPERATION_BOUND_MS = 15_000;
 
@@ -25,15 +27,37 @@ export class KvScenario {
     return this.world.cluster.database;
   }
 
+  /** Starts node-1 … node-N (those not running yet), then the store; waits until every shard has a leader. */
   start(nodes: number, shards: number, replicas: number): void {
     const cluster = this.world.cluster;
-    for (let index = 1; index <= nodes; index++) cluster.addNode(`node-${index}`, { seeds: index === 1 ? [] : ['node-1'] });
-    this.world.waitUntil(() => cluster.liveMembers().length === nodes && cluster.agreement(), 10_000, `all ${nodes} nodes to join`);
+    for (let index = 1; index <= nodes; index++) {
+      if (!this.world.sim.hasNode(`node-${index}`)) cluster.addNode(`node-${index}`, { seeds: index === 1 ? [] : ['node-1'] });
+    }
+    this.world.waitUntil(() => cluster.liveMembers().length >= nodes && cluster.agreement(), 10_000, `all ${nodes} nodes to join`);
+    this.createStore(shards, replicas);
+  }
+
+  /**
+   * For steps that need a store when the scenario started none: the default store of
+   * DEFAULT_STORE, on the running cluster's nodes if there is one (replicas capped at
+   * their number), else on node-1 … node-5.
+   */
+  ensureStore(): void {
+    if (this.database.shardIds().length > 0) return;
+    const running = this.world.hasCluster ? this.world.cluster.liveMembers().length : 0;
+    if (running === 0) this.start(DEFAULT_STORE.nodes, DEFAULT_STORE.shards, DEFAULT_STORE.replicas);
+    else this.createStore(DEFAULT_STORE.shards, Math.min(DEFAULT_STORE.replicas, running));
+    this.world.attachText('default store', `No store was started, so a step started the default one: ${this.database.shardIds().length} shards of ${Math.min(DEFAULT_STORE.replicas, this.world.cluster.liveMembers().length)} replicas on ${this.world.cluster.liveMembers().length} nodes.`);
+  }
+
+  private createStore(shards: number, replicas: number): void {
+    // Violations are recorded, not thrown mid-step: a step and the After hook report them.
+    this.database.recordSafetyViolations = true;
     this.database.create({ shards, replicationFactor: replicas });
     this.waitForLeaders(LEADER_BOUND_MS);
     this.world.addFinalCheck('consensus safety', () => {
-      const violation = this.database.safetyViolation();
-      if (violation) throw violation;
+      const violations = this.database.safetyViolations;
+      if (violations.length > 0) throw new Error(violations.map((violation) => violation.message).join('\n'));
     });
     this.world.addFinalCheck('linearizability of every client history', () => this.assertLinearizable());
     this.world.addFinalCheck('no acknowledged write lost', () => this.assertNoLostWrites());

@@ -264,3 +264,33 @@ parameter(
   /[a-z]+/,
   (text, fail) => (['read', 'write', 'transaction', 'transfer'].includes(text) ? text : fail()),
 );
+
+// ---- transactions (step-definitions/transactions.steps.ts) -----------------------------------
+
+/** The outcomes a client can learn, or recovery can apply, for a transaction. */
+export const TRANSACTION_OUTCOMES = ['committed', 'aborted'] as const;
+
+parameter(
+  {
+    name: 'transaction outcome',
+    acceptedForm: `one of ${TRANSACTION_OUTCOMES.map((outcome) => `"${outcome}"`).join(', ')}`,
+    examples: ['committed', 'aborted'],
+  },
+  /[a-z]+/,
+  (text, fail) => ((TRANSACTION_OUTCOMES as readonly string[]).includes(text) ? text : fail()),
+);
+
+// ---- faults (step-definitions/faults.steps.ts) ------------------------------------------------
+
+/** What an operator may ask for on a node, and what each refusal says (the node's state decides). */
+export const OPERATOR_ACTIONS = ['pause', 'resume', 'crash', 'restart'] as const;
+
+parameter(
+  {
+    name: 'operator action',
+    acceptedForm: `one of ${OPERATOR_ACTIONS.map((action) => `"${action}"`).join(', ')}`,
+    examples: ['pause', 'resume'],
+  },
+  /[a-z]+/,
+  (text, fail) => ((OPERATOR_ACTIONS as readonly string[]).includes(text) ? text : fail()),
+);

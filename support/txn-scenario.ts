@@ -12,10 +12,17 @@ import { TransactionSystem } from '../src/txn/system';
 import type { SinonStub } from 'sinon';
 import { registerOpenOperations } from './cleanup';
 import { auditNemesis } from './nemesis-audit';
+import { kvStore } from './kv-scenario';
+import { registerPicture } from './pictures/registry';
+import { type SagaCall, sagaSvg, type TimedTxnEvent, transactionTimelineSvg } from './pictures/txn-pictures';
 import type { PhantomWorld } from './world';
 
 /** Bound for one transaction to end (commit, abort, or an unknown outcome), retries and an election included. */
 const TRANSACTION_BOUND_MS = 15_000;
+/** Bound for the locks left by earlier transactions to be released before a final audit reads every account. */
+export const SETTLE_BOUND_MS = 10_000;
+/** Audits that meet a lock anyway (wait-die kills the younger reader) are retried this many times. */
+const AUDIT_ATTEMPTS = 5;
 
 /**
  * The transactions part of a scenario: accounts by name, each client's current
@@ -34,14 +41,27 @@ export class TxnScenario {
   private lastBegun: Transaction | undefined;
   private readonly pendingReads = new Map<string, TxnOperation>();
 
-  constructor(private readonly world: PhantomWorld) {}
+  /** Every protocol event with its virtual time, and the transactions the scenario began, for the timeline picture. */
+  private readonly timedEvents: TimedTxnEvent[] = [];
+  private readonly begun: Transaction[] = [];
+
+  constructor(private readonly world: PhantomWorld) {
+    registerPicture(world, 'transaction timeline', () => {
+      const known = this.begun.map((txn) => ({ id: txn.id, invokedAtMs: txn.invokedAtMs, completedAtMs: txn.completedAtMs, outcome: txn.outcome }));
+      return transactionTimelineSvg(known, this.timedEvents, this.world.sim.nowMs);
+    });
+  }
 
   get system(): TransactionSystem {
     if (this.systemValue !== undefined) return this.systemValue;
+    // A step that needs a store starts the default one when the scenario has not (see kvStore().ensureStore()).
+    kvStore(this.world).ensureStore();
     const database = this.world.cluster.database;
-    if (database.shardIds().length === 0) throw new Error(`In step "${this.world.currentStep}": start the store first ("a running cluster of … storing data in … shards")`);
     const system = new TransactionSystem(this.world.sim, database);
-    database.txnSettings.hooks.onEvent = (event) => this.events.push(event);
+    database.txnSettings.hooks.onEvent = (event) => {
+      this.events.push(event);
+      this.timedEvents.push({ atMs: this.world.sim.nowMs, event });
+    };
     this.systemValue = system;
     registerOpenOperations(this.world, 'transactions', () => system.history.unresolved());
     this.world.addFinalCheck('transactions are atomic at every replica', () => {
@@ -112,6 +132,7 @@ export class TxnScenario {
     const txn = this.system.client(client).begin(coordinator === undefined ? {} : { coordinator });
     this.current.set(client, txn);
     this.lastBegun = txn;
+    this.begun.push(txn);
     return txn;
   }
 
@@ -325,12 +346,33 @@ export class TxnScenario {
     this.world.attachText('bank', JSON.stringify(bank.counts, null, 2));
   }
 
-  /** Audits every account once more, by a client of its own, and returns the total. */
-  finalAuditTotal(): number {
-    const audit = this.bank.audit('final-auditor');
-    this.awaitSettled(audit.txn, 'the final audit');
-    if (audit.txn.outcome !== 'committed') throw new Error(`the final audit did not commit: ${audit.txn.reason}`);
-    return audit.balances().reduce<number>((sum, balance) => sum + (balance ?? 0), 0);
+  /**
+   * Audits every account once more, by a client of its own: first waits (at most
+   * SETTLE_BOUND_MS) until no transaction holds locks, so that the audit does not depend on
+   * an earlier step having waited; an audit that still meets a lock and dies is retried.
+   */
+  finalAudit(): { total: number; balances: Map<string, number | null> } {
+    const bank = this.bank;
+    this.world.waitUntil(() => this.system.allResolved(), SETTLE_BOUND_MS, `every lock to be released before the final audit (${this.system.statusLine()})`);
+    const reasons: string[] = [];
+    let retryOf: Transaction | undefined;
+    for (let attempt = 1; attempt <= AUDIT_ATTEMPTS; attempt++) {
+      const audit = bank.audit('final-auditor', retryOf);
+      this.awaitSettled(audit.txn, 'the final audit');
+      if (audit.txn.outcome === 'committed') {
+        const balances = new Map(bank.accountKeys.map((account, index) => [account, audit.balances()[index]]));
+        return { total: [...balances.values()].reduce<number>((sum, balance) => sum + (balance ?? 0), 0), balances };
+      }
+      reasons.push(`attempt ${attempt}: ${audit.txn.outcome} (${audit.txn.reason})`);
+      retryOf = audit.txn;
+      this.world.sim.runFor(50 * attempt);
+    }
+    throw new Error(`the final audit did not commit in ${AUDIT_ATTEMPTS} attempts:\n${reasons.join('\n')}\n${this.system.statusLine()}`);
+  }
+
+  /** Why a final audit saw another total: the accounts whose balance is not what the committed transfers imply. */
+  explainTotal(expected: number, audit: { total: number; balances: Map<string, number | null> }): string {
+    return explainBankTotal(expected, audit.balances, this.bank.initialBalance, this.bank.committedMoves, this.bank.unknownMoves);
   }
 
   unknownOutcomes(): number {
@@ -383,14 +425,19 @@ export class SagaScenario {
   private definitionName = '';
   private sagaId: string | undefined;
 
+  /** Every call of a step's action or compensation, with its virtual time, for the picture. */
+  private readonly calls: SagaCall[] = [];
+
   constructor(private readonly world: PhantomWorld) {
     this.system = new SagaSystem(world.sim);
+    registerPicture(world, 'saga', () => sagaSvg([...this.rows.keys()], this.calls, this.world.sim.nowMs));
   }
 
   define(name: string, table: SagaStepRow[]): void {
     this.definitionName = name;
+    table.forEach((row, index) => this.checkRow(row, index + 1));
     const steps: SagaStep[] = table.map((row) => {
-      const undoneBy = row['undone by'];
+      const undoneBy = row['undone by'] ?? '';
       this.rows.set(row.step, { service: row.service, does: row.does, undoneBy });
       const handlers: Record<string, ServiceHandler> = { [row.does]: () => ({ ok: true, result: `${row.service}: ${row.does} done` }) };
       if (undoneBy !== '') handlers[undoneBy] = () => ({ ok: true, result: `${row.service}: ${undoneBy} done` });
@@ -398,17 +445,24 @@ export class SagaScenario {
         if (this.world.sim.hasNode(this.system.serviceNode(row.service))) this.system.setHandler(row.service, command, handler);
         else this.system.addService(row.service, { [command]: handler });
       }
-      this.actions.set(row.step, this.world.sandbox.stub<[StepContext], void>().callsFake((context) => this.callService(row.step, context)));
-      if (undoneBy !== '') this.compensations.set(row.step, this.world.sandbox.stub<[StepContext], void>().callsFake((context) => this.callService(row.step, context)));
+      // Named, so that a failed sinon assertion (callOrder, calledOnce) names the step or compensation.
+      this.actions.set(row.step, this.world.sandbox.stub<[StepContext], void>().named(`step "${row.step}"`).callsFake((context) => this.callService(row.step, context)));
+      if (undoneBy !== '') this.compensations.set(row.step, this.world.sandbox.stub<[StepContext], void>().named(`the compensation of step "${row.step}" (${undoneBy})`).callsFake((context) => this.callService(row.step, context)));
       this.callTimes.set(row.step, []);
       const attempts = Number(row.attempts || '1');
       return {
         name: row.step,
         action: (context: StepContext) => {
           this.callTimes.get(row.step)!.push(this.world.sim.nowMs);
+          this.calls.push({ step: row.step, phase: 'action', atMs: this.world.sim.nowMs });
           this.actions.get(row.step)!(context);
         },
-        ...(undoneBy === '' ? {} : { compensation: (context: StepContext) => this.compensations.get(row.step)!(context) }),
+        ...(undoneBy === '' ? {} : {
+          compensation: (context: StepContext) => {
+            this.calls.push({ step: row.step, phase: 'compensation', atMs: this.world.sim.nowMs });
+            this.compensations.get(row.step)!(context);
+          },
+        }),
         timeoutMs: SAGA_TIMEOUT_MS,
         ...(attempts > 1 ? { retry: { attemptsMax: attempts, backoffInitialMs: SAGA_BACKOFF_MS, backoffMaxMs: 10 * SAGA_BACKOFF_MS } } : {}),
         pivot: row.pivot === 'pivot',
@@ -416,6 +470,17 @@ export class SagaScenario {
     });
     this.system.define({ name, steps, compensationRetry: { attemptsMax: COMPENSATION_ATTEMPTS, backoffInitialMs: SAGA_BACKOFF_MS, backoffMaxMs: 10 * SAGA_BACKOFF_MS } });
     this.system.ensureOrchestrator();
+  }
+
+  /** A saga table row with a missing or malformed cell fails naming the row, the column and the accepted values. */
+  private checkRow(row: SagaStepRow, number: number): void {
+    const problem = (column: string, accepted: string): never => {
+      const cell = (row as unknown as Record<string, string | undefined>)[column];
+      throw new Error(`In step "${this.world.currentStep}", row ${number}: column "${column}" is ${cell === undefined ? 'missing' : JSON.stringify(cell)}. Accepted: ${accepted}.`);
+    };
+    for (const column of ['step', 'service', 'does'] as const) if (!row[column]) problem(column, 'a name (required)');
+    if (row.attempts !== undefined && row.attempts !== '' && !(Number.isInteger(Number(row.attempts)) && Number(row.attempts) >= 1)) problem('attempts', 'empty (1 attempt) or a whole number from 1');
+    if (row.pivot !== undefined && row.pivot !== '' && row.pivot !== 'pivot') problem('pivot', 'empty, or "pivot" for the step after which the saga only goes forward');
   }
 
   /** What every handler does unless a scenario says otherwise: send the step's command to its service. */
@@ -489,4 +554,34 @@ export class SagaScenario {
 
 export function sagas(world: PhantomWorld): SagaScenario {
   return world.part('sagas', () => new SagaScenario(world));
+}
+
+/**
+ * Explains a wrong bank total account by account: each account's balance is compared
+ * with its opening balance plus the transfers that committed; transfers whose outcome
+ * stayed unknown may explain a difference, so they are listed with the accounts they touch.
+ */
+export function explainBankTotal(
+  expected: number,
+  balances: ReadonlyMap<string, number | null>,
+  initialBalance: number,
+  committed: readonly Move[],
+  unknown: readonly Move[],
+): string {
+  const implied = new Map([...balances.keys()].map((account) => [account, initialBalance]));
+  for (const move of committed) {
+    implied.set(move.from, (implied.get(move.from) ?? initialBalance) - move.amount);
+    implied.set(move.to, (implied.get(move.to) ?? initialBalance) + move.amount);
+  }
+  const total = [...balances.values()].reduce<number>((sum, balance) => sum + (balance ?? 0), 0);
+  const lines = [`the total balance is ${total}, not ${expected} (${total > expected ? `${total - expected} created` : `${expected - total} lost`})`];
+  const differing = [...balances].filter(([account, balance]) => balance !== implied.get(account));
+  if (differing.length === 0) lines.push('every account holds what the committed transfers imply; the opening balances themselves did not add up');
+  else lines.push('accounts that differ from their opening balance plus the committed transfers:');
+  for (const [account, balance] of differing) {
+    const uncertain = unknown.filter((move) => move.from === account || move.to === account);
+    const note = uncertain.length > 0 ? `; transfers of unknown outcome touching it: ${uncertain.map((move) => `${move.amount} from ${move.from} to ${move.to}`).join(', ')}` : '';
+    lines.push(`- ${account}: read ${balance ?? 'nothing'}, expected ${implied.get(account)}${note}`);
+  }
+  return lines.join('\n');
 }

@@ -1,7 +1,7 @@
 import { KvClient } from '../kv/client';
 import { HistoryRecorder } from '../kv/history';
 import { KvServer } from '../kv/server';
-import { type ConfigChange, type ConfigChangeResult, type Entry, RaftSafetyChecker, type TransferResult } from '../raft';
+import { type ConfigChange, type ConfigChangeResult, type Entry, RaftSafetyChecker, RaftSafetyViolation, type TransferResult } from '../raft';
 import { NodeRuntime } from '../runtime/node-runtime';
 import type { NodeEnv, NodeId } from '../runtime/ports';
 import { DEFAULT_RAFT_TUNING, type RaftGroupHost, type RaftObserver, type RaftTuning } from '../runtime/raft-host';
@@ -86,6 +86,13 @@ const CLIENT_DEADLINE_MS = 10_000;
 export class ShardedDatabase {
   shardMap: ShardMap = emptyShardMap();
   readonly safetyCheckers = new Map<string, RaftSafetyChecker>();
+  /**
+   * When set, a Raft safety violation is recorded in `safetyViolations` instead of thrown
+   * into whatever advanced time, so that a scenario step and the After hook can report it
+   * (the scenario still fails). Off by default: unit tests and benchmarks stop at once.
+   */
+  recordSafetyViolations = false;
+  readonly safetyViolations: RaftSafetyViolation[] = [];
   readonly history = new HistoryRecorder({ model: 'register' });
   /** What every node's transaction service reads: timing and failpoints (src/txn/). */
   readonly txnSettings = new TxnSettings();
@@ -249,22 +256,34 @@ export class ShardedDatabase {
 
   private observerFor(groupId: string): RaftObserver {
     const safety = this.checkerFor(groupId);
+    const guard = (check: () => void): void => this.guardSafety(check);
     return {
       // A fresh process is never a leader, whatever it was before it crashed.
-      onStart: (node) => safety.onStepDown(node),
+      onStart: (node) => guard(() => safety.onStepDown(node)),
       onLeader: (node, term) => {
-        safety.onLeader(node, term);
+        guard(() => safety.onLeader(node, term));
         this.recordElection(groupId, node, term);
       },
-      onStepDown: (node) => safety.onStepDown(node),
+      onStepDown: (node) => guard(() => safety.onStepDown(node)),
       onPersist: (node, ready) => {
-        safety.onPersist(node, ready);
+        guard(() => safety.onPersist(node, ready));
         if (ready.snapshot !== undefined) this.countInstalledSnapshot(groupId, node);
       },
       onLeaderCommit: (node, leaderTerm, commitIndex, entryTerm) => this.checkLeaderCommit(groupId, node, leaderTerm, commitIndex, entryTerm),
-      onSnapshot: (node, snapshot) => safety.onSnapshot(node, snapshot),
-      onApply: (node, entry) => safety.onApply(node, entry),
+      onSnapshot: (node, snapshot) => guard(() => safety.onSnapshot(node, snapshot)),
+      onApply: (node, entry) => guard(() => safety.onApply(node, entry)),
     };
+  }
+
+  /** Runs a safety check; records its violation instead of throwing when `recordSafetyViolations` is set. */
+  private guardSafety(check: () => void): void {
+    try {
+      check();
+    } catch (error) {
+      if (!this.recordSafetyViolations || !(error instanceof RaftSafetyViolation)) throw error;
+      // A broken log can repeat the same violation on every message: keep the first few.
+      if (this.safetyViolations.length < 20) this.safetyViolations.push(error);
+    }
   }
 
   private checkerFor(groupId: string): RaftSafetyChecker {

@@ -41,6 +41,8 @@ export interface DeathRecord {
   memberWasRunning: boolean;
 }
 
+/** The shortest time axis of a timeline picture, for runs that end (almost) at once. */
+const MIN_TIMELINE_AXIS_MS = 1_000;
 /** Virtual ms between timeline samples (taken only when membership changed). */
 const TIMELINE_SAMPLE_MS = 100;
 
@@ -148,9 +150,19 @@ export class PhantomCluster {
     return renderStatusTable(this.status());
   }
 
+  /**
+   * The membership timeline up to now, recorded afresh first (so its last states are the
+   * status table's), with a row for every node that was refused. A run that ended at once
+   * still gets a one-second axis, with a line where it ended.
+   */
   timelineSvg(title = 'Membership over virtual time'): string {
+    this.timelineDirty = true;
     this.recordTimeline();
-    return renderTimelineSvg(this.timeline, { endMs: Math.max(this.sim.nowMs, 1), title });
+    const neverMembers = [...this.nodeOptions.keys()].map((id) => {
+      const rejection = this.sim.node(id).state === 'running' ? this.member(id)?.rejection() : undefined;
+      return { id, note: rejection ? `join refused: ${rejection.reason}` : 'never became a member' };
+    });
+    return renderTimelineSvg(this.timeline, { endMs: Math.max(this.sim.nowMs, MIN_TIMELINE_AXIS_MS), runEndMs: this.sim.nowMs, title, neverMembers });
   }
 
   /** One line for time-out errors: each node's process state and join phase, and agreement. */
@@ -162,7 +174,9 @@ export class PhantomCluster {
     const live = this.views().filter(isLiveObserver);
     const shards = this.database.shardIds().map((shard) => `${shard} leader ${this.database.leaderOf(shard) ?? 'none'}`);
     const database = shards.length > 0 ? `; ${shards.join(', ')}` : '';
-    return `${nodes.length} nodes [${nodes.join(', ')}]; views agree: ${live.length > 0 && clusterAgreement(live) ? 'yes' : 'no'}${database}`;
+    const partition = this.sim.network.describePartition();
+    const network = partition === undefined ? '' : `; network ${partition}`;
+    return `${nodes.length} nodes [${nodes.join(', ')}]; views agree: ${live.length > 0 && clusterAgreement(live) ? 'yes' : 'no'}${database}${network}`;
   }
 
   // ---- internals -----------------------------------------------------------------------

@@ -14,7 +14,14 @@ export interface TimelineSvgOptions {
   readonly title?: string;
   /** Total width in pixels; default 960. */
   readonly widthPx?: number;
+  /** When the run ended, if before `endMs` (the axis may be longer than a run that ended at once); marked by a line. */
+  readonly runEndMs?: number;
+  /** Nodes that were started but never became members (a refused join), each with a note drawn in its row. */
+  readonly neverMembers?: readonly { readonly id: string; readonly note: string }[];
 }
+
+/** A state that starts at the very end of the run is still drawn, this wide, so the last state is always visible. */
+const FINAL_STATE_MIN_PX = 4;
 
 /** Colours chosen to stay distinguishable for common colour-vision deficiencies and in greyscale. */
 export const STATE_COLOURS: Readonly<Record<MemberState, string>> = {
@@ -39,7 +46,8 @@ export function renderTimelineSvg(timeline: MembershipTimeline, options: Timelin
   const startMs = options.startMs ?? 0;
   const { endMs } = options;
   if (!(endMs > startMs)) throw new RangeError(`endMs (${endMs}) must be after startMs (${startMs})`);
-  const ids = timeline.nodeIds();
+  const neverMembers = (options.neverMembers ?? []).filter((node) => timeline.changes(node.id).length === 0);
+  const ids = [...timeline.nodeIds(), ...neverMembers.map((node) => node.id)];
   const labelWidthPx = 16 + 7.5 * Math.max(4, ...ids.map((id) => id.length));
   const widthPx = Math.max(options.widthPx ?? 960, labelWidthPx + 200);
   const plotWidthPx = widthPx - labelWidthPx - RIGHT_PX;
@@ -54,7 +62,16 @@ export function renderTimelineSvg(timeline: MembershipTimeline, options: Timelin
     `<text x='${labelWidthPx}' y='22' font-size='15' font-weight='bold' fill='#222222'>${escapeXml(title)}</text>`,
   ];
   parts.push(...renderGrid(startMs, endMs, x, plotBottomPx));
-  ids.forEach((id, row) => parts.push(...renderRow(timeline, id, row, startMs, endMs, x, labelWidthPx, plotWidthPx)));
+  const runEndMs = Math.min(options.runEndMs ?? endMs, endMs);
+  ids.forEach((id, row) => {
+    const note = neverMembers.find((node) => node.id === id)?.note;
+    parts.push(...renderRow(timeline, id, row, startMs, runEndMs, x, labelWidthPx, plotWidthPx, note));
+  });
+  if (runEndMs < endMs) {
+    const endX = x(runEndMs).toFixed(1);
+    parts.push(`<line x1='${endX}' y1='${TOP_PX - 4}' x2='${endX}' y2='${plotBottomPx + 4}' stroke='#222222' stroke-dasharray='3,3'/>`);
+    parts.push(`<text x='${(x(runEndMs) + 4).toFixed(1)}' y='${TOP_PX - 10}' fill='#222222'>run ended at ${formatSeconds(runEndMs)}</text>`);
+  }
   parts.push(...renderLegend(labelWidthPx, plotBottomPx + AXIS_HEIGHT_PX + 8));
   parts.push('</svg>');
   return parts.join('\n') + '\n';
@@ -82,6 +99,7 @@ function renderRow(
   x: (ms: number) => number,
   labelWidthPx: number,
   plotWidthPx: number,
+  note?: string,
 ): string[] {
   const rowTopPx = TOP_PX + row * ROW_HEIGHT_PX;
   const barTopPx = rowTopPx + (ROW_HEIGHT_PX - BAR_HEIGHT_PX) / 2;
@@ -89,9 +107,18 @@ function renderRow(
     `<rect x='${labelWidthPx}' y='${barTopPx}' width='${plotWidthPx.toFixed(1)}' height='${BAR_HEIGHT_PX}' fill='#f3f3f3'/>`,
     `<text x='${labelWidthPx - 8}' y='${rowTopPx + ROW_HEIGHT_PX / 2 + 4}' text-anchor='end' fill='#222222'>${escapeXml(id)}</text>`,
   ];
-  for (const segment of timeline.segments(id, endMs, startMs)) {
-    const left = x(segment.startMs);
-    const width = Math.max(1, x(segment.endMs) - left);
+  if (note !== undefined) {
+    parts.push(`<text x='${labelWidthPx + 6}' y='${rowTopPx + ROW_HEIGHT_PX / 2 + 4}' fill='#555555' font-style='italic'>${escapeXml(note)}</text>`);
+    return parts;
+  }
+  const segments = timeline.segments(id, endMs, startMs);
+  // A state first recorded at the run's last instant has no length yet; draw it anyway, as the status table lists it.
+  const last = timeline.changes(id).at(-1);
+  if (last !== undefined && last.atMs >= endMs && last.atMs >= startMs) segments.push({ state: last.state, startMs: endMs, endMs });
+  for (const segment of segments) {
+    const right = x(segment.endMs);
+    const width = Math.max(segment.endMs === endMs ? FINAL_STATE_MIN_PX : 1, right - x(segment.startMs));
+    const left = segment.endMs === endMs ? Math.min(x(segment.startMs), right - width) : x(segment.startMs);
     const tip = `${id}: ${segment.state} from ${formatSeconds(segment.startMs)} to ${formatSeconds(segment.endMs)}`;
     parts.push(
       `<rect x='${left.toFixed(1)}' y='${barTopPx}' width='${width.toFixed(1)}' height='${BAR_HEIGHT_PX}' fill='${STATE_COLOURS[segment.state]}'><title>${escapeXml(tip)}</title></rect>`,

@@ -140,6 +140,29 @@ export class Network {
     this.trace.record({ timeMs: this.scheduler.nowMs, kind: 'net.heal' });
   }
 
+  /**
+   * Who cannot talk to whom, in words, for time-out messages: the partition groups (nodes in
+   * no group form the last one), isolated nodes and one-way cuts; undefined when nothing is cut.
+   */
+  describePartition(): string | undefined {
+    if (!this.isPartitioned) return undefined;
+    const parts: string[] = [];
+    if (this.groupOf !== null) {
+      const groups = new Map<number, NodeId[]>();
+      for (const node of [...this.endpoints.keys()].sort()) {
+        const group = this.groupOf.get(node) ?? -1;
+        groups.set(group, [...(groups.get(group) ?? []), node]);
+      }
+      const named = [...groups].sort(([a], [b]) => (a === -1 ? 1 : b === -1 ? -1 : a - b)).map(([, nodes]) => `{${nodes.join(', ')}}`);
+      parts.push(`split into ${named.join(' | ')}, which cannot talk to each other`);
+    }
+    if (this.isolated.size > 0) parts.push(`cut off from everyone: ${[...this.isolated].sort().join(', ')}`);
+    const cuts: string[] = [];
+    for (const [from, targets] of this.links) for (const [to, link] of targets) if (link.cut) cuts.push(`${from} -> ${to}`);
+    if (cuts.length > 0) parts.push(`messages lost one way: ${cuts.slice(0, 12).join(', ')}${cuts.length > 12 ? ` and ${cuts.length - 12} more` : ''}`);
+    return parts.join('; ');
+  }
+
   get isPartitioned(): boolean {
     return this.groupOf !== null || this.cutCount > 0 || this.isolated.size > 0;
   }

@@ -54,6 +54,9 @@ export class BankWorkload {
   readonly accountKeys: readonly string[];
   readonly counts: BankCounts = { transfersCommitted: 0, transfersAborted: 0, transfersDeclined: 0, transfersUnknown: 0, auditsCommitted: 0, auditsAborted: 0, auditsUnknown: 0 };
   readonly inconsistentAudits: InconsistentAudit[] = [];
+  /** Transfers that committed, and those whose outcome stayed unknown (they may have committed), for explaining a wrong total. */
+  readonly committedMoves: Move[] = [];
+  readonly unknownMoves: Move[] = [];
   /** Commit latencies of transfers: virtual ms from the commit request leaving the client to the client hearing "committed". */
   readonly commitLatenciesMs: number[] = [];
   /** Whole transfers: virtual ms from the first attempt's begin to the client hearing "committed" (retries included). */
@@ -72,6 +75,10 @@ export class BankWorkload {
     this.random = sim.random.stream('bank');
     this.tellers = options.clients;
     this.accountKeys = spreadAccounts(system, options.accounts);
+  }
+
+  get initialBalance(): number {
+    return this.options.initialBalance;
   }
 
   get total(): number {
@@ -176,11 +183,14 @@ export class BankWorkload {
     this.whenEnded(txn, () => {
       if (txn.outcome === 'committed') {
         this.counts.transfersCommitted++;
+        this.committedMoves.push({ from, to, amount });
         this.commitLatenciesMs.push(txn.completedAtMs! - txn.commitSentAtMs!);
         this.transferLatenciesMs.push(this.sim.nowMs - firstBeganMs);
       } else if (transfer.declined) this.counts.transfersDeclined++;
-      else if (txn.outcome === 'unknown') this.counts.transfersUnknown++;
-      else if (this.retry(attempt, () => this.runTransfer(client, attempt + 1, txn, done, firstBeganMs))) return;
+      else if (txn.outcome === 'unknown') {
+        this.counts.transfersUnknown++;
+        this.unknownMoves.push({ from, to, amount });
+      } else if (this.retry(attempt, () => this.runTransfer(client, attempt + 1, txn, done, firstBeganMs))) return;
       else this.counts.transfersAborted++;
       done();
     });
