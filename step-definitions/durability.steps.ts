@@ -18,7 +18,7 @@ When('{node} crashes right after granting its vote to {node}', function (this: P
   this.node(candidate);
   let answered = false;
   const stop = this.sim.trace.subscribe((event) => {
-    if (event.kind === 'net.send' && event.node === voter && event.summary?.startsWith(`${candidate} raft.vote-response `)) answered = true;
+    if (event.kind === 'net.send' && event.node === voter && event.peer === candidate && event.messageType === 'raft.vote-response') answered = true;
   });
   try {
     this.sim.runUntil(() => answered, { withinMs: VOTE_BOUND_MS, waitingFor: `${voter} to answer ${candidate}'s request for its vote`, pollMs: 0 });

@@ -31,43 +31,43 @@ When('a client forgets an operation', function () {
 When('nothing leaks', function () { this.sim.runFor(10); });
 `;
 
-function probe(step: string): { status: number; output: string } {
+async function probe(step: string): Promise<{ status: number; output: string }> {
   const feature = `Feature: clean-up probe\n  Scenario: leak\n    When ${step}\n`;
-  const run = runCucumber(['scratch:probe.feature', '--require', 'scratch:leaky.steps.js'], {}, { 'probe.feature': feature, 'leaky.steps.js': LEAKY_STEPS });
+  const run = await runCucumber(['scratch:probe.feature', '--require', 'scratch:leaky.steps.js'], {}, { 'probe.feature': feature, 'leaky.steps.js': LEAKY_STEPS });
   return { status: run.status, output: run.output };
 }
 
 describe('Clean-up checks after every scenario', () => {
-  it('a scenario that leaks nothing passes', () => {
-    const run = probe('nothing leaks');
+  it('a scenario that leaks nothing passes', async () => {
+    const run = await probe('nothing leaks');
     assert.equal(run.status, 0, run.output);
   });
 
-  it('a fake made outside the sandbox fails the scenario', () => {
-    const run = probe('a stub is made outside the sandbox');
+  it('a fake made outside the sandbox fails the scenario', async () => {
+    const run = await probe('a stub is made outside the sandbox');
     assert.notEqual(run.status, 0);
     assert.match(run.output, /Clean-up after the scenario failed:\s+- 1 fake\(s\) created outside the scenario's sandbox \(sinon.stub\/spy\) were never restored/);
   });
 
-  it('a sandbox stub that survives the restore fails the scenario, naming the method', () => {
-    const run = probe('a sandbox stub survives the restore');
+  it('a sandbox stub that survives the restore fails the scenario, naming the method', async () => {
+    const run = await probe('a sandbox stub survives the restore');
     assert.notEqual(run.status, 0);
     assert.match(run.output, /the sandbox did not restore answer: it is still a fake after the scenario/);
   });
 
-  it('a simulation never disposed fails the scenario, counting the events left', () => {
-    const run = probe('the simulation is never disposed');
+  it('a simulation never disposed fails the scenario, counting the events left', async () => {
+    const run = await probe('the simulation is never disposed');
     assert.notEqual(run.status, 0);
     assert.match(run.output, /- the simulation was not disposed\s+- 1 event\(s\) still scheduled after the simulation was disposed/);
   });
 
-  it('a client operation never resolved fails the scenario, naming it', () => {
-    const run = probe('a client forgets an operation');
+  it('a client operation never resolved fails the scenario, naming it', async () => {
+    const run = await probe('a client forgets an operation');
     assert.notEqual(run.status, 0);
     assert.match(run.output, /1 client operation\(s\) still unresolved 30 s of virtual time after the last step[^\n]*\s+- probe client-9: write x 1 never answered/);
   });
 
-  it('lists the invocations of a history that have no completion', () => {
+  it('lists the invocations of a history that have no completion', async () => {
     const open = openInvocations([
       { process: 0, type: 'invoke', f: 'write', value: 'a' },
       { process: 0, type: 'ok', f: 'write', value: 'a' },

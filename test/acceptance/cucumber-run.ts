@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -23,13 +24,76 @@ let queue: Promise<unknown> = Promise.resolve();
  * scratch folder, which is git-ignored). `env` is applied to process.env for the run only;
  * PHANTOM_SEED is cleared unless given, as a fresh `npx cucumber-js` would see it.
  */
-export function runCucumber(paths: string[], env: Record<string, string | undefined> = {}, extraFiles: Record<string, string> = {}): Promise<CucumberRun> {
-  const run = queue.then(() => runOnce(paths, env, extraFiles));
+export function runCucumber(args: string[], env: Record<string, string | undefined> = {}, extraFiles: Record<string, string> = {}): Promise<CucumberRun> {
+  const { paths, formats, requires } = splitArguments(args);
+  const run = queue.then(() => (requires.length > 0 ? runInChild(paths, formats, requires, env, extraFiles) : runOnce(paths, env, extraFiles, formats)));
   queue = run.catch(() => undefined);
   return run;
 }
 
-async function runOnce(paths: string[], env: Record<string, string | undefined>, extraFiles: Record<string, string>): Promise<CucumberRun> {
+/** Feature paths, and the `--format X` and `--require X` options among them. */
+function splitArguments(args: string[]): { paths: string[]; formats: string[]; requires: string[] } {
+  const paths: string[] = [];
+  const formats: string[] = [];
+  const requires: string[] = [];
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index];
+    if (arg === '--format' || arg === '--require') {
+      const value = args[++index];
+      if (value === undefined) throw new Error(`runCucumber: ${arg} needs a value`);
+      (arg === '--format' ? formats : requires).push(value);
+    } else if (arg.startsWith('--')) {
+      throw new Error(`runCucumber: unsupported option ${arg} (only --format and --require)`);
+    } else {
+      paths.push(arg);
+    }
+  }
+  return { paths, formats, requires };
+}
+
+function resolveScratch(entries: string[], scratch: string): string[] {
+  return entries.map((entry) => (entry.startsWith('scratch:') ? path.relative(ROOT, path.join(scratch, entry.slice('scratch:'.length))) : entry));
+}
+
+/**
+ * Extra support files cannot join the support code loaded once in this process (cucumber
+ * registers steps as files are first required), so a run that brings its own steps runs
+ * cucumber-js in a child process, with the project's support code plus those files.
+ */
+async function runInChild(
+  paths: string[],
+  formats: string[],
+  requires: string[],
+  env: Record<string, string | undefined>,
+  extraFiles: Record<string, string>,
+): Promise<CucumberRun> {
+  fs.mkdirSync(path.join(ROOT, 'reports'), { recursive: true });
+  const scratch = fs.mkdtempSync(path.join(ROOT, 'reports', '.cucumber-run-'));
+  const config = path.join(scratch, 'cucumber.js');
+  const report = path.join(scratch, 'report.json');
+  for (const [name, text] of Object.entries(extraFiles)) fs.writeFileSync(path.join(scratch, name), text);
+  const required = [...SUPPORT_PATHS, ...resolveScratch(requires, scratch).map((file) => path.join(ROOT, file))];
+  fs.writeFileSync(
+    config,
+    `module.exports = { default: { requireModule: ['ts-node/register/transpile-only'], require: ${JSON.stringify(required)}, format: ${JSON.stringify(['progress', `json:${report}`, ...formats])} } };`,
+  );
+  const childEnv: Record<string, string | undefined> = { ...process.env };
+  delete childEnv.PHANTOM_SEED;
+  Object.assign(childEnv, env);
+  try {
+    const result = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/@cucumber/cucumber/bin/cucumber-js'), '--config', path.relative(ROOT, config), ...resolveScratch(paths, scratch)], {
+      cwd: ROOT,
+      env: childEnv,
+      encoding: 'utf8',
+    });
+    const features = fs.existsSync(report) ? JSON.parse(fs.readFileSync(report, 'utf8')) : [];
+    return { status: result.status ?? -1, output: `${result.stdout}\n${result.stderr}`, features };
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+async function runOnce(paths: string[], env: Record<string, string | undefined>, extraFiles: Record<string, string>, formats: string[] = []): Promise<CucumberRun> {
   fs.mkdirSync(path.join(ROOT, 'reports'), { recursive: true });
   const scratch = fs.mkdtempSync(path.join(ROOT, 'reports', '.cucumber-run-'));
   const report = path.join(scratch, 'report.json');
@@ -47,7 +111,7 @@ async function runOnce(paths: string[], env: Record<string, string | undefined>,
   try {
     const environment = { cwd: ROOT, stdout: capture, stderr: capture, env: { ...process.env } };
     const { runConfiguration } = await loadConfiguration(
-      { file: false, provided: { requireModule: ['ts-node/register/transpile-only'], require: SUPPORT_PATHS, format: ['progress', `json:${report}`], paths: resolved } },
+      { file: false, provided: { requireModule: ['ts-node/register/transpile-only'], require: SUPPORT_PATHS, format: ['progress', `json:${report}`, ...formats], paths: resolved } },
       environment,
     );
     const library = await loadSharedSupport(runConfiguration.support, environment);

@@ -74,7 +74,7 @@ describe('Nemesis audit', () => {
     }
   });
 
-  it('a chaos scenario whose fault schedule injected nothing fails, with the audit in the message', () => {
+  it('a chaos scenario whose fault schedule injected nothing fails, with the audit in the message', async () => {
     const feature = [
       'Feature: probe',
       '  Scenario: a fault schedule that runs for no time at all',
@@ -85,7 +85,7 @@ describe('Nemesis audit', () => {
       '    Then the consensus safety checker saw no violation',
       '',
     ].join('\n');
-    const run = runCucumber(['scratch:probe.feature'], {}, { 'probe.feature': feature });
+    const run = await runCucumber(['scratch:probe.feature'], {}, { 'probe.feature': feature });
     assert.notEqual(run.status, 0, run.output);
     assert.match(run.output, /Final check "nemesis audit" failed: the fault schedule did not test the workload/);
     assert.match(run.output, /requested fault kinds never injected: partition, crash, pause, loss/);
