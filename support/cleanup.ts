@@ -1,6 +1,4 @@
-import { Before } from '@cucumber/cucumber';
 import * as sinon from 'sinon';
-import { openInvocations } from './cleanup-history';
 import type { PhantomWorld } from './world';
 
 /**
@@ -96,8 +94,3 @@ export function cleanupProblems(world: PhantomWorld): string[] {
   }
   return problems;
 }
-
-Before(function (this: PhantomWorld) {
-  watchSandbox(this);
-  registerOpenOperations(this, 'key-value', () => (this.hasCluster ? openInvocations(this.cluster.database.history.events) : []));
-});

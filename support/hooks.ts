@@ -1,6 +1,7 @@
 import { After, Before, BeforeStep, type ITestCaseHookParameter, Status } from '@cucumber/cucumber';
 import { seedFromText, type TrafficCounters } from '../src/sim';
-import { cleanupProblems, settleClientOperations } from './cleanup';
+import { cleanupProblems, registerOpenOperations, settleClientOperations, watchSandbox } from './cleanup';
+import { openInvocations } from './cleanup-history';
 import { raftGroupsReport } from './consensus-scenario';
 import type { PhantomWorld } from './world';
 
@@ -103,4 +104,10 @@ After(function (this: PhantomWorld) {
   // Recorded, not thrown (see ShardedDatabase.recordSafetyViolations): shown even when another step failed first.
   const violations = this.cluster.database.safetyViolations;
   if (violations.length > 0) this.attachText('consensus safety violations', violations.map((violation) => violation.message).join('\n'));
+});
+
+/** Clean-up watch (support/cleanup.ts): the sandbox, and the key-value clients' open operations. */
+Before(function (this: PhantomWorld) {
+  watchSandbox(this);
+  registerOpenOperations(this, 'key-value', () => (this.hasCluster ? openInvocations(this.cluster.database.history.events) : []));
 });

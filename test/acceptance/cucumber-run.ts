@@ -26,7 +26,7 @@ let queue: Promise<unknown> = Promise.resolve();
  */
 export function runCucumber(args: string[], env: Record<string, string | undefined> = {}, extraFiles: Record<string, string> = {}): Promise<CucumberRun> {
   const { paths, formats, requires } = splitArguments(args);
-  const run = queue.then(() => (requires.length > 0 ? runInChild(paths, formats, requires, env, extraFiles) : runOnce(paths, env, extraFiles, formats)));
+  const run = queue.then(() => (requires.length > 0 || formats.length > 0 ? runInChild(paths, formats, requires, env, extraFiles) : runOnce(paths, env, extraFiles, formats)));
   queue = run.catch(() => undefined);
   return run;
 }
@@ -56,7 +56,7 @@ function resolveScratch(entries: string[], scratch: string): string[] {
 }
 
 /**
- * Extra support files cannot join the support code loaded once in this process (cucumber
+ * Extra support files or formatters cannot join the support code loaded once in this process (cucumber
  * registers steps as files are first required), so a run that brings its own steps runs
  * cucumber-js in a child process, with the project's support code plus those files.
  */
