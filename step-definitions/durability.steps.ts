@@ -5,6 +5,11 @@ import type { PhantomWorld } from '../support/world';
 /** Bound for a vote to be asked for and answered once an election has been called. */
 const VOTE_BOUND_MS = 1_000;
 
+// Glossary section: Durability
+// Capability: consensus
+// Needs first: a replicated group, started by "Given a replicated group of 3 nodes" (or "... whose replicas start with these logs:").
+// What a replica promised (a vote, an acknowledged entry) must survive its crash.
+
 // ---- durability points: what a replica promised must survive its crash ----------------------
 
 // Comes after "{node} calls an election" for the second node, in a replicated group. Runs the
@@ -34,7 +39,7 @@ When('{node} crashes right after granting its vote to {node}', function (this: P
 
 // Election Safety (Raft Figure 3), read from the record of every leader the group had over the
 // whole scenario: no term had two different leaders. Needs a replicated group; attaches the
-// record (term, leader, time). It reads history, so it needs no wait and no other Then-step.
+// record (term, leader, time). Instant: it reads the recorded history, so it needs no wait and no other Then-step.
 Then('no two replicas were ever elected leader in the same term', function (this: PhantomWorld) {
   const elections = this.cluster.database.elections(consensus(this).groupId);
   this.attachText('leaders by term', elections.map((election) => `term ${election.term}: ${election.node} at ${election.atMs.toFixed(1)} ms`).join('\n'));

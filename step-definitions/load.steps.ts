@@ -3,6 +3,10 @@ import { expect } from 'chai';
 import { type LoadOperation, loadTest, type Percentile } from '../support/load-scenario';
 import type { PhantomWorld } from '../support/world';
 
+// Glossary section: Load testing
+// Capability: load
+// Needs first: for the store load, a running store ("Given a running cluster of 5 nodes storing data in 3 shards with 3 replicas each"); for tellers, the bank ("... bank accounts holding ... each, spread over every shard"); Then-steps need a load run or a ramp before them.
+
 // Load testing: simulated users on the store or the bank, the report table and charts,
 // thresholds, and the stress ramp that finds the knee. Latencies are simulated milliseconds.
 
@@ -49,6 +53,7 @@ When(
 );
 
 // Checks a latency percentile (p50, p95, p99 or max) of the successful operations of one type (read, write, transaction or transfer) in the last load run, in simulated time. Needs a load run before. Example: "Then the p99 write latency is under 50 ms".
+// Instant: reads the figures of the last load run, which ended before this step.
 Then('the {percentile} {load operation} latency is under {duration}', function (this: PhantomWorld, percentile: Percentile, kind: LoadOperation, boundMs: number) {
   const row = loadTest(this).row(kind);
   expect(row.latencyMs, `no ${kind} succeeded in the load run`).to.not.equal(undefined);
@@ -56,6 +61,7 @@ Then('the {percentile} {load operation} latency is under {duration}', function (
 });
 
 // Checks the share of operations of one type that failed or ended with an unknown outcome in the last load run. Needs a load run before. Example: "Then at most 1% of write operations failed".
+// Instant: reads the figures of the last load run.
 Then('at most {percentage} of {load operation} operations failed', function (this: PhantomWorld, share: number, kind: LoadOperation) {
   const row = loadTest(this).row(kind);
   expect(row.count, `${kind}s run`).to.be.above(0);
@@ -64,18 +70,21 @@ Then('at most {percentage} of {load operation} operations failed', function (thi
 });
 
 // Checks the throughput of one operation type in the last load run: successful operations per simulated second. Needs a load run before. Example: "Then the read throughput is at least 500 per second".
+// Instant: reads the figures of the last load run.
 Then('the {load operation} throughput is at least {int} per second', function (this: PhantomWorld, kind: LoadOperation, perSecond: number) {
   const row = loadTest(this).row(kind);
   expect(row.throughputPerS, `${kind}s per simulated second`).to.be.at.least(perSecond);
 });
 
 // Checks the stress ramp: every stage up to and including the given number of users stayed within the threshold. Needs a ramp before. Example: "Then the load stayed within the threshold up to at least 50 users".
+// Instant: reads the stages of the last ramp.
 Then('the load stayed within the threshold up to at least {int} users', function (this: PhantomWorld, users: number) {
   const { lastGood, firstBad } = loadTest(this).knee;
   expect(lastGood?.users ?? 0, `the most users within the threshold (first stage past it: ${firstBad ? `${firstBad.users} users, ${firstBad.breach}` : 'none'})`).to.be.at.least(users);
 });
 
 // Checks that the stress ramp found its knee: some stage at or below the given number of users passed the threshold. Needs a ramp before. Example: "Then the ramp passed the threshold at 1600 users or fewer".
+// Instant: reads the stages of the last ramp.
 Then('the ramp passed the threshold at {int} users or fewer', function (this: PhantomWorld, users: number) {
   const { firstBad, stages } = loadTest(this).knee;
   expect(firstBad, `a stage past the threshold (stages: ${stages.map((stage) => stage.users).join(', ')} users)`).to.not.equal(undefined);

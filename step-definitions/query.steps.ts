@@ -3,19 +3,37 @@ import { expect } from 'chai';
 import { formatRows, queries } from '../support/query-scenario';
 import type { PhantomWorld } from '../support/world';
 
+// Glossary section: Queries
+// Capability: queries
+// Needs first: a running store, started by "Given a running cluster of 5 nodes storing data in 3 shards with 3 replicas each"; steps on rows need their table, created by "Given a distributed table ..." or "Given a reference table ...".
+// SQL over the sharded store: tables, rows, queries with EXPLAIN, and faults during queries. Every result is compared with PostgreSQL over the same rows.
+
 // ---- tables and rows ---------------------------------------------------------------------------
 
 // Needs a running store. Creates a table whose rows are placed by the named column (columns: column, type — int, text or bool —, key — "yes" for primary key columns; the distribution column must be one of them).
+// Columns: column (required): the column name; type (required): int, text or bool; key (optional): "yes" for a primary-key column, empty otherwise.
+// | column  | type | key |
+// | id      | int  | yes |
+// | name    | text |     |
+// | active  | bool |     |
 Given('a distributed table {string} distributed by {string} with columns:', async function (this: PhantomWorld, name: string, column: string, table: DataTable) {
   await queries(this).createTable(name, 'distributed', column, table.hashes() as { column: string; type: string; key?: string }[]);
 });
 
 // Needs a running store. Creates a small table with a full copy on every shard, for joins (columns: column, type — int, text or bool —, key — "yes" for primary key columns).
+// Columns: column (required): the column name; type (required): int, text or bool; key (optional): "yes" for a primary-key column, empty otherwise.
+// | column | type | key |
+// | code   | text | yes |
+// | label  | text |     |
 Given('a reference table {string} with columns:', async function (this: PhantomWorld, name: string, table: DataTable) {
   await queries(this).createTable(name, 'reference', null, table.hashes() as { column: string; type: string; key?: string }[]);
 });
 
 // Inserts the rows of the data table through the client API and waits until all are stored (header: column names; "NULL" is a null). The oracle gets the same rows.
+// Columns: one per column of the table, named as in its definition (all required); values are whole numbers for int, any text for text, true or false for bool, and NULL for a null.
+// | id | name  | active |
+// | 1  | alice | true   |
+// | 2  | NULL  | false  |
 Given('the table {string} holds these rows:', async function (this: PhantomWorld, name: string, table: DataTable) {
   const scenario = queries(this);
   await scenario.insert(name, scenario.rowsFromTable(name, table.raw()));
@@ -47,6 +65,11 @@ When('the same query is run without pushdown', async function (this: PhantomWorl
 // ---- results ---------------------------------------------------------------------------------------
 
 // The last query succeeded with these rows (header: result column names; "NULL" for null; AVG to 15 significant digits). Order counts when the query has ORDER BY.
+// Instant: reads the last query's outcome; "this query is run:" already waited for it to end.
+// Columns: the result's column names, in order (all required); values as the query returns them, NULL for a null.
+// | name  | total |
+// | alice | 30    |
+// | bob   | 12    |
 Then('the result is:', function (this: PhantomWorld, table: DataTable) {
   const run = queries(this).last;
   expect(run.error?.message, 'the query failed').to.equal(undefined);
@@ -58,6 +81,7 @@ Then('the result is:', function (this: PhantomWorld, table: DataTable) {
 });
 
 // The last query succeeded and returned this many rows.
+// Instant: reads the last query's outcome.
 Then('the result has {int} row(s)', function (this: PhantomWorld, count: number) {
   const run = queries(this).last;
   expect(run.error?.message, 'the query failed').to.equal(undefined);
@@ -65,6 +89,7 @@ Then('the result has {int} row(s)', function (this: PhantomWorld, count: number)
 });
 
 // The last query was refused or failed, with an error message containing the text.
+// Instant: reads the error the last query ended with.
 Then('the query fails with an error containing {string}', function (this: PhantomWorld, text: string) {
   const error = this.takeError();
   expect(error, 'the query did not fail').to.not.equal(undefined);
@@ -72,6 +97,7 @@ Then('the query fails with an error containing {string}', function (this: Phanto
 });
 
 // Each line of the doc string appears, in this order, within the lines of the last EXPLAIN's plan (leading and trailing spaces ignored).
+// Instant: reads the plan of the last EXPLAIN.
 Then('the plan includes these lines:', function (this: PhantomWorld, text: string) {
   const plan = queries(this).last.explainLines();
   this.attachText('plan', plan.join('\n'));
@@ -84,6 +110,7 @@ Then('the plan includes these lines:', function (this: PhantomWorld, text: strin
 });
 
 // The last query (run, not just explained) asked exactly this many shards and received exactly this many rows from them in all.
+// Instant: reads the last query's execution record.
 Then('the query asked {int} shard(s) and received {int} row(s) from them', function (this: PhantomWorld, shards: number, rows: number) {
   const analysis = queries(this).last.execution?.analysis;
   expect(analysis, 'the last query did not run to the end').to.not.equal(undefined);
@@ -94,6 +121,7 @@ Then('the query asked {int} shard(s) and received {int} row(s) from them', funct
 // ---- faults ---------------------------------------------------------------------------------------
 
 // The leader of the shard holding a distributed table's rows with this distribution value is cut off from every other node (it keeps running).
+// Values: {word} is the table's distribution column (for example id).
 When('the leader of the shard holding the {string} rows where {word} = {int} is cut off from the others', function (this: PhantomWorld, table: string, column: string, value: number) {
   const shard = queries(this).shardHolding(table, column, value);
   const leader = this.cluster.database.leaderOf(shard);
@@ -102,6 +130,7 @@ When('the leader of the shard holding the {string} rows where {word} = {int} is 
 });
 
 // All but one replica of the shard holding those rows crash, so the shard has no majority and cannot answer.
+// Values: {word} is the table's distribution column (for example id).
 When('the shard holding the {string} rows where {word} = {int} loses a majority of its replicas', function (this: PhantomWorld, table: string, column: string, value: number) {
   const scenario = queries(this);
   const shard = scenario.shardHolding(table, column, value);
@@ -109,6 +138,8 @@ When('the shard holding the {string} rows where {word} = {int} loses a majority 
 });
 
 // The last query failed with an error that names the shard holding those rows.
+// Values: {word} is the table's distribution column (for example id).
+// Instant: reads the error the last query ended with.
 Then('the query fails naming the shard holding the {string} rows where {word} = {int}', function (this: PhantomWorld, table: string, column: string, value: number) {
   const shard = queries(this).shardHolding(table, column, value);
   const error = this.takeError();
@@ -124,6 +155,10 @@ When('clients transfer amounts of {string} between random rows of {string} for {
 });
 
 // Every run of the periodic query succeeded and returned exactly these rows (header: result column names).
+// Instant: reads the runs recorded by the periodic query step, which waited for them.
+// Columns: the result's column names, in order (all required); values as the query returns them.
+// | total |
+// | 1000  |
 Then('every run of the query returned:', function (this: PhantomWorld, table: DataTable) {
   const scenario = queries(this);
   const [header, ...expected] = table.raw();
@@ -136,6 +171,7 @@ Then('every run of the query returned:', function (this: PhantomWorld, table: Da
 });
 
 // Both workloads made progress: at least this many transfers committed and the query ran to the end at least this many times.
+// Instant: reads the counts recorded by the workload step, which waited for it to end.
 Then('at least {int} transfers committed and the query ran at least {int} times', function (this: PhantomWorld, transfers: number, runs: number) {
   const scenario = queries(this);
   this.attachText('workload', `transfers committed ${scenario.transfersCommitted}, aborted ${scenario.transfersAborted}; query runs ${scenario.periodicRuns.length}`);

@@ -3,13 +3,18 @@ import { expect } from 'chai';
 import { quiescence } from '../support/quiescence-scenario';
 import type { PhantomWorld } from '../support/world';
 
-// Needs a replicated group. Waits until the group is idle and quiet: every running member has committed the leader's whole log and stopped its heartbeat and election timers (CockroachDB range quiescence).
+// Glossary section: Quiescence
+// Capability: consensus
+// Needs first: a replicated group, started by "Given a replicated group of 3 nodes".
+// Idle Raft groups go quiet: no heartbeats, no election timers, until traffic or a suspicion from cluster membership wakes them.
+
+// Waits until the group is idle and quiet: every running member has committed the leader's whole log and stopped its heartbeat and election timers (CockroachDB range quiescence).
 Then('within {duration} the group goes quiet', function (this: PhantomWorld, withinMs: number) {
   const scenario = quiescence(this);
   this.waitUntil(() => scenario.isQuiet(), withinMs, `the group to go quiet (still awake: ${scenario.awakeMembers().join(', ') || 'none'})`);
 });
 
-// Needs a replicated group. Lets the time pass, then checks that no replica sent a single consensus message meanwhile and that every member is still quiet.
+// Waits the given time (it advances virtual time by exactly that much), then checks that no replica sent a single consensus message meanwhile and that every member is still quiet.
 Then('the group stays quiet for {duration}', function (this: PhantomWorld, durationMs: number) {
   const scenario = quiescence(this);
   const sentBefore = scenario.consensusMessagesSent();

@@ -18,6 +18,8 @@ export interface FeatureStep {
   where: string;
   /** The step's data table, if it has one. */
   table?: string[][];
+  /** The step's doc string (a block of text between triple quotes), if it has one. */
+  docString?: string;
 }
 
 export interface StepEntry {
@@ -87,7 +89,14 @@ export function readFeatureSteps(directory = 'features'): FeatureStep[] {
       for (const step of envelope.pickle?.steps ?? []) {
         const ast = astSteps.get(step.astNodeIds[0]);
         const rows = step.argument?.dataTable?.rows.map((row) => row.cells.map((cell) => cell.value));
-        steps.push({ keyword: ast?.keyword ?? 'Given', text: step.text, where: `${uri}:${ast?.line ?? '?'}`, ...(rows ? { table: rows } : {}) });
+        const docString = step.argument?.docString?.content;
+        steps.push({
+          keyword: ast?.keyword ?? 'Given',
+          text: step.text,
+          where: `${uri}:${ast?.line ?? '?'}`,
+          ...(rows ? { table: rows } : {}),
+          ...(docString !== undefined ? { docString } : {}),
+        });
       }
     }
   }
@@ -165,8 +174,10 @@ export function exampleOf(entry: StepEntry): FeatureStep | undefined {
   return entry.usages.find((usage) => usage.table !== undefined) ?? entry.usages[0];
 }
 
+/** A step takes a data table when a feature gives it one, or its pattern ends with ":" and no feature gives it a doc string instead. */
 export function takesTable(entry: StepEntry): boolean {
-  return entry.pattern.trimEnd().endsWith(':') || entry.usages.some((usage) => usage.table !== undefined);
+  if (entry.usages.some((usage) => usage.table !== undefined)) return true;
+  return entry.pattern.trimEnd().endsWith(':') && !entry.usages.some((usage) => usage.docString !== undefined);
 }
 
 export function formatTable(rows: readonly (readonly string[])[]): string[] {
