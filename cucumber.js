@@ -18,5 +18,5 @@ module.exports = {
   ci: { ...common, tags: 'not @soak and not @wip' },
   smoke: { ...common, tags: '@smoke and not @wip' },
   soak: { ...common, tags: '@soak and not @wip', parallel: 2 },
-  wip: { ...common, tags: '@wip', format: ['progress', 'html:reports/wip.html'] },
+  wip: { ...common, tags: '@wip', format: ['progress', 'html:reports/wip.html', './support/undefined-steps-formatter.js:reports/wip-undefined-steps.txt'] },
 };
