@@ -77,7 +77,7 @@ const box=document.getElementById('q');const count=document.getElementById('coun
 function filter(){const words=box.value.toLowerCase().split(/\\s+/).filter(Boolean);let shown=0;
 for(const step of document.querySelectorAll('.step')){const hit=words.every(w=>step.dataset.search.includes(w));step.classList.toggle('hidden',!hit);if(hit)shown++;}
 for(const section of document.querySelectorAll('section')){section.classList.toggle('hidden',section.querySelectorAll('.step:not(.hidden)').length===0);}
-count.textContent=shown+' steps';}
+count.textContent=shown+(shown===1?' step':' steps');}
 box.addEventListener('input',filter);filter();
 `;
 
