@@ -20,5 +20,5 @@ module.exports = {
   soak: { ...common, tags: '@soak and not @wip', parallel: 2 },
   // The long load runs and stress ramps (features/load/); the short load runs are in default.
   load: { ...common, tags: '@load and not @wip' },
-  wip: { ...common, tags: '@wip', format: ['progress', 'html:reports/wip.html'] },
+  wip: { ...common, tags: '@wip', format: ['progress', 'html:reports/wip.html', './support/undefined-steps-formatter.js:reports/wip-undefined-steps.txt'] },
 };

@@ -5,7 +5,7 @@ import { kvStore } from '../support/kv-scenario';
 
 // Glossary section: Key-value store
 // Capability: kv
-// Needs first: a store, started by "Given a running cluster of 5 nodes storing data in 3 shards with 3 replicas each".
+// Needs first: a store, started by "Given a running cluster of 5 nodes storing data in 3 shards with 3 replicas each". The client steps and the workload step start the default store (5 nodes, 3 shards of 3 replicas each; on a running cluster, its nodes) when none runs.
 // A sharded, replicated key-value store: clients write and read keys, shards have leaders, random faults test its safety.
 
 // Starts node-1 … node-N (those not running yet), creates the store with the given shards and replication, and waits (at most 5 s) until every shard has a leader.
@@ -43,9 +43,11 @@ function describeLeaderCounts(counts: ReadonlyMap<string, number>): string {
 }
 
 // ---- clients -------------------------------------------------------------------------------
+// Needs first: nothing (starts the default store if none runs).
 
 // A client writes a value to a key and waits (at most 15 s, retries included) for the answer, which must be a success. Client names are yours to choose.
 When('client {string} writes {string} to {string}', function (this: PhantomWorld, client: string, value: string, key: string) {
+  kvStore(this).ensureStore();
   const operation = kvStore(this).await(this.cluster.database.client(client).put(key, value), `client ${client} to write ${key}`);
   expect(operation.outcome, `the write of ${key} by ${client}: ${operation.reason ?? ''}`).to.equal('ok');
 });
@@ -53,6 +55,7 @@ When('client {string} writes {string} to {string}', function (this: PhantomWorld
 // A client sets a key from one value to another if it holds the first (compare-and-set), and waits (at most 15 s) for the answer; "client ... is told it succeeded" checks it.
 // Values: the expected value "nothing" means the key was never written.
 When('client {string} changes {string} from {string} to {string}', function (this: PhantomWorld, client: string, key: string, expected: string, value: string) {
+  kvStore(this).ensureStore();
   const operation = this.cluster.database.client(client).cas(key, expected === 'nothing' ? null : expected, value);
   kvStore(this).await(operation, `client ${client} to change ${key}`);
 });
@@ -60,6 +63,7 @@ When('client {string} changes {string} from {string} to {string}', function (thi
 // Waits (at most 15 s, retries included) for a read of the key by the client, and checks the value.
 // Values: "nothing" for a key never written.
 Then('client {string} reads {string} from {string}', function (this: PhantomWorld, client: string, expected: string, key: string) {
+  kvStore(this).ensureStore();
   const operation = kvStore(this).await(this.cluster.database.client(client).get(key), `client ${client} to read ${key}`);
   expect(operation.outcome, operation.reason).to.equal('ok');
   const value = operation.result?.kind === 'get' ? operation.result.value : undefined;
@@ -110,8 +114,9 @@ When('replies to client {string} are lost for the next {duration}', function (th
 // Needs first: a store, then "Given 3 clients reading, writing and comparing-and-setting 4 keys" and "When a random fault schedule runs for ...".
 
 // Clients doing reads, writes and compare-and-sets on a few keys, until the fault schedule ends.
-// Needs first: a store.
+// Needs first: nothing (starts the default store if none runs).
 Given('{int} clients reading, writing and comparing-and-setting {int} keys', function (this: PhantomWorld, clients: number, keys: number) {
+  kvStore(this).ensureStore();
   kvStore(this).startWorkload(clients, keys);
 });
 

@@ -246,11 +246,13 @@ Then('within {duration} every region reads {string} as {string}', function (this
 });
 
 // Waits until both regions read the value.
+// Values: text for last-writer-wins, a number for counters, "{a, b}" for sets, "(absent)" for none.
 Then('within {duration} {region} and {region} read {string} as {string}', function (this: PhantomWorld, withinMs: number, a: string, b: string, key: string, value: string) {
   geo(this).awaitValue(key, value, [a, b], withinMs);
 });
 
 // Instant: what a read in the region returns at this moment.
+// Values: text for last-writer-wins, a number for counters, "{a, b}" for sets, "(absent)" for none.
 Then('{region} reads {string} as {string}', function (this: PhantomWorld, region: string, key: string, value: string) {
   expect(geo(this).renderAt(region, key), `${key} in ${region}`).to.equal(value);
 });

@@ -19,3 +19,7 @@ Feature: Key-value scenarios written from the glossary alone
     Then every client history is linearizable
     And no acknowledged write was lost
     And the consensus safety checker saw no violation
+
+  Scenario: A client writes without a store step first: the default store starts
+    When client "alice" writes "blue" to "colour"
+    Then client "bob" reads "blue" from "colour"

@@ -5,24 +5,26 @@ Feature: The bank's total can be checked straight after the run
   the audit would meet it. The step waits (at most 10 s) until no transaction holds locks,
   and retries an audit that still meets one, so it passes whatever step came before it.
 
+  These seeds were chosen because, checked straight after the run without waiting, their
+  audit met a teller's lock and died (4 of 24 seeds tried); with the step waiting and
+  retrying they pass.
+
   Scenario Outline: The total is checked first, before anything waited for locks, seed <seed>
     Given the simulation seed is <seed>
     And a running cluster of 5 nodes storing data in 3 shards with 3 replicas each
-    And 8 bank accounts holding 100 each, spread over every shard
-    And 4 tellers transferring money between them and auditing the total
-    When the bank runs for 5 seconds under random crashes, pauses and message loss
-    Then the total balance is still 800
+    And 10 bank accounts holding 100 each, spread over every shard
+    And 5 tellers transferring money between them and auditing the total
+    When the bank runs for 10 seconds under random partitions, crashes, pauses, message loss, duplicated messages and clock skew
+    Then the total balance is still 1000
     And within 10 seconds no transaction holds locks and every outcome is known
-    And every committed audit saw a total of 800
+    And every committed audit saw a total of 1000
 
     Examples:
       | seed |
       | 11   |
-      | 12   |
-      | 13   |
       | 14   |
-      | 15   |
-      | 16   |
+      | 18   |
+      | 22   |
 
   Scenario: The accounts and the store come first, without a cluster step
     Given these accounts, each on a different shard:

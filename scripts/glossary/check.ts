@@ -15,7 +15,7 @@ function at(entry: StepEntry): string {
 export function entryProblems(entry: StepEntry, parameters: readonly ParameterDescription[]): string[] {
   const problems: string[] = [];
   if (entry.doc.summary === '') problems.push(`${at(entry)} has no description (the // lines above it)`);
-  if (!entry.needs) {
+  if (!entry.needs && entry.section.needs !== undefined) {
     problems.push(`${at(entry)} does not say what it needs first: add "// Needs first: ..." above it, under its "// ---- group ----" line, or to the file's "// Glossary section:" header`);
   }
   for (const name of entry.parameters) {
@@ -41,6 +41,14 @@ export function glossaryProblems(glossary: Glossary): string[] {
     const matching = glossary.entries.filter((entry) => entry.matches(step.text));
     if (matching.length === 0) problems.push(`${step.where}: no step definition matches "${step.text}"`);
     if (matching.length > 1) problems.push(`${step.where}: ${matching.length} step definitions match "${step.text}"`);
+  }
+  for (const uri of [...new Set(glossary.entries.filter((entry) => entry.section.needs === undefined).map((entry) => entry.uri))]) {
+    const count = glossary.entries.filter((entry) => entry.uri === uri && !entry.needs).length;
+    if (count > 0) {
+      problems.push(`${uri}: ${count} step(s) do not say what they need first, and the file has no section header. Start the file with:\n` +
+        '    // Glossary section: <Title>\n    // Capability: <cluster | consensus | kv | replication | transactions | simulation | ...>\n' +
+        '    // Needs first: <what an author must write before these steps, as a step, e.g. "Given a running cluster of 3 nodes">');
+    }
   }
   for (const entry of glossary.entries) {
     if (entry.usages.length === 0) problems.push(`${at(entry)} is used by no feature (no example for the glossary)`);

@@ -69,6 +69,7 @@ dt{font-weight:600;color:#555}
 dd{margin:0}
 pre{background:#f3f3f3;padding:6px 10px;border-radius:4px;overflow-x:auto;margin:4px 0}
 .used,.src{color:#666;font-size:13px;margin:4px 0}
+.group{margin:18px 0 4px;color:#1f3a5f;font-size:15px}
 .hidden{display:none}
 `;
 
@@ -77,7 +78,7 @@ const box=document.getElementById('q');const count=document.getElementById('coun
 function filter(){const words=box.value.toLowerCase().split(/\\s+/).filter(Boolean);let shown=0;
 for(const step of document.querySelectorAll('.step')){const hit=words.every(w=>step.dataset.search.includes(w));step.classList.toggle('hidden',!hit);if(hit)shown++;}
 for(const section of document.querySelectorAll('section')){section.classList.toggle('hidden',section.querySelectorAll('.step:not(.hidden)').length===0);}
-count.textContent=shown+' steps';}
+count.textContent=shown+(shown===1?' step':' steps');}
 box.addEventListener('input',filter);filter();
 `;
 
@@ -91,7 +92,12 @@ export function renderHtml(glossary: Glossary): string {
       body.push(`<h3>${escape(title.replace(/`/g, ''))}</h3>`);
       if (section.intro) body.push(`<p>${escape(section.intro)}</p>`);
       body.push(`<p><b>Needs first:</b> ${escape(section.needs ?? '(not documented)')}</p>`);
-      for (const entry of entries) body.push(entryHtml(entry, glossary));
+      let group: string | undefined;
+      for (const entry of entries) {
+        if (entry.group !== undefined && entry.group !== group) body.push(`<h4 class="group">${escape(entry.group[0].toUpperCase() + entry.group.slice(1))}</h4>`);
+        group = entry.group;
+        body.push(entryHtml(entry, glossary));
+      }
     }
     body.push('</section>');
   }

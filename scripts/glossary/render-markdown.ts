@@ -64,7 +64,12 @@ export function renderMarkdown(glossary: Glossary): string {
       out.push(`### ${title}`, '');
       if (section.intro) out.push(section.intro, '');
       out.push(`Needs first: ${section.needs ?? '(not documented)'}`, '');
-      for (const entry of entries) out.push(...renderEntry(entry, glossary));
+      let group: string | undefined;
+      for (const entry of entries) {
+        if (entry.group !== undefined && entry.group !== group) out.push(`**${entry.group[0].toUpperCase()}${entry.group.slice(1)}**`, '');
+        group = entry.group;
+        out.push(...renderEntry(entry, glossary));
+      }
     }
   }
   return out.join('\n');
