@@ -146,7 +146,9 @@ describe('Cycle checker: serial executions never show an anomaly', () => {
     );
   });
 
-  it('a 10,000-transaction list-append history is checked in well under ten seconds', () => {
+  // Its speed is a benchmark row ("cycle checker, 10,000 transactions" in npm run bench), not a
+  // wall-clock assertion: a timed unit test fails on a loaded machine and says nothing then.
+  it('a 10,000-transaction list-append history is checked to the end and found valid', () => {
     const history: CycleTxn[] = [];
     const lists = new Map<string, string[]>();
     for (let index = 0; index < 10_000; index++) {
@@ -157,10 +159,7 @@ describe('Cycle checker: serial executions never show an anomaly', () => {
       lists.set(key, [...list, String(index)]);
       history.push(ok(String(index), r(other, seen), a(key, String(index))));
     }
-    const started = process.hrtime.bigint();
     const result = checkTransactions(history, { model: 'list-append' });
-    const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
     assert.equal(result.valid, true, explainAnomalies(result));
-    assert.ok(elapsedMs < 10_000, `took ${elapsedMs} ms`);
   });
 });
