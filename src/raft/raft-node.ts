@@ -361,6 +361,10 @@ export class RaftNode {
     // The term and vote stay: a pre-vote changes nothing durable (thesis §9.6).
     this.votes.clear();
     this.leader = null;
+    // A quiesced follower asked to campaign (etcd's Campaign) wakes: only leaders and
+    // followers may be quiet, and a campaign needs its election timer running again.
+    this.quiesced = false;
+    this.idleHeartbeatRounds = 0;
     this.role = 'pre-candidate';
     this.stepRole = this.stepCandidate;
     this.tickRole = this.tickElection;

@@ -55,6 +55,17 @@ describe('quiescence of idle groups (CockroachDB range quiescence, TiKV hibernat
     assert.equal(network.status(leader).quiesced, true, 'once caught up the group quiesces');
   });
 
+  test('a quiesced follower asked to campaign (etcd Campaign) wakes and runs its election', () => {
+    const { network, leader, ids } = quietGroup(6);
+    const follower = ids.find((id) => id !== leader)!;
+    assert.equal(network.status(follower).quiesced, true);
+    network.raft(follower).campaign();
+    assert.equal(network.status(follower).quiesced, false, `${follower} is awake while it campaigns`);
+    network.process(network.node(follower));
+    network.tickAll(2 * ELECTION_TICKS + 2);
+    assert.ok(network.leader() !== null, 'the group has a leader after the campaign');
+  });
+
   test('a proposal wakes the quiesced leader, replicates and commits, then the group quiesces again', () => {
     const { network, leader, ids } = quietGroup(4);
     const result = network.propose(leader, 'wake up');
