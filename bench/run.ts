@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     ['membership', optional('./membership', 'benchMembership')],
     ['linearizability', optional('./lincheck', 'benchLinearizability')],
     ['consensus', optional('./consensus', 'benchConsensus')],
+    ['multi-raft', optional('./multiraft', 'benchMultiRaft')],
     ['georeplication', optional('./georep', 'benchGeoReplication')],
     ['transactions', optional('./transactions', 'benchTransactions')],
     ['command line', optional('./cli-check', 'benchCheckCommand')],

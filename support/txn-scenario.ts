@@ -34,6 +34,8 @@ export class TxnScenario {
   private readonly accounts = new Map<string, string>();
   private readonly current = new Map<string, Transaction>();
   private readonly coordinators = new Map<string, NodeId>();
+  /** Set by `crashLeaderAt`: the coordinator carries on, so it must not be that leader. */
+  private leaderCrashPlanned = false;
   private readonly progress = new Map<string, TransferProgress>();
   private systemValue: TransactionSystem | undefined;
   private bankValue: BankWorkload | undefined;
@@ -128,7 +130,9 @@ export class TxnScenario {
 
   /** A transaction of the client, coordinated by the node the scenario chose for it (if any). */
   begin(client: string): Transaction {
-    const coordinator = this.coordinators.get(client);
+    // A planned crash of a shard's leader must not take the coordinator with it: the
+    // client's coordinator is then a node that leads none of the accounts' shards.
+    const coordinator = this.coordinators.get(client) ?? (this.leaderCrashPlanned ? this.coordinatorFor(client) : undefined);
     const txn = this.system.client(client).begin(coordinator === undefined ? {} : { coordinator });
     this.current.set(client, txn);
     this.lastBegun = txn;
@@ -231,6 +235,7 @@ export class TxnScenario {
 
   /** At `point` of the next commit, crash the leader of the account's shard (the coordinator carries on). */
   crashLeaderAt(point: CoordinatorPoint, account: string): void {
+    this.leaderCrashPlanned = true;
     this.onceAt(undefined, point, () => {
       const leader = this.world.cluster.database.leaderOf(this.shardOf(account));
       if (leader !== undefined) this.world.sim.scheduler.schedule(0, () => this.world.node(leader).crash());

@@ -17,6 +17,7 @@ import {
 import { NodeRuntime } from '../runtime/node-runtime';
 import type { RaftService } from '../runtime/raft-service';
 import { ShardedDatabase } from './database';
+import { type StatusItem, summarizeItems } from './status-summary';
 import type { NodeEnv, NodeId } from '../runtime/ports';
 import type { SimNode, Simulation } from '../sim';
 
@@ -165,18 +166,26 @@ export class PhantomCluster {
     return renderTimelineSvg(this.timeline, { endMs: Math.max(this.sim.nowMs, MIN_TIMELINE_AXIS_MS), runEndMs: this.sim.nowMs, title, neverMembers });
   }
 
-  /** One line for time-out errors: each node's process state and join phase, and agreement. */
+  /**
+   * One line for time-out errors: each node's process state and join phase, agreement,
+   * and each shard's leader. A large cluster is summarised: the first few nodes and shards
+   * (shards without a leader first), then counts by state.
+   */
   statusLine(): string {
-    const nodes = this.sim.nodes.filter((node) => this.nodeOptions.has(node.id)).map((node) => {
+    const nodes: StatusItem[] = this.sim.nodes.filter((node) => this.nodeOptions.has(node.id)).map((node) => {
       const member = node.state === 'running' ? this.member(node.id) : undefined;
-      return `${node.id} ${node.state}${member ? `/${member.phase()}` : ''}`;
+      const state = `${node.state}${member ? `/${member.phase()}` : ''}`;
+      return { text: `${node.id} ${state}`, state };
     });
     const live = this.views().filter(isLiveObserver);
-    const shards = this.database.shardIds().map((shard) => `${shard} leader ${this.database.leaderOf(shard) ?? 'none'}`);
-    const database = shards.length > 0 ? `; ${shards.join(', ')}` : '';
+    const shards: StatusItem[] = this.database.shardIds().map((shard) => {
+      const leader = this.database.leaderOf(shard);
+      return { text: `${shard} leader ${leader ?? 'none'}`, state: leader === undefined ? 'without a leader' : 'led' };
+    });
+    const database = shards.length > 0 ? `; ${shards.length} shard${shards.length === 1 ? '' : 's'}: ${summarizeItems(shards, ['without a leader'])}` : '';
     const partition = this.sim.network.describePartition();
     const network = partition === undefined ? '' : `; network ${partition}`;
-    return `${nodes.length} nodes [${nodes.join(', ')}]; views agree: ${live.length > 0 && clusterAgreement(live) ? 'yes' : 'no'}${database}${network}`;
+    return `${nodes.length} nodes [${summarizeItems(nodes, ['crashed', 'paused', 'stopped'])}]; views agree: ${live.length > 0 && clusterAgreement(live) ? 'yes' : 'no'}${database}${network}`;
   }
 
   // ---- internals -----------------------------------------------------------------------

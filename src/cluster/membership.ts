@@ -167,10 +167,12 @@ export class Membership {
         const probeTimeoutMs =
           probe && !probe.acked && !probe.indirectSent ? probe.startedMs + this.config.tuning.probeTimeoutMs : Infinity;
         const reconnectMs = this.table.deadOthers.size > 0 ? this.nextReconnectMs : Infinity;
+        // A gossip round with no news sends nothing, so an idle member needs no tick for it.
+        const gossipMs = this.broadcasts.pendingCount > 0 ? this.nextGossipMs : Infinity;
         const earliestMs = Math.min(
           this.nextPeriodMs,
           probeTimeoutMs,
-          this.nextGossipMs,
+          gossipMs,
           this.nextPushPullMs,
           reconnectMs,
           this.suspicions.nextDeadlineMs(),

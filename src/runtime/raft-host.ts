@@ -106,6 +106,9 @@ export class RaftGroupHost {
   /** The leader commit of the Ready whose fsync is in flight, reported once it is durable. */
   private leaderCommitOfReady: { leaderTerm: number; commitIndex: number; entryTerm: number | undefined } | undefined;
   private wasLeader = false;
+  /** Term and vote of the latest hard state written (synced or not), for `mustSync`. */
+  private writtenTerm = 0;
+  private writtenVote: NodeId | null = null;
   private wasQuiesced = false;
   private readonly proposals = new Map<number, PendingProposal>();
   private readonly readCallbacks = new Map<string, (outcome: ReadOutcome) => void>();
@@ -150,6 +153,8 @@ export class RaftGroupHost {
     this.diskLastIndex = this.diskFirstIndex + (restored?.entries.length ?? 0) - 1;
     this.appliedIndex = restored?.snapshot?.index ?? 0;
     this.reportedCommitIndex = restored?.hardState.commitIndex ?? 0;
+    this.writtenTerm = restored?.hardState.term ?? 0;
+    this.writtenVote = restored?.hardState.votedFor ?? null;
     if (restored?.snapshot) machine.restore(restored.snapshot.data);
     observer?.onStart(env.id);
     this.drain();
@@ -245,7 +250,7 @@ export class RaftGroupHost {
       for (let rounds = 0; this.raft.hasReady(); rounds++) {
         if (rounds > 10_000) throw new Error(`raft group ${this.groupId} on ${this.env.id} produced Readies without end`);
         const ready = this.raft.ready();
-        const needsSync = this.write(ready);
+        const needsSync = this.write(ready) && this.mustSync(ready);
         if (needsSync && this.fsyncLatencyMs > 0) {
           // A crash before the timer fires loses the unsynced writes, and nothing of this
           // Ready has left the node: exactly the window a real fsync leaves open.
@@ -286,6 +291,24 @@ export class RaftGroupHost {
     this.raft.advance(ready);
     this.compactIfSuggested(ready);
     this.reportLeadership();
+  }
+
+  /**
+   * etcd's MustSync: a Ready waits for an fsync when it carries a snapshot, entries, or a
+   * new term or vote. A hard state that only moves the commit index is written and synced
+   * with the next fsync: the commit index is volatile in Raft (§5, Figure 2), so losing it
+   * in a crash only makes the node learn it again. This spares a follower one fsync per
+   * commit it hears of.
+   */
+  private mustSync(ready: Ready): boolean {
+    const hardState = ready.hardState;
+    const voteChanged = hardState !== undefined
+      && (hardState.term !== this.writtenTerm || hardState.votedFor !== this.writtenVote);
+    if (hardState !== undefined) {
+      this.writtenTerm = hardState.term;
+      this.writtenVote = hardState.votedFor;
+    }
+    return ready.snapshot !== undefined || ready.entries.length > 0 || voteChanged;
   }
 
   /** Writes a Ready's snapshot, entries and hard state (unsynced); true if anything was written. */
