@@ -11,10 +11,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { main } from '../src/cli/main';
+import { CONFORMANCE_DIRECTORY, REPOSITORY_ROOT } from './repository';
 
-const repositoryRoot = path.resolve(__dirname, '..');
+const repositoryRoot = REPOSITORY_ROOT;
 const binary = path.join(repositoryRoot, 'bin', 'phantomdb.js');
-const conformanceDirectory = path.resolve(__dirname, '../../shared/conformance/linearizability');
+const conformanceDirectory = CONFORMANCE_DIRECTORY;
 const temporaryDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'phantomdb-cli-'));
 
 interface Run {

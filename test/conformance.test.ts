@@ -8,8 +8,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { checkLinearizability, modelNamed, parseHistory } from '../src/check';
+import { CONFORMANCE_DIRECTORY } from './repository';
 
-const conformanceDirectory = path.resolve(__dirname, '../../shared/conformance/linearizability');
+const conformanceDirectory = CONFORMANCE_DIRECTORY;
 const verdictsPath = path.join(conformanceDirectory, 'verdicts.json');
 
 interface PublishedVerdict {

@@ -2,9 +2,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
+import { REPOSITORY_ROOT } from '../repository';
 import { loadConfiguration, loadSupport, runCucumber as runCucumberApi, type ISupportCodeLibrary } from '@cucumber/cucumber/api';
 
-export const ROOT = path.resolve(__dirname, '..', '..');
+export const ROOT = REPOSITORY_ROOT;
 
 export interface CucumberRun {
   status: number;

@@ -9,8 +9,9 @@ import { createShardMap } from '../../src/sharding/shard-map';
 import { SeededRandom } from '../../src/sim/random';
 import { isLinearizable, parseConformanceHistory } from './conformance-format';
 import { FakeCluster, FakeServer, FakeShardGroup, MapSource } from './fake-cluster';
+import { CONFORMANCE_DIRECTORY } from '../repository';
 
-const conformanceDirectory = join(__dirname, '..', '..', '..', 'shared', 'conformance', 'linearizability');
+const conformanceDirectory = CONFORMANCE_DIRECTORY;
 
 /** The JSON line one operation and completion produce. */
 function lines(model: HistoryModelName, operation: KvOperation, outcome: CompletionOutcome, result?: KvResult): string[] {
