@@ -20,6 +20,7 @@ import type { BalanceMeasure } from './types';
  */
 
 const epsilon = 1e-9;
+type Role = (node: number) => boolean;
 /** Sources and targets weighed per weighted move: a bound on the work, not on quality in practice. */
 const candidatesMax = 8;
 
@@ -81,25 +82,50 @@ class ReplicaBalancer {
     const draining = holders.filter((index) => !this.eligible[index]);
     if (draining.length > 0) return this.drainOne(draining);
     const isOver = (index: number): boolean => this.load(index) > this.band.high[index] + epsilon;
-    const isUnder = (index: number): boolean => this.load(index) < this.band.low[index] - epsilon;
-    const over = holders.filter(isOver);
-    const spare = holders.filter((index) => !isOver(index) && this.load(index) > this.band.low[index] + epsilon);
+    const isUnder = (index: number): boolean => this.eligible[index] && this.load(index) < this.band.low[index] - epsilon;
+    const isSpare = (index: number): boolean => !isOver(index) && this.load(index) > this.band.low[index] + epsilon;
+    const hasRoom = (index: number): boolean => this.eligible[index] && !isUnder(index) && this.load(index) < this.band.high[index] - epsilon;
     const targets = this.allTargets();
-    const under = targets.filter(isUnder);
-    const room = targets.filter((index) => !isUnder(index) && this.load(index) < this.band.high[index] - epsilon);
-    if (this.measure !== 'replicas') return this.weightedMove([...over, ...spare], [...under, ...room]) || this.swap(holders, targets);
-    const classes: [number[], number[]][] = [
-      [over, under],
-      [over, room],
-      [spare, under],
+    if (this.measure !== 'replicas') return this.weightedMove(holders.filter((index) => isOver(index) || isSpare(index)), targets.filter((index) => isUnder(index) || hasRoom(index))) || this.swap(holders, targets);
+    const classes: [Role, Role][] = [
+      [isOver, isUnder],
+      [isOver, hasRoom],
+      [isSpare, isUnder],
     ];
-    for (const [sources, targetsOfClass] of classes) {
+    for (const [isSource, isTarget] of classes) {
+      const sources = holders.filter(isSource);
+      const targetsOfClass = targets.filter(isTarget);
       if (sources.length === 0 || targetsOfClass.length === 0) continue;
       // The first pair of the sorted orders almost always works; sort only when it does not.
-      if (this.tryPairs([firstByKey(sources, this.sourceKey)], [firstByKey(targetsOfClass, this.targetKey)])) return true;
-      if (this.tryPairs(this.orderedSources(sources), this.orderedTargets(targetsOfClass))) return true;
+      const pair = this.firstWorkingPair([firstByKey(sources, this.sourceKey)], [firstByKey(targetsOfClass, this.targetKey)]) ?? this.firstWorkingPair(this.orderedSources(sources), this.orderedTargets(targetsOfClass));
+      if (pair === undefined) continue;
+      this.moveWhile(pair.source, pair.target, () => isSource(pair.source) && isTarget(pair.target));
+      return true;
     }
     return false;
+  }
+
+  /**
+   * Moves replicas from `source` to `target` while the pair stays in its class. A move of
+   * a class never opens a move of an earlier class (it only empties sources and fills
+   * targets), so staying with the pair keeps every move as useful as re-choosing would,
+   * and saves choosing the pair again for each replica.
+   */
+  private moveWhile(source: number, target: number, inClass: () => boolean): void {
+    do {
+      const shard = this.bestShard(source, target);
+      if (shard === undefined) return;
+      this.move(shard, source, target, this.reason(source, target));
+    } while (inClass());
+  }
+
+  private firstWorkingPair(sources: readonly number[], targets: readonly number[]): { source: number; target: number } | undefined {
+    for (const source of sources) {
+      for (const target of targets) {
+        if (source !== target && this.bestShard(source, target) !== undefined) return { source, target };
+      }
+    }
+    return undefined;
   }
 
   /**
@@ -146,6 +172,7 @@ class ReplicaBalancer {
   }
 
   private bestExchange(source: number, target: number): { give: number; take: number; gain: number } | undefined {
+    if (!this.mayGive(source, target) || !this.mayGive(target, source)) return undefined;
     const takeable = [...this.model.nodes[target].shards].filter((shard) => this.accepts(shard, target, source)).sort((a, b) => this.weight(a) - this.weight(b) || a - b);
     if (takeable.length === 0) return undefined;
     const capacitySource = this.model.nodes[source].capacity;
@@ -206,25 +233,13 @@ class ReplicaBalancer {
     return best;
   }
 
-  private tryPairs(sources: readonly number[], targets: readonly number[]): boolean {
-    for (const source of sources) {
-      for (const target of targets) {
-        if (source === target) continue;
-        const shard = this.bestShard(source, target);
-        if (shard === undefined) continue;
-        this.move(shard, source, target, this.reason(source, target));
-        return true;
-      }
-    }
-    return false;
-  }
-
   /**
    * The shard whose move from `source` to `target` shrinks the distance from the band
    * most; among equals, one `source` does not lead (saves a leadership transfer), then
    * the one leaving the two nodes closest, then map order.
    */
   private bestShard(source: number, target: number): number | undefined {
+    if (!this.mayGive(source, target)) return undefined;
     let best: number | undefined;
     let bestKey: [number, number, number] | undefined;
     for (const shard of this.model.nodes[source].shards) {
@@ -255,7 +270,19 @@ class ReplicaBalancer {
     const modelShard = this.model.shards[shard];
     if (!this.eligible[target] || modelShard.replicas.includes(target)) return false;
     if (!this.model.zonesConfigured) return true;
-    return !this.model.zonesOf(shard, source).includes(this.model.nodes[target].zoneKey);
+    return !this.model.hasReplicaInZone(shard, this.model.nodes[target].zoneKey, source);
+  }
+
+  /**
+   * False when no shard of `source` can go to `target` because of zones: every shard there
+   * already has a replica in the target's zone (kept as counts by the model, so this is
+   * O(1)). Within one zone, the zone rule never blocks a move.
+   */
+  private mayGive(source: number, target: number): boolean {
+    if (!this.model.zonesConfigured) return true;
+    const zone = this.model.nodes[target].zoneKey;
+    if (zone === this.model.nodes[source].zoneKey) return true;
+    return this.model.coverage(source, zone) < this.model.nodes[source].shards.size;
   }
 
   private zoneDuplicate(shard: number): { node: number; zone: string } | undefined {
