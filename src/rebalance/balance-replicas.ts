@@ -22,7 +22,7 @@ import type { BalanceMeasure } from './types';
 const epsilon = 1e-9;
 type Role = (node: number) => boolean;
 /** Sources and targets weighed per weighted move: a bound on the work, not on quality in practice. */
-const candidatesMax = 8;
+const candidatesMax = 4;
 
 export interface ReplicaBalanceResult {
   /** Distance from the band left when no further move helps (0: the threshold is reached). */
@@ -240,20 +240,29 @@ class ReplicaBalancer {
    */
   private bestShard(source: number, target: number): number | undefined {
     if (!this.mayGive(source, target)) return undefined;
+    const sourceLoad = this.load(source);
+    const targetLoad = this.load(target);
+    const distanceBefore = this.distanceOf(source, sourceLoad) + this.distanceOf(target, targetLoad);
+    const sourceCapacity = this.model.nodes[source].capacity;
+    const targetCapacity = this.model.nodes[target].capacity;
     let best: number | undefined;
-    let bestKey: [number, number, number] | undefined;
+    let bestGain = 0;
+    let bestLeads = 0;
+    let bestSpread = 0;
     for (const shard of this.model.nodes[source].shards) {
       if (!this.accepts(shard, source, target)) continue;
       const weight = this.weight(shard);
-      const gain = this.gain(source, target, weight);
+      const gain = distanceBefore - this.distanceOf(source, sourceLoad - weight) - this.distanceOf(target, targetLoad + weight);
       if (gain <= epsilon) continue;
       const leads = this.model.shards[shard].leader === source ? 1 : 0;
-      const key: [number, number, number] = [-gain, leads, Math.abs(this.share(source, -weight) - this.share(target, weight))];
-      if (bestKey === undefined || lessThan(key, bestKey)) {
-        best = shard;
-        bestKey = key;
-        if (this.measure === 'replicas' && leads === 0) break;
-      }
+      const spread = Math.abs((sourceLoad - weight) / sourceCapacity - (targetLoad + weight) / targetCapacity);
+      const better = best === undefined || gain > bestGain || (gain === bestGain && (leads < bestLeads || (leads === bestLeads && spread < bestSpread)));
+      if (!better) continue;
+      best = shard;
+      bestGain = gain;
+      bestLeads = leads;
+      bestSpread = spread;
+      if (this.measure === 'replicas' && leads === 0) break;
     }
     return best;
   }
@@ -337,10 +346,6 @@ class ReplicaBalancer {
     return outside(load, this.band.low[node], this.band.high[node]);
   }
 
-  private share(node: number, delta: number): number {
-    return (this.load(node) + delta) / this.model.nodes[node].capacity;
-  }
-
   private load(node: number): number {
     const modelNode = this.model.nodes[node];
     if (this.measure === 'replicas') return modelNode.shards.size;
@@ -383,13 +388,6 @@ function firstByKey(nodes: readonly number[], key: (node: number) => number): nu
     }
   }
   return best;
-}
-
-function lessThan(left: readonly number[], right: readonly number[]): boolean {
-  for (let index = 0; index < left.length; index++) {
-    if (left[index] !== right[index]) return left[index] < right[index];
-  }
-  return false;
 }
 
 function format(value: number): string {
