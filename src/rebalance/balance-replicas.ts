@@ -12,11 +12,17 @@ import type { BalanceMeasure } from './types';
  * stores around the mean).
  *
  * Each balance move must strictly shrink the total distance of the nodes from their band
- * (Σ how far each node lies outside it), so the loop ends; the pair classes are tried in
- * the order (overfull → underfull), (overfull → room left), (spare → underfull), which for
- * whole-number measures makes every move shrink max(excess, shortfall) by one: the least
- * number of moves possible. Zone rule: after every move, no two replicas of a shard share
- * a zone (while a move is in flight the incoming and outgoing replica may).
+ * (Σ how far each node lies outside it), so the loop ends.
+ * - Replica counts: the pair classes are tried in the order (overfull → underfull),
+ *   (overfull → room left), (spare → underfull), which makes every move shrink
+ *   max(excess, shortfall) by one: the least number of moves possible (checked against
+ *   breadth-first search). A replica its node does not lead is preferred, saving a
+ *   leadership transfer.
+ * - Bytes and load (shards differ in size, a bin-packing problem): the move with the
+ *   largest gain among the most overfull sources and most underfull targets; when no single
+ *   move helps, an exchange of two shards (checked against exhaustive search).
+ * Zone rule: after every move, no two replicas of a shard share a zone (while a move is in
+ * flight, its incoming and outgoing replica may).
  */
 
 const epsilon = 1e-9;
