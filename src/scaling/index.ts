@@ -4,3 +4,6 @@ export { proposeForMetric } from './replica-calculator';
 export { stabilize, scaleDownLimit, scaleUpLimit } from './behavior';
 export { evaluate, type Evaluation, type EvaluationInput } from './recommender';
 export { formatDecisionLog } from './decision-log';
+export { ResourceMonitor, deriveMetrics, formatResourceTable, type ActivitySource, type NodeActivity, type ResourceSample, type MonitorOptions } from './monitor';
+export { resourceChartOption, type NodeCountPoint } from './resource-chart';
+export { Autoscaler, type AutoscalerPorts, type ScalingActuator } from './autoscaler';

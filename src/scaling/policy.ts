@@ -83,10 +83,10 @@ export function validatePolicy(policy: ScalingPolicy): void {
   wholeAtLeast('replicationFactor', policy.replicationFactor, 1);
   wholeAtLeast('minNodes', policy.minNodes, 1);
   wholeAtLeast('maxNodes', policy.maxNodes, 1);
-  if (policy.minNodes > policy.maxNodes) throw new PolicyError('minNodes', `(${policy.minNodes}) is greater than maxNodes (${policy.maxNodes})`);
   if (policy.maxNodes < policy.replicationFactor) {
     throw new PolicyError('maxNodes', `(${policy.maxNodes}) is below the replication factor (${policy.replicationFactor}): shards could not keep their replicas`);
   }
+  if (policy.minNodes > policy.maxNodes) throw new PolicyError('minNodes', `(${policy.minNodes}) is greater than maxNodes (${policy.maxNodes})`);
   if (policy.minNodes < policy.replicationFactor) {
     throw new PolicyError('minNodes', `(${policy.minNodes}) is below the replication factor (${policy.replicationFactor}): scale-in would cost shards their replicas`);
   }

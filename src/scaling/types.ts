@@ -91,7 +91,8 @@ export type Limit =
   | 'ScaleDownStabilized'
   | 'ScaleUpStabilized'
   | 'ScalingDisabled'
-  | 'MissingMetricBlocksScaleDown';
+  | 'MissingMetricBlocksScaleDown'
+  | 'ScalingInProgress';
 
 /** One evaluation of the autoscaler, as logged. */
 export interface ScalingDecision {
