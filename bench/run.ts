@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     ['georeplication', optional('./georep', 'benchGeoReplication')],
     ['transactions', optional('./transactions', 'benchTransactions')],
     ['rebalancing', optional('./rebalance', 'benchRebalance')],
+    ['scaling', optional('./scaling', 'benchScaling')],
   ];
   const rows: (BenchRow & { group: string })[] = [];
   for (const [group, bench] of benches) {

@@ -1,7 +1,16 @@
 import { Autoscaler, formatDecisionLog, formatResourceTable, ResourceMonitor, resolvePolicy, type ActivitySource, type NodeActivity, type NodeCountPoint, type ScalingActuator, type ScalingDecision, type ScalingPolicy, type ScalingPolicySpec } from '../src/scaling';
 import type { TimerPort } from '../src/runtime/ports';
 import { resourceSvg } from './scaling-svg';
+import type { Simulation } from '../src/sim';
 import type { PhantomWorld } from './world';
+
+/** What the scaling part needs of its host: the World in scenarios, a bare simulation in bench/. */
+export interface ScalingHost {
+  readonly sim: Simulation;
+  readonly scenarioName: string;
+  attachText(title: string, text: string): void;
+  attachSvg(svg: string): void;
+}
 
 /**
  * The scaling part of a scenario: a policy, the autoscaler, and the service it scales.
@@ -46,7 +55,7 @@ export class ScalingScenario implements ScalingActuator, ActivitySource {
   private nextNodeNumber = 1;
   private lastAdvanceMs = 0;
 
-  constructor(private readonly world: PhantomWorld) {}
+  constructor(private readonly world: ScalingHost) {}
 
   setPolicy(spec: ScalingPolicySpec): void {
     this.policySpec = spec;
@@ -143,6 +152,13 @@ export class ScalingScenario implements ScalingActuator, ActivitySource {
       this.world.attachText(`cluster resources at ${(this.nowMs / 1000).toFixed(1)} s`, formatResourceTable(this.monitor.history));
       this.world.attachSvg(resourceSvg(this.monitor.history, [...this.nodeCounts, { atMs: this.nowMs, nodes: this.service.length }], `Resources and node count: ${this.world.scenarioName}`));
     }
+  }
+
+  /** True when no node joins or drains and every node holds the same share of the data. */
+  balanced(): boolean {
+    if (this.service.some((node) => node.readyAtMs > this.nowMs || node.drainingSinceMs !== undefined)) return false;
+    const share = this.heldBytesTotal / this.service.length;
+    return this.service.every((node) => Math.abs(node.dataBytes - share) <= 1);
   }
 
   private serving(): ServiceNode[] {
