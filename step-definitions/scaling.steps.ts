@@ -151,6 +151,13 @@ Then('the autoscaler changed the node count at most {int} time(s)', function (th
   expect(changes.length, `changes: ${changes.map((decision) => `${decision.atMs / 1000} s ${decision.currentNodes}→${decision.desiredNodes}`).join(', ')}`).to.be.at.most(allowed);
 });
 
+// The opposite bound: the autoscaler changed the node count at least this many times (to show a policy that flaps).
+// Example: Then the autoscaler changed the node count at least 6 times
+Then('the autoscaler changed the node count at least {int} time(s)', function (this: PhantomWorld, least: number) {
+  const changes = scalingOf(this).decisions.filter((decision) => decision.action !== 'none');
+  expect(changes.length, `changes: ${changes.map((decision) => `${decision.atMs / 1000} s ${decision.currentNodes}→${decision.desiredNodes}`).join(', ')}`).to.be.at.least(least);
+});
+
 // The decision log, the cluster resource table and the resource picture go into the report.
 After(function (this: PhantomWorld) {
   existingScaling(this)?.attachReport();

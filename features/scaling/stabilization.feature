@@ -32,6 +32,15 @@ Feature: Stabilization keeps the cluster from shrinking on a brief dip
     When the client load alternates between 2500 and 1500 operations per second every 60 seconds for 20 minutes
     Then the autoscaler changed the node count at most 1 time
 
+  Scenario: Without a scale-down window the same oscillating load makes the cluster flap
+    Given a scaling policy:
+      | cpu target        | 50% |
+      | min nodes         | 2   |
+      | scale-down window | 0 s |
+    And a service of 4 nodes that each process 1000 operations per second
+    When the client load alternates between 2500 and 1500 operations per second every 60 seconds for 20 minutes
+    Then the autoscaler changed the node count at least 10 times
+
   Scenario: A scheduled minimum holds capacity during its window
     Given a scaling policy:
       | cpu target        | 50%                                    |
