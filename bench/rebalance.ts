@@ -21,8 +21,8 @@ export function benchRebalance(): BenchRow[] {
 const ids = (count: number): string[] => Array.from({ length: count }, (_, index) => `node-${index + 1}`);
 
 /** Shards × 3 replicas placed evenly on `holders`; each leader is the replica leading fewest so far. */
-function largeMap(holders: readonly string[], shardCount: number): ShardMap {
-  const replicaSets = placeReplicas(holders.map((id) => ({ id })), shardCount, 3);
+function largeMap(holders: readonly string[], shardCount: number, zoneOf?: (id: string) => string): ShardMap {
+  const replicaSets = placeReplicas(holders.map((id) => ({ id, zone: zoneOf?.(id) })), shardCount, 3);
   const led = new Map<string, number>();
   const shards = replicaSets.map((replicas, index) => {
     const leader = replicas.reduce((best, node) => ((led.get(node) ?? 0) < (led.get(best) ?? 0) ? node : best));
@@ -38,6 +38,7 @@ function benchLargePlans(): BenchRow[] {
   const joinMap = largeMap(all.slice(0, 90), shardCount);
   const cases: [string, PlanInput][] = [
     ['plan, 100 nodes × 10,000 shards, 10 nodes joined: wall time', { map: joinMap, nodes: all.map((id) => ({ id })), policy: { measure: 'replicas', threshold: 0.05, replicationFactor: 3 } }],
+    ['plan, 100 nodes in 3 zones × 10,000 shards, 10 joined: wall time', zonedJoinCase(all, shardCount)],
     ['plan, 100 nodes × 10,000 shards, 5 nodes draining: wall time', drainCase(all, shardCount)],
     ['plan, 100 nodes × 10,000 shards, balance bytes (skewed): wall time', bytesCase(all, shardCount)],
   ];
@@ -54,6 +55,12 @@ function benchLargePlans(): BenchRow[] {
     rows.push({ name, value: Math.round(elapsedMs), unit: 'ms', target: '< 1,000', note: `${moves.toLocaleString('en-US')} moves; ${Math.round(cpuMs)} ms CPU` });
   }
   return rows;
+}
+
+function zonedJoinCase(all: readonly string[], shardCount: number): PlanInput {
+  const zoneOf = (id: string): string => `zone-${Number(id.slice('node-'.length)) % 3}`;
+  const map = largeMap(all.slice(0, 90), shardCount, zoneOf);
+  return { map, nodes: all.map((id) => ({ id, zone: zoneOf(id) })), policy: { measure: 'replicas', threshold: 0.05, replicationFactor: 3 } };
 }
 
 function drainCase(all: readonly string[], shardCount: number): PlanInput {

@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     ['transactions', optional('./transactions', 'benchTransactions')],
     ['command line', optional('./cli-check', 'benchCheckCommand')],
     ['rebalancing', optional('./rebalance', 'benchRebalance')],
+    ['scaling', optional('./scaling', 'benchScaling')],
   ];
   const measured: (BenchRow & { group: string })[] = [];
   for (const [group, bench] of benches) {

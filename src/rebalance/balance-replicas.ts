@@ -12,16 +12,23 @@ import type { BalanceMeasure } from './types';
  * stores around the mean).
  *
  * Each balance move must strictly shrink the total distance of the nodes from their band
- * (Σ how far each node lies outside it), so the loop ends; the pair classes are tried in
- * the order (overfull → underfull), (overfull → room left), (spare → underfull), which for
- * whole-number measures makes every move shrink max(excess, shortfall) by one: the least
- * number of moves possible. Zone rule: after every move, no two replicas of a shard share
- * a zone (while a move is in flight the incoming and outgoing replica may).
+ * (Σ how far each node lies outside it), so the loop ends.
+ * - Replica counts: the pair classes are tried in the order (overfull → underfull),
+ *   (overfull → room left), (spare → underfull), which makes every move shrink
+ *   max(excess, shortfall) by one: the least number of moves possible (checked against
+ *   breadth-first search). A replica its node does not lead is preferred, saving a
+ *   leadership transfer.
+ * - Bytes and load (shards differ in size, a bin-packing problem): the move with the
+ *   largest gain among the most overfull sources and most underfull targets; when no single
+ *   move helps, an exchange of two shards (checked against exhaustive search).
+ * Zone rule: after every move, no two replicas of a shard share a zone (while a move is in
+ * flight, its incoming and outgoing replica may).
  */
 
 const epsilon = 1e-9;
+type Role = (node: number) => boolean;
 /** Sources and targets weighed per weighted move: a bound on the work, not on quality in practice. */
-const candidatesMax = 8;
+const candidatesMax = 4;
 
 export interface ReplicaBalanceResult {
   /** Distance from the band left when no further move helps (0: the threshold is reached). */
@@ -81,25 +88,50 @@ class ReplicaBalancer {
     const draining = holders.filter((index) => !this.eligible[index]);
     if (draining.length > 0) return this.drainOne(draining);
     const isOver = (index: number): boolean => this.load(index) > this.band.high[index] + epsilon;
-    const isUnder = (index: number): boolean => this.load(index) < this.band.low[index] - epsilon;
-    const over = holders.filter(isOver);
-    const spare = holders.filter((index) => !isOver(index) && this.load(index) > this.band.low[index] + epsilon);
+    const isUnder = (index: number): boolean => this.eligible[index] && this.load(index) < this.band.low[index] - epsilon;
+    const isSpare = (index: number): boolean => !isOver(index) && this.load(index) > this.band.low[index] + epsilon;
+    const hasRoom = (index: number): boolean => this.eligible[index] && !isUnder(index) && this.load(index) < this.band.high[index] - epsilon;
     const targets = this.allTargets();
-    const under = targets.filter(isUnder);
-    const room = targets.filter((index) => !isUnder(index) && this.load(index) < this.band.high[index] - epsilon);
-    if (this.measure !== 'replicas') return this.weightedMove([...over, ...spare], [...under, ...room]) || this.swap(holders, targets);
-    const classes: [number[], number[]][] = [
-      [over, under],
-      [over, room],
-      [spare, under],
+    if (this.measure !== 'replicas') return this.weightedMove(holders.filter((index) => isOver(index) || isSpare(index)), targets.filter((index) => isUnder(index) || hasRoom(index))) || this.swap(holders, targets);
+    const classes: [Role, Role][] = [
+      [isOver, isUnder],
+      [isOver, hasRoom],
+      [isSpare, isUnder],
     ];
-    for (const [sources, targetsOfClass] of classes) {
+    for (const [isSource, isTarget] of classes) {
+      const sources = holders.filter(isSource);
+      const targetsOfClass = targets.filter(isTarget);
       if (sources.length === 0 || targetsOfClass.length === 0) continue;
       // The first pair of the sorted orders almost always works; sort only when it does not.
-      if (this.tryPairs([firstByKey(sources, this.sourceKey)], [firstByKey(targetsOfClass, this.targetKey)])) return true;
-      if (this.tryPairs(this.orderedSources(sources), this.orderedTargets(targetsOfClass))) return true;
+      const pair = this.firstWorkingPair([firstByKey(sources, this.sourceKey)], [firstByKey(targetsOfClass, this.targetKey)]) ?? this.firstWorkingPair(this.orderedSources(sources), this.orderedTargets(targetsOfClass));
+      if (pair === undefined) continue;
+      this.moveWhile(pair.source, pair.target, () => isSource(pair.source) && isTarget(pair.target));
+      return true;
     }
     return false;
+  }
+
+  /**
+   * Moves replicas from `source` to `target` while the pair stays in its class. A move of
+   * a class never opens a move of an earlier class (it only empties sources and fills
+   * targets), so staying with the pair keeps every move as useful as re-choosing would,
+   * and saves choosing the pair again for each replica.
+   */
+  private moveWhile(source: number, target: number, inClass: () => boolean): void {
+    do {
+      const shard = this.bestShard(source, target);
+      if (shard === undefined) return;
+      this.move(shard, source, target, this.reason(source, target));
+    } while (inClass());
+  }
+
+  private firstWorkingPair(sources: readonly number[], targets: readonly number[]): { source: number; target: number } | undefined {
+    for (const source of sources) {
+      for (const target of targets) {
+        if (source !== target && this.bestShard(source, target) !== undefined) return { source, target };
+      }
+    }
+    return undefined;
   }
 
   /**
@@ -146,6 +178,7 @@ class ReplicaBalancer {
   }
 
   private bestExchange(source: number, target: number): { give: number; take: number; gain: number } | undefined {
+    if (!this.mayGive(source, target) || !this.mayGive(target, source)) return undefined;
     const takeable = [...this.model.nodes[target].shards].filter((shard) => this.accepts(shard, target, source)).sort((a, b) => this.weight(a) - this.weight(b) || a - b);
     if (takeable.length === 0) return undefined;
     const capacitySource = this.model.nodes[source].capacity;
@@ -206,39 +239,36 @@ class ReplicaBalancer {
     return best;
   }
 
-  private tryPairs(sources: readonly number[], targets: readonly number[]): boolean {
-    for (const source of sources) {
-      for (const target of targets) {
-        if (source === target) continue;
-        const shard = this.bestShard(source, target);
-        if (shard === undefined) continue;
-        this.move(shard, source, target, this.reason(source, target));
-        return true;
-      }
-    }
-    return false;
-  }
-
   /**
    * The shard whose move from `source` to `target` shrinks the distance from the band
    * most; among equals, one `source` does not lead (saves a leadership transfer), then
    * the one leaving the two nodes closest, then map order.
    */
   private bestShard(source: number, target: number): number | undefined {
+    if (!this.mayGive(source, target)) return undefined;
+    const sourceLoad = this.load(source);
+    const targetLoad = this.load(target);
+    const distanceBefore = this.distanceOf(source, sourceLoad) + this.distanceOf(target, targetLoad);
+    const sourceCapacity = this.model.nodes[source].capacity;
+    const targetCapacity = this.model.nodes[target].capacity;
     let best: number | undefined;
-    let bestKey: [number, number, number] | undefined;
+    let bestGain = 0;
+    let bestLeads = 0;
+    let bestSpread = 0;
     for (const shard of this.model.nodes[source].shards) {
       if (!this.accepts(shard, source, target)) continue;
       const weight = this.weight(shard);
-      const gain = this.gain(source, target, weight);
+      const gain = distanceBefore - this.distanceOf(source, sourceLoad - weight) - this.distanceOf(target, targetLoad + weight);
       if (gain <= epsilon) continue;
       const leads = this.model.shards[shard].leader === source ? 1 : 0;
-      const key: [number, number, number] = [-gain, leads, Math.abs(this.share(source, -weight) - this.share(target, weight))];
-      if (bestKey === undefined || lessThan(key, bestKey)) {
-        best = shard;
-        bestKey = key;
-        if (this.measure === 'replicas' && leads === 0) break;
-      }
+      const spread = Math.abs((sourceLoad - weight) / sourceCapacity - (targetLoad + weight) / targetCapacity);
+      const better = best === undefined || gain > bestGain || (gain === bestGain && (leads < bestLeads || (leads === bestLeads && spread < bestSpread)));
+      if (!better) continue;
+      best = shard;
+      bestGain = gain;
+      bestLeads = leads;
+      bestSpread = spread;
+      if (this.measure === 'replicas' && leads === 0) break;
     }
     return best;
   }
@@ -255,7 +285,19 @@ class ReplicaBalancer {
     const modelShard = this.model.shards[shard];
     if (!this.eligible[target] || modelShard.replicas.includes(target)) return false;
     if (!this.model.zonesConfigured) return true;
-    return !this.model.zonesOf(shard, source).includes(this.model.nodes[target].zoneKey);
+    return !this.model.hasReplicaInZone(shard, this.model.nodes[target].zoneKey, source);
+  }
+
+  /**
+   * False when no shard of `source` can go to `target` because of zones: every shard there
+   * already has a replica in the target's zone (kept as counts by the model, so this is
+   * O(1)). Within one zone, the zone rule never blocks a move.
+   */
+  private mayGive(source: number, target: number): boolean {
+    if (!this.model.zonesConfigured) return true;
+    const zone = this.model.nodes[target].zoneKey;
+    if (zone === this.model.nodes[source].zoneKey) return true;
+    return this.model.coverage(source, zone) < this.model.nodes[source].shards.size;
   }
 
   private zoneDuplicate(shard: number): { node: number; zone: string } | undefined {
@@ -310,10 +352,6 @@ class ReplicaBalancer {
     return outside(load, this.band.low[node], this.band.high[node]);
   }
 
-  private share(node: number, delta: number): number {
-    return (this.load(node) + delta) / this.model.nodes[node].capacity;
-  }
-
   private load(node: number): number {
     const modelNode = this.model.nodes[node];
     if (this.measure === 'replicas') return modelNode.shards.size;
@@ -356,13 +394,6 @@ function firstByKey(nodes: readonly number[], key: (node: number) => number): nu
     }
   }
   return best;
-}
-
-function lessThan(left: readonly number[], right: readonly number[]): boolean {
-  for (let index = 0; index < left.length; index++) {
-    if (left[index] !== right[index]) return left[index] < right[index];
-  }
-  return false;
 }
 
 function format(value: number): string {

@@ -43,6 +43,13 @@ export interface ModelNode {
   readonly known: boolean;
   readonly shards: Set<number>;
   readonly led: Set<number>;
+  /**
+   * Zone key → how many of this node's shards have a replica in that zone (kept only when
+   * zones are configured). A shard can move from this node to a node of another zone z
+   * only if it has no replica in z yet, so when the count for z equals `shards.size` no
+   * shard can go there, and the balancer skips the pair without scanning its shards.
+   */
+  readonly zoneCoverage: Map<string, number>;
   bytes: number;
   readsPerSecond: number;
   writesPerSecond: number;
@@ -83,6 +90,7 @@ export class ClusterModel {
     };
     this.shards.push(modelShard);
     for (const node of replicas) this.attach(index, node);
+    this.countZones(index, 1);
     this.setLeader(index, this.nodeIndex.get(shard.preferredLeader)!);
     return index;
   }
@@ -94,9 +102,11 @@ export class ClusterModel {
     if (modelShard.replicas.includes(to)) throw new Error(`${this.nodes[to].id} already holds a replica of ${modelShard.id}`);
     const wasLeader = modelShard.leader === from;
     if (wasLeader && modelShard.replicas.length > 1) throw new Error(`${modelShard.id}: move leadership off ${this.nodes[from].id} before removing its replica`);
+    this.countZones(shard, -1);
     this.attach(shard, to);
     if (wasLeader) this.setLeader(shard, to);
     this.detach(shard, from);
+    this.countZones(shard, 1);
   }
 
   setLeader(shard: number, node: number): void {
@@ -111,6 +121,7 @@ export class ClusterModel {
   retireShard(shard: number): void {
     const modelShard = this.shards[shard];
     this.nodes[modelShard.leader].led.delete(shard);
+    this.countZones(shard, -1);
     for (const node of [...modelShard.replicas]) this.detach(shard, node);
     modelShard.live = false;
   }
@@ -126,9 +137,27 @@ export class ClusterModel {
     for (const node of modelShard.replicas) this.addLoad(node, modelShard, 1);
   }
 
-  /** Zone keys of a shard's replicas other than `except`. */
-  zonesOf(shard: number, except = -1): string[] {
-    return this.shards[shard].replicas.filter((node) => node !== except).map((node) => this.nodes[node].zoneKey);
+  /** True when a replica of `shard` other than the one on `except` lies in `zoneKey`. */
+  hasReplicaInZone(shard: number, zoneKey: string, except = -1): boolean {
+    for (const node of this.shards[shard].replicas) {
+      if (node !== except && this.nodes[node].zoneKey === zoneKey) return true;
+    }
+    return false;
+  }
+
+  /** How many shards on `node` have a replica in `zoneKey` (only with zones configured). */
+  coverage(node: number, zoneKey: string): number {
+    return this.nodes[node].zoneCoverage.get(zoneKey) ?? 0;
+  }
+
+  private countZones(shard: number, sign: 1 | -1): void {
+    if (!this.zonesConfigured) return;
+    const replicas = this.shards[shard].replicas;
+    const zones = new Set(replicas.map((node) => this.nodes[node].zoneKey));
+    for (const node of replicas) {
+      const coverage = this.nodes[node].zoneCoverage;
+      for (const zone of zones) coverage.set(zone, (coverage.get(zone) ?? 0) + sign);
+    }
   }
 
   liveShards(): number[] {
@@ -174,6 +203,7 @@ export class ClusterModel {
       known,
       shards: new Set(),
       led: new Set(),
+      zoneCoverage: new Map(),
       bytes: 0,
       readsPerSecond: 0,
       writesPerSecond: 0,

@@ -73,7 +73,11 @@ function validateShards({ map, policy }: PlanInput, nodes: Set<NodeId>): void {
   }
 }
 
-function validateLoads({ map, loads = [] }: PlanInput): void {
+function validateLoads({ map, loads, policy }: PlanInput): void {
+  if (policy.measure !== 'replicas' && loads === undefined) throw new PlanError(`balancing by ${policy.measure} needs the shards' measured loads, and none were given`);
+  if (policy.hotShardOpsPerSecond !== undefined && loads === undefined) throw new PlanError('a hot-shard split threshold needs the shards\' measured loads, and none were given');
+  if (policy.mergeBelowBytes !== undefined && loads === undefined) throw new PlanError('a merge threshold needs the shards\' measured loads, and none were given');
+  if (loads === undefined) return;
   const shards = new Set(map.shards.map((shard) => shard.id));
   const seen = new Set<string>();
   for (const load of loads) {

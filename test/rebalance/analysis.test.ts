@@ -105,3 +105,27 @@ describe('distribution analysis: report tables', () => {
     assert.deepEqual(formatViolationTable(analysis.violations).map((row) => row[1]), ['violation', 'unknown-node', 'under-replicated']);
   });
 });
+
+describe('plan report tables', () => {
+  it('lists every move in order with its reason, and the imbalance before and after', async () => {
+    const { planRebalance } = await import('../../src/rebalance/planner');
+    const { formatPlanImbalance, formatPlanMoves } = await import('../../src/rebalance/plan-table');
+    const { planShards } = await import('../../src/sharding');
+    const base = planShards({ nodes: ['n1', 'n2'], shardCount: 2, replicationFactor: 1 });
+    const plan = planRebalance({
+      map: base,
+      nodes: [{ id: 'n1' }, { id: 'n2', draining: true }, { id: 'n3' }],
+      loads: [{ shard: 'shard-1', bytes: 10, readsPerSecond: 900, writesPerSecond: 0 }, { shard: 'shard-2', bytes: 10, readsPerSecond: 0, writesPerSecond: 0 }],
+      policy: { measure: 'replicas', threshold: 0.1, replicationFactor: 1, hotShardOpsPerSecond: 500 },
+    });
+    const rows = formatPlanMoves(plan);
+    assert.deepEqual(rows[0], ['step', 'move', 'shard', 'from', 'to', 'reason']);
+    assert.deepEqual(rows[1].slice(0, 5), ['1', 'split', 'shard-1', '256 slots', 'shard-3 on n3']);
+    assert.deepEqual(rows[2].slice(0, 5), ['2', 'move replica', 'shard-2', 'n2', 'n1']);
+    assert.equal(rows[2][5], 'drain n2');
+    assert.equal(rows.length, plan.moves.length + 1);
+    const imbalance = formatPlanImbalance(plan);
+    assert.deepEqual(imbalance[0], ['measure', 'max/mean before', 'max/mean after', 'CV before', 'CV after']);
+    assert.deepEqual(imbalance.map((row) => row[0]).slice(1), ['replicas', 'leaders', 'bytes', 'load']);
+  });
+});

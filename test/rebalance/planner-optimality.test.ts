@@ -258,7 +258,7 @@ describe('planner: fewest leadership transfers (brute-force optimum on small clu
             return { id: `shard-${shard + 1}`, slots: [range], replicas: distinct, preferredLeader: distinct[picks[shard + 12] % rf] };
           });
           // Balancing bytes with no loads moves no replica, so only leadership changes.
-          const input: PlanInput = { map: createShardMap(1, shards), nodes, policy: { measure: 'bytes', threshold, replicationFactor: rf } };
+          const input: PlanInput = { map: createShardMap(1, shards), nodes, loads: [], policy: { measure: 'bytes', threshold, replicationFactor: rf } };
           const plan = planRebalance(input);
           assert.ok(plan.moves.every((move) => move.kind === 'transfer-leader'));
           replayPlan(input, plan);

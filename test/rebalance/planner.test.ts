@@ -40,6 +40,8 @@ describe('planner: bad input is refused with a PlanError naming the problem (iss
     ['negative bytes', { map, nodes, loads: [{ shard: 'shard-1', bytes: -5, readsPerSecond: 0, writesPerSecond: 0 }], policy: policy() }, /load of shard-1: bytes must be a number ≥ 0, got -5/],
     ['split threshold 0', { map, nodes, policy: policy({ hotShardOpsPerSecond: 0 }) }, /split threshold must be > 0 ops per second, got 0/],
     ['merge threshold -1', { map, nodes, policy: policy({ mergeBelowBytes: -1 }) }, /merge threshold must be > 0 bytes, got -1/],
+    ['balancing bytes without loads', { map, nodes, policy: policy({ measure: 'bytes' }) }, /balancing by bytes needs the shards' measured loads, and none were given/],
+    ['a split threshold without loads', { map, nodes, policy: policy({ hotShardOpsPerSecond: 100 }) }, /hot-shard split threshold needs the shards' measured loads/],
   ];
   for (const [name, input, message] of cases) {
     it(`refuses ${name}, and changes nothing`, () => {
@@ -165,7 +167,7 @@ describe('planner: leader balancing (PD balance-leader scheduler)', () => {
       nodes: ids(3).map((id) => ({ id })),
       policy: policy({ replicationFactor: 2, threshold: 0.01 }),
     };
-    const plan = planRebalance({ ...input, policy: { ...input.policy, measure: 'bytes' } });
+    const plan = planRebalance({ ...input, loads: [], policy: { ...input.policy, measure: 'bytes' } });
     const final = replayPlan(input, plan);
     assert.deepEqual(['n1', 'n2', 'n3'].map((node) => final.shards.filter((shard) => shard.preferredLeader === node).length), [2, 2, 2]);
   });
