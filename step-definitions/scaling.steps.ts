@@ -6,6 +6,11 @@ import { policyFromTable } from '../support/scaling-policy-table';
 import type { PhantomWorld } from '../support/world';
 
 /** A Then-step that reads the autoscaler waits at most this long for the readings and the decision it needs. */
+
+// Glossary section: Elastic scaling
+// Capability: scaling
+// Needs first: "Given a scaling policy:" and then "Given a service of N nodes that each process M operations per second" (a modelled service whose nodes the autoscaler adds and drains; it is not yet the sharded store).
+// The autoscaler follows the Kubernetes Horizontal Pod Autoscaler: proposals, tolerance, stabilization windows, rate policies, missing and joining nodes.
 const DECISION_BOUND_MS = 60_000;
 
 // Sets the autoscaling policy. Must come before "a service of N nodes …". Table rows (field | value), all optional:
@@ -15,17 +20,28 @@ const DECISION_BOUND_MS = 60_000;
 // evaluation interval ("15 s"), scheduled minimum ("6 nodes from 60 s until 180 s").
 // Omitted fields take HPA's defaults (tolerance 0.1, scale-down window 300 s, …); min nodes defaults to the replication factor.
 // Example: Given a scaling policy: | cpu target | 75% | | max nodes | 100 |
+// Needs first: nothing; it must come before "a service of N nodes ...".
+// Columns: a two-column table without a header, field | value; fields (all optional): min nodes, max nodes, replication factor, cpu target, memory target, requests per second target, tolerance, scale-up window, scale-down window, scale-up rate, scale-down rate, scale-up select, scale-down select, evaluation interval, scheduled minimum.
+// | cpu target        | 75%                            |
+// | max nodes         | 100                            |
+// | scale-down rate   | 4 nodes per 60 s, 10% per 60 s |
+// | scale-down select | Max                            |
 Given('a scaling policy:', function (this: PhantomWorld, table: DataTable) {
   scalingOf(this).setPolicy(policyFromTable(table.rowsHash()));
 });
 
 // Tries to set a policy that may be refused; the refusal is kept for "Then the policy is refused …". Same table as "a scaling policy:".
+// Needs first: nothing.
+// Columns: the same field | value rows as "a scaling policy:".
+// | min nodes | 5 |
+// | max nodes | 3 |
 When('an operator submits this scaling policy:', function (this: PhantomWorld, table: DataTable) {
   this.attempt(() => scalingOf(this).setPolicy(policyFromTable(table.rowsHash())));
 });
 
 // The refusal names the policy field and says what is wrong; the quoted text must appear in the message.
 // Must follow "an operator submits this scaling policy:". Example: Then the policy is refused naming "minNodes" because "is greater than maxNodes (3)"
+// Instant: reads the refusal the previous step kept.
 Then('the policy is refused naming {string} because {string}', function (this: PhantomWorld, field: string, because: string) {
   const error = this.takeError();
   expect(error, 'the policy was accepted').to.be.instanceOf(PolicyError);
@@ -107,6 +123,7 @@ Then('the service has {int} nodes within {duration}', function (this: PhantomWor
 
 // Lets the given time pass and checks that the node count never changed from this number.
 // Example: Then the service keeps 8 nodes for 3 minutes
+// Waits exactly the given time (at most that long), checking the count throughout.
 Then('the service keeps {int} nodes for {duration}', function (this: PhantomWorld, expected: number, durationMs: number) {
   const scaling = scalingOf(this);
   expect(scaling.nodeIds.length, 'nodes at the start').to.equal(expected);
@@ -117,6 +134,7 @@ Then('the service keeps {int} nodes for {duration}', function (this: PhantomWorl
 
 // The node counts the autoscaler decided, in order, begin with this comma-separated list (the start count first).
 // Example: Then the node counts decided began 80, 72, 64, 57
+// Instant: reads the decision log so far.
 Then('the node counts decided began {string}', function (this: PhantomWorld, list: string) {
   const expected = list.split(',').map((part) => Number(part.trim()));
   const scaling = scalingOf(this);
@@ -127,6 +145,7 @@ Then('the node counts decided began {string}', function (this: PhantomWorld, lis
 
 // No window of the given length ever saw more than N nodes removed (net of nodes added in it).
 // Example: Then no 60 seconds saw more than 4 nodes removed
+// Instant: reads the decision log so far.
 Then('no {duration} saw more than {int} nodes removed', function (this: PhantomWorld, periodMs: number, allowed: number) {
   const changes = scalingOf(this).decisions.filter((decision) => decision.action !== 'none');
   for (const end of changes.filter((decision) => decision.action === 'scale-in')) {
@@ -137,6 +156,7 @@ Then('no {duration} saw more than {int} nodes removed', function (this: PhantomW
 
 // Every node that scale-in stopped was serving nothing when it stopped, and the count never went below the replication factor.
 // Example: Then every node removed was drained first
+// Instant: reads the record of stopped nodes so far.
 Then('every node removed was drained first', function (this: PhantomWorld) {
   const scaling = scalingOf(this);
   expect(scaling.stopped.length, 'no node was removed').to.be.greaterThan(0);
@@ -146,6 +166,7 @@ Then('every node removed was drained first', function (this: PhantomWorld) {
 });
 
 // Counts the autoscaler's decisions that changed the node count. Example: Then the autoscaler changed the node count at most 1 time
+// Instant: reads the decision log so far.
 Then('the autoscaler changed the node count at most {int} time(s)', function (this: PhantomWorld, allowed: number) {
   const changes = scalingOf(this).decisions.filter((decision) => decision.action !== 'none');
   expect(changes.length, `changes: ${changes.map((decision) => `${decision.atMs / 1000} s ${decision.currentNodes}→${decision.desiredNodes}`).join(', ')}`).to.be.at.most(allowed);
@@ -153,6 +174,7 @@ Then('the autoscaler changed the node count at most {int} time(s)', function (th
 
 // The opposite bound: the autoscaler changed the node count at least this many times (to show a policy that flaps).
 // Example: Then the autoscaler changed the node count at least 6 times
+// Instant: reads the decision log so far.
 Then('the autoscaler changed the node count at least {int} time(s)', function (this: PhantomWorld, least: number) {
   const changes = scalingOf(this).decisions.filter((decision) => decision.action !== 'none');
   expect(changes.length, `changes: ${changes.map((decision) => `${decision.atMs / 1000} s ${decision.currentNodes}→${decision.desiredNodes}`).join(', ')}`).to.be.at.least(least);
