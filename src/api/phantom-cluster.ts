@@ -15,6 +15,7 @@ import {
   renderTimelineSvg,
 } from '../cluster';
 import { NodeRuntime } from '../runtime/node-runtime';
+import { BoundaryCounters, guardServerNode } from './admission';
 import { ShardedDatabase } from './database';
 import type { NodeEnv, NodeId } from '../runtime/ports';
 import type { SimNode, Simulation } from '../sim';
@@ -53,6 +54,8 @@ export class PhantomCluster {
   readonly deaths: DeathRecord[] = [];
   /** The sharded key-value store; its groups exist once `database.create()` ran. */
   readonly database: ShardedDatabase;
+  /** Messages every server node dropped at its boundary (not admitted, malformed, unknown). */
+  readonly boundaryDrops = new BoundaryCounters();
   private readonly nodeOptions = new Map<NodeId, AddNodeOptions>();
   private timelineDirty = true;
 
@@ -174,6 +177,7 @@ export class PhantomCluster {
     })(env);
     runtime.register('swim', member);
     runtime.register('join', member);
+    guardServerNode(runtime, env, member, this.boundaryDrops);
     this.database.installServices(env, runtime);
     return runtime;
   }

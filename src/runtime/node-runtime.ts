@@ -1,3 +1,4 @@
+import type { MessageBoundary } from './message-boundary';
 import type { Message, NodeEnv, NodeId, NodeProcess } from './ports';
 
 /** One protocol running on a node (membership, a Raft group host, the KV server, ...). */
@@ -13,8 +14,16 @@ export interface NodeService {
  */
 export class NodeRuntime implements NodeProcess {
   private readonly services = new Map<string, NodeService>();
+  /** When set, every message passes it first (admission and shape; see message-boundary.ts). */
+  private boundary: MessageBoundary | undefined;
 
   constructor(readonly env: NodeEnv) {}
+
+  /** Puts a boundary in front of every service (once, before messages arrive). */
+  guard(boundary: MessageBoundary): void {
+    if (this.boundary !== undefined) throw new Error(`${this.env.id} already has a message boundary`);
+    this.boundary = boundary;
+  }
 
   register(namespace: string, service: NodeService): void {
     if (namespace.includes('.')) throw new Error(`a service namespace has no dots: ${namespace}`);
@@ -27,6 +36,7 @@ export class NodeRuntime implements NodeProcess {
   }
 
   onMessage(from: NodeId, message: Message): void {
+    if (this.boundary !== undefined && !this.boundary.accept(from, message)) return;
     const dot = message.type.indexOf('.');
     const service = this.services.get(dot < 0 ? message.type : message.type.slice(0, dot));
     // A message for a service this node does not run is dropped, like a closed port.
