@@ -1,4 +1,11 @@
+import { ClusterSecurity } from '../src/api/security';
+import { type AuthCommand, type AuthResult, credentialProof, describeCommand, type Grant, type Keyspace, type Permission, PERMISSIONS, type Principal, principal } from '../src/auth';
+import type { KvClient } from '../src/kv/client';
+import type { Operation } from '../src/kv/client-operation';
 import type { NodeEnv, NodeId } from '../src/runtime/ports';
+import { shardForKey } from '../src/sharding/shard-map';
+import type { Transaction } from '../src/txn/client';
+import { transactions } from './txn-scenario';
 import type { RaftEnvelope } from '../src/runtime/raft-host';
 import type { ShardRequest } from '../src/txn/protocol';
 import type { PhantomWorld } from './world';
@@ -194,4 +201,231 @@ export class SecurityScenario {
 
 export function security(world: PhantomWorld): SecurityScenario {
   return world.part('security', () => new SecurityScenario(world));
+}
+
+// ---- users, roles and refusals -----------------------------------------------------------
+
+/** Bound for an admin change to reach every shard (one log commit per shard, plus an election if one is under way). */
+const ADMIN_BOUND_MS = 5_000;
+/** Bound for one user operation (the client's own deadline is 10 s). */
+const USER_OPERATION_BOUND_MS = 15_000;
+
+/** What a user's last request came to, as the scenario saw it. */
+export interface UserOutcome {
+  readonly ok: boolean;
+  readonly reason: string | undefined;
+}
+
+/** One write of a user's continuous workload. */
+interface WorkloadWrite {
+  readonly invokedAtMs: number;
+  outcome: 'pending' | 'ok' | 'fail' | 'unknown';
+  reason: string | undefined;
+}
+
+export class AccessScenario {
+  readonly admin: ClusterSecurity;
+  private readonly passwords = new Map<string, string>();
+  private readonly grants = new Map<string, Grant[]>();
+  private readonly outcomes = new Map<string, UserOutcome>();
+  /** Every refusal a step saw, to be found in the audit log. */
+  private readonly refusalsSeen: { user: string; text: string }[] = [];
+  private lastTransaction: { user: string; txn: Transaction } | undefined;
+  private workload: { user: string; writes: WorkloadWrite[]; running: boolean } | undefined;
+  private revocationDoneAtMs: number | undefined;
+
+  constructor(private readonly world: PhantomWorld) {
+    this.admin = new ClusterSecurity(world.sim, world.cluster.database);
+    world.addFinalCheck('the audit log is attached', () => world.attachText('audit log (refused requests)', this.admin.audit.render()));
+  }
+
+  principalOf(user: string): Principal {
+    const password = this.passwords.get(user);
+    if (password === undefined) throw new Error(`In step "${this.world.currentStep}": there is no user "${user}" (known: ${[...this.passwords.keys()].join(', ') || 'none'})`);
+    return principal(user, password);
+  }
+
+  /** Runs an admin change as `by` and waits until every shard applied it; returns its result. */
+  change(by: string | undefined, command: AuthCommand): AuthResult {
+    const operation = this.admin.change(by === undefined ? undefined : this.principalOf(by), command);
+    this.world.waitUntil(() => operation.done, ADMIN_BOUND_MS, `every shard to apply "${operation.description}"`);
+    if (operation.result!.ok === false && operation.result!.refusal !== undefined) this.noteRefusal(by ?? '(anonymous)', operation.result!.reason);
+    return operation.result!;
+  }
+
+  private mustChange(by: string | undefined, command: AuthCommand): void {
+    const result = this.change(by, command);
+    if (!result.ok) throw new Error(`"${describeCommand(command)}" was refused: ${result.reason}`);
+  }
+
+  defineGrant(role: string, permission: string, keyspace: Keyspace): void {
+    if (!PERMISSIONS.includes(permission as Permission)) {
+      throw new Error(`In step "${this.world.currentStep}": unknown permission "${permission}"; use one of ${PERMISSIONS.join(', ')}`);
+    }
+    const grants = [...(this.grants.get(role) ?? []), { keyspace, permission: permission as Permission }];
+    this.grants.set(role, grants);
+    this.mustChange(this.anyAdmin(), { kind: 'put-role', role, grants });
+  }
+
+  addUser(user: string, password: string, role: string): void {
+    if (!this.grants.has(role)) throw new Error(`In step "${this.world.currentStep}": define role "${role}" first`);
+    this.mustChange(this.anyAdmin(), { kind: 'add-user', user, proof: credentialProof(user, password) });
+    this.passwords.set(user, password);
+    this.mustChange(this.anyAdmin(), { kind: 'grant-role', user, role });
+  }
+
+  enable(by: string): void {
+    this.mustChange(by, { kind: 'enable' });
+  }
+
+  revoke(by: string, role: string, user: string): void {
+    this.mustChange(by, { kind: 'revoke-role', user, role });
+    this.revocationDoneAtMs = this.world.sim.nowMs;
+  }
+
+  /** An admin known to the scenario, to sign changes once authentication is on. */
+  private anyAdmin(): string | undefined {
+    const table = this.admin.freshestTable();
+    if (!table.enabled) return undefined;
+    return [...this.passwords.keys()].find((user) => table.authorize(this.principalOf(user), 'admin', { kind: 'cluster', action: 'admin' }).allowed);
+  }
+
+  private kvClient(user: string): KvClient {
+    const client = this.world.cluster.database.client(`user-${user}`);
+    client.signIn(this.principalOf(user));
+    return client;
+  }
+
+  /** Writes as the user, but proving a different password. */
+  writeWithPassword(user: string, password: string, key: string, value: string): void {
+    const client = this.world.cluster.database.client(`user-${user}-wrong-password`);
+    client.signIn(principal(user, password));
+    this.awaitKv(user, client.put(key, value), `user ${user} to write ${key}`);
+  }
+
+  write(user: string, key: string, value: string): void {
+    this.awaitKv(user, this.kvClient(user).put(key, value), `user ${user} to write ${key}`);
+  }
+
+  read(user: string, key: string): string | null | undefined {
+    const operation = this.awaitKv(user, this.kvClient(user).get(key), `user ${user} to read ${key}`);
+    return operation.outcome === 'ok' && operation.result?.kind === 'get' ? operation.result.value : undefined;
+  }
+
+  private awaitKv(user: string, operation: Operation, what: string): Operation {
+    this.world.waitUntil(() => operation.done, USER_OPERATION_BOUND_MS, what);
+    this.record(user, operation.outcome === 'ok', operation.reason);
+    return operation;
+  }
+
+  /** Writes two keys in one transaction as the user, and waits for its outcome. */
+  transaction(user: string, writes: readonly (readonly [string, string])[]): void {
+    const client = transactions(this.world).system.client(`user-${user}`);
+    client.principal = this.principalOf(user);
+    const txn = client.begin();
+    for (const [key, value] of writes) txn.write(key, value);
+    txn.commit();
+    this.world.waitUntil(() => txn.outcome !== 'pending' && txn.outcome !== 'unknown', USER_OPERATION_BOUND_MS, `the transaction of user ${user} to end`);
+    this.lastTransaction = { user, txn };
+    this.record(user, txn.outcome === 'committed', txn.reason);
+  }
+
+  get transactionOutcome(): { user: string; outcome: string; reason: string | undefined } {
+    if (this.lastTransaction === undefined) throw new Error(`In step "${this.world.currentStep}": no user ran a transaction earlier`);
+    return { user: this.lastTransaction.user, outcome: this.lastTransaction.txn.outcome, reason: this.lastTransaction.txn.reason };
+  }
+
+  /** Asks, as the user, to remove a replica from the group of the shard holding the key. */
+  removeReplica(user: string, key: string): void {
+    const database = this.world.cluster.database;
+    const shard = shardForKey(database.shardMap, key)!;
+    const node = shard.replicas.find((replica) => replica !== database.leaderOf(shard.id)) ?? shard.replicas[0];
+    const result = this.admin.changeMembership(this.principalOf(user), shard.id, { type: 'remove', node });
+    this.record(user, result.ok, result.ok ? undefined : 'text' in result ? result.text : String(result.reason));
+  }
+
+  /** Asks, as the user, to create another user. */
+  createUser(by: string, user: string): void {
+    const result = this.change(by, { kind: 'add-user', user, proof: credentialProof(user, 'secret') });
+    this.outcomes.set(by, { ok: result.ok, reason: result.ok ? undefined : result.reason });
+  }
+
+  private record(user: string, ok: boolean, reason: string | undefined): void {
+    this.outcomes.set(user, { ok, reason });
+    if (!ok && reason !== undefined && reason.includes(`user "${user}" may not`)) this.noteRefusal(user, reason);
+  }
+
+  private noteRefusal(user: string, reason: string): void {
+    this.refusalsSeen.push({ user, text: reason });
+  }
+
+  lastOutcome(user: string): UserOutcome {
+    const outcome = this.outcomes.get(user);
+    if (outcome === undefined) throw new Error(`In step "${this.world.currentStep}": user "${user}" has not asked for anything yet`);
+    return outcome;
+  }
+
+  /** The user's last request was refused; the reason must name the user, the operation and the missing permission. */
+  assertRefused(user: string, operation: string, missing: string): void {
+    const outcome = this.lastOutcome(user);
+    if (outcome.ok) throw new Error(`user "${user}"'s last request succeeded, but it should have been refused`);
+    const reason = outcome.reason ?? '(no reason)';
+    for (const part of [`user "${user}"`, operation, `missing ${missing}`]) {
+      if (!reason.includes(part)) throw new Error(`the refusal should mention ${JSON.stringify(part)}, but says: ${reason}`);
+    }
+  }
+
+  /** Every refusal a step saw is in the audit log, with the same words. */
+  assertAudited(): void {
+    const audit = this.admin.audit;
+    this.world.attachText('audit log (refused requests)', audit.render());
+    if (this.refusalsSeen.length === 0) throw new Error('no step saw a refusal, so there is nothing to look for in the audit log');
+    for (const seen of this.refusalsSeen) {
+      const found = audit.entries.some((entry) => entry.refusal.user === seen.user && seen.text.includes(entry.refusal.text));
+      if (!found) throw new Error(`the refusal of user "${seen.user}" ("${seen.text}") is not in the audit log:\n${audit.render()}`);
+    }
+  }
+
+  // ---- revocation during a workload ----
+
+  /** The user writes `prefix-1`, `prefix-2`, ... one after another until the scenario ends. */
+  startWriting(user: string, prefix: string): void {
+    const client = this.kvClient(user);
+    const workload = { user, writes: [] as WorkloadWrite[], running: true };
+    this.workload = workload;
+    const next = (): void => {
+      if (!workload.running) return;
+      const write: WorkloadWrite = { invokedAtMs: this.world.sim.nowMs, outcome: 'pending', reason: undefined };
+      workload.writes.push(write);
+      client.put(`${prefix}-${workload.writes.length}`, String(workload.writes.length)).onComplete((operation) => {
+        write.outcome = operation.outcome as WorkloadWrite['outcome'];
+        write.reason = operation.reason;
+        if (operation.outcome === 'fail' && operation.reason?.includes('may not')) this.noteRefusal(user, operation.reason);
+        // The next write starts in a later event: the client is still finishing this one.
+        this.world.sim.scheduler.schedule(5, next);
+      });
+    };
+    next();
+  }
+
+  /** Writes that started after the revocation was done were all refused; some before it succeeded. */
+  assertRevocationHeld(user: string): { before: number; after: number } {
+    const workload = this.workload;
+    const doneAtMs = this.revocationDoneAtMs;
+    if (workload === undefined || workload.user !== user) throw new Error(`In step "${this.world.currentStep}": user "${user}" is not writing continuously`);
+    if (doneAtMs === undefined) throw new Error(`In step "${this.world.currentStep}": no role was revoked earlier`);
+    workload.running = false;
+    const before = workload.writes.filter((write) => write.invokedAtMs < doneAtMs && write.outcome === 'ok').length;
+    const after = workload.writes.filter((write) => write.invokedAtMs >= doneAtMs && write.outcome !== 'pending');
+    this.world.attachText('writes around the revocation', `revocation done at ${doneAtMs} ms; ${before} writes succeeded before it; after it: ${after.map((write) => `${write.invokedAtMs} ms ${write.outcome}`).join(', ')}`);
+    if (before === 0) throw new Error(`no write of user "${user}" succeeded before the revocation, so the scenario shows nothing`);
+    if (after.length === 0) throw new Error(`user "${user}" wrote nothing after the revocation, so the scenario shows nothing`);
+    const through = after.find((write) => write.outcome !== 'fail');
+    if (through !== undefined) throw new Error(`a write of user "${user}" started at ${through.invokedAtMs} ms, after the revocation was done at ${doneAtMs} ms, ended ${through.outcome}`);
+    return { before, after: after.length };
+  }
+}
+
+export function access(world: PhantomWorld): AccessScenario {
+  return world.part('access', () => new AccessScenario(world));
 }

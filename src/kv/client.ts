@@ -3,7 +3,7 @@ import type { LocalClock, Message, NodeEnv, NodeId, TimerId } from '../runtime/p
 import { type Shard, type ShardId, type ShardMap, shardForKey } from '../sharding/shard-map';
 import { ClientOperation, type Operation } from './client-operation';
 import type { CompletionOutcome, HistoryRecorder, ProcessId } from './history';
-import { assertValidOperation, isCompareFailure, type KvOperation, type KvResult } from './operation';
+import { assertValidOperation, isCompareFailure, isReadOnly, type KvOperation, type KvResult } from './operation';
 import { isKvResponse, type KvRequest, type KvResponse, kvRequestType } from './protocol';
 
 /**
@@ -230,7 +230,10 @@ export class KvClient {
     // The session belongs to the shard the key maps to now; if the map later moves the key,
     // the new shard answers session-expired and the client starts a session there.
     const sessionShard = this.shardFor(operation.operation.key)?.id ?? noShard;
-    const sequence = ++this.session(sessionShard).sequence;
+    // A read is served without a log entry, so the server never records its sequence: it
+    // must not use one up, or the next write would look like one of an evicted session.
+    const session = this.session(sessionShard);
+    const sequence = isReadOnly(operation.operation) ? session.sequence + 1 : ++session.sequence;
     const sessionId = this.sessionIdOf(sessionShard);
     this.lastSessionShard = sessionShard;
     const nowMs = this.env.clock.nowMs();
@@ -282,7 +285,7 @@ export class KvClient {
   }
 
   private onApplied(active: ActiveOperation, from: NodeId, result: KvResult): void {
-    this.session(active.sessionShard).confirmed = true;
+    if (!isReadOnly(active.operation.operation)) this.session(active.sessionShard).confirmed = true;
     if (active.shardId !== undefined) this.routes.set(active.shardId, from);
     if (isCompareFailure(result)) return this.finish('fail', result, 'the compare failed');
     this.finish('ok', result, undefined);
