@@ -16,6 +16,8 @@ Feature: Clients authenticate and hold roles
     And user "alice" with password "pw-alice" holds role "teller"
     And user "carol" with password "pw-carol" holds role "auditor"
     And user "bob" with password "pw-bob" holds role "own-account"
+    And role "analyst" grants read-only on table "orders"
+    And user "dan" with password "pw-dan" holds role "analyst"
     And "root" turns authentication on
     And user "alice" writes "100" to "accounts/alice"
     And user "alice" writes "100" to "accounts/bob"
@@ -55,4 +57,14 @@ Feature: Clients authenticate and hold roles
     When user "alice" writes "0" to "accounts/alice" with password "guessed"
     Then user "alice" is refused to write, lacking 'a valid user name and password'
     And user "root" reads "100" from "accounts/alice"
+    And every refusal is in the audit log
+
+  Scenario: A grant on a table covers its rows and nothing else
+    When user "root" writes "shipped" to "table/orders/17"
+    And user "root" writes "Ada" to "table/customers/3"
+    Then user "dan" reads "shipped" from "table/orders/17"
+    When user "dan" reads "table/customers/3"
+    Then user "dan" is refused to read, lacking 'read-only on key "table/customers/3"'
+    When user "dan" writes "lost" to "table/orders/17"
+    Then user "dan" is refused to write, lacking 'read-write on key "table/orders/17"'
     And every refusal is in the audit log
