@@ -111,6 +111,20 @@ export function record(fields: Fields): Check {
   };
 }
 
+/** A plain object used as a map from names to checked values (a version vector). */
+export function dictionary(check: Check, keysMax = 10_000): Check {
+  return (value, path) => {
+    if (!isPlainRecord(value)) return `${path} must be an object`;
+    const keys = Object.keys(value);
+    if (keys.length > keysMax) return `${path} has more than ${keysMax} entries`;
+    for (const key of keys) {
+      const problem = check(own(value, key), `${path}.${key}`);
+      if (problem !== undefined) return problem;
+    }
+    return undefined;
+  };
+}
+
 /** A tagged union: `field` selects the check of the variant. */
 export function variant(field: string, variants: Readonly<Record<string, Check>>): Check {
   return (value, path) => {

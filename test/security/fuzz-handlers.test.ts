@@ -8,6 +8,7 @@ import type { Message, NodeId } from '../../src/runtime/ports';
 import { Simulation } from '../../src/sim';
 import { TransactionSystem } from '../../src/txn/system';
 import { fuzzRuns, fuzzSeed } from './fuzz-runs';
+import { describeValue, paths, poison, withValue } from './fuzz-messages';
 
 /**
  * Every service handler of a server node (membership, Raft transport, key-value,
@@ -68,14 +69,6 @@ function asFromSender(message: Record<string, unknown>): Record<string, unknown>
   return inner !== undefined && 'from' in inner ? { ...message, message: { ...inner, from: SENDER, to: TARGET } } : message;
 }
 
-function describeValue(value: unknown): string {
-  try {
-    return String(JSON.stringify(value, (_, item) => (typeof item === 'bigint' ? `${item}n` : item))).slice(0, 200);
-  } catch {
-    return String(value);
-  }
-}
-
 function runtimeOf(harness: Harness, node: NodeId): NodeRuntime {
   const instance = harness.sim.node(node).instance;
   assert.ok(instance instanceof NodeRuntime);
@@ -93,28 +86,6 @@ function picture(harness: Harness, node: NodeId): string {
   const txn = runtimeOf(harness, node).service<import('../../src/txn/service').TxnService>('txn')!;
   return JSON.stringify({ groups, members: member.view().members, txn: [txn.coordinator.activeCount, txn.participant.parkedCount] });
 }
-
-/** Every path to a value inside a message, except the type tag's own path (mutated separately). */
-function paths(value: unknown, prefix: readonly (string | number)[] = [], depth = 0): (string | number)[][] {
-  if (depth > 8 || typeof value !== 'object' || value === null) return [];
-  const keys = Array.isArray(value) ? value.map((_, index) => index) : Object.keys(value);
-  return keys.flatMap((key) => [[...prefix, key], ...paths((value as Record<string | number, unknown>)[key], [...prefix, key], depth + 1)]);
-}
-
-/** A deep copy with the value at `path` replaced (`remove`: deleted). */
-function withValue(message: unknown, path: readonly (string | number)[], replacement: unknown, remove = false): unknown {
-  if (path.length === 0) return replacement;
-  const copy = (Array.isArray(message) ? [...message] : { ...(message as Record<string, unknown>) }) as Record<string | number, unknown>;
-  const [head, ...rest] = path;
-  if (rest.length === 0 && remove) {
-    if (Array.isArray(copy)) (copy as unknown[]).splice(head as number, 1);
-    else delete copy[head];
-  } else copy[head] = withValue(copy[head], rest, replacement, remove);
-  return copy;
-}
-
-/** Values no well-formed message can hold anywhere. */
-const poison = fc.constantFrom<unknown>(Symbol('poison'), () => 1, 10n, new Map([['a', 1]]), Number.NaN, Number.POSITIVE_INFINITY, 'x'.repeat(2_000_001));
 
 describe(`Service handlers under malformed messages (fast-check, ${RUNS} cases per property)`, () => {
   const harness = buildCluster();
