@@ -48,9 +48,9 @@ export function raftMessageCheck(entryData: Check, snapshotData: Check = jsonVal
 
 /** A Raft message wrapped with its group, as it travels between nodes. */
 export function raftEnvelopeCheck(entryData: Check, snapshotData?: Check): Check {
-  const message = raftMessageCheck(entryData, snapshotData);
+  const envelopeCheck = record({ type: str(64), groupId: nonEmptyStr(256), message: raftMessageCheck(entryData, snapshotData) });
   return (value, path) => {
-    const envelope = record({ type: str(64), groupId: nonEmptyStr(256), message })(value, path);
+    const envelope = envelopeCheck(value, path);
     if (envelope !== undefined) return envelope;
     const fields = value as { type: string; message: { type: string } };
     return fields.type === fields.message.type ? undefined : `${path}.type does not match the wrapped message's type`;

@@ -1,5 +1,5 @@
 import type { NodeId } from './ports';
-import { type Check, isPlainRecord } from './wire-check';
+import { type Check, isPlainRecord, problemOf } from './wire-check';
 
 /**
  * The gate every incoming message passes before any protocol on the node sees it
@@ -109,7 +109,7 @@ export class MessageBoundary {
       return this.drop(from, type, 'not-admitted', `${from} was not admitted to the cluster`);
     }
     const fields = message as Record<string, unknown>;
-    const problem = rule.check(fields, type);
+    const problem = problemOf(rule.check, fields, type);
     if (problem !== undefined) return this.drop(from, type, 'malformed', problem);
     const forged = rule.identity?.(fields, from, this.self);
     if (forged !== undefined) return this.drop(from, type, 'impersonation', forged);

@@ -8,6 +8,22 @@
 
 export type Check = (value: unknown, path: string) => string | undefined;
 
+/**
+ * The path to pass for a yes/no answer: combinators then build no child paths (no
+ * allocation on the hot path). Re-run with a real path to word the problem.
+ */
+export const QUICK = '\u0000';
+
+function child(path: string, suffix: string | number, array: boolean): string {
+  if (path === QUICK) return QUICK;
+  return array ? `${path}[${suffix}]` : `${path}.${suffix}`;
+}
+
+/** Checks quickly, and words the problem (with paths) only when there is one. */
+export function problemOf(check: Check, value: unknown, path: string): string | undefined {
+  return check(value, QUICK) === undefined ? undefined : check(value, path) ?? `${path} is malformed`;
+}
+
 /** Longest list any message may carry; a bound on the work one message can cause. */
 export const LIST_LENGTH_MAX = 100_000;
 /** Longest string any message may carry (values are bounded lower by their own checks). */
@@ -21,11 +37,13 @@ export function isPlainRecord(value: unknown): value is Record<string, unknown> 
   return prototype === Object.prototype || prototype === null;
 }
 
+const ACCESSOR = Symbol.for('phantomdb.accessor');
+
 function own(record: Record<string, unknown>, field: string): unknown {
-  if (!Object.prototype.hasOwnProperty.call(record, field)) return undefined;
   const descriptor = Object.getOwnPropertyDescriptor(record, field);
+  if (descriptor === undefined) return undefined;
   // A getter could run code or throw; a message is plain data.
-  return descriptor && 'value' in descriptor ? descriptor.value : Symbol.for('phantomdb.accessor');
+  return 'value' in descriptor ? descriptor.value : ACCESSOR;
 }
 
 export const str =
@@ -70,7 +88,7 @@ export function list(check: Check, lengthMax = LIST_LENGTH_MAX): Check {
     if (value.length > lengthMax) return `${path} has more than ${lengthMax} items`;
     for (let index = 0; index < value.length; index++) {
       if (!Object.prototype.hasOwnProperty.call(value, index)) return `${path}[${index}] is missing`;
-      const problem = check(value[index], `${path}[${index}]`);
+      const problem = check(value[index], child(path, index, true));
       if (problem !== undefined) return problem;
     }
     return undefined;
@@ -82,7 +100,7 @@ export function tuple(...checks: readonly Check[]): Check {
   return (value, path) => {
     if (!Array.isArray(value) || value.length !== checks.length) return `${path} must be a list of ${checks.length} items`;
     for (let index = 0; index < checks.length; index++) {
-      const problem = checks[index](value[index], `${path}[${index}]`);
+      const problem = checks[index](value[index], child(path, index, true));
       if (problem !== undefined) return problem;
     }
     return undefined;
@@ -98,7 +116,7 @@ export function record(fields: Fields): Check {
     if (!isPlainRecord(value)) return `${path} must be an object`;
     for (const [field, check] of entries) {
       const item = own(value, field);
-      const fieldPath = `${path}.${field}`;
+      const fieldPath = child(path, field, false);
       if (typeof check === 'function') {
         const problem = check(item, fieldPath);
         if (problem !== undefined) return problem;
@@ -118,7 +136,7 @@ export function dictionary(check: Check, keysMax = 10_000): Check {
     const keys = Object.keys(value);
     if (keys.length > keysMax) return `${path} has more than ${keysMax} entries`;
     for (const key of keys) {
-      const problem = check(own(value, key), `${path}.${key}`);
+      const problem = check(own(value, key), child(path, key, false));
       if (problem !== undefined) return problem;
     }
     return undefined;
@@ -163,13 +181,20 @@ function jsonProblem(value: unknown, path: string, depthLeft: number, budget: { 
   }
   if (typeof value === 'number') return Number.isFinite(value) ? undefined : `${path} must be a finite number`;
   if (depthLeft <= 0) return `${path} is nested too deeply`;
-  if (Array.isArray(value)) return list((item, itemPath) => jsonProblem(item, itemPath, depthLeft - 1, budget))(value, path);
+  if (Array.isArray(value)) {
+    if (value.length > LIST_LENGTH_MAX) return `${path} has more than ${LIST_LENGTH_MAX} items`;
+    for (let index = 0; index < value.length; index++) {
+      const problem = jsonProblem(value[index], child(path, index, true), depthLeft - 1, budget);
+      if (problem !== undefined) return problem;
+    }
+    return undefined;
+  }
   if (!isPlainRecord(value)) return `${path} must be plain data`;
   for (const key of Object.keys(value)) {
     const item = own(value, key);
     // An undefined field is absent once serialised; the in-process network passes objects as they are.
     if (item === undefined) continue;
-    const problem = jsonProblem(item, `${path}.${key}`, depthLeft - 1, budget);
+    const problem = jsonProblem(item, child(path, key, false), depthLeft - 1, budget);
     if (problem !== undefined) return problem;
   }
   return undefined;
