@@ -29,6 +29,27 @@ function entry(entryData: Check): Check {
 
 const base = { from: nodeId, to: nodeId, term };
 
+/**
+ * An append's entries follow its previous entry one index at a time, with terms that never
+ * decrease and never exceed the sender's term (Figure 2: the leader sends its own log).
+ * The core asserts this; a message breaking it would stop the replica instead of being dropped.
+ */
+function consecutiveEntries(shape: Check): Check {
+  return (value, path) => {
+    const problem = shape(value, path);
+    if (problem !== undefined) return problem;
+    const message = value as { prevLogIndex: number; prevLogTerm: number; term: number; entries: readonly { index: number; term: number }[] };
+    let previousTerm = message.prevLogTerm;
+    for (let position = 0; position < message.entries.length; position++) {
+      const entry = message.entries[position];
+      if (entry.index !== message.prevLogIndex + 1 + position) return `${path}.entries[${position}] has index ${entry.index}, not ${message.prevLogIndex + 1 + position}`;
+      if (entry.term < previousTerm || entry.term > message.term) return `${path}.entries[${position}] has term ${entry.term}, outside ${previousTerm}..${message.term}`;
+      previousTerm = entry.term;
+    }
+    return undefined;
+  };
+}
+
 export function raftMessageCheck(entryData: Check, snapshotData: Check = jsonValue()): Check {
   const vote = record({ ...base, type: literal('raft.vote-request', 'raft.pre-vote-request'), lastLogIndex: index, lastLogTerm: term, leadershipTransfer: literal(true, false) });
   const voteResponse = record({ ...base, type: literal('raft.vote-response', 'raft.pre-vote-response'), granted: literal(true, false) });
@@ -37,7 +58,7 @@ export function raftMessageCheck(entryData: Check, snapshotData: Check = jsonVal
     'raft.pre-vote-request': vote,
     'raft.vote-response': voteResponse,
     'raft.pre-vote-response': voteResponse,
-    'raft.append': record({ ...base, prevLogIndex: index, prevLogTerm: term, entries: list(entry(entryData), 10_000), leaderCommitIndex: index }),
+    'raft.append': consecutiveEntries(record({ ...base, prevLogIndex: index, prevLogTerm: term, entries: list(entry(entryData), 10_000), leaderCommitIndex: index })),
     'raft.append-response': record({ ...base, success: literal(true, false), matchIndex: index, rejectedIndex: index, conflictIndex: index, conflictTerm: nullable(term) }),
     'raft.heartbeat': record({ ...base, leaderCommitIndex: index, readSequence: int(0) }),
     'raft.heartbeat-response': record({ ...base, readSequence: int(0) }),

@@ -84,4 +84,15 @@ describe('Wire checks: shapes', () => {
     assert.equal(gate.accept('node-2', append), false);
     assert.equal(counters.byReason('malformed'), 1);
   });
+
+  it('refuse a Raft append whose entries do not follow its previous entry one by one, or carry a later term than the sender', () => {
+    const { gate, counters } = boundary(['node-2']);
+    const entry = (index: number, term: number) => ({ term, index, kind: 'noop' });
+    const append = (entries: object[]) => ({ type: 'raft.append', groupId: 'shard-1', message: { type: 'raft.append', from: 'node-2', to: 'node-1', term: 3, prevLogIndex: 4, prevLogTerm: 2, entries, leaderCommitIndex: 4 } });
+    assert.equal(gate.accept('node-2', append([entry(5, 2), entry(6, 3)])), true);
+    assert.equal(gate.accept('node-2', append([entry(5, 2), entry(7, 3)])), false, 'a gap');
+    assert.equal(gate.accept('node-2', append([entry(5, 3), entry(6, 2)])), false, 'a term going down');
+    assert.equal(gate.accept('node-2', append([entry(5, 4)])), false, 'a term above the sender\'s');
+    assert.equal(counters.byReason('malformed'), 3);
+  });
 });
