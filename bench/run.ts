@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     ['command line', optional('./cli-check', 'benchCheckCommand')],
     ['rebalancing', optional('./rebalance', 'benchRebalance')],
     ['scaling', optional('./scaling', 'benchScaling')],
+    ['security', optional('./security', 'benchSecurity')],
   ];
   const measured: (BenchRow & { group: string })[] = [];
   for (const [group, bench] of benches) {

@@ -42,6 +42,11 @@ function parameter(
   });
 }
 
+/** A table lookup that never reaches Object.prototype ("constructor" is not a unit or a reason). */
+function lookup<T>(table: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 const NODE_FORM = /^node-[1-9]\d{0,3}$/;
 const NODE_ACCEPTED = '"node-" followed by a number from 1 to 9999, e.g. "node-3"';
 
@@ -80,8 +85,9 @@ const DURATION_UNITS_MS: Record<string, number> = {
 export function parseDurationMs(text: string): number | null {
   const match = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/.exec(text.trim());
   if (!match) return null;
-  const unit = DURATION_UNITS_MS[match[2]];
-  return unit === undefined ? null : Number(match[1]) * unit;
+  const unit = lookup(DURATION_UNITS_MS, match[2]);
+  const durationMs = unit === undefined ? null : Number(match[1]) * unit;
+  return durationMs !== null && Number.isFinite(durationMs) ? durationMs : null;
 }
 
 parameter(
@@ -144,7 +150,7 @@ parameter(
     examples: ['the join token is wrong'],
   },
   /(?:the|its|no) [a-z ]+/,
-  (text, fail) => JOIN_REJECTION_REASONS[text] ?? fail(),
+  (text, fail) => lookup(JOIN_REJECTION_REASONS, text) ?? fail(),
 );
 
 /** How scenarios name the kinds of fault a random schedule may inject. */
@@ -166,7 +172,7 @@ parameter(
   /[a-z][a-z ,]*[a-z]/,
   (text, fail) => {
     const names = text.split(/, and |, | and /);
-    const kinds = names.map((name) => FAULT_NAMES[name]);
+    const kinds = names.map((name) => lookup(FAULT_NAMES, name));
     return kinds.every((kind) => kind !== undefined) && new Set(kinds).size === kinds.length ? kinds : fail();
   },
 );
@@ -228,7 +234,7 @@ parameter(
     examples: ['the learner has not caught up'],
   },
   /(?:the|another) [a-z ]+/,
-  (text, fail) => MEMBERSHIP_REFUSALS[text] ?? fail(),
+  (text, fail) => lookup(MEMBERSHIP_REFUSALS, text) ?? fail(),
 );
 
 // ---- georeplication (step-definitions/replication.steps.ts) ---------------------------------
@@ -248,7 +254,7 @@ parameter(
     examples: ['last-writer-wins', 'add-wins OR-set'],
   },
   /[A-Za-z-]+(?: [A-Za-z-]+)?/,
-  (text, fail) => CONFLICT_STRATEGIES[text] ?? fail(),
+  (text, fail) => lookup(CONFLICT_STRATEGIES, text) ?? fail(),
 );
 
 // ---- load testing (step-definitions/load.steps.ts) ------------------------------------------

@@ -1,3 +1,4 @@
+import { AuditLog } from '../auth/audit';
 import { KvClient } from '../kv/client';
 import { HistoryRecorder } from '../kv/history';
 import { KvServer } from '../kv/server';
@@ -96,6 +97,8 @@ export class ShardedDatabase {
   readonly history = new HistoryRecorder({ model: 'register' });
   /** What every node's transaction service reads: timing and failpoints (src/txn/). */
   readonly txnSettings = new TxnSettings();
+  /** Every request refused for lack of permission, as the serving nodes reported it (src/auth/). */
+  readonly audit: AuditLog;
   private readonly clients = new Map<string, KvClient>();
   private readonly serviceInstallers: ((env: NodeEnv, runtime: NodeRuntime) => void)[] = [];
   /** Leader commits checked against the Figure 8 rule, and the first one that broke it. */
@@ -113,11 +116,13 @@ export class ShardedDatabase {
   ) {
     // A copy every node's Raft service shares, so that create() can still set the snapshot threshold.
     this.tuning = { ...tuning };
+    this.audit = new AuditLog(() => sim.nowMs);
   }
 
   /** Registers the Raft and KV services on a node process (every server node has them). */
   installServices(env: NodeEnv, runtime: NodeRuntime): void {
-    const kv = new KvServer(env, { shardMap: () => this.shardMap, leaderBalanceIntervalMs: 1000 });
+    const audit = (node: NodeId, request: string, refusal: Parameters<AuditLog['record']>[2]): void => this.audit.record(node, request, refusal);
+    const kv = new KvServer(env, { shardMap: () => this.shardMap, leaderBalanceIntervalMs: 1000, audit });
     const raft = new RaftService(env, {
       tuning: this.tuning,
       createMachine: (groupId) => kv.machineFor(groupId),
@@ -126,7 +131,7 @@ export class ShardedDatabase {
     kv.attach(raft);
     runtime.register('raft', raft);
     runtime.register('kv', kv);
-    runtime.register('txn', new TxnService(env, { kv, raft, shardMap: () => this.shardMap, settings: this.txnSettings }));
+    runtime.register('txn', new TxnService(env, { kv, raft, shardMap: () => this.shardMap, settings: this.txnSettings, audit }));
     for (const install of this.serviceInstallers) install(env, runtime);
   }
 

@@ -16,6 +16,7 @@ import {
 } from '../cluster';
 import { NodeRuntime } from '../runtime/node-runtime';
 import type { RaftService } from '../runtime/raft-service';
+import { BoundaryCounters, guardServerNode } from './admission';
 import { ShardedDatabase } from './database';
 import { type StatusItem, summarizeItems } from './status-summary';
 import type { NodeEnv, NodeId } from '../runtime/ports';
@@ -57,6 +58,8 @@ export class PhantomCluster {
   readonly deaths: DeathRecord[] = [];
   /** The sharded key-value store; its groups exist once `database.create()` ran. */
   readonly database: ShardedDatabase;
+  /** Messages every server node dropped at its boundary (not admitted, malformed, unknown). */
+  readonly boundaryDrops = new BoundaryCounters();
   private readonly nodeOptions = new Map<NodeId, AddNodeOptions>();
   private timelineDirty = true;
   /** Virtual time the cluster was made: samples fall on its 100 ms grid. */
@@ -206,6 +209,7 @@ export class PhantomCluster {
     })(env);
     runtime.register('swim', member);
     runtime.register('join', member);
+    guardServerNode(runtime, env, member, this.boundaryDrops);
     this.database.installServices(env, runtime);
     return runtime;
   }

@@ -18,7 +18,9 @@ import {
   explainLwwViolations,
   type ReplicaSnapshot,
 } from '../check/convergence';
+import { BoundaryCounters, MessageBoundary } from '../runtime/message-boundary';
 import { NodeRuntime } from '../runtime/node-runtime';
+import { geoClientRules, geoReplicaRules } from './wire';
 import type { NodeEnv, NodeId } from '../runtime/ports';
 import type { Simulation } from '../sim';
 import type { AntiEntropyEvent } from './anti-entropy';
@@ -126,6 +128,8 @@ export class GeoCluster {
   readonly lag: LagRecorder;
   readonly clockEvents: ClockEvent[] = [];
   readonly antiEntropySessions = new Map<string, AntiEntropySession>();
+  /** Messages the replicas and clients dropped at their boundary (not a peer, malformed, forged region). */
+  readonly boundaryDrops = new BoundaryCounters();
   private readonly latency = new Map<string, number>();
   private readonly sessions = new Map<string, GeoSession>();
   private readonly lastIssued = new Map<string, number>();
@@ -540,12 +544,20 @@ export class GeoCluster {
 
   private replicaProcess(env: NodeEnv, region: RegionId, peers: { region: RegionId; node: NodeId }[], observer: ReplicaObserver): NodeRuntime {
     const runtime = new NodeRuntime(env);
+    const peerNodes = new Set(peers.map((peer) => peer.node));
+    this.guard(runtime, env, geoReplicaRules(), (from) => peerNodes.has(from));
     runtime.register(GEO_NAMESPACE, new RegionReplica(env, { region, peers, catalog: this.catalog, tuning: this.tuning, observer }));
     return runtime;
   }
 
+  /** Replicas hear replication only from their configured peers; clients only from their region's replica. */
+  private guard(runtime: NodeRuntime, env: NodeEnv, rules: ReturnType<typeof geoReplicaRules>, admitted: (from: NodeId) => boolean): void {
+    runtime.guard(new MessageBoundary(env.id, { rules, admitted, counters: this.boundaryDrops, trace: (kind, detail) => env.trace(kind, detail) }));
+  }
+
   private clientProcess(env: NodeEnv, region: RegionId): NodeRuntime {
     const runtime = new NodeRuntime(env);
+    this.guard(runtime, env, geoClientRules(), (from) => from === this.replicaNode(region));
     runtime.register(GEO_NAMESPACE, new GeoClientProcess(env, this.replicaNode(region), this.tuning.requestTimeoutMs));
     return runtime;
   }

@@ -1,3 +1,4 @@
+import type { Principal } from '../auth/types';
 import type { LocalClock, Message, NodeEnv, NodeId, TimerId } from '../runtime/ports';
 import { type Shard, type ShardId, type ShardMap, shardForKey } from '../sharding/shard-map';
 import { ClientOperation, type Operation } from './client-operation';
@@ -51,6 +52,8 @@ export interface KvClientOptions {
   /** `not-leader` hints followed at once before the client backs off (stops ping-pong). */
   readonly redirectsMax?: number;
   readonly queuedOperationsMax?: number;
+  /** The user this client acts as, when authentication is on (src/auth/credentials.ts). */
+  readonly principal?: Principal;
 }
 
 export const kvClientDefaults = {
@@ -62,7 +65,7 @@ export const kvClientDefaults = {
   queuedOperationsMax: 10_000,
 } as const;
 
-type Settings = Required<Omit<KvClientOptions, 'history' | 'process' | 'historyClock'>>;
+type Settings = Required<Omit<KvClientOptions, 'history' | 'process' | 'historyClock' | 'principal'>>;
 
 /** The operation in flight and its retry state. */
 interface ShardSession {
@@ -116,6 +119,8 @@ export class KvClient {
   private readonly sessions = new Map<ShardId, ShardSession>();
   private lastSessionShard: ShardId | undefined;
   private requestCounter = 0;
+  /** The user every request carries from now on (undefined: none, as without authentication). */
+  private principal: Principal | undefined;
 
   constructor(
     private readonly env: KvClientEnv,
@@ -127,6 +132,12 @@ export class KvClient {
     this.settings = { ...kvClientDefaults, ...withoutUndefined(options) } as Settings;
     if (!(this.settings.requestTimeoutMs > 0 && this.settings.operationDeadlineMs > 0)) throw new RangeError('timeouts must be positive');
     this.shardMap = options.shardMapSource();
+    this.principal = options.principal;
+  }
+
+  /** Acts as this user from the next request on (an authenticated client session). */
+  signIn(principal: Principal | undefined): void {
+    this.principal = principal;
   }
 
   /** The session id of the shard used last (see `sessionIdOf`); `clientId` before any operation. */
@@ -262,6 +273,7 @@ export class KvClient {
       shardId: shard.id,
       epoch: this.shardMap.epoch,
       operation: active.operation.operation,
+      ...(this.principal ? { principal: this.principal } : {}),
     };
     active.shardId = shard.id;
     active.requestId = request.requestId;
@@ -300,6 +312,10 @@ export class KvClient {
         return this.finish('unknown', undefined, 'the server has seen a later sequence from this session', true);
       case 'session-expired':
         return this.finish('unknown', undefined, 'the session expired on the server', true);
+      case 'forbidden':
+        // Refused where it was judged: nothing changed. A new session, because the refused
+        // sequence was not recorded in this one.
+        return this.finish('fail', undefined, response.reason, true);
       default:
         throw new Error(`unexpected kv.response status ${(response as { status: string }).status}`);
     }

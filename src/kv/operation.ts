@@ -42,7 +42,8 @@ const kinds: ReadonlySet<string> = new Set(['get', 'put', 'delete', 'cas', 'appe
 export function validateOperation(operation: unknown): string | undefined {
   if (typeof operation !== 'object' || operation === null) return 'an operation must be an object';
   const { kind, key, value, expected } = operation as Record<string, unknown>;
-  if (typeof kind !== 'string' || !kinds.has(kind)) return `unknown operation kind ${JSON.stringify(kind)}`;
+  // A kind that is not a string is only described by its type: JSON.stringify throws on some values (a bigint).
+  if (typeof kind !== 'string' || !kinds.has(kind)) return `unknown operation kind ${typeof kind === 'string' ? JSON.stringify(kind) : `of type ${typeof kind}`}`;
   if (typeof key !== 'string') return 'the key must be a string';
   if (key.length > operationLimits.keyLengthMax) return `the key is longer than ${operationLimits.keyLengthMax} characters`;
   if (kind === 'get' || kind === 'delete') return undefined;

@@ -1,3 +1,4 @@
+import type { Principal } from '../auth/types';
 import type { Message, NodeId } from '../runtime/ports';
 import type { ShardId } from '../sharding/shard-map';
 import type { KvOperation, KvResult } from './operation';
@@ -29,6 +30,8 @@ export interface KvRequest extends Message {
   /** Epoch of the client's shard map; the server answers `wrong-epoch` when it knows a newer one. */
   readonly epoch: number;
   readonly operation: KvOperation;
+  /** The user and the proof of its password, when authentication is on (src/auth/). */
+  readonly principal?: Principal;
 }
 
 /** What the server says about one attempt. */
@@ -47,7 +50,9 @@ export type KvReply =
   /** The session has applied a later sequence; this request is an old duplicate. */
   | { readonly status: 'stale-request' }
   /** The state machine no longer has this client's session (evicted); open a new one. */
-  | { readonly status: 'session-expired' };
+  | { readonly status: 'session-expired' }
+  /** The role table refused the request: nothing changed. `reason` names user, operation and missing permission. */
+  | { readonly status: 'forbidden'; readonly reason: string };
 
 export type KvReplyStatus = KvReply['status'];
 

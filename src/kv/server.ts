@@ -1,3 +1,4 @@
+import type { Refusal } from '../auth/types';
 import type { NodeService } from '../runtime/node-runtime';
 import type { Message, NodeEnv, NodeId, TimerId } from '../runtime/ports';
 import type { RaftGroupHost, ReplicatedStateMachine } from '../runtime/raft-host';
@@ -12,6 +13,8 @@ export interface KvServerOptions {
   shardMap: () => ShardMap;
   /** How often a leader checks whether it should hand leadership to its shard's preferred leader. */
   leaderBalanceIntervalMs: number;
+  /** Told of every request this server refused for lack of permission (the audit log). */
+  audit?: (node: NodeId, request: string, refusal: Refusal) => void;
 }
 
 /**
@@ -92,20 +95,29 @@ export class KvServer implements NodeService {
       if (machine.transactions.lockOn(request.operation.key) === 'exclusive') {
         return reply({ status: 'unavailable', reason: `a transaction holds ${request.operation.key}` });
       }
+      // Judged after the barrier: a revocation committed before the read arrived applies.
+      const decision = machine.auth.authorize(request.principal, 'read', { kind: 'key', key: request.operation.key });
+      if (!decision.allowed) return this.refuse(request, decision.refusal, reply);
       const value = machine.read(request.operation.key);
       reply({ status: 'ok', result: { kind: 'get', value } });
     });
   }
 
   private write(group: RaftGroupHost, request: KvRequest, reply: (answer: KvReply) => void): void {
-    const command: KvCommand = { clientId: request.clientId, sequence: request.sequence, operation: request.operation };
+    const command: KvCommand = { clientId: request.clientId, sequence: request.sequence, operation: request.operation, ...(request.principal ? { principal: request.principal } : {}) };
     group.propose(command, (outcome) => {
       if (!outcome.ok) return reply({ status: 'not-leader', leaderHint: outcome.leaderHint });
       const applied = outcome.result as KvApplyResult;
       if (applied.status === 'ok') reply({ status: 'ok', result: applied.result });
       else if (applied.status === 'locked') reply({ status: 'unavailable', reason: `a transaction holds ${applied.key}` });
+      else if (applied.status === 'forbidden') this.refuse(request, applied.refusal, reply);
       else reply({ status: applied.status });
     });
+  }
+
+  private refuse(request: KvRequest, refusal: Refusal, reply: (answer: KvReply) => void): void {
+    this.options.audit?.(this.env.id, `${request.operation.kind} of ${JSON.stringify(request.operation.key)} (client ${request.clientId})`, refusal);
+    reply({ status: 'forbidden', reason: refusal.text });
   }
 
   private scheduleLeaderBalance(): void {

@@ -1,4 +1,6 @@
 import { Digest } from '../util/hash';
+import { type AuthLogEntry, type AuthResult, type AuthSnapshot, isAuthEntry, RoleTable } from '../auth/role-table';
+import type { Principal, Refusal } from '../auth/types';
 import { type ParticipantSnapshot, parseSnapshot as parseTransactionSnapshot, TxnParticipantState } from '../txn/participant-state';
 import { isTxnCommandEntry, type LockMode, type TxnApplyResult, type TxnCommand } from '../txn/types';
 
@@ -38,6 +40,8 @@ export interface KvCommand {
   /** Positive; 1 for a session's first command, increasing from there. */
   readonly sequence: number;
   readonly operation: KvOperation;
+  /** Who asks, when authentication is on (src/auth/). */
+  readonly principal?: Principal;
 }
 
 export type KvApplyResult =
@@ -46,7 +50,9 @@ export type KvApplyResult =
   | { readonly status: 'stale-request'; readonly latestSequence: number }
   | { readonly status: 'session-expired' }
   /** A transaction holds a lock on the key; nothing was applied. Retry later. */
-  | { readonly status: 'locked'; readonly key: string; readonly mode: LockMode };
+  | { readonly status: 'locked'; readonly key: string; readonly mode: LockMode }
+  /** The role table refused the command at its log position; nothing was applied or recorded. */
+  | { readonly status: 'forbidden'; readonly refusal: Refusal };
 
 /** A transactional command as it travels in the log. */
 export interface TxnLogEntry {
@@ -61,6 +67,8 @@ export interface KvSnapshot {
   readonly sessions: readonly ClientSession[];
   /** Present once any transaction touched the shard. */
   readonly transactions?: ParticipantSnapshot;
+  /** Present once any auth command was applied (src/auth/role-table.ts). */
+  readonly auth?: AuthSnapshot;
 }
 
 export interface KvStateMachineOptions {
@@ -78,6 +86,8 @@ export class KvStateMachine {
   private appliedIndex = 0;
   /** Locks, intents, votes and records of transactions (src/txn/participant-state.ts). */
   readonly transactions: TxnParticipantState;
+  /** Users, roles and whether authentication is on; changed only by `{ auth }` entries. */
+  readonly auth = new RoleTable();
 
   constructor(options: KvStateMachineOptions = {}) {
     this.sessions = new SessionTable(options.sessionsMax ?? defaultSessionsMax);
@@ -103,13 +113,20 @@ export class KvStateMachine {
    *  (entries that are not KV commands, such as Raft no-ops, may leave gaps). */
   apply(command: KvCommand, logIndex: number): KvApplyResult;
   apply(command: TxnLogEntry, logIndex: number): TxnApplyResult;
-  apply(command: KvCommand | TxnLogEntry, logIndex: number): KvApplyResult | TxnApplyResult;
-  apply(command: KvCommand | TxnLogEntry, logIndex: number): KvApplyResult | TxnApplyResult {
+  apply(command: { auth: AuthLogEntry }, logIndex: number): AuthResult;
+  apply(command: KvCommand | TxnLogEntry | { auth: AuthLogEntry }, logIndex: number): KvApplyResult | TxnApplyResult | AuthResult;
+  apply(command: KvCommand | TxnLogEntry | { auth: AuthLogEntry }, logIndex: number): KvApplyResult | TxnApplyResult | AuthResult {
     if (!Number.isInteger(logIndex) || logIndex <= this.appliedIndex) {
       throw new Error(`apply at log index ${logIndex} after ${this.appliedIndex}: indexes must strictly increase`);
     }
+    if (isAuthEntry(command)) {
+      this.appliedIndex = logIndex;
+      return this.auth.apply(command.auth);
+    }
     if (isTxnEntry(command)) {
       this.appliedIndex = logIndex;
+      const refusal = this.refusedAcquire(command.txn);
+      if (refusal !== undefined) return { status: 'forbidden', refusal };
       return this.transactions.apply(command.txn, logIndex);
     }
     assertValidCommand(command);
@@ -122,6 +139,9 @@ export class KvStateMachine {
       return { status: 'stale-request', latestSequence: session.sequence };
     }
     if (session === undefined && command.sequence !== 1) return { status: 'session-expired' };
+    // Judged at this log position: a revocation committed earlier in the log applies (src/auth/).
+    const decision = this.auth.authorize(command.principal, command.operation.kind === 'get' ? 'read' : 'write', { kind: 'key', key: command.operation.key });
+    if (!decision.allowed) return { status: 'forbidden', refusal: decision.refusal };
     const lock = this.transactions.lockOn(command.operation.key);
     if (lock !== undefined && (command.operation.kind !== 'get' || lock === 'exclusive')) {
       return { status: 'locked', key: command.operation.key, mode: lock };
@@ -129,6 +149,14 @@ export class KvStateMachine {
     const result = this.execute(command.operation);
     this.sessions.record({ clientId: command.clientId, sequence: command.sequence, result, lastLogIndex: logIndex });
     return { status: 'ok', result, duplicate: false };
+  }
+
+  /** A transaction may lock a key only with the access its principal holds there. */
+  private refusedAcquire(command: TxnCommand): Refusal | undefined {
+    if (command.kind !== 'acquire' || !this.auth.enabled) return undefined;
+    const access = command.access.kind === 'read' && command.access.forUpdate !== true ? 'read' : 'write';
+    const decision = this.auth.authorize(command.principal, access, { kind: 'key', key: command.key });
+    return decision.allowed ? undefined : decision.refusal;
   }
 
   /** The current value, for reads served without a log entry (after a ReadIndex round). */
@@ -147,8 +175,9 @@ export class KvStateMachine {
 
   snapshot(): KvSnapshot {
     const entries = [...this.data.entries()].sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0));
-    const snapshot: KvSnapshot = { format: snapshotFormat, lastAppliedIndex: this.appliedIndex, entries, sessions: this.sessions.list() };
-    return this.transactions.isEmpty ? snapshot : { ...snapshot, transactions: this.transactions.snapshot() };
+    const base: KvSnapshot = { format: snapshotFormat, lastAppliedIndex: this.appliedIndex, entries, sessions: this.sessions.list() };
+    const snapshot = this.transactions.isEmpty ? base : { ...base, transactions: this.transactions.snapshot() };
+    return this.auth.isEmpty ? snapshot : { ...snapshot, auth: this.auth.snapshot() };
   }
 
   /** Replaces the whole state with a snapshot (from `snapshot()`, possibly via JSON). */
@@ -156,6 +185,7 @@ export class KvStateMachine {
     const parsed = parseSnapshot(snapshot);
     this.sessions.load(parsed.sessions);
     this.transactions.restore(parsed.transactions);
+    this.auth.restore(parsed.auth);
     this.data.clear();
     for (const [key, value] of parsed.entries) this.data.set(key, value);
     this.appliedIndex = parsed.lastAppliedIndex;
@@ -220,7 +250,8 @@ function parseSnapshot(snapshot: unknown): KvSnapshot {
     throw new TypeError('snapshot session used after the snapshot index');
   }
   const parsed: KvSnapshot = { format: snapshotFormat, lastAppliedIndex: lastAppliedIndex as number, entries: pairs, sessions: parsedSessions };
-  return record.transactions === undefined ? parsed : { ...parsed, transactions: parseTransactionSnapshot(record.transactions as ParticipantSnapshot) };
+  const withTransactions = record.transactions === undefined ? parsed : { ...parsed, transactions: parseTransactionSnapshot(record.transactions as ParticipantSnapshot) };
+  return record.auth === undefined ? withTransactions : { ...withTransactions, auth: record.auth as AuthSnapshot };
 }
 
 function parseSession(session: unknown): ClientSession {

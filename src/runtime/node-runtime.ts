@@ -1,3 +1,4 @@
+import type { MessageBoundary } from './message-boundary';
 import type { Message, NodeEnv, NodeId, NodeProcess } from './ports';
 
 /** One protocol running on a node (membership, a Raft group host, the KV server, ...). */
@@ -15,8 +16,16 @@ export class NodeRuntime implements NodeProcess {
   private readonly services = new Map<string, NodeService>();
   /** Cache of `serviceFor`; cleared whenever a service is registered. */
   private readonly serviceByType = new Map<string, NodeService | undefined>();
+  /** When set, every message passes it first (admission and shape; see message-boundary.ts). */
+  private boundary: MessageBoundary | undefined;
 
   constructor(readonly env: NodeEnv) {}
+
+  /** Puts a boundary in front of every service (once, before messages arrive). */
+  guard(boundary: MessageBoundary): void {
+    if (this.boundary !== undefined) throw new Error(`${this.env.id} already has a message boundary`);
+    this.boundary = boundary;
+  }
 
   register(namespace: string, service: NodeService): void {
     if (namespace.includes('.')) throw new Error(`a service namespace has no dots: ${namespace}`);
@@ -30,6 +39,7 @@ export class NodeRuntime implements NodeProcess {
   }
 
   onMessage(from: NodeId, message: Message): void {
+    if (this.boundary !== undefined && !this.boundary.accept(from, message)) return;
     const service = this.serviceFor(message.type);
     // A message for a service this node does not run is dropped, like a closed port.
     if (service) service.onMessage(from, message);

@@ -1,3 +1,4 @@
+import type { Principal } from '../auth/types';
 import type { LocalClock, Message, NodeEnv, NodeId, TimerId } from '../runtime/ports';
 import { type ClientCall, type ClientReply, type ClientRequest, clientRequestType, isClientResponse } from './protocol';
 import type { TxnId, TxnPriority } from './types';
@@ -226,7 +227,8 @@ export class Transaction {
   }
 
   private send(pending: PendingRequest, to: NodeId, call: ClientCall = pending.call): void {
-    const request: ClientRequest = { type: clientRequestType, txnId: this.id, sequence: pending.sequence, priority: this.priority, anchorKey: this.anchorKey, call };
+    const principal = this.client.principal;
+    const request: ClientRequest = { type: clientRequestType, txnId: this.id, sequence: pending.sequence, priority: this.priority, anchorKey: this.anchorKey, call, ...(principal ? { principal } : {}) };
     this.client.send(to, request);
     if (pending.resendTimer !== undefined) this.client.cancelTimer(pending.resendTimer);
     pending.resendTimer = this.client.setTimer(this.resendDelayMs(pending), () => this.onResendTimer(pending));
@@ -325,6 +327,8 @@ export class TxnClient {
   private counter = 0;
   private nextCoordinator: number;
   private readonly suspectedUntilMs = new Map<NodeId, number>();
+  /** The user every transaction request carries (undefined: none, as without authentication). */
+  principal: Principal | undefined;
 
   constructor(
     private readonly env: TxnClientEnv,

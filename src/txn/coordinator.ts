@@ -1,3 +1,4 @@
+import type { Principal, Refusal } from '../auth/types';
 import type { NodeEnv, NodeId, TimerId } from '../runtime/ports';
 import { type ShardId, type ShardMap, shardForKey } from '../sharding/shard-map';
 import { type ClientCall, type ClientReply, type ClientRequest, type ClientResponse, clientResponseType } from './protocol';
@@ -49,6 +50,8 @@ interface CoordinatedTxn {
   idleTimer: TimerId | undefined;
   /** Stopped at a failpoint: the coordinator behaves as if it had died. */
   halted: boolean;
+  /** Who runs it (from its first request), carried by every lock it asks for. */
+  readonly principal: Principal | undefined;
 }
 
 interface EndedTxn {
@@ -60,6 +63,8 @@ export interface CoordinatorDeps {
   readonly shardMap: () => ShardMap;
   readonly caller: ShardCaller;
   readonly hooks: () => TxnHooks;
+  /** Told of every transaction refused for lack of permission (the audit log). */
+  readonly audit?: (node: NodeId, request: string, refusal: Refusal) => void;
 }
 
 /** Operations one transaction may do: a bound on the coordinator's memory per transaction. */
@@ -153,6 +158,7 @@ export class TxnCoordinator {
       busy: false,
       idleTimer: undefined,
       halted: false,
+      principal: request.principal,
     };
     this.txns.set(txn.txnId, txn);
     this.touch(txn);
@@ -182,6 +188,7 @@ export class TxnCoordinator {
       opIndex: ++txn.nextOpIndex,
       key: call.key,
       access,
+      ...(txn.principal ? { principal: txn.principal } : {}),
     };
     const sequence = txn.lastSequence;
     const options = {
@@ -192,6 +199,8 @@ export class TxnCoordinator {
     this.deps.caller.call(shard.id, command, options, (outcome) => {
       txn.busy = false;
       if (txn.phase !== 'active' || txn.lastSequence !== sequence || txn.halted) return;
+      const refusal = outcome.ok && outcome.reply.status === 'applied' && outcome.reply.result.status === 'forbidden' ? outcome.reply.result.refusal : undefined;
+      if (refusal !== undefined) this.deps.audit?.(this.env.id, `transaction ${txn.txnId} ${call.kind} of ${JSON.stringify(call.key)}`, refusal);
       const problem = operationProblem(outcome, shard.id, call.key);
       if (problem !== undefined) return this.abort(txn, problem);
       const result = (outcome as Extract<ShardCallOutcome, { ok: true }>).reply;
@@ -373,6 +382,7 @@ function operationProblem(outcome: ShardCallOutcome, shard: ShardId, key: string
   const result = reply.result;
   if (result.status === 'granted') return undefined;
   if (result.status === 'finished') return `${shard} already ended the transaction: ${result.reason}`;
+  if (result.status === 'forbidden') return `refused: ${result.refusal.text}`;
   return `${shard} answered ${result.status} for ${key}`;
 }
 

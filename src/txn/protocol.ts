@@ -1,3 +1,4 @@
+import type { Principal } from '../auth/types';
 import type { Message, NodeId } from '../runtime/ports';
 import type { ShardId } from '../sharding/shard-map';
 import type { TxnApplyResult, TxnCommand, TxnId, TxnPriority } from './types';
@@ -46,6 +47,8 @@ export interface ClientRequest extends Message {
   /** The transaction's first key, whose shard holds its record; null before the first operation. */
   readonly anchorKey: string | null;
   readonly call: ClientCall;
+  /** Who runs the transaction, when authentication is on; the coordinator keeps the first request's. */
+  readonly principal?: Principal;
 }
 
 export interface ClientResponse extends Message {

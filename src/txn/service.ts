@@ -1,3 +1,4 @@
+import type { Refusal } from '../auth/types';
 import type { KvServer } from '../kv/server';
 import type { NodeService } from '../runtime/node-runtime';
 import type { Message, NodeEnv, NodeId } from '../runtime/ports';
@@ -15,6 +16,8 @@ export interface TxnServiceDeps {
   readonly raft: RaftService;
   readonly shardMap: () => ShardMap;
   readonly settings: TxnSettings;
+  /** Told of every transaction refused for lack of permission (the audit log). */
+  readonly audit?: (node: NodeId, request: string, refusal: Refusal) => void;
 }
 
 /**
@@ -40,7 +43,7 @@ export class TxnService implements NodeService {
       hooks,
     };
     this.participant = new ParticipantServer(env, groups, tuning);
-    this.coordinator = new TxnCoordinator(env, { shardMap: deps.shardMap, caller: this.caller, hooks }, tuning);
+    this.coordinator = new TxnCoordinator(env, { shardMap: deps.shardMap, caller: this.caller, hooks, audit: deps.audit }, tuning);
     this.recovery = new TxnRecovery(env, { ...groups, groupIds: () => deps.raft.groupIds, shardMap: deps.shardMap, caller: this.caller, hooks }, tuning);
     this.recovery.start();
     deps.kv.onTransactionsHeld = () => this.recovery.start();

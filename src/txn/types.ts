@@ -8,6 +8,8 @@
  * owning the transaction's first key (its *anchor key*), as in CockroachDB.
  */
 
+import type { Principal, Refusal } from '../auth/types';
+
 export type TxnId = string;
 
 /**
@@ -62,6 +64,8 @@ export type TxnCommand =
       readonly opIndex: number;
       readonly key: string;
       readonly access: TxnAccess;
+      /** Who runs the transaction, when authentication is on (src/auth/). */
+      readonly principal?: Principal;
     }
   /**
    * Phase one at a participant that is not the anchor: vote. `lastOpIndex` is the last
@@ -87,7 +91,9 @@ export type AcquireResult =
   /** The transaction already ended here (for example recovery aborted it). */
   | { readonly status: 'finished'; readonly outcome: TxnOutcome; readonly reason: string }
   /** An older operation of the transaction arriving after a newer one; ignored. */
-  | { readonly status: 'stale' };
+  | { readonly status: 'stale' }
+  /** The role table refused the principal this access (src/auth/); nothing changed. */
+  | { readonly status: 'forbidden'; readonly refusal: Refusal };
 
 export interface LockHolder {
   readonly txnId: TxnId;

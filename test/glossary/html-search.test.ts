@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { REPOSITORY_ROOT } from '../repository';
 
 class FakeElement {
   readonly classes = new Set<string>();
@@ -27,7 +28,7 @@ class FakeElement {
 }
 
 function pageScript(): string {
-  const html = fs.readFileSync(path.resolve(__dirname, '..', '..', 'docs', 'STEPS.html'), 'utf8');
+  const html = fs.readFileSync(path.join(REPOSITORY_ROOT, 'docs', 'STEPS.html'), 'utf8');
   return html.split('<script>')[1].split('</script>')[0];
 }
 

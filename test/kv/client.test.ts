@@ -53,6 +53,16 @@ describe('KvClient: the happy path', () => {
     assert.deepEqual(history.events.map((event) => event.type), ['invoke', 'ok', 'invoke', 'ok', 'invoke', 'ok']);
   });
 
+  it('a write after a read on the same shard continues the session (a read is not logged, so it uses no sequence)', () => {
+    const { cluster, client } = setup();
+    const get = client.get('x');
+    const put = client.put('x', '1');
+    cluster.runUntil(() => put.done);
+    assert.equal(get.outcome, 'ok');
+    assert.equal(put.outcome, 'ok', put.reason);
+    assert.deepEqual(cluster.requestsTo('n1').map((request) => [request.operation.kind, request.sequence]), [['get', 1], ['put', 1]]);
+  });
+
   it('a cas whose compare fails ends `fail` with the value it saw', () => {
     const { cluster, client } = setup();
     client.put('x', 'old');

@@ -103,10 +103,13 @@ export class FakeShardGroup {
   }
 
   apply(request: KvRequest): KvReply {
+    // As the real server does, a read is answered from the state (after its barrier), not through the log.
+    if (request.operation.kind === 'get') return { status: 'ok', result: { kind: 'get', value: this.machine.read(request.operation.key) } };
     this.applied.push(request);
     const outcome = this.machine.apply(request, this.machine.lastAppliedIndex + 1);
     if (outcome.status === 'ok') return { status: 'ok', result: outcome.result };
     if (outcome.status === 'locked') return { status: 'unavailable', reason: `a transaction holds ${outcome.key}` };
+    if (outcome.status === 'forbidden') return { status: 'forbidden', reason: outcome.refusal.text };
     return { status: outcome.status };
   }
 }

@@ -1,5 +1,7 @@
+import { BoundaryCounters, MessageBoundary } from '../../runtime/message-boundary';
 import { NodeRuntime } from '../../runtime/node-runtime';
-import type { NodeId } from '../../runtime/ports';
+import type { NodeEnv, NodeId } from '../../runtime/ports';
+import { sagaCommandCheck, sagaResultCheck } from '../wire';
 import type { Simulation } from '../../sim';
 import { type SagaDefinition, validateDefinition } from './definition';
 import { SagaLog } from './log';
@@ -15,6 +17,8 @@ export class SagaSystem implements SagaRegistry {
   private readonly definitions = new Map<string, SagaDefinition>();
   private readonly serviceHandlers = new Map<string, Map<string, ServiceHandler>>();
   private counter = 0;
+  /** Messages the orchestrator and the services dropped at their boundary (wrong sender, malformed). */
+  readonly boundaryDrops = new BoundaryCounters();
 
   constructor(
     private readonly sim: Simulation,
@@ -37,6 +41,8 @@ export class SagaSystem implements SagaRegistry {
     if (!this.sim.hasNode(node)) {
       this.sim.addNode(node, (env) => {
         const runtime = new NodeRuntime(env);
+        // A service takes commands from the orchestrator only.
+        this.guard(runtime, env, 'saga.command', (from) => from === this.orchestratorNode);
         runtime.register('saga', new IdempotentService(env, (command) => this.serviceHandlers.get(name)?.get(command)));
         return runtime;
       });
@@ -66,9 +72,17 @@ export class SagaSystem implements SagaRegistry {
     if (this.sim.hasNode(this.orchestratorNode)) return;
     this.sim.addNode(this.orchestratorNode, (env) => {
       const runtime = new NodeRuntime(env);
+      // The orchestrator takes results from the services it knows only.
+      this.guard(runtime, env, 'saga.result', (from) => from.startsWith('service:') && this.serviceHandlers.has(from.slice('service:'.length)));
       runtime.register('saga', new SagaOrchestrator(env, this));
       return runtime;
     });
+  }
+
+  private guard(runtime: NodeRuntime, env: NodeEnv, type: 'saga.command' | 'saga.result', admitted: (from: NodeId) => boolean): void {
+    const check = type === 'saga.command' ? sagaCommandCheck : sagaResultCheck;
+    const rules = new Map([[type, { check, open: false }]]);
+    runtime.guard(new MessageBoundary(env.id, { rules, admitted, counters: this.boundaryDrops, trace: (kind, detail) => env.trace(kind, detail) }));
   }
 
   /** Starts a saga on the orchestrator (creating its node on first use); returns the saga's id. */

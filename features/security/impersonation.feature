@@ -1,0 +1,38 @@
+@security
+Feature: Nodes cannot be impersonated
+  A node listens to Raft and transaction traffic only from peers admitted through the join
+  handshake (cluster name and join token) that have not left. Everything else is dropped
+  where it arrives, before any protocol sees it, and counted. A replica that was removed
+  from its group cannot disrupt it either: before raising its term it must win a pre-vote,
+  which the others refuse while they hear from their leader (etcd's removed-member handling
+  with pre-vote and check-quorum).
+
+  Scenario: A process that knows the protocol but was never admitted changes nothing
+    Given a replicated group of 3 nodes
+    And the group has a leader
+    And a client writes "100" to "balance"
+    When a process that was never admitted tries to take over the group and write "stolen" to "balance"
+    Then the leader did not change
+    And no replica's term or data changed
+    And every message of the intruder was dropped and counted
+    And a client reads "100" from "balance"
+
+  Scenario: A node that left the cluster keeps sending without disrupting the group
+    Given a replicated group of 3 nodes
+    And the group has a leader
+    When a follower leaves the cluster but keeps calling elections for 3 seconds
+    Then the leader did not change
+    And no replica other than the follower raised its term
+    And the departed node's messages were dropped and counted
+    And a client can write "after" to "x" within 2 seconds
+
+  Scenario: A replica removed from its group while cut off keeps calling elections without disrupting it
+    Given a replicated group of 3 nodes
+    And the group has a leader
+    When a follower is cut off from the others
+    And the follower is removed from the group
+    And the network heals
+    And the follower keeps calling elections for 3 seconds
+    Then the leader did not change
+    And no replica other than the follower raised its term
+    And a client can write "after" to "x" within 2 seconds

@@ -1,0 +1,44 @@
+import { type Check, int, nonEmptyStr, optional, record, str } from '../runtime/wire-check';
+import { validateOperation } from './operation';
+
+/**
+ * Shapes of key-value messages and log commands as they arrive from the network. The
+ * server and the state machine assume well-formed input, so the node's message boundary
+ * checks with these first; a state machine that threw on a bad command in the log would
+ * stop every replica at the same entry.
+ */
+
+export const operationCheck: Check = (value, path) => {
+  const problem = validateOperation(value);
+  return problem === undefined ? undefined : `${path}: ${problem}`;
+};
+
+/** Who sends a request when authentication is on (see src/auth/). */
+export const principalCheck: Check = record({ user: nonEmptyStr(256), proof: str(256) });
+
+export const kvRequestCheck: Check = record({
+  requestId: int(0),
+  clientId: nonEmptyStr(512),
+  sequence: int(1),
+  shardId: nonEmptyStr(256),
+  epoch: int(0),
+  operation: operationCheck,
+  principal: optional(principalCheck),
+});
+
+/** A plain key-value command in a shard's log. */
+export const kvCommandCheck: Check = record({
+  clientId: nonEmptyStr(512),
+  sequence: int(1),
+  operation: operationCheck,
+  principal: optional(principalCheck),
+});
+
+/** The payload of a normal entry in a shard's log: a key-value, transaction or auth command. */
+export function shardLogCommandCheck(txnCommand: Check, authCommand: Check): Check {
+  return (value, path) => {
+    if (typeof value === 'object' && value !== null && 'txn' in value) return record({ txn: txnCommand })(value, path);
+    if (typeof value === 'object' && value !== null && 'auth' in value) return record({ auth: authCommand })(value, path);
+    return kvCommandCheck(value, path);
+  };
+}

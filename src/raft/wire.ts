@@ -1,0 +1,100 @@
+import { type Check, int, list, literal, nonEmptyStr, nullable, record, str, variant, jsonValue } from '../runtime/wire-check';
+
+/**
+ * Shapes of Raft messages as they arrive from the network (`raft.*`, wrapped in a group
+ * envelope by the runtime). The core trusts its inputs, so the node's message boundary
+ * checks them here first. `entryData` checks the payload of normal entries: the state
+ * machine's command format, which Raft itself does not know.
+ */
+
+const nodeId = nonEmptyStr(256);
+const term = int(0);
+const index = int(0);
+
+const config = record({ voters: list(nodeId, 1_000), learners: list(nodeId, 1_000) });
+
+const configChange: Check = record({
+  type: literal('add-learner', 'promote', 'add-voter', 'remove'),
+  node: nodeId,
+  resultingConfig: config,
+});
+
+function entry(entryData: Check): Check {
+  return variant('kind', {
+    normal: record({ term: int(1), index: int(1), kind: literal('normal'), data: entryData }),
+    noop: record({ term: int(1), index: int(1), kind: literal('noop') }),
+    config: record({ term: int(1), index: int(1), kind: literal('config'), data: configChange }),
+  });
+}
+
+const base = { from: nodeId, to: nodeId, term };
+
+/**
+ * An append's entries follow its previous entry one index at a time, with terms that never
+ * decrease and never exceed the sender's term (Figure 2: the leader sends its own log).
+ * The core asserts this; a message breaking it would stop the replica instead of being dropped.
+ */
+function consecutiveEntries(shape: Check): Check {
+  return (value, path) => {
+    const problem = shape(value, path);
+    if (problem !== undefined) return problem;
+    const message = value as { prevLogIndex: number; prevLogTerm: number; term: number; entries: readonly { index: number; term: number }[] };
+    let previousTerm = message.prevLogTerm;
+    for (let position = 0; position < message.entries.length; position++) {
+      const entry = message.entries[position];
+      if (entry.index !== message.prevLogIndex + 1 + position) return `${path}.entries[${position}] has index ${entry.index}, not ${message.prevLogIndex + 1 + position}`;
+      if (entry.term < previousTerm || entry.term > message.term) return `${path}.entries[${position}] has term ${entry.term}, outside ${previousTerm}..${message.term}`;
+      previousTerm = entry.term;
+    }
+    return undefined;
+  };
+}
+
+export function raftMessageCheck(entryData: Check, snapshotData: Check = jsonValue()): Check {
+  const vote = record({ ...base, type: literal('raft.vote-request', 'raft.pre-vote-request'), lastLogIndex: index, lastLogTerm: term, leadershipTransfer: literal(true, false) });
+  const voteResponse = record({ ...base, type: literal('raft.vote-response', 'raft.pre-vote-response'), granted: literal(true, false) });
+  return variant('type', {
+    'raft.vote-request': vote,
+    'raft.pre-vote-request': vote,
+    'raft.vote-response': voteResponse,
+    'raft.pre-vote-response': voteResponse,
+    'raft.append': consecutiveEntries(record({ ...base, prevLogIndex: index, prevLogTerm: term, entries: list(entry(entryData), 10_000), leaderCommitIndex: index })),
+    'raft.append-response': record({ ...base, success: literal(true, false), matchIndex: index, rejectedIndex: index, conflictIndex: index, conflictTerm: nullable(term) }),
+    'raft.heartbeat': record({ ...base, leaderCommitIndex: index, readSequence: int(0) }),
+    'raft.heartbeat-response': record({ ...base, readSequence: int(0) }),
+    'raft.install-snapshot': record({ ...base, snapshot: record({ index, term, config, data: snapshotData }) }),
+    'raft.timeout-now': record(base),
+  });
+}
+
+/** A Raft message wrapped with its group, as it travels between nodes. */
+export function raftEnvelopeCheck(entryData: Check, snapshotData?: Check): Check {
+  const envelopeCheck = record({ type: str(64), groupId: nonEmptyStr(256), message: raftMessageCheck(entryData, snapshotData) });
+  return (value, path) => {
+    const envelope = envelopeCheck(value, path);
+    if (envelope !== undefined) return envelope;
+    const fields = value as { type: string; message: { type: string } };
+    return fields.type === fields.message.type ? undefined : `${path}.type does not match the wrapped message's type`;
+  };
+}
+
+/** A Raft message must come from the node it names, and be meant for this node. */
+export function raftIdentityProblem(message: Record<string, unknown>, from: string, self: string): string | undefined {
+  const inner = message.message as { from: string; to: string };
+  if (inner.from !== from) return `a Raft message sent by ${from} claims to come from ${inner.from}`;
+  if (inner.to !== self) return `a Raft message for ${inner.to} arrived at ${self}`;
+  return undefined;
+}
+
+export const RAFT_MESSAGE_TYPES = [
+  'raft.vote-request',
+  'raft.pre-vote-request',
+  'raft.vote-response',
+  'raft.pre-vote-response',
+  'raft.append',
+  'raft.append-response',
+  'raft.heartbeat',
+  'raft.heartbeat-response',
+  'raft.install-snapshot',
+  'raft.timeout-now',
+] as const;

@@ -1,0 +1,201 @@
+/**
+ * A small vocabulary for checking the shape of a message that arrived from the network
+ * before any protocol sees it (FoundationDB / TigerBeetle: never trust a message; assert,
+ * drop and count). A check returns a sentence naming the first bad field, or undefined
+ * when the value fits. Checks never throw, whatever the input (cycles, getters, huge
+ * arrays, prototype tricks): they read only own enumerable data and stop at bounds.
+ */
+
+export type Check = (value: unknown, path: string) => string | undefined;
+
+/**
+ * The path to pass for a yes/no answer: combinators then build no child paths (no
+ * allocation on the hot path). Re-run with a real path to word the problem.
+ */
+export const QUICK = '\u0000';
+
+function child(path: string, suffix: string | number, array: boolean): string {
+  if (path === QUICK) return QUICK;
+  return array ? `${path}[${suffix}]` : `${path}.${suffix}`;
+}
+
+/** Checks quickly, and words the problem (with paths) only when there is one. */
+export function problemOf(check: Check, value: unknown, path: string): string | undefined {
+  return check(value, QUICK) === undefined ? undefined : check(value, path) ?? `${path} is malformed`;
+}
+
+/** Longest list any message may carry; a bound on the work one message can cause. */
+export const LIST_LENGTH_MAX = 100_000;
+/** Longest string any message may carry (values are bounded lower by their own checks). */
+export const STRING_LENGTH_MAX = 1 << 20;
+/** Deepest nesting accepted for opaque payloads. */
+export const DEPTH_MAX = 32;
+
+export function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+const ACCESSOR = Symbol.for('phantomdb.accessor');
+
+function own(record: Record<string, unknown>, field: string): unknown {
+  const descriptor = Object.getOwnPropertyDescriptor(record, field);
+  if (descriptor === undefined) return undefined;
+  // A getter could run code or throw; a message is plain data.
+  return 'value' in descriptor ? descriptor.value : ACCESSOR;
+}
+
+export const str =
+  (lengthMax = 4096): Check =>
+  (value, path) =>
+    typeof value === 'string' && value.length <= lengthMax ? undefined : `${path} must be a string of at most ${lengthMax} characters`;
+
+export const nonEmptyStr =
+  (lengthMax = 4096): Check =>
+  (value, path) =>
+    typeof value === 'string' && value.length > 0 && value.length <= lengthMax ? undefined : `${path} must be a non-empty string of at most ${lengthMax} characters`;
+
+export const int =
+  (min = 0, max = Number.MAX_SAFE_INTEGER): Check =>
+  (value, path) =>
+    Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max ? undefined : `${path} must be a whole number from ${min} to ${max}`;
+
+export const finite: Check = (value, path) => (typeof value === 'number' && Number.isFinite(value) ? undefined : `${path} must be a finite number`);
+
+export const bool: Check = (value, path) => (typeof value === 'boolean' ? undefined : `${path} must be true or false`);
+
+export function literal(...values: readonly (string | number | boolean | null)[]): Check {
+  return (value, path) => (values.includes(value as string) ? undefined : `${path} must be one of ${values.map((item) => JSON.stringify(item)).join(', ')}`);
+}
+
+export function nullable(check: Check): Check {
+  return (value, path) => (value === null ? undefined : check(value, path));
+}
+
+/** Marks a record field that may be absent (undefined); present, it must pass `check`. */
+export interface OptionalCheck {
+  readonly optional: Check;
+}
+
+export function optional(check: Check): OptionalCheck {
+  return { optional: check };
+}
+
+export function list(check: Check, lengthMax = LIST_LENGTH_MAX): Check {
+  return (value, path) => {
+    if (!Array.isArray(value)) return `${path} must be a list`;
+    if (value.length > lengthMax) return `${path} has more than ${lengthMax} items`;
+    for (let index = 0; index < value.length; index++) {
+      if (!Object.prototype.hasOwnProperty.call(value, index)) return `${path}[${index}] is missing`;
+      const problem = check(value[index], child(path, index, true));
+      if (problem !== undefined) return problem;
+    }
+    return undefined;
+  };
+}
+
+/** A fixed-length list of differently checked items (a tuple). */
+export function tuple(...checks: readonly Check[]): Check {
+  return (value, path) => {
+    if (!Array.isArray(value) || value.length !== checks.length) return `${path} must be a list of ${checks.length} items`;
+    for (let index = 0; index < checks.length; index++) {
+      const problem = checks[index](value[index], child(path, index, true));
+      if (problem !== undefined) return problem;
+    }
+    return undefined;
+  };
+}
+
+export type Fields = Readonly<Record<string, Check | OptionalCheck>>;
+
+/** A plain object with these fields (other fields are ignored, as a newer peer may add some). */
+export function record(fields: Fields): Check {
+  const entries = Object.entries(fields);
+  return (value, path) => {
+    if (!isPlainRecord(value)) return `${path} must be an object`;
+    for (const [field, check] of entries) {
+      const item = own(value, field);
+      const fieldPath = child(path, field, false);
+      if (typeof check === 'function') {
+        const problem = check(item, fieldPath);
+        if (problem !== undefined) return problem;
+      } else if (item !== undefined) {
+        const problem = check.optional(item, fieldPath);
+        if (problem !== undefined) return problem;
+      }
+    }
+    return undefined;
+  };
+}
+
+/** A plain object used as a map from names to checked values (a version vector). */
+export function dictionary(check: Check, keysMax = 10_000): Check {
+  return (value, path) => {
+    if (!isPlainRecord(value)) return `${path} must be an object`;
+    const keys = Object.keys(value);
+    if (keys.length > keysMax) return `${path} has more than ${keysMax} entries`;
+    for (const key of keys) {
+      const problem = check(own(value, key), child(path, key, false));
+      if (problem !== undefined) return problem;
+    }
+    return undefined;
+  };
+}
+
+/** A tagged union: `field` selects the check of the variant. */
+export function variant(field: string, variants: Readonly<Record<string, Check>>): Check {
+  return (value, path) => {
+    if (!isPlainRecord(value)) return `${path} must be an object`;
+    const tag = own(value, field);
+    if (typeof tag !== 'string' || !Object.prototype.hasOwnProperty.call(variants, tag)) {
+      return `${path}.${field} must be one of ${Object.keys(variants).join(', ')}`;
+    }
+    return variants[tag](value, path);
+  };
+}
+
+export function oneOf(...checks: readonly Check[]): Check {
+  return (value, path) => {
+    let first: string | undefined;
+    for (const check of checks) {
+      const problem = check(value, path);
+      if (problem === undefined) return undefined;
+      first ??= problem;
+    }
+    return first;
+  };
+}
+
+/** Opaque JSON-like data (a payload another layer checks): bounded in depth, size and kind. */
+export function jsonValue(depthMax = DEPTH_MAX): Check {
+  return (value, path) => jsonProblem(value, path, depthMax, { nodes: 0 });
+}
+
+const JSON_NODES_MAX = 1_000_000;
+
+function jsonProblem(value: unknown, path: string, depthLeft: number, budget: { nodes: number }): string | undefined {
+  if (++budget.nodes > JSON_NODES_MAX) return `${path} is too large`;
+  if (value === null || typeof value === 'boolean' || typeof value === 'string') {
+    return typeof value === 'string' && value.length > STRING_LENGTH_MAX ? `${path} is too long` : undefined;
+  }
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : `${path} must be a finite number`;
+  if (depthLeft <= 0) return `${path} is nested too deeply`;
+  if (Array.isArray(value)) {
+    if (value.length > LIST_LENGTH_MAX) return `${path} has more than ${LIST_LENGTH_MAX} items`;
+    for (let index = 0; index < value.length; index++) {
+      const problem = jsonProblem(value[index], child(path, index, true), depthLeft - 1, budget);
+      if (problem !== undefined) return problem;
+    }
+    return undefined;
+  }
+  if (!isPlainRecord(value)) return `${path} must be plain data`;
+  for (const key of Object.keys(value)) {
+    const item = own(value, key);
+    // An undefined field is absent once serialised; the in-process network passes objects as they are.
+    if (item === undefined) continue;
+    const problem = jsonProblem(item, child(path, key, false), depthLeft - 1, budget);
+    if (problem !== undefined) return problem;
+  }
+  return undefined;
+}

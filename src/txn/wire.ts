@@ -1,0 +1,97 @@
+import { type Check, finite, int, list, literal, nonEmptyStr, nullable, oneOf, optional, record, str, variant, jsonValue } from '../runtime/wire-check';
+import { principalCheck } from '../kv/wire';
+
+/**
+ * Shapes of transaction and saga messages as they arrive from the network, and of the
+ * transaction commands a shard's log carries. Checked by the node's message boundary
+ * before the coordinator, the participant server or a saga service sees them.
+ */
+
+const key = str(1024);
+const value = str(64 * 1024);
+const txnId = nonEmptyStr(512);
+const nodeId = nonEmptyStr(256);
+const priority = record({ startedAtMs: finite, txnId });
+
+const access = variant('kind', {
+  read: record({ kind: literal('read'), forUpdate: optional(literal(true, false)) }),
+  write: record({ kind: literal('write'), value: nullable(value) }),
+  append: record({ kind: literal('append'), element: value }),
+});
+
+export const txnCommandCheck: Check = variant('kind', {
+  acquire: record({
+    kind: literal('acquire'),
+    txnId,
+    priority,
+    anchorKey: key,
+    coordinator: nodeId,
+    opIndex: int(1),
+    key,
+    access,
+    principal: optional(principalCheck),
+  }),
+  prepare: record({ kind: literal('prepare'), txnId, lastOpIndex: int(0), refuse: optional(str()) }),
+  resolve: record({ kind: literal('resolve'), txnId, outcome: literal('committed', 'aborted'), reason: optional(str()) }),
+  decide: record({ kind: literal('decide'), txnId, participants: list(nonEmptyStr(256), 10_000), lastOpIndex: int(0), refuse: optional(str()) }),
+  settle: record({ kind: literal('settle'), txnId, reason: str() }),
+});
+
+const clientCall = variant('kind', {
+  read: record({ kind: literal('read'), key, forUpdate: optional(literal(true, false)) }),
+  write: record({ kind: literal('write'), key, value: nullable(value) }),
+  append: record({ kind: literal('append'), key, element: value }),
+  commit: record({ kind: literal('commit') }),
+  rollback: record({ kind: literal('rollback') }),
+  status: record({ kind: literal('status') }),
+});
+
+export const txnClientRequestCheck: Check = record({
+  txnId,
+  sequence: int(1),
+  priority,
+  anchorKey: nullable(key),
+  call: clientCall,
+  principal: optional(principalCheck),
+});
+
+export const txnShardRequestCheck: Check = record({
+  requestId: nonEmptyStr(512),
+  shardId: nonEmptyStr(256),
+  command: txnCommandCheck,
+  waitMaxMs: optional(finite),
+});
+
+const holder = record({ txnId, priority, mode: literal('shared', 'exclusive') });
+
+const applyResult = variant('status', {
+  granted: record({ status: literal('granted'), value: nullable(value) }),
+  conflict: record({ status: literal('conflict'), key, holders: list(holder, 10_000) }),
+  finished: record({ status: literal('finished'), outcome: literal('committed', 'aborted'), reason: str() }),
+  stale: record({ status: literal('stale') }),
+  forbidden: record({ status: literal('forbidden'), refusal: record({ user: str(256), access: literal('read', 'write', 'admin'), target: str(), missing: str(), text: str() }) }),
+  prepared: record({ status: literal('prepared') }),
+  'read-only': record({ status: literal('read-only') }),
+  refused: record({ status: literal('refused'), reason: str() }),
+  committed: record({ status: literal('committed') }),
+  aborted: record({ status: literal('aborted'), reason: str() }),
+  resolved: record({ status: literal('resolved'), outcome: literal('committed', 'aborted') }),
+});
+
+export const txnShardResponseCheck: Check = record({
+  requestId: nonEmptyStr(512),
+  reply: variant('status', {
+    applied: record({ status: literal('applied'), result: applyResult }),
+    'wait-die': record({ status: literal('wait-die'), reason: str() }),
+    'lock-timeout': record({ status: literal('lock-timeout'), reason: str() }),
+    'not-leader': record({ status: literal('not-leader'), leaderHint: nullable(nodeId) }),
+    'wrong-shard': record({ status: literal('wrong-shard') }),
+  }),
+});
+
+export const sagaCommandCheck: Check = record({ requestId: nonEmptyStr(512), idempotencyKey: nonEmptyStr(512), command: nonEmptyStr(256), args: jsonValue(16) });
+
+export const sagaResultCheck: Check = record({
+  requestId: nonEmptyStr(512),
+  reply: oneOf(record({ ok: literal(true), result: jsonValue(16) }), record({ ok: literal(false), reason: str() })),
+});

@@ -1,0 +1,188 @@
+import { Given, Then, When } from '@cucumber/cucumber';
+import { expect } from 'chai';
+import type { PhantomWorld } from '../support/world';
+import { consensus } from '../support/consensus-scenario';
+import { access, security } from '../support/security-scenario';
+
+// ---- nodes cannot be impersonated ------------------------------------------------------
+
+// Needs a replicated group with a leader ("a replicated group of 3 nodes" and "the group has a leader").
+// A process that was never admitted to the cluster, but knows the protocol, spends 1 second trying to take
+// the group over: it asks every replica to vote for it in a far higher term, sends writes of the value as a
+// self-made leader (and as the real leader, by forging the sender), tells followers to start elections, and
+// asks the leader to lock the key for a transaction and record it committed.
+// Example: When a process that was never admitted tries to take over the group and write "stolen" to "balance"
+When('a process that was never admitted tries to take over the group and write {string} to {string}', function (this: PhantomWorld, value: string, key: string) {
+  security(this).rogueAttack(key, value);
+});
+
+// Compares every replica with what it was just before the takeover attempt: the same term, and a state
+// machine with the same contents (keys, sessions, transactions). Needs "a process that was never admitted ..." first.
+// Example: Then no replica's term or data changed
+Then("no replica's term or data changed", function (this: PhantomWorld) {
+  security(this).assertNothingChanged();
+});
+
+// Every message the intruder sent was dropped by the node that received it, before any protocol saw it, and
+// counted there (the counts are attached to the report). Needs "a process that was never admitted ..." first.
+// Example: Then every message of the intruder was dropped and counted
+Then('every message of the intruder was dropped and counted', function (this: PhantomWorld) {
+  security(this).assertRogueDropped();
+});
+
+// Needs a replicated group with a leader. The replica leaves the cluster (it says goodbye to the membership),
+// but its process keeps running and its replica calls an election every 100 ms for the duration.
+// Accepts "the follower" (chosen earlier), "a follower" or a node name.
+// Example: When a follower leaves the cluster but keeps calling elections for 3 seconds
+When('{group role} leaves the cluster but keeps calling elections for {duration}', function (this: PhantomWorld, role: string, durationMs: number) {
+  const node = consensus(this).resolve(role as never);
+  security(this).leaveAndKeepCampaigning(node, durationMs);
+});
+
+// Needs a replicated group with a leader; typically the replica was removed from the group while cut off, so
+// it never learned of its removal. Its replica calls an election every 100 ms for the duration.
+// Example: When the follower keeps calling elections for 3 seconds
+When('{group role} keeps calling elections for {duration}', function (this: PhantomWorld, role: string, durationMs: number) {
+  security(this).keepCampaigning(consensus(this).resolve(role as never), durationMs);
+});
+
+// The replicas other than the named one are in the same term as before it started calling elections.
+// Example: Then no replica other than the follower raised its term
+Then("no replica other than {group role} raised its term", function (this: PhantomWorld, role: string) {
+  security(this).assertTermsUnchanged([consensus(this).resolve(role as never)]);
+});
+
+// The other nodes dropped the departed node's messages at their boundary and counted them (at least one per
+// election it called). Needs "... leaves the cluster but keeps calling elections ..." first.
+// Example: Then the departed node's messages were dropped and counted
+Then("the departed node's messages were dropped and counted", function (this: PhantomWorld) {
+  const dropped = security(this).assertDepartedDropped();
+  expect(dropped, `messages from ${security(this).departedNode} dropped at other nodes' boundaries`).to.be.greaterThan(0);
+});
+
+// ---- users, roles and refusals ---------------------------------------------------------
+
+// Needs the store ("a running cluster of … storing data in … shards …"). Defines a role, or adds a grant to it,
+// through the replicated role table (every shard applies the change before the step ends, within 5 s).
+// Permissions: read-only, read-write, admin (admin also allows cluster operations when it covers every key).
+// Example: Given role "teller" grants read-write on keys starting with "accounts/"
+Given('role {string} grants {word} on keys starting with {string}', function (this: PhantomWorld, role: string, permission: string, prefix: string) {
+  access(this).defineGrant(role, permission, { kind: 'prefix', prefix });
+});
+
+// Like the step above, for a table: the keys under "table/<name>/" (see the README's security section).
+// Example: Given role "analyst" grants read-only on table "orders"
+Given('role {string} grants {word} on table {string}', function (this: PhantomWorld, role: string, permission: string, table: string) {
+  access(this).defineGrant(role, permission, { kind: 'table', table });
+});
+
+// Like the step above, for every key of the store. "admin" on every key is the cluster admin role.
+// Example: Given role "root" grants admin on every key
+Given('role {string} grants {word} on every key', function (this: PhantomWorld, role: string, permission: string) {
+  access(this).defineGrant(role, permission, { kind: 'prefix', prefix: '' });
+});
+
+// Creates a user with a password and gives it a role defined earlier (signed by an admin once authentication is on).
+// Example: Given user "alice" with password "pw-alice" holds role "teller"
+Given('user {string} with password {string} holds role {string}', function (this: PhantomWorld, user: string, password: string, role: string) {
+  access(this).addUser(user, password, role);
+});
+
+// Turns authentication on for the whole store, as the given user, who must hold admin on every key.
+// From then on every request must name a user whose password and roles allow it.
+// Example: Given "root" turns authentication on
+Given('{string} turns authentication on', function (this: PhantomWorld, user: string) {
+  access(this).enable(user);
+});
+
+// The user writes a value to a key and waits (at most 15 s) for the answer, success or refusal.
+// Example: When user "alice" writes "10" to "accounts/alice"
+When('user {string} writes {string} to {string}', function (this: PhantomWorld, user: string, value: string, key: string) {
+  access(this).write(user, key, value);
+});
+
+// Like "user … writes …", but the request proves the given password instead of the user's own.
+// Example: When user "alice" writes "0" to "accounts/alice" with password "guessed"
+When('user {string} writes {string} to {string} with password {string}', function (this: PhantomWorld, user: string, value: string, key: string, password: string) {
+  access(this).writeWithPassword(user, password, key, value);
+});
+
+// The user reads a key and waits (at most 15 s) for the answer, success or refusal.
+// Example: When user "bob" reads "accounts/alice"
+When('user {string} reads {string}', function (this: PhantomWorld, user: string, key: string) {
+  access(this).read(user, key);
+});
+
+// The user reads the key and gets the value ("nothing" for a key never written).
+// Example: Then user "root" reads "10" from "accounts/alice"
+Then('user {string} reads {string} from {string}', function (this: PhantomWorld, user: string, expected: string, key: string) {
+  const value = access(this).read(user, key);
+  const outcome = access(this).lastOutcome(user);
+  expect(outcome.ok, `user ${user}'s read of ${key}: ${outcome.reason ?? ''}`).to.equal(true);
+  expect(value ?? 'nothing', `the value of ${key} as user ${user} reads it`).to.equal(expected);
+});
+
+// The user's last request succeeded.
+// Example: Then user "alice" succeeds
+Then('user {string} succeeds', function (this: PhantomWorld, user: string) {
+  const outcome = access(this).lastOutcome(user);
+  expect(outcome.ok, `user ${user}'s last request: ${outcome.reason ?? ''}`).to.equal(true);
+});
+
+// The user's last request was refused, and the refusal names the user, the operation and the missing permission
+// (for example 'read-write on key "x"', 'read-only on key "x"', 'admin on every key').
+// Example: Then user "bob" is refused to write, lacking 'read-write on key "accounts/alice"'
+Then('user {string} is refused to {word}, lacking {string}', function (this: PhantomWorld, user: string, operation: string, missing: string) {
+  access(this).assertRefused(user, operation, missing);
+});
+
+// The user runs one transaction writing both keys and waits (at most 15 s) for it to commit or abort.
+// Example: When user "bob" writes "0" to "accounts/alice" and "200" to "accounts/bob" in one transaction
+When('user {string} writes {string} to {string} and {string} to {string} in one transaction', function (this: PhantomWorld, user: string, first: string, firstKey: string, second: string, secondKey: string) {
+  access(this).transaction(user, [[firstKey, first], [secondKey, second]]);
+});
+
+// The user's last transaction aborted, and its reason names the user and the missing permission.
+// Example: Then the transaction of user "bob" aborted, lacking 'read-write on key "accounts/alice"'
+Then('the transaction of user {string} aborted, lacking {string}', function (this: PhantomWorld, user: string, missing: string) {
+  const { outcome, reason } = access(this).transactionOutcome;
+  expect(outcome, `the transaction of ${user}: ${reason ?? ''}`).to.equal('aborted');
+  expect(reason ?? '').to.include(`user "${user}"`).and.to.include(`missing ${missing}`);
+});
+
+// As the user, asks to remove a replica from the group of the shard that holds the key (an admin operation).
+// Example: When user "alice" tries to remove a replica of the shard holding "accounts/alice"
+When('user {string} tries to remove a replica of the shard holding {string}', function (this: PhantomWorld, user: string, key: string) {
+  access(this).removeReplica(user, key);
+});
+
+// As the user, asks to create another user (an admin operation); waits until every shard judged it.
+// Example: When user "alice" tries to create user "mallory"
+When('user {string} tries to create user {string}', function (this: PhantomWorld, user: string, created: string) {
+  access(this).createUser(user, created);
+});
+
+// Every refusal the scenario's steps saw is in the audit log with the same words (the log is attached to the report).
+// Example: Then every refusal is in the audit log
+Then('every refusal is in the audit log', function (this: PhantomWorld) {
+  access(this).assertAudited();
+});
+
+// The user starts writing keys "<prefix>-1", "<prefix>-2", ... one after another, until a Then-step about them.
+// Example: When user "alice" keeps writing keys starting with "accounts/log"
+When('user {string} keeps writing keys starting with {string}', function (this: PhantomWorld, user: string, prefix: string) {
+  access(this).startWriting(user, prefix);
+});
+
+// As the first user, revokes a role from the second; ends when every shard applied it (within 5 s).
+// Example: When "root" revokes role "teller" from "alice"
+When('{string} revokes role {string} from {string}', function (this: PhantomWorld, by: string, role: string, user: string) {
+  access(this).revoke(by, role, user);
+});
+
+// Stops the user's continuous writes: some succeeded before the revocation was done, and every write that
+// started after it was refused.
+// Example: Then every write of user "alice" that started after the revocation was refused
+Then('every write of user {string} that started after the revocation was refused', function (this: PhantomWorld, user: string) {
+  access(this).assertRevocationHeld(user);
+});

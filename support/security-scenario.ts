@@ -1,0 +1,431 @@
+import { ClusterSecurity } from '../src/api/security';
+import { type AuthCommand, type AuthResult, credentialProof, describeCommand, type Grant, type Keyspace, type Permission, PERMISSIONS, type Principal, principal } from '../src/auth';
+import type { KvClient } from '../src/kv/client';
+import type { Operation } from '../src/kv/client-operation';
+import type { NodeEnv, NodeId } from '../src/runtime/ports';
+import { shardForKey } from '../src/sharding/shard-map';
+import type { Transaction } from '../src/txn/client';
+import { transactions } from './txn-scenario';
+import type { RaftEnvelope } from '../src/runtime/raft-host';
+import type { ShardRequest } from '../src/txn/protocol';
+import type { PhantomWorld } from './world';
+
+/** How long the rogue keeps trying, and how often. */
+const ATTACK_ROUNDS = 10;
+const ATTACK_INTERVAL_MS = 100;
+
+/** What one replica looked like before an attack: its term and the digest of its state machine. */
+interface ReplicaPicture {
+  readonly node: NodeId;
+  readonly term: number;
+  readonly digest: string | undefined;
+}
+
+/**
+ * A process that knows PhantomDB's wire protocol but was never admitted through the join
+ * handshake. Every round it asks every replica to vote for it in a far higher term (as a
+ * leadership transfer, which bypasses the vote lease), sends appends as a self-made
+ * leader that write `key` = `value` and claim it committed, tells followers to start an
+ * election at once, and asks the shard's leader to lock the key for a transaction and to
+ * record that transaction committed.
+ */
+export class RogueAttack {
+  sent = 0;
+
+  constructor(
+    private readonly env: NodeEnv,
+    private readonly target: { groupId: string; replicas: readonly NodeId[]; leader: NodeId; term: number; lastIndex: number; key: string; value: string },
+  ) {}
+
+  round(round: number): void {
+    const { groupId, replicas, leader, key, value } = this.target;
+    const term = this.target.term + 100 + round;
+    const lastIndex = this.target.lastIndex;
+    for (const to of replicas) {
+      this.raft(to, groupId, { type: 'raft.vote-request', from: this.env.id, to, term, lastLogIndex: lastIndex + 1000, lastLogTerm: term, leadershipTransfer: true });
+      const entry = { term, index: lastIndex + 1, kind: 'normal', data: { clientId: 'rogue', sequence: 1, operation: { kind: 'put', key, value } } };
+      this.raft(to, groupId, { type: 'raft.append', from: this.env.id, to, term, prevLogIndex: lastIndex, prevLogTerm: this.target.term, entries: [entry], leaderCommitIndex: lastIndex + 1 });
+      // The same append, claiming to come from the real leader.
+      this.raft(to, groupId, { type: 'raft.append', from: leader, to, term, prevLogIndex: lastIndex, prevLogTerm: this.target.term, entries: [entry], leaderCommitIndex: lastIndex + 1 });
+      this.raft(to, groupId, { type: 'raft.timeout-now', from: this.env.id, to, term });
+    }
+    const txnId = `rogue.${round + 1}`;
+    const priority = { startedAtMs: 0, txnId };
+    this.shard(leader, { type: 'txn.shard-request', requestId: `${txnId}/lock`, shardId: groupId, command: { kind: 'acquire', txnId, priority, anchorKey: key, coordinator: this.env.id, opIndex: 1, key, access: { kind: 'write', value } } });
+    this.shard(leader, { type: 'txn.shard-request', requestId: `${txnId}/decide`, shardId: groupId, command: { kind: 'decide', txnId, participants: [groupId], lastOpIndex: 1 } });
+  }
+
+  private raft(to: NodeId, groupId: string, message: Record<string, unknown>): void {
+    const envelope = { type: message.type, groupId, message } as unknown as RaftEnvelope;
+    this.env.network.send(to, envelope);
+    this.sent++;
+  }
+
+  private shard(to: NodeId, request: ShardRequest): void {
+    this.env.network.send(to, request);
+    this.sent++;
+  }
+}
+
+/** The security part of a scenario: intruders, departed nodes, and what they changed. */
+export class SecurityScenario {
+  private before: ReplicaPicture[] | undefined;
+  private rogue: { id: NodeId; attack: RogueAttack } | undefined;
+  private departed: NodeId | undefined;
+
+  constructor(private readonly world: PhantomWorld) {}
+
+  private get database() {
+    return this.world.cluster.database;
+  }
+
+  private get groupId(): string {
+    const ids = this.database.shardIds();
+    if (ids.length !== 1) throw new Error(`In step "${this.world.currentStep}": this step needs exactly one replicated group, there are ${ids.length}`);
+    return ids[0];
+  }
+
+  /** Notes every replica's term and state digest, to compare with after the attack. */
+  private picture(): ReplicaPicture[] {
+    return this.database.replicaNodes(this.groupId).map((node) => ({
+      node,
+      term: this.database.replica(this.groupId, node)!.status().term,
+      digest: this.database.stateDigest(this.groupId, node),
+    }));
+  }
+
+  /** Waits (at most 1 s) until every replica applied what the leader committed, so the picture is settled. */
+  private awaitReplicasApplied(leader: NodeId): void {
+    const commitIndex = this.database.replica(this.groupId, leader)!.status().commitIndex;
+    this.world.waitUntil(
+      () => this.database.replicaNodes(this.groupId).every((node) => this.database.replica(this.groupId, node)!.applied >= commitIndex),
+      1_000,
+      `every replica of ${this.groupId} to apply up to ${commitIndex}`,
+    );
+  }
+
+  /** A never-admitted process attacks the group for a second (see RogueAttack). */
+  rogueAttack(key: string, value: string): void {
+    const groupId = this.groupId;
+    const leader = this.database.leaderOf(groupId);
+    if (leader === undefined) throw new Error(`In step "${this.world.currentStep}": ${groupId} has no leader to attack`);
+    this.awaitReplicasApplied(leader);
+    this.before = this.picture();
+    const status = this.database.replica(groupId, leader)!.status();
+    const target = { groupId, replicas: this.database.replicaNodes(groupId), leader, term: status.term, lastIndex: status.lastIndex, key, value };
+    const id = 'rogue';
+    let attack: RogueAttack | undefined;
+    this.world.sim.addNode(id, (env) => {
+      attack = new RogueAttack(env, target);
+      return { onMessage: () => undefined };
+    });
+    this.rogue = { id, attack: attack! };
+    for (let round = 0; round < ATTACK_ROUNDS; round++) {
+      attack!.round(round);
+      this.world.sim.runFor(ATTACK_INTERVAL_MS);
+    }
+  }
+
+  /** No replica's term rose and no replica's state changed since the attack began. */
+  assertNothingChanged(): void {
+    const before = this.requireBefore();
+    const after = new Map(this.picture().map((picture) => [picture.node, picture]));
+    for (const replica of before) {
+      const now = after.get(replica.node);
+      if (now === undefined) throw new Error(`${replica.node} no longer hosts a replica of ${this.groupId}`);
+      if (now.term !== replica.term) throw new Error(`${replica.node}'s term went from ${replica.term} to ${now.term}`);
+      if (now.digest !== replica.digest) throw new Error(`${replica.node}'s state changed during the attack (digest ${replica.digest} became ${now.digest})`);
+    }
+  }
+
+  /** Every message the rogue sent was dropped at the receiving node's boundary, and counted there. */
+  assertRogueDropped(): void {
+    const rogue = this.rogue;
+    if (rogue === undefined) throw new Error(`In step "${this.world.currentStep}": no rogue process attacked earlier`);
+    const drops = this.world.cluster.boundaryDrops;
+    this.world.attachText('messages dropped at node boundaries', drops.summary());
+    const dropped = drops.fromSender(rogue.id);
+    if (dropped !== rogue.attack.sent) throw new Error(`the rogue sent ${rogue.attack.sent} messages but ${dropped} were dropped at the boundary`);
+  }
+
+  /** A replica of the group leaves the cluster but its process keeps running and calling elections. */
+  leaveAndKeepCampaigning(node: NodeId, durationMs: number): void {
+    this.before = this.picture();
+    const member = this.world.cluster.member(node);
+    if (member === undefined) throw new Error(`In step "${this.world.currentStep}": ${node} is not running`);
+    member.leave();
+    this.departed = node;
+    this.keepCampaigning(node, durationMs);
+  }
+
+  /** The node's replica calls an election every 100 ms for the duration (as if its timer kept firing). */
+  keepCampaigning(node: NodeId, durationMs: number): void {
+    this.before ??= this.picture();
+    for (let elapsedMs = 0; elapsedMs < durationMs; elapsedMs += ATTACK_INTERVAL_MS) {
+      const replica = this.database.replica(this.groupId, node);
+      if (replica === undefined) throw new Error(`${node} no longer runs a replica of ${this.groupId}`);
+      replica.campaign();
+      this.world.sim.runFor(ATTACK_INTERVAL_MS);
+    }
+  }
+
+  /** The terms of the replicas other than `except` did not rise since the picture was taken. */
+  assertTermsUnchanged(except: readonly NodeId[]): void {
+    const before = this.requireBefore();
+    for (const replica of before) {
+      if (except.includes(replica.node)) continue;
+      const term = this.database.replica(this.groupId, replica.node)?.status().term;
+      if (term !== replica.term) throw new Error(`${replica.node}'s term went from ${replica.term} to ${term}`);
+    }
+  }
+
+  /** Messages from the departed node reached no protocol: the other nodes dropped them at their boundary. */
+  assertDepartedDropped(): number {
+    const node = this.departed;
+    if (node === undefined) throw new Error(`In step "${this.world.currentStep}": no node left the cluster earlier`);
+    const drops = this.world.cluster.boundaryDrops;
+    this.world.attachText('messages dropped at node boundaries', drops.summary());
+    return drops.fromSender(node);
+  }
+
+  get departedNode(): NodeId {
+    if (this.departed === undefined) throw new Error(`In step "${this.world.currentStep}": no node left the cluster earlier`);
+    return this.departed;
+  }
+
+  private requireBefore(): ReplicaPicture[] {
+    if (this.before === undefined) throw new Error(`In step "${this.world.currentStep}": nothing was attacked or noted earlier`);
+    return this.before;
+  }
+}
+
+export function security(world: PhantomWorld): SecurityScenario {
+  return world.part('security', () => new SecurityScenario(world));
+}
+
+// ---- users, roles and refusals -----------------------------------------------------------
+
+/** Bound for an admin change to reach every shard (one log commit per shard, plus an election if one is under way). */
+const ADMIN_BOUND_MS = 5_000;
+/** Bound for one user operation (the client's own deadline is 10 s). */
+const USER_OPERATION_BOUND_MS = 15_000;
+
+/** What a user's last request came to, as the scenario saw it. */
+export interface UserOutcome {
+  readonly ok: boolean;
+  readonly reason: string | undefined;
+}
+
+/** One write of a user's continuous workload. */
+interface WorkloadWrite {
+  readonly invokedAtMs: number;
+  outcome: 'pending' | 'ok' | 'fail' | 'unknown';
+  reason: string | undefined;
+}
+
+export class AccessScenario {
+  readonly admin: ClusterSecurity;
+  private readonly passwords = new Map<string, string>();
+  private readonly grants = new Map<string, Grant[]>();
+  private readonly outcomes = new Map<string, UserOutcome>();
+  /** Every refusal a step saw, to be found in the audit log. */
+  private readonly refusalsSeen: { user: string; text: string }[] = [];
+  private lastTransaction: { user: string; txn: Transaction } | undefined;
+  private workload: { user: string; writes: WorkloadWrite[]; running: boolean } | undefined;
+  private revocationDoneAtMs: number | undefined;
+
+  constructor(private readonly world: PhantomWorld) {
+    this.admin = new ClusterSecurity(world.sim, world.cluster.database);
+    world.addFinalCheck('the audit log is attached', () => world.attachText('audit log (refused requests)', this.admin.audit.render()));
+  }
+
+  principalOf(user: string): Principal {
+    const password = this.passwords.get(user);
+    if (password === undefined) throw new Error(`In step "${this.world.currentStep}": there is no user "${user}" (known: ${[...this.passwords.keys()].join(', ') || 'none'})`);
+    return principal(user, password);
+  }
+
+  /** Runs an admin change as `by` and waits until every shard applied it; returns its result. */
+  change(by: string | undefined, command: AuthCommand): AuthResult {
+    const operation = this.admin.change(by === undefined ? undefined : this.principalOf(by), command);
+    this.world.waitUntil(() => operation.done, ADMIN_BOUND_MS, `every shard to apply "${operation.description}"`);
+    if (operation.result!.ok === false && operation.result!.refusal !== undefined) this.noteRefusal(by ?? '(anonymous)', operation.result!.reason);
+    return operation.result!;
+  }
+
+  private mustChange(by: string | undefined, command: AuthCommand): void {
+    const result = this.change(by, command);
+    if (!result.ok) throw new Error(`"${describeCommand(command)}" was refused: ${result.reason}`);
+  }
+
+  defineGrant(role: string, permission: string, keyspace: Keyspace): void {
+    if (!PERMISSIONS.includes(permission as Permission)) {
+      throw new Error(`In step "${this.world.currentStep}": unknown permission "${permission}"; use one of ${PERMISSIONS.join(', ')}`);
+    }
+    const grants = [...(this.grants.get(role) ?? []), { keyspace, permission: permission as Permission }];
+    this.grants.set(role, grants);
+    this.mustChange(this.anyAdmin(), { kind: 'put-role', role, grants });
+  }
+
+  addUser(user: string, password: string, role: string): void {
+    if (!this.grants.has(role)) throw new Error(`In step "${this.world.currentStep}": define role "${role}" first`);
+    this.mustChange(this.anyAdmin(), { kind: 'add-user', user, proof: credentialProof(user, password) });
+    this.passwords.set(user, password);
+    this.mustChange(this.anyAdmin(), { kind: 'grant-role', user, role });
+  }
+
+  enable(by: string): void {
+    this.mustChange(by, { kind: 'enable' });
+  }
+
+  revoke(by: string, role: string, user: string): void {
+    this.mustChange(by, { kind: 'revoke-role', user, role });
+    this.revocationDoneAtMs = this.world.sim.nowMs;
+  }
+
+  /** An admin known to the scenario, to sign changes once authentication is on. */
+  private anyAdmin(): string | undefined {
+    const table = this.admin.freshestTable();
+    if (!table.enabled) return undefined;
+    return [...this.passwords.keys()].find((user) => table.authorize(this.principalOf(user), 'admin', { kind: 'cluster', action: 'admin' }).allowed);
+  }
+
+  private kvClient(user: string): KvClient {
+    const client = this.world.cluster.database.client(`user-${user}`);
+    client.signIn(this.principalOf(user));
+    return client;
+  }
+
+  /** Writes as the user, but proving a different password. */
+  writeWithPassword(user: string, password: string, key: string, value: string): void {
+    const client = this.world.cluster.database.client(`user-${user}-wrong-password`);
+    client.signIn(principal(user, password));
+    this.awaitKv(user, client.put(key, value), `user ${user} to write ${key}`);
+  }
+
+  write(user: string, key: string, value: string): void {
+    this.awaitKv(user, this.kvClient(user).put(key, value), `user ${user} to write ${key}`);
+  }
+
+  read(user: string, key: string): string | null | undefined {
+    const operation = this.awaitKv(user, this.kvClient(user).get(key), `user ${user} to read ${key}`);
+    return operation.outcome === 'ok' && operation.result?.kind === 'get' ? operation.result.value : undefined;
+  }
+
+  private awaitKv(user: string, operation: Operation, what: string): Operation {
+    this.world.waitUntil(() => operation.done, USER_OPERATION_BOUND_MS, what);
+    this.record(user, operation.outcome === 'ok', operation.reason);
+    return operation;
+  }
+
+  /** Writes two keys in one transaction as the user, and waits for its outcome. */
+  transaction(user: string, writes: readonly (readonly [string, string])[]): void {
+    const client = transactions(this.world).system.client(`user-${user}`);
+    client.principal = this.principalOf(user);
+    const txn = client.begin();
+    for (const [key, value] of writes) txn.write(key, value);
+    txn.commit();
+    this.world.waitUntil(() => txn.outcome !== 'pending' && txn.outcome !== 'unknown', USER_OPERATION_BOUND_MS, `the transaction of user ${user} to end`);
+    this.lastTransaction = { user, txn };
+    this.record(user, txn.outcome === 'committed', txn.reason);
+  }
+
+  get transactionOutcome(): { user: string; outcome: string; reason: string | undefined } {
+    if (this.lastTransaction === undefined) throw new Error(`In step "${this.world.currentStep}": no user ran a transaction earlier`);
+    return { user: this.lastTransaction.user, outcome: this.lastTransaction.txn.outcome, reason: this.lastTransaction.txn.reason };
+  }
+
+  /** Asks, as the user, to remove a replica from the group of the shard holding the key. */
+  removeReplica(user: string, key: string): void {
+    const database = this.world.cluster.database;
+    const shard = shardForKey(database.shardMap, key)!;
+    const node = shard.replicas.find((replica) => replica !== database.leaderOf(shard.id)) ?? shard.replicas[0];
+    const result = this.admin.changeMembership(this.principalOf(user), shard.id, { type: 'remove', node });
+    this.record(user, result.ok, result.ok ? undefined : 'text' in result ? result.text : String(result.reason));
+  }
+
+  /** Asks, as the user, to create another user. */
+  createUser(by: string, user: string): void {
+    const result = this.change(by, { kind: 'add-user', user, proof: credentialProof(user, 'secret') });
+    this.outcomes.set(by, { ok: result.ok, reason: result.ok ? undefined : result.reason });
+  }
+
+  private record(user: string, ok: boolean, reason: string | undefined): void {
+    this.outcomes.set(user, { ok, reason });
+    if (!ok && reason !== undefined && reason.includes(`user "${user}" may not`)) this.noteRefusal(user, reason);
+  }
+
+  private noteRefusal(user: string, reason: string): void {
+    this.refusalsSeen.push({ user, text: reason });
+  }
+
+  lastOutcome(user: string): UserOutcome {
+    const outcome = this.outcomes.get(user);
+    if (outcome === undefined) throw new Error(`In step "${this.world.currentStep}": user "${user}" has not asked for anything yet`);
+    return outcome;
+  }
+
+  /** The user's last request was refused; the reason must name the user, the operation and the missing permission. */
+  assertRefused(user: string, operation: string, missing: string): void {
+    const outcome = this.lastOutcome(user);
+    if (outcome.ok) throw new Error(`user "${user}"'s last request succeeded, but it should have been refused`);
+    const reason = outcome.reason ?? '(no reason)';
+    for (const part of [`user "${user}"`, operation, `missing ${missing}`]) {
+      if (!reason.includes(part)) throw new Error(`the refusal should mention ${JSON.stringify(part)}, but says: ${reason}`);
+    }
+  }
+
+  /** Every refusal a step saw is in the audit log, with the same words. */
+  assertAudited(): void {
+    const audit = this.admin.audit;
+    this.world.attachText('audit log (refused requests)', audit.render());
+    if (this.refusalsSeen.length === 0) throw new Error('no step saw a refusal, so there is nothing to look for in the audit log');
+    for (const seen of this.refusalsSeen) {
+      const found = audit.entries.some((entry) => entry.refusal.user === seen.user && seen.text.includes(entry.refusal.text));
+      if (!found) throw new Error(`the refusal of user "${seen.user}" ("${seen.text}") is not in the audit log:\n${audit.render()}`);
+    }
+  }
+
+  // ---- revocation during a workload ----
+
+  /** The user writes `prefix-1`, `prefix-2`, ... one after another until the scenario ends. */
+  startWriting(user: string, prefix: string): void {
+    const client = this.kvClient(user);
+    const workload = { user, writes: [] as WorkloadWrite[], running: true };
+    this.workload = workload;
+    const next = (): void => {
+      if (!workload.running) return;
+      const write: WorkloadWrite = { invokedAtMs: this.world.sim.nowMs, outcome: 'pending', reason: undefined };
+      workload.writes.push(write);
+      client.put(`${prefix}-${workload.writes.length}`, String(workload.writes.length)).onComplete((operation) => {
+        write.outcome = operation.outcome as WorkloadWrite['outcome'];
+        write.reason = operation.reason;
+        if (operation.outcome === 'fail' && operation.reason?.includes('may not')) this.noteRefusal(user, operation.reason);
+        // The next write starts in a later event: the client is still finishing this one.
+        this.world.sim.scheduler.schedule(5, next);
+      });
+    };
+    next();
+  }
+
+  /** Writes that started after the revocation was done were all refused; some before it succeeded. */
+  assertRevocationHeld(user: string): { before: number; after: number } {
+    const workload = this.workload;
+    const doneAtMs = this.revocationDoneAtMs;
+    if (workload === undefined || workload.user !== user) throw new Error(`In step "${this.world.currentStep}": user "${user}" is not writing continuously`);
+    if (doneAtMs === undefined) throw new Error(`In step "${this.world.currentStep}": no role was revoked earlier`);
+    workload.running = false;
+    const before = workload.writes.filter((write) => write.invokedAtMs < doneAtMs && write.outcome === 'ok').length;
+    const after = workload.writes.filter((write) => write.invokedAtMs >= doneAtMs && write.outcome !== 'pending');
+    this.world.attachText('writes around the revocation', `revocation done at ${doneAtMs} ms; ${before} writes succeeded before it; after it: ${after.map((write) => `${write.invokedAtMs} ms ${write.outcome}`).join(', ')}`);
+    if (before === 0) throw new Error(`no write of user "${user}" succeeded before the revocation, so the scenario shows nothing`);
+    if (after.length === 0) throw new Error(`user "${user}" wrote nothing after the revocation, so the scenario shows nothing`);
+    const through = after.find((write) => write.outcome !== 'fail');
+    if (through !== undefined) throw new Error(`a write of user "${user}" started at ${through.invokedAtMs} ms, after the revocation was done at ${doneAtMs} ms, ended ${through.outcome}`);
+    return { before, after: after.length };
+  }
+}
+
+export function access(world: PhantomWorld): AccessScenario {
+  return world.part('access', () => new AccessScenario(world));
+}

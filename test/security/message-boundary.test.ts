@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { serverWireRules } from '../../src/api/wire-rules';
+import { BoundaryCounters, MessageBoundary } from '../../src/runtime/message-boundary';
+import { int, jsonValue, list, record } from '../../src/runtime/wire-check';
+
+/**
+ * The node's message boundary (FoundationDB / TigerBeetle: never trust a message; assert,
+ * drop and count; etcd's transport drops messages from removed members).
+ */
+
+function boundary(admitted: readonly string[]) {
+  const counters = new BoundaryCounters();
+  const traced: string[] = [];
+  const gate = new MessageBoundary('node-1', { rules: serverWireRules(), admitted: (from) => admitted.includes(from), counters, trace: (kind, detail) => traced.push(`${kind} ${detail.reason}`) });
+  return { gate, counters, traced };
+}
+
+const vote = (from: string, to = 'node-1') => ({
+  type: 'raft.vote-request',
+  groupId: 'shard-1',
+  message: { type: 'raft.vote-request', from, to, term: 99, lastLogIndex: 1000, lastLogTerm: 99, leadershipTransfer: true },
+});
+
+describe('Message boundary: admission', () => {
+  it('passes Raft traffic from an admitted peer', () => {
+    const { gate, counters } = boundary(['node-2']);
+    assert.equal(gate.accept('node-2', vote('node-2')), true);
+    assert.equal(counters.total, 0);
+  });
+
+  it('drops Raft traffic from a process never admitted, and counts and traces it', () => {
+    const { gate, counters, traced } = boundary(['node-2']);
+    assert.equal(gate.accept('rogue', vote('rogue')), false);
+    assert.equal(counters.byReason('not-admitted'), 1);
+    assert.equal(counters.between('node-1', 'rogue'), 1);
+    assert.deepEqual(traced, ['boundary.drop not-admitted']);
+  });
+
+  it('drops a Raft message whose claimed sender is not its real sender (impersonation), or meant for another node', () => {
+    const { gate, counters } = boundary(['node-2', 'node-3']);
+    assert.equal(gate.accept('node-2', vote('node-3')), false);
+    assert.equal(gate.accept('node-2', vote('node-2', 'node-3')), false);
+    assert.equal(counters.byReason('impersonation'), 2);
+  });
+
+  it('lets anyone send membership and client requests (admitted by the join handshake and by authentication)', () => {
+    const { gate } = boundary([]);
+    const kv = { type: 'kv.request', requestId: 1, clientId: 'c@shard-1', sequence: 1, shardId: 'shard-1', epoch: 1, operation: { kind: 'get', key: 'x' } };
+    assert.equal(gate.accept('client:c', kv), true);
+    const join = { type: 'join.request', clusterName: 'c', joinToken: 't', instanceId: 'i', incarnation: 0, restarted: false, metadata: { region: 'r', zone: 'z', capacity: 1 } };
+    assert.equal(gate.accept('newcomer', join), true);
+  });
+
+  it('drops a message of a type no service here takes, and a message that is not an object', () => {
+    const { gate, counters } = boundary(['node-2']);
+    assert.equal(gate.accept('node-2', { type: 'geo.changes' }), false);
+    assert.equal(gate.accept('node-2', null), false);
+    assert.equal(gate.accept('node-2', 'raft.append'), false);
+    assert.equal(counters.byReason('unknown-type'), 3);
+  });
+});
+
+describe('Wire checks: shapes', () => {
+  it('name the first bad field', () => {
+    const check = record({ term: int(0), entries: list(record({ index: int(1) })) });
+    assert.equal(check({ term: 1, entries: [{ index: 1 }, { index: 0 }] }, 'raft.append'), 'raft.append.entries[1].index must be a whole number from 1 to 9007199254740991');
+  });
+
+  it('never run a getter and never throw on hostile objects', () => {
+    let ran = false;
+    const hostile = Object.defineProperty({}, 'term', { enumerable: true, get: () => { ran = true; throw new Error('boom'); } });
+    assert.match(record({ term: int(0) })(hostile, 'm') ?? '', /m\.term must be/);
+    assert.equal(ran, false);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    assert.match(jsonValue()(cyclic, 'm') ?? '', /nested too deeply/);
+  });
+
+  it('refuse a Raft append whose entries carry a malformed command (it would stop every replica when applied)', () => {
+    const { gate, counters } = boundary(['node-2']);
+    const entry = { term: 1, index: 1, kind: 'normal', data: { clientId: 'c', sequence: 1, operation: { kind: 'put', key: 'x' } } };
+    const append = { type: 'raft.append', groupId: 'shard-1', message: { type: 'raft.append', from: 'node-2', to: 'node-1', term: 1, prevLogIndex: 0, prevLogTerm: 0, entries: [entry], leaderCommitIndex: 0 } };
+    assert.equal(gate.accept('node-2', append), false);
+    assert.equal(counters.byReason('malformed'), 1);
+  });
+
+  it('refuse a Raft append whose entries do not follow its previous entry one by one, or carry a later term than the sender', () => {
+    const { gate, counters } = boundary(['node-2']);
+    const entry = (index: number, term: number) => ({ term, index, kind: 'noop' });
+    const append = (entries: object[]) => ({ type: 'raft.append', groupId: 'shard-1', message: { type: 'raft.append', from: 'node-2', to: 'node-1', term: 3, prevLogIndex: 4, prevLogTerm: 2, entries, leaderCommitIndex: 4 } });
+    assert.equal(gate.accept('node-2', append([entry(5, 2), entry(6, 3)])), true);
+    assert.equal(gate.accept('node-2', append([entry(5, 2), entry(7, 3)])), false, 'a gap');
+    assert.equal(gate.accept('node-2', append([entry(5, 3), entry(6, 2)])), false, 'a term going down');
+    assert.equal(gate.accept('node-2', append([entry(5, 4)])), false, 'a term above the sender\'s');
+    assert.equal(counters.byReason('malformed'), 3);
+  });
+});
