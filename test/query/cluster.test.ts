@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { distributedRowKey, encodeRow, type Row } from '../../src/query';
+import { distributedRowKey, encodeRow, referenceRowKey, type Row } from '../../src/query';
 import { setPreferredLeader, shardForKey } from '../../src/sharding/shard-map';
 import { compareWithOracle, OracleSchema } from '../../support/sql-oracle';
 import { load, queryCluster, runQuery } from './fixture';
@@ -84,6 +84,25 @@ describe('queries through the cluster', { timeout: 600_000 }, () => {
     const run = runQuery(sim, engine, 'SELECT COUNT(*), SUM(w) FROM u');
     assert.equal(run.error, undefined);
     assert.deepEqual(run.rows, [[40, 780]]);
+  });
+
+  it('fails naming the shard whose copy of a reference table is incomplete, rather than join with part of it', () => {
+    const { sim, cluster, engine } = queryCluster({ seed: 11, shards: 4 });
+    engine.createTable(tableT);
+    engine.createTable(tableR);
+    load(sim, engine, tableT, Array.from({ length: 20 }, (_, index): Row => [index + 1, index % 3, index, 'a', true]));
+    load(sim, engine, tableR, [[0, 'zero'], [1, 'one'], [2, 'two']]);
+    const database = cluster.database;
+    const shard = database.shardMap.shards[1];
+    const key = referenceRowKey(tableR, [1, 'one'], shard.slots[0].start);
+    let deleted = false;
+    database.replica(shard.id, database.leaderOf(shard.id)!)!.propose({ clientId: 'vandal', sequence: 1, operation: { kind: 'delete', key } }, (outcome) => {
+      deleted = outcome.ok;
+    });
+    sim.runUntil(() => deleted, { withinMs: 5_000, waitingFor: 'the copy to be damaged' });
+    const run = runQuery(sim, engine, 'SELECT r.label, COUNT(*) FROM t JOIN r ON t.g = r.k GROUP BY r.label');
+    assert.equal(run.ok, false);
+    assert.match(run.error!.message, new RegExp(`${shard.id}: .*reference table r holds 2 of at least 3 rows`));
   });
 
   it('fails naming the shard when the shard cannot answer, and leaves no lock behind elsewhere', () => {
