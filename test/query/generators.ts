@@ -27,8 +27,8 @@ export interface Dataset {
 
 export const dataset: fc.Arbitrary<Dataset> = fc
   .record({
-    t: fc.uniqueArray(fc.record({ id: fc.integer({ min: 1, max: 300 }), g: maybe(fc.integer({ min: 0, max: 4 })), v: maybe(fc.integer({ min: -50, max: 50 })), s: maybe(fc.constantFrom(...texts)), b: maybe(fc.boolean()) }), { maxLength: 60, size: 'max', selector: (row) => row.id }),
-    u: fc.uniqueArray(fc.record({ id: fc.integer({ min: 1, max: 300 }), w: maybe(fc.integer({ min: -20, max: 20 })), note: maybe(fc.constantFrom(...texts)) }), { maxLength: 60, size: 'max', selector: (row) => row.id }),
+    t: fc.uniqueArray(fc.record({ id: fc.integer({ min: 1, max: 100 }), g: maybe(fc.integer({ min: 0, max: 4 })), v: maybe(fc.integer({ min: -50, max: 50 })), s: maybe(fc.constantFrom(...texts)), b: maybe(fc.boolean()) }), { maxLength: 60, size: 'max', selector: (row) => row.id }),
+    u: fc.uniqueArray(fc.record({ id: fc.integer({ min: 1, max: 100 }), w: maybe(fc.integer({ min: -20, max: 20 })), note: maybe(fc.constantFrom(...texts)) }), { maxLength: 60, size: 'max', selector: (row) => row.id }),
     r: fc.uniqueArray(fc.record({ k: fc.integer({ min: 0, max: 5 }), label: maybe(fc.constantFrom(...texts)) }), { maxLength: 5, selector: (row) => row.k }),
   })
   .map(({ t, u, r }) => ({
@@ -41,7 +41,7 @@ export const dataset: fc.Arbitrary<Dataset> = fc
 
 const quote = (text: string): string => `'${text.replace(/'/g, "''")}'`;
 const smallInt = fc.integer({ min: -10, max: 60 });
-const id = fc.integer({ min: 1, max: 300 });
+const id = fc.integer({ min: 1, max: 100 });
 
 /** A condition over table t (columns qualified with `prefix`). */
 function predicate(prefix: string): fc.Arbitrary<string> {
