@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     ['rebalancing', optional('./rebalance', 'benchRebalance')],
     ['scaling', optional('./scaling', 'benchScaling')],
     ['security', optional('./security', 'benchSecurity')],
+    ['queries', optional('./queries', 'benchQueries')],
   ];
   const measured: (BenchRow & { group: string })[] = [];
   for (const [group, bench] of benches) {

@@ -127,6 +127,19 @@ When('the leader of the shard holding the {string} rows where {word} = {int} is 
   const leader = this.cluster.database.leaderOf(shard);
   if (leader === undefined) throw new Error(`${shard} has no leader to cut off`);
   this.sim.network.isolate(leader);
+  this.remembered.set(`cut-off leader of ${shard}`, leader);
+});
+
+// Needs the leader cut off first. The last query's rows from that shard came from a leader elected after the old one was cut off.
+// Values: {word} is the table's distribution column (for example id).
+// Instant: reads the last query's execution record.
+Then('the shard holding the {string} rows where {word} = {int} answered from its new leader', function (this: PhantomWorld, table: string, column: string, value: number) {
+  const shard = queries(this).shardHolding(table, column, value);
+  const old = this.remembered.get(`cut-off leader of ${shard}`);
+  if (old === undefined) throw new Error(`In step "${this.currentStep}": no leader of ${shard} was cut off`);
+  const answer = queries(this).last.execution?.analysis?.shards.find((entry) => entry.shard === shard);
+  expect(answer, `${shard} did not answer the last query`).to.not.equal(undefined);
+  expect(answer!.node, `the node that answered for ${shard}`).to.not.equal(old);
 });
 
 // All but one replica of the shard holding those rows crash, so the shard has no majority and cannot answer.

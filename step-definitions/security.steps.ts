@@ -4,6 +4,11 @@ import type { PhantomWorld } from '../support/world';
 import { consensus } from '../support/consensus-scenario';
 import { access, security } from '../support/security-scenario';
 
+// Glossary section: Security
+// Capability: security
+// Needs first: for impersonation, a replicated group with a leader ("Given a replicated group of 3 nodes" and "Then within 2 seconds the group elects a leader"); for users and roles, the store ("Given a running cluster of 5 nodes storing data in 3 shards with 3 replicas each").
+// Who may send what, and who may read or write which keys: authentication, roles, refusals and their audit log.
+
 // ---- nodes cannot be impersonated ------------------------------------------------------
 
 // Needs a replicated group with a leader ("a replicated group of 3 nodes" and "the group has a leader").
@@ -19,6 +24,7 @@ When('a process that was never admitted tries to take over the group and write {
 // Compares every replica with what it was just before the takeover attempt: the same term, and a state
 // machine with the same contents (keys, sessions, transactions). Needs "a process that was never admitted ..." first.
 // Example: Then no replica's term or data changed
+// Instant: compares the replicas now with the record taken before the attempt.
 Then("no replica's term or data changed", function (this: PhantomWorld) {
   security(this).assertNothingChanged();
 });
@@ -26,6 +32,7 @@ Then("no replica's term or data changed", function (this: PhantomWorld) {
 // Every message the intruder sent was dropped by the node that received it, before any protocol saw it, and
 // counted there (the counts are attached to the report). Needs "a process that was never admitted ..." first.
 // Example: Then every message of the intruder was dropped and counted
+// Instant: reads the drop counters.
 Then('every message of the intruder was dropped and counted', function (this: PhantomWorld) {
   security(this).assertRogueDropped();
 });
@@ -48,6 +55,7 @@ When('{group role} keeps calling elections for {duration}', function (this: Phan
 
 // The replicas other than the named one are in the same term as before it started calling elections.
 // Example: Then no replica other than the follower raised its term
+// Instant: compares the terms now with those before the departed node's attempts.
 Then("no replica other than {group role} raised its term", function (this: PhantomWorld, role: string) {
   security(this).assertTermsUnchanged([consensus(this).resolve(role as never)]);
 });
@@ -55,6 +63,7 @@ Then("no replica other than {group role} raised its term", function (this: Phant
 // The other nodes dropped the departed node's messages at their boundary and counted them (at least one per
 // election it called). Needs "... leaves the cluster but keeps calling elections ..." first.
 // Example: Then the departed node's messages were dropped and counted
+// Instant: reads the drop counters.
 Then("the departed node's messages were dropped and counted", function (this: PhantomWorld) {
   const dropped = security(this).assertDepartedDropped();
   expect(dropped, `messages from ${security(this).departedNode} dropped at other nodes' boundaries`).to.be.greaterThan(0);
@@ -66,18 +75,21 @@ Then("the departed node's messages were dropped and counted", function (this: Ph
 // through the replicated role table (every shard applies the change before the step ends, within 5 s).
 // Permissions: read-only, read-write, admin (admin also allows cluster operations when it covers every key).
 // Example: Given role "teller" grants read-write on keys starting with "accounts/"
+// Values: {word} is read-only, read-write or admin.
 Given('role {string} grants {word} on keys starting with {string}', function (this: PhantomWorld, role: string, permission: string, prefix: string) {
   access(this).defineGrant(role, permission, { kind: 'prefix', prefix });
 });
 
 // Like the step above, for a table: the keys under "table/<name>/" (see the README's security section).
 // Example: Given role "analyst" grants read-only on table "orders"
+// Values: {word} is read-only, read-write or admin.
 Given('role {string} grants {word} on table {string}', function (this: PhantomWorld, role: string, permission: string, table: string) {
   access(this).defineGrant(role, permission, { kind: 'table', table });
 });
 
 // Like the step above, for every key of the store. "admin" on every key is the cluster admin role.
 // Example: Given role "root" grants admin on every key
+// Values: {word} is read-only, read-write or admin.
 Given('role {string} grants {word} on every key', function (this: PhantomWorld, role: string, permission: string) {
   access(this).defineGrant(role, permission, { kind: 'prefix', prefix: '' });
 });
@@ -115,6 +127,7 @@ When('user {string} reads {string}', function (this: PhantomWorld, user: string,
 
 // The user reads the key and gets the value ("nothing" for a key never written).
 // Example: Then user "root" reads "10" from "accounts/alice"
+// Waits (at most 15 s, retries included) for the read's answer.
 Then('user {string} reads {string} from {string}', function (this: PhantomWorld, user: string, expected: string, key: string) {
   const value = access(this).read(user, key);
   const outcome = access(this).lastOutcome(user);
@@ -124,6 +137,7 @@ Then('user {string} reads {string} from {string}', function (this: PhantomWorld,
 
 // The user's last request succeeded.
 // Example: Then user "alice" succeeds
+// Instant: reads the outcome of the user's last request, which its step waited for.
 Then('user {string} succeeds', function (this: PhantomWorld, user: string) {
   const outcome = access(this).lastOutcome(user);
   expect(outcome.ok, `user ${user}'s last request: ${outcome.reason ?? ''}`).to.equal(true);
@@ -132,6 +146,8 @@ Then('user {string} succeeds', function (this: PhantomWorld, user: string) {
 // The user's last request was refused, and the refusal names the user, the operation and the missing permission
 // (for example 'read-write on key "x"', 'read-only on key "x"', 'admin on every key').
 // Example: Then user "bob" is refused to write, lacking 'read-write on key "accounts/alice"'
+// Values: {word} is read or write.
+// Instant: reads the outcome of the user's last request, which its step waited for.
 Then('user {string} is refused to {word}, lacking {string}', function (this: PhantomWorld, user: string, operation: string, missing: string) {
   access(this).assertRefused(user, operation, missing);
 });
@@ -144,6 +160,7 @@ When('user {string} writes {string} to {string} and {string} to {string} in one 
 
 // The user's last transaction aborted, and its reason names the user and the missing permission.
 // Example: Then the transaction of user "bob" aborted, lacking 'read-write on key "accounts/alice"'
+// Instant: reads the outcome of the user's last transaction, which its step waited for.
 Then('the transaction of user {string} aborted, lacking {string}', function (this: PhantomWorld, user: string, missing: string) {
   const { outcome, reason } = access(this).transactionOutcome;
   expect(outcome, `the transaction of ${user}: ${reason ?? ''}`).to.equal('aborted');
@@ -164,6 +181,7 @@ When('user {string} tries to create user {string}', function (this: PhantomWorld
 
 // Every refusal the scenario's steps saw is in the audit log with the same words (the log is attached to the report).
 // Example: Then every refusal is in the audit log
+// Instant: reads the audit log.
 Then('every refusal is in the audit log', function (this: PhantomWorld) {
   access(this).assertAudited();
 });
@@ -183,6 +201,7 @@ When('{string} revokes role {string} from {string}', function (this: PhantomWorl
 // Stops the user's continuous writes: some succeeded before the revocation was done, and every write that
 // started after it was refused.
 // Example: Then every write of user "alice" that started after the revocation was refused
+// Instant: stops the writer and reads the outcomes of its writes.
 Then('every write of user {string} that started after the revocation was refused', function (this: PhantomWorld, user: string) {
   access(this).assertRevocationHeld(user);
 });

@@ -19,6 +19,7 @@ Feature: Queries when shards fail
       SELECT COUNT(*), SUM(amount) FROM orders
       """
     Then the result has 1 row
+    And the shard holding the "orders" rows where customer_id = 7 answered from its new leader
 
   Scenario: A shard that cannot answer fails the query and is named
     When the shard holding the "orders" rows where customer_id = 7 loses a majority of its replicas

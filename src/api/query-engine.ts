@@ -107,6 +107,8 @@ export class QueryEngine {
   readonly catalog = new Catalog();
   private readonly clients = new Map<string, QueryClient>();
   private loaderTurn = 0;
+  /** Rows of each reference table acknowledged on every shard: a copy with fewer fails a query. */
+  private readonly referenceRows = new Map<string, number>();
 
   constructor(
     private readonly sim: Simulation,
@@ -145,20 +147,29 @@ export class QueryEngine {
     if (map.shards.length === 0) throw new QueryError('unavailable', 'create the store before inserting rows');
     const copies = table.kind === 'reference' ? map.shards.map((shard) => shard.slots[0].start) : [null];
     const batch = new InsertBatch(table.name, checked.length * copies.length);
+    const acknowledged = new Map<string, number>();
     const loaders = this.options.loaders ?? 8;
     for (const row of checked) {
       const value = encodeRow(row);
       for (const slot of copies) {
         const key = slot === null ? distributedRowKey(table, row) : referenceRowKey(table, row, slot);
         const client = this.database.client(`loader-${this.loaderTurn++ % loaders}`);
-        client.cas(key, null, value, (operation: Operation) => batch.settle(operation.outcome === 'ok', describeFailure(table, row, operation)));
+        client.cas(key, null, value, (operation: Operation) => {
+          batch.settle(operation.outcome === 'ok', describeFailure(table, row, operation));
+          if (table.kind !== 'reference' || operation.outcome !== 'ok') return;
+          // A reference row counts once every shard has its copy.
+          const copiesStored = (acknowledged.get(value) ?? 0) + 1;
+          acknowledged.set(value, copiesStored);
+          if (copiesStored === copies.length) this.referenceRows.set(table.name, (this.referenceRows.get(table.name) ?? 0) + 1);
+        });
       }
     }
     return batch;
   }
 
   /** Compiles and starts a query; a refused query comes back already failed, with the reason. */
-  query(text: string, options: PlanOptions & { client?: string; timeoutMs?: number } = {}): QueryRun {
+  query(text: string, requested: PlanOptions & { client?: string; timeoutMs?: number } = {}): QueryRun {
+    const options = { ...requested, referenceRows: this.referenceRows };
     let compiled: CompiledQuery;
     try {
       compiled = compileQuery(text, this.catalog, this.database.shardMap, options);

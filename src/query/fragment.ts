@@ -20,6 +20,8 @@ export interface FragmentTable {
   /** Key prefix of the table's rows in the store. */
   readonly prefix: string;
   readonly columnCount: number;
+  /** For a reference table: rows every shard's copy must hold at least (a smaller copy is an error, never a silent miss). */
+  readonly minimumRows?: number;
 }
 
 export type FragmentJoin =

@@ -6,7 +6,7 @@ import { runFragment } from './fragment';
 import { mergeShardResults } from './merge';
 import { type ExplainMode, parseQuery } from './parse';
 import { type DistributedPlan, type PlanOptions, planQuery } from './planner';
-import { encodeKeyValue, slotOfValue } from './row-keys';
+import { encodeKeyValue } from './row-keys';
 import { type Catalog, columnIndex, type Row, type TableSchema } from './schema';
 import type { Value } from './values';
 
@@ -49,7 +49,6 @@ export function shardOfRow(map: ShardMap, table: TableSchema, row: Row): ShardId
   const value = row[columnIndex(table, table.distributionColumn!)];
   const shard = shardForKey(map, `{${encodeKeyValue(value)}}`);
   if (shard === undefined) throw new QueryError('unavailable', 'the store has no shards');
-  void slotOfValue;
   return shard.id;
 }
 

@@ -50,12 +50,20 @@ export interface PlanOptions {
   readonly pushdown?: boolean;
   /** False asks every shard even when conditions pin the distribution column (to measure what pruning saves). */
   readonly prune?: boolean;
+  /** Rows each reference table is known to hold (its copies must hold at least these). */
+  readonly referenceRows?: ReadonlyMap<string, number>;
 }
 
 export function planQuery(query: BoundQuery, map: ShardMap, options: PlanOptions = {}): DistributedPlan {
   if (map.shards.length === 0) throw new QueryError('unavailable', 'the store has no shards yet');
   const join = joinKind(query);
-  const tables: FragmentTable[] = query.tables.map((table) => ({ name: table.schema.name, kind: table.schema.kind, prefix: tablePrefix(table.schema), columnCount: table.schema.columns.length }));
+  const tables: FragmentTable[] = query.tables.map((table) => ({
+    name: table.schema.name,
+    kind: table.schema.kind,
+    prefix: tablePrefix(table.schema),
+    columnCount: table.schema.columns.length,
+    ...(table.schema.kind === 'reference' ? { minimumRows: options.referenceRows?.get(table.schema.name) ?? 0 } : {}),
+  }));
   const notes: string[] = [];
   if (options.pushdown === false) return naivePlan(query, map, tables, join, notes);
   const targets = options.prune === false ? allShards(query, map, 'shard pruning is off, so every shard is asked') : chooseTargets(query, map);

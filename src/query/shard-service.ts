@@ -80,6 +80,9 @@ function readTable(machine: KvStateMachine, shard: Shard, table: FragmentTable):
     // The copy kept in the shard's first slot (placed there when the rows were inserted).
     const prefix = `${table.prefix}{${referenceTag(shard.slots[0].start)}}/`;
     for (const [, value] of machine.scan(prefix)) rows.push(decode(value, table));
+    if (rows.length < (table.minimumRows ?? 0)) {
+      throw new Error(`its copy of the reference table ${table.name} holds ${rows.length} of at least ${table.minimumRows} rows (the copy lives in slot ${shard.slots[0].start}, the first slot ${shard.id} owns; copies made before slots moved must be placed again)`);
+    }
     return rows;
   }
   const owned = ownedSlots(shard);

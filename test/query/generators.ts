@@ -27,8 +27,8 @@ export interface Dataset {
 
 export const dataset: fc.Arbitrary<Dataset> = fc
   .record({
-    t: fc.uniqueArray(fc.record({ id: fc.integer({ min: 1, max: 300 }), g: maybe(fc.integer({ min: 0, max: 4 })), v: maybe(fc.integer({ min: -50, max: 50 })), s: maybe(fc.constantFrom(...texts)), b: maybe(fc.boolean()) }), { maxLength: 40, selector: (row) => row.id }),
-    u: fc.uniqueArray(fc.record({ id: fc.integer({ min: 1, max: 300 }), w: maybe(fc.integer({ min: -20, max: 20 })), note: maybe(fc.constantFrom(...texts)) }), { maxLength: 40, selector: (row) => row.id }),
+    t: fc.uniqueArray(fc.record({ id: fc.integer({ min: 1, max: 100 }), g: maybe(fc.integer({ min: 0, max: 4 })), v: maybe(fc.integer({ min: -50, max: 50 })), s: maybe(fc.constantFrom(...texts)), b: maybe(fc.boolean()) }), { maxLength: 60, size: 'max', selector: (row) => row.id }),
+    u: fc.uniqueArray(fc.record({ id: fc.integer({ min: 1, max: 100 }), w: maybe(fc.integer({ min: -20, max: 20 })), note: maybe(fc.constantFrom(...texts)) }), { maxLength: 60, size: 'max', selector: (row) => row.id }),
     r: fc.uniqueArray(fc.record({ k: fc.integer({ min: 0, max: 5 }), label: maybe(fc.constantFrom(...texts)) }), { maxLength: 5, selector: (row) => row.k }),
   })
   .map(({ t, u, r }) => ({
@@ -41,7 +41,7 @@ export const dataset: fc.Arbitrary<Dataset> = fc
 
 const quote = (text: string): string => `'${text.replace(/'/g, "''")}'`;
 const smallInt = fc.integer({ min: -10, max: 60 });
-const id = fc.integer({ min: 1, max: 300 });
+const id = fc.integer({ min: 1, max: 100 });
 
 /** A condition over table t (columns qualified with `prefix`). */
 function predicate(prefix: string): fc.Arbitrary<string> {
@@ -80,7 +80,7 @@ const rowQuery = fc.tuple(where(''), fc.subarray(['g', 'v', 's', 'b', 'v * 2 AS 
 
 const aggregateList = fc.subarray(['COUNT(*)', 'COUNT(v)', 'SUM(v)', 'AVG(v)', 'MIN(v)', 'MAX(v)', 'MIN(s)', 'MAX(s)', 'SUM(v * g)', 'AVG(g)'], { minLength: 1 });
 
-const groupQuery = fc.tuple(where(''), fc.constantFrom('g', 's', 'b', 'id', 'v % 3'), aggregateList, fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }), fc.constantFrom('key', 'aggregate', 'none'), direction, limitClause).map(([condition, key, aggregates, having, order, dir, limit]) => {
+const groupQuery = fc.tuple(where(''), fc.constantFrom('g', 's', 'b', 'id', 'v % 3', 'v', 'v % 7'), aggregateList, fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }), fc.constantFrom('key', 'aggregate', 'none'), direction, limitClause).map(([condition, key, aggregates, having, order, dir, limit]) => {
   const havingClause = having === undefined ? '' : ` HAVING COUNT(*) > ${having}`;
   const orderBy = order === 'key' ? ` ORDER BY 1${dir}` : order === 'aggregate' ? ` ORDER BY 2${dir}, 1` : '';
   return `SELECT ${key} AS k, ${aggregates.join(', ')} FROM t${condition} GROUP BY ${key}${havingClause}${orderBy}${order === 'none' ? '' : limit}`;
