@@ -23,6 +23,7 @@ function optional(modulePath: string, exportName: string): Bench | undefined {
 
 async function main(): Promise<void> {
   const benches: [string, Bench | undefined][] = [
+    ['calibration', optional('./calibration', 'benchCalibration')],
     ['simulation', benchScheduler],
     ['simulation', benchNetwork],
     ['membership', optional('./membership', 'benchMembership')],

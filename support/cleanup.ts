@@ -97,7 +97,12 @@ export function cleanupProblems(world: PhantomWorld): string[] {
   return problems;
 }
 
+/** What the Before hook sets up for the clean-up checks (also used by seed sweeps for their fresh Worlds). */
+export function prepareCleanup(world: PhantomWorld): void {
+  watchSandbox(world);
+  registerOpenOperations(world, 'key-value', () => (world.hasCluster ? openInvocations(world.cluster.database.history.events) : []));
+}
+
 Before(function (this: PhantomWorld) {
-  watchSandbox(this);
-  registerOpenOperations(this, 'key-value', () => (this.hasCluster ? openInvocations(this.cluster.database.history.events) : []));
+  prepareCleanup(this);
 });

@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { checkLinearizability, modelNamed, parseHistory } from '../src/check';
 
-const conformanceDirectory = path.resolve(__dirname, '../../shared/conformance/linearizability');
+// CI converts the histories from a checkout of Porcupine (scripts/porcupine-histories.js) and points here with PHANTOM_CONFORMANCE_DIR.
+const conformanceDirectory = path.resolve(process.env.PHANTOM_CONFORMANCE_DIR || path.join(__dirname, '../../shared/conformance/linearizability'));
 const verdictsPath = path.join(conformanceDirectory, 'verdicts.json');
 
 interface PublishedVerdict {
