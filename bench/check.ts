@@ -2,7 +2,8 @@
  * `npm run bench:check`: compares reports/bench.json (the last `npm run bench`) with the
  * committed bench/baseline.json and exits 1 on a regression beyond the threshold (see
  * bench/compare.ts). `--update` writes the current report as the new baseline;
- * `--history` appends the run to bench/history.jsonl (commit, date, machine, figures).
+ * `--history` appends the run to bench/history.jsonl (commit, date, machine, figures);
+ * `--short` judges only the figures the run measured (after `npm run bench -- --groups=…`).
  */
 import { execSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -43,7 +44,7 @@ function main(argv: string[]): number {
     fs.appendFileSync(path.join(ROOT, 'bench', 'history.jsonl'), JSON.stringify(line) + '\n');
     console.log('appended the run to bench/history.jsonl');
   }
-  const result = compareWithBaseline(readReport(baselineFile), current);
+  const result = compareWithBaseline(readReport(baselineFile), current, undefined, { measuredOnly: argv.includes('--short') });
   console.log(formatVerdicts(result));
   return result.ok ? 0 : 1;
 }

@@ -53,7 +53,7 @@ function calibration(report: BenchReport, which: string): number {
   return row.value;
 }
 
-export function compareWithBaseline(baseline: BenchReport, current: BenchReport, factor = REGRESSION_FACTOR): CheckResult {
+export function compareWithBaseline(baseline: BenchReport, current: BenchReport, factor = REGRESSION_FACTOR, options: { measuredOnly?: boolean } = {}): CheckResult {
   if (!(factor > 1)) throw new RangeError(`the regression factor must be > 1, got ${factor}`);
   const baseCalibration = calibration(baseline, 'baseline');
   const currentCalibration = calibration(current, 'current');
@@ -63,6 +63,7 @@ export function compareWithBaseline(baseline: BenchReport, current: BenchReport,
     if (base.name === CALIBRATION_NAME) continue;
     const now = current.rows.find((row) => row.name === base.name);
     const kind = kindOf(base.unit);
+    if (!now && options.measuredOnly) continue;
     if (!now) {
       problems.push(`"${base.name}" is in the baseline but was not measured (renamed or removed? update bench/baseline.json)`);
       continue;

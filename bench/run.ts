@@ -33,8 +33,10 @@ async function main(): Promise<void> {
     ['transactions', optional('./transactions', 'benchTransactions')],
   ];
   const rows: (BenchRow & { group: string })[] = [];
+  // `--groups=a,b` runs only those groups (CI's short mode on every push; see bench/check.ts --short).
+  const only = process.argv.find((arg) => arg.startsWith('--groups='))?.slice('--groups='.length).split(',');
   for (const [group, bench] of benches) {
-    if (!bench) continue;
+    if (!bench || (only && !only.includes(group))) continue;
     const result = await bench();
     for (const row of Array.isArray(result) ? result : [result]) {
       rows.push({ group, ...row });

@@ -23,5 +23,9 @@ if (files.length === 0) {
   console.error('no unit tests found under test/');
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--require', 'ts-node/register/transpile-only', '--test', ...files], { stdio: 'inherit' });
+// Unit tests also write JUnit (reports/unit-junit.xml) for CI; the console keeps Node's
+// usual reporter (spec on a terminal, TAP otherwise).
+fs.mkdirSync('reports', { recursive: true });
+const reporters = ['--test-reporter', process.stdout.isTTY ? 'spec' : 'tap', '--test-reporter-destination', 'stdout', '--test-reporter', 'junit', '--test-reporter-destination', path.join('reports', 'unit-junit.xml')];
+const result = spawnSync(process.execPath, ['--require', 'ts-node/register/transpile-only', ...reporters, '--test', ...files], { stdio: 'inherit' });
 process.exit(result.status ?? 1);
