@@ -113,6 +113,9 @@ export function sweepSeeds(world: PhantomWorld, first: number, last: number, doc
     [`${count} seeds (${first}..${last}), ${count - failures.length} passed, ${failures.length} failed, ${seconds.toFixed(1)} s wall, ${cpuSeconds.toFixed(1)} s of processor time (${((count / cpuSeconds) * 60).toFixed(0)} seeds per minute of one core; ${((count / seconds) * 60).toFixed(0)} per wall minute on this machine)`, ...failures.map((failure) => `seed ${failure.seed} FAILED: ${firstLines(failure.error!)}\n  replay: ${replay(failure.seed)}`)].join('\n'),
   );
   if (failures.length > 0) {
+    // The After hook prints the World's seed with its replay line: make it the first failing seed.
+    world.seed = failures[0].seed;
+    world.seedSource = 'step';
     throw new Error(`${failures.length} of ${count} seeds failed:\n${failures.map((failure) => `- seed ${failure.seed}: ${firstLines(failure.error!)}\n  replay: ${replay(failure.seed)}`).join('\n')}`);
   }
 }
