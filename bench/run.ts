@@ -24,6 +24,7 @@ function optional(modulePath: string, exportName: string): Bench | undefined {
 
 async function main(): Promise<void> {
   const benches: [string, Bench | undefined][] = [
+    ['calibration', optional('./calibration-loop', 'benchCalibration')],
     ['simulation', benchScheduler],
     ['simulation', benchNetwork],
     ['membership', optional('./membership', 'benchMembership')],
@@ -39,8 +40,10 @@ async function main(): Promise<void> {
     ['queries', optional('./queries', 'benchQueries')],
   ];
   const measured: (BenchRow & { group: string })[] = [];
+  // `--groups=a,b` runs only those groups (CI's short mode on every push; see bench/check.ts --short).
+  const only = process.argv.find((arg) => arg.startsWith('--groups='))?.slice('--groups='.length).split(',');
   for (const [group, bench] of benches) {
-    if (!bench) continue;
+    if (!bench || (only && !only.includes(group))) continue;
     const result = await bench();
     for (const row of Array.isArray(result) ? result : [result]) {
       measured.push({ group, ...row });

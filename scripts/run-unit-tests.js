@@ -73,8 +73,12 @@ if (args.includes('--in-process')) {
   // The child below: load every file; node:test runs what they register once loading ends.
   for (const file of files) require(path.resolve(file));
 } else {
+  // Unit tests also write JUnit (reports/unit-junit.xml) for CI; the console keeps Node's
+  // usual reporter (spec on a terminal, TAP otherwise).
+  fs.mkdirSync('reports', { recursive: true });
+  const reporters = ['--test-reporter', process.stdout.isTTY ? 'spec' : 'tap', '--test-reporter-destination', 'stdout', '--test-reporter', 'junit', '--test-reporter-destination', path.join('reports', 'unit-junit.xml')];
   const runner = isolate ? ['--test', ...files] : [__filename, '--in-process', ...files];
   const compiler = compiled ? [] : ['--require', 'ts-node/register/transpile-only'];
-  const result = spawnSync(process.execPath, [...compiler, ...nodeOptions, ...runner], { stdio: 'inherit' });
+  const result = spawnSync(process.execPath, [...compiler, ...reporters, ...nodeOptions, ...runner], { stdio: 'inherit' });
   process.exit(result.status ?? 1);
 }

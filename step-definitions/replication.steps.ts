@@ -1,6 +1,7 @@
 import { DataTable, Given, Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import { GeoClusterBuilder, type GeoCluster, GeoOperationError, type StrategyKind } from '../src/georep';
+import { registerOpenOperations } from '../support/cleanup';
 import { auditNemesis } from '../support/nemesis-audit';
 import { parseDurationMs } from '../support/parameters';
 import type { PhantomWorld } from '../support/world';
@@ -13,6 +14,9 @@ function setup(world: PhantomWorld): GeoClusterBuilder {
   return world.part('georep', () => {
     const builder = new GeoClusterBuilder(() => world.sim);
     world.addFinalCheck('every region converges and loses nothing', () => finalCheck(world, builder));
+    registerOpenOperations(world, 'georeplication', () =>
+      builder.isBuilt ? builder.cluster.regions.filter((region) => builder.cluster.outstandingRequests(region) > 0).map((region) => `${region}: ${builder.cluster.outstandingRequests(region)} client request(s) unanswered`) : [],
+    );
     return builder;
   });
 }

@@ -1,5 +1,6 @@
 import * as sinon from 'sinon';
 import type { PhantomWorld } from './world';
+import { openInvocations } from './cleanup-history';
 
 /**
  * Clean-up checks run after every scenario (issue 12, §6). A leak fails the scenario that
@@ -93,4 +94,10 @@ export function cleanupProblems(world: PhantomWorld): string[] {
     sinon.restore(); // so that the next scenario starts clean and is not blamed for this one
   }
   return problems;
+}
+
+/** What the Before hook (support/hooks.ts) sets up for the clean-up checks; seed sweeps call it for their fresh Worlds. */
+export function prepareCleanup(world: PhantomWorld): void {
+  watchSandbox(world);
+  registerOpenOperations(world, 'key-value', () => (world.hasCluster ? openInvocations(world.cluster.database.history.events) : []));
 }

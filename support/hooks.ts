@@ -1,7 +1,6 @@
 import { After, Before, BeforeStep, type ITestCaseHookParameter, Status } from '@cucumber/cucumber';
 import { seedFromText, type TrafficCounters } from '../src/sim';
-import { cleanupProblems, registerOpenOperations, settleClientOperations, watchSandbox } from './cleanup';
-import { openInvocations } from './cleanup-history';
+import { cleanupProblems, prepareCleanup, settleClientOperations } from './cleanup';
 import { raftGroupsReport } from './consensus-scenario';
 import type { PhantomWorld } from './world';
 
@@ -108,6 +107,5 @@ After(function (this: PhantomWorld) {
 
 /** Clean-up watch (support/cleanup.ts): the sandbox, and the key-value clients' open operations. */
 Before(function (this: PhantomWorld) {
-  watchSandbox(this);
-  registerOpenOperations(this, 'key-value', () => (this.hasCluster ? openInvocations(this.cluster.database.history.events) : []));
+  prepareCleanup(this);
 });

@@ -10,7 +10,8 @@ import { describe, it } from 'node:test';
 import { checkLinearizability, modelNamed, parseHistory } from '../src/check';
 import { CONFORMANCE_DIRECTORY } from './repository';
 
-const conformanceDirectory = CONFORMANCE_DIRECTORY;
+// CI converts the histories from a checkout of Porcupine (scripts/porcupine-histories.js) and points here with PHANTOM_CONFORMANCE_DIR.
+const conformanceDirectory = process.env.PHANTOM_CONFORMANCE_DIR ? path.resolve(process.env.PHANTOM_CONFORMANCE_DIR) : CONFORMANCE_DIRECTORY;
 const verdictsPath = path.join(conformanceDirectory, 'verdicts.json');
 
 interface PublishedVerdict {

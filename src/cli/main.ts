@@ -1,11 +1,12 @@
 import { checkCommand } from './check';
+import { cyclesCommand } from './cycles';
 import { UsageError, usageExitCode, type Command, type CommandOutput } from './command';
 
 /**
  * The `phantomdb` command line: a small dispatcher. To add a subcommand, implement
  * `Command` in its own file under src/cli/ and list it here.
  */
-export const commands: readonly Command[] = [checkCommand];
+export const commands: readonly Command[] = [checkCommand, cyclesCommand];
 
 /** Exit code for a bug in phantomdb itself (never for bad input). */
 export const internalErrorExitCode = 4;

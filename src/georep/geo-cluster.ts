@@ -533,6 +533,12 @@ export class GeoCluster {
     return value?.kind === 'lww' && value.timestamp ? `${formatHlc(value.timestamp)}@${value.region}` : '-';
   }
 
+  /** Client requests of the region still waiting for an answer or their time-out (0 while its client node is down). */
+  outstandingRequests(region: RegionId): number {
+    const runtime = this.sim.node(this.clientNode(region)).instance as NodeRuntime | null;
+    return runtime?.service<GeoClientProcess>(GEO_NAMESPACE)?.outstanding ?? 0;
+  }
+
   // ---- internals ---------------------------------------------------------------------------------------
 
   private client(region: RegionId): GeoClientProcess {

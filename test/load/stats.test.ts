@@ -54,6 +54,7 @@ describe('Load statistics', () => {
     assert.match(failing.breach!, /50.0% of operations failed > 5.0%/);
     assert.deepEqual([findKnee([good, slow]).lastGood?.users, findKnee([good, slow]).firstBad?.users], [10, 20]);
     assert.equal(findKnee([good]).firstBad, undefined);
+    assert.equal(findKnee([good]).lastGood?.users, 10, 'a ramp that never passed the threshold reports its last stage as within');
   });
 
   it('mixes must add up to 100%', () => {
