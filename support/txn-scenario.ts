@@ -25,6 +25,8 @@ export class TxnScenario {
   private readonly accounts = new Map<string, string>();
   private readonly current = new Map<string, Transaction>();
   private readonly coordinators = new Map<string, NodeId>();
+  /** Set once a step arms a crash of a participant's leader: coordinators are then chosen clear of the accounts' leaders. */
+  private leaderCrashArmed = false;
   private readonly progress = new Map<string, TransferProgress>();
   private systemValue: TransactionSystem | undefined;
   private bankValue: BankWorkload | undefined;
@@ -105,7 +107,8 @@ export class TxnScenario {
 
   /** A transaction of the client, coordinated by the node the scenario chose for it (if any). */
   begin(client: string): Transaction {
-    const coordinator = this.coordinators.get(client);
+    // A scenario that crashes a participant's leader means the coordinator to carry on.
+    const coordinator = this.coordinators.get(client) ?? (this.leaderCrashArmed ? this.coordinatorFor(client) : undefined);
     const txn = this.system.client(client).begin(coordinator === undefined ? {} : { coordinator });
     this.current.set(client, txn);
     this.lastBegun = txn;
@@ -207,6 +210,7 @@ export class TxnScenario {
 
   /** At `point` of the next commit, crash the leader of the account's shard (the coordinator carries on). */
   crashLeaderAt(point: CoordinatorPoint, account: string): void {
+    this.leaderCrashArmed = true;
     this.onceAt(undefined, point, () => {
       const leader = this.world.cluster.database.leaderOf(this.shardOf(account));
       if (leader !== undefined) this.world.sim.scheduler.schedule(0, () => this.world.node(leader).crash());

@@ -23,6 +23,8 @@ export class KvServer implements NodeService {
   private readonly machines = new Map<string, KvStateMachine>();
   private raft: RaftService | undefined;
   private balanceTimer: TimerId | undefined;
+  /** Reads and writes served per group since the load was last taken (store heartbeats report it). */
+  private readonly served = new Map<string, { reads: number; writes: number }>();
 
   constructor(private readonly env: NodeEnv, private readonly options: KvServerOptions) {}
 
@@ -45,6 +47,28 @@ export class KvServer implements NodeService {
 
   machine(groupId: string): KvStateMachine | undefined {
     return this.machines.get(groupId);
+  }
+
+  /** Forgets a group's state machine (its replica was removed from this node). */
+  dropMachine(groupId: string): void {
+    this.machines.delete(groupId);
+    this.served.delete(groupId);
+  }
+
+  /** Reads and writes served for the group since the last call, and resets the counts. */
+  takeServedCounts(groupId: string): { reads: number; writes: number } {
+    const counts = this.served.get(groupId) ?? { reads: 0, writes: 0 };
+    this.served.delete(groupId);
+    return counts;
+  }
+
+  private countServed(groupId: string, kind: 'reads' | 'writes'): void {
+    let counts = this.served.get(groupId);
+    if (counts === undefined) {
+      counts = { reads: 0, writes: 0 };
+      this.served.set(groupId, counts);
+    }
+    counts[kind]++;
   }
 
   onMessage(from: NodeId, message: Message): void {
@@ -81,6 +105,7 @@ export class KvServer implements NodeService {
         return reply({ status: 'unavailable', reason: `a transaction holds ${request.operation.key}` });
       }
       const value = machine.read(request.operation.key);
+      this.countServed(group.groupId, 'reads');
       reply({ status: 'ok', result: { kind: 'get', value } });
     });
   }
@@ -90,6 +115,7 @@ export class KvServer implements NodeService {
     group.propose(command, (outcome) => {
       if (!outcome.ok) return reply({ status: 'not-leader', leaderHint: outcome.leaderHint });
       const applied = outcome.result as KvApplyResult;
+      if (applied.status === 'ok') this.countServed(group.groupId, 'writes');
       if (applied.status === 'ok') reply({ status: 'ok', result: applied.result });
       else if (applied.status === 'locked') reply({ status: 'unavailable', reason: `a transaction holds ${applied.key}` });
       else reply({ status: applied.status });

@@ -95,6 +95,13 @@ export class KvStateMachine {
     return this.data.size;
   }
 
+  /** Bytes of keys and values held (UTF-16 code units, as a size estimate for load reports). */
+  get byteCount(): number {
+    let bytes = 0;
+    for (const [key, value] of this.data) bytes += key.length + value.length;
+    return bytes;
+  }
+
   get sessionCount(): number {
     return this.sessions.size;
   }

@@ -956,6 +956,7 @@ export class RaftNode {
       lastIndex: this.log.lastIndex,
       snapshotIndex: this.log.snapshotIndex,
       config: this.config,
+      configIndex: this.configHistory.currentIndex,
       leadTransferee: this.leadTransferee,
       ...(progress === undefined ? {} : { progress }),
     };

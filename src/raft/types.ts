@@ -310,6 +310,8 @@ export interface RaftStatus {
   readonly lastIndex: number;
   readonly snapshotIndex: number;
   readonly config: ClusterConfig;
+  /** Index of the entry (or snapshot) that set `config`; the change is committed once commitIndex reaches it. */
+  readonly configIndex: number;
   readonly leadTransferee: NodeId | null;
   /** Present on the leader only. */
   readonly progress?: Readonly<Record<NodeId, ProgressStatus>>;
