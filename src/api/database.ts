@@ -353,6 +353,17 @@ export class ShardedDatabase {
     return this.replica(groupId, leader)!.proposeConfigChange(change);
   }
 
+  /**
+   * Deletes a node's replica of a group and its data (a finished replica move, a merged-away
+   * shard, replica GC). False when the node is down or holds none; the caller retries later.
+   */
+  deleteReplica(node: NodeId, groupId: string): boolean {
+    if (this.sim.node(node).state !== 'running') return false;
+    const removed = this.raftOn(node)?.removeGroup(groupId) ?? false;
+    if (removed) this.kvOn(node)?.dropMachine(groupId);
+    return removed;
+  }
+
   /** Reads a key on one replica through its read barrier (ReadIndex), bypassing client routing. */
   readOnReplica(groupId: string, node: NodeId, key: string): ReplicaRead {
     const read: ReplicaRead = { node, key, outcome: undefined };

@@ -99,7 +99,10 @@ export class KvServer implements NodeService {
   private read(group: RaftGroupHost, request: KvRequest, reply: (answer: KvReply) => void): void {
     group.readBarrier((outcome) => {
       if (!outcome.ok) return reply({ status: 'not-leader', leaderHint: outcome.leaderHint });
-      const machine = this.machines.get(group.groupId)!;
+      const machine = this.machines.get(group.groupId);
+      if (machine === undefined) return reply({ status: 'wrong-shard' }); // the replica was removed meanwhile
+      // The fence, not the map, decides: a replica never serves a slot it gave away or has not received yet.
+      if (!machine.serves(request.operation.key)) return reply({ status: 'wrong-shard' });
       // A transaction may have committed a new value through its record that is not applied here yet.
       if (machine.transactions.lockOn(request.operation.key) === 'exclusive') {
         return reply({ status: 'unavailable', reason: `a transaction holds ${request.operation.key}` });
@@ -118,6 +121,7 @@ export class KvServer implements NodeService {
       if (applied.status === 'ok') this.countServed(group.groupId, 'writes');
       if (applied.status === 'ok') reply({ status: 'ok', result: applied.result });
       else if (applied.status === 'locked') reply({ status: 'unavailable', reason: `a transaction holds ${applied.key}` });
+      else if (applied.status === 'moved') reply({ status: 'wrong-shard' });
       else reply({ status: applied.status });
     });
   }

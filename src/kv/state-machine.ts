@@ -7,6 +7,9 @@ function isTxnEntry(command: KvCommand | TxnLogEntry): command is TxnLogEntry {
 }
 import { assertValidOperation, canonicalResult, type KvOperation, type KvResult } from './operation';
 import { type ClientSession, SessionTable } from './session-table';
+import { inRange, SlotFence } from './slot-fence';
+import { type SlotRange, slotForKey } from '../sharding/slots';
+import type { TxnRecord } from '../txn/types';
 
 /**
  * The replicated key-value state machine, applied from a Raft group's committed log.
@@ -46,7 +49,50 @@ export type KvApplyResult =
   | { readonly status: 'stale-request'; readonly latestSequence: number }
   | { readonly status: 'session-expired' }
   /** A transaction holds a lock on the key; nothing was applied. Retry later. */
-  | { readonly status: 'locked'; readonly key: string; readonly mode: LockMode };
+  | { readonly status: 'locked'; readonly key: string; readonly mode: LockMode }
+  /** The key's slot is not served here (moved away, or still moving in); nothing was applied. */
+  | { readonly status: 'moved'; readonly key: string };
+
+/**
+ * The steps of a slot move as this group's log records them (src/rebalance/executor.ts
+ * drives them): the target `ingest`s a copy, the source `release`s the range (from then
+ * on it refuses it), the target `acquire`s it with the writes made during the copy, the
+ * source `drop`s the moved keys. `abandon` and `reclaim` roll a move back.
+ */
+export type SlotCommand =
+  | { readonly kind: 'ingest'; readonly range: SlotRange; readonly entries: readonly (readonly [string, string])[] }
+  | {
+      readonly kind: 'acquire';
+      readonly range: SlotRange;
+      /** Keys written or deleted since the copy (catch-up), applied over the copied keys. */
+      readonly upserts: readonly (readonly [string, string])[];
+      readonly deletes: readonly string[];
+      /** The source's client sessions: a retry of a write the source applied is answered, not applied again. */
+      readonly sessions: readonly ClientSession[];
+      /** The source's transaction records: recovery of a transaction anchored on a moved key finds its outcome. */
+      readonly records: readonly (readonly [string, TxnRecord])[];
+    }
+  | { readonly kind: 'release'; readonly range: SlotRange }
+  | { readonly kind: 'drop'; readonly range: SlotRange }
+  | { readonly kind: 'abandon'; readonly range: SlotRange }
+  | { readonly kind: 'reclaim'; readonly range: SlotRange };
+
+export interface SlotLogEntry {
+  readonly slots: SlotCommand;
+}
+
+export type SlotApplyResult = { readonly status: 'ok' } | { readonly status: 'busy'; readonly reason: string };
+
+function isSlotEntry(command: unknown): command is SlotLogEntry {
+  return typeof command === 'object' && command !== null && 'slots' in command;
+}
+
+/** What a source replica holds of a slot range, for a move's copy and catch-up. */
+export interface SlotExport {
+  readonly entries: readonly (readonly [string, string])[];
+  readonly sessions: readonly ClientSession[];
+  readonly records: readonly (readonly [string, TxnRecord])[];
+}
 
 /** A transactional command as it travels in the log. */
 export interface TxnLogEntry {
@@ -61,6 +107,8 @@ export interface KvSnapshot {
   readonly sessions: readonly ClientSession[];
   /** Present once any transaction touched the shard. */
   readonly transactions?: ParticipantSnapshot;
+  /** Present once a slot move touched the shard: the fence and the keys being copied in. */
+  readonly slots?: { readonly released: readonly number[]; readonly incoming: readonly number[]; readonly incomingEntries: readonly (readonly [string, string])[] };
 }
 
 export interface KvStateMachineOptions {
@@ -78,6 +126,10 @@ export class KvStateMachine {
   private appliedIndex = 0;
   /** Locks, intents, votes and records of transactions (src/txn/participant-state.ts). */
   readonly transactions: TxnParticipantState;
+  /** Slots this replica may serve (src/kv/slot-fence.ts). */
+  readonly fence = new SlotFence();
+  /** Keys copied in for slots not yet acquired; not served. */
+  private readonly incomingData = new Map<string, string>();
 
   constructor(options: KvStateMachineOptions = {}) {
     this.sessions = new SessionTable(options.sessionsMax ?? defaultSessionsMax);
@@ -110,13 +162,22 @@ export class KvStateMachine {
    *  (entries that are not KV commands, such as Raft no-ops, may leave gaps). */
   apply(command: KvCommand, logIndex: number): KvApplyResult;
   apply(command: TxnLogEntry, logIndex: number): TxnApplyResult;
-  apply(command: KvCommand | TxnLogEntry, logIndex: number): KvApplyResult | TxnApplyResult;
-  apply(command: KvCommand | TxnLogEntry, logIndex: number): KvApplyResult | TxnApplyResult {
+  apply(command: SlotLogEntry, logIndex: number): SlotApplyResult;
+  apply(command: KvCommand | TxnLogEntry | SlotLogEntry, logIndex: number): KvApplyResult | TxnApplyResult | SlotApplyResult;
+  apply(command: KvCommand | TxnLogEntry | SlotLogEntry, logIndex: number): KvApplyResult | TxnApplyResult | SlotApplyResult {
     if (!Number.isInteger(logIndex) || logIndex <= this.appliedIndex) {
       throw new Error(`apply at log index ${logIndex} after ${this.appliedIndex}: indexes must strictly increase`);
     }
+    if (isSlotEntry(command)) {
+      this.appliedIndex = logIndex;
+      return this.applySlots(command.slots, logIndex);
+    }
     if (isTxnEntry(command)) {
       this.appliedIndex = logIndex;
+      // A transaction may not take a lock here on a key this group does not serve: it aborts cleanly.
+      if (command.txn.kind === 'acquire' && !this.fence.serves(command.txn.key)) {
+        return { status: 'finished', outcome: 'aborted', reason: `${command.txn.key} is moving to another shard` };
+      }
       return this.transactions.apply(command.txn, logIndex);
     }
     assertValidCommand(command);
@@ -129,6 +190,7 @@ export class KvStateMachine {
       return { status: 'stale-request', latestSequence: session.sequence };
     }
     if (session === undefined && command.sequence !== 1) return { status: 'session-expired' };
+    if (!this.fence.serves(command.operation.key)) return { status: 'moved', key: command.operation.key };
     const lock = this.transactions.lockOn(command.operation.key);
     if (lock !== undefined && (command.operation.kind !== 'get' || lock === 'exclusive')) {
       return { status: 'locked', key: command.operation.key, mode: lock };
@@ -138,6 +200,61 @@ export class KvStateMachine {
     return { status: 'ok', result, duplicate: false };
   }
 
+  /** True when this replica serves the key's slot (see SlotFence). */
+  serves(key: string): boolean {
+    return this.fence.serves(key);
+  }
+
+  /** The keys of a slot range held here (served or released, not those copied in), with sessions and records. */
+  exportSlots(range: SlotRange): SlotExport {
+    const entries = [...this.data.entries()].filter(([key]) => inRange(key, range)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return { entries, sessions: this.sessions.list(), records: this.transactions.recordList() };
+  }
+
+  private applySlots(command: SlotCommand, logIndex: number): SlotApplyResult {
+    switch (command.kind) {
+      case 'ingest':
+        this.fence.expect(command.range);
+        for (const [key, value] of command.entries) if (inRange(key, command.range)) this.incomingData.set(key, value);
+        return { status: 'ok' };
+      case 'acquire':
+        return this.acquireSlots(command, logIndex);
+      case 'release': {
+        const locked = this.transactions.lockedKeys().find((key) => inRange(key, command.range));
+        if (locked !== undefined) return { status: 'busy', reason: `a transaction holds ${locked}` };
+        this.fence.release(command.range);
+        return { status: 'ok' };
+      }
+      case 'drop':
+        for (const key of [...this.data.keys()]) if (inRange(key, command.range) && this.fence.isReleased(slotOf(key))) this.data.delete(key);
+        return { status: 'ok' };
+      case 'abandon':
+        this.fence.abandon(command.range);
+        for (const key of [...this.incomingData.keys()]) if (inRange(key, command.range)) this.incomingData.delete(key);
+        return { status: 'ok' };
+      case 'reclaim':
+        this.fence.reclaim(command.range);
+        return { status: 'ok' };
+    }
+  }
+
+  private acquireSlots(command: Extract<SlotCommand, { kind: 'acquire' }>, logIndex: number): SlotApplyResult {
+    for (const [key, value] of [...this.incomingData]) {
+      if (!inRange(key, command.range)) continue;
+      this.data.set(key, value);
+      this.incomingData.delete(key);
+    }
+    for (const [key, value] of command.upserts) if (inRange(key, command.range)) this.data.set(key, value);
+    for (const key of command.deletes) if (inRange(key, command.range)) this.data.delete(key);
+    for (const session of command.sessions) {
+      const local = this.sessions.get(session.clientId);
+      if (local === undefined || local.sequence < session.sequence) this.sessions.record({ ...session, lastLogIndex: logIndex });
+    }
+    this.transactions.adoptRecords(command.records);
+    this.fence.acquire(command.range);
+    return { status: 'ok' };
+  }
+
   /** The current value, for reads served without a log entry (after a ReadIndex round). */
   read(key: string): string | null {
     return this.data.get(key) ?? null;
@@ -145,8 +262,11 @@ export class KvStateMachine {
 
   snapshot(): KvSnapshot {
     const entries = [...this.data.entries()].sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0));
-    const snapshot: KvSnapshot = { format: snapshotFormat, lastAppliedIndex: this.appliedIndex, entries, sessions: this.sessions.list() };
-    return this.transactions.isEmpty ? snapshot : { ...snapshot, transactions: this.transactions.snapshot() };
+    const base: KvSnapshot = { format: snapshotFormat, lastAppliedIndex: this.appliedIndex, entries, sessions: this.sessions.list() };
+    const snapshot = this.transactions.isEmpty ? base : { ...base, transactions: this.transactions.snapshot() };
+    if (this.fence.isEmpty && this.incomingData.size === 0) return snapshot;
+    const incomingEntries = [...this.incomingData.entries()].sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0));
+    return { ...snapshot, slots: { ...this.fence.snapshot(), incomingEntries } };
   }
 
   /** Replaces the whole state with a snapshot (from `snapshot()`, possibly via JSON). */
@@ -156,6 +276,9 @@ export class KvStateMachine {
     this.transactions.restore(parsed.transactions);
     this.data.clear();
     for (const [key, value] of parsed.entries) this.data.set(key, value);
+    this.fence.restore(parsed.slots);
+    this.incomingData.clear();
+    for (const [key, value] of parsed.slots?.incomingEntries ?? []) this.incomingData.set(key, value);
     this.appliedIndex = parsed.lastAppliedIndex;
   }
 
@@ -191,6 +314,10 @@ export class KvStateMachine {
   }
 }
 
+function slotOf(key: string): number {
+  return slotForKey(key);
+}
+
 function assertValidCommand(command: KvCommand): void {
   if (typeof command.clientId !== 'string' || command.clientId === '') throw new TypeError('a command needs a client id');
   if (!Number.isInteger(command.sequence) || command.sequence < 1) {
@@ -217,8 +344,9 @@ function parseSnapshot(snapshot: unknown): KvSnapshot {
   if (parsedSessions.some((session) => session.lastLogIndex > (lastAppliedIndex as number))) {
     throw new TypeError('snapshot session used after the snapshot index');
   }
-  const parsed: KvSnapshot = { format: snapshotFormat, lastAppliedIndex: lastAppliedIndex as number, entries: pairs, sessions: parsedSessions };
-  return record.transactions === undefined ? parsed : { ...parsed, transactions: parseTransactionSnapshot(record.transactions as ParticipantSnapshot) };
+  const base: KvSnapshot = { format: snapshotFormat, lastAppliedIndex: lastAppliedIndex as number, entries: pairs, sessions: parsedSessions };
+  const parsed = record.transactions === undefined ? base : { ...base, transactions: parseTransactionSnapshot(record.transactions as ParticipantSnapshot) };
+  return record.slots === undefined ? parsed : { ...parsed, slots: record.slots as KvSnapshot['slots'] };
 }
 
 function parseSession(session: unknown): ClientSession {

@@ -40,6 +40,9 @@ export interface HeartbeatAck {
 /** The latest report of one node, as the placement leader keeps it. */
 export interface StoreReport {
   readonly node: NodeId;
+  /** The node's heartbeat counter: a higher one is a newer report. */
+  readonly sequence: number;
+  /** On the leader's local clock. */
   readonly receivedAtMs: number;
   readonly replicas: readonly ReplicaReport[];
 }
@@ -78,7 +81,7 @@ export class PlacementService implements NodeService {
   private onHeartbeat(from: NodeId, heartbeat: StoreHeartbeat): void {
     const role = this.deps.placementRole();
     if (role === undefined) return;
-    if (role.leader) this.stores.set(heartbeat.node, { node: heartbeat.node, receivedAtMs: this.env.clock.nowMs(), replicas: heartbeat.replicas });
+    if (role.leader) this.stores.set(heartbeat.node, { node: heartbeat.node, sequence: heartbeat.sequence, receivedAtMs: this.env.clock.nowMs(), replicas: heartbeat.replicas });
     else this.stores.clear(); // a leader that lost office must not serve a picture that stops updating
     const ack: HeartbeatAck = { type: 'placement.heartbeat-ack', sequence: heartbeat.sequence, recorded: role.leader, leaderHint: role.leader ? this.env.id : role.leaderHint, epoch: role.epoch };
     this.env.network.send(from, ack);

@@ -107,6 +107,7 @@ export class FakeShardGroup {
     const outcome = this.machine.apply(request, this.machine.lastAppliedIndex + 1);
     if (outcome.status === 'ok') return { status: 'ok', result: outcome.result };
     if (outcome.status === 'locked') return { status: 'unavailable', reason: `a transaction holds ${outcome.key}` };
+    if (outcome.status === 'moved') return { status: 'wrong-shard' };
     return { status: outcome.status };
   }
 }
