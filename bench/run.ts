@@ -30,6 +30,7 @@ async function main(): Promise<void> {
     ['consensus', optional('./consensus', 'benchConsensus')],
     ['georeplication', optional('./georep', 'benchGeoReplication')],
     ['transactions', optional('./transactions', 'benchTransactions')],
+    ['rebalancing', optional('./rebalance', 'benchRebalance')],
   ];
   const rows: (BenchRow & { group: string })[] = [];
   for (const [group, bench] of benches) {

@@ -35,7 +35,10 @@ export interface RebalancePolicy {
   readonly measure: BalanceMeasure;
   /**
    * Imbalance threshold: the plan stops once max/mean of the measure over eligible nodes
-   * is at most 1 + threshold. Must be > 0.
+   * is at most 1 + threshold and min/mean at least 1 − threshold (CockroachDB's overfull
+   * and underfull stores; a new, empty node is underfull). Means are capacity-weighted.
+   * For counts, the band is rounded to whole numbers and widened when it is tighter than
+   * whole numbers allow. Must be > 0.
    */
   readonly threshold: number;
   /** Leaders are balanced too (by count) when true; default true. */
@@ -58,10 +61,18 @@ export interface PlanInput {
 
 /** One step of a plan. Every move carries a reason a person can read. */
 export type Move =
+  /**
+   * Add a replica on `to`, then remove the one on `from`. The planner puts a
+   * transfer-leader step for the shard right before any move whose `from` leads it, so
+   * `from` leads here only when it is the shard's single replica; leadership then passes
+   * to `to` after it is promoted, before `from` is removed.
+   */
   | { readonly kind: 'move-replica'; readonly shard: ShardId; readonly from: NodeId; readonly to: NodeId; readonly reason: string }
   | { readonly kind: 'transfer-leader'; readonly shard: ShardId; readonly from: NodeId; readonly to: NodeId; readonly reason: string }
   | { readonly kind: 'move-slots'; readonly from: ShardId; readonly to: ShardId; readonly range: SlotRange; readonly reason: string }
+  /** `replicas[0]` is the new shard's preferred leader. */
   | { readonly kind: 'split'; readonly shard: ShardId; readonly newShard: ShardId; readonly ranges: readonly SlotRange[]; readonly replicas: readonly NodeId[]; readonly reason: string }
+  /** `from`'s slots (and keys) move into `into`; then `from`'s group is retired. */
   | { readonly kind: 'merge'; readonly from: ShardId; readonly into: ShardId; readonly reason: string };
 
 /** Imbalance of one measure across eligible nodes. */
@@ -78,6 +89,8 @@ export interface Plan {
   readonly after: readonly Imbalance[];
   /** The map the plan leads to (epoch not meaningful). */
   readonly expectedMap: ShardMap;
+  /** Why the plan stops short of the threshold, or skipped a split, in sentences (optional). */
+  readonly notes?: readonly string[];
 }
 
 /** Bad input: names the problem; nothing was changed. */
