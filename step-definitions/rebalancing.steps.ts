@@ -34,13 +34,6 @@ When('the copy of {string} held by its leader moves to {node}', function (this: 
   scenario.submit([{ kind: 'move-replica', shard, from, to: this.node(node).id, reason: `scenario: ${shard} off its leader` }]);
 });
 
-// Moves the copy of the shard held by one node to another (see the step above for the steps of a move). Does not wait.
-When('the copy of {string} held by {node} moves to {node}', function (this: PhantomWorld, shard: string, from: string, to: string) {
-  const scenario = rebalancing(this);
-  expect(scenario.shard(shard).replicas, `the replicas of ${shard}`).to.include(from);
-  scenario.submit([{ kind: 'move-replica', shard, from, to: this.node(to).id, reason: `scenario: ${shard} from ${from} to ${to}` }]);
-});
-
 // Waits until the executor has finished (or rolled back) every move it was given, then shows its progress (moves done, pending, bytes moved, simulated time) in the report.
 Then('within {duration} every move has finished', function (this: PhantomWorld, withinMs: number) {
   const scenario = rebalancing(this);
@@ -85,7 +78,12 @@ Then("the placement service's view of {node} matches what the node reports", fun
   expect(dataGroups, `shards ${node} reports holding`).to.deep.equal(holdings.map((row) => row.shard).sort());
 });
 
-// The node a "moves off its leader" step moved the shard's copy from keeps nothing of it: no replica on its disk, and the placement map does not name it.
+// The node a "moves off its leader" step moved the shard's copy from holds a voting copy equal to the leader's (within 2 s).
+Then('the node that led {string} before the move holds a full copy of it', function (this: PhantomWorld, shard: string) {
+  assertFullCopy(this, rebalancing(this).movedOffLeader(shard), shard);
+});
+
+// The node a "moves off its leader" step moved the shard's copy from keeps nothing of it: the placement map does not name it, and within 2 s no replica is left on its disk.
 Then('the node that led {string} before the move holds no data of it', function (this: PhantomWorld, shard: string) {
   assertHoldsNothing(this, rebalancing(this).movedOffLeader(shard), shard);
 });
@@ -93,19 +91,28 @@ Then('the node that led {string} before the move holds no data of it', function 
 function assertHoldsNothing(world: PhantomWorld, node: string, shard: string): void {
   const scenario = rebalancing(world);
   expect(scenario.whatNodeHolds(node).map((row) => row.shard), `shards the map places on ${node}`).not.to.include(shard);
-  const specs = world.node(node).disk.get<{ groupId: string }[]>('raft/groups') ?? [];
-  expect(specs.map((spec) => spec.groupId), `replicas on ${node}'s disk`).not.to.include(shard);
+  // A node that was down when its copy was removed deletes it once it is back (replica GC, every 0.5 s).
+  const keeps = (): boolean => (world.node(node).disk.get<{ groupId: string }[]>('raft/groups') ?? []).some((spec) => spec.groupId === shard);
+  try {
+    world.waitUntil(() => !keeps(), 2_000, `${node} to delete its copy of ${shard}`);
+  } catch {
+    expect(keeps(), `${node}'s disk still keeps a replica of ${shard}`).to.equal(false);
+  }
 }
 
 // The node is a voter of the shard in the map and in the group, and within 2 s its copy equals the leader's (same keys, values, sessions and applied entries).
 Then('{node} holds a full copy of {string}', function (this: PhantomWorld, node: string, shard: string) {
-  const database = this.cluster.database;
-  expect(rebalancing(this).shard(shard).replicas, `replicas of ${shard} in the map`).to.include(node);
-  this.waitUntil(() => {
+  assertFullCopy(this, node, shard);
+});
+
+function assertFullCopy(world: PhantomWorld, node: string, shard: string): void {
+  const database = world.cluster.database;
+  expect(rebalancing(world).shard(shard).replicas, `replicas of ${shard} in the map`).to.include(node);
+  world.waitUntil(() => {
     const leader = database.leaderOf(shard);
     return leader !== undefined && leader !== node ? database.stateDigest(shard, node) === database.stateDigest(shard, leader) : leader === node;
   }, 2_000, `${node}'s copy of ${shard} to equal its leader's`);
-});
+}
 
 // The node's copy of the shard was brought up to date by installing a snapshot from the leader (then the log that followed).
 Then('{node} caught up on {string} from a snapshot', function (this: PhantomWorld, node: string, shard: string) {
@@ -185,4 +192,151 @@ Then('{string} no longer exists and no node keeps any of its data', function (th
 // The shard owns the given number of hash slots in the placement map (of 1024).
 Then('{string} owns {int} slots', function (this: PhantomWorld, shard: string, slots: number) {
   expect(rebalancing(this).slotCount(shard), `slots of ${shard}`).to.equal(slots);
+});
+
+// ---- plans ---------------------------------------------------------------------------------------------
+
+// Starts node-1 … node-N in the given zones, in turn (node-1 in the first, node-2 in the second, ...), and a store of S shards with R replicas each, no two in one zone; from then on every 50 ms the scenario checks that no shard has two voting replicas in one zone.
+Given(
+  'a running cluster of {int} nodes in zones {string} storing data in {int} shards with {int} replicas each',
+  function (this: PhantomWorld, nodes: number, zones: string, shards: number, replicas: number) {
+    const scenario = rebalancing(this);
+    scenario.start(nodes, shards, replicas, undefined, zones.split(/,\s*|\s+and\s+/).map((zone) => zone.trim()));
+    scenario.watchZones();
+  },
+);
+
+// A new, empty server node joins in the given zone and is agreed on by every member (at most 10 s).
+When('{node} joins in zone {string}', function (this: PhantomWorld, node: string, zone: string) {
+  rebalancing(this).addNode(node, zone);
+});
+
+// A new, empty server node joins and is agreed on by every member (at most 10 s).
+When('{node} joins the cluster', function (this: PhantomWorld, node: string) {
+  rebalancing(this).addNode(node);
+});
+
+// The nodes are marked for draining: the next plan moves every replica off them. A node that does not exist is refused (check with "the plan is refused because {string}").
+When('{nodes} (is)(are) drained', function (this: PhantomWorld, nodes: string[]) {
+  this.attempt(() => rebalancing(this).drain(nodes));
+});
+
+// Plans a rebalance of the current map by replica count, stopping once every node is within the given percentage of the mean (the plan is shown in the report). Bad input is kept for "the plan is refused because {string}".
+When('a rebalance is planned that balances replicas within {int}%', function (this: PhantomWorld, percent: number) {
+  if (this.pendingError !== undefined) return; // a refused drain: the plan is not made either
+  this.attempt(() => {
+    rebalancing(this).plan('replicas', percent / 100);
+    this.attachText('rebalancing plan', rebalancing(this).planTable());
+  });
+});
+
+// The plan (or drain) was refused, with a message containing the text, and the map did not change.
+Then('the plan is refused because {string}', function (this: PhantomWorld, because: string) {
+  const error = this.takeError();
+  expect(error?.message ?? 'nothing was refused', 'the refusal').to.include(because);
+  expect(this.cluster.database.shardMap.epoch, 'the map epoch (nothing may change)').to.equal(1);
+});
+
+// The plan's moves, in order (columns: kind, shard, from, to).
+Then("the plan's moves are:", function (this: PhantomWorld, table: DataTable) {
+  const moves = rebalancing(this).plannedMoves.map((move) => {
+    if (move.kind === 'move-replica' || move.kind === 'transfer-leader') return { kind: move.kind, shard: move.shard, from: move.from, to: move.to };
+    return { kind: move.kind, shard: '', from: '', to: '' };
+  });
+  expect(moves).to.deep.equal(table.hashes());
+});
+
+// The plan moves no more than this many replicas.
+Then('the plan moves at most {int} replicas', function (this: PhantomWorld, most: number) {
+  expect(rebalancing(this).plannedMoves.filter((move) => move.kind === 'move-replica').length, 'replica moves in the plan').to.be.at.most(most);
+});
+
+// Hands the last plan's moves to the executor, in order. Does not wait.
+When('the plan runs', function (this: PhantomWorld) {
+  rebalancing(this).runPlan();
+});
+
+// Every node that is not draining holds a number of replicas in the range (per the placement map; shown in the report).
+Then('every node that is not draining holds between {int} and {int} replicas', function (this: PhantomWorld, least: number, most: number) {
+  const scenario = rebalancing(this);
+  const counts = scenario.replicaCounts();
+  this.attachText('replicas per node', [...counts].map(([node, count]) => `${node}: ${count}`).join('\n'));
+  for (const node of scenario.planNodes().filter((entry) => !entry.draining)) {
+    expect(counts.get(node.id) ?? 0, `replicas on ${node.id}`).to.be.within(least, most);
+  }
+});
+
+// The node holds the given range of replicas (per the placement map).
+Then('{node} holds between {int} and {int} replicas', function (this: PhantomWorld, node: string, least: number, most: number) {
+  expect(rebalancing(this).replicaCounts().get(node) ?? 0, `replicas on ${node}`).to.be.within(least, most);
+});
+
+// The node holds no replica of any shard: the map names it nowhere and its disk keeps no data group.
+Then('{node} holds no replica', function (this: PhantomWorld, node: string) {
+  expect(rebalancing(this).replicaCounts().get(node) ?? 0, `replicas the map places on ${node}`).to.equal(0);
+  const specs = (this.node(node).disk.get<{ groupId: string }[]>('raft/groups') ?? []).map((spec) => spec.groupId).filter((group) => group !== 'placement');
+  expect(specs, `data groups on ${node}'s disk`).to.deep.equal([]);
+});
+
+// Sampled every 50 ms since the cluster started (needs the zoned cluster step): no shard ever had two voting replicas in one zone (a replica being replaced by a move and its replacement count as one).
+Then('no shard ever had two replicas in one zone', function (this: PhantomWorld) {
+  expect(rebalancing(this).firstZoneViolation ?? 'none', 'first zone violation').to.equal('none');
+});
+
+// ---- throttling ------------------------------------------------------------------------------------------
+
+// Set before the first move: at most K moves in flight at once, and one simulated link of the given bandwidth shared by every snapshot and copy (a transfer waits for the link, then occupies it for its bytes ÷ bandwidth).
+Given('moves run at most {int} at a time over a link of {int} bytes per second', function (this: PhantomWorld, moves: number, bytes: number) {
+  rebalancing(this).configureExecutor({ maxConcurrentMoves: moves, bandwidthBytesPerSecond: bytes });
+});
+
+// The executor never had more than this many moves in flight at once (it did run at least one; shown in the report).
+Then('at most {int} moves were ever in flight at once', function (this: PhantomWorld, most: number) {
+  const progress = rebalancing(this).progress();
+  this.attachText('migration progress', rebalancing(this).progressTable());
+  expect(progress.concurrentMax, 'moves in flight at once').to.be.within(1, most);
+});
+
+// The moves took at least as much simulated time as their bytes need at the link's bandwidth.
+Then('the data took at least as long to move as the link allows', function (this: PhantomWorld) {
+  const scenario = rebalancing(this);
+  const progress = scenario.progress();
+  const floorMs = (progress.bytesMoved * 1000) / scenario.executor.options.bandwidthBytesPerSecond;
+  expect(progress.bytesMoved, 'bytes moved').to.be.greaterThan(0);
+  expect(progress.elapsedMs, `simulated time to move ${progress.bytesMoved} bytes`).to.be.at.least(floorMs);
+});
+
+// ---- faults mid-move ----------------------------------------------------------------------------------
+
+// Waits (at most 10 s) until the move of the shard to the node has reached the point where the node is a learner (it has joined and is catching up, not yet promoted).
+When('{node} has joined {string} as a learner', function (this: PhantomWorld, node: string, shard: string) {
+  rebalancing(this).waitForMoveStep(shard, node, 'learner-added', 10_000);
+});
+
+// The node a "moves off its leader" step moved the shard's copy from crashes (power loss).
+When('the node that led {string} before the move crashes', function (this: PhantomWorld, shard: string) {
+  this.node(rebalancing(this).movedOffLeader(shard)).crash();
+});
+
+// The node a "moves off its leader" step moved the shard's copy from starts again.
+When('the node that led {string} before the move restarts', function (this: PhantomWorld, shard: string) {
+  this.node(rebalancing(this).movedOffLeader(shard)).start();
+});
+
+// The current leader of the placement group (the service that says where data lives) crashes; the remaining two elect a new one.
+When("the placement group's leader crashes", function (this: PhantomWorld) {
+  rebalancing(this).crashPlacementLeader();
+});
+
+// The placement group's leader that crashed earlier in the scenario starts again.
+When("the placement group's old leader restarts", function (this: PhantomWorld) {
+  rebalancing(this).restartPlacementLeader();
+});
+
+// Waits until the executor is idle, then checks that at least one move was rolled back (its target never became a voter) and shows the progress.
+Then('within {duration} the move has been rolled back', function (this: PhantomWorld, withinMs: number) {
+  const scenario = rebalancing(this);
+  scenario.waitForMoves(withinMs);
+  this.attachText('migration progress', scenario.progressTable());
+  expect(scenario.progress().rolledBack, 'moves rolled back').to.be.at.least(1);
 });

@@ -3,7 +3,8 @@ import { Workload } from '../src/api/workload';
 import type { GroupView } from '../src/rebalance/ports';
 import { mapConfigDisagreements } from '../src/rebalance/agreement';
 import { defaultExecutorOptions, type ExecutorOptions, MigrationExecutor, type MigrationProgress } from '../src/rebalance/executor';
-import type { Move } from '../src/rebalance/types';
+import { planRebalance } from '../src/rebalance/planner';
+import { type BalanceMeasure, type Move, type Plan, type PlanNode, PlanError, type ShardLoad } from '../src/rebalance/types';
 import type { NodeId } from '../src/runtime/ports';
 import { findShard, type Shard, shardById, shardForKey, slotForKey } from '../src/sharding/shard-map';
 import { rangesFromSlots, slotsOf } from '../src/sharding/slots';
@@ -51,6 +52,11 @@ export class RebalancingScenario {
   private workload: Workload | undefined;
   private readonly originalShards = new Map<string, string>();
   private readonly movedOffLeaders = new Map<string, NodeId>();
+  private readonly draining = new Set<NodeId>();
+  private lastPlan: Plan | undefined;
+  private zoneViolation: string | undefined;
+  private zoneWatch = false;
+  private crashedPlacementLeader: NodeId | undefined;
 
   constructor(private readonly world: PhantomWorld) {}
 
@@ -126,6 +132,120 @@ export class RebalancingScenario {
     const node = this.movedOffLeaders.get(shardId);
     if (node === undefined) throw new Error(`no copy of ${shardId} was moved off its leader in this scenario`);
     return node;
+  }
+
+  // ---- faults mid-move ------------------------------------------------------------------------------
+
+  /** Waits until the journal shows the move of `shardId` to `node` at `step` (or later); bounded. */
+  waitForMoveStep(shardId: string, node: NodeId, step: string, withinMs: number): void {
+    const order = ['planned', 'learner-added', 'promoted', 'leader-moved', 'removed'];
+    const reached = (): boolean => this.database.placement.journal().some((record) => {
+      const move = record.move as Move;
+      return move.kind === 'move-replica' && move.shard === shardId && move.to === node && order.indexOf(record.step) >= order.indexOf(step);
+    });
+    this.world.waitUntil(reached, withinMs, `the move of ${shardId} to ${node} to reach "${step}"`);
+  }
+
+  /** Crashes the placement group's leader and remembers it (for its restart). */
+  crashPlacementLeader(): NodeId {
+    const leader = this.database.placement.leader();
+    if (leader === undefined) throw new Error('the placement group has no leader to crash');
+    this.world.node(leader).crash();
+    this.crashedPlacementLeader = leader;
+    return leader;
+  }
+
+  restartPlacementLeader(): void {
+    if (this.crashedPlacementLeader === undefined) throw new Error("the placement group's leader has not crashed in this scenario");
+    this.world.node(this.crashedPlacementLeader).start();
+  }
+
+  // ---- plans ------------------------------------------------------------------------------------
+
+  /** Marks nodes as draining: the next plan moves every replica off them. */
+  drain(nodes: readonly NodeId[]): void {
+    for (const node of nodes) {
+      if (!this.world.sim.hasNode(node) || this.database.raftOn(node) === undefined) throw new PlanError(`there is no node ${node} to drain`);
+      this.draining.add(node);
+    }
+  }
+
+  /** The nodes as the planner sees them: every server node, with its zone, capacity and whether it drains. */
+  planNodes(): PlanNode[] {
+    return this.world.cluster.nodeIds.filter((node) => this.database.raftOn(node) !== undefined || this.database.shardMap.shards.some((shard) => shard.replicas.includes(node))).map((node) => {
+      const metadata = this.world.sim.node(node).metadata;
+      return { id: node, ...(metadata.zone !== undefined && metadata.zone !== 'default' ? { zone: metadata.zone } : {}), ...(metadata.capacity !== undefined ? { capacity: metadata.capacity } : {}), draining: this.draining.has(node) };
+    });
+  }
+
+  /** Loads per shard from the placement leader's latest store heartbeats (the shard leader's report). */
+  loads(): ShardLoad[] {
+    const reports = this.database.placement.storeReports();
+    return this.database.shardMap.shards.map((shard) => {
+      const replica = reports.flatMap((report) => report.replicas).find((entry) => entry.group === shard.id && entry.role === 'leader');
+      return { shard: shard.id, bytes: replica?.bytes ?? 0, readsPerSecond: replica?.readsPerSecond ?? 0, writesPerSecond: replica?.writesPerSecond ?? 0 };
+    });
+  }
+
+  /** Plans a rebalance of the current map; throws the planner's PlanError on bad input (nothing changes). */
+  plan(measure: BalanceMeasure, threshold: number): Plan {
+    const replicationFactor = Math.max(...this.database.shardMap.shards.map((shard) => shard.replicas.length));
+    this.lastPlan = planRebalance({ map: this.database.shardMap, nodes: this.planNodes(), loads: this.loads(), policy: { measure, threshold, replicationFactor } });
+    return this.lastPlan;
+  }
+
+  get plannedMoves(): readonly Move[] {
+    if (this.lastPlan === undefined) throw new Error('no plan was made; plan a rebalance first');
+    return this.lastPlan.moves;
+  }
+
+  runPlan(): void {
+    this.submit(this.plannedMoves);
+  }
+
+  planTable(): string {
+    const rows = this.plannedMoves.map((move) => {
+      const where = move.kind === 'move-replica' || move.kind === 'transfer-leader' ? `${move.shard}  ${move.from} → ${move.to}` : move.kind === 'move-slots' ? `${move.from} → ${move.to}` : move.kind === 'split' ? `${move.shard} → ${move.newShard}` : `${move.from} → ${move.into}`;
+      return `${move.kind.padEnd(16)} ${where.padEnd(30)} ${move.reason}`;
+    });
+    const imbalance = (this.lastPlan!.before.map((entry) => `${entry.measure} ${entry.maxOverMean.toFixed(2)}`).join(', ')) + ' → ' + this.lastPlan!.after.map((entry) => `${entry.measure} ${entry.maxOverMean.toFixed(2)}`).join(', ');
+    return [`${'KIND'.padEnd(16)} ${'WHAT'.padEnd(30)} REASON`, ...rows, '', `max/mean before → after: ${imbalance}`].join('\n');
+  }
+
+  /** Replicas per server node in the current map (nodes holding none included). */
+  replicaCounts(): Map<NodeId, number> {
+    const counts = new Map<NodeId, number>(this.planNodes().map((node) => [node.id, 0]));
+    for (const shard of this.database.shardMap.shards) for (const node of shard.replicas) counts.set(node, (counts.get(node) ?? 0) + 1);
+    return counts;
+  }
+
+  /** From now on, every 50 ms of virtual time, checks that no shard has two voting replicas in one zone (a learner joining is not one yet, and a replica being replaced counts with its replacement). */
+  watchZones(): void {
+    if (this.zoneWatch) return;
+    this.zoneWatch = true;
+    const check = (): void => {
+      if (this.zoneViolation === undefined) this.zoneViolation = this.zoneConflict();
+      this.world.sim.scheduler.schedule(50, check);
+    };
+    check();
+  }
+
+  get firstZoneViolation(): string | undefined {
+    return this.zoneViolation ?? this.zoneConflict();
+  }
+
+  /** A replica being replaced and its replacement count as one: add-then-remove has both for a moment. */
+  private zoneConflict(): string | undefined {
+    const leaving = new Set(this.database.placement.journal().map((record) => record.move as Move).flatMap((move) => (move.kind === 'move-replica' ? [`${move.shard}/${move.from}`] : [])));
+    for (const shard of this.database.shardMap.shards) {
+      const zones = new Map<string, NodeId>();
+      for (const node of shard.replicas.filter((replica) => !leaving.has(`${shard.id}/${replica}`))) {
+        const zone = this.world.sim.node(node).metadata.zone ?? node;
+        if (zones.has(zone)) return `${shard.id} had copies on ${zones.get(zone)} and ${node}, both in zone ${zone}, at ${this.world.sim.nowMs.toFixed(0)} ms (epoch ${this.database.shardMap.epoch})`;
+        zones.set(zone, node);
+      }
+    }
+    return undefined;
   }
 
   // ---- clients ---------------------------------------------------------------------------

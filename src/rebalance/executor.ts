@@ -198,7 +198,8 @@ export class MigrationExecutor {
           return this.advance(record, 'promoted', (map) => promoted(map, shard, to, from), `${to} promoted to voter of ${shard}`);
         }
         if (this.unavailableTooLong(`node:${to}`, this.ports.isUp(to))) return this.advance(record, 'rolling-back', undefined, `${to} stayed down`);
-        if (view.configCommitted && this.caughtUp(record, view, to)) return this.act(record, () => this.ports.proposeConfigChange(shard, { type: 'promote', node: to }));
+        // A learner that is down (or silent) is not promoted: it would be a voter that cannot vote.
+        if (view.configCommitted && this.ports.isUp(to) && this.caughtUp(record, view, to)) return this.act(record, () => this.ports.proposeConfigChange(shard, { type: 'promote', node: to }));
         return;
       case 'promoted':
         if (view.leader === from) return this.act(record, () => this.ports.transferLeadership(shard, this.ports.isUp(to) ? to : otherVoter(view, from)));
@@ -232,7 +233,7 @@ export class MigrationExecutor {
   /** The learner's log reached the commit index, and its snapshot had time to cross the link. */
   private caughtUp(record: JournalRecord, view: GroupView, node: NodeId): boolean {
     const progress = view.progress[node];
-    return progress !== undefined && progress.matchIndex >= view.commitIndex && this.ports.nowMs() >= (this.transferEndsAtMs.get(record.moveId) ?? 0);
+    return progress !== undefined && progress.recentActive && progress.matchIndex >= view.commitIndex && this.ports.nowMs() >= (this.transferEndsAtMs.get(record.moveId) ?? 0);
   }
 
   /** Removing `node` leaves a configuration whose majority is up. */
