@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { rebalancing } from '../support/rebalancing-scenario';
 import { transactions } from '../support/txn-scenario';
 import type { PhantomWorld } from '../support/world';
+import type { FaultKind } from '../src/sim';
 
 // ---- the store ------------------------------------------------------------------------------
 
@@ -339,4 +340,11 @@ Then('within {duration} the move has been rolled back', function (this: PhantomW
   scenario.waitForMoves(withinMs);
   this.attachText('migration progress', scenario.progressTable());
   expect(scenario.progress().rolledBack, 'moves rolled back').to.be.at.least(1);
+});
+
+// ---- chaos ---------------------------------------------------------------------------------------------------
+
+// Needs "{int} clients keep reading and writing {int} keys". For the duration, random faults of the given kinds hit the server nodes while a random move (a replica to another node, or a key's slot to another shard) starts every 0.5–1.5 s; then every fault heals, the moves finish or roll back (at most 60 s), and the clients stop with a final read of every key.
+When('random moves run for {duration} under random {faults}', function (this: PhantomWorld, durationMs: number, faults: string[]) {
+  rebalancing(this).runChaos(durationMs, faults as FaultKind[]);
 });

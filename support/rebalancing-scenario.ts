@@ -8,6 +8,7 @@ import { type BalanceMeasure, type Move, type Plan, type PlanNode, PlanError, ty
 import type { NodeId } from '../src/runtime/ports';
 import { findShard, type Shard, shardById, shardForKey, slotForKey } from '../src/sharding/shard-map';
 import { rangesFromSlots, slotsOf } from '../src/sharding/slots';
+import { type FaultKind, Nemesis } from '../src/sim';
 import { kvStore } from './kv-scenario';
 import type { PhantomWorld } from './world';
 
@@ -110,7 +111,22 @@ export class RebalancingScenario {
   }
 
   waitForMoves(withinMs: number): void {
-    this.world.waitUntil(() => this.executor.idle, withinMs, `the moves to finish (${JSON.stringify(this.progress())})`);
+    try {
+      this.world.waitUntil(() => this.executor.idle, withinMs, 'the moves to finish');
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n${this.executorState()}`);
+    }
+  }
+
+  /** The executor's progress, journal, map and each group's configuration, for a failure message. */
+  executorState(): string {
+    const groups = this.database.shardIds().map((id) => {
+      const view = groupView(this.database, id);
+      if (view === undefined) return `${id}: no leader`;
+      const progress = Object.entries(view.progress).map(([node, entry]) => `${node} match ${entry.matchIndex} ${entry.state}${entry.recentActive ? '' : ' inactive'}${entry.isLearner ? ' learner' : ''}`).join('; ');
+      return `${id}: leader ${view.leader}, voters ${view.config.voters.join(',')}, learners ${view.config.learners.join(',') || '-'}, commit ${view.commitIndex}${view.configCommitted ? '' : ' (config change pending)'}; ${progress}`;
+    });
+    return [`progress: ${JSON.stringify(this.progress())}`, `journal: ${JSON.stringify(this.database.placement.journal())}`, ...groups].join('\n');
   }
 
   progress(): MigrationProgress {
@@ -158,6 +174,57 @@ export class RebalancingScenario {
   restartPlacementLeader(): void {
     if (this.crashedPlacementLeader === undefined) throw new Error("the placement group's leader has not crashed in this scenario");
     this.world.node(this.crashedPlacementLeader).start();
+  }
+
+  // ---- chaos --------------------------------------------------------------------------------------
+
+  /**
+   * Safety phase: random faults (the nemesis) and a random move every 0.5–1.5 s (a replica
+   * to a node that has none of the shard, or a key's slot to another shard), for the
+   * duration. Then heal, let the executor finish or roll back (bounded), and stop the
+   * clients with a final read of every key.
+   */
+  runChaos(durationMs: number, faults: readonly FaultKind[]): void {
+    const servers = this.world.cluster.nodeIds.filter((node) => this.database.raftOn(node) !== undefined);
+    const nemesis = new Nemesis(this.world.sim, { nodes: servers, faults: [...faults] });
+    const random = this.world.sim.random.stream('rebalance-chaos');
+    const endMs = this.world.sim.nowMs + durationMs;
+    let submitted = 0;
+    const next = (): void => {
+      if (this.world.sim.nowMs >= endMs) return;
+      const move = this.randomMove(random, servers);
+      if (move !== undefined && this.executor.progress([]).pending < 2) {
+        this.submit([move]);
+        submitted++;
+      }
+      this.world.sim.scheduler.schedule(500 + random.int(1000), next);
+    };
+    nemesis.start();
+    next();
+    this.world.sim.runFor(durationMs);
+    nemesis.healAll();
+    this.world.attachText('faults injected', nemesis.log.map((fault) => `${(fault.startMs / 1000).toFixed(2)} s – ${fault.endMs === undefined ? 'end' : (fault.endMs / 1000).toFixed(2) + ' s'}: ${fault.description}`).join('\n'));
+    this.waitForMoves(SETTLE_BOUND_MS);
+    this.world.attachText('migration progress', `${submitted} random moves submitted\n${this.progressTable()}`);
+    this.stopClients();
+  }
+
+  private randomMove(random: { int(max: number): number; next(): number }, servers: readonly NodeId[]): Move | undefined {
+    const map = this.database.shardMap;
+    const shard = map.shards[random.int(map.shards.length)];
+    if (random.next() < 0.6) {
+      const candidates = servers.filter((node) => !shard.replicas.includes(node) && !(shard.learners ?? []).includes(node));
+      if (candidates.length === 0) return undefined;
+      const from = shard.replicas[random.int(shard.replicas.length)];
+      return { kind: 'move-replica', shard: shard.id, from, to: candidates[random.int(candidates.length)], reason: 'chaos: random replica move' };
+    }
+    const others = map.shards.filter((other) => other.id !== shard.id);
+    const key = this.workload?.keyNames[random.int(this.workload.keyNames.length)];
+    if (others.length === 0 || key === undefined) return undefined;
+    const from = shardForKey(map, key)!;
+    const to = map.shards.filter((other) => other.id !== from.id)[random.int(map.shards.length - 1)];
+    const slot = slotForKey(key);
+    return { kind: 'move-slots', from: from.id, to: to.id, range: { start: slot, endExclusive: slot + 1 }, reason: `chaos: the slot of ${key} to ${to.id}` };
   }
 
   // ---- plans ------------------------------------------------------------------------------------
@@ -321,6 +388,7 @@ export class RebalancingScenario {
       `elapsed (simulated) ${(progress.elapsedMs / 1000).toFixed(3)} s`,
       `most moves at once  ${progress.concurrentMax} (limit ${this.executor.options.maxConcurrentMoves})`,
       `releases deferred   ${progress.releasesDeferred} (a transaction held locks in the range)`,
+      `moves skipped       ${this.executor.skipped.length}${this.executor.skipped.map((skip) => `\n  ${skip.moveId}: ${skip.reason}`).join('')}`,
     ].join('\n');
   }
 

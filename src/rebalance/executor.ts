@@ -88,6 +88,8 @@ export class MigrationExecutor {
   private lastGcMs = 0;
   private running = false;
   private releasesDeferred = 0;
+  /** Moves dropped before they started because the map no longer allowed them. */
+  readonly skipped: { moveId: string; reason: string }[] = [];
 
   constructor(private readonly ports: MigrationPorts, readonly options: ExecutorOptions = defaultExecutorOptions) {
     if (!(Number.isInteger(options.maxConcurrentMoves) && options.maxConcurrentMoves >= 1)) {
@@ -162,6 +164,13 @@ export class MigrationExecutor {
     for (const item of [...this.queue]) {
       if (journal.length + this.admitting.size >= this.options.maxConcurrentMoves) return;
       if (this.admitting.has(item.id) || shardsOf(item.move).some((shard) => busy.has(shard))) continue;
+      const invalid = whyInvalid(item.move, this.ports.map());
+      if (invalid !== undefined) {
+        // The map changed since the move was planned (another move, a merge): it is dropped, not forced.
+        this.queue.splice(this.queue.indexOf(item), 1);
+        this.skipped.push({ moveId: item.id, reason: invalid });
+        continue;
+      }
       for (const shard of shardsOf(item.move)) busy.add(shard);
       this.admitting.add(item.id);
       const nowMs = this.ports.nowMs();
@@ -191,9 +200,11 @@ export class MigrationExecutor {
       case 'planned':
         if (this.unavailableTooLong(`node:${to}`, this.ports.isUp(to))) return this.advance(record, 'rolling-back', undefined, `${to} stayed down`);
         if (member && view.configCommitted) return this.advance(record, 'learner-added', (map) => withLearner(map, shard, to), `${to} joined ${shard} as a learner`);
-        if (!member && view.configCommitted && this.linkIsFree()) return this.addLearner(record, move);
+        if (!member && view.configCommitted && this.ports.isUp(to) && this.linkIsFree()) return this.addLearner(record, move);
         return;
       case 'learner-added':
+        // A target that was down (or restarted) when it was added gets its empty replica now; it then learns its configuration.
+        if (this.ports.isUp(to)) this.ports.openEmptyReplica(to, shard);
         if (view.config.voters.includes(to) && view.configCommitted) {
           return this.advance(record, 'promoted', (map) => promoted(map, shard, to, from), `${to} promoted to voter of ${shard}`);
         }
@@ -418,6 +429,26 @@ export class MigrationExecutor {
       }
     }
   }
+}
+
+/** Why a move cannot start on this map (undefined when it can). */
+export function whyInvalid(move: ExecutableMove, map: ShardMap): string | undefined {
+  if (move.kind === 'move-slots') {
+    const from = findShard(map, move.from);
+    if (from === undefined) return `${move.from} no longer exists`;
+    if (move.newShardReplicas === undefined && findShard(map, move.to) === undefined) return `${move.to} no longer exists`;
+    for (let slot = move.range.start; slot < move.range.endExclusive; slot++) {
+      if (!from.slots.some((range) => range.start <= slot && slot < range.endExclusive)) return `${move.from} no longer owns slot ${slot}`;
+    }
+    return undefined;
+  }
+  const shard = findShard(map, move.shard);
+  if (shard === undefined) return `${move.shard} no longer exists`;
+  const members = [...shard.replicas, ...(shard.learners ?? [])];
+  if (move.kind === 'transfer-leader') return shard.replicas.includes(move.to) ? undefined : `${move.to} is not a replica of ${move.shard}`;
+  if (!shard.replicas.includes(move.from)) return `${move.from} is not a replica of ${move.shard}`;
+  if (members.includes(move.to)) return `${move.to} already holds a copy of ${move.shard}`;
+  return undefined;
 }
 
 function isMember(view: GroupView, node: NodeId): boolean {
