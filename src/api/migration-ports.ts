@@ -3,7 +3,7 @@ import type { JournalRecord } from '../placement/state-machine';
 import type { ConfigChange } from '../raft';
 import type { GroupView, MigrationPorts, SlotCommandResult, SlotData } from '../rebalance/ports';
 import type { NodeId } from '../runtime/ports';
-import type { Shard, ShardId, ShardMap, SlotRange } from '../sharding/shard-map';
+import type { ShardId, SlotRange } from '../sharding/shard-map';
 import type { Simulation } from '../sim';
 import type { ShardedDatabase } from './database';
 
@@ -83,5 +83,3 @@ function hostsOnDisk(sim: Simulation, node: NodeId, shard: ShardId): boolean {
   const specs = sim.node(node).disk.get<{ groupId: string }[]>('raft/groups') ?? [];
   return specs.some((spec) => spec.groupId === shard);
 }
-
-export type { Shard, ShardMap };
