@@ -108,7 +108,9 @@ export class KvScenario {
     const map = this.database.shardMap;
     const shard = shardForKey(map, key)!;
     const next = shard.replicas.find((node) => node !== shard.preferredLeader)!;
-    this.database.shardMap = setPreferredLeader(map, shard.id, next);
+    // Every map change is a committed entry of the placement group.
+    this.database.placement.changeMap(setPreferredLeader(map, shard.id, next).shards, `preferred leader of ${shard.id} moved to ${next}`);
+    this.world.waitUntil(() => this.database.shardMap.epoch > map.epoch, OPERATION_BOUND_MS, `the placement group to commit the new map of ${shard.id}`);
   }
 
   loseRepliesTo(client: string, durationMs: number): void {

@@ -9,8 +9,10 @@ import { DEFAULT_RAFT_TUNING, type RaftGroupHost, type RaftObserver, type RaftTu
 import { RaftService } from '../runtime/raft-service';
 import { TxnService } from '../txn/service';
 import { TxnSettings } from '../txn/settings';
-import { emptyShardMap, findShard, planShards, setPreferredLeader, type ShardMap } from '../sharding/shard-map';
+import { findShard, planShards, setPreferredLeader, type ShardMap } from '../sharding/shard-map';
 import type { Simulation } from '../sim';
+import { placementGroupId } from '../placement/state-machine';
+import { PlacementGroup } from './placement-group';
 
 export interface DatabaseOptions {
   shards: number;
@@ -23,6 +25,8 @@ export interface DatabaseOptions {
   maxEntriesPerMessage?: number;
   /** Logs written to replicas' disks before their groups start (see `seedReplicaLog`). */
   seededLogs?: ReadonlyMap<NodeId, SeededLog>;
+  /** Nodes hosting the placement group (up to three of the nodes, spread over zones, by default). */
+  placementNodes?: readonly NodeId[];
 }
 
 /** A replica's log written to its disk before the replica starts (paper Figures 7 and 8). */
@@ -75,6 +79,9 @@ function raftDiskKeys(groupId: string): { hardState: string; log: string } {
   return { hardState: `raft/${groupId}/hard-state`, log: `raft/${groupId}/log` };
 }
 
+/** Replicas of the placement group: a majority survives the crash of any one node. */
+const PLACEMENT_REPLICAS = 3;
+
 /** Client timing: generous deadlines so that operations outlive a leader election. */
 const CLIENT_REQUEST_TIMEOUT_MS = 250;
 const CLIENT_DEADLINE_MS = 10_000;
@@ -85,7 +92,8 @@ const CLIENT_DEADLINE_MS = 10_000;
  * it, and the clients with their shared history.
  */
 export class ShardedDatabase {
-  shardMap: ShardMap = emptyShardMap();
+  /** The placement service: the one authority on where data lives (src/placement/). */
+  readonly placement: PlacementGroup;
   readonly safetyCheckers = new Map<string, RaftSafetyChecker>();
   /**
    * When set, a Raft safety violation is recorded in `safetyViolations` instead of thrown
@@ -117,6 +125,16 @@ export class ShardedDatabase {
     // A copy every node's Raft service shares, so that create() can still set the snapshot threshold.
     this.tuning = { ...tuning };
     this.audit = new AuditLog(() => sim.nowMs);
+    this.placement = new PlacementGroup(sim, {
+      raftOn: (node) => this.raftOn(node),
+      kvOn: (node) => this.kvOn(node),
+      onBootstrapped: (node, snapshot) => this.checkerFor(placementGroupId).onPersist(node, { entries: [], snapshot }),
+    });
+  }
+
+  /** The latest shard map the placement group committed (empty before `create()`). */
+  get shardMap(): ShardMap {
+    return this.placement.map;
   }
 
   /** Registers the Raft and KV services on a node process (every server node has them). */
@@ -125,13 +143,14 @@ export class ShardedDatabase {
     const kv = new KvServer(env, { shardMap: () => this.shardMap, leaderBalanceIntervalMs: 1000, audit });
     const raft = new RaftService(env, {
       tuning: this.tuning,
-      createMachine: (groupId) => kv.machineFor(groupId),
+      createMachine: (groupId) => (groupId === placementGroupId ? this.placement.machineFor(env.id) : kv.machineFor(groupId)),
       observerFor: (groupId) => this.observerFor(groupId),
     });
     kv.attach(raft);
     runtime.register('raft', raft);
     runtime.register('kv', kv);
     runtime.register('txn', new TxnService(env, { kv, raft, shardMap: () => this.shardMap, settings: this.txnSettings, audit }));
+    runtime.register('placement', this.placement.serviceFor(env, kv, raft));
     for (const install of this.serviceInstallers) install(env, runtime);
   }
 
@@ -156,12 +175,13 @@ export class ShardedDatabase {
     }
     this.tuning.snapshotThreshold = positiveOr(options.snapshotThreshold, this.tuning.snapshotThreshold, 'snapshot threshold');
     this.tuning.maxEntriesPerMessage = positiveOr(options.maxEntriesPerMessage, this.tuning.maxEntriesPerMessage, 'limit on entries per message');
-    this.shardMap = planShards({
+    const map = planShards({
       nodes: nodes.map((id) => ({ id, zone: this.sim.node(id).metadata.zone })),
       shardCount: options.shards,
       replicationFactor: options.replicationFactor,
       random: this.sim.random.stream('placement'),
     });
+    this.placement.bootstrap(options.placementNodes ?? this.choosePlacementNodes(nodes), map);
     for (const shard of this.shardMap.shards) {
       for (const replica of shard.replicas) {
         const raft = this.raftOn(replica);
@@ -172,6 +192,21 @@ export class ShardedDatabase {
       }
     }
     return this.shardMap;
+  }
+
+  /** Three nodes (or all, if fewer) for the placement group, each in a zone not used yet when possible. */
+  private choosePlacementNodes(nodes: readonly NodeId[]): NodeId[] {
+    const chosen: NodeId[] = [];
+    const zones = new Set<string>();
+    for (const node of nodes) {
+      const zone = this.sim.node(node).metadata.zone;
+      if (chosen.length < PLACEMENT_REPLICAS && (zone === undefined || !zones.has(zone))) {
+        chosen.push(node);
+        if (zone !== undefined) zones.add(zone);
+      }
+    }
+    for (const node of nodes) if (chosen.length < PLACEMENT_REPLICAS && !chosen.includes(node)) chosen.push(node);
+    return chosen;
   }
 
   raftOn(node: NodeId): RaftService | undefined {
@@ -335,7 +370,10 @@ export class ShardedDatabase {
   transferLeadership(groupId: string, to: NodeId): TransferResult {
     const leader = this.leaderOf(groupId);
     if (leader === undefined) return { ok: false, reason: 'not-leader', leaderHint: null };
-    if (findShard(this.shardMap, groupId)?.replicas.includes(to)) this.shardMap = setPreferredLeader(this.shardMap, groupId, to);
+    this.placement.ensureMap((map) => {
+      const shard = findShard(map, groupId);
+      return shard?.replicas.includes(to) && shard.preferredLeader !== to ? setPreferredLeader(map, groupId, to).shards : undefined;
+    }, `leadership of ${groupId} handed to ${to}`);
     return this.replica(groupId, leader)!.transferLeadership(to);
   }
 
@@ -351,6 +389,17 @@ export class ShardedDatabase {
       this.raftOn(change.node)!.ensureGroup({ groupId, bootstrapConfig: { voters: [], learners: [] } });
     }
     return this.replica(groupId, leader)!.proposeConfigChange(change);
+  }
+
+  /**
+   * Deletes a node's replica of a group and its data (a finished replica move, a merged-away
+   * shard, replica GC). False when the node is down or holds none; the caller retries later.
+   */
+  deleteReplica(node: NodeId, groupId: string): boolean {
+    if (this.sim.node(node).state !== 'running') return false;
+    const removed = this.raftOn(node)?.removeGroup(groupId) ?? false;
+    if (removed) this.kvOn(node)?.dropMachine(groupId);
+    return removed;
   }
 
   /** Reads a key on one replica through its read barrier (ReadIndex), bypassing client routing. */

@@ -28,6 +28,8 @@ export class KvServer implements NodeService {
   private balanceTimer: TimerId | undefined;
   /** Called when a replica here holds transactions after an apply or a restore (recovery watches them). */
   onTransactionsHeld: (() => void) | undefined;
+  /** Reads and writes served per group since the load was last taken (store heartbeats report it). */
+  private readonly served = new Map<string, { reads: number; writes: number }>();
 
   constructor(private readonly env: NodeEnv, private readonly options: KvServerOptions) {}
 
@@ -62,6 +64,28 @@ export class KvServer implements NodeService {
     return this.machines.get(groupId);
   }
 
+  /** Forgets a group's state machine (its replica was removed from this node). */
+  dropMachine(groupId: string): void {
+    this.machines.delete(groupId);
+    this.served.delete(groupId);
+  }
+
+  /** Reads and writes served for the group since the last call, and resets the counts. */
+  takeServedCounts(groupId: string): { reads: number; writes: number } {
+    const counts = this.served.get(groupId) ?? { reads: 0, writes: 0 };
+    this.served.delete(groupId);
+    return counts;
+  }
+
+  private countServed(groupId: string, kind: 'reads' | 'writes'): void {
+    let counts = this.served.get(groupId);
+    if (counts === undefined) {
+      counts = { reads: 0, writes: 0 };
+      this.served.set(groupId, counts);
+    }
+    counts[kind]++;
+  }
+
   onMessage(from: NodeId, message: Message): void {
     if (!isKvRequest(message)) return;
     const reply = (answer: KvReply): void => this.env.network.send(from, responseTo(message, answer));
@@ -90,7 +114,10 @@ export class KvServer implements NodeService {
   private read(group: RaftGroupHost, request: KvRequest, reply: (answer: KvReply) => void): void {
     group.readBarrier((outcome) => {
       if (!outcome.ok) return reply({ status: 'not-leader', leaderHint: outcome.leaderHint });
-      const machine = this.machines.get(group.groupId)!;
+      const machine = this.machines.get(group.groupId);
+      if (machine === undefined) return reply({ status: 'wrong-shard' }); // the replica was removed meanwhile
+      // The fence, not the map, decides: a replica never serves a slot it gave away or has not received yet.
+      if (!machine.serves(request.operation.key)) return reply({ status: 'wrong-shard' });
       // A transaction may have committed a new value through its record that is not applied here yet.
       if (machine.transactions.lockOn(request.operation.key) === 'exclusive') {
         return reply({ status: 'unavailable', reason: `a transaction holds ${request.operation.key}` });
@@ -99,6 +126,7 @@ export class KvServer implements NodeService {
       const decision = machine.auth.authorize(request.principal, 'read', { kind: 'key', key: request.operation.key });
       if (!decision.allowed) return this.refuse(request, decision.refusal, reply);
       const value = machine.read(request.operation.key);
+      this.countServed(group.groupId, 'reads');
       reply({ status: 'ok', result: { kind: 'get', value } });
     });
   }
@@ -108,9 +136,11 @@ export class KvServer implements NodeService {
     group.propose(command, (outcome) => {
       if (!outcome.ok) return reply({ status: 'not-leader', leaderHint: outcome.leaderHint });
       const applied = outcome.result as KvApplyResult;
+      if (applied.status === 'ok') this.countServed(group.groupId, 'writes');
       if (applied.status === 'ok') reply({ status: 'ok', result: applied.result });
       else if (applied.status === 'locked') reply({ status: 'unavailable', reason: `a transaction holds ${applied.key}` });
       else if (applied.status === 'forbidden') this.refuse(request, applied.refusal, reply);
+      else if (applied.status === 'moved') reply({ status: 'wrong-shard' });
       else reply({ status: applied.status });
     });
   }

@@ -63,7 +63,8 @@ export class SessionTable {
       throw new Error(`a snapshot with ${sessions.length} sessions does not fit a table of ${this.sessionsMax}`);
     }
     sessions.forEach((session, index) => {
-      if (index > 0 && !(session.lastLogIndex > sessions[index - 1].lastLogIndex)) {
+      // Equal indexes happen: a slot move brings several sessions in with one entry.
+      if (index > 0 && !(session.lastLogIndex >= sessions[index - 1].lastLogIndex)) {
         throw new Error('snapshot sessions must be ordered by ascending log index');
       }
     });

@@ -1089,6 +1089,7 @@ export class RaftNode {
       lastIndex: this.log.lastIndex,
       snapshotIndex: this.log.snapshotIndex,
       config: this.config,
+      configIndex: this.configHistory.currentIndex,
       leadTransferee: this.leadTransferee,
       quiesced: this.quiesced,
       ...(progress === undefined ? {} : { progress }),

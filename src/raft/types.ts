@@ -325,6 +325,8 @@ export interface RaftStatus {
   readonly lastIndex: number;
   readonly snapshotIndex: number;
   readonly config: ClusterConfig;
+  /** Index of the entry (or snapshot) that set `config`; the change is committed once commitIndex reaches it. */
+  readonly configIndex: number;
   readonly leadTransferee: NodeId | null;
   /** The node's timers are stopped because its group is idle (see RaftOptions.quiesceAfterIdleTicks). */
   readonly quiesced: boolean;

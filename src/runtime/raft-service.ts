@@ -64,6 +64,21 @@ export class RaftService implements NodeService {
     return this.open(spec);
   }
 
+  /**
+   * Stops hosting a replica and deletes its data: hard state, log, snapshot and its line
+   * in the list of hosted groups. Only for a replica its group has removed from its
+   * configuration (a finished replica move); the caller checks that.
+   */
+  removeGroup(groupId: string): boolean {
+    if (!this.groups.delete(groupId)) return false;
+    const specs = (this.env.disk.get<RaftGroupSpec[]>(GROUPS_DISK_KEY) ?? []).filter((spec) => spec.groupId !== groupId);
+    this.env.disk.put(GROUPS_DISK_KEY, specs);
+    for (const suffix of ['hard-state', 'log', 'snapshot']) this.env.disk.delete(`raft/${groupId}/${suffix}`);
+    this.env.disk.sync();
+    this.env.trace('raft.replica-removed', { group: groupId });
+    return true;
+  }
+
   group(groupId: string): RaftGroupHost | undefined {
     return this.groups.get(groupId);
   }

@@ -31,6 +31,8 @@ export interface Shard {
   readonly replicas: readonly NodeId[];
   /** The replica that should lead the shard's group; always one of `replicas`. */
   readonly preferredLeader: NodeId;
+  /** Non-voting copies catching up before promotion (a replica move in progress); absent when none. */
+  readonly learners?: readonly NodeId[];
 }
 
 export interface ShardMap {
@@ -62,6 +64,7 @@ export function createShardMap(epoch: number, shards: readonly Shard[]): ShardMa
       slots: rangesFromSlots(slotsOf(shard.slots)),
       replicas: [...shard.replicas],
       preferredLeader: shard.preferredLeader,
+      ...(shard.learners !== undefined && shard.learners.length > 0 ? { learners: [...shard.learners] } : {}),
     })),
   };
   validateShards(map);
@@ -185,6 +188,10 @@ function validateShards(map: ShardMap): void {
       throw new Error(`${shard.id}'s preferred leader ${shard.preferredLeader} is not one of its replicas`);
     }
     if (shard.slots.length === 0) throw new Error(`${shard.id} owns no slots`);
+    const learners = shard.learners ?? [];
+    if (new Set(learners).size !== learners.length || learners.some((node) => shard.replicas.includes(node))) {
+      throw new Error(`${shard.id} lists a learner twice or as a voter too`);
+    }
   }
 }
 

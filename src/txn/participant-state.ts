@@ -211,6 +211,21 @@ export class TxnParticipantState {
     return this.records.get(txnId);
   }
 
+  /** Every transaction record (for a slot move, which carries them to the new owner of the keys). */
+  recordList(): [TxnId, TxnRecord][] {
+    return [...this.records].sort(([a], [b]) => compare(a, b));
+  }
+
+  /** Records brought by a slot move; a record already here is kept (records never change once written). */
+  adoptRecords(records: readonly (readonly [TxnId, TxnRecord])[]): void {
+    for (const [txnId, record] of records) if (!this.records.has(txnId)) this.records.set(txnId, record);
+  }
+
+  /** Keys some transaction holds a lock on. */
+  lockedKeys(): string[] {
+    return [...this.locks.keys()].filter((key) => this.lockOn(key) !== undefined);
+  }
+
   get recordCount(): number {
     return this.records.size;
   }

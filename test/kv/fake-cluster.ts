@@ -110,6 +110,7 @@ export class FakeShardGroup {
     if (outcome.status === 'ok') return { status: 'ok', result: outcome.result };
     if (outcome.status === 'locked') return { status: 'unavailable', reason: `a transaction holds ${outcome.key}` };
     if (outcome.status === 'forbidden') return { status: 'forbidden', reason: outcome.refusal.text };
+    if (outcome.status === 'moved') return { status: 'wrong-shard' };
     return { status: outcome.status };
   }
 }

@@ -53,7 +53,8 @@ describe('queries through the cluster', { timeout: 600_000 }, () => {
     sim.runFor(1);
     const database = cluster.database;
     const shard = database.shardMap.shards[0];
-    database.shardMap = setPreferredLeader(database.shardMap, shard.id, shard.replicas.find((node) => node !== shard.preferredLeader)!);
+    // Every map change is a committed entry of the placement group (src/placement/).
+    database.placement.changeMap(setPreferredLeader(database.shardMap, shard.id, shard.replicas.find((node) => node !== shard.preferredLeader)!).shards, 'a test moves a preferred leader mid-query');
     sim.runUntil(() => run.done, { withinMs: 10_000, waitingFor: 'the query' });
     assert.equal(run.error, undefined);
     assert.deepEqual(run.rows, [[100, 4950]]);

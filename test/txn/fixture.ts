@@ -20,7 +20,8 @@ export interface TxnFixture {
   /** Commits the writes in one transaction and waits for it. */
   seed(values: Record<string, string>): void;
   /** Reads the keys in one transaction; fails unless it commits. */
-  readAll(keys: readonly string[]): (string | null)[];
+  /** Reads in one transaction, coordinated by a running node not in `avoid` (a node the test crashed or cut off). */
+  readAll(keys: readonly string[], avoid?: readonly string[]): (string | null)[];
   /** A server node leading none of the given keys' shards and, if possible, holding none of them. */
   bystander(keys: readonly string[]): NodeId;
 }
@@ -73,8 +74,10 @@ export function startStore(seed: number, options: { nodes?: number; shards?: num
       fixture.settle(txn.commit());
       if (txn.outcome !== 'committed') throw new Error(`seeding failed: ${txn.reason}`);
     },
-    readAll(keys) {
-      const txn = txns.client(`checker-${++checker}`).begin();
+    readAll(keys, avoid = []) {
+      // Through a running coordinator the test did not crash or cut off.
+      const running = txns.serverNodes().filter((node) => sim.node(node).state === 'running' && !avoid.includes(node));
+      const txn = txns.client(`checker-${++checker}`).begin({ coordinator: running[checker % running.length] });
       const reads = keys.map((key) => txn.read(key));
       fixture.settle(txn.commit());
       if (txn.outcome !== 'committed') throw new Error(`reading ${keys.join(', ')} failed: ${txn.reason}`);

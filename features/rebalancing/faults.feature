@@ -1,0 +1,66 @@
+@rebalancing
+Feature: Faults in the middle of a move
+  A node crashes, the placement group loses its leader, or the network splits while data
+  is moving. The move then finishes, or rolls back if its target is gone before it
+  became a voter; a half-moved shard never loses its quorum, no acknowledged write is
+  lost, and the placement map ends in agreement with every group's configuration.
+
+  Background:
+    Given a running cluster of 4 nodes storing data in 4 shards with 3 replicas each that snapshot every 20 writes
+    And 3 clients keep reading and writing 6 keys
+    And 2 seconds pass
+    When node-5 joins the cluster
+
+  Scenario: The target crashes before it is promoted and the move rolls back
+    When the copy of "shard-1" held by its leader moves to node-5
+    And node-5 has joined "shard-1" as a learner
+    And node-5 crashes
+    Then within 30 seconds the move has been rolled back
+    When node-5 restarts
+    And the clients stop
+    Then the node that led "shard-1" before the move holds a full copy of it
+    And every client history is linearizable
+    And no acknowledged write was lost
+    And the consensus safety checker saw no violation
+    And the placement map agrees with every group's configuration
+
+  Scenario: The old copy's node crashes during the move and the move finishes
+    When the copy of "shard-1" held by its leader moves to node-5
+    And node-5 has joined "shard-1" as a learner
+    And the node that led "shard-1" before the move crashes
+    Then within 30 seconds every move has finished
+    When the node that led "shard-1" before the move restarts
+    And the clients stop
+    Then node-5 holds a full copy of "shard-1"
+    And the node that led "shard-1" before the move holds no data of it
+    And every client history is linearizable
+    And no acknowledged write was lost
+    And the consensus safety checker saw no violation
+    And the placement map agrees with every group's configuration
+
+  Scenario: The placement group loses its leader during the move
+    When the copy of "shard-2" held by its leader moves to node-5
+    And node-5 has joined "shard-2" as a learner
+    And the placement group's leader crashes
+    Then within 30 seconds every move has finished
+    When the placement group's old leader restarts
+    And the clients stop
+    Then node-5 holds a full copy of "shard-2"
+    And every client history is linearizable
+    And no acknowledged write was lost
+    And the consensus safety checker saw no violation
+    And the placement map agrees with every group's configuration
+
+  Scenario: The target is cut off while it catches up
+    When the copy of "shard-1" held by its leader moves to node-5
+    And node-5 has joined "shard-1" as a learner
+    And node-5 is cut off from the others
+    And 1 second passes
+    And the network heals
+    Then within 30 seconds every move has finished
+    When the clients stop
+    Then node-5 holds a full copy of "shard-1"
+    And every client history is linearizable
+    And no acknowledged write was lost
+    And the consensus safety checker saw no violation
+    And the placement map agrees with every group's configuration

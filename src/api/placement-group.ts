@@ -1,0 +1,208 @@
+import type { KvServer } from '../kv/server';
+import { PlacementService, type ReplicaReport, type StoreReport } from '../placement/heartbeat';
+import {
+  type FinishedMove,
+  type JournalRecord,
+  type MapChange,
+  type PlacementApplyResult,
+  type PlacementCommand,
+  type PlacementLogEntry,
+  PlacementStateMachine,
+  placementGroupId,
+} from '../placement/state-machine';
+import type { Snapshot } from '../raft';
+import type { NodeEnv, NodeId } from '../runtime/ports';
+import type { ReplicatedStateMachine } from '../runtime/raft-host';
+import type { RaftService } from '../runtime/raft-service';
+import { emptyShardMap, type Shard, type ShardMap } from '../sharding/shard-map';
+import type { Simulation } from '../sim';
+
+/** How often every server node reports its replicas and load to the placement leader. */
+export const STORE_HEARTBEAT_MS = 1_000;
+
+/** Wait before retrying a map change that was not committed (no leader, or a lost race). */
+const MAP_RETRY_MS = 50;
+
+/** Ports the placement group needs from the database that owns it. */
+export interface PlacementGroupDeps {
+  raftOn(node: NodeId): RaftService | undefined;
+  kvOn(node: NodeId): KvServer | undefined;
+  /** Tells the group's safety checker what a bootstrapped replica holds. */
+  onBootstrapped(node: NodeId, snapshot: Snapshot): void;
+}
+
+export type PlacementOutcome = { ok: true; result: PlacementApplyResult } | { ok: false; reason: string };
+
+/**
+ * The placement group as the rest of the system sees it: the one authority on where data
+ * lives. It hosts a Raft group (`placement`) on three nodes whose state machine is
+ * src/placement/state-machine.ts, proposes map changes and journal steps to its leader,
+ * and answers with the latest committed map.
+ *
+ * "Committed map" is the map of the highest epoch that any placement replica has applied:
+ * a replica applies only committed entries, and epochs only grow, so that map is the
+ * group's current one (a read from the applied state, as a client would get from any
+ * replica and then fence by epoch).
+ */
+export class PlacementGroup {
+  /** Nodes the placement group was bootstrapped on (its members may change later). */
+  nodes: NodeId[] = [];
+  private committed: ShardMap = emptyShardMap();
+  private readonly machines = new Map<NodeId, PlacementStateMachine>();
+  private readonly services = new Map<NodeId, PlacementService>();
+
+  constructor(private readonly sim: Simulation, private readonly deps: PlacementGroupDeps) {}
+
+  /** The latest committed shard map (empty before the database exists). */
+  get map(): ShardMap {
+    return this.committed;
+  }
+
+  /** A fresh state machine for the placement replica on `node` (on every start). */
+  machineFor(node: NodeId): ReplicatedStateMachine {
+    const machine = new PlacementStateMachine((map) => {
+      if (map.epoch > this.committed.epoch) this.committed = map;
+    });
+    this.machines.set(node, machine);
+    return {
+      apply: (data, index) => machine.apply(data as PlacementLogEntry, index),
+      snapshot: () => machine.snapshot(),
+      restore: (data) => machine.restore(data),
+    };
+  }
+
+  /** The store-heartbeat service of a server node. */
+  serviceFor(env: NodeEnv, kv: KvServer, raft: RaftService): PlacementService {
+    const service = new PlacementService(env, {
+      placementNodes: () => this.nodes,
+      placementRole: () => this.roleOn(env.id, raft),
+      collectReplicas: (intervalMs) => collectReplicas(kv, raft, intervalMs),
+      heartbeatIntervalMs: STORE_HEARTBEAT_MS,
+    });
+    this.services.set(env.id, service);
+    return service;
+  }
+
+  /**
+   * Starts the placement group on `nodes` with `map` as its first committed state. Every
+   * replica starts from the same snapshot at index 1 (the bootstrap of CockroachDB's first
+   * ranges: written to disk before the group runs, identical everywhere).
+   */
+  bootstrap(nodes: readonly NodeId[], map: ShardMap): void {
+    if (this.nodes.length > 0) throw new Error('the placement group already exists');
+    this.nodes = [...nodes];
+    const data = PlacementStateMachine.bootstrapSnapshot(map, this.sim.nowMs, 1);
+    const snapshot: Snapshot = Object.freeze({ index: 1, term: 1, config: { voters: [...nodes], learners: [] }, data });
+    for (const node of nodes) {
+      const disk = this.sim.node(node).disk;
+      disk.put(`raft/${placementGroupId}/snapshot`, snapshot);
+      disk.put(`raft/${placementGroupId}/hard-state`, { term: 1, votedFor: null, commitIndex: 1 });
+      disk.sync();
+      this.deps.onBootstrapped(node, snapshot);
+      const raft = this.deps.raftOn(node);
+      if (raft === undefined) throw new Error(`${node} is not running, so it cannot host the placement group`);
+      raft.ensureGroup({ groupId: placementGroupId, bootstrapConfig: { voters: [...nodes], learners: [] } });
+    }
+    this.committed = map;
+  }
+
+  /** The running placement leader with the highest term. */
+  leader(): NodeId | undefined {
+    let best: { node: NodeId; term: number } | undefined;
+    for (const node of this.sim.nodeIds) {
+      const status = this.hostOn(node)?.status();
+      if (status?.role === 'leader' && (best === undefined || status.term > best.term)) best = { node, term: status.term };
+    }
+    return best?.node;
+  }
+
+  /** Proposes a command to the placement leader; the callback runs once it is applied or lost. */
+  propose(command: PlacementCommand, callback: (outcome: PlacementOutcome) => void): void {
+    const leader = this.leader();
+    if (leader === undefined) return callback({ ok: false, reason: 'the placement group has no leader' });
+    const entry: PlacementLogEntry = { placement: command };
+    this.hostOn(leader)!.propose(entry, (outcome) => {
+      if (!outcome.ok) callback({ ok: false, reason: `placement leader ${leader}: ${outcome.reason}` });
+      else callback({ ok: true, result: outcome.result as PlacementApplyResult });
+    });
+  }
+
+  /** Proposes a new map (compare-and-set on the current epoch) with the reason for the history. */
+  changeMap(shards: readonly Shard[], reason: string, callback: (outcome: PlacementOutcome) => void = () => {}): void {
+    this.propose({ kind: 'change-map', expectedEpoch: this.committed.epoch, shards, reason, atMs: this.sim.nowMs }, callback);
+  }
+
+  /**
+   * Changes the map until the change is committed: `change` derives the next shards from
+   * the latest committed map, or returns undefined once nothing is left to change. A lost
+   * proposal or a lost compare-and-set race is retried from the newer map every
+   * `retryMs`, at most `attemptsMax` times.
+   */
+  ensureMap(change: (map: ShardMap) => readonly Shard[] | undefined, reason: string, done: (ok: boolean) => void = () => {}, attemptsMax = 100): void {
+    const shards = change(this.committed);
+    if (shards === undefined) return done(true);
+    if (attemptsMax <= 0) return done(false);
+    this.changeMap(shards, reason, (outcome) => {
+      if (outcome.ok && outcome.result.status === 'ok') return done(true);
+      this.sim.scheduler.schedule(MAP_RETRY_MS, () => this.ensureMap(change, reason, done, attemptsMax - 1));
+    });
+  }
+
+  /** The state machine of the placement replica that applied the most (the freshest view). */
+  freshestMachine(): PlacementStateMachine | undefined {
+    let best: PlacementStateMachine | undefined;
+    for (const [node, machine] of this.machines) {
+      if (this.hostOn(node) === undefined) continue;
+      if (best === undefined || machine.lastAppliedIndex > best.lastAppliedIndex) best = machine;
+    }
+    return best;
+  }
+
+  history(): readonly MapChange[] {
+    return this.freshestMachine()?.history ?? [];
+  }
+
+  journal(): readonly JournalRecord[] {
+    return this.freshestMachine()?.journal ?? [];
+  }
+
+  finishedMoves(): readonly FinishedMove[] {
+    return this.freshestMachine()?.finished ?? [];
+  }
+
+  /** What the current placement leader heard in the latest store heartbeats. */
+  storeReports(): StoreReport[] {
+    const leader = this.leader();
+    return leader === undefined ? [] : (this.services.get(leader)?.storeReports() ?? []);
+  }
+
+  private hostOn(node: NodeId) {
+    const simNode = this.sim.hasNode(node) ? this.sim.node(node) : undefined;
+    if (simNode?.state !== 'running') return undefined;
+    return this.deps.raftOn(node)?.group(placementGroupId);
+  }
+
+  private roleOn(node: NodeId, raft: RaftService): { leader: boolean; leaderHint: NodeId | null; epoch: number } | undefined {
+    const status = raft.group(placementGroupId)?.status();
+    if (status === undefined) return undefined;
+    return { leader: status.role === 'leader', leaderHint: status.leader, epoch: this.machines.get(node)?.map.epoch ?? 0 };
+  }
+}
+
+function collectReplicas(kv: KvServer, raft: RaftService, intervalMs: number): ReplicaReport[] {
+  return raft.groupIds.map((group) => {
+    const status = raft.group(group)!.status();
+    const machine = kv.machine(group);
+    const served = kv.takeServedCounts(group);
+    return {
+      group,
+      role: status.role,
+      term: status.term,
+      appliedIndex: status.appliedIndex,
+      keys: machine?.keyCount ?? 0,
+      bytes: machine?.byteCount ?? 0,
+      readsPerSecond: (served.reads * 1000) / intervalMs,
+      writesPerSecond: (served.writes * 1000) / intervalMs,
+    };
+  });
+}
