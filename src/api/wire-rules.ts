@@ -1,8 +1,10 @@
 import { authLogEntryCheck } from '../auth/wire';
 import { CLUSTER_MESSAGE_TYPES, clusterMessageCheck } from '../cluster/wire';
 import { kvRequestCheck, shardLogCommandCheck } from '../kv/wire';
-import { RAFT_MESSAGE_TYPES, raftEnvelopeCheck, raftIdentityProblem } from '../raft/wire';
+import { RAFT_MESSAGE_TYPES, raftCoalescedHeartbeatsCheck, raftCoalescedIdentityProblem, raftEnvelopeCheck, raftIdentityProblem } from '../raft/wire';
+import { fragmentRequestCheck } from '../query/wire';
 import type { WireRule } from '../runtime/message-boundary';
+import { scannedPrefix } from '../txn/types';
 import { txnClientRequestCheck, txnCommandCheck, txnShardRequestCheck, txnShardResponseCheck } from '../txn/wire';
 
 /**
@@ -23,7 +25,21 @@ export function serverWireRules(): ReadonlyMap<string, WireRule> {
   for (const type of RAFT_MESSAGE_TYPES) rules.set(type, { check: raftEnvelope, open: false, identity: raftIdentityProblem });
   rules.set('kv.request', { check: kvRequestCheck, open: true });
   rules.set('txn.client-request', { check: txnClientRequestCheck, open: true });
-  rules.set('txn.shard-request', { check: txnShardRequestCheck, open: false });
+  rules.set('raft.heartbeats', { check: raftCoalescedHeartbeatsCheck(raftEnvelope), open: false, identity: raftCoalescedIdentityProblem });
+  // A query (src/query/client.ts) runs from a client as a read-only transaction: it may take
+  // shared scan locks and release them, and nothing else; its fragments are read requests.
+  rules.set('txn.shard-request', { check: txnShardRequestCheck, open: false, openWhen: isQueryLockCommand });
+  rules.set('query.fragment-request', { check: fragmentRequestCheck, open: true });
   rules.set('txn.shard-response', { check: txnShardResponseCheck, open: false });
   return rules;
+}
+
+/** A scan-lock acquire, or the release of a query transaction: what a query client may ask of a shard. */
+function isQueryLockCommand(message: Record<string, unknown>): boolean {
+  const command = message.command as { kind?: unknown; key?: unknown; access?: { kind?: unknown }; txnId?: unknown } | undefined;
+  if (command === undefined || command === null || typeof command !== 'object') return false;
+  if (command.kind === 'acquire') return typeof command.key === 'string' && scannedPrefix(command.key) !== undefined && command.access?.kind === 'scan';
+  // A query attempt's transaction id is "<client>.q<n>.a<k>" (src/query/client.ts); a
+  // client may end such a transaction (its scan locks only), never another.
+  return command.kind === 'resolve' && typeof command.txnId === 'string' && /\.q\d+\.a\d+$/.test(command.txnId);
 }

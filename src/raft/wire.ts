@@ -98,3 +98,28 @@ export const RAFT_MESSAGE_TYPES = [
   'raft.install-snapshot',
   'raft.timeout-now',
 ] as const;
+
+/**
+ * Heartbeats and their answers of many groups between one pair of nodes, in one message
+ * (src/runtime/raft-service.ts, CockroachDB's coalesced heartbeats): only heartbeat
+ * envelopes may travel this way.
+ */
+export function raftCoalescedHeartbeatsCheck(envelope: Check): Check {
+  const shape = record({ type: literal('raft.heartbeats'), envelopes: list(envelope, 100_000) });
+  return (value, path) => {
+    const problem = shape(value, path);
+    if (problem !== undefined) return problem;
+    const envelopes = (value as { envelopes: { type: string }[] }).envelopes;
+    const other = envelopes.findIndex((item) => item.type !== 'raft.heartbeat' && item.type !== 'raft.heartbeat-response');
+    return other < 0 ? undefined : `${path}.envelopes[${other}] is a ${envelopes[other].type}, not a heartbeat`;
+  };
+}
+
+/** Every heartbeat of a coalesced message must come from its sender and be meant for this node. */
+export function raftCoalescedIdentityProblem(message: Record<string, unknown>, from: string, self: string): string | undefined {
+  for (const envelope of message.envelopes as Record<string, unknown>[]) {
+    const problem = raftIdentityProblem(envelope, from, self);
+    if (problem !== undefined) return problem;
+  }
+  return undefined;
+}

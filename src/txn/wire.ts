@@ -17,6 +17,8 @@ const access = variant('kind', {
   read: record({ kind: literal('read'), forUpdate: optional(literal(true, false)) }),
   write: record({ kind: literal('write'), value: nullable(value) }),
   append: record({ kind: literal('append'), element: value }),
+  // A query's shared lock over a table's rows on the shard (src/query/client.ts).
+  scan: record({ kind: literal('scan') }),
 });
 
 export const txnCommandCheck: Check = variant('kind', {

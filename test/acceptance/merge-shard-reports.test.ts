@@ -1,9 +1,11 @@
+import * as path from 'node:path';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { REPOSITORY_ROOT } from '../repository';
 
 /** The nightly soak's merge job: shard reports become one report and one JUnit file. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { mergeReports, junit } = require('../../scripts/merge-shard-reports.js') as { mergeReports: (reports: unknown[][]) => any[]; junit: (features: unknown[]) => string };
+const { mergeReports, junit } = require(path.join(REPOSITORY_ROOT, 'scripts', 'merge-shard-reports.js')) as { mergeReports: (reports: unknown[][]) => any[]; junit: (features: unknown[]) => string };
 
 const passed = { result: { status: 'passed', duration: 1e9 } };
 const failed = { result: { status: 'failed', duration: 1e9, error_message: 'seed 7 FAILED\nreplay: PHANTOM_SEED=7 …' } };

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { type BenchReport, compareWithBaseline, kindOf } from '../../bench/compare';
 import { trendPage } from '../../bench/report';
+import { REPOSITORY_ROOT } from '../repository';
 
 /**
  * The benchmark baseline check (issue 12, §4; Criterion's "change detection" against a
@@ -14,7 +15,7 @@ import { trendPage } from '../../bench/report';
  * calibration loop of their own run.
  */
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = REPOSITORY_ROOT;
 
 const baseline: BenchReport = {
   rows: [

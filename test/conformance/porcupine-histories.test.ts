@@ -1,5 +1,7 @@
+import * as path from 'node:path';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { REPOSITORY_ROOT } from '../repository';
 
 /**
  * The converter CI uses for Porcupine's test data (scripts/porcupine-histories.js): lines
@@ -8,7 +10,7 @@ import { describe, it } from 'node:test';
  * (../shared/conformance/linearizability/README.md), as in the converted copies.
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { convertJepsenLine, convertEdnLine } = require('../../scripts/porcupine-histories.js') as {
+const { convertJepsenLine, convertEdnLine } = require(path.join(REPOSITORY_ROOT, 'scripts', 'porcupine-histories.js')) as {
   convertJepsenLine: (line: string) => unknown;
   convertEdnLine: (line: string) => unknown;
 };
