@@ -70,6 +70,12 @@ export interface MigrationProgress {
 
 /** Wait after an action before looking at the move again (the action's effect needs a round trip). */
 const ACTION_SETTLE_MS = 100;
+/**
+ * How long the executor waits for an answer (a proposal's outcome, a read) before it looks
+ * at the move again: a leader that crashes takes its callbacks with it, and every step is
+ * safe to retry (journal steps are compare-and-set, slot commands idempotent).
+ */
+const ANSWER_TIMEOUT_MS = 2_000;
 /** How often replicas left behind by finished or rolled-back moves are garbage-collected. */
 const GC_INTERVAL_MS = 500;
 
@@ -163,6 +169,10 @@ export class MigrationExecutor {
     for (const id of this.admitting) for (const shard of shardsOf(this.queue.find((item) => item.id === id)?.move)) busy.add(shard);
     for (const item of [...this.queue]) {
       if (journal.length + this.admitting.size >= this.options.maxConcurrentMoves) return;
+      if (journal.some((record) => record.moveId === item.id)) {
+        this.queue.splice(this.queue.indexOf(item), 1); // admitted, though the answer was lost
+        continue;
+      }
       if (this.admitting.has(item.id) || shardsOf(item.move).some((shard) => busy.has(shard))) continue;
       const invalid = whyInvalid(item.move, this.ports.map());
       if (invalid !== undefined) {
@@ -173,6 +183,8 @@ export class MigrationExecutor {
       }
       for (const shard of shardsOf(item.move)) busy.add(shard);
       this.admitting.add(item.id);
+      // Admission whose answer never comes (the placement leader crashed) is retried.
+      this.ports.schedule(ANSWER_TIMEOUT_MS, () => this.admitting.delete(item.id));
       const nowMs = this.ports.nowMs();
       const record: JournalRecord = { moveId: item.id, move: item.move, step: 'planned', startedAtMs: nowMs, updatedAtMs: nowMs, bytes: 0 };
       this.ports.writeJournal(record, null, undefined, item.move.reason, (ok) => {
@@ -304,7 +316,7 @@ export class MigrationExecutor {
   }
 
   private copy(record: JournalRecord, move: Extract<ExecutableMove, { kind: 'move-slots' }>): void {
-    this.waitUntilMs.set(record.moveId, Number.POSITIVE_INFINITY);
+    this.waitUntilMs.set(record.moveId, this.ports.nowMs() + ANSWER_TIMEOUT_MS);
     this.ports.readSlots(move.from, move.range, (data) => {
       if (data === undefined) return this.waitUntilMs.set(record.moveId, this.ports.nowMs() + ACTION_SETTLE_MS);
       const arrivesAtMs = this.reserveLink(data.bytes);
@@ -321,7 +333,7 @@ export class MigrationExecutor {
 
   /** Sends the writes made since the copy, with sessions and transaction records, and the target takes the range. */
   private catchUp(record: JournalRecord, move: Extract<ExecutableMove, { kind: 'move-slots' }>): void {
-    this.waitUntilMs.set(record.moveId, Number.POSITIVE_INFINITY);
+    this.waitUntilMs.set(record.moveId, this.ports.nowMs() + ANSWER_TIMEOUT_MS);
     this.ports.readSlots(move.from, move.range, (data) => {
       if (data === undefined) return this.waitUntilMs.set(record.moveId, this.ports.nowMs() + ACTION_SETTLE_MS);
       const copied = new Map(this.copies.get(record.moveId)?.entries ?? []);
@@ -348,7 +360,7 @@ export class MigrationExecutor {
   }
 
   private slotCommand(record: JournalRecord, shard: ShardId, command: SlotCommand, onOk: () => void): void {
-    this.waitUntilMs.set(record.moveId, Number.POSITIVE_INFINITY);
+    this.waitUntilMs.set(record.moveId, this.ports.nowMs() + ANSWER_TIMEOUT_MS);
     this.ports.proposeSlots(shard, command, (result) => {
       this.waitUntilMs.set(record.moveId, this.ports.nowMs() + (result?.status === 'ok' ? 0 : ACTION_SETTLE_MS));
       if (result?.status === 'busy') this.releasesDeferred++;
@@ -361,7 +373,7 @@ export class MigrationExecutor {
   private advance(record: JournalRecord, step: string, edit: ((map: ShardMap) => ReturnType<typeof withLearner>) | undefined, reason: string): void {
     const pending = this.pendingBytes.get(record.moveId) ?? 0;
     const next: JournalRecord = { ...record, step, updatedAtMs: this.ports.nowMs(), bytes: record.bytes + pending };
-    this.waitUntilMs.set(record.moveId, Number.POSITIVE_INFINITY);
+    this.waitUntilMs.set(record.moveId, this.ports.nowMs() + ANSWER_TIMEOUT_MS);
     this.ports.writeJournal(next, record.step, edit, `${record.moveId}: ${reason}`, (ok) => {
       this.waitUntilMs.set(record.moveId, this.ports.nowMs() + (ok ? 0 : ACTION_SETTLE_MS));
       if (ok) this.pendingBytes.delete(record.moveId);
@@ -369,7 +381,7 @@ export class MigrationExecutor {
   }
 
   private end(record: JournalRecord, outcome: 'done' | 'rolled-back'): void {
-    this.waitUntilMs.set(record.moveId, Number.POSITIVE_INFINITY);
+    this.waitUntilMs.set(record.moveId, this.ports.nowMs() + ANSWER_TIMEOUT_MS);
     this.ports.endJournal(record.moveId, outcome, (ok) => {
       this.waitUntilMs.set(record.moveId, this.ports.nowMs() + (ok ? 0 : ACTION_SETTLE_MS));
       if (ok) {
