@@ -4,6 +4,7 @@ import { kvRequestCheck, shardLogCommandCheck } from '../kv/wire';
 import { RAFT_MESSAGE_TYPES, raftCoalescedHeartbeatsCheck, raftCoalescedIdentityProblem, raftEnvelopeCheck, raftIdentityProblem } from '../raft/wire';
 import { fragmentRequestCheck } from '../query/wire';
 import type { WireRule } from '../runtime/message-boundary';
+import { jsonValue } from '../runtime/wire-check';
 import { scannedPrefix } from '../txn/types';
 import { txnClientRequestCheck, txnCommandCheck, txnShardRequestCheck, txnShardResponseCheck } from '../txn/wire';
 
@@ -30,6 +31,9 @@ export function serverWireRules(): ReadonlyMap<string, WireRule> {
   // shared scan locks and release them, and nothing else; its fragments are read requests.
   rules.set('txn.shard-request', { check: txnShardRequestCheck, open: false, openWhen: isQueryLockCommand });
   rules.set('query.fragment-request', { check: fragmentRequestCheck, open: true });
+  // Store heartbeats to the placement group's leader and its answers (src/placement/heartbeat.ts).
+  rules.set('placement.heartbeat', { check: jsonValue(16), open: false });
+  rules.set('placement.heartbeat-ack', { check: jsonValue(16), open: false });
   rules.set('txn.shard-response', { check: txnShardResponseCheck, open: false });
   return rules;
 }

@@ -1,4 +1,4 @@
-import { type Check, int, nonEmptyStr, optional, record, str } from '../runtime/wire-check';
+import { type Check, int, jsonValue, nonEmptyStr, optional, record, str } from '../runtime/wire-check';
 import { validateOperation } from './operation';
 
 /**
@@ -39,6 +39,12 @@ export function shardLogCommandCheck(txnCommand: Check, authCommand: Check): Che
   return (value, path) => {
     if (typeof value === 'object' && value !== null && 'txn' in value) return record({ txn: txnCommand })(value, path);
     if (typeof value === 'object' && value !== null && 'auth' in value) return record({ auth: authCommand })(value, path);
+    // Slot moves (src/kv/state-machine.ts SlotCommand) and the placement group's entries
+    // (src/placement/state-machine.ts) come from the migration executor through Raft between
+    // admitted peers: their shape is checked for plain, bounded data here, their meaning by
+    // their state machine.
+    if (typeof value === 'object' && value !== null && 'slots' in value) return record({ slots: jsonValue() })(value, path);
+    if (typeof value === 'object' && value !== null && 'placement' in value) return record({ placement: jsonValue() })(value, path);
     return kvCommandCheck(value, path);
   };
 }
