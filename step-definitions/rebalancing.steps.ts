@@ -5,6 +5,11 @@ import { transactions } from '../support/txn-scenario';
 import type { PhantomWorld } from '../support/world';
 import type { FaultKind } from '../src/sim';
 
+// Glossary section: Rebalancing
+// Capability: rebalancing
+// Needs first: a store with a placement group, started by "Given a running cluster of 5 nodes storing data in 3 shards with 3 replicas each that snapshot every 50 writes" (the first step of this section) or the zoned cluster step under "plans"; checks about moves come after "within {duration} every move has finished".
+// Where data lives, moving replicas and slots while clients work, plans, throttling and faults mid-move. Every scenario that moves data ends by comparing the placement map with every group's configuration.
+
 // ---- the store ------------------------------------------------------------------------------
 
 // Starts node-1 … node-N and a store of S shards with R replicas each (placed evenly, the placement group on three of the nodes); replicas snapshot their state after every W writes, so that a new replica catches up from a snapshot. Waits until every shard has a leader.
@@ -48,6 +53,11 @@ Then('within {duration} every move has finished', function (this: PhantomWorld, 
 // ---- where data lives ---------------------------------------------------------------------------
 
 // For each key of the table (column: key), the placement service names its shard and replicas (shown in the report); the key's current value must be on exactly those nodes. Waits up to 2 s for replicas to apply the latest writes.
+// Waits (at most 2 s per key) for the replicas to apply the latest writes.
+// Columns: key (required): a key of the store.
+// | key   |
+// | key-1 |
+// | key-2 |
 Then('each of these keys is held by exactly the replicas the placement service names:', function (this: PhantomWorld, table: DataTable) {
   const scenario = rebalancing(this);
   const keys = table.hashes().map((row) => row.key);
@@ -80,11 +90,13 @@ Then("the placement service's view of {node} matches what the node reports", fun
 });
 
 // The node a "moves off its leader" step moved the shard's copy from holds a voting copy equal to the leader's (within 2 s).
+// Waits (at most 2 s) for the copy to equal the leader's.
 Then('the node that led {string} before the move holds a full copy of it', function (this: PhantomWorld, shard: string) {
   assertFullCopy(this, rebalancing(this).movedOffLeader(shard), shard);
 });
 
 // The node a "moves off its leader" step moved the shard's copy from keeps nothing of it: the placement map does not name it, and within 2 s no replica is left on its disk.
+// Waits (at most 2 s) for the copy to be deleted.
 Then('the node that led {string} before the move holds no data of it', function (this: PhantomWorld, shard: string) {
   assertHoldsNothing(this, rebalancing(this).movedOffLeader(shard), shard);
 });
@@ -102,6 +114,7 @@ function assertHoldsNothing(world: PhantomWorld, node: string, shard: string): v
 }
 
 // The node is a voter of the shard in the map and in the group, and within 2 s its copy equals the leader's (same keys, values, sessions and applied entries).
+// Waits (at most 2 s) for the copy to equal the leader's.
 Then('{node} holds a full copy of {string}', function (this: PhantomWorld, node: string, shard: string) {
   assertFullCopy(this, node, shard);
 });
@@ -116,11 +129,17 @@ function assertFullCopy(world: PhantomWorld, node: string, shard: string): void 
 }
 
 // The node's copy of the shard was brought up to date by installing a snapshot from the leader (then the log that followed).
+// Instant: reads the record of snapshots the node installed.
 Then('{node} caught up on {string} from a snapshot', function (this: PhantomWorld, node: string, shard: string) {
   expect(this.cluster.database.snapshotsInstalled(shard, node), `snapshots ${node} installed for ${shard}`).to.be.at.least(1);
 });
 
 // The history of map changes (epoch, virtual time, reason; shown in the report) contains, in this order, a change whose reason contains each row's text (column: change).
+// Instant: reads the placement group's committed history.
+// Columns: change (required): text that the reason of a map change contains; rows in the order the changes must appear.
+// | change                      |
+// | joined shard-1 as a learner |
+// | removed from shard-1        |
 Then('the placement history records these changes in order:', function (this: PhantomWorld, table: DataTable) {
   const scenario = rebalancing(this);
   this.attachText('placement history', scenario.historyTable());
@@ -139,6 +158,7 @@ Then("the placement map agrees with every group's configuration", function (this
 });
 
 // The clients' operations that succeeded while data moved (needs "the clients stop" before).
+// Instant: reads the clients' histories ("the clients stop" waited for them).
 Then('the clients completed at least {int} operations while data moved', function (this: PhantomWorld, least: number) {
   expect(rebalancing(this).workloadCounts.ok, 'operations that succeeded').to.be.at.least(least);
 });
@@ -166,11 +186,13 @@ When('{string} merges into {string}', function (this: PhantomWorld, from: string
 });
 
 // The placement service places the key on the named shard.
+// Instant: reads the committed placement map.
 Then('{string} lives on {string}', function (this: PhantomWorld, key: string, shard: string) {
   expect(rebalancing(this).whereKeyLives(key).shard, `the shard the placement service names for ${key}`).to.equal(shard);
 });
 
 // As above, for the key of a bank account.
+// Instant: reads the committed placement map.
 Then('account {string} no longer lives where it did', function (this: PhantomWorld, account: string) {
   const scenario = rebalancing(this);
   const key = transactions(this).key(account);
@@ -178,11 +200,13 @@ Then('account {string} no longer lives where it did', function (this: PhantomWor
 });
 
 // The shard that gave up a slot range had to wait at least once because a transaction held locks on keys in it (it lets go only once they are released).
+// Instant: reads the executor's record of the move.
 Then('the move waited for the transaction to finish before letting go of the slot', function (this: PhantomWorld) {
   expect(rebalancing(this).progress().releasesDeferred, 'times the source had to wait for locks').to.be.at.least(1);
 });
 
 // The shard is gone from the map, and no node's disk keeps a replica of it.
+// Instant: reads the map and every node's disk.
 Then('{string} no longer exists and no node keeps any of its data', function (this: PhantomWorld, shard: string) {
   const scenario = rebalancing(this);
   expect(scenario.hasShard(shard), `${shard} in the map`).to.equal(false);
@@ -191,6 +215,7 @@ Then('{string} no longer exists and no node keeps any of its data', function (th
 });
 
 // The shard owns the given number of hash slots in the placement map (of 1024).
+// Instant: reads the committed placement map.
 Then('{string} owns {int} slots', function (this: PhantomWorld, shard: string, slots: number) {
   expect(rebalancing(this).slotCount(shard), `slots of ${shard}`).to.equal(slots);
 });
@@ -232,6 +257,7 @@ When('a rebalance is planned that balances replicas within {int}%', function (th
 });
 
 // The plan (or drain) was refused, with a message containing the text, and the map did not change.
+// Instant: reads the refusal the previous step kept.
 Then('the plan is refused because {string}', function (this: PhantomWorld, because: string) {
   const error = this.takeError();
   expect(error?.message ?? 'nothing was refused', 'the refusal').to.include(because);
@@ -239,6 +265,10 @@ Then('the plan is refused because {string}', function (this: PhantomWorld, becau
 });
 
 // The plan's moves, in order (columns: kind, shard, from, to).
+// Instant: reads the last plan.
+// Columns: kind (required): move-replica, transfer-leader, move-slots, split or merge; shard (required); from (required): a node, or a shard for slot moves; to (required): a node or shard.
+// | kind         | shard   | from   | to     |
+// | move-replica | shard-2 | node-1 | node-4 |
 Then("the plan's moves are:", function (this: PhantomWorld, table: DataTable) {
   const moves = rebalancing(this).plannedMoves.map((move) => {
     if (move.kind === 'move-replica' || move.kind === 'transfer-leader') return { kind: move.kind, shard: move.shard, from: move.from, to: move.to };
@@ -248,6 +278,7 @@ Then("the plan's moves are:", function (this: PhantomWorld, table: DataTable) {
 });
 
 // The plan moves no more than this many replicas.
+// Instant: reads the last plan.
 Then('the plan moves at most {int} replicas', function (this: PhantomWorld, most: number) {
   expect(rebalancing(this).plannedMoves.filter((move) => move.kind === 'move-replica').length, 'replica moves in the plan').to.be.at.most(most);
 });
@@ -258,6 +289,7 @@ When('the plan runs', function (this: PhantomWorld) {
 });
 
 // Every node that is not draining holds a number of replicas in the range (per the placement map; shown in the report).
+// Instant: reads the committed placement map.
 Then('every node that is not draining holds between {int} and {int} replicas', function (this: PhantomWorld, least: number, most: number) {
   const scenario = rebalancing(this);
   const counts = scenario.replicaCounts();
@@ -268,11 +300,13 @@ Then('every node that is not draining holds between {int} and {int} replicas', f
 });
 
 // The node holds the given range of replicas (per the placement map).
+// Instant: reads the committed placement map.
 Then('{node} holds between {int} and {int} replicas', function (this: PhantomWorld, node: string, least: number, most: number) {
   expect(rebalancing(this).replicaCounts().get(node) ?? 0, `replicas on ${node}`).to.be.within(least, most);
 });
 
 // The node holds no replica of any shard: the map names it nowhere and its disk keeps no data group.
+// Instant: reads the map and the node's disk.
 Then('{node} holds no replica', function (this: PhantomWorld, node: string) {
   expect(rebalancing(this).replicaCounts().get(node) ?? 0, `replicas the map places on ${node}`).to.equal(0);
   const specs = (this.node(node).disk.get<{ groupId: string }[]>('raft/groups') ?? []).map((spec) => spec.groupId).filter((group) => group !== 'placement');
@@ -280,6 +314,7 @@ Then('{node} holds no replica', function (this: PhantomWorld, node: string) {
 });
 
 // Sampled every 50 ms since the cluster started (needs the zoned cluster step): no shard ever had two voting replicas in one zone (a replica being replaced by a move and its replacement count as one).
+// Instant: reads the samples taken every 50 ms since the cluster started.
 Then('no shard ever had two replicas in one zone', function (this: PhantomWorld) {
   expect(rebalancing(this).firstZoneViolation ?? 'none', 'first zone violation').to.equal('none');
 });
@@ -292,6 +327,7 @@ Given('moves run at most {int} at a time over a link of {int} bytes per second',
 });
 
 // The executor never had more than this many moves in flight at once (it did run at least one; shown in the report).
+// Instant: reads the executor's record.
 Then('at most {int} moves were ever in flight at once', function (this: PhantomWorld, most: number) {
   const progress = rebalancing(this).progress();
   this.attachText('migration progress', rebalancing(this).progressTable());
@@ -299,6 +335,7 @@ Then('at most {int} moves were ever in flight at once', function (this: PhantomW
 });
 
 // The moves took at least as much simulated time as their bytes need at the link's bandwidth.
+// Instant: reads the executor's record of transfers.
 Then('the data took at least as long to move as the link allows', function (this: PhantomWorld) {
   const scenario = rebalancing(this);
   const progress = scenario.progress();
