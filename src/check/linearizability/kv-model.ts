@@ -1,4 +1,5 @@
 import { KeyValueStateSpace } from './kv-state-space';
+import type { KeyValueInput, KeyValueKind, KeyValueOutput } from './kv-values';
 import type { Model, Outcome, PreparedCall, StepResult } from './model';
 import { hashString } from './values';
 
@@ -7,19 +8,7 @@ import { hashString } from './values';
  * "". `put` replaces it, `append` concatenates, `get` returns it.
  */
 
-export type KeyValueKind = 'get' | 'put' | 'append';
-
-export interface KeyValueInput {
-  readonly kind: KeyValueKind;
-  /** The put or appended string; "" for a get. */
-  readonly argument: string;
-}
-
-export interface KeyValueOutput {
-  readonly known: boolean;
-  /** What a get returned. */
-  readonly value: string;
-}
+export type { KeyValueInput, KeyValueKind, KeyValueOutput } from './kv-values';
 
 const kinds: readonly string[] = ['get', 'put', 'append'];
 

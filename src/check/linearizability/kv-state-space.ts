@@ -1,5 +1,5 @@
 import { GrowableIntArray } from './growable-int-array';
-import type { KeyValueInput, KeyValueOutput } from './kv-model';
+import type { KeyValueInput, KeyValueOutput } from './kv-values';
 import { mix32 } from './operation-set';
 import { rejected, type StateSpace } from './state-space';
 import { TransitionMemo } from './transition-memo';

@@ -1,0 +1,123 @@
+/**
+ * The layering of src/, checked by `npm run layers` (part of `npm test`).
+ * See docs/ARCHITECTURE.md ("Layers") for the picture and how to regenerate the graph.
+ *
+ * Layers, top to bottom:
+ *   facades       src/api/ (build simulations, wire services to nodes)
+ *   components    protocol cores (below) and the checkers, load, history, util
+ *   runtime       src/runtime/ (node runtime, Raft host) and src/sim/ (the simulator)
+ *   ports         src/runtime/ports.ts (interfaces only)
+ *
+ * A protocol core may import another core or the ports; it never imports the simulator or
+ * a runtime implementation except as a type (`import type` of an interface, erased at
+ * compile time, e.g. `NodeService`, `RaftGroupHost`). Named exceptions are listed below,
+ * each with the reason and what removes it.
+ */
+
+const cores = '^src/(raft|cluster|kv|txn|georep|sharding|rebalance|query|scaling|placement|replica)/';
+
+/**
+ * Named exception: facades that build simulations but still live among the components
+ * (the geo cluster, its builder and chaos, the transaction system, the bank workload, the
+ * saga system). They belong in src/api/; moving them is open work (issue 11 §5), after
+ * which this list goes.
+ */
+const facadesAmongComponents = [
+  '^src/georep/geo-cluster[.]ts$',
+  '^src/georep/builder[.]ts$',
+  '^src/georep/chaos[.]ts$',
+  '^src/txn/system[.]ts$',
+  '^src/txn/bank[.]ts$',
+  '^src/txn/saga/system[.]ts$',
+];
+
+/**
+ * Named exceptions to `state-machine-modules-independent`: src/kv/state-machine.ts is still
+ * the combined shard state machine (key-value data, the transaction participant, the role
+ * table and the slot fence in one class), so it and src/kv/server.ts import src/txn/. To do
+ * (issue 11 §5): a composition of modules with their own entry kinds and snapshot parts,
+ * dispatched by the host's apply loop.
+ */
+const kvModulesThatSeeTheComposition = ['^src/kv/server[.]ts$', '^src/kv/state-machine[.]ts$'];
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-cycles',
+      severity: 'error',
+      comment: 'Modules form a DAG: a cycle means two modules are one and should be merged or split.',
+      from: { path: '^src/' },
+      to: { circular: true },
+    },
+    {
+      name: 'core-not-to-sim',
+      severity: 'error',
+      comment: 'Protocol cores see the world only through src/runtime/ports.ts; the simulator stays behind it.',
+      from: { path: cores, pathNot: [...facadesAmongComponents] },
+      to: { path: '^src/sim/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'core-not-to-sim-types',
+      severity: 'error',
+      comment:
+        'Even as types, cores take randomness and time through the ports (RandomSource, LocalClock), not simulator classes. ' +
+        'Exception: src/georep/workload.ts (SeededRandom.fork, to do: a fork() on a port).',
+      from: { path: cores, pathNot: [...facadesAmongComponents, '^src/georep/workload[.]ts$'] },
+      to: { path: '^src/sim/' },
+    },
+    {
+      name: 'core-not-to-runtime-implementations',
+      severity: 'error',
+      comment: 'Cores may import src/runtime/ports.ts and the pure message-shape checks of src/runtime/wire-check.ts, and other runtime modules only as types (interfaces such as NodeService).',
+      from: { path: cores, pathNot: [...facadesAmongComponents] },
+      to: { path: '^src/runtime/', pathNot: '^src/runtime/(ports|wire-check)[.]ts$', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'components-not-to-facades',
+      severity: 'error',
+      comment: 'Facades (src/api/) sit on top; nothing below imports them. src/cli/ is a front end and may.',
+      from: { path: '^src/', pathNot: ['^src/api/', '^src/cli/', ...facadesAmongComponents] },
+      to: { path: '^src/api/' },
+    },
+    {
+      name: 'state-machine-modules-independent',
+      severity: 'error',
+      comment:
+        'KV sits below transactions: src/kv/ never imports src/txn/ (named exceptions: the combined state machine and its server, see above).',
+      from: { path: '^src/kv/', pathNot: kvModulesThatSeeTheComposition },
+      to: { path: ['^src/txn/', '^src/replica/shard-state-machine[.]ts$'] },
+    },
+    {
+      name: 'participant-module-not-to-kv-module',
+      severity: 'error',
+      comment: 'The transaction participant gets the KV data as a CommittedStore from the composition, never by importing the KV module.',
+      from: { path: '^src/txn/participant-(module|state)[.]ts$' },
+      to: { path: '^src/kv/' },
+    },
+    {
+      name: 'src-not-to-tests',
+      severity: 'error',
+      comment: 'Production code never imports the acceptance suite, unit tests or benchmarks.',
+      from: { path: '^src/' },
+      to: { path: '^(support|step-definitions|test|bench|features|scripts)/' },
+    },
+    {
+      name: 'not-to-unresolvable',
+      severity: 'error',
+      comment: 'An import that does not resolve would hide a dependency from these rules.',
+      from: { path: '^src/' },
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(node_modules|dist|reports)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    reporterOptions: {
+      dot: { collapsePattern: '^src/[^/]+/' },
+      archi: { collapsePattern: '^src/[^/]+/' },
+      text: { highlightFocused: true },
+    },
+  },
+};
