@@ -5,7 +5,8 @@ import { Simulation } from '../src/sim';
 import { benchNetwork } from './sim';
 import type { BenchRow } from './types';
 
-function startStore(seed: number, nodes: number): { sim: Simulation; cluster: PhantomCluster } {
+/** A store of one shard replicated on `nodes` nodes, with a stable leader. */
+export function startStore(seed: number, nodes: number): { sim: Simulation; cluster: PhantomCluster } {
   const sim = new Simulation({ seed });
   const cluster = new PhantomCluster(sim, { clusterName: 'bench', joinToken: 'bench' });
   for (let i = 1; i <= nodes; i++) cluster.addNode(`node-${i}`, { seeds: i === 1 ? [] : ['node-1'] });
@@ -15,9 +16,8 @@ function startStore(seed: number, nodes: number): { sim: Simulation; cluster: Ph
   return { sim, cluster };
 }
 
-/** Closed loop: every client issues its next write as soon as the last one is answered. */
-function committedWritesPerSecond(nodes: number, clients: number, simulatedMs: number): { perWallSecond: number; committed: number } {
-  const { sim, cluster } = startStore(7, nodes);
+/** Closed loop: every client issues its next write as soon as the last one is answered, until `stop()`. */
+export function closedLoopWriters(cluster: PhantomCluster, clients: number): { committed: () => number; stop: () => void } {
   let committed = 0;
   let running = true;
   for (let c = 0; c < clients; c++) {
@@ -29,10 +29,22 @@ function committedWritesPerSecond(nodes: number, clients: number, simulatedMs: n
     };
     next();
   }
+  return {
+    committed: () => committed,
+    stop: () => {
+      running = false;
+    },
+  };
+}
+
+function committedWritesPerSecond(nodes: number, clients: number, simulatedMs: number): { perWallSecond: number; committed: number } {
+  const { sim, cluster } = startStore(7, nodes);
+  const writers = closedLoopWriters(cluster, clients);
   const start = performance.now();
   sim.runFor(simulatedMs);
   const wallMs = performance.now() - start;
-  running = false;
+  writers.stop();
+  const committed = writers.committed();
   return { perWallSecond: Math.round(committed / (wallMs / 1000)), committed };
 }
 
