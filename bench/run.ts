@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     ['transactions', optional('./transactions', 'benchTransactions')],
     ['command line', optional('./cli-check', 'benchCheckCommand')],
     ['rebalancing', optional('./rebalance', 'benchRebalance')],
+    ['rebalancing', optional('./rebalance-join', 'benchRebalanceJoin')],
     ['scaling', optional('./scaling', 'benchScaling')],
     ['security', optional('./security', 'benchSecurity')],
     ['queries', optional('./queries', 'benchQueries')],
