@@ -107,7 +107,7 @@ export function benchQueries(): BenchRow[] {
     ...benchPlanning(),
     { name: `load ${label} through the client API (16 shards)`, value: Math.round(loadWallMs), unit: 'ms wall', note: '256 loading clients, one compare-and-set (one Raft entry) per row' },
     { name: `aggregate over ${label} on 16 shards`, value: Math.round(best!.wallMs), unit: 'ms wall', note: 'GROUP BY kind with COUNT, SUM, AVG, MAX; best of 3' },
-    { name: 'its simulated latency', value: Math.round(analysis.totalMs * 10) / 10, unit: 'ms', note: `slowest shard ${slowestMs.toFixed(1)} ms; the 16 shard latencies add up to ${sumMs.toFixed(1)} ms` },
+    { name: 'its simulated latency', value: Math.round(analysis.totalMs * 10) / 10, unit: 'simulated ms', note: `slowest shard ${slowestMs.toFixed(1)} ms; the 16 shard latencies add up to ${sumMs.toFixed(1)} ms` },
     { name: 'rows moved with pushdown', value: moved(best!.query), unit: 'rows', note: `${bytes(best!.query).toLocaleString('en-US')} bytes (partial aggregates per group per shard)` },
     { name: 'rows moved without pushdown', value: moved(naive.query), unit: 'rows', note: `${bytes(naive.query).toLocaleString('en-US')} bytes; coordinator-side wall time ${Math.round(naive.wallMs)} ms` },
   ];

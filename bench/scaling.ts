@@ -57,7 +57,7 @@ function benchLoadStep(): BenchRow[] {
   sim.runUntil(() => scenario.nodeIds.length === 3 && scenario.balanced(), { withinMs: 1_200_000, waitingFor: 'a balanced cluster of 3 nodes', pollMs: 100 });
   const downMs = sim.nowMs - downFromMs;
   return [
-    { name: 'load step 1,500 → 6,000 ops/s: virtual time to 10 balanced nodes', value: upMs / 1000, unit: 's', note: 'modeled service; 15 s interval, nodes join in 20 s, default scale-up rate' },
-    { name: 'load drop 6,000 → 1,000 ops/s: virtual time to 3 balanced nodes', value: downMs / 1000, unit: 's', note: '300 s scale-down window; drain throttle 50 MB/s, 1 GB × 3 replicas' },
+    { name: 'load step 1,500 → 6,000 ops/s: virtual time to 10 balanced nodes', value: upMs / 1000, unit: 'virtual s', note: 'modeled service; 15 s interval, nodes join in 20 s, default scale-up rate' },
+    { name: 'load drop 6,000 → 1,000 ops/s: virtual time to 3 balanced nodes', value: downMs / 1000, unit: 'virtual s', note: '300 s scale-down window; drain throttle 50 MB/s, 1 GB × 3 replicas' },
   ];
 }
