@@ -22,6 +22,46 @@ const vote = (from: string, to = 'node-1') => ({
   message: { type: 'raft.vote-request', from, to, term: 99, lastLogIndex: 1000, lastLogTerm: 99, leadershipTransfer: true },
 });
 
+const heartbeat = (from: string, to = 'node-1') => ({
+  type: 'raft.heartbeat',
+  groupId: 'shard-1',
+  message: { type: 'raft.heartbeat', from, to, term: 3, leaderCommitIndex: 5, readSequence: 0 },
+});
+const coalesced = (...envelopes: object[]) => ({ type: 'raft.heartbeats', envelopes });
+const scanLock = (key: string, access: object) => ({
+  type: 'txn.shard-request',
+  requestId: 'q/1',
+  shardId: 'shard-1',
+  command: { kind: 'acquire', txnId: 'c1.q1.a1', priority: { startedAtMs: 0, txnId: 'c1.q1.a1' }, anchorKey: 'query/c1.q1.a1', coordinator: 'client:c1', opIndex: 1, key, access },
+});
+
+describe('Message boundary: coalesced heartbeats and queries (rules added when the branches met)', () => {
+  it('passes coalesced heartbeats from an admitted peer, each naming its real sender', () => {
+    const { gate, counters } = boundary(['node-2']);
+    assert.equal(gate.accept('node-2', coalesced(heartbeat('node-2'), heartbeat('node-2'))), true);
+    assert.equal(counters.total, 0);
+  });
+
+  it('drops coalesced heartbeats from a process never admitted, one forged inside, or a non-heartbeat smuggled in', () => {
+    const { gate, counters } = boundary(['node-2']);
+    assert.equal(gate.accept('rogue', coalesced(heartbeat('rogue'))), false);
+    assert.equal(gate.accept('node-2', coalesced(heartbeat('node-2'), heartbeat('node-3'))), false);
+    assert.equal(gate.accept('node-2', coalesced(vote('node-2'))), false);
+    assert.equal(counters.byReason('not-admitted'), 1);
+    assert.equal(counters.byReason('impersonation'), 1);
+    assert.equal(counters.byReason('malformed'), 1);
+  });
+
+  it("lets a client take a query's scan lock and end a query attempt, and nothing else of the transaction protocol", () => {
+    const { gate, counters } = boundary([]);
+    assert.equal(gate.accept('client:c1', scanLock('\u0000scan:table/t/', { kind: 'scan' })), true);
+    assert.equal(gate.accept('client:c1', { type: 'txn.shard-request', requestId: 'q/2', shardId: 'shard-1', command: { kind: 'resolve', txnId: 'c1.q1.a1', outcome: 'committed' } }), true);
+    assert.equal(gate.accept('client:c1', scanLock('accounts/alice', { kind: 'write', value: '0' })), false);
+    assert.equal(gate.accept('client:c1', { type: 'txn.shard-request', requestId: 'q/3', shardId: 'shard-1', command: { kind: 'resolve', txnId: 'c9.t4', outcome: 'aborted' } }), false);
+    assert.equal(counters.byReason('not-admitted'), 2);
+  });
+});
+
 describe('Message boundary: admission', () => {
   it('passes Raft traffic from an admitted peer', () => {
     const { gate, counters } = boundary(['node-2']);
