@@ -1,4 +1,4 @@
-import type { SlotCommand } from '../kv/state-machine';
+import type { SlotCommand } from '../kv/slot-module';
 import type { JournalRecord } from '../placement/state-machine';
 import type { ConfigChange } from '../raft';
 import type { GroupView, MigrationPorts, SlotCommandResult, SlotData } from '../rebalance/ports';
