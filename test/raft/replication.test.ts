@@ -21,6 +21,8 @@ describe('log replication (§5.3)', () => {
       assert.equal(result.ok, true);
     }
     const expected = Array.from({ length: 10 }, (_, position) => `v${position + 1}`);
+    assert.deepEqual(network.node('n1').applied, expected, 'the leader applies once a majority holds an entry');
+    network.heartbeat('n1');
     for (const id of ['n1', 'n2', 'n3']) {
       assert.deepEqual(network.node(id).applied, expected, `${id} applied every entry in order`);
       assert.equal(network.status(id).commitIndex, 11);
@@ -58,6 +60,8 @@ describe('log replication (§5.3)', () => {
       && (message as AppendEntriesMessage).entries.length > 0);
     assert.equal(appendsWithEntries.length, 2, 'one AppendEntries to each of two followers');
     assert.equal((appendsWithEntries[0] as AppendEntriesMessage).entries.length, 50);
+    assert.equal(network.node('n1').applied.length, 50);
+    network.heartbeat('n1');
     assert.equal(network.node('n3').applied.length, 50);
   });
 
@@ -229,6 +233,7 @@ describe('durability across restarts (Figure 2 persistent state)', () => {
     const network = newNetwork(['n1', 'n2', 'n3']);
     network.campaign('n1');
     for (const value of ['a', 'b', 'c']) network.propose('n1', value);
+    network.heartbeat('n1');
     const before = new Map(['n1', 'n2', 'n3'].map((id) => [id, network.status(id)]));
     for (const id of ['n1', 'n2', 'n3']) network.crash(id);
     for (const id of ['n1', 'n2', 'n3']) network.restart(id);
@@ -243,6 +248,7 @@ describe('durability across restarts (Figure 2 persistent state)', () => {
     }
     const leader = network.stabilize();
     network.propose(leader, 'd');
+    network.heartbeat(leader);
     for (const id of ['n1', 'n2', 'n3']) assert.deepEqual(network.node(id).applied, ['a', 'b', 'c', 'd']);
   });
 
