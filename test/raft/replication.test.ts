@@ -29,6 +29,24 @@ describe('log replication (§5.3)', () => {
     }
   });
 
+  test('§5.3 the commit index travels with the next append or heartbeat, never in an append of its own', () => {
+    const network = newNetwork(['n1', 'n2', 'n3']);
+    network.campaign('n1');
+    network.heartbeat('n1');
+    network.recordDeliveries = true;
+    network.propose('n1', 'first');
+    const emptyAppends = (): number => network.deliveries.filter((message) => message.type === 'raft.append'
+      && (message as AppendEntriesMessage).entries.length === 0).length;
+    assert.equal(emptyAppends(), 0, 'no append went out only to announce the commit');
+    assert.equal(network.status('n1').commitIndex, 2, 'the leader committed once a majority held the entry');
+    for (const id of ['n2', 'n3']) assert.equal(network.status(id).commitIndex, 1, `${id} has not heard of the commit yet`);
+    network.propose('n1', 'second');
+    for (const id of ['n2', 'n3']) assert.equal(network.status(id).commitIndex, 2, `the next append told ${id} that "first" committed`);
+    network.heartbeat('n1');
+    for (const id of ['n2', 'n3']) assert.deepEqual(network.node(id).applied, ['first', 'second'], `the heartbeat told ${id} that "second" committed`);
+    assert.equal(emptyAppends(), 0);
+  });
+
   test('§5.3 a follower rejects a proposal and points at the leader', () => {
     const network = newNetwork(['n1', 'n2', 'n3']);
     network.campaign('n1');
