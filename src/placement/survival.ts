@@ -212,3 +212,19 @@ function describeSet(values: Set<string>, noun: string): string {
   const sorted = [...values].sort();
   return `${sorted.length} ${noun}${sorted.length === 1 ? '' : 's'}${sorted.length > 0 ? ` (${sorted.join(', ')})` : ''}`;
 }
+
+/**
+ * Whether a table's survival goal promises that a client in `clientRegion` can still write
+ * while `lostRegion` is cut off from the rest (or down). Derived from the goal alone:
+ * - region: a quorum stays outside any one region, so clients outside it can write, and
+ *   clients inside it (which reach at most n - q voters) cannot;
+ * - zone: every voter is in the home region, so the table lives exactly where its home
+ *   region is: clients on the home region's side of the cut can write, the others cannot.
+ * When `lostRegion` is down rather than cut off, clients there are cut off too.
+ */
+export function promisesWrites(locality: TableLocality, lostRegion: string, clientRegion: string): boolean {
+  const clientInLost = clientRegion === lostRegion;
+  if (locality.goal === 'region') return !clientInLost;
+  const homeLost = locality.homeRegion === lostRegion;
+  return homeLost === clientInLost;
+}
