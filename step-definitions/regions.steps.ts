@@ -154,7 +154,7 @@ Then('while the region was lost, writes to table {string} from the other regions
   for (const { region, gapMs } of gaps) expect(gapMs, `longest pause of writes to ${table} from ${region} while ${fault.region} was lost`).to.be.at.most(boundMs);
 });
 
-// Instant: while the region was lost (from 1 s after it was lost until it came back), no write to the table was acknowledged to any client, and clients in every region were given an error containing the text.
+// Instant: while the region was lost (from 1 s after it was lost until it came back), no write to the table was acknowledged to any client, and a write that ended in that time (after its 10 s deadline) gave clients in every region an error containing the text.
 // Needs first: a lost region (as above) that stayed lost longer than a client's 10 s deadline.
 Then('while the region was lost, writes to table {string} from every region failed with {string}', function (this: PhantomWorld, table: string, expected: string) {
   const scenario = regions(this);

@@ -165,9 +165,9 @@ export class RegionsScenario {
     return this.operations.filter((entry) => entry.table === table && (region === undefined || entry.region === region) && entry.kind === 'write' && entry.operation.outcome === 'ok' && entry.operation.completedAtMs! >= fromMs && entry.operation.completedAtMs! < toMs);
   }
 
-  /** Writes of a table from a region invoked within [fromMs, toMs) that did not succeed. */
+  /** Writes of a table from a region that ended without success within [fromMs, toMs]. */
   failedWrites(table: string, region: string, fromMs: number, toMs: number): RegionalOperation[] {
-    return this.operations.filter((entry) => entry.table === table && entry.region === region && entry.kind === 'write' && entry.operation.done && entry.operation.outcome !== 'ok' && entry.invokedAtMs >= fromMs && entry.invokedAtMs < toMs);
+    return this.operations.filter((entry) => entry.table === table && entry.region === region && entry.kind === 'write' && entry.operation.done && entry.operation.outcome !== 'ok' && entry.operation.completedAtMs! >= fromMs && entry.operation.completedAtMs! <= toMs);
   }
 
   /** The longest stretch within [fromMs, toMs] with no acknowledged write of the table from the region. */

@@ -45,11 +45,11 @@ export class RegionalDatabase {
     return this.latencyMatrix.regions;
   }
 
-  /** Server nodes with the region and zone they were started in. */
+  /** Server nodes with the region and zone they were started in (clients stand in a region only, no zone). */
   sitedNodes(): SitedNode[] {
     return this.cluster.nodeIds.flatMap((id) => {
       const { region, zone } = this.sim.node(id).metadata;
-      return region === undefined ? [] : [{ id, region, zone: zone ?? `${region}/${id}` }];
+      return region === undefined || zone === undefined ? [] : [{ id, region, zone }];
     });
   }
 
