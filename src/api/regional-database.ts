@@ -73,6 +73,8 @@ export class RegionalDatabase {
   /** Regions ordered by round trip from `home` (itself first), ties by name. */
   regionsByDistance(home: string): string[] {
     const matrix = this.latencyMatrix;
+    // An unknown home region is refused by placement, naming the table; order by name meanwhile.
+    if (!matrix.regions.includes(home)) return [...matrix.regions].sort();
     return [...matrix.regions].sort((left, right) => matrix.roundTripMs(home, left) - matrix.roundTripMs(home, right) || (left < right ? -1 : left > right ? 1 : 0));
   }
 
