@@ -205,6 +205,7 @@ export class SagaOrchestrator implements NodeService {
     if (!this.settle(attempt)) return;
     const progress = this.running.get(attempt.sagaId)!;
     this.record(progress, { t: 'completed', step: attempt.step, phase: attempt.phase, ...(output === undefined ? {} : { output }) }, () => {
+      this.env.trace('saga.step-done', { saga: attempt.sagaId, step: this.registry.definition(progress.definition)!.steps[attempt.step].name, phase: attempt.phase, attempt: attempt.attempt });
       progress.inFlight = undefined;
       if (attempt.phase === 'action') {
         progress.actionsDone.add(attempt.step);
@@ -229,6 +230,7 @@ export class SagaOrchestrator implements NodeService {
       return;
     }
     this.record(progress, { t: 'failed', step: attempt.step, phase: attempt.phase, reason, attempts: attempt.attempt }, () => {
+      this.env.trace('saga.step-failed', { saga: attempt.sagaId, step: spec.name, phase: attempt.phase, attempt: attempt.attempt, reason });
       progress.inFlight = undefined;
       if (attempt.phase === 'action') progress.failure ??= { step: attempt.step, reason, attempts: attempt.attempt };
       else progress.compensationFailures.push({ step: attempt.step, reason, attempts: attempt.attempt });
