@@ -14,6 +14,25 @@ import { parseLog, sagaLogKey, StoreSagaJournal } from '../txn/saga/store-journa
 import { type StoreServiceDefinition, StoreService } from '../txn/saga/store-service';
 
 /**
+ * What an orchestrator node (`saga.result`) or a service node (`saga.command`) takes: its
+ * saga message, and the answers of the transaction coordinators its client talks to.
+ * Neither is open: senders are checked against the peers the deployment names.
+ */
+export function storeSagaWireRules(sagaType: 'saga.command' | 'saga.result'): Map<string, WireRule> {
+  return new Map<string, WireRule>([
+    [sagaType, { check: sagaType === 'saga.command' ? sagaCommandCheck : sagaResultCheck, open: false }],
+    ['txn.client-response', { check: txnClientResponseCheck, open: false }],
+  ]);
+}
+
+/** How the store deployment is laid out. */
+export interface StoreSagaOptions {
+  /** Orchestrator nodes (one active, the others standing by). */
+  readonly orchestrators: number;
+  readonly lease: LeaseOptions;
+}
+
+/**
  * Sagas over the sharded store: the same definitions and orchestrator as `SagaSystem`
  * (src/txn/saga/system.ts, the smallest deployment: one orchestrator with its log on its own disk,
  * services with their state on theirs), deployed so that nothing lives on one disk:
@@ -24,12 +43,6 @@ import { type StoreServiceDefinition, StoreService } from '../txn/saga/store-ser
  * - services on nodes `service:<name>` that keep no state: each command is a transaction
  *   that commits the state change with its idempotency record (store-service.ts).
  */
-export interface StoreSagaOptions {
-  /** Orchestrator nodes (one active, the others standing by). */
-  readonly orchestrators: number;
-  readonly lease: LeaseOptions;
-}
-
 export class StoreSagaSystem implements SagaRegistry {
   private readonly definitions = new Map<string, SagaDefinition>();
   private readonly services = new Map<string, StoreServiceDefinition>();
@@ -115,10 +128,7 @@ export class StoreSagaSystem implements SagaRegistry {
     // A new incarnation gets new transaction ids: ids of the crashed one may still sit in tombstones.
     const incarnation = env.random.int(0x7fffffff).toString(36);
     const client = new TxnClient(env, { clientId: `${env.id.replace(/[^a-zA-Z0-9-]/g, '-')}-${incarnation}`, coordinators: () => this.serverNodes() });
-    const rules = new Map<string, WireRule>([
-      [sagaType, { check: sagaType === 'saga.command' ? sagaCommandCheck : sagaResultCheck, open: false }],
-      ['txn.client-response', { check: txnClientResponseCheck, open: false }],
-    ]);
+    const rules = storeSagaWireRules(sagaType);
     const servers = (from: NodeId) => this.serverNodes().includes(from);
     const isSaga = (from: NodeId) => admitted(from) || servers(from);
     runtime.guard(new MessageBoundary(env.id, { rules, admitted: isSaga, counters: this.boundaryDrops, trace: (kind, detail) => env.trace(kind, detail) }));
