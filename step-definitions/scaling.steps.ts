@@ -11,7 +11,7 @@ import type { PhantomWorld } from '../support/world';
 
 // Glossary section: Elastic scaling
 // Capability: scaling
-// Needs first: "Given a scaling policy:" and then "Given a service of N nodes that each process M operations per second" (a modelled service whose nodes the autoscaler adds and drains; it is not yet the sharded store).
+// Needs first: "Given a scaling policy:" and then either "Given a service of N nodes that each process M operations per second" (a modelled service: fast scenarios of the HPA algorithm) or "Given an elastic cluster of N nodes that each serve M requests per second, holding S shards of K keys" (the real sharded store: nodes join with the join token, the rebalancer moves data, scale-in drains before it stops a node).
 // The autoscaler follows the Kubernetes Horizontal Pod Autoscaler: proposals, tolerance, stabilization windows, rate policies, missing and joining nodes.
 const DECISION_BOUND_MS = 60_000;
 

@@ -1,4 +1,3 @@
-@wip
 Feature: Scale-in on the real cluster keeps every shard's quorum and the replication factor
   Scale-in drains nodes through the rebalancer. It never drains below the replication factor,
   and never drains at once a set of nodes that holds a majority of some shard's copies: even if

@@ -1,4 +1,3 @@
-@wip
 Feature: The autoscaler grows and shrinks the real cluster
   Load ramps up on the sharded store: the autoscaler adds nodes that join with the join token,
   the rebalancer spreads shards to them and latency falls back; the load drops, and scale-in
@@ -28,3 +27,7 @@ Feature: The autoscaler grows and shrinks the real cluster
     Examples:
       | seed |
       | 1    |
+      | 2    |
+      | 3    |
+      | 4    |
+      | 5    |

@@ -20,10 +20,11 @@ import type { PhantomCluster } from './phantom-cluster';
  *
  * A node's life here: joining (started, holds no voter yet; HPA counts it at 0% on
  * scale-up) → serving → draining (the planner moves every replica off it) → stopped. A
- * reconcile loop runs every `reconcileIntervalMs`: when the executor is idle it plans
- * (replica counts within `threshold`, leaders too, draining nodes emptied) and submits the
- * moves, and when there is nothing to move it stops the drained nodes that pass the
- * scale-in safety check (src/scaling/scale-in.ts).
+ * reconcile loop runs every `reconcileIntervalMs`: it stops each draining node that passes
+ * the scale-in safety check (src/scaling/scale-in.ts: it holds nothing in the map, in any
+ * group's configuration or on its disk, and no shard or the replication factor needs it),
+ * and when the executor is idle it plans (replica counts within `threshold`, leaders too,
+ * draining nodes emptied) and submits the moves.
  */
 export type ElasticNodeState = 'joining' | 'serving' | 'draining' | 'stopped';
 
@@ -179,6 +180,8 @@ export class ElasticCluster implements ScalingActuator, ActivitySource {
 
   reconcile(): void {
     this.markJoinedNodesServing();
+    // The stop check is the one gate: a draining node stops as soon as it holds nothing anywhere.
+    for (const node of this.idsIn('draining')) this.stopIfEmpty(node);
     if (!this.executor.idle) return;
     let moves;
     try {
@@ -190,9 +193,7 @@ export class ElasticCluster implements ScalingActuator, ActivitySource {
     if (moves.length > 0) {
       this.plans.push({ atMs: this.cluster.sim.nowMs, moves: moves.length, draining: this.idsIn('draining') });
       this.executor.submit(moves);
-      return;
     }
-    for (const node of this.idsIn('draining')) this.stopIfEmpty(node);
   }
 
   private plan() {
