@@ -132,6 +132,8 @@ export class ShardedDatabase {
   /** Per group, every leader in the order they took office. */
   private readonly electionRecords = new Map<string, Election[]>();
   private readonly tuning: RaftTuning;
+  /** Processing time of one client request on a server node (its CPU; 0: instant). Elastic scaling sets it. */
+  kvServiceTimeMs = 0;
 
   constructor(
     private readonly sim: Simulation,
@@ -155,7 +157,7 @@ export class ShardedDatabase {
   /** Registers the Raft and KV services on a node process (every server node has them). */
   installServices(env: NodeEnv, runtime: NodeRuntime): void {
     const audit = (node: NodeId, request: string, refusal: Parameters<AuditLog['record']>[2]): void => this.audit.record(node, request, refusal);
-    const kv = new KvServer(env, { shardMap: () => this.shardMap, leaderBalanceIntervalMs: 1000, audit });
+    const kv = new KvServer(env, { shardMap: () => this.shardMap, leaderBalanceIntervalMs: 1000, audit, serviceTimeMs: () => this.kvServiceTimeMs });
     const raft = new RaftService(env, {
       tuning: this.tuning,
       createMachine: (groupId) => (groupId === placementGroupId ? this.placement.machineFor(env.id) : kv.machineFor(groupId)),
