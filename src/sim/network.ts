@@ -4,11 +4,9 @@ import type { RegionLatencyMatrix } from './region-latency';
 import type { Scheduler } from './scheduler';
 import type { Trace } from './trace';
 
-/** How long a message takes on a link. Jitter in `uniform`/`exponential` reorders messages. */
-export type LatencyModel =
-  | { readonly kind: 'constant'; readonly ms: number }
-  | { readonly kind: 'uniform'; readonly minMs: number; readonly maxMs: number }
-  | { readonly kind: 'exponential'; readonly meanMs: number; readonly minMs: number };
+import type { LatencyModel } from './latency-model';
+
+export type { LatencyModel } from './latency-model';
 
 export interface LinkFaults {
   /** Probability in [0, 1] that a message is lost. */
