@@ -183,22 +183,23 @@ export class PlacementGroup {
   }
 
   private roleOn(node: NodeId, raft: RaftService): { leader: boolean; leaderHint: NodeId | null; epoch: number } | undefined {
-    const status = raft.group(placementGroupId)?.status();
-    if (status === undefined) return undefined;
-    return { leader: status.role === 'leader', leaderHint: status.leader, epoch: this.machines.get(node)?.map.epoch ?? 0 };
+    // The core's accessors, not status(): a whole status per heartbeat was a visible share of an idle cluster's time.
+    const replica = raft.group(placementGroupId)?.raft;
+    if (replica === undefined) return undefined;
+    return { leader: replica.currentRole === 'leader', leaderHint: replica.knownLeader, epoch: this.machines.get(node)?.map.epoch ?? 0 };
   }
 }
 
 function collectReplicas(kv: KvServer, raft: RaftService, intervalMs: number): ReplicaReport[] {
   return raft.groupIds.map((group) => {
-    const status = raft.group(group)!.status();
+    const host = raft.group(group)!;
     const machine = kv.machine(group);
     const served = kv.takeServedCounts(group);
     return {
       group,
-      role: status.role,
-      term: status.term,
-      appliedIndex: status.appliedIndex,
+      role: host.raft.currentRole,
+      term: host.raft.currentTerm,
+      appliedIndex: host.applied,
       keys: machine?.keyCount ?? 0,
       bytes: machine?.byteCount ?? 0,
       readsPerSecond: (served.reads * 1000) / intervalMs,

@@ -271,16 +271,10 @@ export class KvClient {
     const shard = this.shardFor(active.operation.operation.key);
     if (shard === undefined) return this.backOff(active, 'no shard owns the key');
     const target = this.routes.get(shard.id) ?? shard.preferredLeader;
-    const request: KvRequest = {
-      type: kvRequestType,
-      requestId: ++this.requestCounter,
-      clientId: active.sessionId,
-      sequence: active.sequence,
-      shardId: shard.id,
-      epoch: this.shardMap.epoch,
-      operation: active.operation.operation,
-      ...(this.principal ? { principal: this.principal } : {}),
-    };
+    // Built whole, without a spread for the optional principal (a copy per request).
+    const request: KvRequest = this.principal
+      ? { type: kvRequestType, requestId: ++this.requestCounter, clientId: active.sessionId, sequence: active.sequence, shardId: shard.id, epoch: this.shardMap.epoch, operation: active.operation.operation, principal: this.principal }
+      : { type: kvRequestType, requestId: ++this.requestCounter, clientId: active.sessionId, sequence: active.sequence, shardId: shard.id, epoch: this.shardMap.epoch, operation: active.operation.operation };
     active.shardId = shard.id;
     active.requestId = request.requestId;
     active.firstRequestId ??= request.requestId;

@@ -14,7 +14,20 @@ export interface CucumberRun {
   features: any[];
 }
 
-const SUPPORT_PATHS = [path.join(ROOT, 'support/**/*.ts'), path.join(ROOT, 'step-definitions/**/*.ts')];
+/**
+ * Compiled (`npm test` runs this file from dist/test/acceptance/): cucumber loads the
+ * support code the build wrote to dist/ as well, with no compiler, so the process does not
+ * compile the whole World a second time through ts-node next to the JavaScript the tests
+ * already use. Through ts-node (targeted runs), it loads the TypeScript.
+ */
+const COMPILED = __filename.endsWith('.js');
+/** Where the support code comes from: the checkout, or dist/ when compiled. */
+const CODE_ROOT = COMPILED ? path.resolve(__dirname, '..', '..') : ROOT;
+const SUPPORT_PATHS = COMPILED
+  ? [path.join(CODE_ROOT, 'support/**/*.js'), path.join(CODE_ROOT, 'step-definitions/**/*.js')]
+  : [path.join(ROOT, 'support/**/*.ts'), path.join(ROOT, 'step-definitions/**/*.ts')];
+/** The project's formatters (support/*.js) still require a few TypeScript files, so a child with formatters registers ts-node. */
+const TS_NODE = ['ts-node/register/transpile-only'];
 
 /** Runs are serialised: each one sets process.env.PHANTOM_SEED for its scenarios. */
 let queue: Promise<unknown> = Promise.resolve();
@@ -68,15 +81,17 @@ async function runInChild(
   env: Record<string, string | undefined>,
   extraFiles: Record<string, string>,
 ): Promise<CucumberRun> {
-  fs.mkdirSync(path.join(ROOT, 'reports'), { recursive: true });
-  const scratch = fs.mkdtempSync(path.join(ROOT, 'reports', '.cucumber-run-'));
+  // Scratch steps require the support code by relative paths (../../support/x): the scratch
+  // folder sits where those paths reach the same support code the run loads.
+  fs.mkdirSync(path.join(CODE_ROOT, 'reports'), { recursive: true });
+  const scratch = fs.mkdtempSync(path.join(CODE_ROOT, 'reports', '.cucumber-run-'));
   const config = path.join(scratch, 'cucumber.js');
   const report = path.join(scratch, 'report.json');
   for (const [name, text] of Object.entries(extraFiles)) fs.writeFileSync(path.join(scratch, name), text);
   const required = [...SUPPORT_PATHS, ...resolveScratch(requires, scratch).map((file) => path.join(ROOT, file))];
   fs.writeFileSync(
     config,
-    `module.exports = { default: { requireModule: ['ts-node/register/transpile-only'], require: ${JSON.stringify(required)}, format: ${JSON.stringify(['progress', `json:${report}`, ...formats])} } };`,
+    `module.exports = { default: { requireModule: ${JSON.stringify(TS_NODE)}, require: ${JSON.stringify(required)}, format: ${JSON.stringify(['progress', `json:${report}`, ...formats])} } };`,
   );
   const childEnv: Record<string, string | undefined> = { ...process.env };
   delete childEnv.PHANTOM_SEED;
@@ -112,7 +127,7 @@ async function runOnce(paths: string[], env: Record<string, string | undefined>,
   try {
     const environment = { cwd: ROOT, stdout: capture, stderr: capture, env: { ...process.env } };
     const { runConfiguration } = await loadConfiguration(
-      { file: false, provided: { requireModule: ['ts-node/register/transpile-only'], require: SUPPORT_PATHS, format: ['progress', `json:${report}`, ...formats], paths: resolved } },
+      { file: false, provided: { requireModule: COMPILED ? [] : TS_NODE, require: SUPPORT_PATHS, format: ['progress', `json:${report}`, ...formats], paths: resolved } },
       environment,
     );
     const library = await loadSharedSupport(runConfiguration.support, environment);
