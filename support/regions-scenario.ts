@@ -55,6 +55,10 @@ export class RegionsScenario {
   constructor(private readonly world: PhantomWorld) {
     this.database = new RegionalDatabase(world.sim, world.cluster);
     this.random = world.sim.random.stream('regions-workload');
+    // Registered first, so it runs before the history oracles: clients still writing stop and finish.
+    world.addFinalCheck('the regional clients stop writing', () => {
+      if (this.writing) this.stopWriters();
+    });
   }
 
   /** Starts `perRegion` nodes in every region of the latency rows (zones region-a, -b, ...) and waits for one membership view. */
