@@ -1,14 +1,11 @@
 import type { Message, NodeId } from '../runtime/ports';
+import type { LatencyModel } from './latency';
 import type { SeededRandom } from './random';
 import type { RegionLatencyMatrix } from './region-latency';
 import type { Scheduler } from './scheduler';
 import type { Trace } from './trace';
 
-/** How long a message takes on a link. Jitter in `uniform`/`exponential` reorders messages. */
-export type LatencyModel =
-  | { readonly kind: 'constant'; readonly ms: number }
-  | { readonly kind: 'uniform'; readonly minMs: number; readonly maxMs: number }
-  | { readonly kind: 'exponential'; readonly meanMs: number; readonly minMs: number };
+export type { LatencyModel } from './latency';
 
 export interface LinkFaults {
   /** Probability in [0, 1] that a message is lost. */
