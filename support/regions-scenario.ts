@@ -3,6 +3,7 @@ import type { Operation } from '../src/kv/client-operation';
 import { SURVIVAL_GOALS, type SurvivalGoal, type TableLocality } from '../src/placement/survival';
 import type { RegionLatencyRow } from '../src/sim';
 import { kvStore } from './kv-scenario';
+import { rebalancing } from './rebalancing-scenario';
 import type { PhantomWorld } from './world';
 
 /** Zones of a region are named region-a, region-b, ... (one node per zone). */
@@ -46,12 +47,18 @@ export class RegionsScenario {
   readonly operations: RegionalOperation[] = [];
   readonly faults: RegionFault[] = [];
   private writing = false;
+  /** Commit latencies count writes started from here on (after the last home-region move finished). */
+  private measureFromMs = 0;
   private nextValue = 1;
   private readonly random;
 
   constructor(private readonly world: PhantomWorld) {
     this.database = new RegionalDatabase(world.sim, world.cluster);
     this.random = world.sim.random.stream('regions-workload');
+    // Registered first, so it runs before the history oracles: clients still writing stop and finish.
+    world.addFinalCheck('the regional clients stop writing', () => {
+      if (this.writing) this.stopWriters();
+    });
   }
 
   /** Starts `perRegion` nodes in every region of the latency rows (zones region-a, -b, ...) and waits for one membership view. */
@@ -124,6 +131,24 @@ export class RegionsScenario {
     });
   }
 
+  /** Moves a table's home region: plans the survival moves and runs them through the migration executor, waiting at most `withinMs`. */
+  moveHomeRegion(table: string, region: string, withinMs: number): void {
+    const plan = this.database.changeHomeRegion(table, region);
+    this.world.attachText(`plan for ${table}'s new home region ${region}`, plan.moves.map((move) => `${move.kind}: ${move.reason}`).join('\n') || 'no move');
+    const rebalance = rebalancing(this.world);
+    if (!this.executorChecked) {
+      this.executorChecked = true;
+      this.world.addFinalCheck('the placement map agrees with every group configuration', () => rebalance.assertMapAgreesWithGroups(30_000));
+    }
+    const startMs = this.world.sim.nowMs;
+    rebalance.submit(plan.moves);
+    rebalance.waitForMoves(withinMs);
+    this.measureFromMs = this.world.sim.nowMs;
+    this.world.attachText(`moving ${table} home to ${region}`, `${plan.moves.length} moves finished in ${(this.measureFromMs - startMs).toFixed(0)} ms of virtual time`);
+  }
+
+  private executorChecked = false;
+
   /** Every server node of the region crashes (a region failure). */
   failRegion(region: string): void {
     for (const node of this.database.nodesIn(region)) this.world.sim.node(node).crash();
@@ -182,9 +207,9 @@ export class RegionsScenario {
     return longest;
   }
 
-  /** Median latency, in simulated ms, of the table's acknowledged writes from clients in `region`. */
+  /** Median latency, in simulated ms, of the table's acknowledged writes from clients in `region` (started after the last home-region move finished). */
   medianWriteLatencyMs(table: string, region: string): { medianMs: number; count: number } {
-    const latencies = this.acknowledged(table, region, 0, Number.POSITIVE_INFINITY).map((entry) => entry.operation.completedAtMs! - entry.invokedAtMs).sort((left, right) => left - right);
+    const latencies = this.acknowledged(table, region, 0, Number.POSITIVE_INFINITY).filter((entry) => entry.invokedAtMs >= this.measureFromMs).map((entry) => entry.operation.completedAtMs! - entry.invokedAtMs).sort((left, right) => left - right);
     if (latencies.length === 0) throw new Error(`no write to table ${table} from ${region} was acknowledged`);
     return { medianMs: latencies[Math.floor((latencies.length - 1) / 2)], count: latencies.length };
   }

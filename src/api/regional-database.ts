@@ -4,6 +4,8 @@ import { planRegionalMap, shardIdOfTable, tableKey } from '../placement/regional
 import { quorumOf, type SitedNode, survivalViolations, type TableLocality } from '../placement/survival';
 import type { NodeId } from '../runtime/ports';
 import { RegionLatencyMatrix, type RegionLatencyRow, type Simulation } from '../sim';
+import { planRebalance } from '../rebalance/planner';
+import type { Plan } from '../rebalance/types';
 import { shardById } from '../sharding/shard-map';
 import type { PhantomCluster } from './phantom-cluster';
 
@@ -82,6 +84,31 @@ export class RegionalDatabase {
     const locality = this.tables.get(table);
     if (locality === undefined) throw new Error(`there is no table ${table} (tables: ${[...this.tables.keys()].join(', ') || 'none'})`);
     return locality;
+  }
+
+  /**
+   * Gives a table a new home region and returns the plan that meets every table's goal
+   * from the current map (the planner's survival phase: voters into place, then the
+   * leader home). The caller runs the plan through the migration executor.
+   */
+  changeHomeRegion(table: string, homeRegion: string): Plan {
+    const before = this.locality(table);
+    const changed = { ...before, homeRegion };
+    this.tables.set(table, changed);
+    try {
+      return this.planSurvival();
+    } catch (error) {
+      this.tables.set(table, before);
+      throw error;
+    }
+  }
+
+  /** The moves that bring every table's voters and leader to what its goal asks. */
+  planSurvival(): Plan {
+    const nodes = this.sitedNodes().map((node) => ({ id: node.id, region: node.region, zone: node.zone }));
+    const survival = this.tableNames.map((table) => ({ shard: this.shardOf(table), locality: this.locality(table) }));
+    const replicationFactor = Math.min(...survival.map(({ locality }) => locality.voters));
+    return planRebalance({ map: this.cluster.database.shardMap, nodes, policy: { measure: 'replicas', threshold: 0.1, replicationFactor }, survival });
   }
 
   get tableNames(): string[] {

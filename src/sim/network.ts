@@ -1,12 +1,11 @@
 import type { Message, NodeId } from '../runtime/ports';
+import type { LatencyModel } from './latency';
 import type { SeededRandom } from './random';
 import type { RegionLatencyMatrix } from './region-latency';
 import type { Scheduler } from './scheduler';
 import type { Trace } from './trace';
 
-import type { LatencyModel } from './latency-model';
-
-export type { LatencyModel } from './latency-model';
+export type { LatencyModel } from './latency';
 
 export interface LinkFaults {
   /** Probability in [0, 1] that a message is lost. */

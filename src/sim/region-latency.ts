@@ -1,4 +1,4 @@
-import type { LatencyModel } from './latency-model';
+import type { LatencyModel } from './latency';
 
 /**
  * One-way latencies between regions, the one way the simulated network turns "where a

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { perDomainMax, placeVoters, quorumOf, repairVoters, type SitedNode, survivalViolations, SurvivalGoalError, type TableLocality, voterCountsByRegion } from '../../src/placement/survival';
+import { perDomainMax, placeVoters, promisesWrites, quorumOf, repairVoters, type SitedNode, survivalViolations, SurvivalGoalError, type TableLocality, voterCountsByRegion } from '../../src/placement/survival';
 
 /**
  * CockroachDB multi-region docs, "Survival goals" (ZONE: survive one zone of the home
@@ -126,5 +126,14 @@ describe('survival: the checker and the repair', () => {
     const repaired = repairVoters(table('zone', 3, 'eu-west'), { voters: ['us-east-a0', 'us-east-b0', 'us-east-c0'], preferredLeader: 'us-east-a0' }, nodes);
     assert.deepEqual(repaired.voters.map((id) => regionOf(nodes, id)), ['eu-west', 'eu-west', 'eu-west']);
     assert.equal(regionOf(nodes, repaired.preferredLeader), 'eu-west');
+  });
+});
+
+describe('survival: what each goal promises while a region is lost (CockroachDB: "Survival goals")', () => {
+  it('region goal: writes everywhere but the lost region; zone goal: only on the home region\'s side', () => {
+    const promise = (goal: 'zone' | 'region', home: string, client: string): boolean => promisesWrites(table(goal, 3, home), 'us-east', client);
+    assert.deepEqual(REGIONS.map((client) => promise('region', 'us-east', client)), [false, true, true]);
+    assert.deepEqual(REGIONS.map((client) => promise('zone', 'us-east', client)), [true, false, false]);
+    assert.deepEqual(REGIONS.map((client) => promise('zone', 'eu-west', client)), [false, true, true]);
   });
 });
