@@ -53,6 +53,26 @@ describe('readings come from what the nodes did', () => {
   });
 });
 
+describe("a server's CPU", () => {
+  it('queues requests beyond its capacity in arrival order: 10 writes sent at once to one shard take at least 10 × 20 ms', () => {
+    const { sim, phantom } = cluster(3, 1);
+    try {
+      const client = phantom.database.client('burst');
+      client.put('warm', 'up');
+      sim.runFor(1_000);
+      const startMs = sim.nowMs;
+      const ends: number[] = [];
+      for (let index = 0; index < 10; index++) phantom.database.client(`burst-${index}`).put(`key-${index}`, `value-${index}`, () => ends.push(sim.nowMs - startMs));
+      sim.runUntil(() => ends.length === 10, { withinMs: 5_000, waitingFor: 'the burst' });
+      assert.ok(ends[9] >= 200, `the last write ended after ${ends[9]} ms; a 20 ms service time queues 10 requests for at least 200 ms`);
+      // Nine service times separate the first and the last at the server; the network adds a few ms of jitter either way.
+      assert.ok(ends[9] - ends[0] >= 9 * 20 - 10, `writes ended ${ends.map((end) => end.toFixed(0)).join(', ')} ms after the burst: about one every 20 ms`);
+    } finally {
+      sim.dispose();
+    }
+  });
+});
+
 describe('scale-out and scale-in on the real cluster', () => {
   it('a new node joins with the join token, is joining (not ready) until it holds a voter, then the shards spread to it', () => {
     const { sim, phantom, elastic } = cluster(3, 6);
