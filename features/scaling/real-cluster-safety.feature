@@ -43,3 +43,14 @@ Feature: Scale-in on the real cluster keeps every shard's quorum and the replica
     And an elastic cluster of 4 nodes that each serve 50 requests per second, holding 16 shards of 60 keys
     When the clients alternate between 6 and 3 every 60 seconds for 10 minutes
     Then the autoscaler changed the node count at most 1 time
+
+  Scenario: Without a scale-down window the same oscillating load makes the real cluster flap
+    Given a scaling policy:
+      | replication factor | 3   |
+      | cpu target         | 50% |
+      | max nodes          | 8   |
+      | scale-down window  | 0 s |
+    And an elastic cluster of 4 nodes that each serve 50 requests per second, holding 16 shards of 60 keys
+    When the clients alternate between 6 and 3 every 60 seconds for 10 minutes
+    Then the autoscaler changed the node count at least 4 times
+    And every node removed held nothing when it stopped
