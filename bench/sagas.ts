@@ -51,7 +51,7 @@ function sequentialTrips(count: number): { storeMs: number; memoryMs: number } {
   for (let trip = 0; trip < count; trip++) {
     const startMs = sim.nowMs;
     const id = sagas.start('trip');
-    sim.runUntil(() => finished(sagas, [id]), { withinMs: 20_000, waitingFor: `trip ${id}` });
+    sim.runUntil(() => finished(sagas, [id]), { withinMs: 20_000, waitingFor: `trip ${id}`, pollMs: 1 });
     store.push(sim.nowMs - startMs);
   }
   const memorySim = new Simulation({ seed: 1 });
@@ -63,7 +63,7 @@ function sequentialTrips(count: number): { storeMs: number; memoryMs: number } {
   for (let trip = 0; trip < count; trip++) {
     const startMs = memorySim.nowMs;
     const id = memory.start('trip');
-    memorySim.runUntil(() => memory.status(id)?.state !== 'running', { withinMs: 20_000, waitingFor: `trip ${id}` });
+    memorySim.runUntil(() => memory.status(id)?.state !== 'running', { withinMs: 20_000, waitingFor: `trip ${id}`, pollMs: 1 });
     inMemory.push(memorySim.nowMs - startMs);
   }
   return { storeMs: median(store), memoryMs: median(inMemory) };
@@ -75,7 +75,7 @@ function concurrentTrips(count: number): { settleMs: number; wallMsPerTrip: numb
   const startMs = sim.nowMs;
   const wallStart = performance.now();
   const ids = Array.from({ length: count }, () => sagas.start('trip'));
-  sim.runUntil(() => finished(sagas, ids), { withinMs: 120_000, waitingFor: `${count} trips` });
+  sim.runUntil(() => finished(sagas, ids), { withinMs: 120_000, waitingFor: `${count} trips`, pollMs: 5 });
   return { settleMs: Math.round(sim.nowMs - startMs), wallMsPerTrip: Math.round(((performance.now() - wallStart) / count) * 10) / 10 };
 }
 
