@@ -180,6 +180,20 @@ describe('Whole sagas over the store, with crashes', () => {
   });
 });
 
+describe('Sagas over the store replay from their seed', () => {
+  it('the same seed gives the same trace digest, through a takeover', () => {
+    const run = () => {
+      const store = startSagaStore(51, { flights: 2, hotels: 10, cars: 10, payments: 10_000 });
+      const ids = [1, 2, 3].map(() => store.sagas.start('trip'));
+      store.sim.runFor(600);
+      store.sim.node(store.sagas.activeOrchestrator()!).crash();
+      store.settleSagas(ids);
+      return store.sim.trace.digestHex();
+    };
+    assert.equal(run(), run());
+  });
+});
+
 describe('The in-memory deployment: a decision is logged before the orchestrator acts on it', () => {
   it('a step that failed for good stays failed after a crash, even if a retry would now succeed', () => {
     const sim = new Simulation({ seed: 5 });
