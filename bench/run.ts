@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     ['multi-raft', optional('./multiraft', 'benchMultiRaft')],
     ['georeplication', optional('./georep', 'benchGeoReplication')],
     ['transactions', optional('./transactions', 'benchTransactions')],
+    ['sagas', optional('./sagas', 'benchSagas')],
     ['command line', optional('./cli-check', 'benchCheckCommand')],
     ['rebalancing', optional('./rebalance', 'benchRebalance')],
     ['rebalancing', optional('./rebalance-join', 'benchRebalanceJoin')],

@@ -43,10 +43,16 @@ Given('the active orchestrator crashes when a trip reaches step {string}', funct
   sagaStore(this).crashActiveOrchestratorAtStep(step);
 });
 
+// When the first trip reaches the step, and for the given time: the active orchestrator still reaches every service but no node of the store, and the other orchestrators reach the store but not the named service. A standby takes over and, unable to reach the service, fails the step for good; the old orchestrator must drive nothing it could not write to the log. Then every link heals.
+// Values: step: reserve seat, reserve room, rent car or charge card; service: flights, hotels, cars or payments.
+Given('a split brain for {duration} when a trip reaches step {string}: the active orchestrator reaches the services but not the store, and the others reach the store but not the {string} service', function (this: PhantomWorld, durationMs: number, step: string, service: string) {
+  sagaStore(this).splitBrainAtStep(step, service, durationMs);
+});
+
 // ---- trips ---------------------------------------------------------------------------------------
 
 // Starts this many trips at once on the active orchestrator and waits (at most 5 s) until each start is in the replicated saga log; the trips then run on while later steps wait.
-When('{int} trips are booked at once', function (this: PhantomWorld, count: number) {
+When('{int} trip(s) is/are booked at once', function (this: PhantomWorld, count: number) {
   sagaStore(this).bookTrips(count);
 });
 
@@ -64,7 +70,7 @@ Then('within {duration} every trip completed or was compensated, and nothing is 
 });
 
 // Instant: counts trips whose replicated log says they completed, and those it says were compensated (use after "within ... every trip completed or was compensated").
-Then('{int} trips completed and {int} were compensated', function (this: PhantomWorld, completed: number, compensated: number) {
+Then('{int} trip(s) completed and {int} was/were compensated', function (this: PhantomWorld, completed: number, compensated: number) {
   const scenario = sagaStore(this);
   expect(scenario.countIn('completed'), `trips completed\n${scenario.describe()}`).to.equal(completed);
   expect(scenario.countIn('compensated'), `trips compensated\n${scenario.describe()}`).to.equal(compensated);

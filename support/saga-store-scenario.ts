@@ -135,6 +135,32 @@ export class SagaStoreScenario {
     });
   }
 
+  /**
+   * When a trip first reaches the step, for `durationMs`: the active orchestrator reaches
+   * every service but no node of the store, and the other orchestrators reach the store
+   * but not the service. A standby takes over and fails the step; the old orchestrator
+   * must not drive the trip meanwhile.
+   */
+  splitBrainAtStep(step: string, service: string, durationMs: number): void {
+    this.requireStep(step);
+    if (!tripServices().includes(service)) throw new Error(`In step "${this.world.currentStep}": there is no "${service}" service. Services: ${tripServices().join(', ')}.`);
+    this.onStepStart(step, (event) => {
+      const active = String(event.node);
+      const others = this.system.orchestratorNodes.filter((node) => node !== active);
+      const target = this.system.serviceNode(service);
+      const cuts = [...this.serverNodes().flatMap((server) => [[active, server], [server, active]]), ...others.flatMap((node) => [[node, target], [target, node]])];
+      const what = `split brain as ${String(event.detail?.saga)} reaches "${step}": ${active} cut off from the store, ${others.join(' and ')} from ${service}, for ${durationMs} ms`;
+      this.crashes.push({ what, atMs: this.world.sim.nowMs, nodes: [], shards: [] });
+      this.faults.push({ atMs: this.world.sim.nowMs, what, kind: 'fault' });
+      const network = this.world.sim.network;
+      this.world.sim.scheduler.schedule(0, () => cuts.forEach(([from, to]) => network.cutOneWay(from, to)));
+      this.world.sim.scheduler.schedule(durationMs, () => {
+        cuts.forEach(([from, to]) => network.restoreOneWay(from, to));
+        this.faults.push({ atMs: this.world.sim.nowMs, what: 'the split brain heals', kind: 'takeover' });
+      });
+    });
+  }
+
   private crash(what: string, nodes: readonly NodeId[], downMs: number | undefined, shards: readonly string[] = []): void {
     this.crashes.push({ what, atMs: this.world.sim.nowMs, nodes: [...nodes], shards: [...shards] });
     this.faults.push({ atMs: this.world.sim.nowMs, what, kind: 'crash' });

@@ -76,6 +76,28 @@ Feature: Sagas over the sharded store complete or compensate, and nothing is hal
       | 4    |
       | 5    |
 
+  Scenario Outline: A split brain: the old orchestrator reaches the services but not the store, and drives nothing (seed <seed>)
+    Given the simulation seed is <seed>
+    And trip-booking services that keep their state in the store, with these stocks:
+      | service  | stock |
+      | flights  | 4     |
+      | hotels   | 10    |
+      | cars     | 10    |
+      | payments | 300   |
+    And 3 saga orchestrators, one of them active
+    And a split brain for 15 s when a trip reaches step "rent car": the active orchestrator reaches the services but not the store, and the others reach the store but not the "cars" service
+    When 1 trip is booked at once
+    Then within 60 s every trip completed or was compensated, and nothing is half-done
+    And 0 trips completed and 1 was compensated
+
+    Examples:
+      | seed |
+      | 1    |
+      | 2    |
+      | 3    |
+      | 4    |
+      | 5    |
+
   Scenario Outline: Concurrent trips under random faults (seed <seed>)
     Given the simulation seed is <seed>
     And trip-booking services that keep their state in the store, with these stocks:

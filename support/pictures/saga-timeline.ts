@@ -33,7 +33,9 @@ function bar(span: SagaAttemptSpan, nowMs: number): LaneBar {
 
 export function sagaTimelineSvg(spans: readonly SagaAttemptSpan[], faults: readonly TimelineFault[], finished: ReadonlyMap<string, string>, nowMs: number): string | undefined {
   if (spans.length === 0) return undefined;
-  const ids = [...new Set(spans.map((span) => span.sagaId))];
+  // In start order (trip-2 before trip-10), whichever attempt ran first.
+  const number = (id: string) => Number(/(\d+)$/.exec(id)?.[1] ?? 0);
+  const ids = [...new Set(spans.map((span) => span.sagaId))].sort((a, b) => number(a) - number(b) || (a < b ? -1 : a > b ? 1 : 0));
   const drawn = ids.slice(0, SAGAS_DRAWN);
   const markers: LaneMarker[] = faults.map((fault) => ({ atMs: fault.atMs, colour: fault.kind === 'takeover' ? '#2ca02c' : '#d62728', shape: fault.kind === 'takeover' ? 'tick' : 'cross', tip: fault.what }));
   const lanes: Lane[] = [

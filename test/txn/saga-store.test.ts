@@ -121,6 +121,30 @@ describe('The replicated saga log: one orchestrator writes it at a time', () => 
   });
 });
 
+describe('A stale orchestrator cannot move a saga: it acts only on what its epoch wrote to the log', () => {
+  it('cut off from the store but not from the services, it drives nothing while a standby takes over and compensates', () => {
+    const store = startSagaStore(41);
+    const first = store.sagas.activeOrchestrator()!;
+    const others = store.sagas.orchestratorNodes.filter((node) => node !== first);
+    const cars = store.sagas.serviceNode('cars');
+    const servers = store.txns.serverNodes();
+    const cuts: [string, string][] = [...servers.flatMap((server) => [[first, server], [server, first]]), ...others.flatMap((node) => [[node, cars], [cars, node]])] as [string, string][];
+    const sagaId = store.sagas.start('trip');
+    // A split brain from the moment the active orchestrator sends "rent car": it still reaches every service, but not the store;
+    // the standbys reach the store but not the cars service, so the one that takes over fails "rent car" for good.
+    store.sim.trace.subscribe((event) => {
+      if (event.kind !== 'saga.attempt' || event.node !== first || event.detail?.step !== 'rent car') return;
+      store.sim.scheduler.schedule(0, () => cuts.forEach(([from, to]) => store.sim.network.cutOneWay(from, to)));
+    });
+    store.sim.runUntil(() => store.sagas.status(sagaId)?.problems.some((problem) => problem.step === 'rent car') === true, { withinMs: 30_000, waitingFor: 'a standby to fail "rent car" for good' });
+    cuts.forEach(([from, to]) => store.sim.network.restoreOneWay(from, to));
+    store.settleSagas([sagaId], 60_000);
+    assert.equal(store.sagas.status(sagaId)?.state, 'compensated', store.sagas.status(sagaId)?.summary);
+    assert.deepEqual(store.oracle([sagaId]).violations, []);
+    assert.equal(store.sagas.committedValue(stockKey('payments')), '10000', 'the card was never charged');
+  });
+});
+
 describe('Whole sagas over the store, with crashes', () => {
   it('the active orchestrator crashing at any point of four concurrent trips: a standby resumes them all, nothing half-done', () => {
     for (let crashAfterMs = 0; crashAfterMs <= 1_200; crashAfterMs += 400) {
@@ -153,6 +177,20 @@ describe('Whole sagas over the store, with crashes', () => {
     const report = store.oracle(ids);
     assert.deepEqual(report.violations, []);
     assert.equal(report.completed, 2);
+  });
+});
+
+describe('Sagas over the store replay from their seed', () => {
+  it('the same seed gives the same trace digest, through a takeover', () => {
+    const run = () => {
+      const store = startSagaStore(51, { flights: 2, hotels: 10, cars: 10, payments: 10_000 });
+      const ids = [1, 2, 3].map(() => store.sagas.start('trip'));
+      store.sim.runFor(600);
+      store.sim.node(store.sagas.activeOrchestrator()!).crash();
+      store.settleSagas(ids);
+      return store.sim.trace.digestHex();
+    };
+    assert.equal(run(), run());
   });
 });
 

@@ -61,6 +61,8 @@ type WriteResult = 'written' | 'lost';
 export class StoreSagaJournal implements SagaJournal {
   /** Entries known to be in each saga's log (the compare-and-set's expected length). */
   private readonly lengths = new Map<string, number>();
+  /** Appends waiting for the one in flight, per saga: a saga's log is written one entry at a time, in order. */
+  private readonly queued = new Map<string, { entry: SagaLogEntry; durable: () => void }[]>();
   /** Count of writes committed, and of tries that had to be repeated (for reports). */
   readonly counts = { committed: 0, retried: 0, unknown: 0 };
 
@@ -80,6 +82,7 @@ export class StoreSagaJournal implements SagaJournal {
 
   forgetAll(): void {
     this.lengths.clear();
+    this.queued.clear();
   }
 
   create(sagaId: string, started: SagaStartedEntry, durable: () => void): void {
@@ -98,8 +101,25 @@ export class StoreSagaJournal implements SagaJournal {
   }
 
   append(sagaId: string, entry: SagaLogEntry, durable: () => void): void {
-    const expected = this.lengths.get(sagaId);
-    if (expected === undefined) throw new Error(`the journal does not know saga ${sagaId}`);
+    if (!this.lengths.has(sagaId)) throw new Error(`the journal does not know saga ${sagaId}`);
+    const queue = this.queued.get(sagaId);
+    if (queue !== undefined) return void queue.push({ entry, durable });
+    this.queued.set(sagaId, []);
+    this.drain(sagaId, entry, durable);
+  }
+
+  /** Writes one entry, then the next queued one for the saga, if any. */
+  private drain(sagaId: string, entry: SagaLogEntry, durable: () => void): void {
+    this.appendNow(sagaId, entry, () => {
+      durable();
+      const next = this.queued.get(sagaId)?.shift();
+      if (next === undefined) this.queued.delete(sagaId);
+      else this.drain(sagaId, next.entry, next.durable);
+    });
+  }
+
+  private appendNow(sagaId: string, entry: SagaLogEntry, durable: () => void): void {
+    const expected = this.lengths.get(sagaId)!;
     const text = JSON.stringify(entry);
     this.write(sagaId, [{ key: sagaLogKey(sagaId), forUpdate: true }], (values) => {
       const log = parseLog(values.get(sagaLogKey(sagaId)) ?? null);
