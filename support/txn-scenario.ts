@@ -524,6 +524,20 @@ export class SagaScenario {
     return this.rows.get(step)!.service;
   }
 
+  /** The defined saga's name, its steps in order and its services (for many sagas at once: support/saga-chaos-scenario.ts). */
+  get sagaDefinitionName(): string {
+    if (this.definitionName === '') throw new Error(`In step "${this.world.currentStep}": define the saga first ("Given a trip-booking saga of these steps:")`);
+    return this.definitionName;
+  }
+
+  get stepNames(): string[] {
+    return [...this.rows.keys()];
+  }
+
+  get serviceNames(): string[] {
+    return [...new Set([...this.rows.values()].map((row) => row.service))];
+  }
+
   /** Starts the saga and runs until it finishes, or until its orchestrator is down. */
   start(): void {
     this.sagaId = this.system.start(this.definitionName, { trip: 'Lisbon' });
