@@ -317,6 +317,8 @@ export class ShardedDatabase {
     return {
       // A fresh process is never a leader, whatever it was before it crashed.
       onStart: (node) => guard(() => safety.onStepDown(node)),
+      // What a restarted replica loaded is durable, reported Ready or not (see RaftObserver.onRestore).
+      onRestore: (node, restored) => guard(() => safety.onPersist(node, restored)),
       onLeader: (node, term) => {
         guard(() => safety.onLeader(node, term));
         this.recordElection(groupId, node, term);

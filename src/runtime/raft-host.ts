@@ -24,6 +24,12 @@ export interface ReplicatedStateMachine {
 /** Sees every durable change of one replica, for the safety checker (Figure 3 properties). */
 export interface RaftObserver {
   onStart(node: NodeId): void;
+  /**
+   * Optional: what a (re)started replica loaded from its disk. It can be more than its
+   * Readies reported: a node's groups share one disk, so another group's fsync can make
+   * entries of a Ready whose own fsync a crash cut short durable.
+   */
+  onRestore?(node: NodeId, restored: { readonly entries: readonly Entry[]; readonly snapshot?: { readonly index: number; readonly term: number } }): void;
   onLeader(node: NodeId, term: number): void;
   onStepDown(node: NodeId): void;
   /** What one Ready made durable (snapshot, entries, hard state), reported together. */
@@ -157,6 +163,7 @@ export class RaftGroupHost {
     this.writtenVote = restored?.hardState.votedFor ?? null;
     if (restored?.snapshot) machine.restore(restored.snapshot.data);
     observer?.onStart(env.id);
+    if (restored !== undefined) observer?.onRestore?.(env.id, { entries: restored.entries, ...(restored.snapshot ? { snapshot: { index: restored.snapshot.index, term: restored.snapshot.term } } : {}) });
     this.drain();
   }
 

@@ -1,4 +1,4 @@
-import { type Check, finite, int, list, literal, nonEmptyStr, nullable, oneOf, optional, record, str, variant, jsonValue } from '../runtime/wire-check';
+import { type Check, bool, finite, int, list, literal, nonEmptyStr, nullable, oneOf, optional, record, str, variant, jsonValue } from '../runtime/wire-check';
 import { principalCheck } from '../kv/wire';
 
 /**
@@ -103,7 +103,7 @@ export const txnClientResponseCheck: Check = record({
   }),
 });
 
-export const sagaCommandCheck: Check = record({ requestId: nonEmptyStr(512), idempotencyKey: nonEmptyStr(512), command: nonEmptyStr(256), args: jsonValue(16) });
+export const sagaCommandCheck: Check = record({ requestId: nonEmptyStr(512), idempotencyKey: nonEmptyStr(512), command: nonEmptyStr(256), args: jsonValue(16), fence: optional(bool) });
 
 export const sagaResultCheck: Check = record({
   requestId: nonEmptyStr(512),

@@ -99,6 +99,18 @@ describe('Services over the store: one commit for the state change and its idemp
     assert.equal(store.sagas.committedValue(bookingKey('hotels', 't-2')), null);
     assert.match(String(store.sagas.committedValue(idempotencyRecordKey('hotels', 't-2/reserve room/action'))), /"voided"/);
   });
+
+  it('a fence (the orchestrator gave up on an attempt it cannot see the end of) voids the key, so the late copy takes nothing', () => {
+    const store = startSagaStore(13);
+    const service = store.sagas.service('cars')!;
+    service.onMessage('saga-orchestrator-1', { ...command('t-3/reserve car/action', 'reserve', 't-3'), args: null, fence: true } as SagaCommand);
+    store.sim.runUntil(() => store.txns.allResolved() && store.sagas.committedValue(idempotencyRecordKey('cars', 't-3/reserve car/action')) !== undefined, { withinMs: 10_000, waitingFor: 'the fence' });
+    assert.equal(service.counts.applied, 0, 'a fence never runs the command');
+    service.onMessage('saga-orchestrator-1', command('t-3/reserve car/action', 'reserve', 't-3'));
+    store.sim.runUntil(() => service.counts.refused === 1 && store.txns.allResolved(), { withinMs: 10_000, waitingFor: 'the late action to be refused' });
+    assert.equal(store.sagas.committedValue(stockKey('cars')), '10');
+    assert.match(String(store.sagas.committedValue(idempotencyRecordKey('cars', 't-3/reserve car/action'))), /"voided"/);
+  });
 });
 
 describe('The replicated saga log: one orchestrator writes it at a time', () => {

@@ -24,7 +24,7 @@ export type SagaLogEntry =
   | { readonly t: 'started'; readonly definition: string; readonly data: Readonly<Record<string, unknown>> }
   | { readonly t: 'attempt'; readonly step: number; readonly phase: SagaPhase; readonly attempt: number }
   | { readonly t: 'completed'; readonly step: number; readonly phase: SagaPhase; readonly output?: unknown }
-  | { readonly t: 'failed'; readonly step: number; readonly phase: SagaPhase; readonly reason: string; readonly attempts: number }
+  | { readonly t: 'failed'; readonly step: number; readonly phase: SagaPhase; readonly reason: string; readonly attempts: number; readonly unknown?: true }
   | { readonly t: 'finished'; readonly state: Exclude<SagaState, 'running'> };
 
 const indexKey = 'saga/index';
@@ -100,7 +100,7 @@ export interface SagaProgress {
   /** An attempt logged as started with no outcome yet: cut short by a crash. */
   inFlight: { step: number; phase: SagaPhase; attempt: number } | undefined;
   /** The action that failed for good, which turned the saga around. */
-  failure: { step: number; reason: string; attempts: number } | undefined;
+  failure: { step: number; reason: string; attempts: number; unknown?: true } | undefined;
   readonly compensationFailures: { step: number; reason: string; attempts: number }[];
   finished: Exclude<SagaState, 'running'> | undefined;
 }
@@ -139,7 +139,7 @@ export function replay(sagaId: string, entries: readonly SagaLogEntry[]): SagaPr
         break;
       case 'failed':
         progress.inFlight = undefined;
-        if (entry.phase === 'action') progress.failure ??= { step: entry.step, reason: entry.reason, attempts: entry.attempts };
+        if (entry.phase === 'action') progress.failure ??= { step: entry.step, reason: entry.reason, attempts: entry.attempts, ...(entry.unknown ? { unknown: true as const } : {}) };
         else progress.compensationFailures.push({ step: entry.step, reason: entry.reason, attempts: entry.attempts });
         break;
       case 'finished':
@@ -165,6 +165,8 @@ export function nextMove(progress: SagaProgress, definition: SagaDefinition): Ne
     const next = steps.findIndex((_, index) => !progress.actionsDone.has(index));
     return next < 0 ? { kind: 'finish', state: 'completed' } : { kind: 'run', step: next, phase: 'action' };
   }
+  // Whether the failed action took effect is unknown (its service never settled it): a person must look.
+  if (progress.failure.unknown === true) return { kind: 'finish', state: 'needs-attention' };
   const pivot = steps.findIndex((step) => step.pivot === true);
   // Past the pivot there is no going back: the failed step needs a person.
   if (pivot >= 0 && progress.failure.step > pivot) return { kind: 'finish', state: 'needs-attention' };

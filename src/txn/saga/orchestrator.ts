@@ -17,6 +17,14 @@ import { isSagaResult, type SagaCommand, sagaCommandType } from './protocol';
  * retry policy allows, and then the step has failed for good. Completions of attempts
  * that already timed out are ignored: the retry carries the same idempotency key, so the
  * service has applied the command once either way.
+ *
+ * A last attempt that timed out has an unknown outcome: its command may have been applied
+ * and only the answer lost. Before the step counts as failed, the orchestrator fences the
+ * key at the service (protocol.ts): if it was applied, the step completed after all;
+ * otherwise it never will be, and failing is true. Found by the saga soak, where a charge
+ * whose answer was lost was left standing in a saga its log called compensated. A fence
+ * that stays unanswered for `fenceRoundsMax` rounds leaves the step failed with an
+ * unknown outcome, and the saga needs attention.
  */
 
 export interface SagaStatus {
@@ -47,7 +55,20 @@ interface RunningAttempt {
   readonly attempt: number;
   settled: boolean;
   timer: TimerId | undefined;
+  /** The service command the handler sent last (what a fence must settle). */
+  sent: { readonly service: NodeId; readonly command: string } | undefined;
 }
+
+/** A fence waiting for its answer: the attempt it settles and why that attempt failed. */
+interface PendingFence {
+  readonly attempt: RunningAttempt;
+  readonly reason: string;
+  readonly round: number;
+  answered: boolean;
+}
+
+/** Rounds of one fence (each waits a step timeout) before the outcome is called unknown. */
+const fenceRoundsMax = 60;
 
 /** Sagas run at once on one orchestrator: a bound on its memory. */
 const runningSagasMax = 10_000;
@@ -59,6 +80,8 @@ export class SagaOrchestrator implements NodeService {
   private readonly running = new Map<string, SagaProgress>();
   /** Requests sent by attempts, by request id. */
   private readonly requests = new Map<string, RunningAttempt>();
+  /** Fences sent, by request id. */
+  private readonly fences = new Map<string, PendingFence>();
   private readonly incarnation: string;
   private nextRequest = 0;
 
@@ -129,6 +152,8 @@ export class SagaOrchestrator implements NodeService {
 
   onMessage(_from: NodeId, message: Message): void {
     if (!isSagaResult(message)) return;
+    const fence = this.fences.get(message.requestId);
+    if (fence !== undefined) return this.onFenceAnswer(message.requestId, fence, message.reply.ok ? { output: message.reply.result } : undefined);
     const attempt = this.requests.get(message.requestId);
     if (attempt === undefined) return;
     this.requests.delete(message.requestId);
@@ -166,9 +191,9 @@ export class SagaOrchestrator implements NodeService {
     progress.attempts.set(attemptKey(phase, step), attemptNumber);
     progress.inFlight = { step, phase, attempt: attemptNumber };
     const spec = definition.steps[step];
-    const attempt: RunningAttempt = { sagaId: progress.sagaId, progress, step, phase, attempt: attemptNumber, settled: false, timer: undefined };
+    const attempt: RunningAttempt = { sagaId: progress.sagaId, progress, step, phase, attempt: attemptNumber, settled: false, timer: undefined, sent: undefined };
     const timeoutMs = spec.timeoutMs ?? defaultStepTimeoutMs;
-    attempt.timer = this.env.timers.setTimer(timeoutMs, () => this.fail(attempt, `timed out after ${timeoutMs} ms`));
+    attempt.timer = this.env.timers.setTimer(timeoutMs, () => this.fail(attempt, `timed out after ${timeoutMs} ms`, { outcomeKnown: false }));
     this.env.trace('saga.attempt', { saga: progress.sagaId, step: spec.name, phase, attempt: attemptNumber });
     const handler = phase === 'action' ? spec.action : spec.compensation!;
     try {
@@ -195,6 +220,7 @@ export class SagaOrchestrator implements NodeService {
       send: (service, command, args) => {
         const requestId = `${this.incarnation}/${++this.nextRequest}`;
         this.requests.set(requestId, attempt);
+        attempt.sent = { service, command };
         const message: SagaCommand = { type: sagaCommandType, requestId, idempotencyKey, command, args: args ?? null };
         this.env.network.send(service, message);
       },
@@ -203,6 +229,10 @@ export class SagaOrchestrator implements NodeService {
 
   private succeed(attempt: RunningAttempt, output: unknown): void {
     if (!this.settle(attempt)) return;
+    this.recordCompleted(attempt, output);
+  }
+
+  private recordCompleted(attempt: RunningAttempt, output: unknown): void {
     const progress = this.running.get(attempt.sagaId)!;
     this.record(progress, { t: 'completed', step: attempt.step, phase: attempt.phase, ...(output === undefined ? {} : { output }) }, () => {
       this.env.trace('saga.step-done', { saga: attempt.sagaId, step: this.registry.definition(progress.definition)!.steps[attempt.step].name, phase: attempt.phase, attempt: attempt.attempt });
@@ -217,7 +247,7 @@ export class SagaOrchestrator implements NodeService {
     });
   }
 
-  private fail(attempt: RunningAttempt, reason: string): void {
+  private fail(attempt: RunningAttempt, reason: string, how: { outcomeKnown: boolean } = { outcomeKnown: true }): void {
     if (!this.settle(attempt)) return;
     const progress = this.running.get(attempt.sagaId)!;
     const definition = this.registry.definition(progress.definition)!;
@@ -229,13 +259,53 @@ export class SagaOrchestrator implements NodeService {
       this.env.timers.setTimer(backoffMs(policy, attempt.attempt + 1), () => this.startAttempt(progress, definition, attempt.step, attempt.phase));
       return;
     }
-    this.record(progress, { t: 'failed', step: attempt.step, phase: attempt.phase, reason, attempts: attempt.attempt }, () => {
+    // The last attempt's command may have been applied with its answer lost: settle it first,
+    // unless the saga cancels a failed step anyway (its compensation voids the key itself).
+    if (!how.outcomeKnown && attempt.sent !== undefined && definition.compensateFailedStep !== true) return this.sendFence(attempt, reason, 1);
+    this.recordFailed(attempt, reason, false);
+  }
+
+  private recordFailed(attempt: RunningAttempt, reason: string, unknown: boolean): void {
+    const progress = this.running.get(attempt.sagaId)!;
+    const spec = this.registry.definition(progress.definition)!.steps[attempt.step];
+    const marker = unknown ? { unknown: true as const } : {};
+    this.record(progress, { t: 'failed', step: attempt.step, phase: attempt.phase, reason, attempts: attempt.attempt, ...marker }, () => {
       this.env.trace('saga.step-failed', { saga: attempt.sagaId, step: spec.name, phase: attempt.phase, attempt: attempt.attempt, reason });
       progress.inFlight = undefined;
-      if (attempt.phase === 'action') progress.failure ??= { step: attempt.step, reason, attempts: attempt.attempt };
+      if (attempt.phase === 'action') progress.failure ??= { step: attempt.step, reason, attempts: attempt.attempt, ...marker };
       else progress.compensationFailures.push({ step: attempt.step, reason, attempts: attempt.attempt });
       this.advance(attempt.sagaId);
     });
+  }
+
+  /** Asks the attempt's service to settle its key for good; every round waits one step timeout. */
+  private sendFence(attempt: RunningAttempt, reason: string, round: number): void {
+    if (!this.running.has(attempt.sagaId)) return;
+    const progress = this.running.get(attempt.sagaId)!;
+    const definition = this.registry.definition(progress.definition)!;
+    const spec = definition.steps[attempt.step];
+    const requestId = `${this.incarnation}/${++this.nextRequest}`;
+    const fence: PendingFence = { attempt, reason, round, answered: false };
+    this.fences.set(requestId, fence);
+    const idempotencyKey = `${attempt.sagaId}/${spec.name}/${attempt.phase}`;
+    this.env.trace('saga.fence', { saga: attempt.sagaId, step: spec.name, phase: attempt.phase, round });
+    const message: SagaCommand = { type: sagaCommandType, requestId, idempotencyKey, command: attempt.sent!.command, args: null, fence: true };
+    this.env.network.send(attempt.sent!.service, message);
+    this.env.timers.setTimer(spec.timeoutMs ?? defaultStepTimeoutMs, () => {
+      if (fence.answered) return;
+      this.fences.delete(requestId);
+      if (round < fenceRoundsMax) return this.sendFence(attempt, reason, round + 1);
+      this.recordFailed(attempt, `${reason}; whether it took effect is unknown: ${attempt.sent!.service} did not answer ${round} fences`, true);
+    });
+  }
+
+  /** The fence's answer: applied after all (the step completed), or never to be applied (the step failed). */
+  private onFenceAnswer(requestId: string, fence: PendingFence, applied: { output: unknown } | undefined): void {
+    this.fences.delete(requestId);
+    if (fence.answered || !this.running.has(fence.attempt.sagaId)) return;
+    fence.answered = true;
+    if (applied !== undefined) return this.recordCompleted(fence.attempt, applied.output);
+    this.recordFailed(fence.attempt, fence.reason, false);
   }
 
   /** Marks an attempt as answered; false if it already was (a late or duplicated answer). */

@@ -18,6 +18,13 @@ export interface SagaCommand extends Message {
   readonly idempotencyKey: string;
   readonly command: string;
   readonly args: unknown;
+  /**
+   * Settle the key for good instead of applying it: the service answers the saved result
+   * if it applied the key, and otherwise records that the key must never be applied and
+   * answers not ok. The orchestrator fences a command whose last attempt timed out, so
+   * that a lost answer cannot leave an effect its log calls failed.
+   */
+  readonly fence?: boolean;
 }
 
 export type SagaCommandReply = { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly reason: string };

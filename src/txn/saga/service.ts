@@ -8,6 +8,11 @@ import { isSagaCommand, type SagaCommandReply, type SagaResult, sagaResultType }
  * its result before the answer leaves, and every later command with that key gets the
  * saved result without being applied again. Failures are not recorded, so a retry after
  * a failure really tries again.
+ *
+ * A fence for a key (`SagaCommand.fence`) settles it: the saved result if the key was
+ * applied, otherwise a durable record that the key must never be applied and a not-ok
+ * answer; a command with a fenced key that arrives later (a delayed or duplicated copy)
+ * is refused, so the orchestrator's "not applied" stays true.
  */
 
 export type ServiceHandler = (args: unknown, idempotencyKey: string) => SagaCommandReply;
@@ -19,6 +24,7 @@ export interface ServiceApplication {
 }
 
 const appliedKey = (idempotencyKey: string) => `service/applied/${idempotencyKey}`;
+const fencedKey = (idempotencyKey: string) => `service/fenced/${idempotencyKey}`;
 const historyKey = 'service/history';
 
 export class IdempotentService implements NodeService {
@@ -42,6 +48,16 @@ export class IdempotentService implements NodeService {
     if (saved !== undefined) {
       this.env.trace('saga.service.duplicate', { key: message.idempotencyKey });
       return this.answer(from, message.requestId, saved);
+    }
+    if (this.env.disk.get<boolean>(fencedKey(message.idempotencyKey)) === true) {
+      this.env.trace('saga.service.refused-fenced', { key: message.idempotencyKey });
+      return this.answer(from, message.requestId, { ok: false, reason: `${message.idempotencyKey} was fenced: the orchestrator gave up on it before it arrived` });
+    }
+    if (message.fence === true) {
+      this.env.disk.put(fencedKey(message.idempotencyKey), true);
+      this.env.disk.sync();
+      this.env.trace('saga.service.fenced', { key: message.idempotencyKey });
+      return this.answer(from, message.requestId, { ok: false, reason: `${message.idempotencyKey} was never applied here, and now never will be` });
     }
     const handler = this.handlers(message.command);
     const reply: SagaCommandReply = handler === undefined ? { ok: false, reason: `${this.env.id} has no command ${message.command}` } : handler(message.args, message.idempotencyKey);

@@ -97,6 +97,7 @@ export class StoreService implements NodeService {
   private transaction(command: SagaCommand): { reads: StoreRead[]; decide: (values: ReadonlyMap<string, string | null>) => StoreDecision<{ reply: SagaCommandReply; applied: boolean }> } {
     const service = this.definition.name;
     const ownKey = idempotencyRecordKey(service, command.idempotencyKey);
+    if (command.fence === true) return this.fence(ownKey);
     const compensation = this.definition.compensations[command.command];
     const change: StoreChange = compensation ?? this.definition.actions[command.command];
     const actionKey = compensation === undefined ? undefined : idempotencyRecordKey(service, actionKeyOf(command.idempotencyKey));
@@ -119,6 +120,21 @@ export class StoreService implements NodeService {
       return { writes, result: { reply: { ok: true, result: changed.result }, applied: true } };
     };
     return { reads, decide };
+  }
+
+  /**
+   * A fence (the orchestrator gave up on an attempt whose outcome it does not know) settles
+   * the key for good: the saved answer if the command applied, and otherwise a voided record,
+   * so that a copy still on its way is refused when it arrives.
+   */
+  private fence(ownKey: string): { reads: StoreRead[]; decide: (values: ReadonlyMap<string, string | null>) => StoreDecision<{ reply: SagaCommandReply; applied: boolean }> } {
+    const decide = (values: ReadonlyMap<string, string | null>): StoreDecision<{ reply: SagaCommandReply; applied: boolean }> => {
+      const own = parseRecord(values.get(ownKey) ?? null);
+      if (own?.status === 'applied') return { writes: new Map(), result: { reply: { ok: true, result: own.result }, applied: false } };
+      const writes = own === undefined ? new Map([[ownKey, record({ status: 'voided' })]]) : new Map<string, string>();
+      return { writes, result: { reply: { ok: false, reason: `${this.definition.name}: fenced before it applied` }, applied: false } };
+    };
+    return { reads: [{ key: ownKey, forUpdate: true }], decide };
   }
 
   private answer(to: NodeId, command: SagaCommand, reply: SagaCommandReply): void {

@@ -1,0 +1,32 @@
+import { Then, When } from '@cucumber/cucumber';
+import { expect } from 'chai';
+import type { FaultKind } from '../src/sim';
+import { sagaChaos } from '../support/saga-chaos-scenario';
+import type { PhantomWorld } from '../support/world';
+
+// Glossary section: Sagas under chaos
+// Capability: transactions
+// Needs first: the saga, defined by "Given a trip-booking saga of these steps:" (no cluster or store is needed).
+// Many trip bookings at once while a random fault schedule hurts the orchestrator and the services; the saga soak sweeps these steps over 1,000 seeds.
+
+// Starts that many sagas (1 to 1000) at random times over the duration while a random fault schedule drawn from the seed crashes, pauses and cuts off the orchestrator and the services and loses, duplicates and delays their messages; a booking that finds the orchestrator down starts once it is back. Then every fault is healed. Example: "When 40 trips are booked over 20 seconds under random crashes, pauses, partitions, message loss and duplicated messages".
+When('{int} trips are booked over {duration} under random {faults}', function (this: PhantomWorld, count: number, durationMs: number, faults: FaultKind[]) {
+  sagaChaos(this).bookUnderFaults(count, durationMs, faults);
+});
+
+// Waits (at most the given time) until every booking has started and every saga has ended: completed, compensated or needing attention. Fails naming the sagas still running. Needs first: "When 40 trips are booked over 20 seconds under random ...". Example: "Then within 30 seconds every trip booking has ended".
+Then('within {duration} every trip booking has ended', function (this: PhantomWorld, withinMs: number) {
+  sagaChaos(this).awaitFinished(withinMs);
+});
+
+// Instant: for every saga and step, the step's effect stands at its service (its action applied, its compensation not) exactly when the saga's log says the step completed and was not undone; no command was applied twice. A command applied whose answer was lost, while the log says it failed, fails this step naming the saga, step and service. Needs first: "Then within 30 seconds every trip booking has ended". Example: "Then what every service applied matches how each saga ended".
+Then('what every service applied matches how each saga ended', function (this: PhantomWorld) {
+  const problems = sagaChaos(this).mismatches();
+  expect(problems, `services and saga logs disagree:\n${problems.slice(0, 10).join('\n')}`).to.deep.equal([]);
+});
+
+// Instant: a floor on sagas that completed every step, so that a run where faults stopped everything fails. Example: "Then at least 10 trips were booked completely".
+Then('at least {int} trips were booked completely', function (this: PhantomWorld, least: number) {
+  const counts = sagaChaos(this).counts();
+  expect(counts.completed, `completed sagas (${JSON.stringify(counts)})`).to.be.at.least(least);
+});

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Simulation } from '../../src/sim';
+import type { StepContext } from '../../src/txn/saga/definition';
+import { type SagaCommand, sagaCommandType } from '../../src/txn/saga/protocol';
+import { SagaSystem } from '../../src/txn/saga/system';
+import { sagaCommandCheck } from '../../src/txn/wire';
+
+/**
+ * A step whose last attempt timed out has an unknown outcome: the command may have been
+ * applied with only its answer lost (src/txn/saga/orchestrator.ts, src/txn/README.md,
+ * "Sagas"). The orchestrator fences the key at the service before it calls the step
+ * failed. Found by the saga soak: a charge whose answer was lost stood in a saga whose
+ * log said "compensated".
+ */
+
+/** The trip saga of two steps against two services, each attempt 100 ms; the card is the pivot and tried once. */
+function trip(seed = 7) {
+  const sim = new Simulation({ seed });
+  const sagas = new SagaSystem(sim);
+  const step = (service: string, command: string) => (context: StepContext) => context.send(sagas.serviceNode(service), command);
+  sagas.addService('hotels', { reserve: () => ({ ok: true, result: 'room 12' }), cancel: () => ({ ok: true, result: 'ok' }) });
+  sagas.addService('payments', { charge: () => ({ ok: true, result: 'charged' }) });
+  sagas.define({
+    name: 'trip',
+    steps: [
+      { name: 'room', action: step('hotels', 'reserve'), compensation: step('hotels', 'cancel'), timeoutMs: 100 },
+      { name: 'card', action: step('payments', 'charge'), pivot: true, timeoutMs: 100 },
+    ],
+  });
+  sagas.ensureOrchestrator();
+  const finish = (sagaId: string) => {
+    sim.runUntil(() => sagas.status(sagaId)?.state !== 'running', { withinMs: 10_000, waitingFor: `saga ${sagaId} to finish` });
+    return sagas.status(sagaId)!;
+  };
+  return { sim, sagas, finish, applied: (service: string) => sagas.applications(service).map((application) => application.command) };
+}
+
+describe('Saga fences: a timed-out step is settled at its service before it counts as failed', () => {
+  it('a pivot applied whose answer was lost completes the saga instead of compensating it', () => {
+    const { sim, sagas, finish, applied } = trip();
+    // Every answer from payments is lost for 150 ms: the charge applies, its answer never arrives, the attempt times out.
+    sim.network.cutOneWay(sagas.serviceNode('payments'), sagas.orchestratorNode);
+    sim.scheduler.schedule(150, () => sim.network.heal());
+    const status = finish(sagas.start('trip'));
+    assert.equal(status.state, 'completed', status.summary);
+    assert.deepEqual(applied('payments'), ['charge']);
+    assert.deepEqual(applied('hotels'), ['reserve']);
+  });
+
+  it('a command that never arrived is fenced: the step fails for good and a late copy is refused', () => {
+    const { sim, sagas, finish, applied } = trip();
+    // Commands to payments are lost until after the fence: the charge never applies.
+    sim.network.cutOneWay(sagas.orchestratorNode, sagas.serviceNode('payments'));
+    sim.scheduler.schedule(150, () => sim.network.heal());
+    const status = finish(sagas.start('trip'));
+    assert.equal(status.state, 'compensated', status.summary);
+    assert.deepEqual(applied('payments'), []);
+    assert.deepEqual(applied('hotels'), ['reserve', 'cancel']);
+    // A delayed copy of the charge, from the orchestrator, arriving now must not apply.
+    const late: SagaCommand = { type: sagaCommandType, requestId: 'late-1', idempotencyKey: `${status.sagaId}/card/action`, command: 'charge', args: null };
+    sim.network.send(sagas.orchestratorNode, sagas.serviceNode('payments'), late);
+    sim.runFor(100);
+    assert.equal(sagas.received('payments') >= 2, true, 'the late copy arrived');
+    assert.deepEqual(applied('payments'), [], 'the fenced key stays unapplied');
+  });
+
+  it('message boundary: a saga command may carry fence true or false, nothing else', () => {
+    const command = { requestId: 'r', idempotencyKey: 's/card/action', command: 'charge', args: null };
+    assert.equal(sagaCommandCheck(command, 'message'), undefined);
+    assert.equal(sagaCommandCheck({ ...command, fence: true }, 'message'), undefined);
+    assert.equal(sagaCommandCheck({ ...command, fence: false }, 'message'), undefined);
+    assert.match(String(sagaCommandCheck({ ...command, fence: 'yes' }, 'message')), /fence/);
+  });
+});
