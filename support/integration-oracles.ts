@@ -32,8 +32,13 @@ export const SETTLE_BOUND_MS = 15_000;
 const POLL_MS = 100;
 
 Before(function (this: PhantomWorld) {
-  this.addFinalCheck('cross-component oracles (shard map, key placement, transactions left behind, sagas)', () => runOracles(this));
+  registerCrossComponentOracles(this);
 });
+
+/** Registers the oracles as a final check of the World (the Before hook does it for every scenario; seed sweeps for every seed). */
+export function registerCrossComponentOracles(world: PhantomWorld): void {
+  world.addFinalCheck('cross-component oracles (shard map, key placement, transactions left behind, sagas)', () => runOracles(world));
+}
 
 function runOracles(world: PhantomWorld): void {
   if (!world.hasSimulation) return;
