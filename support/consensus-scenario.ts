@@ -6,6 +6,7 @@ import type { ConfigChange, ConfigChangeRejection as RaftRejection, RaftStatus }
 type ConfigChangeRejection = RaftRejection | 'forbidden';
 import type { NodeId } from '../src/runtime/ports';
 import type { PhantomWorld } from './world';
+import { noteDirectMembershipChange } from './direct-membership';
 
 /** Bound for a fresh group to have a leader that leader balancing will keep (first election plus one balancing round). */
 const SETTLED_LEADER_BOUND_MS = 5_000;
@@ -238,6 +239,7 @@ export class ConsensusScenario {
   /** Asks the leader for a membership change; returns the refusal, if any. */
   changeMembership(change: ConfigChange, awaitCommit: boolean): ConfigChangeRejection | undefined {
     const leader = this.leader();
+    noteDirectMembershipChange(this.world, this.groupId);
     const result = this.database.changeMembership(this.groupId, change);
     if (!result.ok) return result.reason;
     if (awaitCommit) {

@@ -9,6 +9,7 @@ import { transactions } from './txn-scenario';
 import type { RaftEnvelope } from '../src/runtime/raft-host';
 import type { ShardRequest } from '../src/txn/protocol';
 import type { PhantomWorld } from './world';
+import { noteDirectMembershipChange } from './direct-membership';
 
 /** How long the rogue keeps trying, and how often. */
 const ATTACK_ROUNDS = 10;
@@ -406,6 +407,7 @@ export class AccessScenario {
     const database = this.world.cluster.database;
     const shard = shardForKey(database.shardMap, key)!;
     const node = shard.replicas.find((replica) => replica !== database.leaderOf(shard.id)) ?? shard.replicas[0];
+    noteDirectMembershipChange(this.world, shard.id);
     const change = { type: 'remove', node } as const;
     const result = user === undefined ? database.changeMembership(shard.id, change) : this.admin.changeMembership(this.principalOf(user), shard.id, change);
     this.record(user ?? ANONYMOUS, result.ok, result.ok ? undefined : 'text' in result ? result.text : String(result.reason));

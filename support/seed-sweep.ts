@@ -1,6 +1,7 @@
 import { DataTable, supportCodeLibraryBuilder } from '@cucumber/cucumber';
 import { CucumberExpression, RegularExpression } from '@cucumber/cucumber-expressions';
 import { cleanupProblems, prepareCleanup, settleClientOperations } from './cleanup';
+import { registerCrossComponentOracles } from './integration-oracles';
 import { parseStepLines, type StepLine } from './seed-sweep-lines';
 import { PhantomWorld } from './world';
 
@@ -67,6 +68,7 @@ export function runSeed(seed: number, steps: readonly StepLine[], scenarioName: 
   world.seedSource = 'step';
   world.scenarioName = `${scenarioName} (seed ${seed})`;
   prepareCleanup(world);
+  registerCrossComponentOracles(world);
   let error: string | undefined;
   let digest: string | undefined;
   try {

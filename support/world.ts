@@ -118,6 +118,11 @@ export class PhantomWorld extends World {
     return this.parts.get(name) as T;
   }
 
+  /** True once a step created the named part (without creating it). */
+  hasPart(name: string): boolean {
+    return this.parts.has(name);
+  }
+
   /** Registers an oracle that the After hook runs at the end of the scenario; it throws on a violation. */
   addFinalCheck(name: string, check: () => void): void {
     this.finalChecks.push({ name, check });

@@ -3,3 +3,5 @@ export * from './linearizability';
 export { findLostWrites, type LostWrite } from './acknowledged-writes';
 export * from './cycles';
 export * from './convergence';
+export { keyPlacementProblems, mapConfigDisagreements, type GroupConfigView, type MapShardView, type MapView, type ReplicaContents } from './shard-placement';
+export { sagaLeftovers, transactionLeftovers, type HeldTransactionView, type ParticipantContents, type SagaView } from './leftovers';
