@@ -366,6 +366,13 @@ export class ReplicatedRegions implements GeoDeployment {
     return best?.node;
   }
 
+  /** The shard of a "keyspace/key" in a region. */
+  shardOf(region: RegionId, fullKey: string): string {
+    const map = this.maps.get(region);
+    if (map === undefined) throw new Error(`no region ${region}`);
+    return shardForKey(map, fullKey)!.id;
+  }
+
   shardIds(region: RegionId): string[] {
     return (this.maps.get(region)?.shards ?? []).map((shard) => shard.id);
   }
