@@ -1,4 +1,5 @@
 import { AuditLog } from '../auth/audit';
+import type { Principal } from '../auth/types';
 import { KvClient } from '../kv/client';
 import { HistoryRecorder } from '../kv/history';
 import { KvServer } from '../kv/server';
@@ -28,6 +29,18 @@ export interface DatabaseOptions {
   /** Nodes hosting the placement group (up to three of the nodes, spread over zones, by default). */
   placementNodes?: readonly NodeId[];
 }
+
+/**
+ * Who asks for a membership change: a person through the admin API (judged against the
+ * role table: admins only once authentication is on), or a component of the cluster acting
+ * for it (the migration executor, as PD's schedulers do), which is a member admitted through
+ * the join handshake rather than a user.
+ */
+export type MembershipActor = { readonly user: Principal | undefined } | typeof CLUSTER_COMPONENT;
+export const CLUSTER_COMPONENT = 'cluster-component' as const;
+
+/** A membership change's answer: Raft's, or a refusal of the user who asked. */
+export type MembershipChangeResult = ConfigChangeResult | { readonly ok: false; readonly reason: 'forbidden'; readonly text: string };
 
 /** A replica's log written to its disk before the replica starts (paper Figures 7 and 8). */
 export interface SeededLog {
@@ -382,9 +395,20 @@ export class ShardedDatabase {
    * first gets an empty replica that learns its configuration from the leader. The shard
    * map's replica list is left as it is.
    */
-  changeMembership(groupId: string, change: ConfigChange): ConfigChangeResult {
+  changeMembership(groupId: string, change: ConfigChange, actor: MembershipActor = { user: undefined }): MembershipChangeResult {
     const leader = this.leaderOf(groupId);
     if (leader === undefined) return { ok: false, reason: 'not-leader', leaderHint: null };
+    if (actor !== CLUSTER_COMPONENT) {
+      // The serving replica judges the request against its replicated role table (etcd's
+      // RBAC: membership changes are admin operations); everything passes while auth is off.
+      const action = `the membership change "${change.type} ${change.node}" of ${groupId}`;
+      const decision = this.kvOn(leader)?.machine(groupId)?.auth.authorize(actor.user, 'admin', { kind: 'cluster', action });
+      if (decision === undefined) return { ok: false, reason: 'not-leader', leaderHint: null };
+      if (!decision.allowed) {
+        this.audit.record(leader, action, decision.refusal);
+        return { ok: false, reason: 'forbidden', text: decision.refusal.text };
+      }
+    }
     if ((change.type === 'add-learner' || change.type === 'add-voter') && this.raftOn(change.node) !== undefined) {
       this.raftOn(change.node)!.ensureGroup({ groupId, bootstrapConfig: { voters: [], learners: [] } });
     }

@@ -6,7 +6,8 @@ import type { RaftService } from '../runtime/raft-service';
 import { findShard, type ShardMap, shardForKey } from '../sharding/shard-map';
 import { isReadOnly } from './operation';
 import { isKvRequest, type KvReply, type KvRequest, responseTo } from './protocol';
-import { type KvApplyResult, type KvCommand, KvStateMachine, type TxnLogEntry } from './state-machine';
+import { ShardStateMachine } from '../replica/shard-state-machine';
+import type { KvApplyResult, KvCommand } from './kv-module';
 
 export interface KvServerOptions {
   /** The authoritative shard map (the placement driver's). */
@@ -23,7 +24,7 @@ export interface KvServerOptions {
  * through ReadIndex, so a deposed leader never answers from stale state.
  */
 export class KvServer implements NodeService {
-  private readonly machines = new Map<string, KvStateMachine>();
+  private readonly machines = new Map<string, ShardStateMachine>();
   private raft: RaftService | undefined;
   private balanceTimer: TimerId | undefined;
   /** Called when a replica here holds transactions after an apply or a restore (recovery watches them). */
@@ -41,14 +42,15 @@ export class KvServer implements NodeService {
 
   /** The state machine of a group hosted here; Raft applies to it. */
   machineFor(groupId: string): ReplicatedStateMachine {
-    const machine = new KvStateMachine();
+    const machine = new ShardStateMachine();
     this.machines.set(groupId, machine);
     const watchTransactions = (): void => {
       if (machine.transactions.activeCount > 0) this.onTransactionsHeld?.();
     };
     return {
       apply: (data, index) => {
-        const result = machine.apply(data as KvCommand | TxnLogEntry, index);
+        // Any module's entry: the machine's host dispatches it by kind (src/replica/host.ts).
+        const result = machine.apply(data as Parameters<ShardStateMachine['apply']>[0], index);
         watchTransactions();
         return result;
       },
@@ -60,7 +62,7 @@ export class KvServer implements NodeService {
     };
   }
 
-  machine(groupId: string): KvStateMachine | undefined {
+  machine(groupId: string): ShardStateMachine | undefined {
     return this.machines.get(groupId);
   }
 

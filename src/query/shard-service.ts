@@ -1,4 +1,4 @@
-import type { KvStateMachine } from '../kv/state-machine';
+import type { ShardStateMachine } from '../replica/shard-state-machine';
 import type { NodeService } from '../runtime/node-runtime';
 import type { Message, NodeEnv, NodeId } from '../runtime/ports';
 import type { RaftGroupHost } from '../runtime/raft-host';
@@ -22,7 +22,7 @@ import type { Row } from './schema';
  */
 export interface QueryShardDeps {
   group(shardId: string): RaftGroupHost | undefined;
-  machine(shardId: string): KvStateMachine | undefined;
+  machine(shardId: string): ShardStateMachine | undefined;
   shardMap(): ShardMap;
 }
 
@@ -74,7 +74,7 @@ export class QueryShardService implements NodeService {
 }
 
 /** A table's rows on this shard: distributed rows of the slots it owns, or its copy of a reference table. */
-function readTable(machine: KvStateMachine, shard: Shard, table: FragmentTable): Row[] {
+function readTable(machine: ShardStateMachine, shard: Shard, table: FragmentTable): Row[] {
   const rows: Row[] = [];
   if (table.kind === 'reference') {
     // The copy kept in the shard's first slot (placed there when the rows were inserted).

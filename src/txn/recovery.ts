@@ -1,4 +1,4 @@
-import type { KvStateMachine } from '../kv/state-machine';
+import type { ShardStateMachine } from '../replica/shard-state-machine';
 import type { NodeEnv, TimerId } from '../runtime/ports';
 import type { ProposalOutcome, RaftGroupHost } from '../runtime/raft-host';
 import { type ShardId, type ShardMap, shardForKey } from '../sharding/shard-map';
@@ -23,7 +23,7 @@ import type { DecisionResult, TxnCommand, TxnOutcome } from './types';
 export interface RecoveryDeps {
   groupIds(): readonly string[];
   group(shardId: string): RaftGroupHost | undefined;
-  machine(shardId: string): KvStateMachine | undefined;
+  machine(shardId: string): ShardStateMachine | undefined;
   readonly shardMap: () => ShardMap;
   readonly caller: ShardCaller;
   readonly hooks: () => TxnHooks;
