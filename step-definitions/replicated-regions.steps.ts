@@ -2,6 +2,7 @@ import { Given, Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import { ReplicatedRegions } from '../src/api/geo-regions';
 import { geo, geoSetup, replicatedRegions } from '../support/georep-scenario';
+import { auditNemesis } from '../support/nemesis-audit';
 import type { PhantomWorld } from '../support/world';
 
 // Glossary section: Georeplication across replicated regions
@@ -20,14 +21,7 @@ function leaderOfKey(world: PhantomWorld, region: string, fullKey: string): stri
 
 /** Nodes of the region that lead a shard now, those leading most shards first, then the others, by name. */
 function nodesLeadersFirst(world: PhantomWorld, region: string): string[] {
-  const deployment = replicatedRegions(world);
-  const leads = new Map<string, number>();
-  for (const shard of deployment.shardIds(region)) {
-    const leader = deployment.leaderOf(region, shard);
-    if (leader !== undefined) leads.set(leader, (leads.get(leader) ?? 0) + 1);
-  }
-  const running = geo(world).servers(region).serverNodes.filter((node) => world.sim.node(node).state === 'running');
-  return [...running].sort((a, b) => (leads.get(b) ?? 0) - (leads.get(a) ?? 0) || (a < b ? -1 : 1));
+  return replicatedRegions(world).leadersFirst(region);
 }
 
 function crashed(world: PhantomWorld): Set<string> {
@@ -85,6 +79,18 @@ When('the node that was cut off crashes', function (this: PhantomWorld) {
   if (node === undefined) throw new Error(`In step "${this.currentStep}": no node was cut off before ("When the node serving "profiles/ann" in us-east is cut off from the rest of its region")`);
   this.sim.node(node).crash();
   crashed(this).add(node);
+});
+
+// Runs virtual time with random splits between regions, random clock offsets (drift up to 50 ppm), and crashes of the node leading the most shards of a random region (one at a time, restarted after a while); the network heals and crashed nodes restart at the end, clocks stay skewed.
+When('for {duration} the regions are split at random, their shard leaders crash and come back, and their clocks are skewed by up to {duration}', function (this: PhantomWorld, durationMs: number, skewMs: number) {
+  const deployment = replicatedRegions(this);
+  const cluster = geo(this);
+  const startMs = this.sim.nowMs;
+  const chaos = cluster.startChaos({ maxClockSkewMs: skewMs, maxDriftPpm: 50, leadersFirst: (region) => deployment.leadersFirst(region) });
+  this.sim.runFor(durationMs);
+  chaos.stop();
+  const workloadNodes = cluster.regions.flatMap((region) => cluster.nodesOf(region));
+  auditNemesis(this, { requested: ['partition', 'leader-crash', 'clock-skew'], faults: chaos.faults, workloadNodes, workloadWindowMs: { startMs, endMs: this.sim.nowMs } });
 });
 
 // ---- oracles -------------------------------------------------------------------------------------

@@ -366,6 +366,17 @@ export class ReplicatedRegions implements GeoDeployment {
     return best?.node;
   }
 
+  /** The region's running nodes, those leading the most shards first, then by name. */
+  leadersFirst(region: RegionId): NodeId[] {
+    const leads = new Map<NodeId, number>();
+    for (const shard of this.shardIds(region)) {
+      const leader = this.leaderOf(region, shard);
+      if (leader !== undefined) leads.set(leader, (leads.get(leader) ?? 0) + 1);
+    }
+    const running = this.serverNodes(region).filter((node) => this.sim!.node(node).state === 'running');
+    return running.sort((a, b) => (leads.get(b) ?? 0) - (leads.get(a) ?? 0) || (a < b ? -1 : 1));
+  }
+
   /** The shard of a "keyspace/key" in a region. */
   shardOf(region: RegionId, fullKey: string): string {
     const map = this.maps.get(region);
