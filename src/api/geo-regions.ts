@@ -29,7 +29,7 @@ import { KvServer } from '../kv/server';
 import { shardLogCommandCheck } from '../kv/wire';
 import { RaftSafetyChecker } from '../raft';
 import { RAFT_MESSAGE_TYPES, raftCoalescedHeartbeatsCheck, raftEnvelopeCheck, raftIdentityProblem, raftCoalescedIdentityProblem } from '../raft/wire';
-import { BoundaryCounters, MessageBoundary, type WireRule } from '../runtime/message-boundary';
+import { BoundaryCounters, MessageBoundary, type WireCheck, type WireRule } from '../runtime/message-boundary';
 import { NodeRuntime } from '../runtime/node-runtime';
 import type { NodeEnv, NodeId } from '../runtime/ports';
 import { DEFAULT_RAFT_TUNING, type RaftObserver, type RaftTuning, type ReplicatedStateMachine } from '../runtime/raft-host';
@@ -66,8 +66,11 @@ export function regionShardEntryCheck(): Check {
 export function regionServerRules(regionOf: (node: NodeId) => RegionId | undefined): Map<string, WireRule> {
   const rules = new Map(serverWireRules());
   const envelope = raftEnvelopeCheck(regionShardEntryCheck());
-  for (const type of RAFT_MESSAGE_TYPES) rules.set(type, { check: envelope, open: false, identity: raftIdentityProblem });
-  rules.set('raft.heartbeats', { check: raftCoalescedHeartbeatsCheck(envelope), open: false, identity: raftCoalescedIdentityProblem });
+  // Every region's shards have the same names: a Raft message from another region's node is never for us.
+  const sameRegion = (check: WireCheck): WireCheck => (message, from, self) =>
+    check(message, from, self) ?? (regionOf(from) === regionOf(self) ? undefined : `a Raft message from ${from} (region ${regionOf(from) ?? 'none'}) arrived at ${self} of region ${regionOf(self) ?? 'none'}`);
+  for (const type of RAFT_MESSAGE_TYPES) rules.set(type, { check: envelope, open: false, identity: sameRegion(raftIdentityProblem) });
+  rules.set('raft.heartbeats', { check: raftCoalescedHeartbeatsCheck(envelope), open: false, identity: sameRegion(raftCoalescedIdentityProblem) });
   for (const [type, rule] of geoRegionNodeRules(regionOf)) rules.set(type, rule);
   return rules;
 }

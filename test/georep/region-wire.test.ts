@@ -71,6 +71,12 @@ describe('region server boundary: georeplication between regions of many nodes',
     assert.equal(counters.byReason('malformed'), 2);
   });
 
+  it('drops a Raft message from a node of another region (every region names its shards the same)', () => {
+    const { gate, counters } = boundary();
+    assert.equal(gate.accept('eu-west-1', append({ geo: update }, 'eu-west-1')), false);
+    assert.equal(counters.byReason('impersonation'), 1);
+  });
+
   it('without the rule, the store\'s own boundary drops every georeplication entry (it would never reach a follower)', () => {
     const { gate, counters } = boundary(serverWireRules());
     assert.equal(gate.accept('us-east-2', append({ geo: update })), false);
