@@ -7,7 +7,9 @@
  *  - anti-entropy key states exchanged compared with the keys that actually differed
  *    (target ratio <= 2).
  */
+import { ReplicatedRegions } from '../src/api/geo-regions';
 import { GeoCluster, type GeoTuning } from '../src/georep';
+import type { GeoDeployment } from '../src/georep/deployment';
 import { Simulation } from '../src/sim';
 import { bestOf } from './sim';
 import type { BenchRow } from './types';
@@ -19,40 +21,48 @@ const LATENCIES = [
   { from: 'eu-west', to: 'ap-south', latencyMs: 100 },
 ];
 
-function cluster(seed: number, regions = REGIONS, tuning: Partial<GeoTuning> = {}): { sim: Simulation; geo: GeoCluster } {
+/** Regions of 3 nodes each, 2 shards (the replicated-regions profile's deployment). */
+const replicated = (): GeoDeployment => new ReplicatedRegions({ nodesPerRegion: 3, shardsPerRegion: 2 });
+
+function cluster(seed: number, regions = REGIONS, tuning: Partial<GeoTuning> = {}, deployment?: GeoDeployment): { sim: Simulation; geo: GeoCluster } {
   const sim = new Simulation({ seed, traceRetained: 100 });
-  const geo = new GeoCluster(sim, { regions, latencies: LATENCIES.filter(({ from, to }) => regions.includes(from) && regions.includes(to)), tuning });
+  const geo = new GeoCluster(sim, { regions, latencies: LATENCIES.filter(({ from, to }) => regions.includes(from) && regions.includes(to)), tuning, ...(deployment ? { deployment } : {}) });
   geo.defineKeyspace('bench', 'lww');
+  geo.awaitReady();
   return { sim, geo };
 }
 
 /** Every region takes `perRegion` writes at `ratePerSecond`; the clock stops when every write is applied everywhere. */
-function replicatedWrites(perRegion: number, ratePerSecond: number): { elapsedMs: number; maxLagMs: number; events: number; virtualMs: number } {
+function replicatedWrites(perRegion: number, ratePerSecond: number, deployment?: () => GeoDeployment): { elapsedMs: number; maxLagMs: number; meanLagMs: number; events: number; virtualMs: number } {
+  let meanLagMs = 0;
   let maxLagMs = 0;
   let events = 0;
   let virtualMs = 0;
   const elapsedMs = bestOf(3, () => {
-    const { sim, geo } = cluster(51);
+    const { sim, geo } = cluster(51, REGIONS, {}, deployment?.());
+    const startMs = sim.nowMs;
     const spacingMs = 1000 / ratePerSecond;
     for (const region of REGIONS) {
       for (let i = 0; i < perRegion; i++) {
-        sim.scheduler.schedule(i * spacingMs, () => void geo.submit(region, { keyspace: 'bench', key: `k${(i * 7919) % 5000}`, operation: { kind: 'put', value: `${region}-${i}` } }));
+        sim.scheduler.schedule(i * spacingMs + (startMs - sim.nowMs), () => void geo.submit(region, { keyspace: 'bench', key: `k${(i * 7919) % 5000}`, operation: { kind: 'put', value: `${region}-${i}` } }));
       }
     }
     sim.runFor(perRegion * spacingMs);
     geo.quiesce();
     geo.awaitLagCleared(10_000);
     if (geo.history.count('ok') !== perRegion * REGIONS.length) throw new Error('some benchmark writes were not acknowledged');
-    maxLagMs = Math.max(...geo.lag.summary(sim.nowMs).map((row) => row.maxLagMs));
+    const summary = geo.lag.summary(sim.nowMs);
+    maxLagMs = Math.max(...summary.map((row) => row.maxLagMs));
+    meanLagMs = summary.reduce((sum, row) => sum + row.meanLagWhenPendingMs, 0) / summary.length;
     events = sim.scheduler.eventsExecuted;
     virtualMs = sim.nowMs;
   });
-  return { elapsedMs, maxLagMs, events, virtualMs };
+  return { elapsedMs, maxLagMs, meanLagMs, events, virtualMs };
 }
 
 /** ap-south is cut off while us-east writes N keys; returns virtual ms from heal to every region agreeing. */
-function convergenceAfterPartition(keys: number, tuning: Partial<GeoTuning>): { convergedMs: number; repaired: number } {
-  const { sim, geo } = cluster(52, REGIONS, tuning);
+function convergenceAfterPartition(keys: number, tuning: Partial<GeoTuning>, deployment?: () => GeoDeployment): { convergedMs: number; repaired: number } {
+  const { sim, geo } = cluster(52, REGIONS, tuning, deployment?.());
   sim.runFor(500);
   geo.isolateRegion('ap-south');
   for (let i = 0; i < keys; i++) geo.submit('us-east', { keyspace: 'bench', key: `k${i}`, operation: { kind: 'put', value: `v${i}` } });
@@ -104,6 +114,7 @@ export function benchGeoReplication(): BenchRow[] {
     const repaired = convergenceAfterPartition(keys, { retainedChangesMax: 100 });
     rows.push({ name: `converge after a partition, ${keys.toLocaleString('en-US')} keys written (backlog given up)`, value: Math.round(repaired.convergedMs), unit: 'virtual ms', note: `the burst exceeded the 100-change backlog of both other regions; anti-entropy sent ${repaired.repaired} key states to repair them` });
   }
+  rows.push(...benchReplicatedRegions());
   for (const [total, differing] of [[20_000, 100], [20_000, 1_000], [20_000, 5_000]] as const) {
     const result = antiEntropyRatio(total, differing);
     rows.push({
@@ -113,6 +124,33 @@ export function benchGeoReplication(): BenchRow[] {
       target: '<= 2',
       note: `${result.exchanged} states for ${result.differingAtStart} keys differing when the repair began (the last <= 50 changes were still streamed meanwhile); ${result.ranges} of 4096 ranges, ${result.digests} digests, ${result.treeNodes} tree nodes compared`,
     });
+  }
+  return rows;
+}
+
+/**
+ * The same measurements with each region a sharded Raft store (3 nodes, 2 shards), beside
+ * the one-node deployment in the same run: write throughput (a ratio), replication lag
+ * (simulated ms: each change is committed by a quorum in its region and again in each
+ * destination), and convergence after a partition.
+ */
+export function benchReplicatedRegions(): BenchRow[] {
+  const perRegion = 2_000;
+  const single = replicatedWrites(perRegion, 500);
+  const many = replicatedWrites(perRegion, 500, replicated);
+  const rows: BenchRow[] = [
+    {
+      name: 'regions of 3 nodes: replicated writes per wall second (3 regions x 3 nodes, 2 shards)',
+      value: Math.round((perRegion * REGIONS.length) / (many.elapsedMs / 1000)),
+      unit: 'writes/s',
+      note: `${(single.elapsedMs / many.elapsedMs).toFixed(2)} of the one-node deployment's rate in this run; ${many.events.toLocaleString('en-US')} events against ${single.events.toLocaleString('en-US')}`,
+    },
+    { name: 'replication lag at 500 writes/s per region, one node per region (max over pairs)', value: Math.round(single.maxLagMs), unit: 'simulated ms', note: `mean while pending ${Math.round(single.meanLagMs)} ms; links of 80-120 ms` },
+    { name: 'replication lag at 500 writes/s per region, regions of 3 nodes (max over pairs)', value: Math.round(many.maxLagMs), unit: 'simulated ms', note: `mean while pending ${Math.round(many.meanLagMs)} ms; adds a quorum commit in each region` },
+  ];
+  for (const [label, tuning] of [['backlog kept', {}], ['backlog given up', { retainedChangesMax: 100 }]] as const) {
+    const result = convergenceAfterPartition(1_000, tuning, replicated);
+    rows.push({ name: `regions of 3 nodes: converge after a partition, 1,000 keys written (${label})`, value: Math.round(result.convergedMs), unit: 'virtual ms', note: `anti-entropy sent ${result.repaired} key states` });
   }
   return rows;
 }

@@ -29,7 +29,7 @@ import { KvServer } from '../kv/server';
 import { shardLogCommandCheck } from '../kv/wire';
 import { RaftSafetyChecker } from '../raft';
 import { RAFT_MESSAGE_TYPES, raftCoalescedHeartbeatsCheck, raftEnvelopeCheck, raftIdentityProblem, raftCoalescedIdentityProblem } from '../raft/wire';
-import { BoundaryCounters, MessageBoundary, type WireRule } from '../runtime/message-boundary';
+import { BoundaryCounters, MessageBoundary, type WireCheck, type WireRule } from '../runtime/message-boundary';
 import { NodeRuntime } from '../runtime/node-runtime';
 import type { NodeEnv, NodeId } from '../runtime/ports';
 import { DEFAULT_RAFT_TUNING, type RaftObserver, type RaftTuning, type ReplicatedStateMachine } from '../runtime/raft-host';
@@ -66,8 +66,11 @@ export function regionShardEntryCheck(): Check {
 export function regionServerRules(regionOf: (node: NodeId) => RegionId | undefined): Map<string, WireRule> {
   const rules = new Map(serverWireRules());
   const envelope = raftEnvelopeCheck(regionShardEntryCheck());
-  for (const type of RAFT_MESSAGE_TYPES) rules.set(type, { check: envelope, open: false, identity: raftIdentityProblem });
-  rules.set('raft.heartbeats', { check: raftCoalescedHeartbeatsCheck(envelope), open: false, identity: raftCoalescedIdentityProblem });
+  // Every region's shards have the same names: a Raft message from another region's node is never for us.
+  const sameRegion = (check: WireCheck): WireCheck => (message, from, self) =>
+    check(message, from, self) ?? (regionOf(from) === regionOf(self) ? undefined : `a Raft message from ${from} (region ${regionOf(from) ?? 'none'}) arrived at ${self} of region ${regionOf(self) ?? 'none'}`);
+  for (const type of RAFT_MESSAGE_TYPES) rules.set(type, { check: envelope, open: false, identity: sameRegion(raftIdentityProblem) });
+  rules.set('raft.heartbeats', { check: raftCoalescedHeartbeatsCheck(envelope), open: false, identity: sameRegion(raftCoalescedIdentityProblem) });
   for (const [type, rule] of geoRegionNodeRules(regionOf)) rules.set(type, rule);
   return rules;
 }
@@ -364,6 +367,24 @@ export class ReplicatedRegions implements GeoDeployment {
       if (status?.role === 'leader' && (best === undefined || status.term > best.term)) best = { node, term: status.term };
     }
     return best?.node;
+  }
+
+  /** The region's running nodes, those leading the most shards first, then by name. */
+  leadersFirst(region: RegionId): NodeId[] {
+    const leads = new Map<NodeId, number>();
+    for (const shard of this.shardIds(region)) {
+      const leader = this.leaderOf(region, shard);
+      if (leader !== undefined) leads.set(leader, (leads.get(leader) ?? 0) + 1);
+    }
+    const running = this.serverNodes(region).filter((node) => this.sim!.node(node).state === 'running');
+    return running.sort((a, b) => (leads.get(b) ?? 0) - (leads.get(a) ?? 0) || (a < b ? -1 : 1));
+  }
+
+  /** The shard of a "keyspace/key" in a region. */
+  shardOf(region: RegionId, fullKey: string): string {
+    const map = this.maps.get(region);
+    if (map === undefined) throw new Error(`no region ${region}`);
+    return shardForKey(map, fullKey)!.id;
   }
 
   shardIds(region: RegionId): string[] {

@@ -24,6 +24,12 @@ export interface GeoChaosOptions {
   readonly replicaOf?: (region: RegionId) => NodeId;
   /** Every server node of a region of many nodes (all crash on a region failure); overrides replicaOf. */
   readonly serversOf?: (region: RegionId) => readonly NodeId[];
+  /**
+   * Regions of many nodes: crash one node at a time, the one leading the most shards of a
+   * random region (a minority: the region goes on), and restart it after a while. Gives the
+   * region's running nodes, those leading most shards first.
+   */
+  readonly leadersFirst?: (region: RegionId) => readonly NodeId[];
 }
 
 export interface ChaosEvent {
@@ -33,7 +39,7 @@ export interface ChaosEvent {
 
 /** One injected fault with what it hit, for the nemesis audit (undone faults carry `endMs`). */
 export interface GeoFault {
-  readonly kind: 'partition' | 'region-failure' | 'clock-skew';
+  readonly kind: 'partition' | 'region-failure' | 'clock-skew' | 'leader-crash';
   readonly startMs: number;
   endMs?: number;
   readonly nodes?: readonly NodeId[];
@@ -44,7 +50,8 @@ export interface GeoFault {
 export class GeoChaos {
   readonly log: ChaosEvent[] = [];
   readonly faults: GeoFault[] = [];
-  private openFault: { partition?: GeoFault; failure?: GeoFault } = {};
+  private openFault: { partition?: GeoFault; failure?: GeoFault; crash?: GeoFault } = {};
+  private crashedNode: NodeId | undefined;
   private running = false;
   private partitionActive = false;
   private failedRegion: RegionId | undefined;
@@ -75,6 +82,7 @@ export class GeoChaos {
     this.generation++;
     if (this.partitionActive) this.healPartition();
     if (this.failedRegion !== undefined) this.restartRegion();
+    if (this.crashedNode !== undefined) this.restartNode();
   }
 
   private random() {
@@ -86,7 +94,8 @@ export class GeoChaos {
     this.sim.scheduler.schedule(this.random().between(minMs, maxMs), () => {
       if (generation !== this.generation) return;
       const roll = this.random().next();
-      if (this.options.regionFailures && this.failedRegion === undefined && roll < 0.3) this.failRegion(generation);
+      if (this.options.leadersFirst && this.crashedNode === undefined && roll >= 0.7 && roll < 0.9) this.crashLeader(generation);
+      else if (this.options.regionFailures && this.failedRegion === undefined && roll < 0.3) this.failRegion(generation);
       else if (!this.partitionActive && roll < 0.7) this.partition(generation);
       else this.skewClock();
       this.scheduleNext(generation);
@@ -121,6 +130,30 @@ export class GeoChaos {
     this.sim.scheduler.schedule(random.between(minMs, maxMs), () => {
       if (generation === this.generation && this.failedRegion !== undefined) this.restartRegion();
     });
+  }
+
+  private crashLeader(generation: number): void {
+    const random = this.random();
+    const region = random.pick(this.options.regions);
+    const node = this.options.leadersFirst!(region)[0];
+    if (node === undefined) return;
+    this.sim.node(node).crash();
+    this.crashedNode = node;
+    this.note(`${node}, leading shards of ${region}, crashes`);
+    this.openFault.crash = this.fault({ kind: 'leader-crash', nodes: [node], description: this.log[this.log.length - 1].description });
+    const { minMs, maxMs } = this.options.partitionMs;
+    this.sim.scheduler.schedule(random.between(minMs, maxMs), () => {
+      if (generation === this.generation && this.crashedNode !== undefined) this.restartNode();
+    });
+  }
+
+  private restartNode(): void {
+    const node = this.crashedNode!;
+    if (this.sim.node(node).state !== 'running') this.sim.node(node).start();
+    this.crashedNode = undefined;
+    this.note(`${node} comes back`);
+    if (this.openFault.crash) this.openFault.crash.endMs = this.sim.nowMs;
+    this.openFault.crash = undefined;
   }
 
   private restartRegion(): void {

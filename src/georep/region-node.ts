@@ -21,15 +21,15 @@ import type { Message, NodeEnv, NodeId } from '../runtime/ports';
 import type { RaftGroupHost } from '../runtime/raft-host';
 import type { RaftService } from '../runtime/raft-service';
 import type { AntiEntropyEvent, AntiEntropyMessage } from './anti-entropy';
-import { type RegionId } from './causal-context';
+import { EMPTY_CONTEXT, type RegionId } from './causal-context';
 import { ClockMonitor, type VerdictChange } from './clock-monitor';
 import type { GeoTuning, KeyspaceCatalog } from './config';
 import { formatHlc, HLC_ZERO, type HlcTimestamp, HybridLogicalClock } from './hlc';
 import { fullKeyOf } from './key-store';
 import type { ChangesMessage, ClientRequest, ClientResponse, NotLeaderMessage, PingMessage, PongMessage, ReplicaMessage } from './messages';
-import type { GeoApplyChangesResult, GeoCommand, GeoShardState, GeoUpdateResult } from './region-shard-state';
+import type { GeoApplyChangesResult, GeoCommand, GeoShardState, GeoUpdateCommand, GeoUpdateResult } from './region-shard-state';
 import { ShardShipper } from './shard-shipper';
-import { type KeyState, readState } from './strategies';
+import { applyOperation, type KeyState, readState } from './strategies';
 
 /** Hooks the facade uses to measure lag and collect reports; the protocol does not depend on them. */
 export interface RegionNodeObserver {
@@ -62,6 +62,13 @@ export interface RegionNodeOptions {
 }
 
 const STARTS = 'geo.starts';
+
+/**
+ * Planted-bug switch (see README, "Planted bugs"): off in every real run.
+ * `acknowledgeBeforeCommit`: the leader answers an update as soon as it proposed it, before
+ * the region's quorum committed it.
+ */
+export const regionNodeFaults = { acknowledgeBeforeCommit: false };
 
 export class RegionNodeService implements NodeService {
   readonly region: RegionId;
@@ -254,7 +261,7 @@ export class RegionNodeService implements NodeService {
       if (!receipt.accepted) return fail(`the client's causal timestamp is ${Math.round(receipt.aheadMs)} ms ahead of ${this.region}'s clock, beyond the maximum offset of ${receipt.maxOffsetMs} ms`);
     }
     if (request.operation === undefined) return this.read(group, shard, request, reply, fail);
-    const command: GeoCommand = {
+    const command: GeoUpdateCommand = {
       kind: 'update',
       keyspace: request.keyspace,
       key: request.key,
@@ -265,6 +272,7 @@ export class RegionNodeService implements NodeService {
       ...(request.session.replaceLocal ? { replaceLocal: true } : {}),
       client: { id: client, request: request.id },
     };
+    if (regionNodeFaults.acknowledgeBeforeCommit) return this.acknowledgeAtOnce(group, shard, command, reply);
     // Acknowledged only once the region's quorum committed it and it was applied here.
     group.propose({ geo: command }, (outcome) => {
       if (!outcome.ok) return fail(`${this.env.id} lost the lead of ${shard}`, outcome.leaderHint);
@@ -273,6 +281,14 @@ export class RegionNodeService implements NodeService {
       const value = readState(strategy, result.state);
       reply({ type: 'geo.response', id: request.id, ok: true, region: this.region, value, timestamp: result.timestamp, context: result.context });
     });
+  }
+
+  /** The planted bug: answers from the leader's own state before anything is committed. */
+  private acknowledgeAtOnce(group: RaftGroupHost, shard: string, command: GeoUpdateCommand, reply: (response: ClientResponse) => void): void {
+    const current = this.options.shardState(shard)?.store.stateOf(fullKeyOf(command.keyspace, command.key));
+    const applied = applyOperation(command.strategy, current, command.operation, { region: this.region, timestamp: command.timestamp, readContext: command.readContext ?? EMPTY_CONTEXT });
+    group.propose({ geo: command }, () => undefined);
+    reply({ type: 'geo.response', id: command.client.request, ok: true, region: this.region, value: readState(command.strategy, applied.state), timestamp: command.timestamp });
   }
 
   private read(group: RaftGroupHost, shard: string, request: ClientRequest, reply: (response: ClientResponse) => void, fail: (error: string, redirect?: NodeId | null) => void): void {

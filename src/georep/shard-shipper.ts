@@ -18,7 +18,7 @@ import type { RegionId } from './causal-context';
 import type { GeoTuning } from './config';
 import type { HlcTimestamp } from './hlc';
 import type { AckMessage, ChangesMessage } from './messages';
-import type { GeoApplyChangesResult, GeoCommand, GeoShardState } from './region-shard-state';
+import { type GeoApplyChangesResult, type GeoCommand, type GeoShardState, geoShardFaults } from './region-shard-state';
 import { type ChangeEntry, OutboundStream } from './replication-stream';
 import type { KeyState } from './strategies';
 
@@ -223,8 +223,9 @@ export class ShardShipper {
     const cursor = state.appliedFrom(origin);
     const needsReset = message.resetFrom !== undefined && cursor < message.resetFrom - 1;
     const expected = needsReset ? message.resetFrom! : Math.max(cursor + 1, this.expectedNext.get(origin) ?? 0);
-    const fresh: ChangeEntry[] = [];
-    for (const entry of message.entries) {
+    // Planted bug "dedupe off" (geoShardFaults.skipDedupe): every entry of every batch is proposed, and applied.
+    const fresh: ChangeEntry[] = geoShardFaults.skipDedupe ? [...message.entries] : [];
+    for (const entry of geoShardFaults.skipDedupe ? [] : message.entries) {
       if (entry.seq < expected + fresh.length) continue;
       if (entry.seq !== expected + fresh.length) break;
       fresh.push(entry);
