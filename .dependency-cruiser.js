@@ -26,6 +26,8 @@ const facadesAmongComponents = [
   '^src/georep/geo-cluster[.]ts$',
   '^src/georep/builder[.]ts$',
   '^src/georep/chaos[.]ts$',
+  // The contract between the geo facade and its deployments (one node per region; src/api/geo-regions.ts): regions are built on the simulation.
+  '^src/georep/deployment[.]ts$',
   '^src/txn/system[.]ts$',
   '^src/txn/bank[.]ts$',
   '^src/txn/saga/system[.]ts$',

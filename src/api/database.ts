@@ -11,7 +11,7 @@ import { RaftService } from '../runtime/raft-service';
 import { TxnService } from '../txn/service';
 import { TxnSettings } from '../txn/settings';
 import { findShard, planShards, setPreferredLeader, type ShardMap } from '../sharding/shard-map';
-import type { Simulation } from '../sim';
+import type { NodeMetadata, Simulation } from '../sim';
 import { placementGroupId } from '../placement/state-machine';
 import { PlacementGroup } from './placement-group';
 
@@ -28,6 +28,8 @@ export interface DatabaseOptions {
   seededLogs?: ReadonlyMap<NodeId, SeededLog>;
   /** Nodes hosting the placement group (up to three of the nodes, spread over zones, by default). */
   placementNodes?: readonly NodeId[];
+  /** A map placed elsewhere (regional tables: src/api/regional-database.ts) instead of `planShards`'. */
+  map?: ShardMap;
 }
 
 /**
@@ -130,6 +132,8 @@ export class ShardedDatabase {
   /** Per group, every leader in the order they took office. */
   private readonly electionRecords = new Map<string, Election[]>();
   private readonly tuning: RaftTuning;
+  /** Processing time of one client request on a server node (its CPU; 0: instant). Elastic scaling sets it. */
+  kvServiceTimeMs = 0;
 
   constructor(
     private readonly sim: Simulation,
@@ -153,7 +157,7 @@ export class ShardedDatabase {
   /** Registers the Raft and KV services on a node process (every server node has them). */
   installServices(env: NodeEnv, runtime: NodeRuntime): void {
     const audit = (node: NodeId, request: string, refusal: Parameters<AuditLog['record']>[2]): void => this.audit.record(node, request, refusal);
-    const kv = new KvServer(env, { shardMap: () => this.shardMap, leaderBalanceIntervalMs: 1000, audit });
+    const kv = new KvServer(env, { shardMap: () => this.shardMap, leaderBalanceIntervalMs: 1000, audit, serviceTimeMs: () => this.kvServiceTimeMs });
     const raft = new RaftService(env, {
       tuning: this.tuning,
       createMachine: (groupId) => (groupId === placementGroupId ? this.placement.machineFor(env.id) : kv.machineFor(groupId)),
@@ -188,7 +192,7 @@ export class ShardedDatabase {
     }
     this.tuning.snapshotThreshold = positiveOr(options.snapshotThreshold, this.tuning.snapshotThreshold, 'snapshot threshold');
     this.tuning.maxEntriesPerMessage = positiveOr(options.maxEntriesPerMessage, this.tuning.maxEntriesPerMessage, 'limit on entries per message');
-    const map = planShards({
+    const map = options.map ?? planShards({
       nodes: nodes.map((id) => ({ id, zone: this.sim.node(id).metadata.zone })),
       shardCount: options.shards,
       replicationFactor: options.replicationFactor,
@@ -275,8 +279,8 @@ export class ShardedDatabase {
     return findShard(this.shardMap, shardId)?.preferredLeader;
   }
 
-  /** A client on its own (non-member) node; created on first use. */
-  client(name: string): KvClient {
+  /** A client on its own (non-member) node; created on first use (`metadata`, such as its region, only then). */
+  client(name: string, metadata: NodeMetadata = {}): KvClient {
     let client = this.clients.get(name);
     if (client) return client;
     const nodeId = `client:${name}`;
@@ -292,7 +296,7 @@ export class ShardedDatabase {
       });
       const created = client;
       return { onMessage: (from, message) => created.onMessage(from, message) };
-    });
+    }, metadata);
     this.clients.set(name, client!);
     return client!;
   }
