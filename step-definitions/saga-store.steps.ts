@@ -23,7 +23,7 @@ Given('trip-booking services that keep their state in the store, with these stoc
   sagaStore(this).openServices(table.hashes() as { service: string; stock: string }[]);
 });
 
-// Starts the saga orchestrators on nodes of their own (3: one active by a lease in the store, two standing by to take over) and waits (at most 5 s) until one holds the lease.
+// Starts the saga orchestrators on nodes of their own, one active by a lease in the store and the others standing by to take over, and waits (at most 5 s) until one holds the lease. The count must be 3 (the deployment's size); another count fails saying so.
 // Needs first: "Given trip-booking services that keep their state in the store, with these stocks:".
 Given('{int} saga orchestrators, one of them active', function (this: PhantomWorld, count: number) {
   sagaStore(this).startOrchestrators(count);
