@@ -65,7 +65,13 @@ export class SagaChaosScenario {
     this.requireBookings();
     this.world.waitUntil(() => this.started.length === this.requested && this.counts().running === 0, withinMs, `every saga to finish (${this.started.length} of ${this.requested} started; still running: ${this.runningSummary()})`);
     const counts = this.counts();
-    this.world.attachText('sagas', `${this.started.length} sagas: ${counts.completed} completed, ${counts.compensated} compensated, ${counts.needsAttention} need attention, ${counts.running} running`);
+    const reasons = new Map<string, number>();
+    for (const sagaId of this.started) {
+      const problem = this.status(sagaId).problems[0];
+      if (problem !== undefined) reasons.set(`${problem.phase} of "${problem.step}": ${problem.reason}`, (reasons.get(`${problem.phase} of "${problem.step}": ${problem.reason}`) ?? 0) + 1);
+    }
+    const why = [...reasons].sort((a, b) => b[1] - a[1]).map(([reason, times]) => `  ${times} × ${reason}`);
+    this.world.attachText('sagas', [`${this.started.length} sagas: ${counts.completed} completed, ${counts.compensated} compensated, ${counts.needsAttention} need attention, ${counts.running} running`, ...(why.length > 0 ? ['first problem of each saga that did not complete:', ...why] : [])].join('\n'));
   }
 
   /** Instant: every service's durable history agrees with every saga's log; returns the problems found. */
@@ -100,6 +106,17 @@ export class SagaChaosScenario {
     if (done && !undone && !logSaysLeft) return [`saga ${sagaId} (${status.summary}): "${service}" applied step "${step}" and never undid it, but the saga's log says it ${status.completed.includes(step) ? 'was undone' : 'did not complete'}`];
     if (logSaysLeft && !(done && !undone)) return [`saga ${sagaId} (${status.state}): the log says step "${step}" completed and stands, but "${service}" ${done ? 'undid it' : 'never applied it'}`];
     return [];
+  }
+
+  /** Liveness after healing: one more saga, started now, must complete within the bound. */
+  bookOneAfterHealing(withinMs: number): void {
+    this.requireBookings();
+    const scenario = sagas(this.world);
+    this.world.waitUntil(() => scenario.system.orchestrator() !== undefined, withinMs, 'the orchestrator to run again');
+    const sagaId = scenario.system.start(scenario.sagaDefinitionName, { trip: 'after healing' });
+    this.world.waitUntil(() => this.status(sagaId).state !== 'running', withinMs, `saga ${sagaId}, booked after healing, to finish (${this.status(sagaId).summary})`);
+    const status = this.status(sagaId);
+    if (status.state !== 'completed') throw new Error(`saga ${sagaId}, booked after every fault healed, did not complete: ${status.summary}`);
   }
 
   counts(): SagaOutcomeCounts {

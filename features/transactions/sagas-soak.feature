@@ -17,7 +17,8 @@ Feature: Sagas under chaos, soak run
       When 40 trips are booked over 20 seconds under random crashes, pauses, partitions, message loss and duplicated messages
       Then within 30 seconds every trip booking has ended
       And what every service applied matches how each saga ended
-      And at least 10 trips were booked completely
+      And at least 1 of the trips was booked completely
+      And a trip booked after healing completes within 10 seconds
       """
 
     Examples:
