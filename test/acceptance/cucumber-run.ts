@@ -151,6 +151,7 @@ async function runOnce(paths: string[], env: Record<string, string | undefined>,
  */
 let shared: Promise<ISupportCodeLibrary> | undefined;
 function loadSharedSupport(coordinates: any, environment: object): Promise<ISupportCodeLibrary> {
+  if (shared === undefined && COMPILED) forgetLoadedSupport();
   shared ??= loadSupport({ sources: { paths: [], defaultDialect: 'en', names: [], tagExpression: '', order: 'defined' }, support: coordinates }, environment);
   return shared;
 }
@@ -168,4 +169,17 @@ export function textAttachments(features: any[]): string[] {
     }
   }
   return texts;
+}
+
+/**
+ * Cucumber registers a step or hook while the file defining it is first required. Compiled,
+ * other test files of this process may already have required some support files from dist/
+ * (for their helpers), so those would register nothing: they are taken out of Node's module
+ * cache to run again under cucumber, as the TypeScript copies did when ts-node loaded them.
+ */
+function forgetLoadedSupport(): void {
+  const folders = ['support', 'step-definitions'].map((folder) => path.join(CODE_ROOT, folder) + path.sep);
+  for (const file of Object.keys(require.cache)) {
+    if (folders.some((folder) => file.startsWith(folder))) delete require.cache[file];
+  }
 }
