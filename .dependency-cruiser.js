@@ -16,22 +16,8 @@
 
 const cores = '^src/(raft|cluster|kv|txn|georep|sharding|rebalance|query|scaling|placement|replica)/';
 
-/**
- * Named exception: facades that build simulations but still live among the components
- * (the geo cluster, its builder and chaos, the transaction system, the bank workload, the
- * saga system). They belong in src/api/; moving them is open work (issue 11 §5), after
- * which this list goes.
- */
-const facadesAmongComponents = [
-  '^src/georep/geo-cluster[.]ts$',
-  '^src/georep/builder[.]ts$',
-  '^src/georep/chaos[.]ts$',
-  // The contract between the geo facade and its deployments (one node per region; src/api/geo-regions.ts): regions are built on the simulation.
-  '^src/georep/deployment[.]ts$',
-  '^src/txn/system[.]ts$',
-  '^src/txn/bank[.]ts$',
-  '^src/txn/saga/system[.]ts$',
-];
+/** Facades that build simulations all live in src/api/ (issue 11 §5); no component is one. */
+const facadesAmongComponents = [];
 
 /**
  * Named exceptions to `state-machine-modules-independent`: the shard state machine is a

@@ -8,8 +8,9 @@
  *    (target ratio <= 2).
  */
 import { ReplicatedRegions } from '../src/api/geo-regions';
-import { GeoCluster, type GeoTuning } from '../src/georep';
-import type { GeoDeployment } from '../src/georep/deployment';
+import { GeoCluster } from '../src/api/geo-cluster';
+import type { GeoTuning } from '../src/georep';
+import type { GeoDeployment } from '../src/api/geo-deployment';
 import { Simulation } from '../src/sim';
 import { bestOf } from './sim';
 import type { BenchRow } from './types';

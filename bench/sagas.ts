@@ -3,10 +3,10 @@ import { PhantomCluster } from '../src/api';
 import { StoreSagaSystem } from '../src/api/store-sagas';
 import { Simulation } from '../src/sim';
 import type { StepContext } from '../src/txn/saga/definition';
-import { SagaSystem } from '../src/txn/saga/system';
+import { SagaSystem } from '../src/api/saga-system';
 import { inventoryService, stockKey } from '../src/txn/saga/trip-services';
 import { tripDefinition, tripSteps } from '../src/txn/saga/trip-saga';
-import { TransactionSystem } from '../src/txn/system';
+import { TransactionSystem } from '../src/api/transaction-system';
 import type { BenchRow } from './types';
 
 /** Trip sagas over the store (5 nodes, 3 shards of 3), three orchestrators, one active. */

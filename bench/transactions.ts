@@ -2,8 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { PhantomCluster } from '../src/api';
 import { checkTransactions, type CycleMicroOp, type CycleTxn } from '../src/check';
 import { Simulation } from '../src/sim';
-import { BankWorkload } from '../src/txn/bank';
-import { TransactionSystem } from '../src/txn/system';
+import { BankWorkload } from '../src/api/bank-workload';
+import { TransactionSystem } from '../src/api/transaction-system';
 import type { BenchRow } from './types';
 
 /** A started store with transactions: 5 nodes, `shards` shards of 3 replicas. */

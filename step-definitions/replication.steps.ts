@@ -1,6 +1,8 @@
 import { DataTable, Given, Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
-import { type GeoClusterBuilder, type GeoCluster, GeoOperationError, type StrategyKind } from '../src/georep';
+import { type GeoCluster, GeoOperationError } from '../src/api/geo-cluster';
+import type { GeoClusterBuilder } from '../src/api/geo-cluster-builder';
+import type { StrategyKind } from '../src/georep';
 import { geo as geoOf, geoSetup } from '../support/georep-scenario';
 import { auditNemesis } from '../support/nemesis-audit';
 import { parseDurationMs } from '../support/parameters';

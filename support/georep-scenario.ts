@@ -9,7 +9,8 @@
  * `{"geoRegions": {"nodes": 3, "shards": 2}}`), so the same features run both ways.
  */
 import { ReplicatedRegions } from '../src/api/geo-regions';
-import { type GeoCluster, GeoClusterBuilder } from '../src/georep';
+import type { GeoCluster } from '../src/api/geo-cluster';
+import { GeoClusterBuilder } from '../src/api/geo-cluster-builder';
 import { registerOpenOperations } from './cleanup';
 import type { PhantomWorld } from './world';
 

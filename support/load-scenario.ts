@@ -2,7 +2,7 @@ import { findKnee, formatRamp, judgeStage, type Knee, type RampStage, type RampT
 import { formatLoadTable, latencyHistogram, type LoadRow, type LoadSample, type Percentile, summarize, timeSeries } from '../src/load/stats';
 import { type LoadOperations, LoadUsers } from '../src/load/users';
 import type { SeededRandom } from '../src/sim';
-import { runTransfers } from '../src/txn/bank';
+import { runTransfers } from '../src/api/bank-workload';
 import type { Transaction } from '../src/txn/client';
 import { barChartSvg, lineChartSvg } from './charts';
 import { transactions } from './txn-scenario';

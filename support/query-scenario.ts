@@ -3,7 +3,7 @@ import { QueryEngine, type QueryRun } from '../src/api/query-engine';
 import { type ColumnType, distributedRowKey, formatValue, parseColumnValue, type Row, shardOfRow, type TableSchema, type Value } from '../src/query';
 import type { NodeId } from '../src/runtime/ports';
 import type { Transaction } from '../src/txn/client';
-import { TransactionSystem } from '../src/txn/system';
+import { TransactionSystem } from '../src/api/transaction-system';
 import { compareWithOracle, OracleSchema } from './sql-oracle';
 import type { PhantomWorld } from './world';
 

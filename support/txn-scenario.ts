@@ -1,14 +1,14 @@
 import { checkTransactions, explainAnomalies } from '../src/check';
 import type { NodeId } from '../src/runtime/ports';
 import { type FaultKind, Nemesis } from '../src/sim';
-import { balanceOf, BankWorkload, type Move, runTransfers, type TransferProgress } from '../src/txn/bank';
+import { balanceOf, BankWorkload, type Move, runTransfers, type TransferProgress } from '../src/api/bank-workload';
 import type { Transaction, TxnOperation } from '../src/txn/client';
 import type { CoordinatorPoint, RecoveryEvent, TxnEvent } from '../src/txn/settings';
 import type { SagaStep, StepContext } from '../src/txn/saga/definition';
 import type { SagaStatus } from '../src/txn/saga/orchestrator';
 import type { ServiceHandler } from '../src/txn/saga/service';
-import { SagaSystem } from '../src/txn/saga/system';
-import { TransactionSystem } from '../src/txn/system';
+import { SagaSystem } from '../src/api/saga-system';
+import { TransactionSystem } from '../src/api/transaction-system';
 import type { SinonStub } from 'sinon';
 import { registerOpenOperations } from './cleanup';
 import { auditNemesis } from './nemesis-audit';

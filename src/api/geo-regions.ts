@@ -17,7 +17,7 @@
  * its clients run on `us-east-client`.
  */
 import { authLogEntryCheck } from '../auth/wire';
-import type { DeliveryReport, GeoDeployment, PeerClockRow, RegionContext, RegionData, RegionServers } from '../georep/deployment';
+import type { DeliveryReport, GeoDeployment, PeerClockRow, RegionContext, RegionData, RegionServers } from './geo-deployment';
 import { GEO_NAMESPACE } from '../georep/messages';
 import { RegionNodeService } from '../georep/region-node';
 import { GeoShardState, isGeoLogEntry } from '../georep/region-shard-state';

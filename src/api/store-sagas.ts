@@ -4,7 +4,7 @@ import type { NodeEnv, NodeId } from '../runtime/ports';
 import { shardForKey } from '../sharding/shard-map';
 import type { Simulation } from '../sim';
 import { TxnClient } from '../txn/client';
-import type { TxnDatabase } from '../txn/system';
+import type { TxnDatabase } from './transaction-system';
 import { sagaCommandCheck, sagaResultCheck, txnClientResponseCheck } from '../txn/wire';
 import { type SagaDefinition, validateDefinition } from '../txn/saga/definition';
 import type { SagaLogEntry } from '../txn/saga/log';
@@ -34,7 +34,7 @@ export interface StoreSagaOptions {
 
 /**
  * Sagas over the sharded store: the same definitions and orchestrator as `SagaSystem`
- * (src/txn/saga/system.ts, the smallest deployment: one orchestrator with its log on its own disk,
+ * (src/api/saga-system.ts, the smallest deployment: one orchestrator with its log on its own disk,
  * services with their state on theirs), deployed so that nothing lives on one disk:
  *
  * - orchestrators on nodes `saga-orchestrator-<n>`, one active by a lease in the store and

@@ -1,5 +1,6 @@
 /** A three-region georeplicated cluster on a fresh simulation, for the end-to-end unit tests. */
-import { GeoCluster, type GeoTuning } from '../../src/georep';
+import { GeoCluster } from '../../src/api/geo-cluster';
+import type { GeoTuning } from '../../src/georep';
 import { Simulation } from '../../src/sim';
 
 export const THREE_REGIONS = ['us-east', 'eu-west', 'ap-south'];

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { ReplicatedRegions } from '../../src/api/geo-regions';
-import { GeoCluster } from '../../src/georep';
+import { GeoCluster } from '../../src/api/geo-cluster';
 import { regionNodeFaults } from '../../src/georep/region-node';
 import { geoShardFaults } from '../../src/georep/region-shard-state';
 import { shipperFaults } from '../../src/georep/shard-shipper';

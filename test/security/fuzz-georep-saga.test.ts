@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { GeoCluster } from '../../src/georep';
+import { GeoCluster } from '../../src/api/geo-cluster';
 import { geoReplicaRules } from '../../src/georep/wire';
 import { NodeRuntime } from '../../src/runtime/node-runtime';
 import type { BoundaryCounters, WireRule } from '../../src/runtime/message-boundary';
 import type { Message, NodeId } from '../../src/runtime/ports';
 import { Simulation } from '../../src/sim';
-import { SagaSystem } from '../../src/txn/saga/system';
+import { SagaSystem } from '../../src/api/saga-system';
 import { sagaCommandCheck, sagaResultCheck } from '../../src/txn/wire';
 import { describeValue, paths, poison, withValue } from './fuzz-messages';
 import { fuzzRuns, fuzzSeed } from './fuzz-runs';

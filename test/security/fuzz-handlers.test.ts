@@ -6,7 +6,7 @@ import { serverWireRules } from '../../src/api/wire-rules';
 import { NodeRuntime } from '../../src/runtime/node-runtime';
 import type { Message, NodeId } from '../../src/runtime/ports';
 import { Simulation } from '../../src/sim';
-import { TransactionSystem } from '../../src/txn/system';
+import { TransactionSystem } from '../../src/api/transaction-system';
 import { fuzzRuns, fuzzSeed } from './fuzz-runs';
 import { describeValue, paths, poison, withValue } from './fuzz-messages';
 

@@ -3,7 +3,7 @@ import type { NodeId } from '../../src/runtime/ports';
 import { Simulation } from '../../src/sim';
 import type { Transaction } from '../../src/txn/client';
 import type { TxnEvent } from '../../src/txn/settings';
-import { TransactionSystem } from '../../src/txn/system';
+import { TransactionSystem } from '../../src/api/transaction-system';
 
 /** A started store with transactions: 5 nodes, 3 shards of 3 replicas unless told otherwise. */
 export interface TxnFixture {

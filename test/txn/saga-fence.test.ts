@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { Simulation } from '../../src/sim';
 import type { StepContext } from '../../src/txn/saga/definition';
 import { type SagaCommand, sagaCommandType } from '../../src/txn/saga/protocol';
-import { SagaSystem } from '../../src/txn/saga/system';
+import { SagaSystem } from '../../src/api/saga-system';
 import { sagaCommandCheck } from '../../src/txn/wire';
 
 /**

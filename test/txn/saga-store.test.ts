@@ -9,7 +9,7 @@ import { nextMove, replay, type SagaLogEntry } from '../../src/txn/saga/log';
 import { type SagaCommand, sagaCommandType } from '../../src/txn/saga/protocol';
 import { idempotencyRecordKey } from '../../src/txn/saga/store-service';
 import { bookingKey, stockKey } from '../../src/txn/saga/trip-services';
-import { SagaSystem } from '../../src/txn/saga/system';
+import { SagaSystem } from '../../src/api/saga-system';
 import { startSagaStore } from './saga-store-fixture';
 
 /**

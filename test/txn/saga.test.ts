@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { Simulation } from '../../src/sim';
 import { backoffMs, type SagaDefinition, type StepContext, validateDefinition } from '../../src/txn/saga/definition';
 import { nextMove, replay, type SagaLogEntry } from '../../src/txn/saga/log';
-import { SagaSystem } from '../../src/txn/saga/system';
+import { SagaSystem } from '../../src/api/saga-system';
 
 /**
  * Sagas: the decisions taken from a log (pure), the definition rules, and the

@@ -1,12 +1,12 @@
-import { BoundaryCounters, MessageBoundary } from '../../runtime/message-boundary';
-import { NodeRuntime } from '../../runtime/node-runtime';
-import type { NodeEnv, NodeId } from '../../runtime/ports';
-import { sagaCommandCheck, sagaResultCheck } from '../wire';
-import type { Simulation } from '../../sim';
-import { type SagaDefinition, validateDefinition } from './definition';
-import { SagaLog } from './log';
-import { SagaOrchestrator, type SagaRegistry, type SagaStatus, sagaStatus } from './orchestrator';
-import { IdempotentService, type ServiceApplication, type ServiceHandler } from './service';
+import { BoundaryCounters, MessageBoundary } from '../runtime/message-boundary';
+import { NodeRuntime } from '../runtime/node-runtime';
+import type { NodeEnv, NodeId } from '../runtime/ports';
+import { sagaCommandCheck, sagaResultCheck } from '../txn/wire';
+import type { Simulation } from '../sim';
+import { type SagaDefinition, validateDefinition } from '../txn/saga/definition';
+import { SagaLog } from '../txn/saga/log';
+import { SagaOrchestrator, type SagaRegistry, type SagaStatus, sagaStatus } from '../txn/saga/orchestrator';
+import { IdempotentService, type ServiceApplication, type ServiceHandler } from '../txn/saga/service';
 
 /**
  * Sagas in one simulation, as scenarios and tools use them: the definitions (the code the

@@ -9,7 +9,7 @@
  */
 import type { NodeId } from '../runtime/ports';
 import type { Simulation } from '../sim';
-import type { RegionId } from './causal-context';
+import type { RegionId } from '../georep/causal-context';
 
 export interface GeoChaosOptions {
   readonly regions: readonly RegionId[];

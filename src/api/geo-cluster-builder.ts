@@ -4,11 +4,11 @@
  * configuration in any order before the first action.
  */
 import type { Simulation } from '../sim';
-import type { RegionId } from './causal-context';
-import type { GeoTuning } from './config';
-import type { GeoDeployment } from './deployment';
+import type { RegionId } from '../georep/causal-context';
+import type { GeoTuning } from '../georep/config';
+import type { GeoDeployment } from './geo-deployment';
 import { GeoCluster, type RegionLatency } from './geo-cluster';
-import type { StrategyKind } from './strategies';
+import type { StrategyKind } from '../georep/strategies';
 
 export class GeoClusterBuilder {
   private readonly latencies: RegionLatency[] = [];

@@ -5,12 +5,12 @@ import type { RaftGroupHost } from '../runtime/raft-host';
 import type { RaftService } from '../runtime/raft-service';
 import { type ShardMap, shardForKey } from '../sharding/shard-map';
 import type { Simulation } from '../sim';
-import { TxnClient, type TxnClientOptions } from './client';
-import { TxnHistoryRecorder } from './history';
-import type { ParticipantTxnView, TxnParticipantState } from './participant-state';
-import type { TxnService } from './service';
-import type { RecoveryEvent, TxnSettings } from './settings';
-import type { TxnRecord } from './types';
+import { TxnClient, type TxnClientOptions } from '../txn/client';
+import { TxnHistoryRecorder } from '../txn/history';
+import type { ParticipantTxnView, TxnParticipantState } from '../txn/participant-state';
+import type { TxnService } from '../txn/service';
+import type { RecoveryEvent, TxnSettings } from '../txn/settings';
+import type { TxnRecord } from '../txn/types';
 
 /** What the transaction layer needs of the sharded database (src/api/database.ts). */
 export interface TxnDatabase {

@@ -11,13 +11,13 @@
  */
 import type { NodeId } from '../runtime/ports';
 import type { Simulation } from '../sim';
-import type { RegionId } from './causal-context';
-import type { OffsetMeasurement } from './clock-monitor';
-import type { GeoTuning, KeyspaceCatalog } from './config';
-import type { StoredKey } from './key-store';
-import type { RegionNodeObserver } from './region-node';
-import type { ReplicaObserver } from './replica';
-import type { KeyState } from './strategies';
+import type { RegionId } from '../georep/causal-context';
+import type { OffsetMeasurement } from '../georep/clock-monitor';
+import type { GeoTuning, KeyspaceCatalog } from '../georep/config';
+import type { StoredKey } from '../georep/key-store';
+import type { RegionNodeObserver } from '../georep/region-node';
+import type { ReplicaObserver } from '../georep/replica';
+import type { KeyState } from '../georep/strategies';
 
 /** A region's data as a reader of the region sees it: every key's state and a digest of them all. */
 export interface RegionData {

@@ -1,6 +1,6 @@
 import type { SeededRandom, Simulation } from '../sim';
-import type { Transaction } from './client';
-import type { TransactionSystem } from './system';
+import type { Transaction } from '../txn/client';
+import type { TransactionSystem } from './transaction-system';
 
 /**
  * The bank: the classic test of transactional isolation (Jepsen's "bank"). Accounts on
