@@ -69,7 +69,10 @@ export class RegionalDatabase {
   createTables(tables: readonly TableLocality[]): void {
     const map = planRegionalMap(tables, this.sitedNodes(), { regionOrder: (home) => this.regionsByDistance(home).filter((region) => region !== home) });
     for (const table of tables) this.tables.set(table.table, table);
-    this.cluster.database.create({ shards: tables.length, replicationFactor: Math.max(...tables.map((table) => table.voters)), map });
+    // The placement group survives a region too: one replica in each of the first three regions.
+    const firsts = this.regions.flatMap((region) => this.nodesIn(region).slice(0, 1));
+    const placementNodes = [...firsts, ...this.sitedNodes().map((node) => node.id).filter((node) => !firsts.includes(node))].slice(0, 3);
+    this.cluster.database.create({ shards: tables.length, replicationFactor: Math.max(...tables.map((table) => table.voters)), map, placementNodes });
   }
 
   /** Regions ordered by round trip from `home` (itself first), ties by name. */
