@@ -75,6 +75,12 @@ function whyNotWhole(world: PhantomWorld, database: ShardedDatabase): string | u
   const named = new Set(database.shardMap.shards.flatMap((shard) => [...shard.replicas, ...(shard.learners ?? [])]));
   const down = [...named].filter((node) => !world.sim.hasNode(node) || world.sim.node(node).state !== 'running');
   if (down.length > 0) return `${down.sort().map((node) => `${node} is ${world.sim.hasNode(node) ? world.sim.node(node).state : 'gone'}`).join(', ')}`;
+  // A node that left the cluster runs, but its peers drop everything it sends and keep nothing for it.
+  const departed = [...named].filter((node) => {
+    const phase = world.cluster.member(node)?.phase();
+    return phase !== undefined && phase !== 'member';
+  });
+  if (departed.length > 0) return `${departed.sort().join(', ')} left the cluster but the map still names it`;
   const network = world.sim.network;
   if (network.isPartitioned) return `the network is partitioned (${network.describePartition() ?? 'one-way cuts'})`;
   const faults = network.currentFaults;
