@@ -250,7 +250,7 @@ export class KvStateMachine {
       case 'acquire':
         return this.acquireSlots(command, logIndex);
       case 'release': {
-        const locked = this.transactions.lockedKeys().find((key) => inRange(key, command.range));
+        const locked = this.transactions.lockIn(command.range);
         if (locked !== undefined) return { status: 'busy', reason: `a transaction holds ${locked}` };
         this.fence.release(command.range);
         return { status: 'ok' };
