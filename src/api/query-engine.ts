@@ -14,13 +14,14 @@ import {
   explainPlan,
   type PlanOptions,
   QueryError,
-  referenceRowKey,
   type Row,
   rowFromRecord,
   type TableSchema,
   type Value,
 } from '../query';
 import { QueryShardService } from '../query/shard-service';
+import { TransactionSystem } from '../txn/system';
+import { ReferenceCopies } from './reference-copies';
 import type { ShardedDatabase } from './database';
 
 /**
@@ -109,6 +110,7 @@ export class QueryEngine {
   private loaderTurn = 0;
   /** Rows of each reference table acknowledged on every shard: a copy with fewer fails a query. */
   private readonly referenceRows = new Map<string, number>();
+  private referenceCopiesValue: ReferenceCopies | undefined;
 
   constructor(
     private readonly sim: Simulation,
@@ -128,7 +130,16 @@ export class QueryEngine {
   createTable(definition: Parameters<typeof defineTable>[0]): TableSchema {
     const table = defineTable(definition);
     this.catalog.add(table);
+    if (table.kind === 'reference') this.referenceCopies.define(table);
     return table;
+  }
+
+  /** The copies of reference tables: written by transactions, placed again where slots moved (src/api/reference-copies.ts). */
+  get referenceCopies(): ReferenceCopies {
+    this.referenceCopiesValue ??= new ReferenceCopies(this.sim, new TransactionSystem(this.sim, this.database), () => this.database.shardMap, {
+      onRowCommitted: (table) => this.referenceRows.set(table, (this.referenceRows.get(table) ?? 0) + 1),
+    });
+    return this.referenceCopiesValue;
   }
 
   table(name: string): TableSchema {
@@ -136,33 +147,25 @@ export class QueryEngine {
   }
 
   /**
-   * Inserts rows through the key-value client API: one compare-and-set per stored copy
-   * (so a second row with the same primary key is refused, not overwritten). A reference
-   * row is written to every shard, in the first slot that shard owns.
+   * Inserts rows. A distributed row goes through the key-value client API, one
+   * compare-and-set (so a second row with the same primary key is refused, not
+   * overwritten). Reference rows are written to every copy in one transaction per batch
+   * (src/api/reference-copies.ts).
    */
   insert(tableName: string, rows: readonly (Row | Readonly<Record<string, unknown>>)[]): InsertBatch {
     const table = this.catalog.table(tableName);
     const checked = rows.map((row) => (Array.isArray(row) ? rowFromRecord(table, Object.fromEntries(table.columns.map((column, index) => [column.name, (row as Row)[index]]))) : rowFromRecord(table, row as Record<string, unknown>)));
     const map = this.database.shardMap;
     if (map.shards.length === 0) throw new QueryError('unavailable', 'create the store before inserting rows');
-    const copies = table.kind === 'reference' ? map.shards.map((shard) => shard.slots[0].start) : [null];
-    const batch = new InsertBatch(table.name, checked.length * copies.length);
-    const acknowledged = new Map<string, number>();
+    const batch = new InsertBatch(table.name, checked.length);
+    if (table.kind === 'reference') {
+      this.referenceCopies.insert(table.name, checked, (ok, problem) => batch.settle(ok, problem));
+      return batch;
+    }
     const loaders = this.options.loaders ?? 8;
     for (const row of checked) {
-      const value = encodeRow(row);
-      for (const slot of copies) {
-        const key = slot === null ? distributedRowKey(table, row) : referenceRowKey(table, row, slot);
-        const client = this.database.client(`loader-${this.loaderTurn++ % loaders}`);
-        client.cas(key, null, value, (operation: Operation) => {
-          batch.settle(operation.outcome === 'ok', describeFailure(table, row, operation));
-          if (table.kind !== 'reference' || operation.outcome !== 'ok') return;
-          // A reference row counts once every shard has its copy.
-          const copiesStored = (acknowledged.get(value) ?? 0) + 1;
-          acknowledged.set(value, copiesStored);
-          if (copiesStored === copies.length) this.referenceRows.set(table.name, (this.referenceRows.get(table.name) ?? 0) + 1);
-        });
-      }
+      const client = this.database.client(`loader-${this.loaderTurn++ % loaders}`);
+      client.cas(distributedRowKey(table, row), null, encodeRow(row), (operation: Operation) => batch.settle(operation.outcome === 'ok', describeFailure(table, row, operation)));
     }
     return batch;
   }

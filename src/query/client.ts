@@ -39,6 +39,8 @@ import type { Value } from './values';
  */
 export const NO_WAIT_ATTEMPTS = 6;
 
+const RETRY_REASONS_MAX = 20;
+
 export interface QueryClientSettings {
   readonly clientId: string;
   readonly shardMap: () => ShardMap;
@@ -62,6 +64,8 @@ export class QueryExecution {
   error: QueryError | undefined;
   analysis: QueryAnalysis | undefined;
   attempts = 0;
+  /** Why earlier attempts were abandoned, oldest first (at most RETRY_REASONS_MAX kept). */
+  readonly retryReasons: string[] = [];
 
   constructor(public plan: DistributedPlan) {}
 
@@ -176,6 +180,7 @@ export class QueryClient {
     if (!attempt.live || running.execution.done) return;
     this.endAttempt(attempt, 'aborted');
     running.lastProblem = problem;
+    if (running.execution.retryReasons.length < RETRY_REASONS_MAX) running.execution.retryReasons.push(problem);
     this.env.trace('query.retry', { client: this.settings.clientId, attempt: attempt.txnId, problem });
     const ceilingMs = Math.min(this.settings.tuning.backoffMaxMs, this.settings.tuning.backoffInitialMs * 2 ** Math.min(running.execution.attempts, 6));
     const delayMs = ceilingMs / 2 + this.env.random.next() * (ceilingMs / 2);
@@ -275,6 +280,7 @@ export class QueryClient {
         // whole, its locks released, and the next one is planned on the map of that moment.
         return this.retry(running, attempt, `${task.shardId} no longer serves slot${reply.slots.length > 1 ? 's' : ''} ${reply.slots.slice(0, 8).join(', ')}${reply.slots.length > 8 ? ', …' : ''} (planned with shard map epoch ${attempt.plan.epoch})`);
       case 'not-locked':
+      case 'no-copy':
         return this.retry(running, attempt, reply.reason);
       case 'failed':
         this.endAttempt(attempt, 'aborted');

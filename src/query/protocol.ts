@@ -37,6 +37,8 @@ export type FragmentReply =
   | { readonly status: 'wrong-shard' }
   /** Some slots asked for are not served here (moved away, or not yet moved in): plan again on a newer map. */
   | { readonly status: 'moved'; readonly slots: readonly number[] }
+  /** The shard holds no copy of a reference table yet (slots moved; a copy is being placed): try again. */
+  | { readonly status: 'no-copy'; readonly reason: string }
   /** The query's locks are not held here (recovery ended them): it must start again. */
   | { readonly status: 'not-locked'; readonly reason: string }
   /** The fragment itself failed (division by zero, a damaged row): the query fails. */

@@ -74,6 +74,7 @@ export class QueryShardService implements NodeService {
       const rows = runFragment(request.fragment, tableRows, stats);
       return { status: 'ok', rows, rowsRead: request.fragment.mode === 'scan' ? rows.length : stats.rowsRead };
     } catch (error) {
+      if (error instanceof NoCopyYet) return { status: 'no-copy', reason: error.message };
       return { status: 'failed', reason: `${request.shardId}: ${asQueryError(error).message}` };
     }
   }
@@ -104,12 +105,16 @@ function readReferenceCopy(machine: KvStateMachine, shardId: string, table: Frag
     bySlot.set(slot, rows);
   }
   const slots = [...bySlot.keys()].sort((a, b) => a - b);
+  if (slots.length === 0 && (table.minimumRows ?? 0) > 0) throw new NoCopyYet(`${shardId} holds no copy of the reference table ${table.name} yet (its slots moved; a copy is being placed)`);
   const rows = slots.length === 0 ? [] : bySlot.get(slots[0])!;
   if (rows.length < (table.minimumRows ?? 0)) {
     throw new Error(`${shardId} holds no copy of the reference table ${table.name} with its ${table.minimumRows} rows (${slots.length === 0 ? 'no copy in any slot it serves' : `the copy in slot ${slots[0]} holds ${rows.length}`}); a copy is placed on every shard that owns slots`);
   }
   return rows;
 }
+
+/** A shard that owns slots but no copy of a reference table yet: the query tries again. */
+class NoCopyYet extends Error {}
 
 function decode(value: string, table: FragmentTable): Row {
   const row = JSON.parse(value) as unknown;
