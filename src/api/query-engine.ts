@@ -22,7 +22,9 @@ import {
 import { QueryShardService } from '../query/shard-service';
 import { TransactionSystem } from '../txn/system';
 import { ReferenceCopies } from './reference-copies';
+import type { Principal } from '../auth/types';
 import type { ShardedDatabase } from './database';
+import { ClusterSecurity } from './security';
 
 /**
  * SQL over the sharded store: the catalog of tables, inserts through the key-value client
@@ -171,7 +173,7 @@ export class QueryEngine {
   }
 
   /** Compiles and starts a query; a refused query comes back already failed, with the reason. */
-  query(text: string, requested: PlanOptions & { client?: string; timeoutMs?: number } = {}): QueryRun {
+  query(text: string, requested: PlanOptions & { client?: string; timeoutMs?: number; principal?: Principal } = {}): QueryRun {
     const options = { ...requested, referenceRows: this.referenceRows };
     let compiled: CompiledQuery;
     try {
@@ -179,13 +181,33 @@ export class QueryEngine {
     } catch (error) {
       return new QueryRun(text, undefined, undefined, asQueryError(error));
     }
+    const refusal = this.refusal(text, compiled, requested.principal);
+    if (refusal !== undefined) return new QueryRun(text, compiled, undefined, refusal);
     if (compiled.explain === 'plan') return new QueryRun(text, compiled, this.planOnly(compiled), undefined);
     const execution = this.client(options.client ?? 'queries').run({
       plan: compiled.plan,
       replan: (map: ShardMap) => compileQuery(text, this.catalog, map, options).plan,
       timeoutMs: options.timeoutMs,
+      principal: requested.principal,
     });
     return new QueryRun(text, compiled, execution, undefined);
+  }
+
+  /**
+   * Every table the query reads needs read access for its user (issue 15): judged by the
+   * role table before anything runs, so a refused query takes no lock and changes
+   * nothing; the refusal goes to the audit log. The shards judge the query's scan locks
+   * again, each by its own replicated role table.
+   */
+  private refusal(text: string, compiled: CompiledQuery, principal: Principal | undefined): QueryError | undefined {
+    const security = new ClusterSecurity(this.sim, this.database);
+    for (const table of new Set(compiled.query.tables.map((bound) => bound.schema.name))) {
+      const decision = security.authorize(principal, 'read', { kind: 'table', table });
+      if (decision.allowed) continue;
+      this.database.audit.record('query coordinator', `query ${JSON.stringify(text.trim().replace(/\s+/g, ' ').slice(0, 80))}`, decision.refusal);
+      return new QueryError('forbidden', `the query was refused: ${decision.refusal.text}`);
+    }
+    return undefined;
   }
 
   /** A query client on its own node `query-client:<name>`; created on first use. */

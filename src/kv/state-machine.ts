@@ -225,8 +225,8 @@ export class KvStateMachine {
   /** A transaction may lock a key only with the access its principal holds there. */
   private refusedAcquire(command: TxnCommand): Refusal | undefined {
     if (command.kind !== 'acquire' || !this.auth.enabled) return undefined;
-    const access = command.access.kind === 'read' && command.access.forUpdate !== true ? 'read' : 'write';
-    const decision = this.auth.authorize(command.principal, access, { kind: 'key', key: command.key });
+    const access = (command.access.kind === 'read' && command.access.forUpdate !== true) || command.access.kind === 'scan' ? 'read' : 'write';
+    const decision = this.auth.authorize(command.principal, access, { kind: 'key', key: scannedPrefix(command.key) ?? command.key });
     return decision.allowed ? undefined : decision.refusal;
   }
 

@@ -1,3 +1,4 @@
+import type { Principal } from '../auth/types';
 import type { Message, NodeEnv, NodeId, TimerId } from '../runtime/ports';
 import { findShard, type ShardId, type ShardMap } from '../sharding/shard-map';
 import { rangesFromSlots, type SlotRange } from '../sharding/slots';
@@ -56,6 +57,8 @@ export interface QueryCall {
   /** Plans the query again on a newer shard map. */
   readonly replan: (map: ShardMap) => DistributedPlan;
   readonly timeoutMs?: number;
+  /** The user the query runs as: each shard checks its scan locks against its role table. */
+  readonly principal?: Principal;
 }
 
 export class QueryExecution {
@@ -212,6 +215,7 @@ export class QueryClient {
       opIndex: task.tablesLocked + 1,
       key: scanLockKey(table.prefix, task.tableSlots[task.tablesLocked], attempt.locksWait),
       access: { kind: 'scan' },
+      ...(running.call.principal === undefined ? {} : { principal: running.call.principal }),
     };
     task.touched = true;
     const remainingMs = Math.max(1, running.deadlineAtMs - this.env.clock.nowMs());
@@ -229,6 +233,10 @@ export class QueryClient {
     if (reply.status === 'wait-die' || reply.status === 'lock-timeout') return this.retry(running, attempt, `${task.shardId}: ${reply.reason}`);
     if (reply.status !== 'applied') return this.retry(running, attempt, `${task.shardId} answered ${reply.status}`);
     const result = reply.result;
+    if (reply.status === 'applied' && 'status' in result && result.status === 'forbidden') {
+      this.endAttempt(attempt, 'aborted');
+      return this.fail(running, new QueryError('forbidden', `the query was refused by ${task.shardId}: ${result.refusal.text}`));
+    }
     if (!('status' in result) || result.status !== 'granted') return this.retry(running, attempt, `${task.shardId}: scan lock not granted (${JSON.stringify(result)})`);
     task.tablesLocked++;
     if (task.tablesLocked < attempt.plan.fragment.tables.length) return this.lockNext(running, attempt, task);
