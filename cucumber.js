@@ -20,5 +20,7 @@ module.exports = {
   soak: { ...common, tags: '@soak and not @wip', parallel: 2 },
   // The long load runs and stress ramps (features/load/); the short load runs are in default.
   load: { ...common, tags: '@load and not @wip' },
+  // The replication features against regions of 3 nodes each (each region a sharded Raft store, 2 shards).
+  'replicated-regions': { ...common, tags: '@replication and not @soak and not @wip', worldParameters: { geoRegions: { nodes: 3, shards: 2 } } },
   wip: { ...common, tags: '@wip', format: ['progress', 'html:reports/wip.html', './support/undefined-steps-formatter.js:reports/wip-undefined-steps.txt'] },
 };

@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     ['rebalancing', optional('./rebalance', 'benchRebalance')],
     ['rebalancing', optional('./rebalance-join', 'benchRebalanceJoin')],
     ['scaling', optional('./scaling', 'benchScaling')],
+    ['scaling', optional('./scaling-cluster', 'benchScalingCluster')],
     ['security', optional('./security', 'benchSecurity')],
     ['queries', optional('./queries', 'benchQueries')],
   ];

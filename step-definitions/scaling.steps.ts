@@ -1,6 +1,8 @@
 import { After, DataTable, Given, Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
-import { PolicyError } from '../src/scaling';
+import { PolicyError, type ScalingDecision } from '../src/scaling';
+import { elasticOf, existingElastic } from '../support/elastic-scenario';
+import { kvStore } from '../support/kv-scenario';
 import { existingScaling, SAMPLE_INTERVAL_MS, scalingOf, WINDOW_SAMPLES } from '../support/scaling-scenario';
 import { policyFromTable } from '../support/scaling-policy-table';
 import type { PhantomWorld } from '../support/world';
@@ -9,7 +11,7 @@ import type { PhantomWorld } from '../support/world';
 
 // Glossary section: Elastic scaling
 // Capability: scaling
-// Needs first: "Given a scaling policy:" and then "Given a service of N nodes that each process M operations per second" (a modelled service whose nodes the autoscaler adds and drains; it is not yet the sharded store).
+// Needs first: "Given a scaling policy:" and then either "Given a service of N nodes that each process M operations per second" (a modelled service: fast scenarios of the HPA algorithm) or "Given an elastic cluster of N nodes that each serve M requests per second, holding S shards of K keys" (the real sharded store: nodes join with the join token, the rebalancer moves data, scale-in drains before it stops a node).
 // The autoscaler follows the Kubernetes Horizontal Pod Autoscaler: proposals, tolerance, stabilization windows, rate policies, missing and joining nodes.
 const DECISION_BOUND_MS = 60_000;
 
@@ -168,7 +170,7 @@ Then('every node removed was drained first', function (this: PhantomWorld) {
 // Counts the autoscaler's decisions that changed the node count. Example: Then the autoscaler changed the node count at most 1 time
 // Instant: reads the decision log so far.
 Then('the autoscaler changed the node count at most {int} time(s)', function (this: PhantomWorld, allowed: number) {
-  const changes = scalingOf(this).decisions.filter((decision) => decision.action !== 'none');
+  const changes = decisionsOf(this).filter((decision) => decision.action !== 'none');
   expect(changes.length, `changes: ${changes.map((decision) => `${decision.atMs / 1000} s ${decision.currentNodes}→${decision.desiredNodes}`).join(', ')}`).to.be.at.most(allowed);
 });
 
@@ -176,11 +178,157 @@ Then('the autoscaler changed the node count at most {int} time(s)', function (th
 // Example: Then the autoscaler changed the node count at least 6 times
 // Instant: reads the decision log so far.
 Then('the autoscaler changed the node count at least {int} time(s)', function (this: PhantomWorld, least: number) {
-  const changes = scalingOf(this).decisions.filter((decision) => decision.action !== 'none');
+  const changes = decisionsOf(this).filter((decision) => decision.action !== 'none');
   expect(changes.length, `changes: ${changes.map((decision) => `${decision.atMs / 1000} s ${decision.currentNodes}→${decision.desiredNodes}`).join(', ')}`).to.be.at.least(least);
 });
 
 // The decision log, the cluster resource table and the resource picture go into the report.
 After(function (this: PhantomWorld) {
   existingScaling(this)?.attachReport();
+});
+
+// ---- the real cluster: scale-out with the join token, rebalancing, drained scale-in ----------------------------------
+
+/** Decisions of the autoscaler the scenario started: on the real cluster if one runs, else on the modelled service. */
+function decisionsOf(world: PhantomWorld): readonly ScalingDecision[] {
+  return existingElastic(world)?.decisions ?? scalingOf(world).decisions;
+}
+
+// Starts node-1 … node-N, a store of S shards (replicas: the policy's replication factor) holding K keys, and the
+// autoscaler on the real cluster: every 5 s the monitor samples each node (cpu = client requests handled against
+// the node's capacity, memory and disk = data held plus Raft log bytes, requests per second), readings average
+// 3 samples, and a node that is down gives none. New nodes join with the cluster's join token, the rebalancer gives
+// them shards, and scale-in drains nodes before it stops them. A node serves the given requests per second; more
+// than that queue and wait. No clients work yet. Needs "a scaling policy:" first.
+// Example: Given an elastic cluster of 3 nodes that each serve 50 requests per second, holding 6 shards of 60 keys
+Given('an elastic cluster of {int} nodes that each serve {int} requests per second, holding {int} shards of {int} keys', function (this: PhantomWorld, nodes: number, requestsPerSecond: number, shards: number, keys: number) {
+  const policy = scalingOf(this).policy;
+  if (!policy) throw new Error('a scaling policy must be given before the elastic cluster starts ("Given a scaling policy:")');
+  elasticOf(this).start(policy, nodes, requestsPerSecond, shards, keys);
+});
+
+// Sets how many clients work on the elastic cluster's keys (reads, writes and compare-and-sets, each client one
+// operation at a time with 10–40 ms between them); 0 stops them. Does not wait. Needs the elastic cluster.
+// Example: When 5 clients work on the cluster
+When('{int} client(s) work(s) on the cluster', function (this: PhantomWorld, clients: number) {
+  elasticOf(this).load.setActiveClients(clients);
+});
+
+// The same, then lets the given virtual time pass. Example: When 1 client works on the cluster for 1 minute
+When('{int} client(s) work(s) on the cluster for {duration}', function (this: PhantomWorld, clients: number, durationMs: number) {
+  elasticOf(this).load.setActiveClients(clients);
+  this.sim.runFor(durationMs);
+});
+
+// Switches the number of clients between two values, the first one first, every period for the given time.
+// Example: When the clients alternate between 3 and 1 every 60 seconds for 10 minutes
+When('the clients alternate between {int} and {int} every {duration} for {duration}', function (this: PhantomWorld, first: number, second: number, periodMs: number, totalMs: number) {
+  const load = elasticOf(this).load;
+  for (let elapsedMs = 0, index = 0; elapsedMs < totalMs; elapsedMs += periodMs, index++) {
+    load.setActiveClients(index % 2 === 0 ? first : second);
+    this.sim.runFor(Math.min(periodMs, totalMs - elapsedMs));
+  }
+});
+
+// Asks the elastic cluster to drain and remove N nodes at once, as an operator would; the scale-in rules decide how
+// many it really drains now (never below the replication factor, never a set of nodes holding a majority of a
+// shard's voters). Does not wait. Example: When an operator asks the cluster to shrink by 3 nodes
+When('an operator asks the cluster to shrink by {int} node(s)', function (this: PhantomWorld, count: number) {
+  elasticOf(this).cluster.scaleIn(count);
+});
+
+// Crashes every node that is being drained right now (at least one must be). Example: When the nodes being drained crash
+When('the nodes being drained crash', function (this: PhantomWorld) {
+  const draining = elasticOf(this).cluster.idsIn('draining').filter((id) => this.cluster.node(id).isUp);
+  if (draining.length === 0) throw new Error('no node is being drained, so none can crash');
+  for (const id of draining) this.cluster.node(id).crash();
+  this.remembered.set('crashed while draining', draining);
+});
+
+// Restarts the nodes crashed by "the nodes being drained crash". Example: When the crashed nodes restart
+When('the crashed nodes restart', function (this: PhantomWorld) {
+  const crashed = this.remembered.get('crashed while draining') as string[] | undefined;
+  if (!crashed) throw new Error('no node crashed while draining in this scenario');
+  for (const id of crashed) this.cluster.node(id).start();
+});
+
+// Waits until exactly N server nodes count toward capacity (joining and draining ones included, stopped ones not).
+// Waits at most the given time. Example: Then the cluster has 8 server nodes within 3 minutes
+Then('the cluster has {int} server nodes within {duration}', function (this: PhantomWorld, expected: number, withinMs: number) {
+  const elastic = elasticOf(this);
+  elastic.waitFor(() => elastic.cluster.liveIds().length === expected, withinMs, () => `${expected} server nodes (there are ${elastic.cluster.liveIds().length}: ${elastic.cluster.liveIds().map((id) => `${id} ${elastic.cluster.stateOf(id)}`).join(', ')})`);
+});
+
+// Waits until at least N server nodes count toward capacity (joining and draining ones included).
+// Waits at most the given time. Example: Then the cluster grows to at least 6 server nodes within 2 minutes
+Then('the cluster grows to at least {int} server nodes within {duration}', function (this: PhantomWorld, least: number, withinMs: number) {
+  const elastic = elasticOf(this);
+  elastic.waitFor(() => elastic.cluster.liveIds().length >= least, withinMs, () => `at least ${least} server nodes (there are ${elastic.cluster.liveIds().length})`);
+});
+
+// Lets the given time pass and checks the server node count never changed from N.
+// Waits exactly the given time (at most that long). Example: Then the cluster keeps 5 server nodes for 1 minute
+Then('the cluster keeps {int} server nodes for {duration}', function (this: PhantomWorld, expected: number, durationMs: number) {
+  const elastic = elasticOf(this);
+  expect(elastic.cluster.liveIds().length, 'server nodes at the start').to.equal(expected);
+  const endMs = this.sim.nowMs + durationMs;
+  this.sim.runUntil(() => elastic.cluster.liveIds().length !== expected || this.sim.nowMs >= endMs, { withinMs: durationMs + 1, waitingFor: 'the period to end', pollMs: 250 });
+  expect(elastic.cluster.liveIds().length, `server nodes at ${(this.sim.nowMs / 1000).toFixed(1)} s`).to.equal(expected);
+});
+
+// Waits until every server node serves (none joining or draining), nothing is moving, and each holds its share of
+// the replicas (the rebalancer finds nothing to move: replica counts within 10% of the mean, rounded to whole replicas).
+// Waits at most the given time. Example: Then the shards are spread over every server node within 2 minutes
+Then('the shards are spread over every server node within {duration}', function (this: PhantomWorld, withinMs: number) {
+  const elastic = elasticOf(this);
+  elastic.waitFor(() => elastic.cluster.balanced(), withinMs, () => `a balanced cluster (replicas per node: ${[...elastic.replicaCounts()].map(([node, count]) => `${node} ${count}`).join(', ')}; moving: ${elastic.cluster.executor.idle ? 'nothing' : 'yes'})`);
+  for (const [node, count] of elastic.replicaCounts()) expect(count, `replicas on ${node}`).to.be.greaterThan(0);
+});
+
+// Waits until the given latency percentile of the client operations that ended in the last window rises above the
+// bound (the cluster is overloaded). Waits at most the given time.
+// Values: the percentile is p50, p95 or p99.
+// Example: Then the p99 latency over the last 10 seconds rises above 100 ms within 1 minute
+Then('the {word} latency over the last {duration} rises above {int} ms within {duration}', function (this: PhantomWorld, percentile: string, windowMs: number, boundMs: number, withinMs: number) {
+  const elastic = elasticOf(this);
+  const which = latencyPercentileName(percentile);
+  elastic.waitFor(() => (elastic.latencyPercentile(which, windowMs) ?? 0) > boundMs, withinMs, () => `the ${which} latency to rise above ${boundMs} ms (it is ${elastic.latencyPercentile(which, windowMs)?.toFixed(1) ?? 'unknown'} ms)`);
+});
+
+// Waits until the given latency percentile of the client operations that ended in the last window falls below the
+// bound. Waits at most the given time.
+// Values: the percentile is p50, p95 or p99.
+// Example: Then the p99 latency over the last 10 seconds falls below 60 ms within 2 minutes
+Then('the {word} latency over the last {duration} falls below {int} ms within {duration}', function (this: PhantomWorld, percentile: string, windowMs: number, boundMs: number, withinMs: number) {
+  const elastic = elasticOf(this);
+  const which = latencyPercentileName(percentile);
+  elastic.waitFor(() => { const value = elastic.latencyPercentile(which, windowMs); return value !== undefined && value < boundMs; }, withinMs, () => `the ${which} latency to fall below ${boundMs} ms (it is ${elastic.latencyPercentile(which, windowMs)?.toFixed(1) ?? 'unknown'} ms)`);
+});
+
+// At least one node was removed, and every node scale-in stopped held nothing when it stopped (no replica on its
+// disk, none named by the placement map); no shard ever had a majority of its voters down and the cluster never
+// went below the replication factor. Instant: reads what the watchers and the disks recorded so far.
+// Example: Then every node removed held nothing when it stopped
+Then('every node removed held nothing when it stopped', function (this: PhantomWorld) {
+  const elastic = elasticOf(this);
+  expect(elastic.cluster.stops.length, 'no node was removed').to.be.greaterThan(0);
+  expect(elastic.stopProblems(), 'nodes stopped while holding data').to.deep.equal([]);
+  expect(elastic.quorumViolation, 'a shard without a quorum of running voters').to.equal(undefined);
+  expect(elastic.replicationViolation, 'the replication factor').to.equal(undefined);
+});
+
+// Every shard keeps a leader and takes a new write within the bound (a fresh client writes one key of every shard).
+// Waits at most the given time per shard. Example: Then every shard still takes writes within 10 seconds
+Then('every shard still takes writes within {duration}', function (this: PhantomWorld, withinMs: number) {
+  kvStore(this).assertProgress(withinMs);
+});
+
+function latencyPercentileName(text: string): 'p50' | 'p95' | 'p99' {
+  if (text === 'p50' || text === 'p95' || text === 'p99') return text;
+  throw new Error(`unknown latency percentile "${text}"; accepted: p50, p95, p99`);
+}
+
+// The real-cluster part's decision log, resource table, pictures and scale-in record go into the report.
+After(function (this: PhantomWorld) {
+  existingElastic(this)?.attachReport();
 });

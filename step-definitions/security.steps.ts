@@ -2,7 +2,7 @@ import { Given, Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import type { PhantomWorld } from '../support/world';
 import { consensus } from '../support/consensus-scenario';
-import { access, security } from '../support/security-scenario';
+import { access, ANONYMOUS, security } from '../support/security-scenario';
 
 // Glossary section: Security
 // Capability: security
@@ -35,6 +35,24 @@ Then("no replica's term or data changed", function (this: PhantomWorld) {
 // Instant: reads the drop counters.
 Then('every message of the intruder was dropped and counted', function (this: PhantomWorld) {
   security(this).assertRogueDropped();
+});
+
+// Needs a replicated group with a leader. A member of the group (admitted, so its own messages pass) sends the
+// other replicas heartbeats in the leader's name every 100 ms for the duration: in a far higher term and with a
+// commit index past the log, both bundled the way nodes bundle many groups' heartbeats and one at a time.
+// Accepts "the follower" (chosen earlier), "a follower" or a node name that is not the leader.
+// Example: When a follower forges the leader's heartbeats in a higher term for 3 seconds
+When("{group role} forges the leader's heartbeats in a higher term for {duration}", function (this: PhantomWorld, role: string, durationMs: number) {
+  const node = consensus(this).resolve(role as never);
+  security(this).forgeLeaderHeartbeats(node, durationMs);
+});
+
+// Every heartbeat the member forged was dropped where it arrived, before any replica saw it, and counted.
+// Needs "... forges the leader's heartbeats ..." first.
+// Example: Then every forged heartbeat was dropped and counted
+// Instant: reads the drop counters.
+Then('every forged heartbeat was dropped and counted', function (this: PhantomWorld) {
+  security(this).assertForgeriesDropped();
 });
 
 // Needs a replicated group with a leader. The replica leaves the cluster (it says goodbye to the membership),
@@ -135,6 +153,22 @@ Then('user {string} reads {string} from {string}', function (this: PhantomWorld,
   expect(value ?? 'nothing', `the value of ${key} as user ${user} reads it`).to.equal(expected);
 });
 
+// Needs the store and authentication enabled (see "Given user ... with role ..." steps above).
+// Asks for the same membership change as an operator who gives no user name at all, straight through the
+// database's membership API: the shard's leader judges it against the role table like any other request.
+// Example: When an operator without credentials tries to remove a replica of the shard holding "accounts/alice"
+When('an operator without credentials tries to remove a replica of the shard holding {string}', function (this: PhantomWorld, key: string) {
+  access(this).removeReplica(undefined, key);
+});
+
+// The last request made without credentials was refused, and the refusal names the operation and what was missing.
+// Example: Then the operator without credentials is refused to perform, lacking 'credentials (the request named no user)'
+// Values: {word} is read, write or perform.
+// Instant: reads the outcome of the last request without credentials, which its step waited for.
+Then('the operator without credentials is refused to {word}, lacking {string}', function (this: PhantomWorld, operation: string, missing: string) {
+  access(this).assertRefused(ANONYMOUS, operation, missing);
+});
+
 // The user's last request succeeded.
 // Example: Then user "alice" succeeds
 // Instant: reads the outcome of the user's last request, which its step waited for.
@@ -146,7 +180,7 @@ Then('user {string} succeeds', function (this: PhantomWorld, user: string) {
 // The user's last request was refused, and the refusal names the user, the operation and the missing permission
 // (for example 'read-write on key "x"', 'read-only on key "x"', 'admin on every key').
 // Example: Then user "bob" is refused to write, lacking 'read-write on key "accounts/alice"'
-// Values: {word} is read or write.
+// Values: {word} is read, write or perform.
 // Instant: reads the outcome of the user's last request, which its step waited for.
 Then('user {string} is refused to {word}, lacking {string}', function (this: PhantomWorld, user: string, operation: string, missing: string) {
   access(this).assertRefused(user, operation, missing);

@@ -1,6 +1,9 @@
 import type { ReplicaRead, SeededLog, ShardedDatabase } from '../src/api/database';
 import type { Operation } from '../src/kv/client-operation';
-import type { ConfigChange, ConfigChangeRejection, RaftStatus } from '../src/raft';
+import type { ConfigChange, ConfigChangeRejection as RaftRejection, RaftStatus } from '../src/raft';
+
+/** Why a membership change was refused: Raft's reason, or the operator lacks the admin role (authentication on). */
+type ConfigChangeRejection = RaftRejection | 'forbidden';
 import type { NodeId } from '../src/runtime/ports';
 import type { PhantomWorld } from './world';
 

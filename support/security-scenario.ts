@@ -67,11 +67,43 @@ export class RogueAttack {
   }
 }
 
+/**
+ * A member of the cluster (admitted, hosting a replica) that forges the leader's heartbeats:
+ * every round it sends each other replica heartbeats in the leader's name, in a far higher
+ * term and with a commit index past the log, both coalesced (one message carrying many
+ * groups' heartbeats, as the multi-Raft service sends them) and alone. A replica that
+ * believed them would adopt the term and follow the wrong leader.
+ */
+export class HeartbeatForgery {
+  sent = 0;
+
+  constructor(
+    private readonly send: (to: NodeId, message: unknown) => void,
+    private readonly target: { groupId: string; forger: NodeId; leader: NodeId; others: readonly NodeId[]; term: number; commitIndex: number },
+  ) {}
+
+  round(round: number): void {
+    const { groupId, leader, others } = this.target;
+    const term = this.target.term + 100 + round;
+    for (const to of others) {
+      const forged = (readSequence: number): RaftEnvelope => ({
+        type: 'raft.heartbeat',
+        groupId,
+        message: { type: 'raft.heartbeat', from: leader, to, term, leaderCommitIndex: this.target.commitIndex + 50, readSequence },
+      } as unknown as RaftEnvelope);
+      this.send(to, { type: 'raft.heartbeats', envelopes: [forged(0), forged(1)] });
+      this.send(to, forged(2));
+      this.sent += 2;
+    }
+  }
+}
+
 /** The security part of a scenario: intruders, departed nodes, and what they changed. */
 export class SecurityScenario {
   private before: ReplicaPicture[] | undefined;
   private rogue: { id: NodeId; attack: RogueAttack } | undefined;
   private departed: NodeId | undefined;
+  private forgery: { forger: NodeId; forgery: HeartbeatForgery } | undefined;
 
   constructor(private readonly world: PhantomWorld) {}
 
@@ -148,6 +180,34 @@ export class SecurityScenario {
     if (dropped !== rogue.attack.sent) throw new Error(`the rogue sent ${rogue.attack.sent} messages but ${dropped} were dropped at the boundary`);
   }
 
+  /** A follower of the group forges the leader's heartbeats every 100 ms for the duration (see HeartbeatForgery). */
+  forgeLeaderHeartbeats(forger: NodeId, durationMs: number): void {
+    const groupId = this.groupId;
+    const leader = this.database.leaderOf(groupId);
+    if (leader === undefined) throw new Error(`In step "${this.world.currentStep}": ${groupId} has no leader whose heartbeats could be forged`);
+    if (forger === leader) throw new Error(`In step "${this.world.currentStep}": ${forger} is the leader; a follower forges the leader's heartbeats`);
+    this.awaitReplicasApplied(leader);
+    this.before = this.picture();
+    const status = this.database.replica(groupId, leader)!.status();
+    const others = this.database.replicaNodes(groupId).filter((node) => node !== forger);
+    const forgery = new HeartbeatForgery((to, message) => this.world.sim.network.send(forger, to, message as never), { groupId, forger, leader, others, term: status.term, commitIndex: status.commitIndex });
+    this.forgery = { forger, forgery };
+    for (let elapsedMs = 0, round = 0; elapsedMs < durationMs; elapsedMs += ATTACK_INTERVAL_MS, round++) {
+      forgery.round(round);
+      this.world.sim.runFor(ATTACK_INTERVAL_MS);
+    }
+  }
+
+  /** Every forged heartbeat was dropped at the receiving node's boundary as an impersonation, and counted there. */
+  assertForgeriesDropped(): void {
+    const forgery = this.forgery;
+    if (forgery === undefined) throw new Error(`In step "${this.world.currentStep}": no member forged heartbeats earlier`);
+    const drops = this.world.cluster.boundaryDrops;
+    this.world.attachText('messages dropped at node boundaries', drops.summary());
+    const dropped = drops.fromSender(forgery.forger);
+    if (dropped !== forgery.forgery.sent) throw new Error(`${forgery.forger} sent ${forgery.forgery.sent} forged heartbeat messages but ${dropped} of its messages were dropped at the boundary`);
+  }
+
   /** A replica of the group leaves the cluster but its process keeps running and calling elections. */
   leaveAndKeepCampaigning(node: NodeId, durationMs: number): void {
     this.before = this.picture();
@@ -209,6 +269,9 @@ export function security(world: PhantomWorld): SecurityScenario {
 const ADMIN_BOUND_MS = 5_000;
 /** Bound for one user operation (the client's own deadline is 10 s). */
 const USER_OPERATION_BOUND_MS = 15_000;
+
+/** How a refusal names a request that carried no user. */
+export const ANONYMOUS = '(anonymous)';
 
 /** What a user's last request came to, as the scenario saw it. */
 export interface UserOutcome {
@@ -335,13 +398,17 @@ export class AccessScenario {
     return { user: this.lastTransaction.user, outcome: this.lastTransaction.txn.outcome, reason: this.lastTransaction.txn.reason };
   }
 
-  /** Asks, as the user, to remove a replica from the group of the shard holding the key. */
-  removeReplica(user: string, key: string): void {
+  /**
+   * Asks, as the user, to remove a replica from the group of the shard holding the key;
+   * without a user, through the database's own membership API with no credentials.
+   */
+  removeReplica(user: string | undefined, key: string): void {
     const database = this.world.cluster.database;
     const shard = shardForKey(database.shardMap, key)!;
     const node = shard.replicas.find((replica) => replica !== database.leaderOf(shard.id)) ?? shard.replicas[0];
-    const result = this.admin.changeMembership(this.principalOf(user), shard.id, { type: 'remove', node });
-    this.record(user, result.ok, result.ok ? undefined : 'text' in result ? result.text : String(result.reason));
+    const change = { type: 'remove', node } as const;
+    const result = user === undefined ? database.changeMembership(shard.id, change) : this.admin.changeMembership(this.principalOf(user), shard.id, change);
+    this.record(user ?? ANONYMOUS, result.ok, result.ok ? undefined : 'text' in result ? result.text : String(result.reason));
   }
 
   /** Asks, as the user, to create another user. */

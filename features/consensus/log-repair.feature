@@ -43,3 +43,22 @@ Feature: Conflicting logs are repaired by the leader (Raft paper, Figure 7)
       | extra entries of its own term | 1 1 1 4 4 5 5 6 6 6 6   |
       | entries of a later term       | 1 1 1 4 4 5 5 6 6 6 7 7 |
       | missing and conflicting terms | 1 1 1 2 2 2 3 3 3 3 3   |
+
+  # A follower learns the commit index from the leader's appends and heartbeats. Until the
+  # leader knows how much of the follower's log matches its own, it tells that follower
+  # nothing is committed, so the follower never applies its own entries that were never
+  # committed. Here node-3 is paused through the election and wakes with its extra entries
+  # of term 3 still in place, the leader's first repair attempt and many heartbeats waiting.
+  Scenario: A follower that still holds entries that were never committed does not apply them
+    Given a replicated group whose replicas start with these logs:
+      | node   | current term | log terms                               |
+      | node-1 | 7            | 1 1 1 4 4 5 5 6 6 6                     |
+      | node-2 | 7            | 1 1 1 4 4 5 5 6 6 6                     |
+      | node-3 | 7            | 1 1 1 2 2 2 3 3 3 3 3 3 3 3 3 3 3 3 3 3 |
+    And node-3 is paused
+    When node-1 calls an election
+    Then within 1 second node-1 leads the group in term 8
+    When 10 values are written to the group
+    And node-3 is resumed
+    Then within 1 second every replica's log matches the leader's
+    And every replica's log starts with the terms 1 1 1 4 4 5 5 6 6 6 8

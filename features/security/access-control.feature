@@ -53,6 +53,13 @@ Feature: Clients authenticate and hold roles
     Then user "root" succeeds
     And every refusal is in the audit log
 
+  Scenario: A membership change without credentials is refused by the shard's leader
+    When an operator without credentials tries to remove a replica of the shard holding "accounts/alice"
+    Then the operator without credentials is refused to perform, lacking 'credentials (the request named no user)'
+    When user "root" tries to remove a replica of the shard holding "accounts/alice"
+    Then user "root" succeeds
+    And every refusal is in the audit log
+
   Scenario: A request with a wrong password is refused
     When user "alice" writes "0" to "accounts/alice" with password "guessed"
     Then user "alice" is refused to write, lacking 'a valid user name and password'

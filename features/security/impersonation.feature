@@ -1,7 +1,8 @@
 @security
 Feature: Nodes cannot be impersonated
   A node listens to Raft and transaction traffic only from peers admitted through the join
-  handshake (cluster name and join token) that have not left. Everything else is dropped
+  handshake (cluster name and join token) that have not left, and a Raft message must name
+  its real sender, even when many groups' heartbeats travel in one message. Everything else is dropped
   where it arrives, before any protocol sees it, and counted. A replica that was removed
   from its group cannot disrupt it either: before raising its term it must win a pre-vote,
   which the others refuse while they hear from their leader (etcd's removed-member handling
@@ -15,6 +16,16 @@ Feature: Nodes cannot be impersonated
     Then the leader did not change
     And no replica's term or data changed
     And every message of the intruder was dropped and counted
+    And a client reads "100" from "balance"
+
+  Scenario: A member that forges the leader's heartbeats changes nothing
+    Given a replicated group of 3 nodes
+    And the group has a leader
+    And a client writes "100" to "balance"
+    When a follower forges the leader's heartbeats in a higher term for 3 seconds
+    Then the leader did not change
+    And no replica's term or data changed
+    And every forged heartbeat was dropped and counted
     And a client reads "100" from "balance"
 
   Scenario: A node that left the cluster keeps sending without disrupting the group

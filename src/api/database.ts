@@ -1,4 +1,5 @@
 import { AuditLog } from '../auth/audit';
+import type { Principal } from '../auth/types';
 import { KvClient } from '../kv/client';
 import { HistoryRecorder } from '../kv/history';
 import { KvServer } from '../kv/server';
@@ -10,7 +11,7 @@ import { RaftService } from '../runtime/raft-service';
 import { TxnService } from '../txn/service';
 import { TxnSettings } from '../txn/settings';
 import { findShard, planShards, setPreferredLeader, type ShardMap } from '../sharding/shard-map';
-import type { Simulation } from '../sim';
+import type { NodeMetadata, Simulation } from '../sim';
 import { placementGroupId } from '../placement/state-machine';
 import { PlacementGroup } from './placement-group';
 
@@ -27,7 +28,21 @@ export interface DatabaseOptions {
   seededLogs?: ReadonlyMap<NodeId, SeededLog>;
   /** Nodes hosting the placement group (up to three of the nodes, spread over zones, by default). */
   placementNodes?: readonly NodeId[];
+  /** A map placed elsewhere (regional tables: src/api/regional-database.ts) instead of `planShards`'. */
+  map?: ShardMap;
 }
+
+/**
+ * Who asks for a membership change: a person through the admin API (judged against the
+ * role table: admins only once authentication is on), or a component of the cluster acting
+ * for it (the migration executor, as PD's schedulers do), which is a member admitted through
+ * the join handshake rather than a user.
+ */
+export type MembershipActor = { readonly user: Principal | undefined } | typeof CLUSTER_COMPONENT;
+export const CLUSTER_COMPONENT = 'cluster-component' as const;
+
+/** A membership change's answer: Raft's, or a refusal of the user who asked. */
+export type MembershipChangeResult = ConfigChangeResult | { readonly ok: false; readonly reason: 'forbidden'; readonly text: string };
 
 /** A replica's log written to its disk before the replica starts (paper Figures 7 and 8). */
 export interface SeededLog {
@@ -117,6 +132,8 @@ export class ShardedDatabase {
   /** Per group, every leader in the order they took office. */
   private readonly electionRecords = new Map<string, Election[]>();
   private readonly tuning: RaftTuning;
+  /** Processing time of one client request on a server node (its CPU; 0: instant). Elastic scaling sets it. */
+  kvServiceTimeMs = 0;
 
   constructor(
     private readonly sim: Simulation,
@@ -140,7 +157,7 @@ export class ShardedDatabase {
   /** Registers the Raft and KV services on a node process (every server node has them). */
   installServices(env: NodeEnv, runtime: NodeRuntime): void {
     const audit = (node: NodeId, request: string, refusal: Parameters<AuditLog['record']>[2]): void => this.audit.record(node, request, refusal);
-    const kv = new KvServer(env, { shardMap: () => this.shardMap, leaderBalanceIntervalMs: 1000, audit });
+    const kv = new KvServer(env, { shardMap: () => this.shardMap, leaderBalanceIntervalMs: 1000, audit, serviceTimeMs: () => this.kvServiceTimeMs });
     const raft = new RaftService(env, {
       tuning: this.tuning,
       createMachine: (groupId) => (groupId === placementGroupId ? this.placement.machineFor(env.id) : kv.machineFor(groupId)),
@@ -175,7 +192,7 @@ export class ShardedDatabase {
     }
     this.tuning.snapshotThreshold = positiveOr(options.snapshotThreshold, this.tuning.snapshotThreshold, 'snapshot threshold');
     this.tuning.maxEntriesPerMessage = positiveOr(options.maxEntriesPerMessage, this.tuning.maxEntriesPerMessage, 'limit on entries per message');
-    const map = planShards({
+    const map = options.map ?? planShards({
       nodes: nodes.map((id) => ({ id, zone: this.sim.node(id).metadata.zone })),
       shardCount: options.shards,
       replicationFactor: options.replicationFactor,
@@ -262,8 +279,8 @@ export class ShardedDatabase {
     return findShard(this.shardMap, shardId)?.preferredLeader;
   }
 
-  /** A client on its own (non-member) node; created on first use. */
-  client(name: string): KvClient {
+  /** A client on its own (non-member) node; created on first use (`metadata`, such as its region, only then). */
+  client(name: string, metadata: NodeMetadata = {}): KvClient {
     let client = this.clients.get(name);
     if (client) return client;
     const nodeId = `client:${name}`;
@@ -279,7 +296,7 @@ export class ShardedDatabase {
       });
       const created = client;
       return { onMessage: (from, message) => created.onMessage(from, message) };
-    });
+    }, metadata);
     this.clients.set(name, client!);
     return client!;
   }
@@ -382,9 +399,20 @@ export class ShardedDatabase {
    * first gets an empty replica that learns its configuration from the leader. The shard
    * map's replica list is left as it is.
    */
-  changeMembership(groupId: string, change: ConfigChange): ConfigChangeResult {
+  changeMembership(groupId: string, change: ConfigChange, actor: MembershipActor = { user: undefined }): MembershipChangeResult {
     const leader = this.leaderOf(groupId);
     if (leader === undefined) return { ok: false, reason: 'not-leader', leaderHint: null };
+    if (actor !== CLUSTER_COMPONENT) {
+      // The serving replica judges the request against its replicated role table (etcd's
+      // RBAC: membership changes are admin operations); everything passes while auth is off.
+      const action = `the membership change "${change.type} ${change.node}" of ${groupId}`;
+      const decision = this.kvOn(leader)?.machine(groupId)?.auth.authorize(actor.user, 'admin', { kind: 'cluster', action });
+      if (decision === undefined) return { ok: false, reason: 'not-leader', leaderHint: null };
+      if (!decision.allowed) {
+        this.audit.record(leader, action, decision.refusal);
+        return { ok: false, reason: 'forbidden', text: decision.refusal.text };
+      }
+    }
     if ((change.type === 'add-learner' || change.type === 'add-voter') && this.raftOn(change.node) !== undefined) {
       this.raftOn(change.node)!.ensureGroup({ groupId, bootstrapConfig: { voters: [], learners: [] } });
     }

@@ -1,11 +1,11 @@
-import type { SlotCommand } from '../kv/state-machine';
+import type { SlotCommand } from '../kv/slot-module';
 import type { JournalRecord } from '../placement/state-machine';
 import type { ConfigChange } from '../raft';
 import type { GroupView, MigrationPorts, SlotCommandResult, SlotData } from '../rebalance/ports';
 import type { NodeId } from '../runtime/ports';
 import type { ShardId, SlotRange } from '../sharding/shard-map';
 import type { Simulation } from '../sim';
-import type { ShardedDatabase } from './database';
+import { CLUSTER_COMPONENT, type ShardedDatabase } from './database';
 
 /**
  * The migration executor's ports over the simulated cluster. The executor is a control
@@ -30,7 +30,7 @@ export function migrationPorts(sim: Simulation, database: ShardedDatabase): Migr
       placement.propose({ kind: 'journal-end', moveId, outcome, atMs: sim.nowMs }, (result) => done(result.ok && result.result.status === 'ok'));
     },
     group: (shard) => groupView(database, shard),
-    proposeConfigChange: (shard: ShardId, change: ConfigChange) => void database.changeMembership(shard, change),
+    proposeConfigChange: (shard: ShardId, change: ConfigChange) => void database.changeMembership(shard, change, CLUSTER_COMPONENT),
     transferLeadership: (shard, to) => {
       const leader = database.leaderOf(shard);
       if (leader !== undefined) database.replica(shard, leader)!.transferLeadership(to);

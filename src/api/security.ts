@@ -1,9 +1,9 @@
 import type { AuditLog } from '../auth/audit';
 import { type AuthCommand, type AuthLogEntry, type AuthResult, describeCommand, RoleTable } from '../auth/role-table';
 import type { Access, Decision, Principal, Target } from '../auth/types';
-import type { ConfigChange, ConfigChangeResult } from '../raft';
+import type { ConfigChange } from '../raft';
 import type { Simulation } from '../sim';
-import type { ShardedDatabase } from './database';
+import type { MembershipChangeResult, ShardedDatabase } from './database';
 
 /** How often a change that found no leader (or lost it) is proposed again. */
 const RETRY_MS = 50;
@@ -81,11 +81,9 @@ export class ClusterSecurity {
     return decision;
   }
 
-  /** A membership change of one group, allowed to admins only (see ShardedDatabase.changeMembership). */
-  changeMembership(by: Principal | undefined, groupId: string, change: ConfigChange): ConfigChangeResult | { ok: false; reason: 'forbidden'; text: string } {
-    const decision = this.authorizeAdmin(by, `the membership change "${change.type} ${change.node}" of ${groupId}`);
-    if (!decision.allowed) return { ok: false, reason: 'forbidden', text: decision.refusal.text };
-    return this.database.changeMembership(groupId, change);
+  /** A membership change of one group as `by`: the group's leader allows it to admins only (see ShardedDatabase.changeMembership). */
+  changeMembership(by: Principal | undefined, groupId: string, change: ConfigChange): MembershipChangeResult {
+    return this.database.changeMembership(groupId, change, { user: by });
   }
 
   private startNext(): void {

@@ -51,7 +51,8 @@ export interface AuthSnapshot {
   readonly roles: readonly (readonly [string, readonly Grant[]])[];
 }
 
-const snapshotFormat = 'phantomdb.auth.v1';
+export const authSnapshotFormat = 'phantomdb.auth.v1';
+const snapshotFormat = authSnapshotFormat;
 /** Bounds on the table: users, roles, roles per user, grants per role. */
 export const authLimits = { usersMax: 10_000, rolesMax: 1_000, rolesPerUserMax: 64, grantsPerRoleMax: 256 } as const;
 

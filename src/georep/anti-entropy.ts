@@ -39,8 +39,11 @@ export type AntiEntropyEvent =
 export interface AntiEntropyHost {
   readonly region: RegionId;
   readonly store: KeyStore;
-  /** Joins a remote key state into the local store (and persists it). */
-  mergeRemote(fullKey: string, state: KeyState): void;
+  /**
+   * Joins a remote key state into the local store (and persists it). A host whose merge
+   * completes later (through its region's consensus) returns the state the key will hold.
+   */
+  mergeRemote(fullKey: string, state: KeyState): KeyState | void;
   send(peer: RegionId, message: AntiEntropyMessage): void;
   /** The HLC to stamp outgoing states with (a send event). */
   timestamp(): HlcTimestamp;
@@ -168,10 +171,14 @@ export class AntiEntropy {
 
   private onKeyStates(message: KeyStatesMessage): void {
     const store = this.host.store;
-    for (const [key, state] of message.states) this.host.mergeRemote(key, state);
+    const mergedDigest = new Map<string, string | undefined>();
+    for (const [key, state] of message.states) {
+      const merged = this.host.mergeRemote(key, state);
+      mergedDigest.set(key, merged ? stateDigest(merged) : store.get(key)?.digest);
+    }
     if (message.reply) return this.complete(message.session, message.region);
     // What the sender lacks: the keys it asked for, and keys where this side's merged state is not the one it sent.
-    const back = [...message.want, ...message.states.filter(([key, state]) => store.get(key)?.digest !== stateDigest(state)).map(([key]) => key)];
+    const back = [...message.want, ...message.states.filter(([key, state]) => mergedDigest.get(key) !== stateDigest(state)).map(([key]) => key)];
     if (back.length === 0) this.host.send(message.region, { type: 'geo.ae.done', session: message.session, region: this.host.region });
     else this.sendStates(message.session, message.region, back, [], true);
     this.complete(message.session, message.region);

@@ -6,6 +6,7 @@
 import type { Simulation } from '../sim';
 import type { RegionId } from './causal-context';
 import type { GeoTuning } from './config';
+import type { GeoDeployment } from './deployment';
 import { GeoCluster, type RegionLatency } from './geo-cluster';
 import type { StrategyKind } from './strategies';
 
@@ -15,6 +16,7 @@ export class GeoClusterBuilder {
   private readonly tuning: Partial<GeoTuning> = {};
   private readonly keyspaces: [string, StrategyKind][] = [];
   private built: GeoCluster | undefined;
+  private deployment: GeoDeployment | undefined;
 
   constructor(private readonly simulation: () => Simulation) {}
 
@@ -26,6 +28,16 @@ export class GeoClusterBuilder {
     this.assertNotBuilt('the region latencies');
     for (const region of [from, to]) if (!this.regionOrder.includes(region)) this.regionOrder.push(region);
     this.latencies.push({ from, to, latencyMs });
+  }
+
+  /** What serves each region (one node per region unless given). */
+  deploy(deployment: GeoDeployment): void {
+    this.assertNotBuilt('how the regions are deployed');
+    this.deployment = deployment;
+  }
+
+  get deploymentDescription(): string {
+    return this.built?.deployment.description ?? this.deployment?.description ?? 'one node per region';
   }
 
   tune(overrides: Partial<GeoTuning>): void {
@@ -42,8 +54,9 @@ export class GeoClusterBuilder {
   get cluster(): GeoCluster {
     if (!this.built) {
       if (this.regionOrder.length === 0) throw new Error('no regions yet: give the region latencies first ("Given regions with these one-way latencies:")');
-      this.built = new GeoCluster(this.simulation(), { regions: this.regionOrder, latencies: this.latencies, tuning: this.tuning });
+      this.built = new GeoCluster(this.simulation(), { regions: this.regionOrder, latencies: this.latencies, tuning: this.tuning, ...(this.deployment ? { deployment: this.deployment } : {}) });
       for (const [name, kind] of this.keyspaces) this.built.defineKeyspace(name, kind);
+      this.built.awaitReady();
     }
     return this.built;
   }

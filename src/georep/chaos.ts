@@ -22,6 +22,8 @@ export interface GeoChaosOptions {
   readonly regionFailures?: boolean;
   /** The node of a region's replica (crashed on a region failure). */
   readonly replicaOf?: (region: RegionId) => NodeId;
+  /** Every server node of a region of many nodes (all crash on a region failure); overrides replicaOf. */
+  readonly serversOf?: (region: RegionId) => readonly NodeId[];
 }
 
 export interface ChaosEvent {
@@ -110,11 +112,11 @@ export class GeoChaos {
   private failRegion(generation: number): void {
     const random = this.random();
     const region = random.pick(this.options.regions);
-    const replicaOf = this.options.replicaOf ?? ((name: RegionId) => name);
-    this.sim.node(replicaOf(region)).crash();
+    const servers = this.serversOf(region);
+    for (const node of servers) this.sim.node(node).crash();
     this.failedRegion = region;
     this.note(`region ${region} fails`);
-    this.openFault.failure = this.fault({ kind: 'region-failure', nodes: [replicaOf(region)], description: `region ${region} fails` });
+    this.openFault.failure = this.fault({ kind: 'region-failure', nodes: servers, description: `region ${region} fails` });
     const { minMs, maxMs } = this.options.partitionMs;
     this.sim.scheduler.schedule(random.between(minMs, maxMs), () => {
       if (generation === this.generation && this.failedRegion !== undefined) this.restartRegion();
@@ -123,12 +125,16 @@ export class GeoChaos {
 
   private restartRegion(): void {
     const region = this.failedRegion!;
-    const replicaOf = this.options.replicaOf ?? ((name: RegionId) => name);
-    this.sim.node(replicaOf(region)).start();
+    for (const node of this.serversOf(region)) if (this.sim.node(node).state !== 'running') this.sim.node(node).start();
     this.failedRegion = undefined;
     this.note(`region ${region} comes back`);
     if (this.openFault.failure) this.openFault.failure.endMs = this.sim.nowMs;
     this.openFault.failure = undefined;
+  }
+
+  private serversOf(region: RegionId): readonly NodeId[] {
+    if (this.options.serversOf) return this.options.serversOf(region);
+    return [(this.options.replicaOf ?? ((name: RegionId) => name))(region)];
   }
 
   private healPartition(): void {

@@ -2,6 +2,12 @@
  * The client side: a process on a node in a region that sends requests to that region's
  * replica and matches the answers. A request not answered within the time-out fails as
  * "unavailable" (the outcome of an update is then unknown: it may or may not have happened).
+ *
+ * In a region of many nodes the client is given all of them: a node that does not lead
+ * the key's shard answers with a redirect, and an attempt not answered within the attempt
+ * time-out is sent to the next node. Every attempt carries the same request id, and the
+ * shard's state machine answers a repeated id from its first apply, so a retry never
+ * applies an update twice. Ids are unique across restarts of the client's node.
  */
 import type { NodeService } from '../runtime/node-runtime';
 import type { Message, NodeEnv, NodeId, TimerId } from '../runtime/ports';
@@ -24,17 +30,42 @@ export interface ClientCall {
 interface Pending {
   readonly callback: (result: ClientResult) => void;
   readonly timer: TimerId;
+  readonly request: ClientRequest;
+  target: number;
+  attemptTimer?: TimerId;
 }
 
-export class GeoClientProcess implements NodeService {
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
+/** Pause before trying another node when a node knew no leader (an election is running). */
+const RETRY_PAUSE_MS = 10;
+/** Ids of one incarnation of the client's node: the next one starts above them. */
+const IDS_PER_START = 1_000_000_000;
 
+export class GeoClientProcess implements NodeService {
+  private nextId: number;
+  private readonly pending = new Map<number, Pending>();
+  private readonly nodes: readonly NodeId[];
+  private readonly replicaNode: string;
+
+  /**
+   * @param replicaNodes the region's replica, or every node of a region of many nodes
+   * @param attemptTimeoutMs with many nodes: how long one node gets before the next is tried
+   */
   constructor(
     private readonly env: NodeEnv,
-    private readonly replicaNode: NodeId,
+    replicaNodes: NodeId | readonly NodeId[],
     private readonly timeoutMs: number,
-  ) {}
+    private readonly attemptTimeoutMs = timeoutMs,
+    /** Which node to ask first about a call (the expected leader of its key's shard). */
+    private readonly route?: (call: ClientCall) => NodeId | undefined,
+  ) {
+    this.nodes = typeof replicaNodes === 'string' ? [replicaNodes] : [...replicaNodes];
+    if (this.nodes.length === 0) throw new Error('a client needs at least one node to talk to');
+    this.replicaNode = this.nodes.length === 1 ? this.nodes[0] : `the nodes of its region (${this.nodes.join(', ')})`;
+    const starts = (env.disk.get<number>('geo.client.starts') ?? 0) + 1;
+    env.disk.put('geo.client.starts', starts);
+    env.disk.sync();
+    this.nextId = (starts - 1) * IDS_PER_START + 1;
+  }
 
   get outstanding(): number {
     return this.pending.size;
@@ -44,11 +75,44 @@ export class GeoClientProcess implements NodeService {
     const id = this.nextId++;
     const request: ClientRequest = { type: 'geo.request', id, keyspace: call.keyspace, key: call.key, operation: call.operation, session: call.session ?? {} };
     const timer = this.env.timers.setTimer(this.timeoutMs, () => {
-      if (!this.pending.delete(id)) return;
+      const entry = this.pending.get(id);
+      if (!entry) return;
+      this.pending.delete(id);
+      if (entry.attemptTimer !== undefined) this.env.timers.cancelTimer(entry.attemptTimer);
       callback({ ok: false, unavailable: true, error: `no answer from ${this.replicaNode} within ${this.timeoutMs} ms` });
     }, 'geo.client-timeout');
-    this.pending.set(id, { callback, timer });
-    this.env.network.send(this.replicaNode, request);
+    const routed = this.route?.(call);
+    const pending: Pending = { callback, timer, request, target: Math.max(0, routed === undefined ? 0 : this.nodes.indexOf(routed)) };
+    this.pending.set(id, pending);
+    this.attempt(pending);
+  }
+
+  /** Sends the request to the current target; with many nodes, moves on if it is not answered in time. */
+  private attempt(pending: Pending): void {
+    this.env.network.send(this.nodes[pending.target], pending.request);
+    if (this.nodes.length === 1) return;
+    pending.attemptTimer = this.env.timers.setTimer(this.attemptTimeoutMs, () => {
+      pending.attemptTimer = undefined;
+      if (!this.pending.has(pending.request.id)) return;
+      pending.target = (pending.target + 1) % this.nodes.length;
+      this.attempt(pending);
+    }, 'geo.client-attempt');
+  }
+
+  /** The node asked does not lead the key's shard: go to the hinted node now, or to the next after a pause. */
+  private redirect(pending: Pending, hint: NodeId | null): void {
+    if (pending.attemptTimer !== undefined) this.env.timers.cancelTimer(pending.attemptTimer);
+    pending.attemptTimer = undefined;
+    const hinted = hint === null ? -1 : this.nodes.indexOf(hint);
+    if (hinted >= 0 && hinted !== pending.target) {
+      pending.target = hinted;
+      return this.attempt(pending);
+    }
+    pending.target = (pending.target + 1) % this.nodes.length;
+    pending.attemptTimer = this.env.timers.setTimer(RETRY_PAUSE_MS, () => {
+      pending.attemptTimer = undefined;
+      if (this.pending.has(pending.request.id)) this.attempt(pending);
+    }, 'geo.client-retry');
   }
 
   onMessage(_from: NodeId, message: Message): void {
@@ -56,8 +120,10 @@ export class GeoClientProcess implements NodeService {
     const response = message as ClientResponse;
     const pending = this.pending.get(response.id);
     if (!pending) return; // answered after the time-out
+    if (!response.ok && response.redirect !== undefined && this.nodes.length > 1) return this.redirect(pending, response.redirect);
     this.pending.delete(response.id);
     this.env.timers.cancelTimer(pending.timer);
+    if (pending.attemptTimer !== undefined) this.env.timers.cancelTimer(pending.attemptTimer);
     pending.callback(
       response.ok
         ? { ok: true, region: response.region, value: response.value, timestamp: response.timestamp, context: response.context }

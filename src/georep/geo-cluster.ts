@@ -20,9 +20,10 @@ import {
 } from '../check/convergence';
 import { BoundaryCounters, MessageBoundary } from '../runtime/message-boundary';
 import { NodeRuntime } from '../runtime/node-runtime';
-import { geoClientRules, geoReplicaRules } from './wire';
+import { geoClientRules, geoRegionClientRules, geoReplicaRules } from './wire';
+import type { WireRule } from '../runtime/message-boundary';
 import type { NodeEnv, NodeId } from '../runtime/ports';
-import type { Simulation } from '../sim';
+import { RegionLatencyMatrix, type Simulation } from '../sim';
 import type { AntiEntropyEvent } from './anti-entropy';
 import { type CausalContext, type RegionId } from './causal-context';
 import { GeoChaos, type GeoChaosOptions } from './chaos';
@@ -35,8 +36,10 @@ import { splitFullKey } from './key-store';
 import { formatTable, LagRecorder } from './lag';
 import { renderLagSvg } from './lag-svg';
 import { GEO_NAMESPACE } from './messages';
+import type { DeliveryReport, GeoDeployment, PeerClockRow, RegionContext, RegionData, RegionServers } from './deployment';
+import type { RegionNodeObserver } from './region-node';
 import { RegionReplica, type ReplicaObserver } from './replica';
-import { canonicalState, type GeoOperation, type GeoValue, renderValue, type StrategyKind } from './strategies';
+import { canonicalState, type GeoOperation, type GeoValue, readState, renderValue, type StrategyKind } from './strategies';
 import { Workload, type WorkloadSpec } from './workload';
 
 export interface RegionLatency {
@@ -53,6 +56,8 @@ export interface GeoClusterOptions {
   readonly tuning?: Partial<GeoTuning>;
   /** Virtual ms between replication-lag samples (default 100). */
   readonly lagSampleMs?: number;
+  /** What serves each region: one node per region by default (see deployment.ts). */
+  readonly deployment?: GeoDeployment;
 }
 
 export class GeoOperationError extends Error {
@@ -131,12 +136,16 @@ export class GeoCluster {
   /** Messages the replicas and clients dropped at their boundary (not a peer, malformed, forged region). */
   readonly boundaryDrops = new BoundaryCounters();
   private readonly latency = new Map<string, number>();
+  private inRegionLatencyMs = 1;
   private readonly sessions = new Map<string, GeoSession>();
   private readonly lastIssued = new Map<string, number>();
   /** Multi-value keys: the most versions (siblings) any region ever held at once. */
   readonly versionsSeenMax = new Map<string, number>();
   private workload: Workload | undefined;
   private chaosRunner: GeoChaos | undefined;
+  readonly deployment: GeoDeployment;
+  private readonly serversByRegion = new Map<RegionId, RegionServers>();
+  private readonly shardSequences: ShardSequences;
 
   constructor(
     readonly sim: Simulation,
@@ -148,20 +157,31 @@ export class GeoCluster {
     if (new Set(this.regions).size !== this.regions.length) throw new Error(`a region is listed twice: ${this.regions.join(', ')}`);
     this.tuning = resolveGeoTuning(options.tuning);
     this.lag = new LagRecorder(this.regions);
-    this.setLatencies(options.latencies, options.inRegionLatencyMs ?? 1);
-    const observer = this.observer();
+    this.shardSequences = new ShardSequences(this.lag, () => this.sim.nowMs);
+    this.deployment = options.deployment ?? new OneNodePerRegion(this.boundaryDrops);
+    const replicaObserver = this.observer();
+    const regionObserver = this.regionObserver(replicaObserver);
     for (const region of this.regions) {
-      const peers = this.regions.filter((other) => other !== region).map((other) => ({ region: other, node: this.replicaNode(other) }));
-      sim.addNode(this.replicaNode(region), (env) => this.replicaProcess(env, region, peers, observer), { region });
+      const peers = this.regions.filter((other) => other !== region).map((other) => ({ region: other, nodes: this.deployment.serverNodes(other) }));
+      const context: RegionContext = { sim, region, peers, catalog: this.catalog, tuning: this.tuning, replicaObserver, regionObserver };
+      this.serversByRegion.set(region, this.deployment.createRegion(context));
       sim.addNode(this.clientNode(region), (env) => this.clientProcess(env, region), { region });
     }
+    this.setLatencies(options.latencies, options.inRegionLatencyMs ?? 1);
     this.scheduleLagSample(options.lagSampleMs ?? 100);
   }
 
   // ---- topology -------------------------------------------------------------------------
 
+  /** The region's replica (one node per region), or its first server node. */
   replicaNode(region: RegionId): NodeId {
-    return region;
+    return this.deployment.serverNodes(region)[0];
+  }
+
+  /** What serves the region. */
+  servers(region: RegionId): RegionServers {
+    this.assertRegion(region);
+    return this.serversByRegion.get(region)!;
   }
 
   clientNode(region: RegionId): NodeId {
@@ -170,7 +190,22 @@ export class GeoCluster {
 
   nodesOf(region: RegionId): NodeId[] {
     this.assertRegion(region);
-    return [this.replicaNode(region), this.clientNode(region)];
+    return [...this.deployment.serverNodes(region), this.clientNode(region)];
+  }
+
+  /**
+   * Runs time until every region can serve (where regions elect leaders, every shard has
+   * its leader); at once for one node per region. The builder calls it after creating the regions.
+   */
+  awaitReady(withinMs = 5_000): void {
+    const ready = this.deployment.isReady;
+    if (ready === undefined || ready.call(this.deployment)) return;
+    this.sim.runUntil(() => ready.call(this.deployment), { withinMs, waitingFor: `every region to elect its leaders (${this.deployment.description})`, pollMs: 5 });
+  }
+
+  /** Virtual ms a region takes to make an update durable (its quorum's commit); 0 with one node per region. */
+  get regionCommitMs(): number {
+    return this.deployment.commitMs(this.inRegionLatencyMs);
   }
 
   /** One-way latency between two regions' replicas. */
@@ -180,14 +215,16 @@ export class GeoCluster {
     return from === to ? 0 : this.latency.get(`${from}>${to}`)!;
   }
 
+  /** The region's replica where regions have one node (undefined while it is down, and for regions of many nodes). */
   replica(region: RegionId): RegionReplica | undefined {
     this.assertRegion(region);
     const runtime = this.sim.node(this.replicaNode(region)).instance as NodeRuntime | null;
-    return runtime?.service<RegionReplica>(GEO_NAMESPACE);
+    const service = runtime?.service(GEO_NAMESPACE);
+    return service instanceof RegionReplica ? service : undefined;
   }
 
   isUp(region: RegionId): boolean {
-    return this.sim.node(this.replicaNode(region)).state === 'running';
+    return this.servers(region).isUp();
   }
 
   defineKeyspace(name: string, kind: StrategyKind): void {
@@ -247,8 +284,9 @@ export class GeoCluster {
 
   /** What a read in the region returns now (undefined while its replica is down). */
   valueAt(region: RegionId, fullKey: string): GeoValue | undefined {
-    const { keyspace, key } = splitFullKey(fullKey);
-    return this.replica(region)?.valueOf(keyspace, key);
+    const { keyspace } = splitFullKey(fullKey);
+    const data = this.servers(region).data();
+    return data === undefined ? undefined : readState(this.catalog.require(keyspace), data.stateOf(fullKey));
   }
 
   renderAt(region: RegionId, fullKey: string): string {
@@ -276,10 +314,10 @@ export class GeoCluster {
   snapshots(): ReplicaSnapshot[] {
     const snapshots: ReplicaSnapshot[] = [];
     for (const region of this.regions) {
-      const replica = this.replica(region);
-      if (!replica) continue;
+      const data = this.servers(region).data();
+      if (!data) continue;
       const values = new Map<string, string>();
-      for (const [fullKey, record] of replica.store.entries()) values.set(fullKey, canonicalState(record.state));
+      for (const [fullKey, record] of data.entries()) values.set(fullKey, canonicalState(record.state));
       snapshots.push({ replica: region, values });
     }
     return snapshots;
@@ -289,9 +327,9 @@ export class GeoCluster {
   rootsAgree(): boolean {
     let root: string | undefined;
     for (const region of this.regions) {
-      const replica = this.replica(region);
-      if (!replica) return false;
-      const hex = replica.store.tree.rootHex();
+      const data = this.servers(region).data();
+      if (!data) return false;
+      const hex = data.rootHex();
       if (root !== undefined && hex !== root) return false;
       root = hex;
     }
@@ -307,7 +345,7 @@ export class GeoCluster {
     if (down.length > 0) throw new Error(`convergence needs every region up; down: ${down.join(', ')}`);
     const startMs = this.sim.nowMs;
     try {
-      this.sim.runUntil(() => this.rootsAgree(), { withinMs: boundMs, waitingFor: 'every region to hold the same data', pollMs: 5 });
+      this.sim.runUntil(() => this.rootsAgree() && (this.deployment.isDelivered?.() ?? true), { withinMs: boundMs, waitingFor: 'every region to hold the same data', pollMs: 5 });
     } catch {
       // The key-by-key check below explains what differs.
     }
@@ -325,7 +363,15 @@ export class GeoCluster {
     const { acknowledged, unknownValues } = this.history.lastWriterWinsWrites();
     const lwwViolations = checkLastWriterWins(acknowledged, unknownValues, (fullKey) => this.lwwValuesAt(fullKey));
     if (lwwViolations.length > 0) throw new Error(`last-writer-wins kept the wrong write:\n${explainLwwViolations(lwwViolations)}`);
-    return `${counters.length} counters hold every acknowledged increment; ${new Set(acknowledged.map((write) => write.key)).size} last-writer-wins keys hold their latest write`;
+    const delivery = this.checkDelivery();
+    if (delivery && delivery.problems.length > 0) throw new Error(`changes between regions were not delivered exactly once:\n${delivery.problems.join('\n')}`);
+    const delivered = delivery ? `; ${delivery.changes} changes on ${delivery.streams} shard streams each took effect exactly once` : '';
+    return `${counters.length} counters hold every acknowledged increment; ${new Set(acknowledged.map((write) => write.key)).size} last-writer-wins keys hold their latest write${delivered}`;
+  }
+
+  /** Where regions are sharded: every stream delivered every change exactly once, and each region's replicas agree. */
+  checkDelivery(): DeliveryReport | undefined {
+    return this.deployment.checkDelivery?.(this.regions.map((region) => this.servers(region)));
   }
 
   /** The acknowledged last-writer-wins write with the greatest (timestamp, region) for a key. */
@@ -389,11 +435,11 @@ export class GeoCluster {
 
   /** The region's replica crashes (its disk keeps what it synced); its clients stay and get no answers. */
   failRegion(region: RegionId): void {
-    this.sim.node(this.replicaNode(region)).crash();
+    for (const node of this.servers(region).serverNodes) if (this.sim.node(node).state === 'running') this.sim.node(node).crash();
   }
 
   recoverRegion(region: RegionId): void {
-    this.sim.node(this.replicaNode(region)).start();
+    for (const node of this.servers(region).serverNodes) if (this.sim.node(node).state !== 'running') this.sim.node(node).start();
   }
 
   isolateRegion(region: RegionId): void {
@@ -424,6 +470,7 @@ export class GeoCluster {
       regions: this.regions,
       nodesOf: (region) => this.nodesOf(region),
       replicaOf: (region) => this.replicaNode(region),
+      serversOf: (region) => this.servers(region).serverNodes,
       gapMs: { minMs: 500, maxMs: 3_000 },
       partitionMs: { minMs: 500, maxMs: 6_000 },
       ...options,
@@ -473,9 +520,8 @@ export class GeoCluster {
   clockTable(): string {
     const rows: string[][] = [];
     for (const region of this.regions) {
-      const replica = this.replica(region);
-      if (!replica) continue;
-      for (const status of replica.peerStatus()) {
+      if (!this.isUp(region)) continue;
+      for (const status of this.servers(region).clockRows()) {
         const clock = status.clock;
         rows.push([
           `${region} → ${status.peer}`,
@@ -491,7 +537,7 @@ export class GeoCluster {
 
   /** The regions that `region` currently refuses because of their clocks. */
   refusedBy(region: RegionId): RegionId[] {
-    return this.replica(region)?.clocks.refusedPeers() ?? [];
+    return this.servers(region).refusedPeers();
   }
 
   antiEntropyTable(): string {
@@ -511,20 +557,8 @@ export class GeoCluster {
   }
 
   statusTable(): string {
-    const rows = this.regions.map((region) => {
-      const replica = this.replica(region);
-      if (!replica) return [region, 'down', '-', '-', '-', '-'];
-      const peers = replica.peerStatus();
-      return [
-        region,
-        'up',
-        String(replica.store.size),
-        String(replica.lastSeq),
-        String(replica.retainedChanges),
-        peers.map((peer) => `${peer.peer}:${peer.appliedFromPeer}${peer.needsRepairFrom ? ' (repairing)' : ''}`).join(', '),
-      ];
-    });
-    return formatTable(['region', 'replica', 'keys', 'changes made', 'changes retained', 'applied from peers'], rows);
+    const rows = this.regions.map((region) => (this.isUp(region) ? [region, 'up', ...this.servers(region).statusCells()] : [region, 'down', '-', '-', '-', '-']));
+    return formatTable(['region', 'servers', 'keys', 'changes made', 'changes retained', 'applied from peers'], rows);
   }
 
   /** The HLC timestamp of the LWW value a region holds for a key, for explanations. */
@@ -548,48 +582,30 @@ export class GeoCluster {
     return client;
   }
 
-  private replicaProcess(env: NodeEnv, region: RegionId, peers: { region: RegionId; node: NodeId }[], observer: ReplicaObserver): NodeRuntime {
-    const runtime = new NodeRuntime(env);
-    const peerNodes = new Set(peers.map((peer) => peer.node));
-    this.guard(runtime, env, geoReplicaRules(), (from) => peerNodes.has(from));
-    runtime.register(GEO_NAMESPACE, new RegionReplica(env, { region, peers, catalog: this.catalog, tuning: this.tuning, observer }));
-    return runtime;
-  }
-
-  /** Replicas hear replication only from their configured peers; clients only from their region's replica. */
-  private guard(runtime: NodeRuntime, env: NodeEnv, rules: ReturnType<typeof geoReplicaRules>, admitted: (from: NodeId) => boolean): void {
-    runtime.guard(new MessageBoundary(env.id, { rules, admitted, counters: this.boundaryDrops, trace: (kind, detail) => env.trace(kind, detail) }));
-  }
-
+  /** A region's clients hear only from their region's servers. */
   private clientProcess(env: NodeEnv, region: RegionId): NodeRuntime {
     const runtime = new NodeRuntime(env);
-    this.guard(runtime, env, geoClientRules(), (from) => from === this.replicaNode(region));
-    runtime.register(GEO_NAMESPACE, new GeoClientProcess(env, this.replicaNode(region), this.tuning.requestTimeoutMs));
+    const servers = this.deployment.serverNodes(region);
+    const rules = servers.length === 1 ? geoClientRules() : geoRegionClientRules(new Set(servers));
+    guardNode(runtime, env, rules, (from) => servers.includes(from), this.boundaryDrops);
+    const attemptTimeoutMs = this.deployment.clientAttemptTimeoutMs ?? this.tuning.requestTimeoutMs;
+    const firstTarget = this.deployment.clientTarget?.bind(this.deployment);
+    const route = firstTarget ? (call: ClientCall): NodeId | undefined => firstTarget(region, `${call.keyspace}/${call.key}`) : undefined;
+    runtime.register(GEO_NAMESPACE, new GeoClientProcess(env, servers.length === 1 ? servers[0] : servers, this.tuning.requestTimeoutMs, attemptTimeoutMs, route));
     return runtime;
   }
 
   private setLatencies(latencies: readonly RegionLatency[], inRegionLatencyMs: number): void {
-    for (const { from, to, latencyMs } of latencies) {
+    for (const { from, to } of latencies) {
       this.assertRegion(from);
       this.assertRegion(to);
-      if (from === to) throw new Error(`a latency row needs two different regions, got ${from} twice`);
-      if (!(latencyMs >= 0) || !Number.isFinite(latencyMs)) throw new RangeError(`latency ${from} → ${to} must be a finite number of ms >= 0`);
-      this.latency.set(`${from}>${to}`, latencyMs);
     }
-    for (const { from, to, latencyMs } of latencies) if (!this.latency.has(`${to}>${from}`)) this.latency.set(`${to}>${from}`, latencyMs);
-    for (const from of this.regions) {
-      for (const to of this.regions) {
-        if (from !== to && !this.latency.has(`${from}>${to}`)) throw new Error(`no latency given between ${from} and ${to}`);
-      }
-    }
-    const nodes = this.regions.flatMap((region) => [this.replicaNode(region), this.clientNode(region)].map((node) => ({ node, region })));
-    for (const a of nodes) {
-      for (const b of nodes) {
-        if (a.node === b.node) continue;
-        const ms = a.region === b.region ? inRegionLatencyMs : this.latency.get(`${a.region}>${b.region}`)!;
-        this.sim.network.setLinkLatency(a.node, b.node, { kind: 'constant', ms });
-      }
-    }
+    // One mechanism for every deployment: the network applies the matrix to every message
+    // between nodes placed in regions (src/sim/region-latency.ts); the nodes got their region when added.
+    this.inRegionLatencyMs = inRegionLatencyMs;
+    const matrix = new RegionLatencyMatrix(this.regions, latencies, { kind: 'constant', ms: inRegionLatencyMs });
+    for (const from of this.regions) for (const to of this.regions) if (from !== to) this.latency.set(`${from}>${to}`, matrix.oneWayMs(from, to));
+    this.sim.network.setRegionLatencies(matrix);
   }
 
   private observer(): ReplicaObserver {
@@ -608,18 +624,32 @@ export class GeoCluster {
     };
   }
 
+  /** Regions of many nodes report per shard; the lag recorder counts per region (see ShardSequences). */
+  private regionObserver(single: ReplicaObserver): RegionNodeObserver {
+    return {
+      localChange: (region, shard, seq) => this.shardSequences.localChange(region, shard, seq),
+      applied: (region, origin, shard, seq) => this.shardSequences.applied(region, origin, shard, seq),
+      repairNeeded: single.repairNeeded,
+      repairDone: single.repairDone,
+      clockVerdict: single.clockVerdict,
+      refusedTimestamp: single.refusedTimestamp,
+      antiEntropy: (event, shard) => this.recordAntiEntropy(event, shard),
+      stored: single.stored,
+    };
+  }
+
   private recordVerdict(region: RegionId, change: VerdictChange): void {
     this.clockEvents.push({ atMs: this.sim.nowMs, region, peer: change.peer, verdict: change.verdict, offsetMs: change.measurement.offsetMs, maxOffsetMs: change.maxOffsetMs });
   }
 
-  private recordAntiEntropy(event: AntiEntropyEvent): void {
+  private recordAntiEntropy(event: AntiEntropyEvent, shard?: string): void {
     if (event.kind === 'start') {
       this.antiEntropySessions.set(event.session, {
         session: event.session,
         initiator: event.initiator,
         responder: event.responder,
         startedAtMs: this.sim.nowMs,
-        keysDifferingAtStart: this.keysDiffering(event.initiator, event.responder),
+        keysDifferingAtStart: this.keysDiffering(event.initiator, event.responder, shard),
         treeNodesCompared: 0,
         leavesDiffering: 0,
         digestsSent: 0,
@@ -650,14 +680,14 @@ export class GeoCluster {
   }
 
   /** Ground truth for the anti-entropy report: keys whose states differ between two live regions. */
-  private keysDiffering(a: RegionId, b: RegionId): number | undefined {
-    const replicaA = this.replica(a);
-    const replicaB = this.replica(b);
-    if (!replicaA || !replicaB) return undefined;
-    if (replicaA.store.tree.rootHex() === replicaB.store.tree.rootHex()) return 0;
+  private keysDiffering(a: RegionId, b: RegionId, shard?: string): number | undefined {
+    const dataA = this.servers(a).data(shard);
+    const dataB = this.servers(b).data(shard);
+    if (!dataA || !dataB) return undefined;
+    if (dataA.rootHex() === dataB.rootHex()) return 0;
     let differing = 0;
-    for (const [fullKey, record] of replicaA.store.entries()) if (replicaB.store.get(fullKey)?.digest !== record.digest) differing++;
-    for (const fullKey of replicaB.store.keys()) if (replicaA.store.get(fullKey) === undefined) differing++;
+    for (const [fullKey, record] of dataA.entries()) if (dataB.get(fullKey)?.digest !== record.digest) differing++;
+    for (const [fullKey] of dataB.entries()) if (dataA.get(fullKey) === undefined) differing++;
     return differing;
   }
 
@@ -705,5 +735,112 @@ function describeOperation(operation: GeoOperation | undefined, fullKey: string)
       return `adding ${JSON.stringify(operation.element)} to ${fullKey}`;
     case 'remove':
       return `removing ${JSON.stringify(operation.element)} from ${fullKey}`;
+  }
+}
+
+/** Puts a message boundary in front of a georeplication node's services. */
+function guardNode(runtime: NodeRuntime, env: NodeEnv, rules: ReadonlyMap<string, WireRule>, admitted: (from: NodeId) => boolean, counters: BoundaryCounters): void {
+  runtime.guard(new MessageBoundary(env.id, { rules, admitted, counters, trace: (kind, detail) => env.trace(kind, detail) }));
+}
+
+/** A replica's data is its key store. */
+function storeData(replica: RegionReplica): RegionData {
+  const store = replica.store;
+  return { get size() { return store.size; }, get: (key) => store.get(key), stateOf: (key) => store.stateOf(key), entries: () => store.entries(), rootHex: () => store.tree.rootHex() };
+}
+
+/** The smallest deployment: each region is one durable replica node (replica.ts); its node is named after the region. */
+export class OneNodePerRegion implements GeoDeployment {
+  readonly description = 'one node per region';
+
+  /** A region's one replica syncs to its own disk: no quorum round trip. */
+  commitMs(): number {
+    return 0;
+  }
+
+  constructor(private readonly counters: BoundaryCounters) {}
+
+  serverNodes(region: RegionId): NodeId[] {
+    return [region];
+  }
+
+  createRegion(context: RegionContext): RegionServers {
+    const { sim, region } = context;
+    const peers = context.peers.map((peer) => ({ region: peer.region, node: peer.nodes[0] }));
+    const peerNodes = new Set(peers.map((peer) => peer.node));
+    sim.addNode(region, (env) => {
+      const runtime = new NodeRuntime(env);
+      guardNode(runtime, env, geoReplicaRules(), (from) => peerNodes.has(from), this.counters);
+      runtime.register(GEO_NAMESPACE, new RegionReplica(env, { region, peers, catalog: context.catalog, tuning: context.tuning, observer: context.replicaObserver }));
+      return runtime;
+    }, { region });
+    const replica = (): RegionReplica | undefined => (sim.node(region).instance as NodeRuntime | null)?.service<RegionReplica>(GEO_NAMESPACE);
+    return {
+      region,
+      serverNodes: [region],
+      isUp: () => sim.node(region).state === 'running',
+      data: () => {
+        const running = replica();
+        return running ? storeData(running) : undefined;
+      },
+      refusedPeers: () => replica()?.clocks.refusedPeers() ?? [],
+      clockRows: (): PeerClockRow[] => replica()?.peerStatus().map((status) => ({ peer: status.peer, clock: status.clock, refused: status.refused })) ?? [],
+      statusCells: () => {
+        const running = replica()!;
+        const peers = running.peerStatus().map((peer) => `${peer.peer}:${peer.appliedFromPeer}${peer.needsRepairFrom ? ' (repairing)' : ''}`).join(', ');
+        return [String(running.store.size), String(running.lastSeq), String(running.retainedChanges), peers];
+      },
+    };
+  }
+}
+
+/**
+ * Regions of many nodes number changes per shard; the lag recorder counts per region. Each
+ * shard change gets a region-wide ordinal when it is first seen committed, and a
+ * destination has applied an origin's changes up to the ordinal below the first one it
+ * still lacks in any shard.
+ */
+class ShardSequences {
+  /** Per origin region: per shard, the ordinal of each change (index = seq − 1). */
+  private readonly ordinals = new Map<RegionId, Map<string, number[]>>();
+  private readonly lastOrdinal = new Map<RegionId, number>();
+  /** Per "destination|origin": per shard, the highest change applied. */
+  private readonly appliedByShard = new Map<string, Map<string, number>>();
+
+  constructor(
+    private readonly lag: LagRecorder,
+    private readonly nowMs: () => number,
+  ) {}
+
+  localChange(origin: RegionId, shard: string, seq: number): void {
+    const list = this.shardList(origin, shard);
+    while (list.length < seq) {
+      const ordinal = (this.lastOrdinal.get(origin) ?? 0) + 1;
+      this.lastOrdinal.set(origin, ordinal);
+      list.push(ordinal);
+      this.lag.localChange(origin, ordinal, this.nowMs());
+    }
+  }
+
+  applied(destination: RegionId, origin: RegionId, shard: string, seq: number): void {
+    const key = `${destination}|${origin}`;
+    let table = this.appliedByShard.get(key);
+    if (table === undefined) this.appliedByShard.set(key, (table = new Map()));
+    if (seq <= (table.get(shard) ?? 0)) return;
+    table.set(shard, seq);
+    let through = this.lastOrdinal.get(origin) ?? 0;
+    for (const [name, list] of this.ordinals.get(origin) ?? []) {
+      const done = table.get(name) ?? 0;
+      if (done < list.length) through = Math.min(through, list[done] - 1);
+    }
+    this.lag.appliedAt(destination, origin, through);
+  }
+
+  private shardList(origin: RegionId, shard: string): number[] {
+    let shards = this.ordinals.get(origin);
+    if (shards === undefined) this.ordinals.set(origin, (shards = new Map()));
+    let list = shards.get(shard);
+    if (list === undefined) shards.set(shard, (list = []));
+    return list;
   }
 }

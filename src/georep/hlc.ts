@@ -91,6 +91,15 @@ export class HybridLogicalClock {
     return { accepted: true, timestamp: this.last };
   }
 
+  /**
+   * Moves the clock up to a timestamp already accepted elsewhere in this region (a change
+   * its consensus committed): no offset guard, since the region's receiver applied it.
+   * Keeps the invariant that every timestamp a node holds is at most its clock.
+   */
+  witness(timestamp: HlcTimestamp): void {
+    if (compareHlc(timestamp, this.last) > 0) this.last = timestamp;
+  }
+
   /** Whether `remote` would be accepted now, without changing the clock. */
   wouldAccept(remote: HlcTimestamp): boolean {
     return remote.wallMs - this.readPhysical() <= this.maxOffsetMs;

@@ -33,6 +33,8 @@ export interface ChangesMessage {
   /** Present while the origin has given up the backlog: skip to here and repair. */
   readonly resetFrom?: number;
   readonly entries: readonly ChangeEntry[];
+  /** In a region of many nodes: the shard whose stream this is (streams are per shard). */
+  readonly shard?: string;
 }
 
 export interface AckMessage {
@@ -41,6 +43,8 @@ export interface AckMessage {
   readonly region: RegionId;
   /** Every change of the receiver's stream up to here is applied and durable at `region`. */
   readonly appliedSeq: number;
+  /** In a region of many nodes: the shard whose stream is acknowledged. */
+  readonly shard?: string;
 }
 
 /** Anti-entropy: one level of the sender's tree, for the nodes that differed at the level above. */
@@ -52,6 +56,8 @@ export interface TreeLevelMessage {
   readonly nodes: readonly TreeNodeHash[];
   /** On the first message: a repair (may run beside other sessions) or a periodic check (only between idle regions). */
   readonly purpose?: 'repair' | 'periodic';
+  /** In a region of many nodes: the shard compared (each shard has its own tree). */
+  readonly shard?: string;
 }
 
 /** Anti-entropy: the sender's (key, digest) pairs in the leaf ranges that differ. */
@@ -61,6 +67,8 @@ export interface LeafDigestsMessage {
   readonly region: RegionId;
   readonly leaves: readonly number[];
   readonly entries: readonly (readonly [key: string, digest: string])[];
+  /** In a region of many nodes: the shard compared (each shard has its own tree). */
+  readonly shard?: string;
 }
 
 /**
@@ -78,6 +86,8 @@ export interface KeyStatesMessage {
   readonly want: readonly string[];
   /** The last message of the session. */
   readonly reply: boolean;
+  /** In a region of many nodes: the shard compared (each shard has its own tree). */
+  readonly shard?: string;
 }
 
 export interface SessionDoneMessage {
@@ -86,6 +96,19 @@ export interface SessionDoneMessage {
   readonly region: RegionId;
   /** The responder was busy with another session and compared nothing: try again later. */
   readonly busy?: boolean;
+  /** In a region of many nodes: the shard compared (each shard has its own tree). */
+  readonly shard?: string;
+}
+
+/**
+ * In a region of many nodes: the node that got a message for a shard it does not lead
+ * tells the sender which node it believes leads it (null when it knows none).
+ */
+export interface NotLeaderMessage {
+  readonly type: 'geo.not-leader';
+  readonly region: RegionId;
+  readonly shard: string;
+  readonly leaderHint: string | null;
 }
 
 export interface ClientSession {
@@ -120,7 +143,15 @@ export type ClientResponse =
       /** Multi-value updates: the context a follow-up write should carry (what this write saw plus its own dot). */
       readonly context?: CausalContext;
     }
-  | { readonly type: 'geo.response'; readonly id: number; readonly ok: false; readonly region: RegionId; readonly error: string };
+  | {
+      readonly type: 'geo.response';
+      readonly id: number;
+      readonly ok: false;
+      readonly region: RegionId;
+      readonly error: string;
+      /** Present when the node does not lead the key's shard: try the hinted node (or another when null). */
+      readonly redirect?: string | null;
+    };
 
 export type ReplicaMessage =
   | PingMessage
@@ -131,4 +162,5 @@ export type ReplicaMessage =
   | LeafDigestsMessage
   | KeyStatesMessage
   | SessionDoneMessage
+  | NotLeaderMessage
   | ClientRequest;

@@ -88,7 +88,13 @@ interface ActiveOperation {
   readonly sessionShard: ShardId;
   readonly sessionId: string;
   readonly deadlineAtMs: number;
-  readonly deadlineTimer: TimerId;
+  /**
+   * Set only while the operation waits with no retry timer to wake it before the deadline
+   * (a back-off that would outlast it). Otherwise the retry timer, which never fires later
+   * than the deadline, ends the operation when it fires at the deadline: one timer per
+   * attempt instead of two per operation.
+   */
+  deadlineTimer: TimerId | undefined;
   /** True once any request left the client: from then on the outcome can no longer be `fail`. */
   sent: boolean;
   shardId: ShardId | undefined;
@@ -247,7 +253,7 @@ export class KvClient {
       sessionShard,
       sessionId,
       deadlineAtMs: nowMs + this.settings.operationDeadlineMs,
-      deadlineTimer: this.env.timers.setTimer(this.settings.operationDeadlineMs, () => this.onDeadline(operation), 'kv.client.deadline'),
+      deadlineTimer: undefined,
       sent: false,
       shardId: undefined,
       requestId: undefined,
@@ -282,7 +288,11 @@ export class KvClient {
     active.operation.attempts++;
     this.env.network.send(target, request);
     const timeoutMs = Math.min(this.settings.requestTimeoutMs, Math.max(0, active.deadlineAtMs - this.env.clock.nowMs()));
-    const timeout = (): void => this.onRequestTimeout(this.activeFor(active.operation), target);
+    const timeout = (): void => {
+      const current = this.activeFor(active.operation);
+      if (this.env.clock.nowMs() >= current.deadlineAtMs) this.onDeadline(active.operation);
+      else this.onRequestTimeout(current, target);
+    };
     active.retryTimer = this.env.timers.setTimer(timeoutMs, timeout, 'kv.client.request-timeout');
   }
 
@@ -354,9 +364,17 @@ export class KvClient {
     const ceilingMs = Math.min(this.settings.backoffMaxMs, this.settings.backoffInitialMs * 2 ** (active.failures - 1));
     // "Equal jitter": half fixed so waits never collapse to zero, half random so clients desynchronise.
     const delayMs = ceilingMs / 2 + this.env.random.next() * (ceilingMs / 2);
-    if (this.env.clock.nowMs() + delayMs >= active.deadlineAtMs) return;
+    if (this.env.clock.nowMs() + delayMs >= active.deadlineAtMs) return this.armDeadline(active);
     this.trace('kv.client.retry', { reason, delayMs, failures: active.failures });
     active.retryTimer = this.env.timers.setTimer(delayMs, () => this.attempt(this.activeFor(active.operation)), 'kv.client.backoff');
+  }
+
+  /** Ends the operation at its deadline when no retry timer will run before then. */
+  private armDeadline(active: ActiveOperation): void {
+    if (active.deadlineTimer !== undefined) return;
+    const operation = active.operation;
+    const remainingMs = Math.max(0, active.deadlineAtMs - this.env.clock.nowMs());
+    active.deadlineTimer = this.env.timers.setTimer(remainingMs, () => this.onDeadline(operation), 'kv.client.deadline');
   }
 
   private onDeadline(operation: ClientOperation): void {
@@ -370,7 +388,7 @@ export class KvClient {
   private finish(outcome: CompletionOutcome, result: KvResult | undefined, reason: string | undefined, sessionLost = false): void {
     const active = this.active!;
     this.cancelRetryTimer(active);
-    this.env.timers.cancelTimer(active.deadlineTimer);
+    if (active.deadlineTimer !== undefined) this.env.timers.cancelTimer(active.deadlineTimer);
     this.trace('kv.client.complete', reason === undefined ? { outcome } : { outcome, reason });
     this.active = undefined;
     this.options.history?.complete(this.process, outcome, result, this.historyTimeMs());

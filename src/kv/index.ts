@@ -37,4 +37,4 @@ export {
   responseTo,
 } from './protocol';
 export type { ClientSession } from './session-table';
-export { defaultSessionsMax, type KvApplyResult, type KvCommand, type KvSnapshot, KvStateMachine, type KvStateMachineOptions } from './state-machine';
+export { defaultSessionsMax, type KvApplyResult, type KvCommand } from './kv-module';

@@ -6,7 +6,8 @@ import type { RaftService } from '../runtime/raft-service';
 import { findShard, type ShardMap, shardForKey } from '../sharding/shard-map';
 import { isReadOnly } from './operation';
 import { isKvRequest, type KvReply, type KvRequest, responseTo } from './protocol';
-import { type KvApplyResult, type KvCommand, KvStateMachine, type TxnLogEntry } from './state-machine';
+import { ShardStateMachine } from '../replica/shard-state-machine';
+import type { KvApplyResult, KvCommand } from './kv-module';
 
 export interface KvServerOptions {
   /** The authoritative shard map (the placement driver's). */
@@ -15,7 +16,25 @@ export interface KvServerOptions {
   leaderBalanceIntervalMs: number;
   /** Told of every request this server refused for lack of permission (the audit log). */
   audit?: (node: NodeId, request: string, refusal: Refusal) => void;
+  /**
+   * Processing time of one client request on this node (its CPU), read on every request; 0 or
+   * absent: requests are handled at once. When positive, requests wait their turn in a bounded
+   * FIFO queue, so a node given more than 1000 / serviceTimeMs requests a second queues them and
+   * its latency grows (elastic scaling measures and relieves exactly that).
+   */
+  serviceTimeMs?: () => number;
 }
+
+/** Work done by one server since its process started (cumulative; the resource monitor derives rates). */
+export interface ServerWork {
+  /** Client requests taken off the queue and handled (answered or passed to Raft). */
+  requestsHandled: number;
+  /** Virtual milliseconds of processing those requests took (the node's CPU time). */
+  busyMs: number;
+}
+
+/** Most client requests one node queues; beyond it a request is refused as overloaded (every queue has a limit). */
+const MAX_QUEUED_REQUESTS = 10_000;
 
 /**
  * The key-value server on one node: answers client requests for the shards whose Raft
@@ -23,13 +42,18 @@ export interface KvServerOptions {
  * through ReadIndex, so a deposed leader never answers from stale state.
  */
 export class KvServer implements NodeService {
-  private readonly machines = new Map<string, KvStateMachine>();
+  private readonly machines = new Map<string, ShardStateMachine>();
   private raft: RaftService | undefined;
   private balanceTimer: TimerId | undefined;
   /** Called when a replica here holds transactions after an apply or a restore (recovery watches them). */
   onTransactionsHeld: (() => void) | undefined;
   /** Reads and writes served per group since the load was last taken (store heartbeats report it). */
   private readonly served = new Map<string, { reads: number; writes: number }>();
+  /** Cumulative work of this process (the resource monitor's cpu and requests per second). */
+  readonly work: ServerWork = { requestsHandled: 0, busyMs: 0 };
+  /** When the node's CPU is next free, and how many requests wait for it. */
+  private cpuFreeAtMs = 0;
+  private queued = 0;
 
   constructor(private readonly env: NodeEnv, private readonly options: KvServerOptions) {}
 
@@ -41,14 +65,15 @@ export class KvServer implements NodeService {
 
   /** The state machine of a group hosted here; Raft applies to it. */
   machineFor(groupId: string): ReplicatedStateMachine {
-    const machine = new KvStateMachine();
+    const machine = new ShardStateMachine();
     this.machines.set(groupId, machine);
     const watchTransactions = (): void => {
       if (machine.transactions.activeCount > 0) this.onTransactionsHeld?.();
     };
     return {
       apply: (data, index) => {
-        const result = machine.apply(data as KvCommand | TxnLogEntry, index);
+        // Any module's entry: the machine's host dispatches it by kind (src/replica/host.ts).
+        const result = machine.apply(data as Parameters<ShardStateMachine['apply']>[0], index);
         watchTransactions();
         return result;
       },
@@ -60,7 +85,7 @@ export class KvServer implements NodeService {
     };
   }
 
-  machine(groupId: string): KvStateMachine | undefined {
+  machine(groupId: string): ShardStateMachine | undefined {
     return this.machines.get(groupId);
   }
 
@@ -88,6 +113,21 @@ export class KvServer implements NodeService {
 
   onMessage(from: NodeId, message: Message): void {
     if (!isKvRequest(message)) return;
+    const serviceMs = this.options.serviceTimeMs?.() ?? 0;
+    if (serviceMs <= 0) return this.handle(from, message);
+    if (this.queued >= MAX_QUEUED_REQUESTS) return this.env.network.send(from, responseTo(message, { status: 'unavailable', reason: `${this.env.id} is overloaded` }));
+    const nowMs = this.env.clock.nowMs();
+    this.cpuFreeAtMs = Math.max(nowMs, this.cpuFreeAtMs) + serviceMs;
+    this.queued++;
+    this.env.timers.setTimer(this.cpuFreeAtMs - nowMs, () => {
+      this.queued--;
+      this.work.busyMs += serviceMs;
+      this.handle(from, message);
+    }, 'kv.process');
+  }
+
+  private handle(from: NodeId, message: KvRequest): void {
+    this.work.requestsHandled++;
     const reply = (answer: KvReply): void => this.env.network.send(from, responseTo(message, answer));
     const group = this.route(message, reply);
     if (!group) return;

@@ -1,4 +1,4 @@
-import type { KvStateMachine } from '../kv/state-machine';
+import type { ShardStateMachine } from '../replica/shard-state-machine';
 import type { NodeService } from '../runtime/node-runtime';
 import type { Message, NodeEnv, NodeId } from '../runtime/ports';
 import type { RaftGroupHost } from '../runtime/raft-host';
@@ -27,7 +27,7 @@ import type { Row } from './schema';
  */
 export interface QueryShardDeps {
   group(shardId: string): RaftGroupHost | undefined;
-  machine(shardId: string): KvStateMachine | undefined;
+  machine(shardId: string): ShardStateMachine | undefined;
   shardMap(): ShardMap;
 }
 
@@ -81,7 +81,7 @@ export class QueryShardService implements NodeService {
 }
 
 /** A table's rows on this shard: distributed rows of the slots asked for, or one copy of a reference table. */
-function readTable(machine: KvStateMachine, shardId: string, table: FragmentTable, ranges: readonly SlotRange[]): Row[] {
+function readTable(machine: ShardStateMachine, shardId: string, table: FragmentTable, ranges: readonly SlotRange[]): Row[] {
   const asked: boolean[] = [];
   for (const slot of slotsOf(ranges)) asked[slot] = true;
   if (table.kind === 'reference') return readReferenceCopy(machine, shardId, table, asked);
@@ -95,7 +95,7 @@ function readTable(machine: KvStateMachine, shardId: string, table: FragmentTabl
  * is written by the same transactions (src/api/reference-copies.ts), so any served copy
  * is whole and equal to the others; a shard may hold several after slots moved in.
  */
-function readReferenceCopy(machine: KvStateMachine, shardId: string, table: FragmentTable, asked: readonly boolean[]): Row[] {
+function readReferenceCopy(machine: ShardStateMachine, shardId: string, table: FragmentTable, asked: readonly boolean[]): Row[] {
   const bySlot = new Map<number, Row[]>();
   for (const [key, value] of machine.scan(table.prefix)) {
     const slot = slotOfKey(key);

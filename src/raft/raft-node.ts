@@ -564,7 +564,12 @@ export class RaftNode {
     } else {
       progress.inflights.freeUpTo(progress.matchIndex);
     }
-    if (this.maybeCommit()) this.appendBroadcastPending = true;
+    // The new commit index travels with the next append or heartbeat (a heartbeat caps it
+    // at the follower's match index), not in an empty append of its own: the leader has
+    // already applied and answered, and followers only need it before they could lead or
+    // before the group goes quiet (the quiesce heartbeat carries it). That spared round
+    // was about half of a write's Raft messages.
+    this.maybeCommit();
     if (this.role !== 'leader') return;
     this.sendAppendsWhileOpen(peer);
     if (peer === this.leadTransferee && progress.matchIndex === this.log.lastIndex) this.sendTimeoutNow(peer);

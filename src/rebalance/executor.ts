@@ -1,4 +1,4 @@
-import type { SlotCommand } from '../kv/state-machine';
+import type { SlotCommand } from '../kv/slot-module';
 import { promoted, withLearner, withoutLearner, withoutVoter, withPreferredLeader, withSlotsMoved } from '../placement/map-edits';
 import type { JournalRecord } from '../placement/state-machine';
 import type { NodeId } from '../runtime/ports';

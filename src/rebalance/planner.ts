@@ -5,6 +5,7 @@ import { ClusterModel } from './cluster-model';
 import { validatePlanInput } from './plan-input';
 import { PlanBuilder } from './plan-builder';
 import { mergeSmallShards, splitHotShards } from './reshape';
+import { repairSurvivalGoals } from './survival-phase';
 import type { Plan, PlanInput } from './types';
 
 /**
@@ -32,6 +33,7 @@ export function planRebalance(input: PlanInput): Plan {
   const model = new ClusterModel(input.map, input.nodes, input.loads);
   const builder = new PlanBuilder(model);
   const notes: string[] = [];
+  if (input.survival !== undefined) return planSurvival(input, model, builder);
   const split = splitHotShards(builder, policy, notes);
   mergeSmallShards(builder, policy, split);
   const { distanceLeft } = balanceReplicas(builder, policy.measure, policy.threshold);
@@ -44,4 +46,13 @@ export function planRebalance(input: PlanInput): Plan {
   const before = analyzeDistribution({ map: input.map, nodes: input.nodes, loads: input.loads }).imbalance;
   const after = analyzeDistribution({ map: expectedMap, nodes: input.nodes, loads: model.toLoads() }).imbalance;
   return { moves: builder.moves, before, after, expectedMap, notes };
+}
+
+/** A plan under survival goals: only the moves the goals need (survival-phase.ts). */
+function planSurvival(input: PlanInput, model: ClusterModel, builder: PlanBuilder): Plan {
+  repairSurvivalGoals(builder, input);
+  const expectedMap = model.toShardMap(input.map.epoch + 1);
+  const before = analyzeDistribution({ map: input.map, nodes: input.nodes, loads: input.loads }).imbalance;
+  const after = analyzeDistribution({ map: expectedMap, nodes: input.nodes, loads: model.toLoads() }).imbalance;
+  return { moves: builder.moves, before, after, expectedMap, notes: ['survival goals given: the plan meets them and makes no split, merge or balance move'] };
 }

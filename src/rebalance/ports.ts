@@ -1,4 +1,4 @@
-import type { SlotCommand, SlotExport } from '../kv/state-machine';
+import type { SlotCommand, SlotExport } from '../kv/slot-module';
 import type { JournalRecord } from '../placement/state-machine';
 import type { ClusterConfig, ConfigChange, ProgressStatus } from '../raft';
 import type { NodeId } from '../runtime/ports';

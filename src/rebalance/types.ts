@@ -1,3 +1,4 @@
+import type { TableLocality } from '../placement/survival';
 import type { NodeId } from '../runtime/ports';
 import type { ShardId, ShardMap, SlotRange } from '../sharding/shard-map';
 
@@ -16,6 +17,14 @@ export interface PlanNode {
   readonly capacity?: number;
   /** A draining node must end with no replica. */
   readonly draining?: boolean;
+  /** Region, for survival goals (src/placement/survival.ts). */
+  readonly region?: string;
+}
+
+/** A shard that holds a table with a survival goal: its voters and leader must meet it. */
+export interface ShardSurvival {
+  readonly shard: ShardId;
+  readonly locality: TableLocality;
 }
 
 /** Load measured per shard from simulated traffic and stored data (zero when unknown). */
@@ -57,6 +66,11 @@ export interface PlanInput {
   readonly nodes: readonly PlanNode[];
   readonly loads?: readonly ShardLoad[];
   readonly policy: RebalancePolicy;
+  /**
+   * Survival goals per shard (issue 11 §1). When given, the plan meets them and stops
+   * there: no splits, merges or balance moves, which do not yet know about regions.
+   */
+  readonly survival?: readonly ShardSurvival[];
 }
 
 /** One step of a plan. Every move carries a reason a person can read. */

@@ -2,6 +2,7 @@ export { Digest, hashString32, seedFromText } from '../util/hash';
 export { type DeliveryOutcome, type Endpoint, type LatencyModel, type LinkFaults, Network, type TrafficCounters } from './network';
 export { type NodeLifecycle, type NodeMetadata, SimNode } from './node';
 export { RandomStreams, SeededRandom } from './random';
+export { RegionLatencyMatrix, type RegionLatencyRow } from './region-latency';
 export { formatVirtualTime, type RunUntilOptions, Scheduler, SimulationTimeoutError } from './scheduler';
 export { Simulation, type SimulationOptions } from './simulation';
 export { SimDisk } from './disk';

@@ -1,13 +1,12 @@
 import type { Message, NodeId } from '../runtime/ports';
 import type { SeededRandom } from './random';
+import type { RegionLatencyMatrix } from './region-latency';
 import type { Scheduler } from './scheduler';
 import type { Trace } from './trace';
 
-/** How long a message takes on a link. Jitter in `uniform`/`exponential` reorders messages. */
-export type LatencyModel =
-  | { readonly kind: 'constant'; readonly ms: number }
-  | { readonly kind: 'uniform'; readonly minMs: number; readonly maxMs: number }
-  | { readonly kind: 'exponential'; readonly meanMs: number; readonly minMs: number };
+import type { LatencyModel } from './latency-model';
+
+export type { LatencyModel } from './latency-model';
 
 export interface LinkFaults {
   /** Probability in [0, 1] that a message is lost. */
@@ -51,6 +50,9 @@ export class Network {
   /** Nodes cut off from everyone. */
   private readonly isolated = new Set<NodeId>();
   private nextMessageId = 0;
+  /** Where each node is, for the region latency matrix (nodes without a region use the default). */
+  private readonly regionOf = new Map<NodeId, string>();
+  private regionLatency: RegionLatencyMatrix | undefined;
   readonly typeCounters = new Map<string, TrafficCounters>();
 
   constructor(
@@ -76,6 +78,28 @@ export class Network {
   setDefaultLatency(model: LatencyModel): void {
     validateLatency(model);
     this.defaultLatency = model;
+  }
+
+  /**
+   * From now on, a message between two nodes with regions takes the matrix's latency for
+   * their regions (unless `setLinkLatency` set that link), whichever service sends it.
+   */
+  setRegionLatencies(matrix: RegionLatencyMatrix): void {
+    this.regionLatency = matrix;
+    this.trace.record({ timeMs: this.scheduler.nowMs, kind: 'net.region-latency', detail: { regions: matrix.regions.join(',') } });
+  }
+
+  get regionLatencies(): RegionLatencyMatrix | undefined {
+    return this.regionLatency;
+  }
+
+  /** Places a node in a region (the simulation does it for every node created with one). */
+  setNodeRegion(node: NodeId, region: string): void {
+    this.regionOf.set(node, region);
+  }
+
+  regionOfNode(node: NodeId): string | undefined {
+    return this.regionOf.get(node);
   }
 
   setLinkLatency(from: NodeId, to: NodeId, model: LatencyModel): void {
@@ -202,7 +226,7 @@ export class Network {
   }
 
   private scheduleDelivery(link: Link, from: NodeId, to: NodeId, message: Message, id: number): void {
-    const latencyMs = this.sampleLatency(link.latency ?? this.defaultLatency);
+    const latencyMs = this.sampleLatency(link.latency ?? this.regionModel(from, to) ?? this.defaultLatency);
     this.scheduler.schedule(latencyMs, () => this.deliver(link, from, to, message, id));
   }
 
@@ -223,6 +247,13 @@ export class Network {
     link.counters.dropped++;
     this.typeCounter(message.type).dropped++;
     this.trace.recordMessage(this.scheduler.nowMs, 'net.drop', to, from, message.type, id, reason);
+  }
+
+  private regionModel(from: NodeId, to: NodeId): LatencyModel | undefined {
+    if (this.regionLatency === undefined) return undefined;
+    const fromRegion = this.regionOf.get(from);
+    const toRegion = this.regionOf.get(to);
+    return fromRegion === undefined || toRegion === undefined ? undefined : this.regionLatency.model(fromRegion, toRegion);
   }
 
   private sampleLatency(model: LatencyModel): number {

@@ -45,6 +45,7 @@ export class Simulation {
     if (this.nodeTable.has(id)) throw new Error(`a node named ${id} already exists`);
     const node = new SimNode(id, metadata, factory, this.scheduler, this.network, this.trace, this.random);
     this.nodeTable.set(id, node);
+    if (metadata.region !== undefined) this.network.setNodeRegion(id, metadata.region);
     if (options.start ?? true) node.start();
     return node;
   }

@@ -1,4 +1,4 @@
-import type { KvStateMachine } from '../kv/state-machine';
+import type { ShardStateMachine } from '../replica/shard-state-machine';
 import type { NodeEnv, NodeId, TimerId } from '../runtime/ports';
 import type { RaftGroupHost } from '../runtime/raft-host';
 import { lockModeFor, type ParticipantTxnView } from './participant-state';
@@ -24,7 +24,7 @@ import { isOlder, type LockHolder, scanWaits, type TxnApplyResult, type TxnComma
 
 export interface ParticipantDeps {
   group(shardId: string): RaftGroupHost | undefined;
-  machine(shardId: string): KvStateMachine | undefined;
+  machine(shardId: string): ShardStateMachine | undefined;
   readonly hooks: () => TxnHooks;
 }
 
@@ -84,7 +84,7 @@ export class ParticipantServer {
     });
   }
 
-  private visibleConflicts(machine: KvStateMachine, command: AcquireCommand): readonly LockHolder[] {
+  private visibleConflicts(machine: ShardStateMachine, command: AcquireCommand): readonly LockHolder[] {
     const state = machine.transactions;
     if (state.finishedOutcome(command.txnId) !== undefined) return [];
     const mode = lockModeFor(command.access);

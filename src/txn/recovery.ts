@@ -1,4 +1,4 @@
-import type { KvStateMachine } from '../kv/state-machine';
+import type { ShardStateMachine } from '../replica/shard-state-machine';
 import type { NodeEnv, TimerId } from '../runtime/ports';
 import type { ProposalOutcome, RaftGroupHost } from '../runtime/raft-host';
 import { type ShardId, type ShardMap, shardForKey } from '../sharding/shard-map';
@@ -16,14 +16,19 @@ import type { DecisionResult, TxnCommand, TxnOutcome } from './types';
  * held locks without preparing for `abandonedAfterMs`, is settled at its anchor shard:
  * the anchor answers with the recorded decision, or records "aborted" if there is none
  * (presumed abort). The leader then applies that outcome in its own group. Ages are
- * measured on this leader's clock from when it first saw the transaction, so a new
- * leader waits afresh; the timing only affects how soon, never what is decided.
+ * measured on this node's clock from when its replica first applied the transaction in
+ * its current state, as a follower or as the leader: a new leader inherits the age it
+ * observed as a follower, so leaders that change more often than `abandonedAfterMs`
+ * cannot keep an abandoned lock alive forever (found by bank soak seed 2145, where
+ * shard-1 changed leaders every 1.5-2 s and an orphaned lock lived 10.8 s, starving
+ * every audit). No clocks are compared across nodes; a restarted node waits afresh.
+ * The timing only affects how soon, never what is decided.
  */
 
 export interface RecoveryDeps {
   groupIds(): readonly string[];
   group(shardId: string): RaftGroupHost | undefined;
-  machine(shardId: string): KvStateMachine | undefined;
+  machine(shardId: string): ShardStateMachine | undefined;
   readonly shardMap: () => ShardMap;
   readonly caller: ShardCaller;
   readonly hooks: () => TxnHooks;
@@ -58,14 +63,15 @@ export class TxnRecovery {
     return false;
   }
 
-  /** One look at every group this node leads. */
+  /** One look at every replica here: ages are kept on every replica, recovery runs where this node leads. */
   scan(): void {
     const nowMs = this.env.clock.nowMs();
     const seen = new Set<string>();
     for (const shardId of this.deps.groupIds()) {
       const group = this.deps.group(shardId);
       const machine = this.deps.machine(shardId);
-      if (group === undefined || machine === undefined || machine.transactions.activeCount === 0 || group.raft.currentRole !== 'leader') continue;
+      if (group === undefined || machine === undefined || machine.transactions.activeCount === 0) continue;
+      const leads = group.raft.currentRole === 'leader';
       for (const txn of machine.transactions.transactions()) {
         // Per state: a transaction's time in doubt starts when it prepares, not when it first locked.
         const slot = `${shardId}/${txn.txnId}/${txn.state}`;
@@ -73,7 +79,7 @@ export class TxnRecovery {
         const firstMs = this.firstSeenMs.get(slot) ?? nowMs;
         this.firstSeenMs.set(slot, firstMs);
         const limitMs = txn.state === 'prepared' ? this.tuning.inDoubtAfterMs : this.tuning.abandonedAfterMs;
-        if (nowMs - firstMs >= limitMs && !this.inFlight.has(slot)) this.recover(shardId, txn);
+        if (leads && nowMs - firstMs >= limitMs && !this.inFlight.has(slot)) this.recover(shardId, txn);
       }
     }
     for (const slot of [...this.firstSeenMs.keys()]) if (!seen.has(slot)) this.firstSeenMs.delete(slot);

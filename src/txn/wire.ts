@@ -91,6 +91,18 @@ export const txnShardResponseCheck: Check = record({
   }),
 });
 
+/** A coordinator's answer to a transaction client (checked where a client sits behind a boundary: saga orchestrators and services). */
+export const txnClientResponseCheck: Check = record({
+  txnId,
+  sequence: int(1),
+  reply: variant('status', {
+    ok: record({ status: literal('ok'), value: nullable(value) }),
+    committed: record({ status: literal('committed') }),
+    aborted: record({ status: literal('aborted'), reason: str() }),
+    'in-progress': record({ status: literal('in-progress') }),
+  }),
+});
+
 export const sagaCommandCheck: Check = record({ requestId: nonEmptyStr(512), idempotencyKey: nonEmptyStr(512), command: nonEmptyStr(256), args: jsonValue(16) });
 
 export const sagaResultCheck: Check = record({

@@ -339,6 +339,15 @@ export class Network {
     throw new Error(`${id} did not campaign within ${limit} ticks`);
   }
 
+  /**
+   * Ticks `leader` through one heartbeat interval. Followers learn a new commit index from
+   * the next append or heartbeat, not from an empty append of its own, so a test that checks
+   * what followers applied after the last proposal lets one heartbeat round pass first.
+   */
+  heartbeat(leader: NodeId): void {
+    this.tick(leader, this.options.heartbeatTicks ?? 1);
+  }
+
   /** Ticks everyone until some node leads and a proposal commits on every live member. */
   stabilize(tickLimit = 500): NodeId {
     for (let tick = 0; tick < tickLimit; tick++) {

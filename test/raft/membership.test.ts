@@ -96,6 +96,7 @@ describe('single-server membership changes (thesis §4.1)', () => {
     settle(network);
     for (const id of ['n1', 'n2', 'n4']) assert.deepEqual(network.status(id).config, { voters: ['n1', 'n2', 'n4'], learners: [] });
     network.propose('n1', 'after');
+    network.heartbeat('n1');
     for (const id of ['n1', 'n2', 'n4']) assert.deepEqual(network.node(id).applied, ['after']);
     // thesis §4.2.3: the removed server times out, but its pre-votes are ignored.
     const term = network.status('n1').term;

@@ -21,10 +21,30 @@ describe('log replication (§5.3)', () => {
       assert.equal(result.ok, true);
     }
     const expected = Array.from({ length: 10 }, (_, position) => `v${position + 1}`);
+    assert.deepEqual(network.node('n1').applied, expected, 'the leader applies once a majority holds an entry');
+    network.heartbeat('n1');
     for (const id of ['n1', 'n2', 'n3']) {
       assert.deepEqual(network.node(id).applied, expected, `${id} applied every entry in order`);
       assert.equal(network.status(id).commitIndex, 11);
     }
+  });
+
+  test('§5.3 the commit index travels with the next append or heartbeat, never in an append of its own', () => {
+    const network = newNetwork(['n1', 'n2', 'n3']);
+    network.campaign('n1');
+    network.heartbeat('n1');
+    network.recordDeliveries = true;
+    network.propose('n1', 'first');
+    const emptyAppends = (): number => network.deliveries.filter((message) => message.type === 'raft.append'
+      && (message as AppendEntriesMessage).entries.length === 0).length;
+    assert.equal(emptyAppends(), 0, 'no append went out only to announce the commit');
+    assert.equal(network.status('n1').commitIndex, 2, 'the leader committed once a majority held the entry');
+    for (const id of ['n2', 'n3']) assert.equal(network.status(id).commitIndex, 1, `${id} has not heard of the commit yet`);
+    network.propose('n1', 'second');
+    for (const id of ['n2', 'n3']) assert.equal(network.status(id).commitIndex, 2, `the next append told ${id} that "first" committed`);
+    network.heartbeat('n1');
+    for (const id of ['n2', 'n3']) assert.deepEqual(network.node(id).applied, ['first', 'second'], `the heartbeat told ${id} that "second" committed`);
+    assert.equal(emptyAppends(), 0);
   });
 
   test('§5.3 a follower rejects a proposal and points at the leader', () => {
@@ -58,6 +78,8 @@ describe('log replication (§5.3)', () => {
       && (message as AppendEntriesMessage).entries.length > 0);
     assert.equal(appendsWithEntries.length, 2, 'one AppendEntries to each of two followers');
     assert.equal((appendsWithEntries[0] as AppendEntriesMessage).entries.length, 50);
+    assert.equal(network.node('n1').applied.length, 50);
+    network.heartbeat('n1');
     assert.equal(network.node('n3').applied.length, 50);
   });
 
@@ -229,6 +251,7 @@ describe('durability across restarts (Figure 2 persistent state)', () => {
     const network = newNetwork(['n1', 'n2', 'n3']);
     network.campaign('n1');
     for (const value of ['a', 'b', 'c']) network.propose('n1', value);
+    network.heartbeat('n1');
     const before = new Map(['n1', 'n2', 'n3'].map((id) => [id, network.status(id)]));
     for (const id of ['n1', 'n2', 'n3']) network.crash(id);
     for (const id of ['n1', 'n2', 'n3']) network.restart(id);
@@ -243,6 +266,7 @@ describe('durability across restarts (Figure 2 persistent state)', () => {
     }
     const leader = network.stabilize();
     network.propose(leader, 'd');
+    network.heartbeat(leader);
     for (const id of ['n1', 'n2', 'n3']) assert.deepEqual(network.node(id).applied, ['a', 'b', 'c', 'd']);
   });
 

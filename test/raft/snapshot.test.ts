@@ -48,6 +48,7 @@ describe('log compaction and InstallSnapshot (§7)', () => {
     assert.equal(network.count('raft.install-snapshot'), 0);
     const append = network.deliveries.find((message) => message.type === 'raft.append' && message.to === 'n3') as AppendEntriesMessage;
     assert.deepEqual(append.entries.map((entry) => entry.data), ['after']);
+    network.heartbeat('n1');
     assert.deepEqual(network.node('n3').applied, [...values, 'after']);
   });
 
@@ -71,8 +72,10 @@ describe('log compaction and InstallSnapshot (§7)', () => {
     const network = newNetwork(['n1', 'n2', 'n3']);
     network.campaign('n1');
     const first = proposeMany(network, 'n1', 5, 'a');
+    network.heartbeat('n1');
     network.compact('n2');
     const second = proposeMany(network, 'n1', 3, 'b');
+    network.heartbeat('n1');
     network.crash('n2');
     network.restart('n2');
     assert.equal(network.status('n2').snapshotIndex, 6);

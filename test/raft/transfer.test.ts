@@ -16,6 +16,7 @@ describe('leadership transfer (thesis §3.10)', () => {
     assert.equal(network.status('n2').term, term + 1);
     assert.equal(network.status('n1').role, 'follower');
     network.propose('n2', 'b');
+    network.heartbeat('n2');
     for (const id of ['n1', 'n2', 'n3']) assert.deepEqual(network.node(id).applied, ['a', 'b']);
   });
 

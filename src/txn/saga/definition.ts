@@ -55,6 +55,12 @@ export interface SagaDefinition {
   readonly steps: readonly SagaStep[];
   /** How compensations are retried (they must eventually succeed, or the saga needs attention). */
   readonly compensationRetry?: RetryPolicy;
+  /**
+   * Compensate the step that failed for good as well as the completed ones. For services
+   * whose compensation cancels an action whether or not it applied (it fences the action's
+   * idempotency key), so that an attempt that timed out but applied later is undone too.
+   */
+  readonly compensateFailedStep?: boolean;
 }
 
 export const defaultStepTimeoutMs = 1_000;

@@ -56,6 +56,35 @@ export class SagaLog {
   }
 }
 
+export type SagaStartedEntry = Extract<SagaLogEntry, { t: 'started' }>;
+
+/**
+ * Where an orchestrator writes its log ahead: its own disk (`LocalSagaJournal`, durable at
+ * once) or the replicated store (`store-journal.ts`, durable once a transaction commits).
+ * The orchestrator acts on an entry only inside `durable`, so whatever it did is in the
+ * log that a restarted or a standby orchestrator resumes from. A journal that may no
+ * longer write the saga's log (another orchestrator took it over) never calls `durable`.
+ */
+export interface SagaJournal {
+  create(sagaId: string, started: SagaStartedEntry, durable: () => void): void;
+  append(sagaId: string, entry: SagaLogEntry, durable: () => void): void;
+}
+
+/** The log on the orchestrator's own disk: each write is synced before `durable` runs. */
+export class LocalSagaJournal implements SagaJournal {
+  constructor(readonly log: SagaLog) {}
+
+  create(sagaId: string, started: SagaStartedEntry, durable: () => void): void {
+    this.log.create(sagaId, started);
+    durable();
+  }
+
+  append(sagaId: string, entry: SagaLogEntry, durable: () => void): void {
+    this.log.append(sagaId, entry);
+    durable();
+  }
+}
+
 /** What a saga's log says about it. */
 export interface SagaProgress {
   readonly sagaId: string;
@@ -140,8 +169,12 @@ export function nextMove(progress: SagaProgress, definition: SagaDefinition): Ne
   // Past the pivot there is no going back: the failed step needs a person.
   if (pivot >= 0 && progress.failure.step > pivot) return { kind: 'finish', state: 'needs-attention' };
   const failedCompensations = new Set(progress.compensationFailures.map((failure) => failure.step));
-  for (let index = progress.failure.step - 1; index >= 0; index--) {
-    if (!progress.actionsDone.has(index) || steps[index].compensation === undefined) continue;
+  // The failed step itself is compensated too when the definition says its compensation
+  // cancels an attempt whose answer was lost (it may have applied after all).
+  const failedStepToo = definition.compensateFailedStep === true;
+  for (let index = progress.failure.step - (failedStepToo ? 0 : 1); index >= 0; index--) {
+    const attempted = progress.actionsDone.has(index) || (failedStepToo && index === progress.failure.step);
+    if (!attempted || steps[index].compensation === undefined) continue;
     if (progress.compensationsDone.has(index) || failedCompensations.has(index)) continue;
     return { kind: 'run', step: index, phase: 'compensation' };
   }

@@ -1,13 +1,15 @@
 import type { NodeService } from '../../runtime/node-runtime';
 import type { Message, NodeEnv, NodeId, TimerId } from '../../runtime/ports';
 import { backoffMs, defaultCompensationRetry, defaultStepTimeoutMs, noRetry, type RetryPolicy, type SagaDefinition, type SagaPhase, type StepContext } from './definition';
-import { attemptKey, nextMove, problemsOf, replay, SagaLog, type SagaProblem, type SagaProgress, type SagaState } from './log';
+import { attemptKey, LocalSagaJournal, nextMove, problemsOf, replay, SagaLog, type SagaJournal, type SagaLogEntry, type SagaProblem, type SagaProgress, type SagaState } from './log';
 import { isSagaResult, type SagaCommand, sagaCommandType } from './protocol';
 
 /**
  * The saga orchestrator of one node (namespace `saga`). It runs every saga from its
  * durable log (log.ts): each move is decided from the log alone, so a restarted
- * orchestrator resumes exactly where the crashed one stood.
+ * orchestrator resumes exactly where the crashed one stood. The log is written through a
+ * journal: the node's disk by default, or the replicated store (store-journal.ts), where
+ * a standby orchestrator on another node adopts the sagas of one that crashed.
  *
  * An attempt of a step is logged before it starts and its outcome before the saga moves
  * on. It fails when its handler says so or when it has not completed within the step's
@@ -38,6 +40,8 @@ export interface SagaRegistry {
 
 interface RunningAttempt {
   readonly sagaId: string;
+  /** The run of the saga it belongs to: an attempt of a run that was abandoned settles nothing. */
+  readonly progress: SagaProgress;
   readonly step: number;
   readonly phase: SagaPhase;
   readonly attempt: number;
@@ -49,7 +53,9 @@ interface RunningAttempt {
 const runningSagasMax = 10_000;
 
 export class SagaOrchestrator implements NodeService {
-  private readonly log: SagaLog;
+  private readonly journal: SagaJournal;
+  /** The log on this node's disk, when that is where the journal writes. */
+  private readonly localLog: SagaLog | undefined;
   private readonly running = new Map<string, SagaProgress>();
   /** Requests sent by attempts, by request id. */
   private readonly requests = new Map<string, RunningAttempt>();
@@ -59,32 +65,66 @@ export class SagaOrchestrator implements NodeService {
   constructor(
     private readonly env: NodeEnv,
     private readonly registry: SagaRegistry,
+    journal?: SagaJournal,
   ) {
-    this.log = new SagaLog(env.disk);
     this.incarnation = env.random.int(0x7fffffff).toString(36);
-    // Resume every unfinished saga, in start order, once the process is up.
-    for (const sagaId of this.log.ids()) {
-      const progress = replay(sagaId, this.log.entries(sagaId));
-      if (progress.finished !== undefined) continue;
-      this.running.set(sagaId, progress);
-      this.env.trace('saga.resume', { saga: sagaId, inFlight: progress.inFlight ? `${progress.inFlight.phase} ${progress.inFlight.step}` : 'none' });
-      env.timers.setTimer(0, () => this.advance(sagaId));
+    if (journal !== undefined) {
+      // A replicated journal hands over the sagas to resume (adopt) once this node may run them.
+      this.journal = journal;
+      this.localLog = undefined;
+      return;
     }
+    this.localLog = new SagaLog(env.disk);
+    this.journal = new LocalSagaJournal(this.localLog);
+    // Resume every unfinished saga, in start order, once the process is up.
+    for (const sagaId of this.localLog.ids()) this.adopt(sagaId, this.localLog.entries(sagaId));
+  }
+
+  /** Resumes a saga from its log (a restart, or a takeover from another node's orchestrator). */
+  adopt(sagaId: string, entries: readonly SagaLogEntry[]): void {
+    const progress = replay(sagaId, entries);
+    if (progress.finished !== undefined || this.running.has(sagaId)) return;
+    if (this.running.size >= runningSagasMax) throw new Error(`the orchestrator already runs ${runningSagasMax} sagas`);
+    this.running.set(sagaId, progress);
+    this.env.trace('saga.resume', { saga: sagaId, inFlight: progress.inFlight ? `${progress.inFlight.phase} ${progress.inFlight.step}` : 'none' });
+    this.env.timers.setTimer(0, () => this.advance(sagaId));
+  }
+
+  /** Stops running every saga (another orchestrator took them over); late answers and timers are ignored. */
+  abandonAll(): void {
+    for (const sagaId of this.running.keys()) this.env.trace('saga.abandon', { saga: sagaId });
+    this.running.clear();
+    this.requests.clear();
+  }
+
+  /** Ids of the sagas this orchestrator runs now. */
+  runningIds(): string[] {
+    return [...this.running.keys()];
   }
 
   /** Starts a saga; its start is durable when this returns. */
   start(sagaId: string, definitionName: string, data: Record<string, unknown> = {}): void {
     if (this.registry.definition(definitionName) === undefined) throw new Error(`no saga called ${definitionName}`);
     if (this.running.size >= runningSagasMax) throw new Error(`the orchestrator already runs ${runningSagasMax} sagas`);
-    this.log.create(sagaId, { t: 'started', definition: definitionName, data });
-    this.running.set(sagaId, replay(sagaId, this.log.entries(sagaId)));
-    this.env.trace('saga.start', { saga: sagaId, definition: definitionName });
-    this.advance(sagaId);
+    const started = { t: 'started', definition: definitionName, data } as const;
+    this.journal.create(sagaId, started, () => {
+      if (this.running.has(sagaId)) return;
+      this.running.set(sagaId, replay(sagaId, [started]));
+      this.env.trace('saga.start', { saga: sagaId, definition: definitionName });
+      this.advance(sagaId);
+    });
   }
 
-  /** A saga's status as its log tells it (running or finished). */
+  /** A saga's status as this node's log tells it (running or finished); undefined for a replicated journal. */
   status(sagaId: string): SagaStatus | undefined {
-    return sagaStatus(this.log, this.registry, sagaId);
+    return this.localLog === undefined ? undefined : sagaStatus(this.localLog.entries(sagaId), this.registry, sagaId);
+  }
+
+  /** Appends to the saga's log, then runs `then` if the saga is still this orchestrator's (and the same run of it). */
+  private record(progress: SagaProgress, entry: SagaLogEntry, then: () => void): void {
+    this.journal.append(progress.sagaId, entry, () => {
+      if (this.running.get(progress.sagaId) === progress) then();
+    });
   }
 
   onMessage(_from: NodeId, message: Message): void {
@@ -105,22 +145,28 @@ export class SagaOrchestrator implements NodeService {
     const move = nextMove(progress, definition);
     if (move === undefined) return;
     if (move.kind === 'finish') {
-      this.log.append(sagaId, { t: 'finished', state: move.state });
-      progress.finished = move.state;
-      this.running.delete(sagaId);
-      this.env.trace('saga.finish', { saga: sagaId, state: move.state });
+      this.record(progress, { t: 'finished', state: move.state }, () => {
+        progress.finished = move.state;
+        this.running.delete(sagaId);
+        this.env.trace('saga.finish', { saga: sagaId, state: move.state });
+      });
       return;
     }
     this.startAttempt(progress, definition, move.step, move.phase);
   }
 
   private startAttempt(progress: SagaProgress, definition: SagaDefinition, step: number, phase: SagaPhase): void {
+    if (this.running.get(progress.sagaId) !== progress) return;
     const attemptNumber = (progress.attempts.get(attemptKey(phase, step)) ?? 0) + 1;
-    this.log.append(progress.sagaId, { t: 'attempt', step, phase, attempt: attemptNumber });
+    this.record(progress, { t: 'attempt', step, phase, attempt: attemptNumber }, () => this.runAttempt(progress, definition, step, phase, attemptNumber));
+  }
+
+  /** Runs an attempt whose start is in the log. */
+  private runAttempt(progress: SagaProgress, definition: SagaDefinition, step: number, phase: SagaPhase, attemptNumber: number): void {
     progress.attempts.set(attemptKey(phase, step), attemptNumber);
     progress.inFlight = { step, phase, attempt: attemptNumber };
     const spec = definition.steps[step];
-    const attempt: RunningAttempt = { sagaId: progress.sagaId, step, phase, attempt: attemptNumber, settled: false, timer: undefined };
+    const attempt: RunningAttempt = { sagaId: progress.sagaId, progress, step, phase, attempt: attemptNumber, settled: false, timer: undefined };
     const timeoutMs = spec.timeoutMs ?? defaultStepTimeoutMs;
     attempt.timer = this.env.timers.setTimer(timeoutMs, () => this.fail(attempt, `timed out after ${timeoutMs} ms`));
     this.env.trace('saga.attempt', { saga: progress.sagaId, step: spec.name, phase, attempt: attemptNumber });
@@ -158,15 +204,17 @@ export class SagaOrchestrator implements NodeService {
   private succeed(attempt: RunningAttempt, output: unknown): void {
     if (!this.settle(attempt)) return;
     const progress = this.running.get(attempt.sagaId)!;
-    this.log.append(attempt.sagaId, { t: 'completed', step: attempt.step, phase: attempt.phase, ...(output === undefined ? {} : { output }) });
-    progress.inFlight = undefined;
-    if (attempt.phase === 'action') {
-      progress.actionsDone.add(attempt.step);
-      if (output !== undefined) progress.outputs.set(attempt.step, output);
-    } else {
-      progress.compensationsDone.add(attempt.step);
-    }
-    this.advance(attempt.sagaId);
+    this.record(progress, { t: 'completed', step: attempt.step, phase: attempt.phase, ...(output === undefined ? {} : { output }) }, () => {
+      this.env.trace('saga.step-done', { saga: attempt.sagaId, step: this.registry.definition(progress.definition)!.steps[attempt.step].name, phase: attempt.phase, attempt: attempt.attempt });
+      progress.inFlight = undefined;
+      if (attempt.phase === 'action') {
+        progress.actionsDone.add(attempt.step);
+        if (output !== undefined) progress.outputs.set(attempt.step, output);
+      } else {
+        progress.compensationsDone.add(attempt.step);
+      }
+      this.advance(attempt.sagaId);
+    });
   }
 
   private fail(attempt: RunningAttempt, reason: string): void {
@@ -181,25 +229,26 @@ export class SagaOrchestrator implements NodeService {
       this.env.timers.setTimer(backoffMs(policy, attempt.attempt + 1), () => this.startAttempt(progress, definition, attempt.step, attempt.phase));
       return;
     }
-    this.log.append(attempt.sagaId, { t: 'failed', step: attempt.step, phase: attempt.phase, reason, attempts: attempt.attempt });
-    progress.inFlight = undefined;
-    if (attempt.phase === 'action') progress.failure ??= { step: attempt.step, reason, attempts: attempt.attempt };
-    else progress.compensationFailures.push({ step: attempt.step, reason, attempts: attempt.attempt });
-    this.advance(attempt.sagaId);
+    this.record(progress, { t: 'failed', step: attempt.step, phase: attempt.phase, reason, attempts: attempt.attempt }, () => {
+      this.env.trace('saga.step-failed', { saga: attempt.sagaId, step: spec.name, phase: attempt.phase, attempt: attempt.attempt, reason });
+      progress.inFlight = undefined;
+      if (attempt.phase === 'action') progress.failure ??= { step: attempt.step, reason, attempts: attempt.attempt };
+      else progress.compensationFailures.push({ step: attempt.step, reason, attempts: attempt.attempt });
+      this.advance(attempt.sagaId);
+    });
   }
 
   /** Marks an attempt as answered; false if it already was (a late or duplicated answer). */
   private settle(attempt: RunningAttempt): boolean {
-    if (attempt.settled || !this.running.has(attempt.sagaId)) return false;
+    if (attempt.settled || this.running.get(attempt.sagaId) !== attempt.progress) return false;
     attempt.settled = true;
     if (attempt.timer !== undefined) this.env.timers.cancelTimer(attempt.timer);
     return true;
   }
 }
 
-/** A saga's status read from a log (works while the orchestrator is down, too). */
-export function sagaStatus(log: SagaLog, registry: SagaRegistry, sagaId: string): SagaStatus | undefined {
-  const entries = log.entries(sagaId);
+/** A saga's status read from its log's entries (works while the orchestrator is down, too). */
+export function sagaStatus(entries: readonly SagaLogEntry[], registry: SagaRegistry, sagaId: string): SagaStatus | undefined {
   if (entries.length === 0) return undefined;
   const progress = replay(sagaId, entries);
   const definition = registry.definition(progress.definition);

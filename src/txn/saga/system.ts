@@ -98,7 +98,7 @@ export class SagaSystem implements SagaRegistry {
   /** A saga's status from the orchestrator's log, readable while its node is down too. */
   status(sagaId: string): SagaStatus | undefined {
     if (!this.sim.hasNode(this.orchestratorNode)) return undefined;
-    return sagaStatus(new SagaLog(this.sim.node(this.orchestratorNode).disk), this, sagaId);
+    return sagaStatus(new SagaLog(this.sim.node(this.orchestratorNode).disk).entries(sagaId), this, sagaId);
   }
 
   /** What a service applied, once per idempotency key (from its disk). */

@@ -1,0 +1,213 @@
+import { RegionalDatabase } from '../src/api/regional-database';
+import type { Operation } from '../src/kv/client-operation';
+import { SURVIVAL_GOALS, type SurvivalGoal, type TableLocality } from '../src/placement/survival';
+import type { RegionLatencyRow } from '../src/sim';
+import { kvStore } from './kv-scenario';
+import type { PhantomWorld } from './world';
+
+/** Zones of a region are named region-a, region-b, ... (one node per zone). */
+const ZONE_LETTERS = 'abcdefghij';
+/** Bound for the cluster to form across regions, and for every table to elect its leader. */
+const FORM_BOUND_MS = 20_000;
+const LEADER_BOUND_MS = 10_000;
+/** Keys each writer cycles through, per table. */
+const KEYS_PER_TABLE = 3;
+/** Think time between a writer's operations, in ms. */
+const THINK_MS = 20;
+/** Every third operation of a writer is a read, so that the histories check reads too. */
+const READ_EVERY = 3;
+
+/** One client operation of the regional workload, as the measurements see it. */
+export interface RegionalOperation {
+  readonly region: string;
+  readonly table: string;
+  readonly kind: 'read' | 'write';
+  readonly operation: Operation;
+  readonly invokedAtMs: number;
+  /** For an operation that did not succeed: the error the application was given. */
+  error?: string;
+}
+
+/** A fault the scenario injected, with its virtual time span. */
+export interface RegionFault {
+  readonly kind: 'failure' | 'cut off';
+  readonly region: string;
+  readonly startMs: number;
+  endMs: number | undefined;
+}
+
+/**
+ * The regional part of a scenario: regions and their latencies, tables with survival
+ * goals, one writer per region and table, regional faults, and the measurements the
+ * Then-steps judge (commit latency, availability per table and region, recovery).
+ */
+export class RegionsScenario {
+  readonly database: RegionalDatabase;
+  readonly operations: RegionalOperation[] = [];
+  readonly faults: RegionFault[] = [];
+  private writing = false;
+  private nextValue = 1;
+  private readonly random;
+
+  constructor(private readonly world: PhantomWorld) {
+    this.database = new RegionalDatabase(world.sim, world.cluster);
+    this.random = world.sim.random.stream('regions-workload');
+  }
+
+  /** Starts `perRegion` nodes in every region of the latency rows (zones region-a, -b, ...) and waits for one membership view. */
+  start(perRegion: number, latencies: readonly RegionLatencyRow[], inRegionMs: number): void {
+    if (!(perRegion >= 1 && perRegion <= ZONE_LETTERS.length)) throw new Error(`nodes per region must be 1 to ${ZONE_LETTERS.length}, got ${perRegion}`);
+    const regions = [...new Set(latencies.flatMap((row) => [row.from, row.to]))];
+    this.database.configure({ regions, latencies, inRegionMs });
+    let index = 1;
+    for (const region of regions) {
+      for (let zone = 0; zone < perRegion; zone++, index++) {
+        this.world.cluster.addNode(`node-${index}`, { seeds: index === 1 ? [] : ['node-1'], metadata: { region, zone: `${region}-${ZONE_LETTERS[zone]}` } });
+      }
+    }
+    const count = index - 1;
+    this.world.waitUntil(() => this.world.cluster.liveMembers().length >= count && this.world.cluster.agreement(), FORM_BOUND_MS, `all ${count} nodes in ${regions.length} regions to join`);
+    this.world.attachText('nodes', this.database.sitedNodes().map((node) => `${node.id}: ${node.region}, zone ${node.zone}`).join('\n'));
+  }
+
+  /** Creates the tables (one shard each, placed by survival goal) and waits for every leader. */
+  createTables(tables: readonly TableLocality[]): void {
+    const database = this.world.cluster.database;
+    database.recordSafetyViolations = true;
+    this.database.createTables(tables);
+    this.world.waitUntil(() => database.shardIds().every((shard) => database.hasStableLeader(shard)), LEADER_BOUND_MS, 'every table to have a leader');
+    const kv = kvStore(this.world);
+    this.world.addFinalCheck('consensus safety', () => {
+      if (database.safetyViolations.length > 0) throw new Error(database.safetyViolations.map((violation) => violation.message).join('\n'));
+    });
+    this.world.addFinalCheck('linearizability of every client history', () => kv.assertLinearizable());
+    this.world.addFinalCheck('no acknowledged write lost', () => kv.assertNoLostWrites());
+    this.world.attachText('placement', this.placementTable());
+  }
+
+  placementTable(): string {
+    return this.database.tableNames
+      .map((table) => {
+        const locality = this.database.locality(table);
+        const placement = this.database.placementOf(table);
+        const voters = placement.voters.map((node) => `${node} (${this.database.regionOf(node)})`).join(', ');
+        return `${table}: survival goal ${locality.goal}, home region ${locality.homeRegion}; voters ${voters}; preferred leader ${placement.preferredLeader}`;
+      })
+      .join('\n');
+  }
+
+  /** One writer per region and table: writes (and every third operation a read) with a short think time. */
+  startWriters(): void {
+    if (this.writing) throw new Error('the clients are already writing');
+    this.writing = true;
+    for (const region of this.database.regions) {
+      for (const table of this.database.tableNames) this.next(region, table, `w-${region}-${table}`, 0);
+    }
+  }
+
+  stopWriters(): void {
+    this.writing = false;
+    this.world.waitUntil(() => this.operations.every((entry) => entry.operation.done), 30_000, 'the clients to finish their last operations');
+  }
+
+  private next(region: string, table: string, client: string, count: number): void {
+    if (!this.writing) return;
+    const key = `k${1 + Math.floor(this.random.next() * KEYS_PER_TABLE)}`;
+    const kind = count % READ_EVERY === READ_EVERY - 1 ? 'read' : 'write';
+    const invokedAtMs = this.world.sim.nowMs;
+    const operation = kind === 'write' ? this.database.write(client, region, table, key, `${client}-${this.nextValue++}`) : this.database.read(client, region, table, key);
+    const entry: RegionalOperation = { region, table, kind, operation, invokedAtMs };
+    this.operations.push(entry);
+    operation.onComplete(() => {
+      if (operation.outcome !== 'ok') entry.error = this.database.explainFailure(table, region, operation);
+      this.world.sim.scheduler.schedule(THINK_MS, () => this.next(region, table, client, count + 1));
+    });
+  }
+
+  /** Every server node of the region crashes (a region failure). */
+  failRegion(region: string): void {
+    for (const node of this.database.nodesIn(region)) this.world.sim.node(node).crash();
+    this.faults.push({ kind: 'failure', region, startMs: this.world.sim.nowMs, endMs: undefined });
+  }
+
+  /** The region's nodes restart from their disks. */
+  restoreRegion(region: string): void {
+    for (const node of this.database.nodesIn(region)) this.world.sim.node(node).restart();
+    this.endFault(region, 'failure');
+  }
+
+  /** The region, its nodes and its clients, can no longer reach any other region (either way). */
+  cutOff(region: string): void {
+    const inside = this.world.sim.nodeIds.filter((node) => this.world.sim.network.regionOfNode(node) === region);
+    this.world.sim.network.partition([inside]);
+    this.faults.push({ kind: 'cut off', region, startMs: this.world.sim.nowMs, endMs: undefined });
+  }
+
+  reconnect(): void {
+    this.world.sim.network.heal();
+    for (const fault of this.faults) if (fault.kind === 'cut off' && fault.endMs === undefined) fault.endMs = this.world.sim.nowMs;
+  }
+
+  private endFault(region: string, kind: RegionFault['kind']): void {
+    const fault = [...this.faults].reverse().find((entry) => entry.region === region && entry.kind === kind && entry.endMs === undefined);
+    if (fault === undefined) throw new Error(`region ${region} has no ${kind} to end`);
+    fault.endMs = this.world.sim.nowMs;
+  }
+
+  lastFault(): RegionFault {
+    const fault = this.faults.at(-1);
+    if (fault === undefined) throw new Error(`In step "${this.world.currentStep}": no region has failed or been cut off yet`);
+    return fault;
+  }
+
+  /** Acknowledged writes of a table from a region, completed within [fromMs, toMs). */
+  acknowledged(table: string, region: string | undefined, fromMs: number, toMs: number): RegionalOperation[] {
+    return this.operations.filter((entry) => entry.table === table && (region === undefined || entry.region === region) && entry.kind === 'write' && entry.operation.outcome === 'ok' && entry.operation.completedAtMs! >= fromMs && entry.operation.completedAtMs! < toMs);
+  }
+
+  /** Writes of a table from a region that ended without success within [fromMs, toMs]. */
+  failedWrites(table: string, region: string, fromMs: number, toMs: number): RegionalOperation[] {
+    return this.operations.filter((entry) => entry.table === table && entry.region === region && entry.kind === 'write' && entry.operation.done && entry.operation.outcome !== 'ok' && entry.operation.completedAtMs! >= fromMs && entry.operation.completedAtMs! <= toMs);
+  }
+
+  /** The longest stretch within [fromMs, toMs] with no acknowledged write of the table from the region. */
+  longestGapMs(table: string, region: string | undefined, fromMs: number, toMs: number): number {
+    const times = this.acknowledged(table, region, fromMs, toMs).map((entry) => entry.operation.completedAtMs!).sort((left, right) => left - right);
+    let previous = fromMs;
+    let longest = 0;
+    for (const time of [...times, toMs]) {
+      longest = Math.max(longest, time - previous);
+      previous = time;
+    }
+    return longest;
+  }
+
+  /** Median latency, in simulated ms, of the table's acknowledged writes from clients in `region`. */
+  medianWriteLatencyMs(table: string, region: string): { medianMs: number; count: number } {
+    const latencies = this.acknowledged(table, region, 0, Number.POSITIVE_INFINITY).map((entry) => entry.operation.completedAtMs! - entry.invokedAtMs).sort((left, right) => left - right);
+    if (latencies.length === 0) throw new Error(`no write to table ${table} from ${region} was acknowledged`);
+    return { medianMs: latencies[Math.floor((latencies.length - 1) / 2)], count: latencies.length };
+  }
+}
+
+export function regions(world: PhantomWorld): RegionsScenario {
+  return world.part('regions', () => new RegionsScenario(world));
+}
+
+/** Reads the tables' survival goals: survival goal and home region per table, voters 3 unless given. */
+export function parseTables(rows: readonly Record<string, string>[]): TableLocality[] {
+  return rows.map((row) => {
+    const table = required(row, 'table');
+    const goal = required(row, 'survival goal') as SurvivalGoal;
+    if (!SURVIVAL_GOALS.includes(goal)) throw new Error(`table ${table}: survival goal must be one of ${SURVIVAL_GOALS.join(', ')}, got ${JSON.stringify(goal)}`);
+    const voters = row.voters === undefined || row.voters === '' ? 3 : Number(row.voters);
+    if (!Number.isInteger(voters)) throw new Error(`table ${table}: voters must be a whole number, got ${JSON.stringify(row.voters)}`);
+    return { table, goal, homeRegion: required(row, 'home region'), voters };
+  });
+}
+
+function required(row: Record<string, string>, column: string): string {
+  const value = row[column];
+  if (value === undefined || value.trim() === '') throw new Error(`the table needs a "${column}" column with a value in every row (got ${JSON.stringify(row)})`);
+  return value.trim();
+}
