@@ -3,7 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import type { QueryEngine } from '../../src/api/query-engine';
 import { migrationPorts } from '../../src/api/migration-ports';
 import type { PhantomCluster } from '../../src/api';
-import type { Row, Value } from '../../src/query';
+import { compileQuery, type Row, type Value } from '../../src/query';
+import { QueryClient, type QueryExecution } from '../../src/query/client';
 import { MigrationExecutor } from '../../src/rebalance/executor';
 import { slotsOf } from '../../src/sharding/slots';
 import type { Simulation } from '../../src/sim';
@@ -143,17 +144,50 @@ describe('queries during slot moves', { timeout: 600_000 }, () => {
         sim.scheduler.schedule(2_000, () => sim.node(placementLeader).start());
       }
       const leader = database.leaderOf(second.id);
-      if (sourceCrashedAtMs === undefined && slotStep() === 'released' && leader !== undefined && sim.node(leader).isUp) {
+      if (sourceCrashedAtMs === undefined && (slotStep() === 'released' || slotStep() === 'acquired') && leader !== undefined && sim.node(leader).isUp) {
         sourceCrashedAtMs = sim.nowMs;
         sim.node(leader).crash();
         sim.scheduler.schedule(1_000, () => sim.node(leader).start());
       }
     };
-    const tally = queryUntil(sim, engine, () => executor.idle, 90_000, () => !executor.idle, injectFaults);
+    // Faults are looked for every 2 ms of virtual time, whatever the queries are doing.
+    const poll = (): void => {
+      injectFaults();
+      if (placementCrashedAtMs === undefined || sourceCrashedAtMs === undefined) sim.scheduler.schedule(2, poll);
+    };
+    poll();
+    const tally = queryUntil(sim, engine, () => executor.idle, 90_000, () => !executor.idle);
     context.diagnostic(summary(tally));
     assert.ok(placementCrashedAtMs !== undefined, 'the placement leader should have crashed mid-move');
     assert.ok(sourceCrashedAtMs !== undefined, `the leader of ${second.id} should have crashed mid-move`);
     assert.ok(tally.duringMoves >= 5, `only ${tally.duringMoves} runs overlapped the moves`);
     assert.ok(database.snapshotsInstalled(first.id, outsider) >= 1, `${outsider} should have caught up on ${first.id} from a snapshot`);
+  });
+
+  it('a coordinator holding a stale map is told the slots moved and plans again, rather than miss the rows the old owner dropped', () => {
+    const { sim, cluster, engine, executor } = setUp(33);
+    const database = cluster.database;
+    const stale = database.shardMap;
+    const [first, second] = stale.shards;
+    const range = { start: first.slots[0].start, endExclusive: first.slots[0].start + 100 };
+    executor.submit([{ kind: 'move-slots', from: first.id, to: second.id, range, reason: 'test: move a range' }]);
+    sim.runUntil(() => executor.idle, { withinMs: 60_000, waitingFor: 'the move' });
+    assert.ok(database.shardMap.epoch > stale.epoch);
+    // A coordinator on its own node whose map is the one from before the move, until an attempt has been turned away.
+    let execution: QueryExecution | undefined;
+    let client: QueryClient | undefined;
+    const shardMap = () => (execution !== undefined && execution.retryReasons.length > 0 ? database.shardMap : stale);
+    sim.addNode('query-client:stale', (env) => {
+      client = new QueryClient(env, { clientId: 'stale', shardMap, tuning: database.txnSettings.tuning, timeoutMs: 5_000, fragmentAttemptTimeoutMs: 300 });
+      const created = client;
+      return { onMessage: (from, message) => created.onMessage(from, message) };
+    });
+    const text = texts[0];
+    const plan = (map: typeof stale) => compileQuery(text, engine.catalog, map, {}).plan;
+    execution = client!.run({ plan: plan(stale), replan: plan });
+    sim.runUntil(() => execution!.done, { withinMs: 10_000, waitingFor: 'the query' });
+    assert.equal(execution.error?.message, undefined);
+    assert.equal(compareWithOracle(compileQuery(text, engine.catalog, database.shardMap, {}).query, execution.rows, expected.get(text)!), null, 'the answer differs from PostgreSQL');
+    assert.match(execution.retryReasons[0], new RegExp(`${first.id} no longer serves slots ${range.start}, `));
   });
 });
