@@ -5,6 +5,7 @@ import type { NodeId } from '../src/runtime/ports';
 import type { Transaction } from '../src/txn/client';
 import { TransactionSystem } from '../src/api/transaction-system';
 import { compareWithOracle, OracleSchema } from './sql-oracle';
+import type { Principal } from '../src/auth/types';
 import type { PhantomWorld } from './world';
 
 /** Bound for loading rows: inserts are acknowledged within the client's 10 s deadline, retries included. */
@@ -114,15 +115,33 @@ export class QueryScenario {
 
   /** Runs a query to the end, and compares its rows with PostgreSQL's. A refused or failed query keeps its error for a Then-step. */
   async run(text: string, options: { pushdown?: boolean; prune?: boolean } = {}): Promise<QueryRun> {
+    const run = await this.runQuietly(text, options);
+    if (!run.ok) this.world.attempt(() => {
+      throw run.error!;
+    });
+    return run;
+  }
+
+  /** Runs a query to the end (as a user, when a principal is given) and compares a result with PostgreSQL's; an error is left to the caller. */
+  async runQuietly(text: string, options: { pushdown?: boolean; prune?: boolean; principal?: Principal } = {}): Promise<QueryRun> {
     const run = this.engine.query(text, options);
     this.world.waitUntil(() => run.done, QUERY_BOUND_MS, `the query to finish: ${text}`);
     this.lastRun = run;
     this.lastText = text;
     if (run.ok) await this.compareWithOracle(run);
-    else this.world.attempt(() => {
-      throw run.error!;
-    });
     return run;
+  }
+
+  /** Transactions and locks some shard leader holds for queries (read-only attempts), as text; empty when none. */
+  queryLocksHeld(): string[] {
+    const database = this.world.cluster.database;
+    const held: string[] = [];
+    for (const shard of database.shardIds()) {
+      const leader = database.leaderOf(shard);
+      const transactions = leader === undefined ? [] : database.kvOn(leader)?.machine(shard)?.transactions.transactions() ?? [];
+      for (const txn of transactions) if (/\.q\d+\.a\d+$/.test(txn.txnId)) held.push(`${shard}: ${txn.txnId} holds ${txn.lockedKeys.join(', ')}`);
+    }
+    return held;
   }
 
   async runAgain(options: { pushdown?: boolean; prune?: boolean }): Promise<QueryRun> {

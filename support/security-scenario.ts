@@ -419,6 +419,11 @@ export class AccessScenario {
     this.outcomes.set(by, { ok: result.ok, reason: result.ok ? undefined : result.reason });
   }
 
+  /** The outcome of a request made through another part of the system (a query), for the refusal steps. */
+  noteOutcome(user: string, ok: boolean, reason: string | undefined): void {
+    this.record(user, ok, reason);
+  }
+
   private record(user: string, ok: boolean, reason: string | undefined): void {
     this.outcomes.set(user, { ok, reason });
     if (!ok && reason !== undefined && reason.includes(`user "${user}" may not`)) this.noteRefusal(user, reason);

@@ -14,14 +14,17 @@ import {
   explainPlan,
   type PlanOptions,
   QueryError,
-  referenceRowKey,
   type Row,
   rowFromRecord,
   type TableSchema,
   type Value,
 } from '../query';
 import { QueryShardService } from '../query/shard-service';
+import { TransactionSystem } from '../txn/system';
+import { ReferenceCopies } from './reference-copies';
+import type { Principal } from '../auth/types';
 import type { ShardedDatabase } from './database';
+import { ClusterSecurity } from './security';
 
 /**
  * SQL over the sharded store: the catalog of tables, inserts through the key-value client
@@ -109,6 +112,7 @@ export class QueryEngine {
   private loaderTurn = 0;
   /** Rows of each reference table acknowledged on every shard: a copy with fewer fails a query. */
   private readonly referenceRows = new Map<string, number>();
+  private referenceCopiesValue: ReferenceCopies | undefined;
 
   constructor(
     private readonly sim: Simulation,
@@ -128,7 +132,16 @@ export class QueryEngine {
   createTable(definition: Parameters<typeof defineTable>[0]): TableSchema {
     const table = defineTable(definition);
     this.catalog.add(table);
+    if (table.kind === 'reference') this.referenceCopies.define(table);
     return table;
+  }
+
+  /** The copies of reference tables: written by transactions, placed again where slots moved (src/api/reference-copies.ts). */
+  get referenceCopies(): ReferenceCopies {
+    this.referenceCopiesValue ??= new ReferenceCopies(this.sim, new TransactionSystem(this.sim, this.database), () => this.database.shardMap, {
+      onRowCommitted: (table) => this.referenceRows.set(table, (this.referenceRows.get(table) ?? 0) + 1),
+    });
+    return this.referenceCopiesValue;
   }
 
   table(name: string): TableSchema {
@@ -136,39 +149,31 @@ export class QueryEngine {
   }
 
   /**
-   * Inserts rows through the key-value client API: one compare-and-set per stored copy
-   * (so a second row with the same primary key is refused, not overwritten). A reference
-   * row is written to every shard, in the first slot that shard owns.
+   * Inserts rows. A distributed row goes through the key-value client API, one
+   * compare-and-set (so a second row with the same primary key is refused, not
+   * overwritten). Reference rows are written to every copy in one transaction per batch
+   * (src/api/reference-copies.ts).
    */
   insert(tableName: string, rows: readonly (Row | Readonly<Record<string, unknown>>)[]): InsertBatch {
     const table = this.catalog.table(tableName);
     const checked = rows.map((row) => (Array.isArray(row) ? rowFromRecord(table, Object.fromEntries(table.columns.map((column, index) => [column.name, (row as Row)[index]]))) : rowFromRecord(table, row as Record<string, unknown>)));
     const map = this.database.shardMap;
     if (map.shards.length === 0) throw new QueryError('unavailable', 'create the store before inserting rows');
-    const copies = table.kind === 'reference' ? map.shards.map((shard) => shard.slots[0].start) : [null];
-    const batch = new InsertBatch(table.name, checked.length * copies.length);
-    const acknowledged = new Map<string, number>();
+    const batch = new InsertBatch(table.name, checked.length);
+    if (table.kind === 'reference') {
+      this.referenceCopies.insert(table.name, checked, (ok, problem) => batch.settle(ok, problem));
+      return batch;
+    }
     const loaders = this.options.loaders ?? 8;
     for (const row of checked) {
-      const value = encodeRow(row);
-      for (const slot of copies) {
-        const key = slot === null ? distributedRowKey(table, row) : referenceRowKey(table, row, slot);
-        const client = this.database.client(`loader-${this.loaderTurn++ % loaders}`);
-        client.cas(key, null, value, (operation: Operation) => {
-          batch.settle(operation.outcome === 'ok', describeFailure(table, row, operation));
-          if (table.kind !== 'reference' || operation.outcome !== 'ok') return;
-          // A reference row counts once every shard has its copy.
-          const copiesStored = (acknowledged.get(value) ?? 0) + 1;
-          acknowledged.set(value, copiesStored);
-          if (copiesStored === copies.length) this.referenceRows.set(table.name, (this.referenceRows.get(table.name) ?? 0) + 1);
-        });
-      }
+      const client = this.database.client(`loader-${this.loaderTurn++ % loaders}`);
+      client.cas(distributedRowKey(table, row), null, encodeRow(row), (operation: Operation) => batch.settle(operation.outcome === 'ok', describeFailure(table, row, operation)));
     }
     return batch;
   }
 
   /** Compiles and starts a query; a refused query comes back already failed, with the reason. */
-  query(text: string, requested: PlanOptions & { client?: string; timeoutMs?: number } = {}): QueryRun {
+  query(text: string, requested: PlanOptions & { client?: string; timeoutMs?: number; principal?: Principal } = {}): QueryRun {
     const options = { ...requested, referenceRows: this.referenceRows };
     let compiled: CompiledQuery;
     try {
@@ -176,13 +181,33 @@ export class QueryEngine {
     } catch (error) {
       return new QueryRun(text, undefined, undefined, asQueryError(error));
     }
+    const refusal = this.refusal(text, compiled, requested.principal);
+    if (refusal !== undefined) return new QueryRun(text, compiled, undefined, refusal);
     if (compiled.explain === 'plan') return new QueryRun(text, compiled, this.planOnly(compiled), undefined);
     const execution = this.client(options.client ?? 'queries').run({
       plan: compiled.plan,
       replan: (map: ShardMap) => compileQuery(text, this.catalog, map, options).plan,
       timeoutMs: options.timeoutMs,
+      principal: requested.principal,
     });
     return new QueryRun(text, compiled, execution, undefined);
+  }
+
+  /**
+   * Every table the query reads needs read access for its user (issue 15): judged by the
+   * role table before anything runs, so a refused query takes no lock and changes
+   * nothing; the refusal goes to the audit log. The shards judge the query's scan locks
+   * again, each by its own replicated role table.
+   */
+  private refusal(text: string, compiled: CompiledQuery, principal: Principal | undefined): QueryError | undefined {
+    const security = new ClusterSecurity(this.sim, this.database);
+    for (const table of new Set(compiled.query.tables.map((bound) => bound.schema.name))) {
+      const decision = security.authorize(principal, 'read', { kind: 'table', table });
+      if (decision.allowed) continue;
+      this.database.audit.record('query coordinator', `query ${JSON.stringify(text.trim().replace(/\s+/g, ' ').slice(0, 80))}`, decision.refusal);
+      return new QueryError('forbidden', `the query was refused: ${decision.refusal.text}`);
+    }
+    return undefined;
   }
 
   /** A query client on its own node `query-client:<name>`; created on first use. */

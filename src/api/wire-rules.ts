@@ -4,6 +4,7 @@ import { kvRequestCheck, shardLogCommandCheck } from '../kv/wire';
 import { RAFT_MESSAGE_TYPES, raftCoalescedHeartbeatsCheck, raftCoalescedIdentityProblem, raftEnvelopeCheck, raftIdentityProblem } from '../raft/wire';
 import { fragmentRequestCheck } from '../query/wire';
 import type { WireRule } from '../runtime/message-boundary';
+import type { NodeId } from '../runtime/ports';
 import { jsonValue } from '../runtime/wire-check';
 import { scannedPrefix } from '../txn/types';
 import { txnClientRequestCheck, txnCommandCheck, txnShardRequestCheck, txnShardResponseCheck } from '../txn/wire';
@@ -38,12 +39,23 @@ export function serverWireRules(): ReadonlyMap<string, WireRule> {
   return rules;
 }
 
-/** A scan-lock acquire, or the release of a query transaction: what a query client may ask of a shard. */
-function isQueryLockCommand(message: Record<string, unknown>): boolean {
+/**
+ * A scan-lock acquire, or the release of a query transaction: what a query client may ask
+ * of a shard, for its own query attempts only. An attempt's transaction id is
+ * "<client>.q<n>.a<k>" (src/query/client.ts) and the client's node is "<kind>:<client>",
+ * so a client can neither end another client's query attempt (releasing its locks in the
+ * middle of its reads) nor take locks in its name.
+ */
+function isQueryLockCommand(message: Record<string, unknown>, from: NodeId): boolean {
   const command = message.command as { kind?: unknown; key?: unknown; access?: { kind?: unknown }; txnId?: unknown } | undefined;
   if (command === undefined || command === null || typeof command !== 'object') return false;
+  if (typeof command.txnId !== 'string' || !ownsQueryAttempt(from, command.txnId)) return false;
   if (command.kind === 'acquire') return typeof command.key === 'string' && scannedPrefix(command.key) !== undefined && command.access?.kind === 'scan';
-  // A query attempt's transaction id is "<client>.q<n>.a<k>" (src/query/client.ts); a
-  // client may end such a transaction (its scan locks only), never another.
-  return command.kind === 'resolve' && typeof command.txnId === 'string' && /\.q\d+\.a\d+$/.test(command.txnId);
+  return command.kind === 'resolve';
+}
+
+function ownsQueryAttempt(from: NodeId, txnId: string): boolean {
+  const match = /^(.+)\.q\d+\.a\d+$/.exec(txnId);
+  const separator = from.indexOf(':');
+  return match !== null && separator >= 0 && from.slice(separator + 1) === match[1];
 }

@@ -1,4 +1,4 @@
-import { type Access, type Decision, describeKeyspace, describeTarget, type Grant, type Keyspace, type Permission, type Principal, type Refusal, type Target, tablePrefix } from './types';
+import { type Access, type Decision, describeKeyspace, describeTarget, type Grant, type Keyspace, type Permission, type Principal, type Refusal, type Target, tableKeyPrefixes, tablePrefix } from './types';
 
 /**
  * The authorization rule, pure: which grants let which access reach which target.
@@ -22,7 +22,7 @@ export function covers(keyspace: Keyspace, target: Target): boolean {
   switch (target.kind) {
     case 'key':
       if (keyspace.kind === 'prefix') return target.key.startsWith(keyspace.prefix);
-      return keyspace.kind === 'table' && target.key.startsWith(tablePrefix(keyspace.table));
+      return keyspace.kind === 'table' && tableKeyPrefixes(keyspace.table).some((prefix) => target.key.startsWith(prefix));
     case 'table':
       if (keyspace.kind === 'prefix') return tablePrefix(target.table).startsWith(keyspace.prefix);
       return keyspace.kind === 'table' && keyspace.table === target.table;

@@ -62,6 +62,16 @@ export function tablePrefix(table: string): string {
   return `${TABLE_PREFIX}${table}/`;
 }
 
+/**
+ * Every key prefix under which a table's rows are stored: the documented `table/<t>/`,
+ * and the query layer's own layout (src/query/row-keys.ts), `t/<t>/` for a distributed
+ * table's rows (hash-tagged by distribution value) and `r/<t>/` for a reference table's
+ * copies. A grant on the table covers all of them, so it covers the real row keys.
+ */
+export function tableKeyPrefixes(table: string): string[] {
+  return [tablePrefix(table), `t/${table}/`, `r/${table}/`];
+}
+
 export function describeTarget(target: Target): string {
   switch (target.kind) {
     case 'key':

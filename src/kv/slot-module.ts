@@ -53,8 +53,8 @@ export interface SlotExport {
 
 /** The rest of the state machine as a move sees it. */
 export interface SlotMoveStore {
-  /** Keys a transaction holds a lock on: a range with one cannot be released. */
-  lockedKeys(): readonly string[];
+  /** A lock held in the range (a key lock, or a query's scan lock over some of its slots), in words: a range with one cannot be released. */
+  lockIn(range: SlotRange): string | undefined;
   /** The served keys (a copy). */
   keys(): readonly string[];
   write(key: string, value: string | null): void;
@@ -97,7 +97,7 @@ export class SlotModule implements StateMachineModule<SlotLogEntry, SlotSnapshot
       case 'acquire':
         return this.acquire(command, logIndex);
       case 'release': {
-        const locked = this.store.lockedKeys().find((key) => inRange(key, command.range));
+        const locked = this.store.lockIn(command.range);
         if (locked !== undefined) return { status: 'busy', reason: `a transaction holds ${locked}` };
         this.fence.release(command.range);
         return { status: 'ok' };

@@ -1,5 +1,7 @@
+import type { Principal } from '../auth/types';
 import type { Message, NodeEnv, NodeId, TimerId } from '../runtime/ports';
 import { findShard, type ShardId, type ShardMap } from '../sharding/shard-map';
+import { rangesFromSlots, type SlotRange } from '../sharding/slots';
 import { isShardResponse } from '../txn/protocol';
 import type { TxnTuning } from '../txn/settings';
 import { ShardCaller, type ShardCallOutcome } from '../txn/shard-caller';
@@ -30,6 +32,16 @@ import type { Value } from './values';
  * result.
  */
 
+/**
+ * A query's first attempts take scan locks that never wait for a running writer: the
+ * attempt dies on any conflict, and writers wait for it instead of aborting
+ * (src/txn/participant-server.ts). Later attempts wait for writers under wait-die with the
+ * query's first age, so a query cannot starve behind a stream of writers.
+ */
+export const NO_WAIT_ATTEMPTS = 6;
+
+const RETRY_REASONS_MAX = 20;
+
 export interface QueryClientSettings {
   readonly clientId: string;
   readonly shardMap: () => ShardMap;
@@ -45,6 +57,8 @@ export interface QueryCall {
   /** Plans the query again on a newer shard map. */
   readonly replan: (map: ShardMap) => DistributedPlan;
   readonly timeoutMs?: number;
+  /** The user the query runs as: each shard checks its scan locks against its role table. */
+  readonly principal?: Principal;
 }
 
 export class QueryExecution {
@@ -53,6 +67,8 @@ export class QueryExecution {
   error: QueryError | undefined;
   analysis: QueryAnalysis | undefined;
   attempts = 0;
+  /** Why earlier attempts were abandoned, oldest first (at most RETRY_REASONS_MAX kept). */
+  readonly retryReasons: string[] = [];
 
   constructor(public plan: DistributedPlan) {}
 
@@ -63,6 +79,8 @@ export class QueryExecution {
 
 interface ShardTask {
   readonly shardId: ShardId;
+  /** Per table of the fragment, the slots read (and scan-locked) at this shard. */
+  readonly tableSlots: readonly (readonly SlotRange[])[];
   readonly startedAtMs: number;
   phase: 'locking' | 'reading' | 'done';
   tablesLocked: number;
@@ -77,6 +95,8 @@ interface ShardTask {
 
 interface Attempt {
   readonly txnId: string;
+  /** Its scan locks wait for running writers (wait-die) instead of dying at once (see NO_WAIT_ATTEMPTS). */
+  readonly locksWait: boolean;
   readonly plan: DistributedPlan;
   readonly tasks: Map<ShardId, ShardTask>;
   live: boolean;
@@ -146,11 +166,13 @@ export class QueryClient {
       }
     }
     execution.attempts++;
-    const attempt: Attempt = { txnId: `${running.priority.txnId}.a${execution.attempts}`, plan: execution.plan, tasks: new Map(), live: true };
+    const attempt: Attempt = { txnId: `${running.priority.txnId}.a${execution.attempts}`, locksWait: execution.attempts > NO_WAIT_ATTEMPTS, plan: execution.plan, tasks: new Map(), live: true };
     running.attempt = attempt;
     const nowMs = this.env.clock.nowMs();
     for (const shardId of attempt.plan.targets.shards) {
-      const task: ShardTask = { shardId, startedAtMs: nowMs, phase: 'locking', tablesLocked: 0, touched: false, node: undefined, requestId: undefined, timer: undefined, problem: 'waiting for its scan lock', result: undefined, rows: [] };
+      const tableSlots = slotsRead(attempt.plan, map, shardId);
+      if (tableSlots === undefined) return this.retry(running, attempt, `${shardId} is not in shard map epoch ${map.epoch}`);
+      const task: ShardTask = { shardId, tableSlots, startedAtMs: nowMs, phase: 'locking', tablesLocked: 0, touched: false, node: undefined, requestId: undefined, timer: undefined, problem: 'waiting for its scan lock', result: undefined, rows: [] };
       attempt.tasks.set(shardId, task);
     }
     for (const task of attempt.tasks.values()) this.lockNext(running, attempt, task);
@@ -161,6 +183,7 @@ export class QueryClient {
     if (!attempt.live || running.execution.done) return;
     this.endAttempt(attempt, 'aborted');
     running.lastProblem = problem;
+    if (running.execution.retryReasons.length < RETRY_REASONS_MAX) running.execution.retryReasons.push(problem);
     this.env.trace('query.retry', { client: this.settings.clientId, attempt: attempt.txnId, problem });
     const ceilingMs = Math.min(this.settings.tuning.backoffMaxMs, this.settings.tuning.backoffInitialMs * 2 ** Math.min(running.execution.attempts, 6));
     const delayMs = ceilingMs / 2 + this.env.random.next() * (ceilingMs / 2);
@@ -190,8 +213,9 @@ export class QueryClient {
       anchorKey: `query/${attempt.txnId}`,
       coordinator: this.env.id,
       opIndex: task.tablesLocked + 1,
-      key: scanLockKey(table.prefix),
+      key: scanLockKey(table.prefix, task.tableSlots[task.tablesLocked], attempt.locksWait),
       access: { kind: 'scan' },
+      ...(running.call.principal === undefined ? {} : { principal: running.call.principal }),
     };
     task.touched = true;
     const remainingMs = Math.max(1, running.deadlineAtMs - this.env.clock.nowMs());
@@ -209,6 +233,10 @@ export class QueryClient {
     if (reply.status === 'wait-die' || reply.status === 'lock-timeout') return this.retry(running, attempt, `${task.shardId}: ${reply.reason}`);
     if (reply.status !== 'applied') return this.retry(running, attempt, `${task.shardId} answered ${reply.status}`);
     const result = reply.result;
+    if (reply.status === 'applied' && 'status' in result && result.status === 'forbidden') {
+      this.endAttempt(attempt, 'aborted');
+      return this.fail(running, new QueryError('forbidden', `the query was refused by ${task.shardId}: ${result.refusal.text}`));
+    }
     if (!('status' in result) || result.status !== 'granted') return this.retry(running, attempt, `${task.shardId}: scan lock not granted (${JSON.stringify(result)})`);
     task.tablesLocked++;
     if (task.tablesLocked < attempt.plan.fragment.tables.length) return this.lockNext(running, attempt, task);
@@ -227,7 +255,7 @@ export class QueryClient {
     const requestId = `${this.env.id}/${++this.requestCounter}`;
     task.requestId = requestId;
     this.fragmentCalls.set(requestId, { running, attempt, task });
-    const request: FragmentRequest = { type: fragmentRequestType, requestId, queryId: attempt.txnId, shardId: task.shardId, epoch: attempt.plan.epoch, fragment: attempt.plan.fragment };
+    const request: FragmentRequest = { type: fragmentRequestType, requestId, queryId: attempt.txnId, shardId: task.shardId, epoch: attempt.plan.epoch, fragment: attempt.plan.fragment, tableSlots: task.tableSlots, locksWait: attempt.locksWait };
     this.env.network.send(node, request);
     task.timer = this.env.timers.setTimer(this.settings.fragmentAttemptTimeoutMs, () => {
       task.timer = undefined;
@@ -255,9 +283,12 @@ export class QueryClient {
         task.node = reply.status === 'not-leader' && reply.leaderHint !== null && reply.leaderHint !== from ? reply.leaderHint : this.nextReplica(task.shardId, from);
         task.timer = this.env.timers.setTimer(this.settings.tuning.backoffInitialMs, () => this.sendFragment(running, attempt, task));
         return;
-      case 'wrong-epoch':
-        return this.retry(running, attempt, `${task.shardId}: the shard map moved on from epoch ${attempt.plan.epoch} to ${reply.currentEpoch}`);
+      case 'moved':
+        // The shard let go of some slots (or has not taken them yet): the attempt is dropped
+        // whole, its locks released, and the next one is planned on the map of that moment.
+        return this.retry(running, attempt, `${task.shardId} no longer serves slot${reply.slots.length > 1 ? 's' : ''} ${reply.slots.slice(0, 8).join(', ')}${reply.slots.length > 8 ? ', …' : ''} (planned with shard map epoch ${attempt.plan.epoch})`);
       case 'not-locked':
+      case 'no-copy':
         return this.retry(running, attempt, reply.reason);
       case 'failed':
         this.endAttempt(attempt, 'aborted');
@@ -306,4 +337,17 @@ export class QueryClient {
     if (shard === undefined) return failed;
     return shard.replicas[(shard.replicas.indexOf(failed) + 1) % shard.replicas.length];
   }
+}
+
+/**
+ * The slots each table of the fragment is read in at `shardId`: the slots a pruned plan
+ * pins there, else every slot the shard owns in `map` (the map the plan was made on). A
+ * reference table's copy may sit in any slot of the shard. Undefined when the map has no
+ * such shard.
+ */
+function slotsRead(plan: DistributedPlan, map: ShardMap, shardId: ShardId): SlotRange[][] | undefined {
+  const shard = findShard(map, shardId);
+  if (shard === undefined) return undefined;
+  const pinned = plan.targets.pinnedSlots?.[shardId];
+  return plan.fragment.tables.map((table) => (table.kind === 'reference' || pinned === undefined ? [...shard.slots] : rangesFromSlots([...new Set(pinned)].sort((a, b) => a - b))));
 }

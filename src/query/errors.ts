@@ -3,7 +3,7 @@
  * tell a mistake in the query (syntax, unknown name, unsupported feature, type) from a
  * failure while running it (a shard that did not answer, a value out of range).
  */
-export type QueryErrorKind = 'syntax' | 'unknown-name' | 'unsupported' | 'type' | 'runtime' | 'unavailable' | 'data';
+export type QueryErrorKind = 'syntax' | 'unknown-name' | 'unsupported' | 'type' | 'runtime' | 'unavailable' | 'data' | 'forbidden';
 
 export class QueryError extends Error {
   constructor(

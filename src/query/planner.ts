@@ -21,6 +21,8 @@ export interface Targets {
   readonly kind: 'router' | 'pruned' | 'scatter' | 'reference';
   /** Why, in words: the condition and the slots it pins, or why every shard is needed. */
   readonly reason: string;
+  /** For a pruned plan, the slots the condition pins on each shard asked: the only ones it reads there. */
+  readonly pinnedSlots?: Readonly<Record<ShardId, readonly number[]>>;
 }
 
 export type MergeStep =
@@ -175,7 +177,7 @@ function chooseTargets(query: BoundQuery, map: ShardMap): Targets {
   const ordered = map.shards.filter((shard) => shards.has(shard.id)).map((shard) => shard.id);
   const placements = [...shards].map(([shard, slots]) => `slot${slots.length > 1 ? 's' : ''} ${[...new Set(slots)].sort((a, b) => a - b).join(', ')} on ${shard}`).join('; ');
   const kind = ordered.length === 1 ? 'router' : 'pruned';
-  return { shards: ordered, kind, reason: `${pinned.text.replace('{column}', label)} puts every matching row in ${placements}` };
+  return { shards: ordered, kind, reason: `${pinned.text.replace('{column}', label)} puts every matching row in ${placements}`, pinnedSlots: Object.fromEntries(shards) };
 }
 
 function allShards(query: BoundQuery, map: ShardMap, reason: string): Targets {

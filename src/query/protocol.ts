@@ -1,5 +1,6 @@
 import type { Message, NodeId } from '../runtime/ports';
 import type { ShardId } from '../sharding/shard-map';
+import type { SlotRange } from '../sharding/slots';
 import type { Fragment } from './fragment';
 import type { Value } from './values';
 
@@ -17,17 +18,27 @@ export interface FragmentRequest extends Message {
   /** The query's transaction id: its scan locks must be held at this shard. */
   readonly queryId: string;
   readonly shardId: ShardId;
-  /** The shard map epoch the query was planned with; the shard refuses any other. */
+  /** The shard map epoch the query was planned with (for traces; the fence decides). */
   readonly epoch: number;
   readonly fragment: Fragment;
+  /**
+   * For each table of the fragment, the hash slots to read here: the query's scan lock on
+   * the table covers exactly these, and the shard answers only while its own slot fence
+   * serves every one of them.
+   */
+  readonly tableSlots: readonly (readonly SlotRange[])[];
+  /** Whether the query's scan locks are of the kind that waits for writers (src/txn/types.ts, `scanLockKey`). */
+  readonly locksWait: boolean;
 }
 
 export type FragmentReply =
   | { readonly status: 'ok'; readonly rows: Value[][]; readonly rowsRead: number }
   | { readonly status: 'not-leader'; readonly leaderHint: NodeId | null }
   | { readonly status: 'wrong-shard' }
-  /** The shard map changed: the query must be planned again on the new map. */
-  | { readonly status: 'wrong-epoch'; readonly currentEpoch: number }
+  /** Some slots asked for are not served here (moved away, or not yet moved in): plan again on a newer map. */
+  | { readonly status: 'moved'; readonly slots: readonly number[] }
+  /** The shard holds no copy of a reference table yet (slots moved; a copy is being placed): try again. */
+  | { readonly status: 'no-copy'; readonly reason: string }
   /** The query's locks are not held here (recovery ended them): it must start again. */
   | { readonly status: 'not-locked'; readonly reason: string }
   /** The fragment itself failed (division by zero, a damaged row): the query fails. */

@@ -1,4 +1,4 @@
-import { type Check, int, jsonValue, nonEmptyStr, record } from '../runtime/wire-check';
+import { bool, type Check, int, jsonValue, list, nonEmptyStr, record } from '../runtime/wire-check';
 
 /**
  * The shape of a query fragment request as a server's message boundary checks it
@@ -11,4 +11,6 @@ export const fragmentRequestCheck: Check = record({
   shardId: nonEmptyStr(256),
   epoch: int(0),
   fragment: jsonValue(32),
+  locksWait: bool,
+  tableSlots: list(list(record({ start: int(0, 1023), endExclusive: int(1, 1024) }), 1024), 16),
 });

@@ -59,7 +59,7 @@ export class ShardStateMachine {
     this.kv = new KvModule(options.sessionsMax ?? defaultSessionsMax, { admit: (command) => this.admitKv(command) });
     this.participant = new TxnParticipantModule(this.kv, { admit: (command) => this.admitAcquire(command) });
     this.slots = new SlotModule({
-      lockedKeys: () => this.participant.state.lockedKeys(),
+      lockIn: (range) => this.participant.state.lockIn(range),
       keys: () => this.kv.keys(),
       write: (key, value) => this.kv.write(key, value),
       adoptSession: (session, logIndex) => this.kv.adoptSession(session, logIndex),
@@ -138,8 +138,9 @@ export class ShardStateMachine {
 
   private refusedAcquire(command: AcquireCommand): Refusal | undefined {
     if (!this.roles.table.enabled) return undefined;
-    const access = command.access.kind === 'read' && command.access.forUpdate !== true ? 'read' : 'write';
-    const decision = this.roles.table.authorize(command.principal, access, { kind: 'key', key: command.key });
+    // A query's scan lock reads the table's rows under its prefix.
+    const access = (command.access.kind === 'read' && command.access.forUpdate !== true) || command.access.kind === 'scan' ? 'read' : 'write';
+    const decision = this.roles.table.authorize(command.principal, access, { kind: 'key', key: scannedPrefix(command.key) ?? command.key });
     return decision.allowed ? undefined : decision.refusal;
   }
 

@@ -81,7 +81,7 @@ export interface WireRule {
   /** True when any process may send it (client-facing or membership); false: admitted peers only. */
   readonly open: boolean;
   /** For a type that is not open: the messages of it that any process may still send (a query's scan locks). */
-  readonly openWhen?: (message: Record<string, unknown>) => boolean;
+  readonly openWhen?: (message: Record<string, unknown>, from: NodeId) => boolean;
   /** Optional cross-check of claimed identities (a Raft message's `from` must be its sender). */
   readonly identity?: WireCheck;
 }
@@ -107,7 +107,7 @@ export class MessageBoundary {
     const type = isPlainRecord(message) && typeof message.type === 'string' ? message.type : '(no type)';
     const rule = this.options.rules.get(type);
     if (rule === undefined) return this.drop(from, type, 'unknown-type', `no service here takes ${JSON.stringify(type.slice(0, 64))}`);
-    if (!rule.open && from !== this.self && !(rule.openWhen !== undefined && isPlainRecord(message) && rule.openWhen(message)) && !this.options.admitted(from)) {
+    if (!rule.open && from !== this.self && !(rule.openWhen !== undefined && isPlainRecord(message) && rule.openWhen(message, from)) && !this.options.admitted(from)) {
       return this.drop(from, type, 'not-admitted', `${from} was not admitted to the cluster`);
     }
     const fields = message as Record<string, unknown>;

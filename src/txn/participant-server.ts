@@ -1,10 +1,10 @@
 import type { ShardStateMachine } from '../replica/shard-state-machine';
 import type { NodeEnv, NodeId, TimerId } from '../runtime/ports';
 import type { RaftGroupHost } from '../runtime/raft-host';
-import { lockModeFor } from './participant-state';
+import { lockModeFor, type ParticipantTxnView } from './participant-state';
 import { type ShardReply, type ShardRequest, type ShardResponse, shardResponseType } from './protocol';
 import type { TxnHooks, TxnTuning } from './settings';
-import { isOlder, type LockHolder, type TxnApplyResult, type TxnCommand } from './types';
+import { isOlder, type LockHolder, scanWaits, type TxnApplyResult, type TxnCommand } from './types';
 
 /**
  * The leader side of a participant: takes shard requests from coordinators and
@@ -15,7 +15,8 @@ import { isOlder, type LockHolder, type TxnApplyResult, type TxnCommand } from '
  * any older holder is refused at once ("dies"), and its transaction aborts. Waiting edges
  * then always point from older to younger, so they cannot form a cycle. One refinement:
  * any request may wait for a *prepared* holder, which waits for no lock itself (only for
- * its decision), so no cycle can pass through it. A waiting request
+ * its decision), so no cycle can pass through it; and a read-only query never waits for an
+ * active holder, so anyone may wait for a query (see `mustNotWaitFor`). A waiting request
  * is parked here, on the leader, not in the replicated state: it is looked at again every
  * `lockRetryMs` and refused after `lockWaitMaxMs`, so every wait has a bound. A parked
  * request dies with its leader; the coordinator's retry then reaches the new one.
@@ -91,14 +92,13 @@ export class ParticipantServer {
   }
 
   private waitOrDie(from: NodeId, request: ShardRequest, command: AcquireCommand, holders: readonly LockHolder[], parkedDeadlineMs: number | undefined): void {
-    // A prepared holder waits for nothing but its decision, so waiting for it cannot close
-    // a cycle whatever the ages: only active holders older than the requester make it die.
     const state = this.deps.machine(request.shardId)?.transactions;
-    const older = holders.find((holder) => !isOlder(command.priority, holder.priority) && state?.transaction(holder.txnId)?.state !== 'prepared');
-    if (older !== undefined) {
-      this.env.trace('txn.wait-die', { txn: command.txnId, key: command.key, holder: older.txnId });
-      this.deps.hooks().onEvent?.({ kind: 'wait-die', node: this.env.id, txnId: command.txnId, key: command.key, holder: older.txnId });
-      return this.reply(from, request, { status: 'wait-die', reason: `wait-die: ${command.key} is locked by the older transaction ${older.txnId}` });
+    const blocking = holders.find((holder) => this.mustNotWaitFor(command, holder, state?.transaction(holder.txnId)));
+    if (blocking !== undefined) {
+      this.env.trace('txn.wait-die', { txn: command.txnId, key: command.key, holder: blocking.txnId });
+      this.deps.hooks().onEvent?.({ kind: 'wait-die', node: this.env.id, txnId: command.txnId, key: command.key, holder: blocking.txnId });
+      const reason = command.access.kind === 'scan' ? `no-wait: a query does not wait for the running transaction ${blocking.txnId}, which holds a key it scans` : `wait-die: ${command.key} is locked by the older transaction ${blocking.txnId}`;
+      return this.reply(from, request, { status: 'wait-die', reason });
     }
     const nowMs = this.env.clock.nowMs();
     const waitMaxMs = request.waitMaxMs ?? this.tuning.lockWaitMaxMs;
@@ -115,6 +115,22 @@ export class ParticipantServer {
     }
     this.parked.set(slot, { from, request, command, deadlineAtMs, holders });
     this.scheduleRetry();
+  }
+
+  /**
+   * Whether waiting for `holder` could close a cycle of waits, so the requester must die.
+   * A prepared holder waits for nothing but its decision. A read-only query whose scan
+   * locks do not wait (`scanLockKey`) waits for nothing but prepared holders (it dies on
+   * any other conflict), so once it holds its locks it waits for nothing, and anyone may
+   * wait for it: a writer does not abort because such a query reads. A query that died
+   * too often takes waiting scan locks and is judged like any transaction: wait-die, only
+   * the older may wait (so it cannot starve: its age is kept across attempts).
+   */
+  private mustNotWaitFor(command: AcquireCommand, holder: LockHolder, view: ParticipantTxnView | undefined): boolean {
+    if (view?.state === 'prepared') return false;
+    if (command.access.kind === 'scan' && !scanWaits(command.key)) return true;
+    if (view?.neverWaits === true) return false;
+    return !isOlder(command.priority, holder.priority);
   }
 
   private scheduleRetry(): void {

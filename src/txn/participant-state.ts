@@ -12,9 +12,11 @@ import {
   type TxnOutcome,
   type TxnPriority,
   type TxnRecord,
-  scanLockKey,
   scannedPrefix,
+  scannedSlots,
+  scanWaits,
 } from './types';
+import { slotForKey, type SlotRange } from '../sharding/slots';
 
 /**
  * The transactional part of a shard's replicated state machine: locks, write intents,
@@ -29,10 +31,12 @@ import {
  * here a conflict changes nothing and names the holders.
  *
  * A read-only query takes scan locks: a shared lock over every key with a prefix (a
- * table's rows here), the coarse granule of multiple-granularity locking (Gray et al.,
- * 1976). It conflicts with exclusive locks on keys under the prefix, in both directions,
- * so no transaction writes a row that a running query reads here, and the query never
- * reads a row a transaction has locked to write.
+ * table's rows here) in some hash slots (those the query reads here; all of them when the
+ * lock names none), the coarse granule of multiple-granularity locking (Gray et al.,
+ * 1976). It conflicts with exclusive locks on keys under the prefix in those slots, in
+ * both directions, so no transaction writes a row that a running query reads here, and the
+ * query never reads a row a transaction has locked to write. A scan lock also keeps its
+ * slots here: a slot move may not let go of them while it is held (`lockIn`).
  *
  * Everything is a function of the applied commands: no clock, no randomness, and no
  * dependence on the iteration order of maps (holders are sorted, snapshots canonical).
@@ -82,6 +86,8 @@ export interface ParticipantTxnView {
   readonly coordinator: string;
   readonly lockedKeys: readonly string[];
   readonly writtenKeys: readonly string[];
+  /** A read-only query that never waits for running writers: it holds only such scan locks and writes nothing. */
+  readonly neverWaits: boolean;
 }
 
 /** Plain JSON-able form, in canonical order. */
@@ -108,8 +114,8 @@ const violationsMax = 100;
 export class TxnParticipantState {
   private readonly txns = new Map<TxnId, ParticipantTxn>();
   private readonly locks = new Map<string, KeyLock>();
-  /** Scan locks: holders per prefix (shared only). */
-  private readonly scans = new Map<string, Set<TxnId>>();
+  /** Scan locks (shared only): what each lock key covers, and its holders. */
+  private readonly scans = new Map<string, ScanLock>();
   private readonly records = new Map<TxnId, TxnRecord>();
   /** Ended transactions, oldest first, so that a late or duplicated command cannot revive one. */
   private readonly finished = new Map<TxnId, Finished>();
@@ -155,32 +161,32 @@ export class TxnParticipantState {
     const lock = this.locks.get(key);
     if (lock?.exclusive != null) return 'exclusive';
     if (lock !== undefined && lock.shared.size > 0) return 'shared';
-    for (const prefix of this.scans.keys()) if (key.startsWith(prefix)) return 'shared';
+    for (const scan of this.scans.values()) if (scanCovers(scan, key)) return 'shared';
     return undefined;
   }
 
   /** Transactions whose locks stop `txnId` from taking `key` in `mode` (sorted by id); empty when it may. */
   conflictsFor(txnId: TxnId, key: string, mode: LockMode): LockHolder[] {
-    const prefix = scannedPrefix(key);
-    if (prefix !== undefined) return this.scanConflicts(txnId, prefix);
+    const scan = scannedPrefix(key) === undefined ? undefined : scanLockOf(key);
+    if (scan !== undefined) return this.scanConflicts(txnId, scan);
     const lock = this.locks.get(key);
     const holders: { txnId: TxnId; lockKey: string }[] = [];
     if (lock !== undefined && lock.exclusive !== null && lock.exclusive !== txnId) holders.push({ txnId: lock.exclusive, lockKey: key });
     if (mode === 'exclusive') {
       for (const holder of lock?.shared ?? []) if (holder !== txnId) holders.push({ txnId: holder, lockKey: key });
-      for (const [scanned, scanners] of this.scans) {
-        if (!key.startsWith(scanned)) continue;
-        for (const holder of scanners) if (holder !== txnId && !holders.some((entry) => entry.txnId === holder)) holders.push({ txnId: holder, lockKey: scanLockKey(scanned) });
+      for (const [lockKey, scan] of this.scans) {
+        if (!scanCovers(scan, key)) continue;
+        for (const holder of scan.holders) if (holder !== txnId && !holders.some((entry) => entry.txnId === holder)) holders.push({ txnId: holder, lockKey });
       }
     }
     return this.holderViews(holders);
   }
 
-  /** Exclusive holders of keys under `prefix`: they stop a scan lock on it. */
-  private scanConflicts(txnId: TxnId, prefix: string): LockHolder[] {
+  /** Exclusive holders of keys the scan lock covers: they stop it. */
+  private scanConflicts(txnId: TxnId, scan: ScanLock): LockHolder[] {
     const holders: { txnId: TxnId; lockKey: string }[] = [];
     for (const [key, lock] of this.locks) {
-      if (lock.exclusive !== null && lock.exclusive !== txnId && key.startsWith(prefix) && !holders.some((entry) => entry.txnId === lock.exclusive)) holders.push({ txnId: lock.exclusive, lockKey: key });
+      if (lock.exclusive !== null && lock.exclusive !== txnId && scanCovers(scan, key) && !holders.some((entry) => entry.txnId === lock.exclusive)) holders.push({ txnId: lock.exclusive, lockKey: key });
     }
     return this.holderViews(holders);
   }
@@ -192,9 +198,25 @@ export class TxnParticipantState {
     });
   }
 
-  /** True while the transaction holds a scan lock on `prefix` here. */
-  holdsScan(txnId: TxnId, prefix: string): boolean {
-    return this.scans.get(prefix)?.has(txnId) === true;
+  /** True while the transaction holds the scan lock `lockKey` (from `scanLockKey`) here. */
+  holdsScan(txnId: TxnId, lockKey: string): boolean {
+    return this.scans.get(lockKey)?.holders.has(txnId) === true;
+  }
+
+  /**
+   * A lock held on a key of the slot range, or a scan lock over some of its slots, in
+   * words; undefined when none. A slot move may not let go of a range while one is held:
+   * the holder's reads or intents are about keys this shard must keep serving.
+   */
+  lockIn(range: SlotRange): string | undefined {
+    const inRange = (slot: number): boolean => slot >= range.start && slot < range.endExclusive;
+    const key = this.lockedKeys().find((locked) => inRange(slotForKey(locked)));
+    if (key !== undefined) return key;
+    for (const scan of this.scans.values()) {
+      const overlaps = scan.slots === null || [...scan.slots].some(inRange);
+      if (overlaps) return `${scan.prefix}* (a scan by ${[...scan.holders].sort().join(', ')})`;
+    }
+    return undefined;
   }
 
   transaction(txnId: TxnId): ParticipantTxnView | undefined {
@@ -386,14 +408,13 @@ export class TxnParticipantState {
   // ---- locks and endings ------------------------------------------------------------------
 
   private grant(txn: ParticipantTxn, key: string, mode: LockMode): void {
-    const prefix = scannedPrefix(key);
-    if (prefix !== undefined) {
-      let scanners = this.scans.get(prefix);
-      if (scanners === undefined) {
-        scanners = new Set();
-        this.scans.set(prefix, scanners);
+    if (scannedPrefix(key) !== undefined) {
+      let scan = this.scans.get(key);
+      if (scan === undefined) {
+        scan = scanLockOf(key);
+        this.scans.set(key, scan);
       }
-      scanners.add(txn.txnId);
+      scan.holders.add(txn.txnId);
       txn.locks.set(key, 'shared');
       return;
     }
@@ -419,10 +440,9 @@ export class TxnParticipantState {
 
   private release(txn: ParticipantTxn): void {
     for (const key of txn.locks.keys()) {
-      const prefix = scannedPrefix(key);
-      if (prefix !== undefined) {
-        this.scans.get(prefix)?.delete(txn.txnId);
-        if (this.scans.get(prefix)?.size === 0) this.scans.delete(prefix);
+      if (scannedPrefix(key) !== undefined) {
+        this.scans.get(key)?.holders.delete(txn.txnId);
+        if (this.scans.get(key)?.holders.size === 0) this.scans.delete(key);
         continue;
       }
       const lock = this.locks.get(key);
@@ -501,6 +521,23 @@ function missingOperations(txn: ParticipantTxn, lastOpIndex: number): string | u
   return `this shard applied the transaction's operations up to ${txn.lastOpIndex}, not ${lastOpIndex}`;
 }
 
+/** What a scan lock covers: keys under `prefix` whose slot is in `slots` (every slot when null). */
+interface ScanLock {
+  readonly prefix: string;
+  readonly slots: ReadonlySet<number> | null;
+  readonly holders: Set<TxnId>;
+}
+
+function scanLockOf(lockKey: string): ScanLock {
+  const ranges = scannedSlots(lockKey);
+  const slots = ranges === undefined ? null : new Set(ranges.flatMap((range) => Array.from({ length: range.endExclusive - range.start }, (_, offset) => range.start + offset)));
+  return { prefix: scannedPrefix(lockKey)!, slots, holders: new Set() };
+}
+
+function scanCovers(scan: ScanLock, key: string): boolean {
+  return key.startsWith(scan.prefix) && (scan.slots === null || scan.slots.has(slotForKey(key)));
+}
+
 /** Reads and scans share; writes, appends and reads for update are exclusive. */
 export function lockModeFor(access: TxnAccess): LockMode {
   return (access.kind === 'read' && access.forUpdate !== true) || access.kind === 'scan' ? 'shared' : 'exclusive';
@@ -524,6 +561,7 @@ function view(txn: ParticipantTxn): ParticipantTxnView {
     coordinator: txn.coordinator,
     lockedKeys: [...txn.locks.keys()].map((key) => (scannedPrefix(key) === undefined ? key : `${scannedPrefix(key)}* (scan)`)).sort(),
     writtenKeys: [...txn.writes.keys()].sort(),
+    neverWaits: txn.writes.size === 0 && [...txn.locks.keys()].every((key) => scannedPrefix(key) !== undefined && !scanWaits(key)),
   };
 }
 

@@ -9,6 +9,7 @@
  */
 
 import type { Principal, Refusal } from '../auth/types';
+import { hashSlotCount, type SlotRange } from '../sharding/slots';
 
 export type TxnId = string;
 
@@ -121,16 +122,66 @@ export interface TxnRecord {
   readonly participants: readonly string[];
 }
 
-/** Scan locks sit in a transaction's lock list under this marker followed by the prefix they cover. */
+/**
+ * Scan locks sit in a transaction's lock list under this marker followed by the prefix they
+ * cover and, for a lock narrowed to some hash slots, a separator and the slot ranges
+ * (`a-b,c-d`, end inclusive). A lock without ranges covers the prefix in every slot.
+ */
 const scanLockMarker = '\u0000scan:';
+/** The marker of a scan lock taken by a query that may wait for writers (see `scanWaits`). */
+const waitingScanLockMarker = '\u0000scan+wait:';
+const scanSlotsSeparator = '\u0000';
 
-export function scanLockKey(prefix: string): string {
-  return `${scanLockMarker}${prefix}`;
+/**
+ * A scan lock's key. `waits`: the query may wait for running writers (under wait-die, by
+ * age), so writers must treat it like any transaction; without it the query dies on any
+ * conflict with a running writer, and writers may always wait for it
+ * (src/txn/participant-server.ts).
+ */
+export function scanLockKey(prefix: string, slots?: readonly SlotRange[], waits = false): string {
+  const marker = waits ? waitingScanLockMarker : scanLockMarker;
+  if (slots === undefined) return `${marker}${prefix}`;
+  const ranges = slots.map((range) => `${range.start}-${range.endExclusive - 1}`).join(',');
+  return `${marker}${prefix}${scanSlotsSeparator}${ranges}`;
+}
+
+/** The key after its scan-lock marker, or undefined for an ordinary key. */
+function scanLockBody(lockKey: string): string | undefined {
+  if (lockKey.startsWith(scanLockMarker)) return lockKey.slice(scanLockMarker.length);
+  if (lockKey.startsWith(waitingScanLockMarker)) return lockKey.slice(waitingScanLockMarker.length);
+  return undefined;
+}
+
+/** True for the scan lock of a query that may wait for writers. */
+export function scanWaits(lockKey: string): boolean {
+  return lockKey.startsWith(waitingScanLockMarker);
 }
 
 /** The prefix a scan lock covers, or undefined for an ordinary key. */
 export function scannedPrefix(lockKey: string): string | undefined {
-  return lockKey.startsWith(scanLockMarker) ? lockKey.slice(scanLockMarker.length) : undefined;
+  const rest = scanLockBody(lockKey);
+  if (rest === undefined) return undefined;
+  const separator = rest.indexOf(scanSlotsSeparator);
+  return separator < 0 ? rest : rest.slice(0, separator);
+}
+
+/**
+ * The hash slots a scan lock covers: undefined for every slot (or for an ordinary key), and
+ * for a malformed range list an empty list (a lock on nothing, so it protects no row and a
+ * query holding it reads none).
+ */
+export function scannedSlots(lockKey: string): SlotRange[] | undefined {
+  const rest = scanLockBody(lockKey);
+  if (rest === undefined) return undefined;
+  const separator = rest.indexOf(scanSlotsSeparator);
+  if (separator < 0) return undefined;
+  const ranges: SlotRange[] = [];
+  for (const text of rest.slice(separator + 1).split(',')) {
+    const match = /^(\d{1,4})-(\d{1,4})$/.exec(text);
+    if (match === null || Number(match[1]) > Number(match[2]) || Number(match[2]) >= hashSlotCount) return [];
+    ranges.push({ start: Number(match[1]), endExclusive: Number(match[2]) + 1 });
+  }
+  return ranges;
 }
 
 export function isTxnCommandEntry(data: unknown): data is { txn: TxnCommand } {

@@ -44,7 +44,7 @@ describe('queries through the cluster', { timeout: 600_000 }, () => {
     for (const table of tables) await oracle.query(`DELETE FROM ${table.name}`);
   });
 
-  it('plans again when the shard map changes under a running query, and the result stays right', () => {
+  it('is not disturbed by a map change that moves no slot: the shards judge by their own slot fences, not by map epochs', () => {
     const { sim, cluster, engine } = queryCluster({ seed: 7, shards: 4 });
     engine.createTable(tableT);
     const rows: Row[] = Array.from({ length: 100 }, (_, index) => [index + 1, index % 5, index, 'a', true]);
@@ -58,8 +58,7 @@ describe('queries through the cluster', { timeout: 600_000 }, () => {
     sim.runUntil(() => run.done, { withinMs: 10_000, waitingFor: 'the query' });
     assert.equal(run.error, undefined);
     assert.deepEqual(run.rows, [[100, 4950]]);
-    assert.ok(run.execution!.attempts >= 2, `the stale-epoch attempt should have been retried (attempts: ${run.execution!.attempts})`);
-    assert.equal(run.execution!.plan.epoch, database.shardMap.epoch);
+    assert.equal(run.execution!.attempts, 1, 'no slot moved, so the first attempt stands');
   });
 
   it('counts a row once even when a copy of it sits on a shard that does not own its slot (a slot move in progress)', () => {
@@ -103,7 +102,7 @@ describe('queries through the cluster', { timeout: 600_000 }, () => {
     sim.runUntil(() => deleted, { withinMs: 5_000, waitingFor: 'the copy to be damaged' });
     const run = runQuery(sim, engine, 'SELECT r.label, COUNT(*) FROM t JOIN r ON t.g = r.k GROUP BY r.label');
     assert.equal(run.ok, false);
-    assert.match(run.error!.message, new RegExp(`${shard.id}: .*reference table r holds 2 of at least 3 rows`));
+    assert.match(run.error!.message, new RegExp(`${shard.id}: .*${shard.id} holds no copy of the reference table r with its 3 rows \\(the copy in slot ${shard.slots[0].start} holds 2\\)`));
   });
 
   it('fails naming the shard when the shard cannot answer, and leaves no lock behind elsewhere', () => {

@@ -4,13 +4,13 @@ import type { Row, TableSchema } from '../../src/query';
 import { Simulation } from '../../src/sim';
 
 /** A running store with the query engine: `nodes` nodes, `shards` shards of 3 replicas, leaders elected. */
-export function queryCluster(options: { seed: number; nodes?: number; shards: number; timeoutMs?: number }): { sim: Simulation; cluster: PhantomCluster; engine: QueryEngine } {
+export function queryCluster(options: { seed: number; nodes?: number; shards: number; timeoutMs?: number; snapshotThreshold?: number }): { sim: Simulation; cluster: PhantomCluster; engine: QueryEngine } {
   const sim = new Simulation({ seed: options.seed });
   const cluster = new PhantomCluster(sim, { clusterName: 'phantom', joinToken: 'token' });
   const nodes = options.nodes ?? 3;
   for (let index = 1; index <= nodes; index++) cluster.addNode(`node-${index}`, { seeds: index === 1 ? [] : ['node-1'] });
   sim.runUntil(() => cluster.liveMembers().length === nodes && cluster.agreement(), { withinMs: 10_000, waitingFor: 'nodes to join' });
-  cluster.database.create({ shards: options.shards, replicationFactor: Math.min(3, nodes) });
+  cluster.database.create({ shards: options.shards, replicationFactor: Math.min(3, nodes), ...(options.snapshotThreshold === undefined ? {} : { snapshotThreshold: options.snapshotThreshold }) });
   const database = cluster.database;
   sim.runUntil(() => database.shardIds().every((shard) => database.hasStableLeader(shard)), { withinMs: 5_000, waitingFor: 'leaders' });
   const engine = new QueryEngine(sim, database, { timeoutMs: options.timeoutMs });

@@ -50,9 +50,9 @@ describe('scan locks', () => {
     const refused = shard.apply(write('w', 't/orders/{i1}/i1'));
     assert.equal(refused.status, 'conflict');
     assert.deepEqual((refused as { holders: readonly { txnId: string }[] }).holders.map((holder) => holder.txnId), ['q']);
-    assert.ok(shard.machine.transactions.holdsScan('q', 't/orders/'));
+    assert.ok(shard.machine.transactions.holdsScan('q', scanLockKey('t/orders/')));
     shard.apply({ kind: 'resolve', txnId: 'q', outcome: 'committed' });
-    assert.ok(!shard.machine.transactions.holdsScan('q', 't/orders/'));
+    assert.ok(!shard.machine.transactions.holdsScan('q', scanLockKey('t/orders/')));
     assert.equal(shard.apply(write('w', 't/orders/{i1}/i1', 2)).status, 'granted');
   });
 
@@ -86,7 +86,7 @@ describe('scan locks', () => {
     shard.apply(scan('q', 't/orders/'));
     const copy = new KvStateMachine();
     copy.restore(JSON.parse(JSON.stringify(shard.machine.snapshot())));
-    assert.ok(copy.transactions.holdsScan('q', 't/orders/'));
+    assert.ok(copy.transactions.holdsScan('q', scanLockKey('t/orders/')));
     assert.equal(copy.transactions.conflictsFor('w', 't/orders/{i1}/i1', 'exclusive')[0]?.txnId, 'q');
     assert.equal(copy.digest(), shard.machine.digest());
   });

@@ -60,6 +60,20 @@ describe('Message boundary: coalesced heartbeats and queries (rules added when t
     assert.equal(gate.accept('client:c1', { type: 'txn.shard-request', requestId: 'q/3', shardId: 'shard-1', command: { kind: 'resolve', txnId: 'c9.t4', outcome: 'aborted' } }), false);
     assert.equal(counters.byReason('not-admitted'), 2);
   });
+
+  it("refuses a rogue client that tries to end another client's query attempt, or to take a scan lock in its name (issue 15)", () => {
+    const { gate, counters } = boundary([]);
+    const end = (txnId: string) => ({ type: 'txn.shard-request', requestId: 'r/1', shardId: 'shard-1', command: { kind: 'resolve', txnId, outcome: 'aborted' } });
+    // The owner may end its own attempt; the rogue may end only its own.
+    assert.equal(gate.accept('query-client:auditor', end('auditor.q3.a1')), true);
+    assert.equal(gate.accept('query-client:mallory', end('mallory.q1.a1')), true);
+    assert.equal(gate.accept('query-client:mallory', end('auditor.q3.a1')), false);
+    assert.equal(gate.accept('query-client:mallory', end('auditor.q3.a1.q1.a1')), false);
+    assert.equal(gate.accept('query-client:auditor.q3', end('auditor.q3.a1')), false);
+    assert.equal(gate.accept('mallory', end('auditor.q3.a1')), false);
+    assert.equal(gate.accept('query-client:mallory', scanLock('\u0000scan:t/orders/', { kind: 'scan' })), false, 'a scan lock under the attempt id of c1');
+    assert.equal(counters.byReason('not-admitted'), 5);
+  });
 });
 
 describe('Message boundary: admission', () => {
