@@ -20,7 +20,7 @@ import {
   type Value,
 } from '../query';
 import { QueryShardService } from '../query/shard-service';
-import { TransactionSystem } from '../txn/system';
+import { TransactionSystem } from './transaction-system';
 import { ReferenceCopies } from './reference-copies';
 import type { Principal } from '../auth/types';
 import type { ShardedDatabase } from './database';

@@ -3,7 +3,7 @@ import type { ShardMap } from '../sharding/shard-map';
 import { slotsOf } from '../sharding/slots';
 import type { Simulation } from '../sim';
 import type { Transaction } from '../txn/client';
-import type { TransactionSystem } from '../txn/system';
+import type { TransactionSystem } from './transaction-system';
 
 /**
  * The copies of reference tables (Citus's reference tables): every shard that can be a
