@@ -1,9 +1,11 @@
 import { defaultElasticOptions, ElasticCluster } from '../src/api/elastic-cluster';
 import { RampWorkload } from '../src/api/ramp-workload';
 import { latencyPercentiles } from '../src/load/stats';
-import type { TimerPort } from '../src/runtime/ports';
 import { Autoscaler, formatDecisionLog, formatResourceTable, ResourceMonitor, type ScalingDecision, type ScalingPolicy } from '../src/scaling';
 import type { Simulation } from '../src/sim';
+import { schedulerTimers } from './scheduler-timers';
+
+export { schedulerTimers } from './scheduler-timers';
 import { kvStore } from './kv-scenario';
 import { rebalancing } from './rebalancing-scenario';
 import { resourceSvg } from './scaling-svg';
@@ -245,27 +247,6 @@ export class ElasticScenario {
       rebalancing(this.world).assertMapAgreesWithGroups(SETTLE_BOUND_MS);
     });
   }
-}
-
-/** The autoscaler's timer port over the simulation's scheduler (the autoscaler is a control process, not a node). */
-export function schedulerTimers(sim: Simulation): TimerPort {
-  const scheduler = sim.scheduler;
-  const events = new Map<number, ReturnType<typeof scheduler.schedule>>();
-  let next = 0;
-  return {
-    setTimer: (delayMs, callback) => {
-      const id = next++;
-      events.set(id, scheduler.schedule(delayMs, () => {
-        events.delete(id);
-        callback();
-      }));
-      return id;
-    },
-    cancelTimer: (id) => {
-      const event = events.get(id);
-      if (event) scheduler.cancel(event);
-    },
-  };
 }
 
 const scenarios = new WeakMap<PhantomWorld, ElasticScenario>();

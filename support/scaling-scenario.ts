@@ -2,6 +2,7 @@ import { Autoscaler, formatDecisionLog, formatResourceTable, ResourceMonitor, re
 import type { TimerPort } from '../src/runtime/ports';
 import { resourceSvg } from './scaling-svg';
 import type { Simulation } from '../src/sim';
+import { schedulerTimers } from './scheduler-timers';
 import type { PhantomWorld } from './world';
 
 /** What the scaling part needs of its host: the World in scenarios, a bare simulation in bench/. */
@@ -223,23 +224,7 @@ export class ScalingScenario implements ScalingActuator, ActivitySource {
   }
 
   private timers(): TimerPort {
-    const scheduler = this.world.sim.scheduler;
-    const events = new Map<number, ReturnType<typeof scheduler.schedule>>();
-    let next = 0;
-    return {
-      setTimer: (delayMs, callback) => {
-        const id = next++;
-        events.set(id, scheduler.schedule(delayMs, () => {
-          events.delete(id);
-          callback();
-        }));
-        return id;
-      },
-      cancelTimer: (id) => {
-        const event = events.get(id);
-        if (event) scheduler.cancel(event);
-      },
-    };
+    return schedulerTimers(this.world.sim);
   }
 }
 
