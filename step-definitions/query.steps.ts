@@ -167,6 +167,25 @@ When('clients transfer amounts of {string} between random rows of {string} for {
   await queries(this).transfersWhileQuerying(column, table, durationMs, everyMs, text);
 });
 
+// Needs the table's rows loaded first. The rebalancer splits the shard holding the rows with this distribution value: the
+// upper half of its slots, with their rows, moves to a new shard, while the query (doc string) runs again every interval,
+// until the split is done (at most 60 s of virtual time); one more run follows on the settled map. Use a query the split
+// cannot change (a count, a sum, a sorted list), then check it with "every run of the query returned:".
+// Values: {word} is the table's distribution column (for example id).
+// Example: When the shard holding the "orders" rows where id = 1 splits in two while this query runs every 20 ms:
+When('the shard holding the {string} rows where {word} = {int} splits in two while this query runs every {duration}:', function (this: PhantomWorld, table: string, column: string, value: number, everyMs: number, text: string) {
+  const scenario = queries(this);
+  scenario.splitWhileQuerying(scenario.shardHolding(table, column, value), everyMs, text);
+});
+
+// At least this many runs of the periodic query started while slots were moving.
+// Instant: reads the counts recorded by the split step, which waited for the split to end.
+Then('at least {int} runs of the query started while slots were moving', function (this: PhantomWorld, runs: number) {
+  const scenario = queries(this);
+  this.attachText('query runs during the split', `${scenario.runsDuringMoves} of ${scenario.periodicRuns.length} runs started while slots were moving`);
+  expect(scenario.runsDuringMoves, 'runs that started while slots were moving').to.be.at.least(runs);
+});
+
 // Every run of the periodic query succeeded and returned exactly these rows (header: result column names).
 // Instant: reads the runs recorded by the periodic query step, which waited for them.
 // Columns: the result's column names, in order (all required); values as the query returns them.

@@ -4,6 +4,9 @@ import { type ColumnType, distributedRowKey, formatValue, parseColumnValue, type
 import type { NodeId } from '../src/runtime/ports';
 import type { Transaction } from '../src/txn/client';
 import { TransactionSystem } from '../src/api/transaction-system';
+import { migrationPorts } from '../src/api/migration-ports';
+import { MigrationExecutor } from '../src/rebalance/executor';
+import { slotsOf } from '../src/sharding/slots';
 import { compareWithOracle, OracleSchema } from './sql-oracle';
 import type { Principal } from '../src/auth/types';
 import type { PhantomWorld } from './world';
@@ -11,6 +14,8 @@ import type { PhantomWorld } from './world';
 /** Bound for loading rows: inserts are acknowledged within the client's 10 s deadline, retries included. */
 const LOAD_BOUND_MS = 60_000;
 /** Bound for one query: its own time-out (3 s) and some slack; a query never ends later. */
+/** Bound for a split to finish while queries run. */
+const SPLIT_BOUND_MS = 60_000;
 const QUERY_BOUND_MS = 5_000;
 
 /**
@@ -180,6 +185,43 @@ export class QueryScenario {
    * holding the rows as loaded, so the query must be one the transfers cannot change
    * (a sum, a count).
    */
+  /** Runs of the periodic query that started while slots were moving (see `splitWhileQuerying`). */
+  runsDuringMoves = 0;
+
+  /**
+   * The rebalancer splits the shard in two (the upper half of its slots, with their rows,
+   * moves to a new shard on the same replicas) while `text` runs every `everyMs`, until
+   * the split is done (at most 60 s of virtual time); then one more run on the settled map.
+   */
+  splitWhileQuerying(shardId: string, everyMs: number, text: string): void {
+    const database = this.world.cluster.database;
+    const shard = database.shardMap.shards.find((candidate) => candidate.id === shardId)!;
+    const slots = [...slotsOf(shard.slots)];
+    const newShard = `${shardId}-split`;
+    const executor = new MigrationExecutor(migrationPorts(this.world.sim, database));
+    executor.submit([{ kind: 'split', shard: shardId, newShard, ranges: [{ start: slots[Math.floor(slots.length / 2)], endExclusive: slots[slots.length - 1] + 1 }], replicas: [...shard.replicas], reason: 'scenario: split while querying' }]);
+    const endMs = this.world.sim.nowMs + SPLIT_BOUND_MS;
+    let current: QueryRun | undefined;
+    const started = (): void => {
+      if (!executor.idle) this.runsDuringMoves++;
+      current = this.engine.query(text, { client: 'auditor' });
+    };
+    started();
+    while (!executor.idle || !current!.done) {
+      if (this.world.sim.nowMs >= endMs) throw new Error(`the split of ${shardId} did not finish within ${SPLIT_BOUND_MS / 1000} s of virtual time`);
+      this.world.sim.runFor(everyMs);
+      if (current!.done) {
+        this.periodicRuns.push(current!);
+        if (!executor.idle) started();
+      }
+    }
+    if (!this.periodicRuns.includes(current!)) this.periodicRuns.push(current!);
+    if (!database.shardMap.shards.some((candidate) => candidate.id === newShard)) throw new Error(`the split of ${shardId} ended without making ${newShard}`);
+    const last = this.engine.query(text, { client: 'auditor' });
+    this.world.waitUntil(() => last.done, QUERY_BOUND_MS, 'the query on the settled map');
+    this.periodicRuns.push(last);
+  }
+
   async transfersWhileQuerying(column: string, tableName: string, durationMs: number, everyMs: number, text: string): Promise<void> {
     const table = this.engine.table(tableName);
     const valueColumn = table.columns.findIndex((candidate) => candidate.name === column);
