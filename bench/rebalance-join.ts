@@ -1,8 +1,7 @@
-import { PhantomCluster } from '../src/api';
 import { migrationPorts } from '../src/api/migration-ports';
 import { defaultExecutorOptions, MigrationExecutor } from '../src/rebalance/executor';
 import { planRebalance } from '../src/rebalance/planner';
-import { Simulation } from '../src/sim';
+import { startShardedStore } from './sharded-store';
 import type { BenchRow } from './types';
 
 const NODES = 10;
@@ -17,14 +16,9 @@ const KEYS = 2_000;
  * is the simulated time from the plan's submission until the executor is idle.
  */
 export function benchRebalanceJoin(): BenchRow[] {
-  const sim = new Simulation({ seed: 8 });
+  const { sim, cluster } = startShardedStore(8, NODES, SHARDS);
   try {
-    const cluster = new PhantomCluster(sim, { clusterName: 'bench', joinToken: 'bench' });
-    for (let i = 1; i <= NODES; i++) cluster.addNode(`node-${i}`, { seeds: i === 1 ? [] : ['node-1'] });
-    sim.runUntil(() => cluster.liveMembers().length === NODES && cluster.agreement(), { withinMs: 10_000, waitingFor: 'the nodes to join' });
     const database = cluster.database;
-    database.create({ shards: SHARDS, replicationFactor: 3 });
-    sim.runUntil(() => database.shardIds().every((shard) => database.hasStableLeader(shard)), { withinMs: 5_000, waitingFor: 'shard leaders' });
     let written = 0;
     for (let key = 0; key < KEYS; key++) database.client(`loader-${key % 32}`).put(`key-${key}`, `value-${key}-${'x'.repeat(64)}`, () => written++);
     sim.runUntil(() => written === KEYS, { withinMs: 60_000, waitingFor: 'the keys to be written' });

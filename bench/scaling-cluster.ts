@@ -1,8 +1,7 @@
-import { PhantomCluster } from '../src/api';
 import { defaultElasticOptions, ElasticCluster } from '../src/api/elastic-cluster';
 import { RampWorkload } from '../src/api/ramp-workload';
 import { Autoscaler, ResourceMonitor, resolvePolicy } from '../src/scaling';
-import { Simulation } from '../src/sim';
+import { startShardedStore } from './sharded-store';
 import { ELASTIC_SAMPLE_INTERVAL_MS, ELASTIC_WINDOW_SAMPLES, schedulerTimers } from '../support/elastic-scenario';
 import type { BenchRow } from './types';
 
@@ -28,14 +27,9 @@ const OBSERVE_MS = 300_000;
  * to 3 and the cluster is balanced again (scale-down window 60 s).
  */
 export function benchScalingCluster(): BenchRow[] {
-  const sim = new Simulation({ seed: 9 });
+  const { sim, cluster } = startShardedStore(9, NODES, SHARDS);
   try {
-    const cluster = new PhantomCluster(sim, { clusterName: 'bench', joinToken: 'bench' });
-    for (let i = 1; i <= NODES; i++) cluster.addNode(`node-${i}`, { seeds: i === 1 ? [] : ['node-1'] });
-    sim.runUntil(() => cluster.liveMembers().length === NODES && cluster.agreement(), { withinMs: 10_000, waitingFor: 'the nodes to join' });
     const database = cluster.database;
-    database.create({ shards: SHARDS, replicationFactor: 3 });
-    sim.runUntil(() => database.shardIds().every((shard) => database.hasStableLeader(shard)), { withinMs: 10_000, waitingFor: 'shard leaders' });
     const policy = resolvePolicy({ minNodes: 3, maxNodes: 8, replicationFactor: 3, metrics: [{ metric: 'cpu', averageValue: 50 }], scaleDown: { stabilizationWindowSeconds: 60 } });
     const elastic = new ElasticCluster(cluster, { ...defaultElasticOptions, replicationFactor: 3, capacity: { serviceTimeMs: 1000 / REQUESTS_PER_SECOND, memoryBytes: 4_000_000, diskBytes: 64_000_000 } });
     const monitor = new ResourceMonitor({ intervalMs: ELASTIC_SAMPLE_INTERVAL_MS, windowSamples: ELASTIC_WINDOW_SAMPLES });
