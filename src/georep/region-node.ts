@@ -22,6 +22,7 @@ import type { RaftGroupHost } from '../runtime/raft-host';
 import type { RaftService } from '../runtime/raft-service';
 import type { AntiEntropyEvent, AntiEntropyMessage } from './anti-entropy';
 import { EMPTY_CONTEXT, type RegionId } from './causal-context';
+import { answerPing, takePong } from './clock-exchange';
 import { ClockMonitor, type VerdictChange } from './clock-monitor';
 import type { GeoTuning, KeyspaceCatalog } from './config';
 import { formatHlc, HLC_ZERO, type HlcTimestamp, HybridLogicalClock } from './hlc';
@@ -324,17 +325,12 @@ export class RegionNodeService implements NodeService {
   }
 
   private onPing(from: NodeId, message: PingMessage): void {
-    const pong: PongMessage = { type: 'geo.pong', region: this.region, sentMs: message.sentMs, clockMs: this.env.clock.nowMs() };
-    this.env.network.send(from, pong);
+    answerPing(this.env, this.region, from, message);
   }
 
   private onPong(peer: RegionId, message: PongMessage): void {
-    const change = this.clocks.observe(peer, message.sentMs, message.clockMs, this.env.clock.nowMs());
-    if (!change) return;
-    const { offsetMs, uncertaintyMs } = change.measurement;
-    this.env.trace(`geo.clock-${change.verdict}`, { peer, offsetMs: Math.round(offsetMs), uncertaintyMs: Math.round(uncertaintyMs), maxOffsetMs: change.maxOffsetMs });
-    this.options.observer?.clockVerdict?.(this.region, change);
-    if (change.verdict === 'accepted') for (const shipper of this.shippers.values()) shipper.peerBack(peer);
+    const observer = this.options.observer;
+    if (takePong(this.env, this.clocks, peer, message, observer?.clockVerdict && ((change) => observer.clockVerdict!(this.region, change)))) for (const shipper of this.shippers.values()) shipper.peerBack(peer);
   }
 
   private heardFrom(peer: RegionId): void {

@@ -18,6 +18,7 @@ import type { NodeService } from '../runtime/node-runtime';
 import type { Message, NodeEnv, NodeId, TimerId } from '../runtime/ports';
 import { AntiEntropy, type AntiEntropyEvent, type AntiEntropyMessage } from './anti-entropy';
 import { type CausalContext, contextAdd, EMPTY_CONTEXT, type RegionId } from './causal-context';
+import { answerPing, takePong } from './clock-exchange';
 import { ClockMonitor, type OffsetMeasurement, type VerdictChange } from './clock-monitor';
 import type { GeoTuning, KeyspaceCatalog, PeerRegion } from './config';
 import { formatHlc, HLC_ZERO, type HlcTimestamp, HybridLogicalClock } from './hlc';
@@ -456,17 +457,12 @@ export class RegionReplica implements NodeService {
   }
 
   private onPing(from: NodeId, message: PingMessage): void {
-    const pong: PongMessage = { type: 'geo.pong', region: this.region, sentMs: message.sentMs, clockMs: this.env.clock.nowMs() };
-    this.env.network.send(from, pong);
+    answerPing(this.env, this.region, from, message);
   }
 
   private onPong(peer: RegionId, message: PongMessage): void {
-    const change = this.clocks.observe(peer, message.sentMs, message.clockMs, this.env.clock.nowMs());
-    if (!change) return;
-    const { offsetMs, uncertaintyMs } = change.measurement;
-    this.env.trace(`geo.clock-${change.verdict}`, { peer, offsetMs: Math.round(offsetMs), uncertaintyMs: Math.round(uncertaintyMs), maxOffsetMs: change.maxOffsetMs });
-    this.options.observer?.clockVerdict?.(this.region, change);
-    if (change.verdict === 'accepted') this.peerBack(peer);
+    const observer = this.options.observer;
+    if (takePong(this.env, this.clocks, peer, message, observer?.clockVerdict && ((change) => observer.clockVerdict!(this.region, change)))) this.peerBack(peer);
   }
 
   /** Any message from a peer proves it reachable; after a silence, resend what it lacks. */
