@@ -16,9 +16,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Entry, HardState, RaftMessage } from '../../src/raft/types';
 import { DEFAULT_RAFT_TUNING, RaftGroupHost, type RaftEnvelope, type ReplicatedStateMachine } from '../../src/runtime/raft-host';
-import type { NodeEnv, NodeId } from '../../src/runtime/ports';
+import type { NodeId } from '../../src/runtime/ports';
 import { SimDisk } from '../../src/sim/disk';
-import { SeededRandom } from '../../src/sim/random';
+import { ManualNodeEnv } from './manual-node-env';
 
 const GROUP = 'g';
 const HARD_STATE_KEY = `raft/${GROUP}/hard-state`;
@@ -30,23 +30,11 @@ class HostUnderTest {
   readonly sent: RaftMessage[] = [];
   /** Broken durability promises, one line each, found as messages left. */
   readonly broken: string[] = [];
-  private readonly timers: { atMs: number; callback: () => void }[] = [];
-  private nowMs = 0;
+  private readonly manual = new ManualNodeEnv();
   readonly host: RaftGroupHost;
 
   constructor(fsyncLatencyMs: number) {
-    const env: NodeEnv = {
-      id: 'n1',
-      clock: { nowMs: () => this.nowMs },
-      timers: {
-        setTimer: (delayMs, callback) => this.timers.push({ atMs: this.nowMs + delayMs, callback }),
-        cancelTimer: () => undefined,
-      },
-      network: { send: () => undefined },
-      disk: this.disk,
-      random: new SeededRandom(7),
-      trace: () => undefined,
-    };
+    const env = this.manual.env(this.disk);
     const machine: ReplicatedStateMachine = { apply: () => undefined, snapshot: () => null, restore: () => undefined };
     this.host = new RaftGroupHost(env, GROUP, { voters: ['n1', 'n2', 'n3'], learners: [] }, machine, { ...DEFAULT_RAFT_TUNING, fsyncLatencyMs }, undefined, (_to: NodeId, envelope: RaftEnvelope) => {
       this.checkPromises(envelope.message);
@@ -56,16 +44,7 @@ class HostUnderTest {
 
   /** Runs every timer due within `ms` (the fsync completions among them). */
   advance(ms: number): void {
-    const until = this.nowMs + ms;
-    for (;;) {
-      this.timers.sort((a, b) => a.atMs - b.atMs);
-      const next = this.timers[0];
-      if (next === undefined || next.atMs > until) break;
-      this.timers.shift();
-      this.nowMs = next.atMs;
-      next.callback();
-    }
-    this.nowMs = until;
+    this.manual.advance(ms);
   }
 
   private checkPromises(message: RaftMessage): void {

@@ -15,16 +15,14 @@ import { describe, test } from 'node:test';
 import { RaftSafetyChecker } from '../../src/raft/safety-checker';
 import type { Entry, RaftMessage } from '../../src/raft/types';
 import { DEFAULT_RAFT_TUNING, RaftGroupHost, type RaftObserver, type ReplicatedStateMachine } from '../../src/runtime/raft-host';
-import type { NodeEnv } from '../../src/runtime/ports';
 import { SimDisk } from '../../src/sim/disk';
-import { SeededRandom } from '../../src/sim/random';
+import { ManualNodeEnv } from './manual-node-env';
 
 /** Replica n1 (of n1, n2, n3) on one disk across restarts, fsyncs run by hand, observed by a real checker. */
 class RestartingReplica {
   readonly disk = new SimDisk();
   readonly checker = new RaftSafetyChecker();
-  private timers: { atMs: number; callback: () => void }[] = [];
-  private nowMs = 0;
+  private readonly manual = new ManualNodeEnv();
   host: RaftGroupHost;
 
   constructor() {
@@ -32,15 +30,7 @@ class RestartingReplica {
   }
 
   private startHost(): RaftGroupHost {
-    const env: NodeEnv = {
-      id: 'n1',
-      clock: { nowMs: () => this.nowMs },
-      timers: { setTimer: (delayMs, callback) => this.timers.push({ atMs: this.nowMs + delayMs, callback }), cancelTimer: () => undefined },
-      network: { send: () => undefined },
-      disk: this.disk,
-      random: new SeededRandom(7),
-      trace: () => undefined,
-    };
+    const env = this.manual.env(this.disk);
     const machine: ReplicatedStateMachine = { apply: () => undefined, snapshot: () => null, restore: () => undefined };
     const checker = this.checker;
     const observer: RaftObserver = {
@@ -57,21 +47,12 @@ class RestartingReplica {
 
   /** Runs the timers due within `ms` (fsync completions among them). */
   advance(ms: number): void {
-    const until = this.nowMs + ms;
-    for (;;) {
-      this.timers.sort((a, b) => a.atMs - b.atMs);
-      const next = this.timers[0];
-      if (next === undefined || next.atMs > until) break;
-      this.timers.shift();
-      this.nowMs = next.atMs;
-      next.callback();
-    }
-    this.nowMs = until;
+    this.manual.advance(ms);
   }
 
   /** Power loss: pending timers (the fsync in flight) vanish, unsynced writes are lost; then a new process starts. */
   crashAndRestart(): void {
-    this.timers = [];
+    this.manual.dropTimers();
     this.disk.crash();
     this.host = this.startHost();
   }
