@@ -6,7 +6,7 @@ import { access, ANONYMOUS, security } from '../support/security-scenario';
 
 // Glossary section: Security
 // Capability: security
-// Needs first: for impersonation, a replicated group with a leader ("Given a replicated group of 3 nodes" and "Then within 2 seconds the group elects a leader"); for users and roles, the store ("Given a running cluster of 5 nodes storing data in 3 shards with 3 replicas each").
+// Needs first: for impersonation, a replicated group with a leader ("Given a replicated group of 3 nodes" and "Then within 2 seconds the group elects a leader"); for users and roles, the store ("Given a running cluster of 5 nodes storing data in 3 shards with 3 replicas each") or georeplicated regions ("Given regions with these one-way latencies:").
 // Who may send what, and who may read or write which keys: authentication, roles, refusals and their audit log.
 
 // ---- nodes cannot be impersonated ------------------------------------------------------
@@ -110,6 +110,17 @@ Given('role {string} grants {word} on table {string}', function (this: PhantomWo
 // Values: {word} is read-only, read-write or admin.
 Given('role {string} grants {word} on every key', function (this: PhantomWorld, role: string, permission: string) {
   access(this).defineGrant(role, permission, { kind: 'prefix', prefix: '' });
+});
+
+// Like the steps above, for a georeplicated keyspace (the keys "<keyspace>/..." of the regions, declared by
+// "Given keyspace ... resolves conflicts by ..."). Needs the regions ("Given regions with these one-way latencies:")
+// instead of the store: then every role, user and "turns authentication on" step changes the regions' role table,
+// which every region holds and applies before the step ends (within 5 s). A grant on every key of the store does not
+// cover a georeplicated keyspace; "admin on every key" still makes the admin who may change users and roles.
+// Example: Given role "editor" grants read-write on georeplicated keyspace "profiles"
+// Values: {word} is read-only, read-write or admin.
+Given('role {string} grants {word} on georeplicated keyspace {string}', function (this: PhantomWorld, role: string, permission: string, keyspace: string) {
+  access(this).defineGrant(role, permission, { kind: 'georep', keyspace });
 });
 
 // Creates a user with a password and gives it a role defined earlier (signed by an admin once authentication is on).
@@ -221,6 +232,7 @@ Then('every refusal is in the audit log', function (this: PhantomWorld) {
 });
 
 // The user starts writing keys "<prefix>-1", "<prefix>-2", ... one after another, until a Then-step about them.
+// With georeplicated regions the prefix is "<keyspace>/<key>" and each write goes to the next region in turn.
 // Example: When user "alice" keeps writing keys starting with "accounts/log"
 When('user {string} keeps writing keys starting with {string}', function (this: PhantomWorld, user: string, prefix: string) {
   access(this).startWriting(user, prefix);
@@ -238,4 +250,35 @@ When('{string} revokes role {string} from {string}', function (this: PhantomWorl
 // Instant: stops the writer and reads the outcomes of its writes.
 Then('every write of user {string} that started after the revocation was refused', function (this: PhantomWorld, user: string) {
   access(this).assertRevocationHeld(user);
+});
+
+// ---- georeplicated keyspaces -----------------------------------------------------------
+
+// Needs the regions and a role table with authentication on (see the role steps above). A client in the region writes
+// the value as the user (a last-writer-wins keyspace) and waits (at most 15 s) for the region's answer, success or refusal.
+// Example: When user "alice" writes "profiles/ann" = "v1" in us-east
+When('user {string} writes {string} = {string} in {region}', function (this: PhantomWorld, user: string, key: string, value: string, region: string) {
+  access(this).geoRequest(user, region, key, { kind: 'put', value });
+});
+
+// Like "user … writes … in …", but the request proves the given password instead of the user's own.
+// Example: When user "alice" writes "profiles/ann" = "x" in us-east with password "guessed"
+When('user {string} writes {string} = {string} in {region} with password {string}', function (this: PhantomWorld, user: string, key: string, value: string, region: string, password: string) {
+  access(this).geoRequest(user, region, key, { kind: 'put', value }, password);
+});
+
+// Needs the regions and a role table. A client in the region reads the key as the user and waits (at most 15 s) for
+// the answer, success or refusal.
+// Example: When user "carol" reads "profiles/ann" in eu-west
+When('user {string} reads {string} in {region}', function (this: PhantomWorld, user: string, key: string, region: string) {
+  access(this).geoRequest(user, region, key, undefined);
+});
+
+// Nothing changed the key: every region reads it as the value (a last-writer-wins keyspace; "(absent)" for a key
+// never written) at every 10 ms of virtual time for the whole duration, so a write that was refused in one region
+// has had time to replicate, had it been applied.
+// Example: Then every region keeps reading "profiles/ann" as "v1" for 1 second
+// Waits the duration, then passes; fails at the first region that reads anything else.
+Then('every region keeps reading {string} as {string} for {duration}', function (this: PhantomWorld, key: string, value: string, durationMs: number) {
+  access(this).assertRegionsKeepReading(key, value, durationMs);
 });

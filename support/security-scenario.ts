@@ -1,4 +1,9 @@
-import { ClusterSecurity } from '../src/api/security';
+import { ClusterSecurity, type RoleAdministration } from '../src/api/security';
+import { GeoSecurity } from '../src/api/geo-security';
+import type { OperationHandle } from '../src/api/geo-cluster';
+import { splitFullKey } from '../src/georep/key-store';
+import type { GeoOperation } from '../src/georep/strategies';
+import { geo } from './georep-scenario';
 import { type AuthCommand, type AuthResult, credentialProof, describeCommand, type Grant, type Keyspace, type Permission, PERMISSIONS, type Principal, principal } from '../src/auth';
 import type { KvClient } from '../src/kv/client';
 import type { Operation } from '../src/kv/client-operation';
@@ -288,7 +293,7 @@ interface WorkloadWrite {
 }
 
 export class AccessScenario {
-  readonly admin: ClusterSecurity;
+  private adminInstance: RoleAdministration | undefined;
   private readonly passwords = new Map<string, string>();
   private readonly grants = new Map<string, Grant[]>();
   private readonly outcomes = new Map<string, UserOutcome>();
@@ -299,8 +304,19 @@ export class AccessScenario {
   private revocationDoneAtMs: number | undefined;
 
   constructor(private readonly world: PhantomWorld) {
-    this.admin = new ClusterSecurity(world.sim, world.cluster.database);
     world.addFinalCheck('the audit log is attached', () => world.attachText('audit log (refused requests)', this.admin.audit.render()));
+  }
+
+  /** The role administration of the scenario's system: the georeplicated regions when it has them, else the store. */
+  get admin(): RoleAdministration {
+    this.adminInstance ??= this.world.hasPart('georep') ? new GeoSecurity(geo(this.world)) : new ClusterSecurity(this.world.sim, this.world.cluster.database);
+    return this.adminInstance;
+  }
+
+  private get store(): ClusterSecurity {
+    const admin = this.admin;
+    if (!(admin instanceof ClusterSecurity)) throw new Error(`In step "${this.world.currentStep}": this step needs the store ("Given a running cluster of ... storing data in ... shards ..."), not georeplicated regions`);
+    return admin;
   }
 
   principalOf(user: string): Principal {
@@ -409,7 +425,7 @@ export class AccessScenario {
     const node = shard.replicas.find((replica) => replica !== database.leaderOf(shard.id)) ?? shard.replicas[0];
     noteDirectMembershipChange(this.world, shard.id);
     const change = { type: 'remove', node } as const;
-    const result = user === undefined ? database.changeMembership(shard.id, change) : this.admin.changeMembership(this.principalOf(user), shard.id, change);
+    const result = user === undefined ? database.changeMembership(shard.id, change) : this.store.changeMembership(this.principalOf(user), shard.id, change);
     this.record(user ?? ANONYMOUS, result.ok, result.ok ? undefined : 'text' in result ? result.text : String(result.reason));
   }
 
@@ -417,6 +433,38 @@ export class AccessScenario {
   createUser(by: string, user: string): void {
     const result = this.change(by, { kind: 'add-user', user, proof: credentialProof(user, 'secret') });
     this.outcomes.set(by, { ok: result.ok, reason: result.ok ? undefined : result.reason });
+  }
+
+  // ---- georeplicated keyspaces ----
+
+  /** Sends a request to the region as the user (with the given password, or the user's own). */
+  private geoSubmit(user: string, region: string, fullKey: string, operation: GeoOperation | undefined, password?: string): OperationHandle {
+    const { keyspace, key } = splitFullKey(fullKey);
+    const who = password === undefined ? this.principalOf(user) : principal(user, password);
+    return geo(this.world).submit(region, { keyspace, key, operation, principal: who });
+  }
+
+  /** A georeplication request as the user in the region; waits (at most 15 s) for the answer and returns the value read. */
+  geoRequest(user: string, region: string, fullKey: string, operation: GeoOperation | undefined, password?: string): string | undefined {
+    const handle = this.geoSubmit(user, region, fullKey, operation, password);
+    this.world.waitUntil(() => handle.done, USER_OPERATION_BOUND_MS, `the answer to user ${user} in ${region}`);
+    const result = handle.result!;
+    this.record(user, result.ok, result.ok ? undefined : result.error);
+    return result.ok && result.value.kind === 'lww' ? (result.value.value ?? 'nothing') : undefined;
+  }
+
+  /** Every region reads the key as `expected` at every 10 ms of virtual time for the duration. */
+  assertRegionsKeepReading(fullKey: string, expected: string, durationMs: number): void {
+    const cluster = geo(this.world);
+    const endMs = this.world.sim.nowMs + durationMs;
+    for (;;) {
+      for (const region of cluster.regions) {
+        const value = cluster.renderAt(region, fullKey);
+        if (value !== expected) throw new Error(`${region} read ${fullKey} as ${value} at ${this.world.sim.nowMs} ms, not ${expected}`);
+      }
+      if (this.world.sim.nowMs >= endMs) return;
+      this.world.sim.runFor(Math.min(10, endMs - this.world.sim.nowMs));
+    }
   }
 
   /** The outcome of a request made through another part of the system (a query), for the refusal steps. */
@@ -464,6 +512,7 @@ export class AccessScenario {
 
   /** The user writes `prefix-1`, `prefix-2`, ... one after another until the scenario ends. */
   startWriting(user: string, prefix: string): void {
+    if (this.world.hasPart('georep')) return this.startWritingInRegions(user, prefix);
     const client = this.kvClient(user);
     const workload = { user, writes: [] as WorkloadWrite[], running: true };
     this.workload = workload;
@@ -478,6 +527,30 @@ export class AccessScenario {
         // The next write starts in a later event: the client is still finishing this one.
         this.world.sim.scheduler.schedule(5, next);
       });
+    };
+    next();
+  }
+
+  /** Like startWriting, in a georeplicated keyspace (`prefix` is "keyspace/key"): each write in the next region in turn. */
+  private startWritingInRegions(user: string, prefix: string): void {
+    const regions = geo(this.world).regions;
+    const workload = { user, writes: [] as WorkloadWrite[], running: true };
+    this.workload = workload;
+    const next = (): void => {
+      if (!workload.running) return;
+      const write: WorkloadWrite = { invokedAtMs: this.world.sim.nowMs, outcome: 'pending', reason: undefined };
+      workload.writes.push(write);
+      const count = workload.writes.length;
+      const handle = this.geoSubmit(user, regions[count % regions.length], `${prefix}-${count}`, { kind: 'put', value: String(count) });
+      const poll = (): void => {
+        if (!handle.done) return void this.world.sim.scheduler.schedule(5, poll);
+        const result = handle.result!;
+        write.outcome = result.ok ? 'ok' : result.unavailable ? 'unknown' : 'fail';
+        write.reason = result.ok ? undefined : result.error;
+        if (!result.ok && result.error.includes('may not')) this.noteRefusal(user, result.error);
+        this.world.sim.scheduler.schedule(5, next);
+      };
+      poll();
     };
     next();
   }
