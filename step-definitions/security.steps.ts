@@ -1,8 +1,9 @@
-import { Given, Then, When } from '@cucumber/cucumber';
+import { type DataTable, Given, Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import type { PhantomWorld } from '../support/world';
 import { consensus } from '../support/consensus-scenario';
 import { access, ANONYMOUS, security } from '../support/security-scenario';
+import { policyFromTable } from '../support/scaling-policy-table';
 
 // Glossary section: Security
 // Capability: security
@@ -134,6 +135,14 @@ Given('user {string} with password {string} holds role {string}', function (this
 // Example: Given "root" turns authentication on
 Given('{string} turns authentication on', function (this: PhantomWorld, user: string) {
   access(this).enable(user);
+});
+
+// Turns authentication off again (etcd's `auth disable`), as the given user, who must hold admin on every key; from
+// then on every request is allowed, as before authentication was turned on. Ends when every copy of the role table
+// applied it (within 5 s).
+// Example: When "root" turns authentication off
+When('{string} turns authentication off', function (this: PhantomWorld, user: string) {
+  access(this).disable(user);
 });
 
 // The user writes a value to a key and waits (at most 15 s) for the answer, success or refusal.
@@ -281,4 +290,58 @@ When('user {string} reads {string} in {region}', function (this: PhantomWorld, u
 // Waits the duration, then passes; fails at the first region that reads anything else.
 Then('every region keeps reading {string} as {string} for {duration}', function (this: PhantomWorld, key: string, value: string, durationMs: number) {
   access(this).assertRegionsKeepReading(key, value, durationMs);
+});
+
+// ---- admin operations of the placement service -----------------------------------------
+
+// Needs the store and a role table (see the role steps above). As the user, asks the placement service to split the
+// shard that holds the key: the upper half of its slots moves to a new shard on the same nodes. An admin's request goes
+// to the rebalancer at once; anyone else's is refused before anything moves.
+// Example: When user "alice" tries to split the shard holding "accounts/alice"
+When('user {string} tries to split the shard holding {string}', function (this: PhantomWorld, user: string, key: string) {
+  access(this).requestSplit(user, key);
+});
+
+// Like the step above, for moving one follower's replica of the shard holding the key to a running node that holds
+// none (the cluster needs more nodes than a shard has replicas).
+// Example: When user "alice" tries to move a replica of the shard holding "accounts/alice" to a node without one
+When('user {string} tries to move a replica of the shard holding {string} to a node without one', function (this: PhantomWorld, user: string, key: string) {
+  access(this).requestReplicaMove(user, key);
+});
+
+// Like the steps above, for starting a rebalance: the planner's moves that bring every node's replica count within
+// 10% of the mean.
+// Example: When user "alice" tries to start a rebalance
+When('user {string} tries to start a rebalance', function (this: PhantomWorld, user: string) {
+  access(this).startRebalance(user);
+});
+
+// The shard map keeps the version it had when the last placement request was made, for the whole duration, and that
+// request submitted no move. Needs one of the "tries to split / move / start a rebalance" steps first.
+// Example: Then the shard map stays as it was for 2 seconds
+// Waits the duration, checking every 50 ms; fails at the first change.
+Then('the shard map stays as it was for {duration}', function (this: PhantomWorld, durationMs: number) {
+  access(this).assertMapUnchanged(durationMs);
+});
+
+// Every move the last placement request submitted finished (not rolled back) and the shard map changed.
+// Needs one of the "tries to split / move / start a rebalance" steps first, made by an admin.
+// Example: Then within 30 seconds the requested moves are done
+// Waits at most the given duration for the moves to finish.
+Then('within {duration} the requested moves are done', function (this: PhantomWorld, withinMs: number) {
+  access(this).assertRequestedMovesDone(withinMs);
+});
+
+// Needs the store and a role table. As the user, replaces the cluster's scaling policy; the table is the same as
+// "a scaling policy:" (field | value rows). An admin's policy is committed through the placement group's replicated
+// log (within 5 s) and the autoscaler follows it from its next evaluation; anyone else's is refused and nothing changes.
+// Columns: field | value rows without a header, as for "a scaling policy:".
+// | min nodes           | 4    |
+// | max nodes           | 6    |
+// | replication factor  | 3    |
+// | cpu target          | 50%  |
+// | evaluation interval | 5 s  |
+// Example: When user "alice" tries to change the scaling policy to:
+When('user {string} tries to change the scaling policy to:', function (this: PhantomWorld, user: string, table: DataTable) {
+  access(this).changeScalingPolicy(user, policyFromTable(table.rowsHash()));
 });

@@ -4,6 +4,12 @@ import type { OperationHandle } from '../src/api/geo-cluster';
 import { splitFullKey } from '../src/georep/key-store';
 import type { GeoOperation } from '../src/georep/strategies';
 import { geo } from './georep-scenario';
+import { PlacementAdmin, type AdminRequestOutcome } from '../src/api/placement-admin';
+import type { Move } from '../src/rebalance/types';
+import type { ScalingPolicySpec } from '../src/scaling';
+import { rangesFromSlots, slotsOf } from '../src/sharding/slots';
+import { existingElastic } from './elastic-scenario';
+import { rebalancing } from './rebalancing-scenario';
 import { type AuthCommand, type AuthResult, credentialProof, describeCommand, type Grant, type Keyspace, type Permission, PERMISSIONS, type Principal, principal } from '../src/auth';
 import type { KvClient } from '../src/kv/client';
 import type { Operation } from '../src/kv/client-operation';
@@ -358,6 +364,10 @@ export class AccessScenario {
     this.mustChange(by, { kind: 'enable' });
   }
 
+  disable(by: string): void {
+    this.mustChange(by, { kind: 'disable' });
+  }
+
   revoke(by: string, role: string, user: string): void {
     this.mustChange(by, { kind: 'revoke-role', user, role });
     this.revocationDoneAtMs = this.world.sim.nowMs;
@@ -465,6 +475,91 @@ export class AccessScenario {
       if (this.world.sim.nowMs >= endMs) return;
       this.world.sim.runFor(Math.min(10, endMs - this.world.sim.nowMs));
     }
+  }
+
+  // ---- admin operations of the placement service ----
+
+  private placementAdminInstance: PlacementAdmin | undefined;
+  /** The map epoch and executor backlog when the last placement request was made, and what it submitted. */
+  private lastPlacementRequest: { epoch: number; moveIds: readonly string[] } | undefined;
+
+  /** The placement service's admin operations, driving the elastic cluster's executor when there is one. */
+  get placementAdmin(): PlacementAdmin {
+    const database = this.world.cluster.database;
+    this.placementAdminInstance ??= new PlacementAdmin(this.world.sim, this.store, database.placement, () => existingElastic(this.world)?.cluster.executor ?? rebalancing(this.world).executor);
+    return this.placementAdminInstance;
+  }
+
+  private noteRequest(user: string, outcome: AdminRequestOutcome, epoch: number): void {
+    this.lastPlacementRequest = { epoch, moveIds: outcome.ok ? outcome.moveIds : [] };
+    this.record(user, outcome.ok, outcome.ok ? undefined : outcome.text);
+  }
+
+  /** As the user, asks the placement service to split the shard holding the key (its upper half of slots to a new shard). */
+  requestSplit(user: string, key: string): void {
+    const database = this.world.cluster.database;
+    const shard = shardForKey(database.shardMap, key)!;
+    const slots = [...slotsOf(shard.slots)];
+    const move: Move = { kind: 'split', shard: shard.id, newShard: `${shard.id}-split`, ranges: rangesFromSlots(slots.slice(Math.ceil(slots.length / 2))), replicas: [...shard.replicas], reason: `requested by ${user}` };
+    const epoch = database.shardMap.epoch;
+    this.noteRequest(user, this.placementAdmin.requestMoves(this.principalOf(user), [move]), epoch);
+  }
+
+  /** As the user, asks to move a follower's replica of the shard holding the key to a running node that has none. */
+  requestReplicaMove(user: string, key: string): void {
+    const database = this.world.cluster.database;
+    const shard = shardForKey(database.shardMap, key)!;
+    const from = shard.replicas.find((node) => node !== database.leaderOf(shard.id)) ?? shard.replicas[0];
+    const to = this.world.cluster.liveMembers().map((member) => member.id).filter((node) => !shard.replicas.includes(node)).sort()[0];
+    if (to === undefined) throw new Error(`In step "${this.world.currentStep}": every running node holds a replica of ${shard.id}; start more nodes than replicas`);
+    const epoch = database.shardMap.epoch;
+    this.noteRequest(user, this.placementAdmin.requestMoves(this.principalOf(user), [{ kind: 'move-replica', shard: shard.id, from, to, reason: `requested by ${user}` }]), epoch);
+  }
+
+  /** As the user, starts a rebalance of replica counts (within 10% of the mean, replication factor of the map). */
+  startRebalance(user: string): void {
+    const database = this.world.cluster.database;
+    const replicationFactor = database.shardMap.shards[0]?.replicas.length ?? 3;
+    const input = () => ({ map: database.shardMap, nodes: rebalancing(this.world).planNodes(), policy: { measure: 'replicas' as const, threshold: 0.1, replicationFactor } });
+    const epoch = database.shardMap.epoch;
+    this.noteRequest(user, this.placementAdmin.startRebalance(this.principalOf(user), input), epoch);
+  }
+
+  /** The map stays at the epoch it had when the last placement request was made, for the whole duration. */
+  assertMapUnchanged(durationMs: number): void {
+    const request = this.requirePlacementRequest();
+    const database = this.world.cluster.database;
+    const endMs = this.world.sim.nowMs + durationMs;
+    while (this.world.sim.nowMs < endMs) {
+      this.world.sim.runFor(Math.min(50, endMs - this.world.sim.nowMs));
+      if (database.shardMap.epoch !== request.epoch) throw new Error(`the shard map moved from epoch ${request.epoch} to ${database.shardMap.epoch} (${database.placement.history().at(-1)?.reason ?? '?'}) after a refused request`);
+    }
+    if (request.moveIds.length > 0) throw new Error(`the last placement request was accepted (moves ${request.moveIds.join(', ')})`);
+  }
+
+  /** Every move of the last placement request finished as done within the bound, and the map changed. */
+  assertRequestedMovesDone(withinMs: number): void {
+    const request = this.requirePlacementRequest();
+    if (request.moveIds.length === 0) throw new Error('the last placement request submitted no move');
+    const placement = this.world.cluster.database.placement;
+    const finished = () => placement.finishedMoves().filter((move) => request.moveIds.includes(move.moveId));
+    this.world.waitUntil(() => finished().length === request.moveIds.length, withinMs, `the moves ${request.moveIds.join(', ')} to finish`);
+    const rolledBack = finished().filter((move) => move.outcome !== 'done');
+    if (rolledBack.length > 0) throw new Error(`moves ${rolledBack.map((move) => move.moveId).join(', ')} were rolled back`);
+    if (this.world.cluster.database.shardMap.epoch === request.epoch) throw new Error(`the moves finished but the map is still at epoch ${request.epoch}`);
+  }
+
+  private requirePlacementRequest(): { epoch: number; moveIds: readonly string[] } {
+    if (this.lastPlacementRequest === undefined) throw new Error(`In step "${this.world.currentStep}": no user asked the placement service for anything earlier`);
+    return this.lastPlacementRequest;
+  }
+
+  /** As the user, changes the cluster's scaling policy; waits (at most 5 s) until it is committed or refused. */
+  changeScalingPolicy(user: string, spec: ScalingPolicySpec): void {
+    const change = this.placementAdmin.changeScalingPolicy(this.principalOf(user), spec);
+    this.world.waitUntil(() => change.done, ADMIN_BOUND_MS, `the scaling policy change of user ${user}`);
+    const outcome = change.outcome!;
+    this.record(user, outcome.ok, outcome.ok ? undefined : outcome.text);
   }
 
   /** The outcome of a request made through another part of the system (a query), for the refusal steps. */
