@@ -20,6 +20,8 @@ Feature: In regions that are themselves replicated, the role table changes throu
     And user "root" with password "pw-root" holds role "root"
     And user "alice" with password "pw-alice" holds role "editor"
     And user "carol" with password "pw-carol" holds role "viewer"
+    And role "newsreader" grants read-only on georeplicated keyspace "news"
+    And user "bob" with password "pw-bob" holds role "newsreader"
     And "root" turns authentication on
     And user "alice" writes "profiles/ann" = "v1" in us-east
     And within 1 second every region reads "profiles/ann" as "v1"
@@ -30,6 +32,11 @@ Feature: In regions that are themselves replicated, the role table changes throu
     When user "carol" writes "profiles/ann" = "v2" in eu-west
     Then user "carol" is refused to write, lacking 'read-write on georeplicated keyspace "profiles"'
     And every region keeps reading "profiles/ann" as "v1" for 1 second
+    And every refusal is in the audit log
+
+  Scenario: A user without access is refused a read after the shard leader's read barrier
+    When user "bob" reads "profiles/ann" in eu-west
+    Then user "bob" is refused to read, lacking 'read-only on georeplicated keyspace "profiles"'
     And every refusal is in the audit log
 
   Scenario: A role revoked while its user keeps writing in every region, under message loss

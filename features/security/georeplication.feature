@@ -45,6 +45,16 @@ Feature: Georeplicated keyspaces are read and written only by users who hold a r
     And every region keeps reading "profiles/ann" as "v1" for 1 second
     And every refusal is in the audit log
 
+  Scenario: A region that fails and comes back still holds its role table
+    When the us-east region fails
+    And the us-east region comes back
+    And user "carol" writes "profiles/ann" = "v2" in us-east
+    Then user "carol" is refused to write, lacking 'read-write on georeplicated keyspace "profiles"'
+    When user "alice" writes "profiles/ann" = "v3" in us-east
+    Then user "alice" succeeds
+    And within 1 second every region reads "profiles/ann" as "v3"
+    And every refusal is in the audit log
+
   Scenario: Changing the users of the regions needs the admin role
     When user "alice" tries to create user "mallory"
     Then user "alice" is refused to perform, lacking 'admin on every key'
