@@ -1,12 +1,13 @@
-import { Given, Then, When } from '@cucumber/cucumber';
+import { type DataTable, Given, Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import type { PhantomWorld } from '../support/world';
 import { consensus } from '../support/consensus-scenario';
 import { access, ANONYMOUS, security } from '../support/security-scenario';
+import { policyFromTable } from '../support/scaling-policy-table';
 
 // Glossary section: Security
 // Capability: security
-// Needs first: for impersonation, a replicated group with a leader ("Given a replicated group of 3 nodes" and "Then within 2 seconds the group elects a leader"); for users and roles, the store ("Given a running cluster of 5 nodes storing data in 3 shards with 3 replicas each").
+// Needs first: for impersonation, a replicated group with a leader ("Given a replicated group of 3 nodes" and "Then within 2 seconds the group elects a leader"); for users and roles, the store ("Given a running cluster of 5 nodes storing data in 3 shards with 3 replicas each") or georeplicated regions ("Given regions with these one-way latencies:").
 // Who may send what, and who may read or write which keys: authentication, roles, refusals and their audit log.
 
 // ---- nodes cannot be impersonated ------------------------------------------------------
@@ -112,6 +113,17 @@ Given('role {string} grants {word} on every key', function (this: PhantomWorld, 
   access(this).defineGrant(role, permission, { kind: 'prefix', prefix: '' });
 });
 
+// Like the steps above, for a georeplicated keyspace (the keys "<keyspace>/..." of the regions, declared by
+// "Given keyspace ... resolves conflicts by ..."). Needs the regions ("Given regions with these one-way latencies:")
+// instead of the store: then every role, user and "turns authentication on" step changes the regions' role table,
+// which every region holds and applies before the step ends (within 5 s). A grant on every key of the store does not
+// cover a georeplicated keyspace; "admin on every key" still makes the admin who may change users and roles.
+// Example: Given role "editor" grants read-write on georeplicated keyspace "profiles"
+// Values: {word} is read-only, read-write or admin.
+Given('role {string} grants {word} on georeplicated keyspace {string}', function (this: PhantomWorld, role: string, permission: string, keyspace: string) {
+  access(this).defineGrant(role, permission, { kind: 'georep', keyspace });
+});
+
 // Creates a user with a password and gives it a role defined earlier (signed by an admin once authentication is on).
 // Example: Given user "alice" with password "pw-alice" holds role "teller"
 Given('user {string} with password {string} holds role {string}', function (this: PhantomWorld, user: string, password: string, role: string) {
@@ -123,6 +135,14 @@ Given('user {string} with password {string} holds role {string}', function (this
 // Example: Given "root" turns authentication on
 Given('{string} turns authentication on', function (this: PhantomWorld, user: string) {
   access(this).enable(user);
+});
+
+// Turns authentication off again (etcd's `auth disable`), as the given user, who must hold admin on every key; from
+// then on every request is allowed, as before authentication was turned on. Ends when every copy of the role table
+// applied it (within 5 s).
+// Example: When "root" turns authentication off
+When('{string} turns authentication off', function (this: PhantomWorld, user: string) {
+  access(this).disable(user);
 });
 
 // The user writes a value to a key and waits (at most 15 s) for the answer, success or refusal.
@@ -221,6 +241,7 @@ Then('every refusal is in the audit log', function (this: PhantomWorld) {
 });
 
 // The user starts writing keys "<prefix>-1", "<prefix>-2", ... one after another, until a Then-step about them.
+// With georeplicated regions the prefix is "<keyspace>/<key>" and each write goes to the next region in turn.
 // Example: When user "alice" keeps writing keys starting with "accounts/log"
 When('user {string} keeps writing keys starting with {string}', function (this: PhantomWorld, user: string, prefix: string) {
   access(this).startWriting(user, prefix);
@@ -238,4 +259,89 @@ When('{string} revokes role {string} from {string}', function (this: PhantomWorl
 // Instant: stops the writer and reads the outcomes of its writes.
 Then('every write of user {string} that started after the revocation was refused', function (this: PhantomWorld, user: string) {
   access(this).assertRevocationHeld(user);
+});
+
+// ---- georeplicated keyspaces -----------------------------------------------------------
+
+// Needs the regions and a role table with authentication on (see the role steps above). A client in the region writes
+// the value as the user (a last-writer-wins keyspace) and waits (at most 15 s) for the region's answer, success or refusal.
+// Example: When user "alice" writes "profiles/ann" = "v1" in us-east
+When('user {string} writes {string} = {string} in {region}', function (this: PhantomWorld, user: string, key: string, value: string, region: string) {
+  access(this).geoRequest(user, region, key, { kind: 'put', value });
+});
+
+// Like "user … writes … in …", but the request proves the given password instead of the user's own.
+// Example: When user "alice" writes "profiles/ann" = "x" in us-east with password "guessed"
+When('user {string} writes {string} = {string} in {region} with password {string}', function (this: PhantomWorld, user: string, key: string, value: string, region: string, password: string) {
+  access(this).geoRequest(user, region, key, { kind: 'put', value }, password);
+});
+
+// Needs the regions and a role table. A client in the region reads the key as the user and waits (at most 15 s) for
+// the answer, success or refusal.
+// Example: When user "carol" reads "profiles/ann" in eu-west
+When('user {string} reads {string} in {region}', function (this: PhantomWorld, user: string, key: string, region: string) {
+  access(this).geoRequest(user, region, key, undefined);
+});
+
+// Nothing changed the key: every region reads it as the value (a last-writer-wins keyspace; "(absent)" for a key
+// never written) at every 10 ms of virtual time for the whole duration, so a write that was refused in one region
+// has had time to replicate, had it been applied.
+// Example: Then every region keeps reading "profiles/ann" as "v1" for 1 second
+// Waits the duration, then passes; fails at the first region that reads anything else.
+Then('every region keeps reading {string} as {string} for {duration}', function (this: PhantomWorld, key: string, value: string, durationMs: number) {
+  access(this).assertRegionsKeepReading(key, value, durationMs);
+});
+
+// ---- admin operations of the placement service -----------------------------------------
+
+// Needs the store and a role table (see the role steps above). As the user, asks the placement service to split the
+// shard that holds the key: the upper half of its slots moves to a new shard on the same nodes. An admin's request goes
+// to the rebalancer at once; anyone else's is refused before anything moves.
+// Example: When user "alice" tries to split the shard holding "accounts/alice"
+When('user {string} tries to split the shard holding {string}', function (this: PhantomWorld, user: string, key: string) {
+  access(this).requestSplit(user, key);
+});
+
+// Like the step above, for moving one follower's replica of the shard holding the key to a running node that holds
+// none (the cluster needs more nodes than a shard has replicas).
+// Example: When user "alice" tries to move a replica of the shard holding "accounts/alice" to a node without one
+When('user {string} tries to move a replica of the shard holding {string} to a node without one', function (this: PhantomWorld, user: string, key: string) {
+  access(this).requestReplicaMove(user, key);
+});
+
+// Like the steps above, for starting a rebalance: the planner's moves that bring every node's replica count within
+// 10% of the mean.
+// Example: When user "alice" tries to start a rebalance
+When('user {string} tries to start a rebalance', function (this: PhantomWorld, user: string) {
+  access(this).startRebalance(user);
+});
+
+// The shard map keeps the version it had when the last placement request was made, for the whole duration, and that
+// request submitted no move. Needs one of the "tries to split / move / start a rebalance" steps first.
+// Example: Then the shard map stays as it was for 2 seconds
+// Waits the duration, checking every 50 ms; fails at the first change.
+Then('the shard map stays as it was for {duration}', function (this: PhantomWorld, durationMs: number) {
+  access(this).assertMapUnchanged(durationMs);
+});
+
+// Every move the last placement request submitted finished (not rolled back) and the shard map changed.
+// Needs one of the "tries to split / move / start a rebalance" steps first, made by an admin.
+// Example: Then within 30 seconds the requested moves are done
+// Waits at most the given duration for the moves to finish.
+Then('within {duration} the requested moves are done', function (this: PhantomWorld, withinMs: number) {
+  access(this).assertRequestedMovesDone(withinMs);
+});
+
+// Needs the store and a role table. As the user, replaces the cluster's scaling policy; the table is the same as
+// "a scaling policy:" (field | value rows). An admin's policy is committed through the placement group's replicated
+// log (within 5 s) and the autoscaler follows it from its next evaluation; anyone else's is refused and nothing changes.
+// Columns: field | value rows without a header, as for "a scaling policy:".
+// | min nodes           | 4    |
+// | max nodes           | 6    |
+// | replication factor  | 3    |
+// | cpu target          | 50%  |
+// | evaluation interval | 5 s  |
+// Example: When user "alice" tries to change the scaling policy to:
+When('user {string} tries to change the scaling policy to:', function (this: PhantomWorld, user: string, table: DataTable) {
+  access(this).changeScalingPolicy(user, policyFromTable(table.rowsHash()));
 });

@@ -72,7 +72,9 @@ export class ElasticScenario {
       capacity: { serviceTimeMs: 1000 / requestsPerSecond, memoryBytes: 4_000_000, diskBytes: 64_000_000 },
     });
     this.workload = new RampWorkload(this.sim, database, { maxClients: MAX_CLIENTS, keys, thinkTimeMs: THINK_TIME });
-    this.autoscaler = new Autoscaler(policy, { clock: { nowMs: () => this.sim.nowMs }, timers: schedulerTimers(this.sim), monitor: this.monitor, activity: this.elastic, actuator: this.elastic }, ELASTIC_SAMPLE_INTERVAL_MS);
+    // The policy in force is the placement group's committed one once an admin changed it (src/api/placement-admin.ts).
+    const committedPolicy = () => database.placement.freshestMachine()?.scalingPolicy?.policy;
+    this.autoscaler = new Autoscaler(policy, { clock: { nowMs: () => this.sim.nowMs }, timers: schedulerTimers(this.sim), monitor: this.monitor, activity: this.elastic, actuator: this.elastic, committedPolicy }, ELASTIC_SAMPLE_INTERVAL_MS);
     this.elastic.start();
     this.autoscaler.start();
     this.watch();

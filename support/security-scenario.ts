@@ -1,4 +1,15 @@
-import { ClusterSecurity } from '../src/api/security';
+import { ClusterSecurity, type RoleAdministration } from '../src/api/security';
+import { GeoSecurity } from '../src/api/geo-security';
+import type { OperationHandle } from '../src/api/geo-cluster';
+import { splitFullKey } from '../src/georep/key-store';
+import type { GeoOperation } from '../src/georep/strategies';
+import { geo } from './georep-scenario';
+import { PlacementAdmin, type AdminRequestOutcome } from '../src/api/placement-admin';
+import type { Move } from '../src/rebalance/types';
+import type { ScalingPolicySpec } from '../src/scaling';
+import { rangesFromSlots, slotsOf } from '../src/sharding/slots';
+import { existingElastic } from './elastic-scenario';
+import { rebalancing } from './rebalancing-scenario';
 import { type AuthCommand, type AuthResult, credentialProof, describeCommand, type Grant, type Keyspace, type Permission, PERMISSIONS, type Principal, principal } from '../src/auth';
 import type { KvClient } from '../src/kv/client';
 import type { Operation } from '../src/kv/client-operation';
@@ -288,7 +299,7 @@ interface WorkloadWrite {
 }
 
 export class AccessScenario {
-  readonly admin: ClusterSecurity;
+  private adminInstance: RoleAdministration | undefined;
   private readonly passwords = new Map<string, string>();
   private readonly grants = new Map<string, Grant[]>();
   private readonly outcomes = new Map<string, UserOutcome>();
@@ -299,8 +310,19 @@ export class AccessScenario {
   private revocationDoneAtMs: number | undefined;
 
   constructor(private readonly world: PhantomWorld) {
-    this.admin = new ClusterSecurity(world.sim, world.cluster.database);
     world.addFinalCheck('the audit log is attached', () => world.attachText('audit log (refused requests)', this.admin.audit.render()));
+  }
+
+  /** The role administration of the scenario's system: the georeplicated regions when it has them, else the store. */
+  get admin(): RoleAdministration {
+    this.adminInstance ??= this.world.hasPart('georep') ? new GeoSecurity(geo(this.world)) : new ClusterSecurity(this.world.sim, this.world.cluster.database);
+    return this.adminInstance;
+  }
+
+  private get store(): ClusterSecurity {
+    const admin = this.admin;
+    if (!(admin instanceof ClusterSecurity)) throw new Error(`In step "${this.world.currentStep}": this step needs the store ("Given a running cluster of ... storing data in ... shards ..."), not georeplicated regions`);
+    return admin;
   }
 
   principalOf(user: string): Principal {
@@ -340,6 +362,10 @@ export class AccessScenario {
 
   enable(by: string): void {
     this.mustChange(by, { kind: 'enable' });
+  }
+
+  disable(by: string): void {
+    this.mustChange(by, { kind: 'disable' });
   }
 
   revoke(by: string, role: string, user: string): void {
@@ -409,7 +435,7 @@ export class AccessScenario {
     const node = shard.replicas.find((replica) => replica !== database.leaderOf(shard.id)) ?? shard.replicas[0];
     noteDirectMembershipChange(this.world, shard.id);
     const change = { type: 'remove', node } as const;
-    const result = user === undefined ? database.changeMembership(shard.id, change) : this.admin.changeMembership(this.principalOf(user), shard.id, change);
+    const result = user === undefined ? database.changeMembership(shard.id, change) : this.store.changeMembership(this.principalOf(user), shard.id, change);
     this.record(user ?? ANONYMOUS, result.ok, result.ok ? undefined : 'text' in result ? result.text : String(result.reason));
   }
 
@@ -417,6 +443,123 @@ export class AccessScenario {
   createUser(by: string, user: string): void {
     const result = this.change(by, { kind: 'add-user', user, proof: credentialProof(user, 'secret') });
     this.outcomes.set(by, { ok: result.ok, reason: result.ok ? undefined : result.reason });
+  }
+
+  // ---- georeplicated keyspaces ----
+
+  /** Sends a request to the region as the user (with the given password, or the user's own). */
+  private geoSubmit(user: string, region: string, fullKey: string, operation: GeoOperation | undefined, password?: string): OperationHandle {
+    const { keyspace, key } = splitFullKey(fullKey);
+    const who = password === undefined ? this.principalOf(user) : principal(user, password);
+    return geo(this.world).submit(region, { keyspace, key, operation, principal: who });
+  }
+
+  /** A georeplication request as the user in the region; waits (at most 15 s) for the answer and returns the value read. */
+  geoRequest(user: string, region: string, fullKey: string, operation: GeoOperation | undefined, password?: string): string | undefined {
+    const handle = this.geoSubmit(user, region, fullKey, operation, password);
+    this.world.waitUntil(() => handle.done, USER_OPERATION_BOUND_MS, `the answer to user ${user} in ${region}`);
+    const result = handle.result!;
+    this.record(user, result.ok, result.ok ? undefined : result.error);
+    return result.ok && result.value.kind === 'lww' ? (result.value.value ?? 'nothing') : undefined;
+  }
+
+  /** Every region reads the key as `expected` at every 10 ms of virtual time for the duration. */
+  assertRegionsKeepReading(fullKey: string, expected: string, durationMs: number): void {
+    const cluster = geo(this.world);
+    const endMs = this.world.sim.nowMs + durationMs;
+    for (;;) {
+      for (const region of cluster.regions) {
+        const value = cluster.renderAt(region, fullKey);
+        if (value !== expected) throw new Error(`${region} read ${fullKey} as ${value} at ${this.world.sim.nowMs} ms, not ${expected}`);
+      }
+      if (this.world.sim.nowMs >= endMs) return;
+      this.world.sim.runFor(Math.min(10, endMs - this.world.sim.nowMs));
+    }
+  }
+
+  // ---- admin operations of the placement service ----
+
+  private placementAdminInstance: PlacementAdmin | undefined;
+  /** The map epoch and executor backlog when the last placement request was made, and what it submitted. */
+  private lastPlacementRequest: { epoch: number; moveIds: readonly string[] } | undefined;
+
+  /** The placement service's admin operations, driving the elastic cluster's executor when there is one. */
+  get placementAdmin(): PlacementAdmin {
+    const database = this.world.cluster.database;
+    this.placementAdminInstance ??= new PlacementAdmin(this.world.sim, this.store, database.placement, () => existingElastic(this.world)?.cluster.executor ?? rebalancing(this.world).executor);
+    return this.placementAdminInstance;
+  }
+
+  private noteRequest(user: string, outcome: AdminRequestOutcome, epoch: number): void {
+    this.lastPlacementRequest = { epoch, moveIds: outcome.ok ? outcome.moveIds : [] };
+    this.record(user, outcome.ok, outcome.ok ? undefined : outcome.text);
+  }
+
+  /** As the user, asks the placement service to split the shard holding the key (its upper half of slots to a new shard). */
+  requestSplit(user: string, key: string): void {
+    const database = this.world.cluster.database;
+    const shard = shardForKey(database.shardMap, key)!;
+    const slots = [...slotsOf(shard.slots)];
+    const move: Move = { kind: 'split', shard: shard.id, newShard: `${shard.id}-split`, ranges: rangesFromSlots(slots.slice(Math.ceil(slots.length / 2))), replicas: [...shard.replicas], reason: `requested by ${user}` };
+    const epoch = database.shardMap.epoch;
+    this.noteRequest(user, this.placementAdmin.requestMoves(this.principalOf(user), [move]), epoch);
+  }
+
+  /** As the user, asks to move a follower's replica of the shard holding the key to a running node that has none. */
+  requestReplicaMove(user: string, key: string): void {
+    const database = this.world.cluster.database;
+    const shard = shardForKey(database.shardMap, key)!;
+    const from = shard.replicas.find((node) => node !== database.leaderOf(shard.id)) ?? shard.replicas[0];
+    const to = this.world.cluster.liveMembers().map((member) => member.id).filter((node) => !shard.replicas.includes(node)).sort()[0];
+    if (to === undefined) throw new Error(`In step "${this.world.currentStep}": every running node holds a replica of ${shard.id}; start more nodes than replicas`);
+    const epoch = database.shardMap.epoch;
+    this.noteRequest(user, this.placementAdmin.requestMoves(this.principalOf(user), [{ kind: 'move-replica', shard: shard.id, from, to, reason: `requested by ${user}` }]), epoch);
+  }
+
+  /** As the user, starts a rebalance of replica counts (within 10% of the mean, replication factor of the map). */
+  startRebalance(user: string): void {
+    const database = this.world.cluster.database;
+    const replicationFactor = database.shardMap.shards[0]?.replicas.length ?? 3;
+    const input = () => ({ map: database.shardMap, nodes: rebalancing(this.world).planNodes(), policy: { measure: 'replicas' as const, threshold: 0.1, replicationFactor } });
+    const epoch = database.shardMap.epoch;
+    this.noteRequest(user, this.placementAdmin.startRebalance(this.principalOf(user), input), epoch);
+  }
+
+  /** The map stays at the epoch it had when the last placement request was made, for the whole duration. */
+  assertMapUnchanged(durationMs: number): void {
+    const request = this.requirePlacementRequest();
+    const database = this.world.cluster.database;
+    const endMs = this.world.sim.nowMs + durationMs;
+    while (this.world.sim.nowMs < endMs) {
+      this.world.sim.runFor(Math.min(50, endMs - this.world.sim.nowMs));
+      if (database.shardMap.epoch !== request.epoch) throw new Error(`the shard map moved from epoch ${request.epoch} to ${database.shardMap.epoch} (${database.placement.history().at(-1)?.reason ?? '?'}) after a refused request`);
+    }
+    if (request.moveIds.length > 0) throw new Error(`the last placement request was accepted (moves ${request.moveIds.join(', ')})`);
+  }
+
+  /** Every move of the last placement request finished as done within the bound, and the map changed. */
+  assertRequestedMovesDone(withinMs: number): void {
+    const request = this.requirePlacementRequest();
+    if (request.moveIds.length === 0) throw new Error('the last placement request submitted no move');
+    const placement = this.world.cluster.database.placement;
+    const finished = () => placement.finishedMoves().filter((move) => request.moveIds.includes(move.moveId));
+    this.world.waitUntil(() => finished().length === request.moveIds.length, withinMs, `the moves ${request.moveIds.join(', ')} to finish`);
+    const rolledBack = finished().filter((move) => move.outcome !== 'done');
+    if (rolledBack.length > 0) throw new Error(`moves ${rolledBack.map((move) => move.moveId).join(', ')} were rolled back`);
+    if (this.world.cluster.database.shardMap.epoch === request.epoch) throw new Error(`the moves finished but the map is still at epoch ${request.epoch}`);
+  }
+
+  private requirePlacementRequest(): { epoch: number; moveIds: readonly string[] } {
+    if (this.lastPlacementRequest === undefined) throw new Error(`In step "${this.world.currentStep}": no user asked the placement service for anything earlier`);
+    return this.lastPlacementRequest;
+  }
+
+  /** As the user, changes the cluster's scaling policy; waits (at most 5 s) until it is committed or refused. */
+  changeScalingPolicy(user: string, spec: ScalingPolicySpec): void {
+    const change = this.placementAdmin.changeScalingPolicy(this.principalOf(user), spec);
+    this.world.waitUntil(() => change.done, ADMIN_BOUND_MS, `the scaling policy change of user ${user}`);
+    const outcome = change.outcome!;
+    this.record(user, outcome.ok, outcome.ok ? undefined : outcome.text);
   }
 
   /** The outcome of a request made through another part of the system (a query), for the refusal steps. */
@@ -464,6 +607,7 @@ export class AccessScenario {
 
   /** The user writes `prefix-1`, `prefix-2`, ... one after another until the scenario ends. */
   startWriting(user: string, prefix: string): void {
+    if (this.world.hasPart('georep')) return this.startWritingInRegions(user, prefix);
     const client = this.kvClient(user);
     const workload = { user, writes: [] as WorkloadWrite[], running: true };
     this.workload = workload;
@@ -478,6 +622,30 @@ export class AccessScenario {
         // The next write starts in a later event: the client is still finishing this one.
         this.world.sim.scheduler.schedule(5, next);
       });
+    };
+    next();
+  }
+
+  /** Like startWriting, in a georeplicated keyspace (`prefix` is "keyspace/key"): each write in the next region in turn. */
+  private startWritingInRegions(user: string, prefix: string): void {
+    const regions = geo(this.world).regions;
+    const workload = { user, writes: [] as WorkloadWrite[], running: true };
+    this.workload = workload;
+    const next = (): void => {
+      if (!workload.running) return;
+      const write: WorkloadWrite = { invokedAtMs: this.world.sim.nowMs, outcome: 'pending', reason: undefined };
+      workload.writes.push(write);
+      const count = workload.writes.length;
+      const handle = this.geoSubmit(user, regions[count % regions.length], `${prefix}-${count}`, { kind: 'put', value: String(count) });
+      const poll = (): void => {
+        if (!handle.done) return void this.world.sim.scheduler.schedule(5, poll);
+        const result = handle.result!;
+        write.outcome = result.ok ? 'ok' : result.unavailable ? 'unknown' : 'fail';
+        write.reason = result.ok ? undefined : result.error;
+        if (!result.ok && result.error.includes('may not')) this.noteRefusal(user, result.error);
+        this.world.sim.scheduler.schedule(5, next);
+      };
+      poll();
     };
     next();
   }

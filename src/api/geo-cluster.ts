@@ -18,6 +18,7 @@ import {
   explainLwwViolations,
   type ReplicaSnapshot,
 } from '../check/convergence';
+import { AuditLog } from '../auth/audit';
 import { BoundaryCounters, MessageBoundary } from '../runtime/message-boundary';
 import { NodeRuntime } from '../runtime/node-runtime';
 import { geoClientRules, geoRegionClientRules, geoReplicaRules } from '../georep/wire';
@@ -123,6 +124,9 @@ export interface VisibilityRecord {
   readonly afterMs: number;
 }
 
+/** How often a role change waits for a region whose replica is down. */
+const ROLE_CHANGE_RETRY_MS = 50;
+
 const REGION_NAME = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 
 export class GeoCluster {
@@ -135,6 +139,8 @@ export class GeoCluster {
   readonly antiEntropySessions = new Map<string, AntiEntropySession>();
   /** Messages the replicas and clients dropped at their boundary (not a peer, malformed, forged region). */
   readonly boundaryDrops = new BoundaryCounters();
+  /** Client requests the regions refused for want of a permission (and refused role changes). */
+  readonly audit: AuditLog;
   private readonly latency = new Map<string, number>();
   private inRegionLatencyMs = 1;
   private readonly sessions = new Map<string, GeoSession>();
@@ -156,6 +162,7 @@ export class GeoCluster {
     for (const region of this.regions) if (!REGION_NAME.test(region)) throw new Error(`a region name is lower case with dashes, e.g. "us-east"; got ${JSON.stringify(region)}`);
     if (new Set(this.regions).size !== this.regions.length) throw new Error(`a region is listed twice: ${this.regions.join(', ')}`);
     this.tuning = resolveGeoTuning(options.tuning);
+    this.audit = new AuditLog(() => this.sim.nowMs);
     this.lag = new LagRecorder(this.regions);
     this.shardSequences = new ShardSequences(this.lag, () => this.sim.nowMs);
     this.deployment = options.deployment ?? new OneNodePerRegion(this.boundaryDrops);
@@ -621,6 +628,7 @@ export class GeoCluster {
       stored: (_region, fullKey, state) => {
         if (state.kind === 'multi-value' && state.siblings.length > (this.versionsSeenMax.get(fullKey) ?? 0)) this.versionsSeenMax.set(fullKey, state.siblings.length);
       },
+      refused: (node, request, refusal) => this.audit.record(node, request, refusal),
     };
   }
 
@@ -635,6 +643,7 @@ export class GeoCluster {
       refusedTimestamp: single.refusedTimestamp,
       antiEntropy: (event, shard) => this.recordAntiEntropy(event, shard),
       stored: single.stored,
+      refused: single.refused,
     };
   }
 
@@ -785,6 +794,16 @@ export class OneNodePerRegion implements GeoDeployment {
       },
       refusedPeers: () => replica()?.clocks.refusedPeers() ?? [],
       clockRows: (): PeerClockRow[] => replica()?.peerStatus().map((status) => ({ peer: status.peer, clock: status.clock, refused: status.refused })) ?? [],
+      roles: () => replica()?.roles,
+      changeRoles: (entry, done) => {
+        // The region is its one replica: the change is applied and synced there, or tried again once it runs.
+        const attempt = (): void => {
+          const running = replica();
+          if (running === undefined) return void sim.scheduler.schedule(ROLE_CHANGE_RETRY_MS, attempt);
+          done(running.changeRoles(entry));
+        };
+        attempt();
+      },
       statusCells: () => {
         const running = replica()!;
         const peers = running.peerStatus().map((peer) => `${peer.peer}:${peer.appliedFromPeer}${peer.needsRepairFrom ? ' (repairing)' : ''}`).join(', ');

@@ -9,6 +9,7 @@
  *   every region streams to its peers (region-node.ts, shard-shipper.ts,
  *   region-shard-state.ts). Built by src/api/geo-regions.ts.
  */
+import type { AuthLogEntry, AuthResult, RoleTable } from '../auth/role-table';
 import type { NodeId } from '../runtime/ports';
 import type { Simulation } from '../sim';
 import type { RegionId } from '../georep/causal-context';
@@ -49,6 +50,10 @@ export interface RegionServers {
   clockRows(): PeerClockRow[];
   /** keys, changes made, changes retained, applied from peers (for the status table). */
   statusCells(): [string, string, string, string];
+  /** The region's role table as its most advanced running server holds it (undefined while none runs). */
+  roles?(): RoleTable | undefined;
+  /** Delivers a numbered role-table change to the region; `done` once the region applied it durably (retried until then). */
+  changeRoles?(entry: AuthLogEntry, done: (result: AuthResult) => void): void;
 }
 
 export interface RegionContext {

@@ -16,7 +16,10 @@
  * Node names: region `us-east` has nodes `us-east-1` … `us-east-N` in zones `us-east-a` …;
  * its clients run on `us-east-client`.
  */
+import type { AuthLogEntry, AuthResult, RoleTable } from '../auth/role-table';
+import { proposeUntilApplied } from './security';
 import { authLogEntryCheck } from '../auth/wire';
+import { forbiddenGeoEntry } from '../georep/geo-authorization';
 import type { DeliveryReport, GeoDeployment, PeerClockRow, RegionContext, RegionData, RegionServers } from './geo-deployment';
 import { GEO_NAMESPACE } from '../georep/messages';
 import { RegionNodeService } from '../georep/region-node';
@@ -32,7 +35,7 @@ import { RAFT_MESSAGE_TYPES, raftCoalescedHeartbeatsCheck, raftEnvelopeCheck, ra
 import { BoundaryCounters, MessageBoundary, type WireCheck, type WireRule } from '../runtime/message-boundary';
 import { NodeRuntime } from '../runtime/node-runtime';
 import type { NodeEnv, NodeId } from '../runtime/ports';
-import { DEFAULT_RAFT_TUNING, type RaftObserver, type RaftTuning, type ReplicatedStateMachine } from '../runtime/raft-host';
+import { DEFAULT_RAFT_TUNING, type RaftGroupHost, type RaftObserver, type RaftTuning, type ReplicatedStateMachine } from '../runtime/raft-host';
 import { RaftService } from '../runtime/raft-service';
 import type { Check } from '../runtime/wire-check';
 import { planShards, shardForKey, type ShardMap } from '../sharding/shard-map';
@@ -135,7 +138,7 @@ export class ReplicatedRegions implements GeoDeployment {
     const kv = new KvServer(env, { shardMap: () => map, leaderBalanceIntervalMs: 1_000 });
     const raft = new RaftService(env, {
       tuning: this.tuning,
-      createMachine: (groupId) => this.composeMachine(kv.machineFor(groupId), this.shardState(context, states, groupId, () => geo)),
+      createMachine: (groupId) => this.composeMachine(kv.machineFor(groupId), this.shardState(context, states, groupId, () => geo), () => kv.machine(groupId)?.auth),
       observerFor: (groupId) => this.observerFor(context.region, groupId, () => geo),
     });
     kv.attach(raft);
@@ -151,6 +154,7 @@ export class ReplicatedRegions implements GeoDeployment {
       observer: context.regionObserver,
       raft: () => raft,
       shardState: (shard) => states.get(shard),
+      roles: (shard) => kv.machine(shard)?.auth,
     });
     runtime.register('raft', raft);
     runtime.register('kv', kv);
@@ -171,10 +175,14 @@ export class ReplicatedRegions implements GeoDeployment {
     return state;
   }
 
-  /** The shard's state machine: the key-value module and the georeplication module, each entry dispatched by its kind. */
-  private composeMachine(kv: ReplicatedStateMachine, geo: GeoShardState): ReplicatedStateMachine {
+  /**
+   * The shard's state machine: the key-value module and the georeplication module, each entry
+   * dispatched by its kind. A client update is first judged against the shard's role table
+   * (the key-value side's `{ auth }` entries) as of its log position; a refused one changes nothing.
+   */
+  private composeMachine(kv: ReplicatedStateMachine, geo: GeoShardState, roles: () => RoleTable | undefined): ReplicatedStateMachine {
     return {
-      apply: (data, index) => (isGeoLogEntry(data) ? geo.apply(data.geo) : kv.apply(data, index)),
+      apply: (data, index) => (isGeoLogEntry(data) ? (forbiddenGeoEntry(roles(), data.geo) ?? geo.apply(data.geo)) : kv.apply(data, index)),
       snapshot: () => ({ kv: kv.snapshot(), geo: geo.snapshot() }),
       restore: (data) => {
         const parts = data as { kv: unknown; geo: unknown };
@@ -222,7 +230,43 @@ export class ReplicatedRegions implements GeoDeployment {
       refusedPeers: () => [...new Set(running().flatMap((node) => this.geoOn(node)?.clocks.refusedPeers() ?? []))].sort(),
       clockRows: () => this.clockRows(running()[0]),
       statusCells: () => this.statusCells(nodes, shards),
+      roles: () => this.freshestRoles(running(), shards),
+      changeRoles: (entry, done) => this.changeRoles(region, shards, entry, done),
     };
+  }
+
+  /**
+   * A role change goes through the region's Raft: an `{ auth }` entry in every shard's log
+   * (the role module of the shard's state machine, as in the sharded store), proposed on
+   * each shard's leader until applied. Done when every shard applied it; they must agree.
+   */
+  private changeRoles(region: RegionId, shards: readonly string[], entry: AuthLogEntry, done: (result: AuthResult) => void): void {
+    const results: AuthResult[] = [];
+    for (const shard of shards) {
+      const leader = (): RaftGroupHost | undefined => {
+        const node = this.leaderOf(region, shard);
+        return node === undefined ? undefined : this.raftOn(node)?.group(shard);
+      };
+      proposeUntilApplied(this.sim!, leader, { auth: entry }, (result) => {
+        results.push(result as AuthResult);
+        if (results.length < shards.length) return;
+        const verdicts = new Set(results.map((each) => JSON.stringify(each)));
+        if (verdicts.size !== 1) throw new Error(`the shards of ${region} disagree on auth change ${entry.version}: ${[...verdicts].join(' / ')}`);
+        done(results[0]);
+      });
+    }
+  }
+
+  /** The role table of the running replica, of any shard, that applied the most changes. */
+  private freshestRoles(nodes: readonly NodeId[], shards: readonly string[]): RoleTable | undefined {
+    let best: RoleTable | undefined;
+    for (const node of nodes) {
+      for (const shard of shards) {
+        const table = this.kvOn(node)?.machine(shard)?.auth;
+        if (table !== undefined && (best === undefined || table.version > best.version)) best = table;
+      }
+    }
+    return best;
   }
 
   /** The shard's state on the running replica that applied the most: what its leader serves. */

@@ -9,6 +9,7 @@
  * shard's state machine answers a repeated id from its first apply, so a retry never
  * applies an update twice. Ids are unique across restarts of the client's node.
  */
+import type { Principal } from '../auth/types';
 import type { NodeService } from '../runtime/node-runtime';
 import type { Message, NodeEnv, NodeId, TimerId } from '../runtime/ports';
 import type { CausalContext, RegionId } from './causal-context';
@@ -25,6 +26,8 @@ export interface ClientCall {
   readonly key: string;
   readonly operation?: GeoOperation;
   readonly session?: ClientSession;
+  /** The user the request acts for. */
+  readonly principal?: Principal;
 }
 
 interface Pending {
@@ -73,7 +76,7 @@ export class GeoClientProcess implements NodeService {
 
   call(call: ClientCall, callback: (result: ClientResult) => void): void {
     const id = this.nextId++;
-    const request: ClientRequest = { type: 'geo.request', id, keyspace: call.keyspace, key: call.key, operation: call.operation, session: call.session ?? {} };
+    const request: ClientRequest = { type: 'geo.request', id, keyspace: call.keyspace, key: call.key, operation: call.operation, session: call.session ?? {}, ...(call.principal ? { principal: call.principal } : {}) };
     const timer = this.env.timers.setTimer(this.timeoutMs, () => {
       const entry = this.pending.get(id);
       if (!entry) return;

@@ -3,6 +3,7 @@
  * talk with the `geo.*` stream, clock and anti-entropy messages; clients talk to the
  * replica of their own region with `geo.request` / `geo.response`.
  */
+import type { Principal } from '../auth/types';
 import type { CausalContext, RegionId } from './causal-context';
 import type { HlcTimestamp } from './hlc';
 import type { TreeNodeHash } from './merkle';
@@ -128,6 +129,8 @@ export interface ClientRequest {
   /** Absent for a read. */
   readonly operation?: GeoOperation;
   readonly session: ClientSession;
+  /** The user the request acts for, judged by the serving region against its role table (absent: anonymous). */
+  readonly principal?: Principal;
 }
 
 export type ClientResponse =

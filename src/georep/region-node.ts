@@ -16,6 +16,7 @@
  * - Every geo entry applied on this node moves its HLC up to the timestamps inside it, so
  *   whichever node leads next stamps after everything its shard holds.
  */
+import type { RoleTable } from '../auth/role-table';
 import type { NodeService } from '../runtime/node-runtime';
 import type { Message, NodeEnv, NodeId } from '../runtime/ports';
 import type { RaftGroupHost } from '../runtime/raft-host';
@@ -31,6 +32,8 @@ import type { ChangesMessage, ClientRequest, ClientResponse, NotLeaderMessage, P
 import type { GeoApplyChangesResult, GeoCommand, GeoShardState, GeoUpdateCommand, GeoUpdateResult } from './region-shard-state';
 import { ShardShipper } from './shard-shipper';
 import { applyOperation, type KeyState, readState } from './strategies';
+import { describeGeoRequest, type GeoForbidden, judgeGeoRequest } from './geo-authorization';
+import type { Refusal } from '../auth/types';
 
 /** Hooks the facade uses to measure lag and collect reports; the protocol does not depend on them. */
 export interface RegionNodeObserver {
@@ -42,6 +45,8 @@ export interface RegionNodeObserver {
   refusedTimestamp?(region: RegionId, peer: RegionId, aheadMs: number, maxOffsetMs: number): void;
   antiEntropy?(event: AntiEntropyEvent, shard: string): void;
   stored?(region: RegionId, fullKey: string, state: KeyState): void;
+  /** A client request was refused by the role table (for the audit log). */
+  refused?(node: NodeId, request: string, refusal: Refusal): void;
 }
 
 export interface RegionNodeOptions {
@@ -60,6 +65,8 @@ export interface RegionNodeOptions {
   /** This node's Raft service and shard state modules. */
   raft(): RaftService | undefined;
   shardState(shard: string): GeoShardState | undefined;
+  /** The shard's role table on this node (its replicated state machine's), for reads judged after the read barrier. */
+  roles?(shard: string): RoleTable | undefined;
 }
 
 const STARTS = 'geo.starts';
@@ -261,7 +268,7 @@ export class RegionNodeService implements NodeService {
       const receipt = this.hlc.receive(request.session.after);
       if (!receipt.accepted) return fail(`the client's causal timestamp is ${Math.round(receipt.aheadMs)} ms ahead of ${this.region}'s clock, beyond the maximum offset of ${receipt.maxOffsetMs} ms`);
     }
-    if (request.operation === undefined) return this.read(group, shard, request, reply, fail);
+    if (request.operation === undefined) return this.read(group, shard, client, request, reply, fail);
     const command: GeoUpdateCommand = {
       kind: 'update',
       keyspace: request.keyspace,
@@ -272,12 +279,15 @@ export class RegionNodeService implements NodeService {
       ...(request.session.context ? { readContext: request.session.context } : {}),
       ...(request.session.replaceLocal ? { replaceLocal: true } : {}),
       client: { id: client, request: request.id },
+      ...(request.principal ? { principal: request.principal } : {}),
     };
     if (regionNodeFaults.acknowledgeBeforeCommit) return this.acknowledgeAtOnce(group, shard, command, reply);
     // Acknowledged only once the region's quorum committed it and it was applied here.
     group.propose({ geo: command }, (outcome) => {
       if (!outcome.ok) return fail(`${this.env.id} lost the lead of ${shard}`, outcome.leaderHint);
-      const result = outcome.result as GeoUpdateResult;
+      const result = outcome.result as GeoUpdateResult | GeoForbidden;
+      // Judged at the entry's log position by every replica alike (src/api/geo-regions.ts).
+      if (result.status === 'forbidden') return this.refuse(client, request, result.refusal, fail);
       if (result.status === 'refused') return fail(result.error);
       const value = readState(strategy, result.state);
       reply({ type: 'geo.response', id: request.id, ok: true, region: this.region, value, timestamp: result.timestamp, context: result.context });
@@ -292,14 +302,24 @@ export class RegionNodeService implements NodeService {
     reply({ type: 'geo.response', id: command.client.request, ok: true, region: this.region, value: readState(command.strategy, applied.state), timestamp: command.timestamp });
   }
 
-  private read(group: RaftGroupHost, shard: string, request: ClientRequest, reply: (response: ClientResponse) => void, fail: (error: string, redirect?: NodeId | null) => void): void {
+  private read(group: RaftGroupHost, shard: string, client: NodeId, request: ClientRequest, reply: (response: ClientResponse) => void, fail: (error: string, redirect?: NodeId | null) => void): void {
     group.readBarrier((outcome) => {
       if (!outcome.ok) return fail(`${this.env.id} lost the lead of ${shard}`, outcome.leaderHint);
+      // Judged after the barrier: a revocation committed before the read arrived applies.
+      const roles = this.options.roles?.(shard);
+      const decision = roles === undefined ? undefined : judgeGeoRequest(roles, request.principal, request.keyspace, 'read');
+      if (decision !== undefined && !decision.allowed) return this.refuse(client, request, decision.refusal, fail);
       const kind = this.options.catalog.require(request.keyspace);
       const state = this.options.shardState(shard)?.store.stateOf(fullKeyOf(request.keyspace, request.key));
       const value = readState(kind, state);
       reply({ type: 'geo.response', id: request.id, ok: true, region: this.region, value, timestamp: this.hlc.current, context: value.kind === 'multi-value' ? value.context : undefined });
     });
+  }
+
+  /** A refused request changes nothing; the refusal names user, operation and missing permission, and is audited. */
+  private refuse(client: NodeId, request: ClientRequest, refusal: Refusal, fail: (error: string) => void): void {
+    this.options.observer?.refused?.(this.env.id, describeGeoRequest(request.operation, request.keyspace, request.key, client), refusal);
+    fail(refusal.text);
   }
 
   // ---- clocks and liveness ---------------------------------------------------------------------

@@ -23,6 +23,7 @@
  * timestamp is raised above the highest one held, so stamps within a shard only grow
  * even across leaders whose clocks disagree.
  */
+import type { Principal } from '../auth/types';
 import { type CausalContext, contextAdd, type Dot, EMPTY_CONTEXT, type RegionId } from './causal-context';
 import { compareHlc, HLC_ZERO, type HlcTimestamp } from './hlc';
 import { fullKeyOf, KeyStore } from './key-store';
@@ -45,6 +46,8 @@ export interface GeoUpdateCommand {
   readonly replaceLocal?: boolean;
   /** Who asked: a retry of the same request is answered from the first apply. */
   readonly client: { readonly id: string; readonly request: number };
+  /** The user the update acts for, judged at this entry's log position (src/georep/geo-authorization.ts). */
+  readonly principal?: Principal;
 }
 
 /** Changes of another region's shard stream, in sequence order, as the receiving leader proposes them. */

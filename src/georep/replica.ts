@@ -14,6 +14,8 @@
  * `geo.log:<seq>` and `geo.log.range` (the change log), `geo.applied:<origin>`,
  * `geo.reset:<destination>`, `geo.repair` (origins to repair from), `geo.hlc`, `geo.starts`.
  */
+import { type AuthLogEntry, type AuthResult, type AuthSnapshot, RoleTable } from '../auth/role-table';
+import type { Refusal } from '../auth/types';
 import type { NodeService } from '../runtime/node-runtime';
 import type { Message, NodeEnv, NodeId, TimerId } from '../runtime/ports';
 import { AntiEntropy, type AntiEntropyEvent, type AntiEntropyMessage } from './anti-entropy';
@@ -26,6 +28,7 @@ import { fullKeyOf, KeyStore, splitFullKey } from './key-store';
 import type { AckMessage, ChangesMessage, ClientRequest, ClientResponse, PingMessage, PongMessage, ReplicaMessage } from './messages';
 import { type ChangeEntry, ChangeLog, InboundStream, OutboundStream } from './replication-stream';
 import { applyOperation, type GeoValue, type KeyState, readState } from './strategies';
+import { describeGeoRequest, geoAccess, judgeGeoRequest } from './geo-authorization';
 
 /** Hooks the facade uses to measure lag and collect reports; the protocol does not depend on them. */
 export interface ReplicaObserver {
@@ -38,6 +41,8 @@ export interface ReplicaObserver {
   antiEntropy?(event: AntiEntropyEvent): void;
   /** A key's state changed here (a local update or a merge). */
   stored?(region: RegionId, fullKey: string, state: KeyState): void;
+  /** A client request was refused by the role table (for the audit log). */
+  refused?(node: NodeId, request: string, refusal: Refusal): void;
 }
 
 export interface ReplicaOptions {
@@ -68,12 +73,20 @@ const LOG_RANGE = 'geo.log.range';
 const REPAIR = 'geo.repair';
 const HLC_KEY = 'geo.hlc';
 const STARTS = 'geo.starts';
+/** The region's role table (src/auth/role-table.ts snapshot), rewritten and synced on every change. */
+const ROLES = 'geo.auth';
 
 export class RegionReplica implements NodeService {
   readonly region: RegionId;
   readonly store: KeyStore;
   readonly hlc: HybridLogicalClock;
   readonly clocks: ClockMonitor;
+  /**
+   * The region's role table. With one node per region the replica's disk is the region's
+   * durable state: the table is synced there before a change is acknowledged, and the admin
+   * facade (src/api/geo-security.ts) delivers every numbered change to every region in order.
+   */
+  readonly roles = new RoleTable();
   private readonly log: ChangeLog;
   private readonly outbound = new Map<RegionId, OutboundStream>();
   private readonly inbound = new Map<RegionId, InboundStream>();
@@ -111,6 +124,7 @@ export class RegionReplica implements NodeService {
     this.hlc = new HybridLogicalClock(() => env.clock.nowMs(), this.tuning.maxClockOffsetMs, env.disk.get<HlcTimestamp>(HLC_KEY) ?? HLC_ZERO);
     this.log = this.recoverLog();
     this.recoverKeys();
+    this.roles.restore(env.disk.get<AuthSnapshot>(ROLES));
     // After a restart every session is new, so any completed session counts.
     for (const origin of env.disk.get<RegionId[]>(REPAIR) ?? []) this.repairFrom.set(origin, 0);
     this.recoverStreams();
@@ -180,6 +194,20 @@ export class RegionReplica implements NodeService {
     return this.antiEntropy.start(peer, purpose, this.env.clock.nowMs(), this.startNumber);
   }
 
+  /**
+   * Applies a numbered change of the role table and makes it durable before answering (a
+   * retry of the latest version is answered from the table, see RoleTable.apply).
+   */
+  changeRoles(entry: AuthLogEntry): AuthResult {
+    const before = this.roles.version;
+    const result = this.roles.apply(entry);
+    if (this.roles.version !== before) {
+      this.env.disk.put(ROLES, this.roles.snapshot());
+      this.env.disk.sync();
+    }
+    return result;
+  }
+
   // ---- messages --------------------------------------------------------------------------
 
   onMessage(from: NodeId, message: Message): void {
@@ -210,6 +238,12 @@ export class RegionReplica implements NodeService {
   private onClientRequest(client: NodeId, request: ClientRequest): void {
     const reply = (response: ClientResponse): void => this.env.network.send(client, response);
     const fail = (error: string): void => reply({ type: 'geo.response', id: request.id, ok: false, region: this.region, error });
+    // Judged first, so a refused request changes nothing, not even the clock, and learns nothing of the keyspace.
+    const decision = judgeGeoRequest(this.roles, request.principal, request.keyspace, geoAccess(request.operation));
+    if (!decision.allowed) {
+      this.options.observer?.refused?.(this.env.id, describeGeoRequest(request.operation, request.keyspace, request.key, client), decision.refusal);
+      return fail(decision.refusal.text);
+    }
     const kind = this.options.catalog.kindOf(request.keyspace);
     if (kind === undefined) return fail(`no keyspace "${request.keyspace}"`);
     if (request.session.after !== undefined) {

@@ -42,6 +42,8 @@ const change = record({ seq: int(1), keyspace: nonEmptyStr(256), key, state: key
 const session = nonEmptyStr(512);
 const shard = optional(nonEmptyStr(256));
 const node = nonEmptyStr(256);
+/** The user a client request acts for (src/auth/credentials.ts). */
+const principal = record({ user: nonEmptyStr(256), proof: str(256) });
 
 export const geoMessageCheck: Check = variant('type', {
   'geo.ping': record({ region, sentMs: finite }),
@@ -59,6 +61,7 @@ export const geoMessageCheck: Check = variant('type', {
     key,
     operation: optional(operation),
     session: record({ after: optional(timestamp), context: optional(context), replaceLocal: optional(literal(true, false)) }),
+    principal: optional(principal),
   }),
   'geo.response': oneOf(
     record({ id: int(0), ok: literal(true), region, value: geoValue, timestamp, context: optional(context) }),
@@ -104,6 +107,7 @@ const geoCommandCheck: Check = variant('kind', {
     readContext: optional(context),
     replaceLocal: optional(literal(true, false)),
     client: record({ id: nonEmptyStr(512), request: int(0) }),
+    principal: optional(principal),
   }),
   'apply-changes': record({ kind: literal('apply-changes'), origin: region, entries: list(change, 10_000), resetFrom: optional(int(0)) }),
   acked: record({ kind: literal('acked'), destination: region, seq: int(0) }),

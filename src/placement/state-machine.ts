@@ -1,5 +1,6 @@
 import type { NodeId } from '../runtime/ports';
 import { createShardMap, emptyShardMap, type Shard, type ShardMap } from '../sharding/shard-map';
+import { type CommittedScalingPolicy, type ScalingPolicyApplyResult, type ScalingPolicyCommand, ScalingPolicyRegister } from './scaling-policy';
 
 /**
  * The placement group's replicated state (PD's region metadata, CockroachDB's meta
@@ -45,7 +46,9 @@ export type PlacementCommand =
   | { readonly kind: 'change-map'; readonly expectedEpoch: number; readonly shards: readonly Shard[]; readonly reason: string; readonly atMs: number }
   /** A move's step, with the map change that step makes (both apply, or neither). */
   | { readonly kind: 'journal'; readonly record: JournalRecord; readonly expectedStep: string | null; readonly mapChange?: JournalMapChange }
-  | { readonly kind: 'journal-end'; readonly moveId: string; readonly outcome: 'done' | 'rolled-back'; readonly atMs: number };
+  | { readonly kind: 'journal-end'; readonly moveId: string; readonly outcome: 'done' | 'rolled-back'; readonly atMs: number }
+  /** The cluster's scaling policy (src/placement/scaling-policy.ts). */
+  | ScalingPolicyCommand;
 
 /** The map change a journal step carries: compare-and-set on the epoch, like 'change-map'. */
 export interface JournalMapChange {
@@ -67,7 +70,8 @@ export function isPlacementEntry(data: unknown): data is PlacementLogEntry {
 export type PlacementApplyResult =
   | { readonly status: 'ok'; readonly epoch: number }
   | { readonly status: 'stale-epoch'; readonly currentEpoch: number }
-  | { readonly status: 'stale-step'; readonly currentStep: string | null };
+  | { readonly status: 'stale-step'; readonly currentStep: string | null }
+  | Exclude<ScalingPolicyApplyResult, { status: 'ok' }>;
 
 /** A finished move, for the progress report. */
 export interface FinishedMove {
@@ -86,6 +90,8 @@ export interface PlacementSnapshot {
   readonly history: readonly MapChange[];
   readonly journal: readonly JournalRecord[];
   readonly finished: readonly FinishedMove[];
+  /** Present once a scaling policy was committed. */
+  readonly scaling?: CommittedScalingPolicy;
 }
 
 const snapshotFormat = 'phantomdb.placement.v1';
@@ -95,6 +101,7 @@ export class PlacementStateMachine {
   private readonly changes: MapChange[] = [];
   private readonly journalRecords = new Map<string, JournalRecord>();
   private readonly finishedMoves: FinishedMove[] = [];
+  private readonly scaling = new ScalingPolicyRegister();
   /** Invariant: strictly increases with every applied command. */
   private appliedIndex = 0;
 
@@ -121,6 +128,11 @@ export class PlacementStateMachine {
     return this.appliedIndex;
   }
 
+  /** The committed scaling policy (undefined until one is committed). */
+  get scalingPolicy(): CommittedScalingPolicy | undefined {
+    return this.scaling.current;
+  }
+
   apply(entry: PlacementLogEntry, logIndex: number): PlacementApplyResult {
     if (!Number.isInteger(logIndex) || logIndex <= this.appliedIndex) {
       throw new Error(`placement: apply at log index ${logIndex} after ${this.appliedIndex}: indexes must strictly increase`);
@@ -134,6 +146,10 @@ export class PlacementStateMachine {
         return this.writeJournal(command.record, command.expectedStep, command.mapChange);
       case 'journal-end':
         return this.endJournal(command.moveId, command.outcome, command.atMs);
+      case 'scaling-policy': {
+        const result = this.scaling.apply(command);
+        return result.status === 'ok' ? { status: 'ok', epoch: this.currentMap.epoch } : result;
+      }
     }
   }
 
@@ -174,6 +190,7 @@ export class PlacementStateMachine {
       history: [...this.changes],
       journal: [...this.journalRecords.values()],
       finished: [...this.finishedMoves],
+      ...(this.scaling.current === undefined ? {} : { scaling: this.scaling.current }),
     };
   }
 
@@ -186,6 +203,7 @@ export class PlacementStateMachine {
     for (const record of snapshot.journal) this.journalRecords.set(record.moveId, record);
     this.finishedMoves.splice(0, this.finishedMoves.length, ...snapshot.finished);
     this.appliedIndex = snapshot.lastAppliedIndex;
+    this.scaling.restore(snapshot.scaling);
     if (this.currentMap.shards.length > 0) this.onMapApplied(this.currentMap);
   }
 

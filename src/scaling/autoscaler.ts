@@ -26,6 +26,12 @@ export interface AutoscalerPorts {
   readonly monitor: ResourceMonitor;
   readonly activity: ActivitySource;
   readonly actuator: ScalingActuator;
+  /**
+   * The committed policy, read at every evaluation (the placement group's replicated copy,
+   * src/placement/scaling-policy.ts); undefined until one is committed, and then the policy
+   * given at construction applies.
+   */
+  readonly committedPolicy?: () => ScalingPolicy | undefined;
 }
 
 export class Autoscaler {
@@ -34,10 +40,15 @@ export class Autoscaler {
   private stopped = false;
 
   constructor(
-    readonly policy: ScalingPolicy,
+    private readonly initialPolicy: ScalingPolicy,
     private readonly ports: AutoscalerPorts,
     private readonly sampleIntervalMs: number,
   ) {}
+
+  /** The policy in force: the committed one when there is one (an admin changed it through the placement group). */
+  get policy(): ScalingPolicy {
+    return this.ports.committedPolicy?.() ?? this.initialPolicy;
+  }
 
   start(): void {
     this.scheduleSample();
