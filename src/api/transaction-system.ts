@@ -128,6 +128,23 @@ export class TransactionSystem {
     return this.leaderState(this.shardOf(anchorKey))?.record(txnId);
   }
 
+  /**
+   * What the shards keep of ended transactions, as each leader has applied it: records and
+   * tombstones, summed over the shards (garbage collection brings them back down;
+   * src/txn/record-collector.ts). Shards without a leader are left out and named.
+   */
+  retainedRecords(): { records: number; tombstones: number; perShard: { shardId: string; records: number; tombstones: number }[]; leaderless: string[] } {
+    const perShard: { shardId: string; records: number; tombstones: number }[] = [];
+    const leaderless: string[] = [];
+    for (const shardId of this.database.shardIds()) {
+      const state = this.leaderState(shardId);
+      if (state === undefined) leaderless.push(shardId);
+      else perShard.push({ shardId, records: state.recordCount, tombstones: state.finishedCount });
+    }
+    const sum = (field: 'records' | 'tombstones'): number => perShard.reduce((total, shard) => total + shard[field], 0);
+    return { records: sum('records'), tombstones: sum('tombstones'), perShard, leaderless };
+  }
+
   /** Broken atomicity noticed by any replica's state machine (should be none). */
   violations(): string[] {
     const found = new Set<string>();

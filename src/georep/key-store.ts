@@ -63,6 +63,13 @@ export class KeyStore {
     return this.put(fullKey, joined, digest);
   }
 
+  /** Drops a key (a collected tombstone): it leaves the Merkle tree too. */
+  delete(fullKey: string): boolean {
+    if (!this.records.delete(fullKey)) return false;
+    this.tree.delete(fullKey);
+    return true;
+  }
+
   keys(): IterableIterator<string> {
     return this.records.keys();
   }

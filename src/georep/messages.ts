@@ -38,6 +38,18 @@ export interface ChangesMessage {
   readonly shard?: string;
 }
 
+/**
+ * A region's frontier report (src/georep/stable-frontier.ts), sent to every other region
+ * each heartbeat: how far it applied each origin's stream, and its HLC at that moment.
+ */
+export interface FrontierMessage {
+  readonly type: 'geo.frontier';
+  readonly region: RegionId;
+  readonly applied: Readonly<Record<RegionId, number>>;
+  readonly hlc: HlcTimestamp;
+  readonly repairing: boolean;
+}
+
 export interface AckMessage {
   readonly type: 'geo.ack';
   /** The region acknowledging. */
@@ -157,6 +169,7 @@ export type ClientResponse =
     };
 
 export type ReplicaMessage =
+  | FrontierMessage
   | PingMessage
   | PongMessage
   | ChangesMessage

@@ -26,6 +26,7 @@ import type { GeoTuning, KeyspaceCatalog, PeerRegion } from './config';
 import { formatHlc, HLC_ZERO, type HlcTimestamp, HybridLogicalClock } from './hlc';
 import { fullKeyOf, KeyStore, splitFullKey } from './key-store';
 import type { AckMessage, ChangesMessage, ClientRequest, ClientResponse, PingMessage, PongMessage, ReplicaMessage } from './messages';
+import { TombstoneCollector } from './tombstone-collector';
 import { type ChangeEntry, ChangeLog, InboundStream, OutboundStream } from './replication-stream';
 import { applyOperation, type GeoValue, type KeyState, readState } from './strategies';
 import { describeGeoRequest, geoAccess, judgeGeoRequest } from './geo-authorization';
@@ -75,6 +76,7 @@ const HLC_KEY = 'geo.hlc';
 const STARTS = 'geo.starts';
 /** The region's role table (src/auth/role-table.ts snapshot), rewritten and synced on every change. */
 const ROLES = 'geo.auth';
+const GC_HORIZON = 'geo.gc.horizon';
 
 export class RegionReplica implements NodeService {
   readonly region: RegionId;
@@ -103,6 +105,8 @@ export class RegionReplica implements NodeService {
   private readonly repairNotBeforeMs = new Map<RegionId, number>();
   private antiEntropyTurn = 0;
   private readonly tuning: GeoTuning;
+  /** Collects last-writer-wins tombstones once they are causally stable (tombstone-collector.ts). */
+  readonly tombstones: TombstoneCollector;
   /** Counters for reports. */
   readonly stats = { localUpdates: 0, reads: 0, changesApplied: 0, refusedMessages: 0, statesMergedByAntiEntropy: 0 };
 
@@ -142,6 +146,7 @@ export class RegionReplica implements NodeService {
       },
       observe: (event) => options.observer?.antiEntropy?.(event),
     });
+    this.tombstones = this.tombstoneCollector();
     this.scheduleHeartbeat();
     this.scheduleAntiEntropy();
     if (this.log.length > 0 || [...this.outbound.values()].some((stream) => stream.resetFrom !== undefined)) this.scheduleFlush();
@@ -225,6 +230,8 @@ export class RegionReplica implements NodeService {
         return this.onChanges(peer, from, typed);
       case 'geo.ack':
         return this.onAck(peer, typed);
+      case 'geo.frontier':
+        return this.clocks.isRefused(peer) ? undefined : this.tombstones.onReport(typed);
       case 'geo.ae.tree':
       case 'geo.ae.digests':
       case 'geo.ae.states':
@@ -382,6 +389,7 @@ export class RegionReplica implements NodeService {
 
   /** Joins a remote state into the key and persists it (the caller syncs). */
   private mergeRemote(fullKey: string, state: KeyState): boolean {
+    if (!this.tombstones.admits(fullKey, state)) return false;
     const isNew = this.store.get(fullKey) === undefined;
     const record = this.store.merge(fullKey, state);
     if (!record) return false;
@@ -486,6 +494,7 @@ export class RegionReplica implements NodeService {
       for (const { region: peer } of this.options.peers) if (!this.isReachable(peer)) this.antiEntropy.abandon(peer);
       this.antiEntropy.expire(this.env.clock.nowMs(), (peer) => this.sessionTimeoutMs(peer));
       this.repairIfNeeded();
+      this.tombstones.heartbeat();
       this.scheduleHeartbeat();
     }, 'geo.ping');
   }
@@ -545,6 +554,35 @@ export class RegionReplica implements NodeService {
   }
 
   // ---- persistence ----------------------------------------------------------------------------------
+
+  private tombstoneCollector(): TombstoneCollector {
+    const disk = this.env.disk;
+    return new TombstoneCollector({
+      region: this.region,
+      peers: this.options.peers.map((peer) => peer.region),
+      store: this.store,
+      appliedVector: () => Object.fromEntries([[this.region, this.log.lastSeq], ...[...this.inbound].map(([origin, stream]) => [origin, stream.applied])]),
+      repairing: () => this.repairFrom.size > 0,
+      stamp: () => {
+        const stamp = this.hlc.now();
+        disk.put(HLC_KEY, this.hlc.current);
+        disk.sync();
+        return stamp;
+      },
+      send: (peer, message) => this.sendToRegion(peer, message),
+      loadHorizon: () => disk.get<HlcTimestamp>(GC_HORIZON),
+      saveHorizon: (horizon) => {
+        disk.put(GC_HORIZON, horizon);
+        disk.sync();
+      },
+      dropped: (fullKeys) => {
+        for (const fullKey of fullKeys) disk.delete(`geo.key:${fullKey}`);
+        disk.put(KEYS_LIST, [...this.store.keys()].sort());
+        disk.sync();
+      },
+      trace: (kind, detail) => this.env.trace(kind, detail),
+    });
+  }
 
   private persistKey(fullKey: string, state: KeyState, isNew: boolean): void {
     if (isNew) this.env.disk.append(KEYS_LIST, [fullKey]);

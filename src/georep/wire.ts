@@ -50,6 +50,7 @@ export const geoMessageCheck: Check = variant('type', {
   'geo.pong': record({ region, sentMs: finite, clockMs: finite }),
   'geo.changes': record({ origin: region, timestamp, resetFrom: optional(int(0)), entries: list(change, 10_000), shard }),
   'geo.ack': record({ region, appliedSeq: int(0), shard }),
+  'geo.frontier': record({ region, applied: dictionary(counter), hlc: timestamp, repairing: literal(true, false) }),
   'geo.ae.tree': record({ session, region, level: int(0, 64), nodes: list(tuple(int(0), finite, finite)), purpose: optional(literal('repair', 'periodic')), shard }),
   'geo.ae.digests': record({ session, region, leaves: list(int(0)), entries: list(tuple(key, str(64))), shard }),
   'geo.ae.states': record({ session, region, timestamp, states: list(tuple(key, keyState)), want: list(key), reply: literal(true, false), shard }),
@@ -69,7 +70,7 @@ export const geoMessageCheck: Check = variant('type', {
   ),
 });
 
-export const GEO_REPLICA_TYPES = ['geo.ping', 'geo.pong', 'geo.changes', 'geo.ack', 'geo.ae.tree', 'geo.ae.digests', 'geo.ae.states', 'geo.ae.done'] as const;
+export const GEO_REPLICA_TYPES = ['geo.ping', 'geo.pong', 'geo.changes', 'geo.ack', 'geo.ae.tree', 'geo.ae.digests', 'geo.ae.states', 'geo.ae.done', 'geo.frontier'] as const;
 
 /** A replica's message must name the region of the replica that sent it (a replica's node id is its region). */
 export function geoIdentityProblem(message: Record<string, unknown>, from: string): string | undefined {

@@ -116,6 +116,8 @@ export class Transaction {
   reason: string | undefined;
   /** Set while the outcome is unknown, and kept afterwards. */
   unknownSinceMs: number | undefined;
+  /** It stayed unknown past `statusPollMaxMs` and the client stopped asking: it no longer holds back the acknowledged mark. */
+  stoppedAsking = false;
   /** The first key: its shard keeps the transaction record. */
   anchorKey: string | null = null;
   commitRequested = false;
@@ -228,7 +230,7 @@ export class Transaction {
 
   private send(pending: PendingRequest, to: NodeId, call: ClientCall = pending.call): void {
     const principal = this.client.principal;
-    const request: ClientRequest = { type: clientRequestType, txnId: this.id, sequence: pending.sequence, priority: this.priority, anchorKey: this.anchorKey, call, ...(principal ? { principal } : {}) };
+    const request: ClientRequest = { type: clientRequestType, txnId: this.id, sequence: pending.sequence, priority: this.priority, anchorKey: this.anchorKey, call, ...(principal ? { principal } : {}), settled: this.client.settledThrough() };
     this.client.send(to, request);
     if (pending.resendTimer !== undefined) this.client.cancelTimer(pending.resendTimer);
     pending.resendTimer = this.client.setTimer(this.resendDelayMs(pending), () => this.onResendTimer(pending));
@@ -254,7 +256,10 @@ export class Transaction {
       for (const callback of this.endedCallbacks.splice(0)) callback(this);
     }
     if (this.outcome !== 'unknown') return this.send(pending, this.coordinator);
-    if (nowMs - this.unknownSinceMs! >= settings.statusPollMaxMs) return; // gives up asking; stays unknown
+    if (nowMs - this.unknownSinceMs! >= settings.statusPollMaxMs) {
+      this.stoppedAsking = true; // gives up asking; stays unknown
+      return;
+    }
     pending.polls++;
     const target = this.pollTarget(pending, nowMs);
     this.send(pending, target, target === this.coordinator ? { kind: 'commit' } : { kind: 'status' });
@@ -386,6 +391,21 @@ export class TxnClient {
 
   onSettled(txn: Transaction): void {
     this.open.delete(txn.id);
+  }
+
+  /**
+   * The acknowledged mark every request carries: each transaction this client began with a
+   * number up to here has an outcome it knows, or it stopped asking about it. Shards
+   * garbage-collect records and tombstones only up to it (src/txn/txn-id.ts).
+   */
+  settledThrough(): number {
+    let lowest = this.counter + 1;
+    for (const txn of this.open.values()) {
+      if (txn.stoppedAsking) continue;
+      const n = Number(txn.id.slice(this.clientId.length + 1));
+      if (n < lowest) lowest = n;
+    }
+    return lowest - 1;
   }
 
   nowMs(): number {

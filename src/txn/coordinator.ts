@@ -4,6 +4,7 @@ import { type ShardId, type ShardMap, shardForKey } from '../sharding/shard-map'
 import { type ClientCall, type ClientReply, type ClientRequest, type ClientResponse, clientResponseType } from './protocol';
 import type { CoordinatorPoint, TxnHooks, TxnTuning } from './settings';
 import type { ShardCallOutcome, ShardCaller } from './shard-caller';
+import { txnNumber } from './txn-id';
 import type { TxnAccess, TxnCommand, TxnId, TxnOutcome, TxnPriority } from './types';
 
 /**
@@ -77,6 +78,8 @@ export class TxnCoordinator {
   private readonly ended = new Map<TxnId, EndedTxn>();
   /** Unknown transactions being settled at their anchor for a client. */
   private readonly settling = new Set<TxnId>();
+  /** Per client: the highest acknowledged mark its requests carried, passed on to the shards (txn-id.ts). */
+  private readonly clientMarks = new Map<string, number>();
 
   constructor(
     private readonly env: Pick<NodeEnv, 'id' | 'clock' | 'timers' | 'network' | 'trace'>,
@@ -89,6 +92,7 @@ export class TxnCoordinator {
   }
 
   onRequest(from: NodeId, request: ClientRequest): void {
+    this.noteMark(request);
     const txn = this.txns.get(request.txnId);
     if (txn !== undefined) return this.onKnown(from, txn, request);
     const ended = this.ended.get(request.txnId);
@@ -189,6 +193,7 @@ export class TxnCoordinator {
       key: call.key,
       access,
       ...(txn.principal ? { principal: txn.principal } : {}),
+      ...this.markOf(txn.txnId),
     };
     const sequence = txn.lastSequence;
     const options = {
@@ -226,7 +231,7 @@ export class TxnCoordinator {
     for (const shard of others) {
       const options = { deadlineMs: this.tuning.prepareDeadlineMs, attemptTimeoutMs: this.tuning.shardAttemptTimeoutMs };
       const lastOpIndex = txn.participants.get(shard)!.lastOpIndex;
-      this.deps.caller.call(shard, { kind: 'prepare', txnId: txn.txnId, lastOpIndex }, options, (outcome) => {
+      this.deps.caller.call(shard, { kind: 'prepare', txnId: txn.txnId, lastOpIndex, ...this.markOf(txn.txnId) }, options, (outcome) => {
         if (txn.phase !== 'committing' || txn.halted) return;
         const vote = voteOf(outcome, shard, this.tuning.prepareDeadlineMs);
         if (vote.kind === 'no') return this.abort(txn, vote.reason);
@@ -249,10 +254,11 @@ export class TxnCoordinator {
     const participants = [...txn.participants.keys()].sort();
     const options = { deadlineMs: this.tuning.decideDeadlineMs, attemptTimeoutMs: this.tuning.shardAttemptTimeoutMs };
     const lastOpIndex = txn.participants.get(anchorShard)?.lastOpIndex ?? 0;
-    this.deps.caller.call(anchorShard, { kind: 'decide', txnId: txn.txnId, participants, lastOpIndex }, options, (outcome) => {
+    this.deps.caller.call(anchorShard, { kind: 'decide', txnId: txn.txnId, participants, lastOpIndex, ...this.markOf(txn.txnId) }, options, (outcome) => {
       if (txn.phase !== 'committing' || txn.halted) return;
       if (!outcome.ok || outcome.reply.status !== 'applied') return this.writeDecision(txn, anchorShard, prepared);
       const result = outcome.reply.result;
+      if (result.status === 'forgotten') return this.forgotten(txn, result.reason);
       const reason = result.status === 'aborted' ? result.reason : result.status === 'committed' ? 'every participant voted yes' : `unexpected answer ${result.status} from ${anchorShard}`;
       const decided = result.status === 'committed' ? 'committed' : 'aborted';
       this.env.trace('txn.decision', { txn: txn.txnId, outcome: decided, anchor: anchorShard });
@@ -304,7 +310,7 @@ export class TxnCoordinator {
   private resolveAt(shard: ShardId, txnId: TxnId, outcome: TxnOutcome, reason: string, done: () => void): void {
     const options = { deadlineMs: this.tuning.resolveDeadlineMs, attemptTimeoutMs: this.tuning.shardAttemptTimeoutMs };
     // Best effort: what this misses, recovery at the participant finishes from the record.
-    this.deps.caller.call(shard, { kind: 'resolve', txnId, outcome, reason }, options, () => done());
+    this.deps.caller.call(shard, { kind: 'resolve', txnId, outcome, reason, ...this.markOf(txnId) }, options, () => done());
   }
 
   private settleAt(txnId: TxnId, anchorKey: string, reason: string, done: (outcome: TxnOutcome | undefined, reason: string) => void): void {
@@ -316,8 +322,33 @@ export class TxnCoordinator {
       const result = outcome.reply.result;
       if (result.status === 'committed') return done('committed', 'the record says committed');
       if (result.status === 'aborted') return done('aborted', result.reason);
-      done(undefined, `unexpected answer ${result.status}`);
+      // Forgotten: the client already knew the outcome; it is not guessed again here.
+      done(undefined, result.status === 'forgotten' ? result.reason : `unexpected answer ${result.status}`);
     });
+  }
+
+  /**
+   * The anchor forgot the transaction: its client had acknowledged an outcome learnt
+   * elsewhere, so this coordinator's attempt is stale. It stops without telling anyone
+   * anything (no phase two: the participants applied the real outcome long ago).
+   */
+  private forgotten(txn: CoordinatedTxn, reason: string): void {
+    this.env.trace('txn.forgotten', { txn: txn.txnId, reason });
+    txn.halted = true;
+    if (txn.idleTimer !== undefined) this.env.timers.cancelTimer(txn.idleTimer);
+    this.txns.delete(txn.txnId);
+  }
+
+  private noteMark(request: ClientRequest): void {
+    const number = txnNumber(request.txnId);
+    if (number === undefined || request.settled === undefined) return;
+    if (request.settled > (this.clientMarks.get(number.client) ?? 0)) this.clientMarks.set(number.client, request.settled);
+  }
+
+  private markOf(txnId: TxnId): { settled?: number } {
+    const number = txnNumber(txnId);
+    const mark = number === undefined ? undefined : this.clientMarks.get(number.client);
+    return mark === undefined ? {} : { settled: mark };
   }
 
   // ---- helpers -------------------------------------------------------------------------

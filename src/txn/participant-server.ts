@@ -60,6 +60,10 @@ export class ParticipantServer {
     const status = group.status();
     if (status.role !== 'leader') return this.reply(from, request, { status: 'not-leader', leaderHint: status.leader });
     if (request.command.kind === 'acquire') return this.acquire(from, request, request.command, undefined);
+    // A probe is answered from the applied state: "ended" only ever becomes true, so even a stale leader's yes is true.
+    if (request.command.kind === 'probe') return this.reply(from, request, { status: 'applied', result: { status: 'probe', ended: machine.transactions.hasEnded(request.command.txnId) } });
+    // Forgetting is decided by the shard's own collector, never asked for from outside.
+    if (request.command.kind === 'forget') return this.reply(from, request, { status: 'wrong-shard' });
     let command = request.command;
     if (command.kind === 'prepare' || command.kind === 'decide') {
       // The anchor votes as it decides: it is the last participant asked.

@@ -1,6 +1,7 @@
 import {
   type AcquireResult,
   type DecisionResult,
+  type ForgetResult,
   type LockHolder,
   type LockMode,
   type PrepareResult,
@@ -17,6 +18,7 @@ import {
   scanWaits,
 } from './types';
 import { slotForKey, type SlotRange } from '../sharding/slots';
+import { txnNumber } from './txn-id';
 
 /**
  * The transactional part of a shard's replicated state machine: locks, write intents,
@@ -37,6 +39,18 @@ import { slotForKey, type SlotRange } from '../sharding/slots';
  * both directions, so no transaction writes a row that a running query reads here, and the
  * query never reads a row a transaction has locked to write. A scan lock also keeps its
  * slots here: a slot move may not let go of them while it is held (`lockIn`).
+ *
+ * Garbage collection (issue 12 §6): records and tombstones of ended transactions are
+ * dropped by a `forget` entry, per client, up to a *horizon*: the client's own number
+ * below which every transaction ended here and its client knows the outcome. Anything
+ * about a transaction at or below the horizon is answered without creating state: an
+ * operation or a vote is refused, a resolve changes nothing, a decide or status question
+ * is told "forgotten" (never a guessed outcome), and a recovering holder is told
+ * "aborted", which presumed abort makes true (a committed record is only forgotten once
+ * every participant applied it, so no holder of a committed transaction can ask). This
+ * is CockroachDB's rule that a transaction record, once removed, can never be created
+ * again (its timestamp-cache low-water mark refuses it), with the client's acknowledged
+ * mark (Ongaro's thesis §6.3) as the low-water mark.
  *
  * Everything is a function of the applied commands: no clock, no randomness, and no
  * dependence on the iteration order of maps (holders are sorted, snapshots canonical).
@@ -106,7 +120,25 @@ export interface ParticipantSnapshot {
   readonly records: readonly (readonly [TxnId, TxnRecord])[];
   readonly finished: readonly (readonly [TxnId, Finished])[];
   readonly violations: readonly string[];
+  /** Per client: its transactions up to this number are forgotten here (absent in older snapshots). */
+  readonly horizons?: readonly (readonly [string, number])[];
+  /** Per client: the highest acknowledged mark it sent here. */
+  readonly settledMarks?: readonly (readonly [string, number])[];
 }
+
+/** What a collector may propose for one client, and the committed records whose participants it must ask first. */
+export interface ForgetCandidate {
+  readonly client: string;
+  readonly through: number;
+  readonly committed: readonly { readonly txnId: TxnId; readonly n: number; readonly participants: readonly string[] }[];
+}
+
+/**
+ * Planted-bug switch (README, "Planted bugs"): off in every real run.
+ * `ignoreConfirmation`: a forget drops committed records whose participants were not all
+ * confirmed to have applied the outcome.
+ */
+export const participantGcFaults = { ignoreConfirmation: false };
 
 export const defaultFinishedMax = 20_000;
 const violationsMax = 100;
@@ -121,6 +153,10 @@ export class TxnParticipantState {
   private readonly finished = new Map<TxnId, Finished>();
   /** Broken atomicity seen here (a transaction committed and aborted in different places). */
   private readonly violationList: string[] = [];
+  /** Per client: every transaction numbered up to here is forgotten (see the top). */
+  private readonly horizons = new Map<string, number>();
+  /** Per client: the highest acknowledged mark seen here. */
+  private readonly settledMarks = new Map<string, number>();
 
   constructor(
     private readonly store: CommittedStore,
@@ -133,11 +169,14 @@ export class TxnParticipantState {
   }
 
   get isEmpty(): boolean {
-    return this.txns.size === 0 && this.records.size === 0 && this.finished.size === 0 && this.violationList.length === 0;
+    return this.txns.size === 0 && this.records.size === 0 && this.finished.size === 0 && this.violationList.length === 0 && this.horizons.size === 0 && this.settledMarks.size === 0;
   }
 
   /** Applies one transactional command committed at `logIndex`. */
   apply(command: TxnCommand, logIndex: number): TxnApplyResult {
+    if (command.kind !== 'forget' && command.kind !== 'settle') this.noteSettled(command.txnId, command.settled);
+    if (command.kind === 'forget') return this.forget(command);
+    if (this.isForgotten(command.txnId)) return forgottenAnswer(command);
     switch (command.kind) {
       case 'acquire':
         return this.acquire(command);
@@ -238,9 +277,9 @@ export class TxnParticipantState {
     return [...this.records].sort(([a], [b]) => compare(a, b));
   }
 
-  /** Records brought by a slot move; a record already here is kept (records never change once written). */
+  /** Records brought by a slot move; a record already here is kept (records never change once written), a forgotten one not taken. */
   adoptRecords(records: readonly (readonly [TxnId, TxnRecord])[]): void {
-    for (const [txnId, record] of records) if (!this.records.has(txnId)) this.records.set(txnId, record);
+    for (const [txnId, record] of records) if (!this.records.has(txnId) && !this.isForgotten(txnId)) this.records.set(txnId, record);
   }
 
   /** Keys some transaction holds a lock on. */
@@ -250,6 +289,61 @@ export class TxnParticipantState {
 
   get recordCount(): number {
     return this.records.size;
+  }
+
+  /** Tombstones of ended transactions kept here. */
+  get finishedCount(): number {
+    return this.finished.size;
+  }
+
+  /** The client's horizon here: its transactions up to this number are forgotten (0: none). */
+  horizonOf(client: string): number {
+    return this.horizons.get(client) ?? 0;
+  }
+
+  /** True when the transaction is at or below its client's horizon here. */
+  isForgotten(txnId: TxnId): boolean {
+    const number = txnNumber(txnId);
+    return number !== undefined && number.n <= (this.horizons.get(number.client) ?? 0);
+  }
+
+  /** The transaction can never hold anything here again: it ended here for good, or was forgotten. */
+  hasEnded(txnId: TxnId): boolean {
+    if (this.txns.has(txnId)) return false;
+    return this.finished.has(txnId) || this.records.has(txnId) || this.isForgotten(txnId);
+  }
+
+  /**
+   * For each client whose acknowledged mark is above its horizon and that has something to
+   * drop: how far a forget could go now (below every transaction still held here), and the
+   * committed records in that range, whose participants must confirm they applied them.
+   */
+  forgetCandidates(): ForgetCandidate[] {
+    const candidates: ForgetCandidate[] = [];
+    for (const [client, mark] of [...this.settledMarks].sort(byKey)) {
+      const horizon = this.horizons.get(client) ?? 0;
+      let through = mark;
+      for (const txnId of this.txns.keys()) {
+        const number = txnNumber(txnId);
+        if (number?.client === client && number.n <= through) through = number.n - 1;
+      }
+      if (through <= horizon) continue;
+      const inRange = (txnId: TxnId): number | undefined => {
+        const number = txnNumber(txnId);
+        return number?.client === client && number.n > horizon && number.n <= through ? number.n : undefined;
+      };
+      const committed: { txnId: TxnId; n: number; participants: readonly string[] }[] = [];
+      let anything = false;
+      for (const [txnId, record] of this.records) {
+        const n = inRange(txnId);
+        if (n === undefined) continue;
+        anything = true;
+        if (record.outcome === 'committed') committed.push({ txnId, n, participants: record.participants });
+      }
+      for (const txnId of this.finished.keys()) if (inRange(txnId) !== undefined) anything = true;
+      if (anything) candidates.push({ client, through, committed: committed.sort((a, b) => a.n - b.n) });
+    }
+    return candidates;
   }
 
   /** How the transaction ended here, if it did and is still remembered. */
@@ -405,6 +499,49 @@ export class TxnParticipantState {
     return { status: 'aborted', reason };
   }
 
+  // ---- garbage collection -------------------------------------------------------------------
+
+  private noteSettled(txnId: TxnId, settled: number | undefined): void {
+    const number = txnNumber(txnId);
+    if (number === undefined || settled === undefined || !Number.isInteger(settled) || settled < 0) return;
+    // A client's mark never passes its own running transaction.
+    const mark = Math.min(settled, number.n - 1);
+    if (mark > (this.settledMarks.get(number.client) ?? 0)) this.settledMarks.set(number.client, mark);
+  }
+
+  /**
+   * Forgets the client's transactions up to the highest number that is safe now: at most
+   * its acknowledged mark, below any transaction of the client still held here, and below
+   * any committed record not confirmed by the command. Its records and tombstones go; the
+   * horizon keeps answering for them.
+   */
+  private forget(command: Extract<TxnCommand, { kind: 'forget' }>): ForgetResult {
+    const { client } = command;
+    const horizon = this.horizons.get(client) ?? 0;
+    const confirmed = new Set(command.confirmed);
+    let through = Math.min(command.through, this.settledMarks.get(client) ?? 0);
+    for (const txnId of this.txns.keys()) {
+      const number = txnNumber(txnId);
+      if (number?.client === client && number.n <= through) through = number.n - 1;
+    }
+    for (const [txnId, record] of this.records) {
+      const number = txnNumber(txnId);
+      if (number?.client !== client || number.n > through || record.outcome !== 'committed') continue;
+      if (!confirmed.has(txnId) && !participantGcFaults.ignoreConfirmation) through = number.n - 1;
+    }
+    if (through <= horizon) return { status: 'collected', through: horizon, records: 0, tombstones: 0 };
+    const covered = (txnId: TxnId): boolean => {
+      const number = txnNumber(txnId);
+      return number?.client === client && number.n <= through;
+    };
+    let records = 0;
+    let tombstones = 0;
+    for (const txnId of [...this.records.keys()]) if (covered(txnId) && this.records.delete(txnId)) records++;
+    for (const txnId of [...this.finished.keys()]) if (covered(txnId) && this.finished.delete(txnId)) tombstones++;
+    this.horizons.set(client, through);
+    return { status: 'collected', through, records, tombstones };
+  }
+
   // ---- locks and endings ------------------------------------------------------------------
 
   private grant(txn: ParticipantTxn, key: string, mode: LockMode): void {
@@ -482,6 +619,8 @@ export class TxnParticipantState {
       records: [...this.records].sort(byKey),
       finished: [...this.finished].sort(([, a], [, b]) => a.atIndex - b.atIndex),
       violations: [...this.violationList],
+      ...(this.horizons.size === 0 ? {} : { horizons: [...this.horizons].sort(byKey) }),
+      ...(this.settledMarks.size === 0 ? {} : { settledMarks: [...this.settledMarks].sort(byKey) }),
     };
   }
 
@@ -494,6 +633,10 @@ export class TxnParticipantState {
     this.records.clear();
     this.finished.clear();
     this.violationList.length = 0;
+    this.horizons.clear();
+    this.settledMarks.clear();
+    for (const [client, through] of parsed.horizons ?? []) this.horizons.set(client, through);
+    for (const [client, mark] of parsed.settledMarks ?? []) this.settledMarks.set(client, mark);
     for (const entry of parsed.txns) {
       const txn: ParticipantTxn = {
         txnId: entry.txnId,
@@ -548,6 +691,24 @@ function finishedResult(ended: Finished): AcquireResult {
   return { status: 'finished', outcome: ended.outcome, reason: ended.reason };
 }
 
+/** The answer to a command about a forgotten transaction: nothing is created or changed. */
+function forgottenAnswer(command: Exclude<TxnCommand, { kind: 'forget' }>): TxnApplyResult {
+  const reason = `transaction ${command.txnId} was forgotten here: it ended and its client acknowledged the outcome`;
+  switch (command.kind) {
+    case 'acquire':
+      return { status: 'finished', outcome: 'aborted', reason };
+    case 'prepare':
+      return { status: 'refused', reason };
+    case 'resolve':
+      return { status: 'resolved', outcome: command.outcome };
+    case 'decide':
+      return { status: 'forgotten', reason };
+    case 'settle':
+      // Only an aborted transaction can still have a holder once forgotten (see the top).
+      return command.holder === undefined ? { status: 'forgotten', reason } : { status: 'aborted', reason: `presumed abort: ${reason}` };
+  }
+}
+
 function decisionOf(record: TxnRecord): DecisionResult {
   return record.outcome === 'committed' ? { status: 'committed' } : { status: 'aborted', reason: record.reason };
 }
@@ -576,7 +737,13 @@ function byKey<T>(left: readonly [string, T], right: readonly [string, T]): numb
 /** Checks a snapshot's shape (throws when malformed); used before anything is replaced. */
 export function parseSnapshot(snapshot: ParticipantSnapshot | undefined): ParticipantSnapshot {
   if (snapshot === undefined) return { txns: [], records: [], finished: [], violations: [] };
-  const { txns, records, finished, violations } = snapshot as unknown as Record<string, unknown>;
+  const { txns, records, finished, violations, horizons, settledMarks } = snapshot as unknown as Record<string, unknown>;
+  for (const [name, marks] of [['horizons', horizons], ['settledMarks', settledMarks]] as const) {
+    if (marks === undefined) continue;
+    if (!Array.isArray(marks) || marks.some((entry) => !Array.isArray(entry) || typeof entry[0] !== 'string' || !Number.isInteger(entry[1]) || entry[1] < 0)) {
+      throw new TypeError(`a transaction snapshot's ${name} are [client, number] pairs`);
+    }
+  }
   if (!Array.isArray(txns) || !Array.isArray(records) || !Array.isArray(finished) || !Array.isArray(violations)) {
     throw new TypeError('a transaction snapshot needs txns, records, finished and violations lists');
   }

@@ -1,7 +1,7 @@
 import type { Principal } from '../auth/types';
 import type { Message, NodeId } from '../runtime/ports';
 import type { ShardId } from '../sharding/shard-map';
-import type { TxnApplyResult, TxnCommand, TxnId, TxnPriority } from './types';
+import type { TxnApplyResult, TxnCommand, TxnId, TxnPriority, TxnProbe } from './types';
 
 /**
  * Messages of distributed transactions, all in the `txn` namespace (the node runtime
@@ -49,6 +49,12 @@ export interface ClientRequest extends Message {
   readonly call: ClientCall;
   /** Who runs the transaction, when authentication is on; the coordinator keeps the first request's. */
   readonly principal?: Principal;
+  /**
+   * The client's acknowledged mark: every transaction it began with a number up to here
+   * has an outcome it knows, or it stopped asking (src/txn/txn-id.ts). Shards never
+   * garbage-collect past it.
+   */
+  readonly settled?: number;
 }
 
 export interface ClientResponse extends Message {
@@ -63,7 +69,8 @@ export interface ShardRequest extends Message {
   /** Unique per sender incarnation. */
   readonly requestId: string;
   readonly shardId: ShardId;
-  readonly command: TxnCommand;
+  /** A command for the shard's log, or a probe its leader answers from its applied state. */
+  readonly command: TxnCommand | TxnProbe;
   /** For `acquire`: how long an older transaction may wait for a younger one's lock (wait-die). */
   readonly waitMaxMs?: number;
 }

@@ -7,6 +7,7 @@ import type { ShardMap } from '../sharding/shard-map';
 import { TxnCoordinator } from './coordinator';
 import { ParticipantServer } from './participant-server';
 import { isClientRequest, isShardRequest, isShardResponse } from './protocol';
+import { TxnRecordCollector } from './record-collector';
 import { TxnRecovery } from './recovery';
 import type { TxnSettings } from './settings';
 import { ShardCaller } from './shard-caller';
@@ -31,6 +32,7 @@ export class TxnService implements NodeService {
   readonly coordinator: TxnCoordinator;
   readonly participant: ParticipantServer;
   readonly recovery: TxnRecovery;
+  readonly collector: TxnRecordCollector;
   private readonly caller: ShardCaller;
 
   constructor(env: NodeEnv, deps: TxnServiceDeps) {
@@ -45,8 +47,13 @@ export class TxnService implements NodeService {
     this.participant = new ParticipantServer(env, groups, tuning);
     this.coordinator = new TxnCoordinator(env, { shardMap: deps.shardMap, caller: this.caller, hooks, audit: deps.audit }, tuning);
     this.recovery = new TxnRecovery(env, { ...groups, groupIds: () => deps.raft.groupIds, shardMap: deps.shardMap, caller: this.caller, hooks }, tuning);
+    this.collector = new TxnRecordCollector(env, { ...groups, groupIds: () => deps.raft.groupIds, caller: this.caller }, tuning);
     this.recovery.start();
-    deps.kv.onTransactionsHeld = () => this.recovery.start();
+    this.collector.start();
+    deps.kv.onTransactionsHeld = () => {
+      this.recovery.start();
+      this.collector.start();
+    };
   }
 
   onMessage(from: NodeId, message: Message): void {

@@ -33,6 +33,8 @@ export interface TxnTuning {
   redirectsMax: number;
   /** Ended transactions a coordinator remembers, to answer late status questions. */
   finishedTxnsMax: number;
+  /** How often a shard leader looks for records and tombstones it may forget (src/txn/record-collector.ts). */
+  gcScanMs: number;
 }
 
 export const defaultTxnTuning: Readonly<TxnTuning> = Object.freeze({
@@ -52,6 +54,7 @@ export const defaultTxnTuning: Readonly<TxnTuning> = Object.freeze({
   backoffMaxMs: 200,
   redirectsMax: 3,
   finishedTxnsMax: 10_000,
+  gcScanMs: 200,
 });
 
 /** Points in the coordinator's commit where a scenario may stop it (a failpoint, as in etcd's gofail). */

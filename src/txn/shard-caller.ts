@@ -1,7 +1,7 @@
 import type { NodeEnv, NodeId, TimerId } from '../runtime/ports';
 import { findShard, type ShardId, type ShardMap } from '../sharding/shard-map';
 import { type ShardReply, shardRequestType, type ShardRequest, type ShardResponse } from './protocol';
-import type { TxnCommand } from './types';
+import type { TxnCommand, TxnProbe } from './types';
 
 /**
  * Calls a shard's Raft leader from a server node (coordinator or recovery), the way the
@@ -33,7 +33,7 @@ type CallerEnv = Pick<NodeEnv, 'id' | 'clock' | 'timers' | 'network' | 'random'>
 
 interface PendingCall {
   readonly shardId: ShardId;
-  readonly command: TxnCommand;
+  readonly command: TxnCommand | TxnProbe;
   readonly options: ShardCallOptions;
   readonly callback: (outcome: ShardCallOutcome) => void;
   readonly deadlineAtMs: number;
@@ -68,7 +68,7 @@ export class ShardCaller {
     return new Set(this.calls.values()).size;
   }
 
-  call(shardId: ShardId, command: TxnCommand, options: ShardCallOptions, callback: (outcome: ShardCallOutcome) => void): void {
+  call(shardId: ShardId, command: TxnCommand | TxnProbe, options: ShardCallOptions, callback: (outcome: ShardCallOutcome) => void): void {
     if (!(options.deadlineMs > 0 && options.attemptTimeoutMs > 0)) throw new RangeError('a shard call needs a positive deadline and attempt time-out');
     const call: PendingCall = {
       shardId,

@@ -67,23 +67,58 @@ export type TxnCommand =
       readonly access: TxnAccess;
       /** Who runs the transaction, when authentication is on (src/auth/). */
       readonly principal?: Principal;
+      /**
+       * The client's acknowledged mark: every transaction of this transaction's client
+       * numbered up to here has an outcome the client knows (or stopped asking about).
+       * Garbage collection of records and tombstones never goes past it (txn-id.ts).
+       * The coordinator's prepare, decide and resolve carry it too.
+       */
+      readonly settled?: number;
     }
   /**
    * Phase one at a participant that is not the anchor: vote. `lastOpIndex` is the last
    * operation the coordinator had acknowledged here; a participant that has not applied
    * it votes no. `refuse` votes no and aborts here.
    */
-  | { readonly kind: 'prepare'; readonly txnId: TxnId; readonly lastOpIndex: number; readonly refuse?: string }
+  | { readonly kind: 'prepare'; readonly txnId: TxnId; readonly lastOpIndex: number; readonly refuse?: string; readonly settled?: number }
   /** Phase two, or recovery: make the outcome stick here and release the locks. */
-  | { readonly kind: 'resolve'; readonly txnId: TxnId; readonly outcome: TxnOutcome; readonly reason?: string }
+  | { readonly kind: 'resolve'; readonly txnId: TxnId; readonly outcome: TxnOutcome; readonly reason?: string; readonly settled?: number }
   /**
    * At the anchor: write the commit decision into the transaction record unless the record
    * already says otherwise, and commit the anchor's own part in the same step. With one
    * participant this is the whole commit (the one-phase fast path).
    */
-  | { readonly kind: 'decide'; readonly txnId: TxnId; readonly participants: readonly string[]; readonly lastOpIndex: number; readonly refuse?: string }
-  /** At the anchor, for recovery and status queries: the recorded outcome, or abort if none (presumed abort). */
-  | { readonly kind: 'settle'; readonly txnId: TxnId; readonly reason: string };
+  | { readonly kind: 'decide'; readonly txnId: TxnId; readonly participants: readonly string[]; readonly lastOpIndex: number; readonly refuse?: string; readonly settled?: number }
+  /**
+   * At the anchor, for recovery and status queries: the recorded outcome, or abort if none
+   * (presumed abort). `holder`: the shard of a recovering participant that still holds the
+   * transaction (for a transaction already collected here, only a holder is answered).
+   */
+  | { readonly kind: 'settle'; readonly txnId: TxnId; readonly reason: string; readonly holder?: string }
+  /**
+   * Garbage collection (src/txn/record-collector.ts): forget the records and tombstones of
+   * `client`'s transactions numbered up to `through`, and refuse them from now on. Only
+   * the committed records listed in `confirmed` may go (their participants have all applied
+   * the outcome); the state lowers `through` below anything else it may not drop yet.
+   */
+  | { readonly kind: 'forget'; readonly client: string; readonly through: number; readonly confirmed: readonly TxnId[] };
+
+/**
+ * A read-only question to a participant's leader, never written to the log: has the
+ * transaction ended here for good (applied its outcome, or was forgotten)?
+ */
+export interface TxnProbe {
+  readonly kind: 'probe';
+  readonly txnId: TxnId;
+}
+
+export type ProbeResult = { readonly status: 'probe'; readonly ended: boolean };
+
+/** What a forget did: the horizon it set, and how much it dropped. */
+export type ForgetResult = { readonly status: 'collected'; readonly through: number; readonly records: number; readonly tombstones: number };
+
+/** A decide or status question about a transaction collected here: its outcome is no longer known (never guessed). */
+export type ForgottenResult = { readonly status: 'forgotten'; readonly reason: string };
 
 export type AcquireResult =
   | { readonly status: 'granted'; readonly value: string | null }
@@ -108,11 +143,11 @@ export type PrepareResult =
   | { readonly status: 'read-only' }
   | { readonly status: 'refused'; readonly reason: string };
 
-export type DecisionResult = { readonly status: 'committed' } | { readonly status: 'aborted'; readonly reason: string };
+export type DecisionResult = { readonly status: 'committed' } | { readonly status: 'aborted'; readonly reason: string } | ForgottenResult;
 
 export type ResolveResult = { readonly status: 'resolved'; readonly outcome: TxnOutcome };
 
-export type TxnApplyResult = AcquireResult | PrepareResult | DecisionResult | ResolveResult;
+export type TxnApplyResult = AcquireResult | PrepareResult | DecisionResult | ResolveResult | ForgetResult | ProbeResult;
 
 /** The durable decision, kept by the anchor shard. */
 export interface TxnRecord {

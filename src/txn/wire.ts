@@ -32,12 +32,17 @@ export const txnCommandCheck: Check = variant('kind', {
     key,
     access,
     principal: optional(principalCheck),
+    settled: optional(int(0)),
   }),
-  prepare: record({ kind: literal('prepare'), txnId, lastOpIndex: int(0), refuse: optional(str()) }),
-  resolve: record({ kind: literal('resolve'), txnId, outcome: literal('committed', 'aborted'), reason: optional(str()) }),
-  decide: record({ kind: literal('decide'), txnId, participants: list(nonEmptyStr(256), 10_000), lastOpIndex: int(0), refuse: optional(str()) }),
-  settle: record({ kind: literal('settle'), txnId, reason: str() }),
+  prepare: record({ kind: literal('prepare'), txnId, lastOpIndex: int(0), refuse: optional(str()), settled: optional(int(0)) }),
+  resolve: record({ kind: literal('resolve'), txnId, outcome: literal('committed', 'aborted'), reason: optional(str()), settled: optional(int(0)) }),
+  decide: record({ kind: literal('decide'), txnId, participants: list(nonEmptyStr(256), 10_000), lastOpIndex: int(0), refuse: optional(str()), settled: optional(int(0)) }),
+  settle: record({ kind: literal('settle'), txnId, reason: str(), holder: optional(nonEmptyStr(256)) }),
+  forget: record({ kind: literal('forget'), client: nonEmptyStr(512), through: int(0), confirmed: list(txnId, 100_000) }),
 });
+
+/** A shard request's command: one for the log, or a probe the leader answers from its applied state. */
+const shardRequestCommand: Check = oneOf(txnCommandCheck, record({ kind: literal('probe'), txnId }));
 
 const clientCall = variant('kind', {
   read: record({ kind: literal('read'), key, forUpdate: optional(literal(true, false)) }),
@@ -55,12 +60,13 @@ export const txnClientRequestCheck: Check = record({
   anchorKey: nullable(key),
   call: clientCall,
   principal: optional(principalCheck),
+  settled: optional(int(0)),
 });
 
 export const txnShardRequestCheck: Check = record({
   requestId: nonEmptyStr(512),
   shardId: nonEmptyStr(256),
-  command: txnCommandCheck,
+  command: shardRequestCommand,
   waitMaxMs: optional(finite),
 });
 
@@ -78,6 +84,9 @@ const applyResult = variant('status', {
   committed: record({ status: literal('committed') }),
   aborted: record({ status: literal('aborted'), reason: str() }),
   resolved: record({ status: literal('resolved'), outcome: literal('committed', 'aborted') }),
+  forgotten: record({ status: literal('forgotten'), reason: str() }),
+  collected: record({ status: literal('collected'), through: int(0), records: int(0), tombstones: int(0) }),
+  probe: record({ status: literal('probe'), ended: bool }),
 });
 
 export const txnShardResponseCheck: Check = record({

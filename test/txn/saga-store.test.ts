@@ -104,7 +104,7 @@ describe('Services over the store: one commit for the state change and its idemp
     const store = startSagaStore(13);
     const service = store.sagas.service('cars')!;
     service.onMessage('saga-orchestrator-1', { ...command('t-3/reserve car/action', 'reserve', 't-3'), args: null, fence: true } as SagaCommand);
-    store.sim.runUntil(() => store.txns.allResolved() && store.sagas.committedValue(idempotencyRecordKey('cars', 't-3/reserve car/action')) !== undefined, { withinMs: 10_000, waitingFor: 'the fence' });
+    store.sim.runUntil(() => store.txns.allResolved() && store.sagas.committedValue(idempotencyRecordKey('cars', 't-3/reserve car/action')) != null, { withinMs: 10_000, waitingFor: 'the fence' });
     assert.equal(service.counts.applied, 0, 'a fence never runs the command');
     service.onMessage('saga-orchestrator-1', command('t-3/reserve car/action', 'reserve', 't-3'));
     store.sim.runUntil(() => service.counts.refused === 1 && store.txns.allResolved(), { withinMs: 10_000, waitingFor: 'the late action to be refused' });

@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { KvStateMachine, type TxnLogEntry } from '../../src/kv/state-machine';
+import type { TxnAccess, TxnApplyResult, TxnCommand } from '../../src/txn/types';
+
+/**
+ * Garbage collection of transaction records and tombstones in the replicated participant
+ * state (src/txn/participant-state.ts, `forget`; README "Transactions", issue 12 §6).
+ * Rules covered: a record or tombstone goes only up to the client's acknowledged mark
+ * (Ongaro's thesis §6.3, the session table's low-water mark), never past a transaction the
+ * shard still holds, and a committed record only once every participant confirmed it
+ * applied the commit; afterwards nothing about a forgotten transaction can create a lock,
+ * a record or a different outcome (CockroachDB: a removed transaction record can never be
+ * re-created).
+ */
+
+class Shard {
+  readonly machine = new KvStateMachine();
+  constructor(private index = 0) {}
+
+  apply(command: TxnCommand): TxnApplyResult {
+    return this.machine.apply({ txn: command } satisfies TxnLogEntry, ++this.index);
+  }
+
+  get state() {
+    return this.machine.transactions;
+  }
+}
+
+let opIndex = 0;
+function acquire(txnId: string, key: string, access: TxnAccess, settled?: number): TxnCommand {
+  return { kind: 'acquire', txnId, priority: { startedAtMs: 0, txnId }, anchorKey: key, coordinator: 'node-1', opIndex: ++opIndex, key, access, ...(settled === undefined ? {} : { settled }) };
+}
+const write = (txnId: string, key: string, value: string, settled?: number) => acquire(txnId, key, { kind: 'write', value }, settled);
+
+/** A transaction of client `c` committed on this shard as its anchor, with another participant. */
+function commitHere(shard: Shard, txnId: string, key: string, settled?: number): void {
+  shard.apply(write(txnId, key, txnId, settled));
+  assert.deepEqual(shard.apply({ kind: 'decide', txnId, participants: ['shard-0', 'shard-1'], lastOpIndex: opIndex }), { status: 'committed' });
+}
+
+describe('Forgetting ended transactions (the client mark and the horizon)', () => {
+  it('nothing is forgotten past the client mark the shard learnt, whatever the forget asks', () => {
+    const shard = new Shard();
+    commitHere(shard, 'c.1', 'x');
+    commitHere(shard, 'c.2', 'y', 1);
+    const result = shard.apply({ kind: 'forget', client: 'c', through: 2, confirmed: ['c.1', 'c.2'] });
+    assert.deepEqual(result, { status: 'collected', through: 1, records: 1, tombstones: 1 });
+    assert.equal(shard.state.record('c.1'), undefined);
+    assert.equal(shard.state.record('c.2')?.outcome, 'committed', 'c.2 is above the mark: its client may still ask');
+  });
+
+  it('a committed record is kept until every participant confirmed it applied the commit', () => {
+    const shard = new Shard();
+    commitHere(shard, 'c.1', 'x');
+    commitHere(shard, 'c.2', 'y');
+    shard.apply(write('c.3', 'z', '3', 2));
+    const early = shard.apply({ kind: 'forget', client: 'c', through: 2, confirmed: ['c.2'] });
+    assert.deepEqual(early, { status: 'collected', through: 0, records: 0, tombstones: 0 }, 'c.1 unconfirmed holds back everything from it on');
+    assert.equal(shard.state.recordCount, 2);
+    const later = shard.apply({ kind: 'forget', client: 'c', through: 2, confirmed: ['c.1', 'c.2'] });
+    assert.deepEqual(later, { status: 'collected', through: 2, records: 2, tombstones: 2 });
+  });
+
+  it('an aborted record needs no confirmation: presumed abort answers the same', () => {
+    const shard = new Shard();
+    shard.apply({ kind: 'settle', txnId: 'c.1', reason: 'coordinator gone' });
+    shard.apply(write('c.2', 'y', '2', 1));
+    assert.deepEqual(shard.apply({ kind: 'forget', client: 'c', through: 1, confirmed: [] }), { status: 'collected', through: 1, records: 1, tombstones: 1 });
+  });
+
+  it('a transaction still held here is never forgotten, nor anything of its client after it', () => {
+    const shard = new Shard();
+    shard.apply(write('c.1', 'x', '1'));
+    commitHere(shard, 'c.2', 'y');
+    shard.apply(write('c.3', 'z', '3', 2)); // the mark says c.1 and c.2 are settled, but c.1 is still held here
+    assert.equal(shard.apply({ kind: 'forget', client: 'c', through: 2, confirmed: ['c.2'] }).status, 'collected');
+    assert.equal(shard.state.horizonOf('c'), 0);
+    assert.ok(shard.state.transaction('c.1') !== undefined && shard.state.record('c.2') !== undefined);
+    assert.deepEqual(shard.state.forgetCandidates(), [], 'nothing can go while c.1 is held');
+  });
+
+  it('a mark never covers the transaction that carries it', () => {
+    const shard = new Shard();
+    shard.apply(write('c.4', 'x', '4', 9));
+    shard.apply({ kind: 'resolve', txnId: 'c.4', outcome: 'aborted' });
+    assert.deepEqual(shard.state.forgetCandidates(), []);
+  });
+});
+
+describe('After forgetting: late and duplicated messages', () => {
+  function forgottenCommit(): Shard {
+    const shard = new Shard();
+    commitHere(shard, 'c.1', 'x');
+    shard.apply(write('c.2', 'y', '2', 1));
+    shard.apply({ kind: 'prepare', txnId: 'c.2', lastOpIndex: opIndex });
+    shard.apply({ kind: 'resolve', txnId: 'c.2', outcome: 'committed' });
+    assert.deepEqual(shard.apply({ kind: 'forget', client: 'c', through: 1, confirmed: ['c.1'] }), { status: 'collected', through: 1, records: 1, tombstones: 1 });
+    return shard;
+  }
+
+  it('a late duplicate operation takes no lock and writes no intent', () => {
+    const shard = forgottenCommit();
+    const late = shard.apply(write('c.1', 'x', 'late'));
+    assert.equal(late.status, 'finished');
+    assert.equal(shard.state.transaction('c.1'), undefined);
+    assert.equal(shard.state.lockOn('x'), undefined);
+    assert.equal(shard.machine.read('x'), 'c.1', 'the committed value stays');
+  });
+
+  it('a late prepare is refused and leaves nothing; a late resolve changes nothing and is no violation', () => {
+    const shard = forgottenCommit();
+    assert.equal(shard.apply({ kind: 'prepare', txnId: 'c.1', lastOpIndex: 1 }).status, 'refused');
+    assert.deepEqual(shard.apply({ kind: 'resolve', txnId: 'c.1', outcome: 'aborted' }), { status: 'resolved', outcome: 'aborted' });
+    assert.equal(shard.state.finishedOutcome('c.1'), undefined);
+    assert.deepEqual(shard.state.violations, []);
+    assert.equal(shard.machine.read('x'), 'c.1');
+  });
+
+  it('a late decide or status question is told "forgotten": no record is re-created and no outcome guessed', () => {
+    const shard = forgottenCommit();
+    assert.equal(shard.apply({ kind: 'decide', txnId: 'c.1', participants: ['shard-0'], lastOpIndex: 1 }).status, 'forgotten');
+    assert.equal(shard.apply({ kind: 'settle', txnId: 'c.1', reason: 'client asks' }).status, 'forgotten');
+    assert.equal(shard.state.record('c.1'), undefined);
+    assert.equal(shard.state.recordCount, 0);
+  });
+
+  it('a recovering holder is told "aborted" (presumed abort), and nothing is recorded', () => {
+    const shard = forgottenCommit();
+    const answer = shard.apply({ kind: 'settle', txnId: 'c.1', reason: 'in doubt', holder: 'shard-1' });
+    assert.equal(answer.status, 'aborted');
+    assert.equal(shard.state.recordCount, 0);
+  });
+
+  it('the horizon survives a snapshot: a restored replica refuses the same late messages', () => {
+    const shard = forgottenCommit();
+    const restored = new Shard(100);
+    restored.machine.restore(JSON.parse(JSON.stringify(shard.machine.snapshot())));
+    assert.equal(restored.state.horizonOf('c'), 1);
+    assert.equal(restored.apply(write('c.1', 'x', 'late')).status, 'finished');
+    assert.equal(restored.apply({ kind: 'decide', txnId: 'c.1', participants: ['shard-0'], lastOpIndex: 1 }).status, 'forgotten');
+    assert.equal(restored.state.lockOn('x'), undefined);
+    assert.deepEqual(restored.machine.snapshot(), restored.machine.snapshot());
+  });
+
+  it('a transaction above the horizon of the same client is untouched', () => {
+    const shard = forgottenCommit();
+    assert.deepEqual(shard.apply(write('c.3', 'z', '3', 2)), { status: 'granted', value: '3' });
+  });
+});
