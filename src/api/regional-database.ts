@@ -134,7 +134,17 @@ export class RegionalDatabase {
    * the planner every rebalance uses, given the committed goals (goal-planning.ts).
    */
   planSurvival(): Plan {
-    const nodes = this.sitedNodes().map((node) => ({ id: node.id, region: node.region, zone: node.zone }));
+    return this.planRebalance([]);
+  }
+
+  /**
+   * A plain rebalance of replica counts (and leaders) over every node standing in a region,
+   * emptying the `draining` ones: the same planner, within the committed goals, so a join or
+   * a drain never moves a voter or a leader against a table's goal.
+   */
+  planRebalance(draining: readonly NodeId[]): Plan {
+    for (const node of draining) if (!this.sitedNodes().some((sited) => sited.id === node)) throw new Error(`node ${node} stands in no region of this store, so it cannot drain`);
+    const nodes = this.sitedNodes().map((node) => ({ id: node.id, region: node.region, zone: node.zone, draining: draining.includes(node.id) }));
     const replicationFactor = Math.min(...this.tableNames.map((table) => this.locality(table).voters));
     return planWithCommittedGoals(this.sim, this.cluster.database, { map: this.cluster.database.shardMap, nodes, policy: { measure: 'replicas', threshold: 0.1, replicationFactor } });
   }
