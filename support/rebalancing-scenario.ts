@@ -3,7 +3,7 @@ import { Workload } from '../src/api/workload';
 import type { GroupView } from '../src/rebalance/ports';
 import { mapConfigDisagreements } from '../src/rebalance/agreement';
 import { defaultExecutorOptions, type ExecutorOptions, MigrationExecutor, type MigrationProgress } from '../src/rebalance/executor';
-import { planRebalance } from '../src/rebalance/planner';
+import { planWithCommittedGoals } from '../src/api/goal-planning';
 import { type BalanceMeasure, type Move, type Plan, type PlanNode, PlanError, type ShardLoad } from '../src/rebalance/types';
 import type { NodeId } from '../src/runtime/ports';
 import { findShard, type Shard, shardById, shardForKey, slotForKey } from '../src/sharding/shard-map';
@@ -257,7 +257,7 @@ export class RebalancingScenario {
   /** Plans a rebalance of the current map; throws the planner's PlanError on bad input (nothing changes). */
   plan(measure: BalanceMeasure, threshold: number): Plan {
     const replicationFactor = Math.max(...this.database.shardMap.shards.map((shard) => shard.replicas.length));
-    this.lastPlan = planRebalance({ map: this.database.shardMap, nodes: this.planNodes(), loads: this.loads(), policy: { measure, threshold, replicationFactor } });
+    this.lastPlan = planWithCommittedGoals(this.world.sim, this.database, { map: this.database.shardMap, nodes: this.planNodes(), loads: this.loads(), policy: { measure, threshold, replicationFactor } });
     return this.lastPlan;
   }
 

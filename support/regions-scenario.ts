@@ -11,6 +11,8 @@ const ZONE_LETTERS = 'abcdefghij';
 /** Bound for the cluster to form across regions, and for every table to elect its leader. */
 const FORM_BOUND_MS = 20_000;
 const LEADER_BOUND_MS = 10_000;
+/** Bound for the placement group to commit a table's new goal. */
+const GOAL_BOUND_MS = 5_000;
 /** Keys each writer cycles through, per table. */
 const KEYS_PER_TABLE = 3;
 /** Think time between a writer's operations, in ms. */
@@ -133,7 +135,10 @@ export class RegionsScenario {
 
   /** Moves a table's home region: plans the survival moves and runs them through the migration executor, waiting at most `withinMs`. */
   moveHomeRegion(table: string, region: string, withinMs: number): void {
-    const plan = this.database.changeHomeRegion(table, region);
+    const change = this.database.changeHomeRegion(table, region);
+    this.world.waitUntil(() => change.settled, GOAL_BOUND_MS, `the placement group to commit table ${table}'s new home region ${region}`);
+    if (change.problem !== undefined) throw new Error(change.problem);
+    const plan = this.database.planSurvival();
     this.world.attachText(`plan for ${table}'s new home region ${region}`, plan.moves.map((move) => `${move.kind}: ${move.reason}`).join('\n') || 'no move');
     const rebalance = rebalancing(this.world);
     if (!this.executorChecked) {

@@ -13,6 +13,7 @@ import { TxnSettings } from '../txn/settings';
 import { findShard, planShards, setPreferredLeader, type ShardMap } from '../sharding/shard-map';
 import type { NodeMetadata, Simulation } from '../sim';
 import { placementGroupId } from '../placement/state-machine';
+import type { TableGoal } from '../placement/survival';
 import { PlacementGroup } from './placement-group';
 
 export interface DatabaseOptions {
@@ -30,6 +31,8 @@ export interface DatabaseOptions {
   placementNodes?: readonly NodeId[];
   /** A map placed elsewhere (regional tables: src/api/regional-database.ts) instead of `planShards`'. */
   map?: ShardMap;
+  /** Tables' survival goals, committed with the first map (src/placement/survival.ts). */
+  goals?: readonly TableGoal[];
 }
 
 /**
@@ -198,7 +201,7 @@ export class ShardedDatabase {
       replicationFactor: options.replicationFactor,
       random: this.sim.random.stream('placement'),
     });
-    this.placement.bootstrap(options.placementNodes ?? this.choosePlacementNodes(nodes), map);
+    this.placement.bootstrap(options.placementNodes ?? this.choosePlacementNodes(nodes), map, options.goals);
     for (const shard of this.shardMap.shards) {
       for (const replica of shard.replicas) {
         const raft = this.raftOn(replica);

@@ -1,12 +1,13 @@
 import { defaultExecutorOptions, type ExecutorOptions, MigrationExecutor } from '../rebalance/executor';
-import { planRebalance } from '../rebalance/planner';
 import type { PlanNode } from '../rebalance/types';
 import type { NodeId } from '../runtime/ports';
 import { placementGroupId } from '../placement/state-machine';
+import { repairVoters, SurvivalGoalError } from '../placement/survival';
 import type { ActivitySource, NodeActivity } from '../scaling/monitor';
 import type { NodeCountPoint } from '../scaling/resource-chart';
 import { chooseNodesToDrain, reasonsNotToStop, type StopView } from '../scaling/scale-in';
 import type { ScalingActuator } from '../scaling/autoscaler';
+import { planWithCommittedGoals } from './goal-planning';
 import { migrationPorts } from './migration-ports';
 import type { PhantomCluster } from './phantom-cluster';
 
@@ -146,9 +147,33 @@ export class ElasticCluster implements ScalingActuator, ActivitySource {
       draining: this.states.get(id) === 'draining',
       up: this.cluster.node(id).state === 'running',
     }));
-    const choice = chooseNodesToDrain({ nodes, shards: map.shards.map((shard) => ({ id: shard.id, voters: shard.replicas })), replicationFactor: this.options.replicationFactor }, count);
+    const view = { nodes, shards: map.shards.map((shard) => ({ id: shard.id, voters: shard.replicas })), replicationFactor: this.options.replicationFactor };
+    const goalsWithout = this.goalsWithout();
+    const choice = chooseNodesToDrain(goalsWithout === undefined ? view : { ...view, goalsWithout }, count);
     for (const id of choice.chosen) this.states.set(id, 'draining');
     this.drains.push({ atMs: this.cluster.sim.nowMs, asked: count, ...choice });
+  }
+
+  /** The scale-in check of the committed survival goals: can every table's goal still be met without the leaving nodes? */
+  private goalsWithout(): ((leaving: ReadonlySet<NodeId>) => string | undefined) | undefined {
+    const goals = this.cluster.database.placement.goals();
+    if (goals.length === 0) return undefined;
+    const map = this.cluster.database.shardMap;
+    return (leaving) => {
+      const sited = this.liveIds().flatMap((id) => {
+        const { region, zone } = this.cluster.node(id).metadata;
+        return leaving.has(id) || this.states.get(id) === 'draining' || region === undefined ? [] : [{ id, region, zone: zone ?? `${region}/${id}` }];
+      });
+      for (const { shard, locality } of goals) {
+        try {
+          repairVoters(locality, { voters: map.shards.find((entry) => entry.id === shard)?.replicas ?? [] }, sited);
+        } catch (error) {
+          if (error instanceof SurvivalGoalError) return error.message;
+          throw error;
+        }
+      }
+      return undefined;
+    };
   }
 
   /** True when nothing joins, drains or moves and the planner finds nothing to move. */
@@ -197,7 +222,8 @@ export class ElasticCluster implements ScalingActuator, ActivitySource {
   }
 
   private plan() {
-    return planRebalance({ map: this.cluster.database.shardMap, nodes: this.planNodes(), policy: { measure: 'replicas', threshold: this.options.threshold, replicationFactor: this.options.replicationFactor } });
+    // Within the tables' committed survival goals, if any (goal-planning.ts).
+    return planWithCommittedGoals(this.cluster.sim, this.cluster.database, { map: this.cluster.database.shardMap, nodes: this.planNodes(), policy: { measure: 'replicas', threshold: this.options.threshold, replicationFactor: this.options.replicationFactor } });
   }
 
   /** Nodes the planner may place on: every live node that has joined (all members see it alive); draining ones must empty. */

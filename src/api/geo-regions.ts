@@ -8,8 +8,9 @@
  * services as the sharded store's servers: the Raft service (one group per shard, every
  * node a voter, a Raft safety checker per group), the key-value server, and the
  * georeplication service (src/georep/region-node.ts). A shard's replicated state machine
- * is the key-value module composed with the georeplication module
- * (src/georep/region-shard-state.ts); the host dispatches each entry by its kind. Every
+ * is the key-value server's composition of modules (src/replica/shard-state-machine.ts)
+ * with the georeplication module added (src/georep/geo-module.ts, entries `{ geo }`, its
+ * snapshot field `geo`); the host dispatches each entry by its kind. Every
  * region has the same number of shards over the same slot ranges, so shard N of one region
  * streams to shard N of every other.
  *
@@ -23,6 +24,7 @@ import { forbiddenGeoEntry } from '../georep/geo-authorization';
 import type { DeliveryReport, GeoDeployment, PeerClockRow, RegionContext, RegionData, RegionServers } from './geo-deployment';
 import { GEO_NAMESPACE } from '../georep/messages';
 import { RegionNodeService } from '../georep/region-node';
+import { GeoModule } from '../georep/geo-module';
 import { GeoShardState, isGeoLogEntry } from '../georep/region-shard-state';
 import { geoLogEntryCheck, geoRegionNodeRules } from '../georep/wire';
 import type { RegionId } from '../georep/causal-context';
@@ -35,7 +37,7 @@ import { RAFT_MESSAGE_TYPES, raftCoalescedHeartbeatsCheck, raftEnvelopeCheck, ra
 import { BoundaryCounters, MessageBoundary, type WireCheck, type WireRule } from '../runtime/message-boundary';
 import { NodeRuntime } from '../runtime/node-runtime';
 import type { NodeEnv, NodeId } from '../runtime/ports';
-import { DEFAULT_RAFT_TUNING, type RaftGroupHost, type RaftObserver, type RaftTuning, type ReplicatedStateMachine } from '../runtime/raft-host';
+import { DEFAULT_RAFT_TUNING, type RaftGroupHost, type RaftObserver, type RaftTuning } from '../runtime/raft-host';
 import { RaftService } from '../runtime/raft-service';
 import type { Check } from '../runtime/wire-check';
 import { planShards, shardForKey, type ShardMap } from '../sharding/shard-map';
@@ -135,10 +137,15 @@ export class ReplicatedRegions implements GeoDeployment {
     const states = new Map<string, GeoShardState>();
     this.statesOnNode.set(env.id, states);
     let geo: RegionNodeService | undefined;
-    const kv = new KvServer(env, { shardMap: () => map, leaderBalanceIntervalMs: 1_000 });
+    // Each shard's state machine gets the georeplication module beside the key-value server's own modules (src/replica/host.ts dispatches by kind).
+    // A client update is first judged against the shard's role table (the key-value side's `{ auth }` entries) as of its log position; a refused one changes nothing.
+    const roles = (groupId: string): RoleTable | undefined => kv.machine(groupId)?.auth;
+    const kv: KvServer = new KvServer(env, { shardMap: () => map, leaderBalanceIntervalMs: 1_000, modulesFor: (groupId) => [
+      new GeoModule(this.shardState(context, states, groupId, () => geo), (command) => forbiddenGeoEntry(roles(groupId), command)),
+    ] });
     const raft = new RaftService(env, {
       tuning: this.tuning,
-      createMachine: (groupId) => this.composeMachine(kv.machineFor(groupId), this.shardState(context, states, groupId, () => geo), () => kv.machine(groupId)?.auth),
+      createMachine: (groupId) => kv.machineFor(groupId),
       observerFor: (groupId) => this.observerFor(context.region, groupId, () => geo),
     });
     kv.attach(raft);
@@ -173,23 +180,6 @@ export class ReplicatedRegions implements GeoDeployment {
     state.observer = (command, result, applied) => geo()?.applied(shard, command, result, applied);
     states.set(shard, state);
     return state;
-  }
-
-  /**
-   * The shard's state machine: the key-value module and the georeplication module, each entry
-   * dispatched by its kind. A client update is first judged against the shard's role table
-   * (the key-value side's `{ auth }` entries) as of its log position; a refused one changes nothing.
-   */
-  private composeMachine(kv: ReplicatedStateMachine, geo: GeoShardState, roles: () => RoleTable | undefined): ReplicatedStateMachine {
-    return {
-      apply: (data, index) => (isGeoLogEntry(data) ? (forbiddenGeoEntry(roles(), data.geo) ?? geo.apply(data.geo)) : kv.apply(data, index)),
-      snapshot: () => ({ kv: kv.snapshot(), geo: geo.snapshot() }),
-      restore: (data) => {
-        const parts = data as { kv: unknown; geo: unknown };
-        kv.restore(parts.kv);
-        geo.restore(parts.geo);
-      },
-    };
   }
 
   private observerFor(region: RegionId, shard: string, geo: () => RegionNodeService | undefined): RaftObserver {

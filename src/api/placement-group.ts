@@ -10,6 +10,7 @@ import {
   PlacementStateMachine,
   placementGroupId,
 } from '../placement/state-machine';
+import { type SitedNode, SurvivalGoalError, type TableGoal, localityProblem, voterCountsByRegion } from '../placement/survival';
 import type { Snapshot } from '../raft';
 import type { NodeEnv, NodeId } from '../runtime/ports';
 import type { ReplicatedStateMachine } from '../runtime/raft-host';
@@ -88,10 +89,10 @@ export class PlacementGroup {
    * replica starts from the same snapshot at index 1 (the bootstrap of CockroachDB's first
    * ranges: written to disk before the group runs, identical everywhere).
    */
-  bootstrap(nodes: readonly NodeId[], map: ShardMap): void {
+  bootstrap(nodes: readonly NodeId[], map: ShardMap, goals: readonly TableGoal[] = []): void {
     if (this.nodes.length > 0) throw new Error('the placement group already exists');
     this.nodes = [...nodes];
-    const data = PlacementStateMachine.bootstrapSnapshot(map, this.sim.nowMs, 1);
+    const data = PlacementStateMachine.bootstrapSnapshot(map, this.sim.nowMs, 1, goals);
     const snapshot: Snapshot = Object.freeze({ index: 1, term: 1, config: { voters: [...nodes], learners: [] }, data });
     for (const node of nodes) {
       const disk = this.sim.node(node).disk;
@@ -156,6 +157,37 @@ export class PlacementGroup {
       if (best === undefined || machine.lastAppliedIndex > best.lastAppliedIndex) best = machine;
     }
     return best;
+  }
+
+  /**
+   * Every table's survival goal as the group committed it (the freshest running replica's
+   * applied state): what every planner run must plan within.
+   */
+  goals(): readonly TableGoal[] {
+    return this.freshestMachine()?.goals ?? [];
+  }
+
+  /**
+   * Sets a table's survival goal and home region through the group's log. Refused before
+   * anything is proposed (with a SurvivalGoalError naming the table) when the goal is
+   * malformed or the nodes' regions and zones cannot meet it: an unknown home region, fewer
+   * than three regions for the region goal, too few zones in the home region for the zone
+   * goal. A lost proposal is retried every `retryMs`; `done` gets undefined once the goal is
+   * committed, or the reason the group refused it or could not commit it.
+   */
+  setGoal(goal: TableGoal, sited: readonly SitedNode[], reason: string, done: (problem: string | undefined) => void, attemptsMax = 100): void {
+    const problem = localityProblem(goal.locality);
+    if (problem !== undefined) throw new SurvivalGoalError(goal.locality, problem);
+    voterCountsByRegion(goal.locality, sited);
+    const attempt = (left: number): void => {
+      if (left <= 0) return done(`the placement group did not commit table ${goal.locality.table}'s goal after ${attemptsMax} attempts`);
+      this.propose({ kind: 'set-goal', goal, reason, atMs: this.sim.nowMs }, (outcome) => {
+        if (outcome.ok && outcome.result.status === 'ok') return done(undefined);
+        if (outcome.ok && outcome.result.status === 'refused') return done(outcome.result.reason);
+        this.sim.scheduler.schedule(MAP_RETRY_MS, () => attempt(left - 1));
+      });
+    };
+    attempt(attemptsMax);
   }
 
   history(): readonly MapChange[] {

@@ -1,12 +1,12 @@
 import type { KvClient } from '../kv/client';
 import type { Operation } from '../kv/client-operation';
 import { planRegionalMap, shardIdOfTable, tableKey } from '../placement/regional-map';
-import { quorumOf, type SitedNode, survivalViolations, type TableLocality } from '../placement/survival';
+import { quorumOf, type SitedNode, type SurvivalGoal, survivalViolations, type TableLocality } from '../placement/survival';
 import type { NodeId } from '../runtime/ports';
 import { RegionLatencyMatrix, type RegionLatencyRow, type Simulation } from '../sim';
-import { planRebalance } from '../rebalance/planner';
 import type { Plan } from '../rebalance/types';
 import { shardById } from '../sharding/shard-map';
+import { planWithCommittedGoals } from './goal-planning';
 import type { PhantomCluster } from './phantom-cluster';
 
 /**
@@ -15,6 +15,10 @@ import type { PhantomCluster } from './phantom-cluster';
  * whose voters are placed by the table's survival goal with its leader preferred in the
  * home region (src/placement/survival.ts). The kv server's leader balancer then keeps
  * leadership on that preferred leader whenever it is up and caught up.
+ *
+ * The goals themselves are the placement group's replicated state (committed with the
+ * first map, changed by committed `set-goal` entries); this facade keeps none of its own.
+ * It reads them from the group and plans with the same planner every rebalance uses.
  */
 export interface RegionalSetup {
   readonly regions: readonly string[];
@@ -23,9 +27,17 @@ export interface RegionalSetup {
   readonly inRegionMs: number;
 }
 
+/** A goal change on its way through the placement group's log. */
+export interface GoalChange {
+  readonly table: string;
+  /** True once the group committed the change or refused it. */
+  settled: boolean;
+  /** Why the group refused or could not commit it (undefined when committed). */
+  problem: string | undefined;
+}
+
 export class RegionalDatabase {
   private matrix: RegionLatencyMatrix | undefined;
-  private readonly tables = new Map<string, TableLocality>();
 
   constructor(
     private readonly sim: Simulation,
@@ -68,11 +80,11 @@ export class RegionalDatabase {
   /** Creates one shard per table, placed by its survival goal; refuses a goal that cannot be met, naming the table. */
   createTables(tables: readonly TableLocality[]): void {
     const map = planRegionalMap(tables, this.sitedNodes(), { regionOrder: (home) => this.regionsByDistance(home).filter((region) => region !== home) });
-    for (const table of tables) this.tables.set(table.table, table);
     // The placement group survives a region too: one replica in each of the first three regions.
     const firsts = this.regions.flatMap((region) => this.nodesIn(region).slice(0, 1));
     const placementNodes = [...firsts, ...this.sitedNodes().map((node) => node.id).filter((node) => !firsts.includes(node))].slice(0, 3);
-    this.cluster.database.create({ shards: tables.length, replicationFactor: Math.max(...tables.map((table) => table.voters)), map, placementNodes });
+    const goals = tables.map((locality) => ({ shard: shardIdOfTable(locality.table), locality }));
+    this.cluster.database.create({ shards: tables.length, replicationFactor: Math.max(...tables.map((table) => table.voters)), map, placementNodes, goals });
   }
 
   /** Regions ordered by round trip from `home` (itself first), ties by name. */
@@ -83,39 +95,62 @@ export class RegionalDatabase {
     return [...matrix.regions].sort((left, right) => matrix.roundTripMs(home, left) - matrix.roundTripMs(home, right) || (left < right ? -1 : left > right ? 1 : 0));
   }
 
+  /** The table's goal as the placement group committed it. */
   locality(table: string): TableLocality {
-    const locality = this.tables.get(table);
-    if (locality === undefined) throw new Error(`there is no table ${table} (tables: ${[...this.tables.keys()].join(', ') || 'none'})`);
-    return locality;
+    const goals = this.cluster.database.placement.goals();
+    const goal = goals.find((entry) => entry.locality.table === table);
+    if (goal === undefined) throw new Error(`there is no table ${table} (tables: ${goals.map((entry) => entry.locality.table).join(', ') || 'none'})`);
+    return goal.locality;
   }
 
   /**
-   * Gives a table a new home region and returns the plan that meets every table's goal
-   * from the current map (the planner's survival phase: voters into place, then the
-   * leader home). The caller runs the plan through the migration executor.
+   * Gives a table a new home region through the placement group's log. Refuses at once,
+   * naming the table, a region no node stands in or one the goal cannot live in; the
+   * returned change settles once the group committed (or refused) it. Plan the moves that
+   * follow with `planSurvival` after it settled.
    */
-  changeHomeRegion(table: string, homeRegion: string): Plan {
-    const before = this.locality(table);
-    const changed = { ...before, homeRegion };
-    this.tables.set(table, changed);
-    try {
-      return this.planSurvival();
-    } catch (error) {
-      this.tables.set(table, before);
-      throw error;
-    }
+  changeHomeRegion(table: string, homeRegion: string): GoalChange {
+    return this.changeGoal(table, { homeRegion });
   }
 
-  /** The moves that bring every table's voters and leader to what its goal asks. */
+  /** Gives a table another survival goal (zone or region) through the placement group's log; see changeHomeRegion. */
+  changeSurvivalGoal(table: string, goal: SurvivalGoal): GoalChange {
+    return this.changeGoal(table, { goal });
+  }
+
+  private changeGoal(table: string, change: Partial<Pick<TableLocality, 'goal' | 'homeRegion'>>): GoalChange {
+    const locality = { ...this.locality(table), ...change };
+    const pending: GoalChange = { table, settled: false, problem: undefined };
+    const reason = `table ${table}: survival goal ${locality.goal}, home region ${locality.homeRegion}`;
+    this.cluster.database.placement.setGoal({ shard: this.shardOf(table), locality }, this.sitedNodes(), reason, (problem) => {
+      pending.settled = true;
+      pending.problem = problem;
+    });
+    return pending;
+  }
+
+  /**
+   * The moves that bring every table's voters and leader to what its committed goal asks:
+   * the planner every rebalance uses, given the committed goals (goal-planning.ts).
+   */
   planSurvival(): Plan {
-    const nodes = this.sitedNodes().map((node) => ({ id: node.id, region: node.region, zone: node.zone }));
-    const survival = this.tableNames.map((table) => ({ shard: this.shardOf(table), locality: this.locality(table) }));
-    const replicationFactor = Math.min(...survival.map(({ locality }) => locality.voters));
-    return planRebalance({ map: this.cluster.database.shardMap, nodes, policy: { measure: 'replicas', threshold: 0.1, replicationFactor }, survival });
+    return this.planRebalance([]);
+  }
+
+  /**
+   * A plain rebalance of replica counts (and leaders) over every node standing in a region,
+   * emptying the `draining` ones: the same planner, within the committed goals, so a join or
+   * a drain never moves a voter or a leader against a table's goal.
+   */
+  planRebalance(draining: readonly NodeId[]): Plan {
+    for (const node of draining) if (!this.sitedNodes().some((sited) => sited.id === node)) throw new Error(`node ${node} stands in no region of this store, so it cannot drain`);
+    const nodes = this.sitedNodes().map((node) => ({ id: node.id, region: node.region, zone: node.zone, draining: draining.includes(node.id) }));
+    const replicationFactor = Math.min(...this.tableNames.map((table) => this.locality(table).voters));
+    return planWithCommittedGoals(this.sim, this.cluster.database, { map: this.cluster.database.shardMap, nodes, policy: { measure: 'replicas', threshold: 0.1, replicationFactor } });
   }
 
   get tableNames(): string[] {
-    return [...this.tables.keys()];
+    return this.cluster.database.placement.goals().map((goal) => goal.locality.table);
   }
 
   shardOf(table: string): string {

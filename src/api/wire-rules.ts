@@ -2,6 +2,7 @@ import { authLogEntryCheck } from '../auth/wire';
 import { CLUSTER_MESSAGE_TYPES, clusterMessageCheck } from '../cluster/wire';
 import { kvRequestCheck, shardLogCommandCheck } from '../kv/wire';
 import { RAFT_MESSAGE_TYPES, raftCoalescedHeartbeatsCheck, raftCoalescedIdentityProblem, raftEnvelopeCheck, raftIdentityProblem } from '../raft/wire';
+import { placementCommandCheck } from '../placement/wire';
 import { fragmentRequestCheck } from '../query/wire';
 import type { WireRule } from '../runtime/message-boundary';
 import type { NodeId } from '../runtime/ports';
@@ -23,7 +24,8 @@ import { txnClientRequestCheck, txnCommandCheck, txnShardRequestCheck, txnShardR
 export function serverWireRules(): ReadonlyMap<string, WireRule> {
   const rules = new Map<string, WireRule>();
   for (const type of CLUSTER_MESSAGE_TYPES) rules.set(type, { check: clusterMessageCheck, open: true });
-  const raftEnvelope = raftEnvelopeCheck(shardLogCommandCheck(txnCommandCheck, authLogEntryCheck));
+  // Placement entries travel in the placement group's Raft messages; a table's goal is checked field by field.
+  const raftEnvelope = raftEnvelopeCheck(shardLogCommandCheck(txnCommandCheck, authLogEntryCheck, placementCommandCheck));
   for (const type of RAFT_MESSAGE_TYPES) rules.set(type, { check: raftEnvelope, open: false, identity: raftIdentityProblem });
   rules.set('kv.request', { check: kvRequestCheck, open: true });
   rules.set('txn.client-request', { check: txnClientRequestCheck, open: true });

@@ -1,9 +1,9 @@
 /**
- * The georeplication module of one shard's replicated state machine, in a region whose
- * data lives in a sharded Raft store (DynamoDB global tables: each region is itself
- * replicated; regions replicate to each other, active-active).
+ * The state of the georeplication module (geo-module.ts) of one shard's replicated state
+ * machine, in a region whose data lives in a sharded Raft store (DynamoDB global tables:
+ * each region is itself replicated; regions replicate to each other, active-active).
  *
- * It owns the `{ geo: GeoCommand }` entry kinds and its part of the snapshot. Everything
+ * It applies the `{ geo: GeoCommand }` entries and is the module's part of the snapshot. Everything
  * the cross-region protocol must not lose is here, so it is committed by the region's
  * quorum before anyone relies on it, and survives leader changes and crashes:
  *
@@ -114,7 +114,7 @@ interface SavedAnswer {
   readonly readContext?: CausalContext;
 }
 
-interface GeoShardSnapshot {
+export interface GeoShardSnapshot {
   readonly format: typeof SNAPSHOT_FORMAT;
   readonly keys: readonly (readonly [string, KeyState])[];
   readonly log: { readonly firstSeq: number; readonly entries: readonly ChangeEntry[] };
@@ -131,6 +131,22 @@ interface GeoShardSnapshot {
 
 const SNAPSHOT_FORMAT = 'phantomdb.geo-shard.v1';
 const ANSWERS_PER_CLIENT_MAX = 4_096;
+
+/**
+ * Checks a snapshot's shape before anything is loaded (all or nothing: the host parses
+ * every module's part before any loads). Throws a TypeError naming what is wrong.
+ */
+export function parseGeoShardSnapshot(data: unknown): GeoShardSnapshot {
+  const snapshot = data as GeoShardSnapshot;
+  if (snapshot?.format !== SNAPSHOT_FORMAT) throw new TypeError(`not a ${SNAPSHOT_FORMAT} snapshot`);
+  const lists = ['keys', 'acked', 'resetFrom', 'applied', 'appliedCount', 'skipped', 'resets', 'repairFrom', 'answers'] as const;
+  for (const field of lists) if (!Array.isArray(snapshot[field])) throw new TypeError(`a ${SNAPSHOT_FORMAT} snapshot needs a list ${field}`);
+  if (typeof snapshot.log !== 'object' || snapshot.log === null || !Number.isInteger(snapshot.log.firstSeq) || !Array.isArray(snapshot.log.entries)) throw new TypeError(`a ${SNAPSHOT_FORMAT} snapshot needs a change log`);
+  const { firstSeq, entries } = snapshot.log;
+  if (firstSeq < 1 || entries.some((entry, offset) => entry?.seq !== firstSeq + offset)) throw new TypeError(`a ${SNAPSHOT_FORMAT} snapshot's change log must run in sequence from ${firstSeq}`);
+  if (typeof snapshot.maxTimestamp?.wallMs !== 'number' || typeof snapshot.maxTimestamp?.logical !== 'number') throw new TypeError(`a ${SNAPSHOT_FORMAT} snapshot needs its highest timestamp`);
+  return snapshot;
+}
 
 /**
  * Planted-bug switches for the checks that must catch them (see the README, "Planted
@@ -375,8 +391,25 @@ export class GeoShardState {
   }
 
   restore(data: unknown): void {
-    const snapshot = data as GeoShardSnapshot;
-    if (snapshot?.format !== SNAPSHOT_FORMAT) throw new TypeError(`not a ${SNAPSHOT_FORMAT} snapshot`);
+    this.load(parseGeoShardSnapshot(data));
+  }
+
+  /** True while nothing was ever applied here (the snapshot of a fresh state). */
+  get isEmpty(): boolean {
+    return this.store.size === 0 && this.log.lastSeq === 0 && this.applied.size === 0 && this.acked.size === 0 && this.answers.size === 0 && this.resets.size === 0 && compareHlc(this.maxTimestamp, HLC_ZERO) === 0;
+  }
+
+  /** Back to the state of a fresh replica (a snapshot without this module's part). */
+  clear(): void {
+    this.load(this.emptySnapshot());
+  }
+
+  private emptySnapshot(): GeoShardSnapshot {
+    return { format: SNAPSHOT_FORMAT, keys: [], log: { firstSeq: 1, entries: [] }, acked: [], resetFrom: [], applied: [], appliedCount: [], skipped: [], resets: [], repairFrom: [], answers: [], maxTimestamp: HLC_ZERO };
+  }
+
+    /** Replaces the state with a parsed snapshot (parseGeoShardSnapshot); does not throw. */
+  load(snapshot: GeoShardSnapshot): void {
     this.store = new KeyStore(this.settings.merkleFanout, this.settings.merkleDepth);
     for (const [fullKey, state] of snapshot.keys) this.store.put(fullKey, state);
     this.log = new ChangeLog(snapshot.log.firstSeq, snapshot.log.entries);

@@ -8,6 +8,7 @@ import { isReadOnly } from './operation';
 import { isKvRequest, type KvReply, type KvRequest, responseTo } from './protocol';
 import { ShardStateMachine } from '../replica/shard-state-machine';
 import type { KvApplyResult, KvCommand } from './kv-module';
+import type { StateMachineModule } from '../replica/module';
 
 export interface KvServerOptions {
   /** The authoritative shard map (the placement driver's). */
@@ -23,6 +24,13 @@ export interface KvServerOptions {
    * its latency grows (elastic scaling measures and relieves exactly that).
    */
   serviceTimeMs?: () => number;
+  /**
+   * More modules for a shard's state machine, beside the key-value, transaction, role and
+   * slot modules (src/replica/shard-state-machine.ts): a deployment composes its own (the
+   * georeplication module of a region of many nodes, src/api/geo-regions.ts). Called on
+   * every start of a replica; each module owns its entry kind and its snapshot fields.
+   */
+  modulesFor?: (groupId: string) => readonly StateMachineModule[];
 }
 
 /** Work done by one server since its process started (cumulative; the resource monitor derives rates). */
@@ -65,7 +73,7 @@ export class KvServer implements NodeService {
 
   /** The state machine of a group hosted here; Raft applies to it. */
   machineFor(groupId: string): ReplicatedStateMachine {
-    const machine = new ShardStateMachine();
+    const machine = new ShardStateMachine({ modules: this.options.modulesFor?.(groupId) ?? [] });
     this.machines.set(groupId, machine);
     const watchTransactions = (): void => {
       if (machine.transactions.activeCount > 0) this.onTransactionsHeld?.();

@@ -34,17 +34,18 @@ export const kvCommandCheck: Check = record({
   principal: optional(principalCheck),
 });
 
-/** The payload of a normal entry in a shard's log: a key-value, transaction or auth command. */
-export function shardLogCommandCheck(txnCommand: Check, authCommand: Check): Check {
+/** The payload of a normal entry in a shard's log: a key-value, transaction or auth command
+ *  (or a placement command, in the placement group's log: `placementCommand`'s shape). */
+export function shardLogCommandCheck(txnCommand: Check, authCommand: Check, placementCommand: Check = jsonValue()): Check {
   return (value, path) => {
     if (typeof value === 'object' && value !== null && 'txn' in value) return record({ txn: txnCommand })(value, path);
     if (typeof value === 'object' && value !== null && 'auth' in value) return record({ auth: authCommand })(value, path);
-    // Slot moves (src/kv/state-machine.ts SlotCommand) and the placement group's entries
-    // (src/placement/state-machine.ts) come from the migration executor through Raft between
-    // admitted peers: their shape is checked for plain, bounded data here, their meaning by
-    // their state machine.
+    // Slot moves (src/kv/state-machine.ts SlotCommand) come from the migration executor
+    // through Raft between admitted peers: their shape is checked for plain, bounded data
+    // here, their meaning by their state machine; the placement group's entries by the
+    // shape the caller gives (src/placement/wire.ts).
     if (typeof value === 'object' && value !== null && 'slots' in value) return record({ slots: jsonValue() })(value, path);
-    if (typeof value === 'object' && value !== null && 'placement' in value) return record({ placement: jsonValue() })(value, path);
+    if (typeof value === 'object' && value !== null && 'placement' in value) return record({ placement: placementCommand })(value, path);
     return kvCommandCheck(value, path);
   };
 }

@@ -1,6 +1,7 @@
 import type { NodeId } from '../runtime/ports';
-import { createShardMap, emptyShardMap, type Shard, type ShardMap } from '../sharding/shard-map';
+import { createShardMap, emptyShardMap, findShard, type Shard, type ShardMap } from '../sharding/shard-map';
 import { type CommittedScalingPolicy, type ScalingPolicyApplyResult, type ScalingPolicyCommand, ScalingPolicyRegister } from './scaling-policy';
+import { localityProblem, type TableGoal } from './survival';
 
 /**
  * The placement group's replicated state (PD's region metadata, CockroachDB's meta
@@ -11,6 +12,12 @@ import { type CommittedScalingPolicy, type ScalingPolicyApplyResult, type Scalin
  * Every map change is a compare-and-set on the epoch: a proposer states the epoch it
  * read, and the change applies only if that is still the current one. Two movers racing
  * on one stale map cannot both win, and a retried proposal cannot apply twice.
+ *
+ * Tables' survival goals and home regions (src/placement/survival.ts) are part of this
+ * state too, set by committed `set-goal` entries: every planner run reads the goals the
+ * group committed, whichever node plans and whatever leader changes happened since, so a
+ * rebalance, a join or a drain plans within them (CockroachDB keeps zone configurations in
+ * its replicated system tables for the same reason).
  *
  * The journal records each move's last committed step, so that whoever drives moves
  * after a leader change (or a crash of the driver) resumes from it: finishing or rolling
@@ -48,7 +55,9 @@ export type PlacementCommand =
   | { readonly kind: 'journal'; readonly record: JournalRecord; readonly expectedStep: string | null; readonly mapChange?: JournalMapChange }
   | { readonly kind: 'journal-end'; readonly moveId: string; readonly outcome: 'done' | 'rolled-back'; readonly atMs: number }
   /** The cluster's scaling policy (src/placement/scaling-policy.ts). */
-  | ScalingPolicyCommand;
+  | ScalingPolicyCommand
+  /** A table's survival goal and home region (new, or replacing the table's current one). */
+  | { readonly kind: 'set-goal'; readonly goal: TableGoal; readonly reason: string; readonly atMs: number };
 
 /** The map change a journal step carries: compare-and-set on the epoch, like 'change-map'. */
 export interface JournalMapChange {
@@ -71,7 +80,9 @@ export type PlacementApplyResult =
   | { readonly status: 'ok'; readonly epoch: number }
   | { readonly status: 'stale-epoch'; readonly currentEpoch: number }
   | { readonly status: 'stale-step'; readonly currentStep: string | null }
-  | Exclude<ScalingPolicyApplyResult, { status: 'ok' }>;
+  | Exclude<ScalingPolicyApplyResult, { status: 'ok' }>
+  /** A goal the state refuses (bad shape, unknown shard, a shard already holding another table): nothing changed. */
+  | { readonly status: 'refused'; readonly reason: string };
 
 /** A finished move, for the progress report. */
 export interface FinishedMove {
@@ -92,6 +103,8 @@ export interface PlacementSnapshot {
   readonly finished: readonly FinishedMove[];
   /** Present once a scaling policy was committed. */
   readonly scaling?: CommittedScalingPolicy;
+  /** Tables' goals by shard (absent in snapshots taken before goals were placement state). */
+  readonly goals?: readonly TableGoal[];
 }
 
 const snapshotFormat = 'phantomdb.placement.v1';
@@ -102,6 +115,8 @@ export class PlacementStateMachine {
   private readonly journalRecords = new Map<string, JournalRecord>();
   private readonly finishedMoves: FinishedMove[] = [];
   private readonly scaling = new ScalingPolicyRegister();
+  /** Shard → its table's goal. Invariant: no two shards hold the same table. */
+  private readonly tableGoals = new Map<string, TableGoal>();
   /** Invariant: strictly increases with every applied command. */
   private appliedIndex = 0;
 
@@ -133,6 +148,11 @@ export class PlacementStateMachine {
     return this.scaling.current;
   }
 
+  /** Every table's committed goal, by shard id. */
+  get goals(): readonly TableGoal[] {
+    return [...this.tableGoals.values()].sort((left, right) => (left.shard < right.shard ? -1 : left.shard > right.shard ? 1 : 0));
+  }
+
   apply(entry: PlacementLogEntry, logIndex: number): PlacementApplyResult {
     if (!Number.isInteger(logIndex) || logIndex <= this.appliedIndex) {
       throw new Error(`placement: apply at log index ${logIndex} after ${this.appliedIndex}: indexes must strictly increase`);
@@ -150,7 +170,27 @@ export class PlacementStateMachine {
         const result = this.scaling.apply(command);
         return result.status === 'ok' ? { status: 'ok', epoch: this.currentMap.epoch } : result;
       }
+      case 'set-goal':
+        return this.setGoal(command.goal);
     }
+  }
+
+  /**
+   * Sets a table's goal. Refused (nothing changes) when the goal is malformed, names a
+   * shard the map does not have, or a shard that holds another table, or gives a table a
+   * second shard. Whether the regions can meet the goal depends on the nodes, which this
+   * state does not keep: the proposer checks that before proposing (placement-group.ts).
+   */
+  private setGoal(goal: TableGoal): PlacementApplyResult {
+    const problem = goalProblem(goal);
+    if (problem !== undefined) return { status: 'refused', reason: problem };
+    if (findShard(this.currentMap, goal.shard) === undefined) return { status: 'refused', reason: `table ${goal.locality.table}: there is no shard ${goal.shard} in map epoch ${this.currentMap.epoch}` };
+    const holder = this.tableGoals.get(goal.shard);
+    if (holder !== undefined && holder.locality.table !== goal.locality.table) return { status: 'refused', reason: `shard ${goal.shard} already holds table ${holder.locality.table}, not ${goal.locality.table}` };
+    const elsewhere = [...this.tableGoals.values()].find((other) => other.locality.table === goal.locality.table && other.shard !== goal.shard);
+    if (elsewhere !== undefined) return { status: 'refused', reason: `table ${goal.locality.table} is held by shard ${elsewhere.shard}, not ${goal.shard}` };
+    this.tableGoals.set(goal.shard, { shard: goal.shard, locality: { table: goal.locality.table, goal: goal.locality.goal, homeRegion: goal.locality.homeRegion, voters: goal.locality.voters } });
+    return { status: 'ok', epoch: this.currentMap.epoch };
   }
 
   private changeMap(expectedEpoch: number, shards: readonly Shard[], reason: string, atMs: number): PlacementApplyResult {
@@ -191,24 +231,36 @@ export class PlacementStateMachine {
       journal: [...this.journalRecords.values()],
       finished: [...this.finishedMoves],
       ...(this.scaling.current === undefined ? {} : { scaling: this.scaling.current }),
+      goals: this.goals,
     };
   }
 
   restore(data: unknown): void {
     const snapshot = data as PlacementSnapshot;
     if (snapshot?.format !== snapshotFormat) throw new TypeError(`not a ${snapshotFormat} snapshot`);
+    const goals = snapshot.goals ?? [];
+    for (const goal of goals) {
+      const problem = goalProblem(goal);
+      if (problem !== undefined) throw new TypeError(`a ${snapshotFormat} snapshot with a bad goal: ${problem}`);
+    }
     this.currentMap = snapshot.shards.length === 0 ? emptyShardMap() : createShardMap(snapshot.epoch, snapshot.shards);
     this.changes.splice(0, this.changes.length, ...snapshot.history);
     this.journalRecords.clear();
     for (const record of snapshot.journal) this.journalRecords.set(record.moveId, record);
     this.finishedMoves.splice(0, this.finishedMoves.length, ...snapshot.finished);
+    this.tableGoals.clear();
+    for (const goal of goals) this.tableGoals.set(goal.shard, goal);
     this.appliedIndex = snapshot.lastAppliedIndex;
     this.scaling.restore(snapshot.scaling);
     if (this.currentMap.shards.length > 0) this.onMapApplied(this.currentMap);
   }
 
   /** The snapshot a brand-new placement group starts from: the first map, committed at bootstrap. */
-  static bootstrapSnapshot(map: ShardMap, atMs: number, index: number): PlacementSnapshot {
+  static bootstrapSnapshot(map: ShardMap, atMs: number, index: number, goals: readonly TableGoal[] = []): PlacementSnapshot {
+    for (const goal of goals) {
+      const problem = goalProblem(goal) ?? (findShard(map, goal.shard) === undefined ? `there is no shard ${goal.shard} in the first map` : undefined);
+      if (problem !== undefined) throw new Error(`placement bootstrap: ${problem}`);
+    }
     return {
       format: snapshotFormat,
       lastAppliedIndex: index,
@@ -217,8 +269,15 @@ export class PlacementStateMachine {
       history: [{ epoch: map.epoch, reason: 'bootstrap: the first placement of the shards', atMs }],
       journal: [],
       finished: [],
+      goals: [...goals],
     };
   }
+}
+
+function goalProblem(goal: TableGoal): string | undefined {
+  if (typeof goal !== 'object' || goal === null || typeof goal.shard !== 'string' || goal.shard === '') return `a goal must name its shard, got ${JSON.stringify(goal)}`;
+  if (typeof goal.locality !== 'object' || goal.locality === null) return `the goal of shard ${goal.shard} has no locality`;
+  return localityProblem(goal.locality);
 }
 
 /** Nodes of a shard in any role (voters and learners). */

@@ -29,6 +29,30 @@ export interface TableLocality {
   readonly voters: number;
 }
 
+/**
+ * A table's goal as the placement group keeps it (a committed entry of its log): the shard
+ * that holds the table, and where the table lives. The planner, the rebalancer and
+ * scale-in read these, so no plan ever moves a voter or a leader against them.
+ */
+export interface TableGoal {
+  readonly shard: string;
+  readonly locality: TableLocality;
+}
+
+/**
+ * What is wrong with a locality on its own, before any node is looked at (undefined when
+ * nothing is): the placement state machine refuses such an entry, and the proposer refuses
+ * it before proposing. Whether the regions can meet it is `voterCountsByRegion`'s question.
+ */
+export function localityProblem(locality: TableLocality): string | undefined {
+  const value = locality as Partial<Record<keyof TableLocality, unknown>>;
+  if (typeof value.table !== 'string' || !/^[a-z][a-z0-9_]*$/.test(value.table)) return `table name ${JSON.stringify(value.table)} must be lower case letters, digits and _ , starting with a letter`;
+  if (!SURVIVAL_GOALS.includes(value.goal as SurvivalGoal)) return `table ${value.table}: the survival goal must be zone or region, got ${JSON.stringify(value.goal)}`;
+  if (typeof value.homeRegion !== 'string' || value.homeRegion === '') return `table ${value.table}: the home region must be a region's name, got ${JSON.stringify(value.homeRegion)}`;
+  if (!Number.isInteger(value.voters) || (value.voters as number) < 3) return `table ${value.table}: surviving a failure needs at least 3 voters, got ${String(value.voters)}`;
+  return undefined;
+}
+
 /** A node as placement sees it: which region and zone it stands in. */
 export interface SitedNode {
   readonly id: NodeId;

@@ -5,7 +5,8 @@ import type { PlanBuilder } from './plan-builder';
 /**
  * Leader balancing by count, PD's balance-leader scheduler: leadership moves only between
  * existing replicas (a transfer, no data copied), from nodes above the leader band to
- * nodes below it.
+ * nodes below it. A shard with a survival goal passes leadership only within its home
+ * region (CockroachDB: leaseholders stay in the home region).
  *
  * Direct transfers come in three classes, tried in order: overfull → underfull (shrinks
  * both the excess and the shortfall), overfull → room left, spare → underfull. A transfer
@@ -78,7 +79,7 @@ class LeaderBalancer {
         for (const shard of [...this.model.nodes[to].shards]) {
           if (!isTarget(to)) break;
           const from = this.model.shards[shard].leader;
-          if (from === to || !isSource(from)) continue;
+          if (from === to || !isSource(from) || !this.model.mayLead(shard, to)) continue;
           this.transfer([{ shard, from, to }]);
           transferred = true;
         }
@@ -111,7 +112,7 @@ class LeaderBalancer {
       const node = queue[head];
       for (const shard of this.model.nodes[node].led) {
         for (const next of this.model.shards[shard].replicas) {
-          if (!this.eligible[next] || previous.has(next)) continue;
+          if (!this.eligible[next] || previous.has(next) || !this.model.mayLead(shard, next)) continue;
           previous.set(next, { shard, from: node, to: next });
           if (isTarget(next)) return unwind(previous, next);
           queue.push(next);

@@ -280,10 +280,11 @@ class ReplicaBalancer {
     return before - after;
   }
 
-  /** True when `target` may take `shard`'s replica from `source` (no copy there yet, zone free). */
+  /** True when `target` may take `shard`'s replica from `source` (no copy there yet, the table's goal kept, zone free). */
   private accepts(shard: number, source: number, target: number): boolean {
     const modelShard = this.model.shards[shard];
     if (!this.eligible[target] || modelShard.replicas.includes(target)) return false;
+    if (!this.model.keepsGoal(shard, source, target)) return false;
     if (!this.model.zonesConfigured) return true;
     return !this.model.hasReplicaInZone(shard, this.model.nodes[target].zoneKey, source);
   }

@@ -30,6 +30,12 @@ export interface ModelShard {
   slotLoads?: readonly SlotLoad[];
   /** False once merged away. */
   live: boolean;
+  /**
+   * Set when the shard holds a table with a survival goal (after the survival phase has
+   * met it): its voters then move only within their region, and its leadership only to a
+   * voter in this, its home region, so no later phase undoes the goal.
+   */
+  homeRegion?: string;
 }
 
 export interface ModelNode {
@@ -37,6 +43,8 @@ export interface ModelNode {
   /** Zone key: nodes without a zone form a zone of their own. */
   readonly zoneKey: string;
   readonly zone?: string;
+  /** Region, when given (survival goals). */
+  readonly region?: string;
   readonly capacity: number;
   readonly draining: boolean;
   /** Listed in the input nodes (false for a node only the map mentions). */
@@ -137,6 +145,30 @@ export class ClusterModel {
     for (const node of modelShard.replicas) this.addLoad(node, modelShard, 1);
   }
 
+  /** Binds a shard to its table's home region (see ModelShard.homeRegion). */
+  bindToHomeRegion(shard: number, homeRegion: string): void {
+    this.shards[shard].homeRegion = homeRegion;
+  }
+
+  /** True when `node` may lead `shard`: any replica, or for a shard with a goal, a replica in its home region. */
+  mayLead(shard: number, node: number): boolean {
+    const home = this.shards[shard].homeRegion;
+    return home === undefined || this.nodes[node].region === home;
+  }
+
+  /**
+   * True when moving `shard`'s replica from `from` to `to` keeps its table's goal: a shard
+   * without one may go anywhere; one with a goal stays in the same region (so the voters
+   * per region, which is all either goal counts, do not change), and its leader's replica
+   * moves only if another voter in the home region can take the leadership first.
+   */
+  keepsGoal(shard: number, from: number, to: number): boolean {
+    const modelShard = this.shards[shard];
+    if (modelShard.homeRegion === undefined) return true;
+    if (this.nodes[to].region === undefined || this.nodes[to].region !== this.nodes[from].region) return false;
+    return modelShard.leader !== from || modelShard.replicas.some((node) => node !== from && this.mayLead(shard, node));
+  }
+
   /** True when a replica of `shard` other than the one on `except` lies in `zoneKey`. */
   hasReplicaInZone(shard: number, zoneKey: string, except = -1): boolean {
     for (const node of this.shards[shard].replicas) {
@@ -197,6 +229,7 @@ export class ClusterModel {
     this.nodes.push({
       id: node.id,
       zone: node.zone,
+      region: node.region,
       zoneKey: node.zone === undefined ? `node:${node.id}` : `zone:${node.zone}`,
       capacity: node.capacity ?? 1,
       draining: node.draining ?? false,

@@ -48,7 +48,8 @@ export class PlanBuilder {
   private heirOf(shard: number, leaving: number): number {
     const nodes = this.model.nodes;
     const candidates = this.model.shards[shard].replicas.filter((node) => node !== leaving);
-    const rank = (node: number): [number, number, number] => [nodes[node].draining ? 1 : 0, nodes[node].led.size / nodes[node].capacity, node];
+    // A shard with a survival goal hands leadership to a home-region voter (the model's mayLead).
+    const rank = (node: number): [number, number, number, number] => [this.model.mayLead(shard, node) ? 0 : 1, nodes[node].draining ? 1 : 0, nodes[node].led.size / nodes[node].capacity, node];
     return candidates.reduce((best, node) => (compareTuples(rank(node), rank(best)) < 0 ? node : best));
   }
 }

@@ -13,6 +13,9 @@ import type { Plan, PlanInput } from './types';
  * plan, ties are broken by node and shard order in the input, and nothing is random.
  *
  * Phases, in plan order:
+ * 0. survival goals (survival-phase.ts): each table's voters and leader where its goal
+ *    asks; from then on those shards move only within their regions and lead only from
+ *    their home region, so no later phase breaks a goal;
  * 1. splits of hot shards, then merges of small ones (reshape.ts);
  * 2. required replica moves: off draining nodes, out of doubly used zones;
  * 3. balance moves of the policy's measure until every node is inside the threshold band
@@ -33,7 +36,8 @@ export function planRebalance(input: PlanInput): Plan {
   const model = new ClusterModel(input.map, input.nodes, input.loads);
   const builder = new PlanBuilder(model);
   const notes: string[] = [];
-  if (input.survival !== undefined) return planSurvival(input, model, builder);
+  // Goals first: every later phase then plans within them (cluster-model.ts keepsGoal, mayLead).
+  if (input.survival !== undefined) repairSurvivalGoals(builder, input);
   const split = splitHotShards(builder, policy, notes);
   mergeSmallShards(builder, policy, split);
   const { distanceLeft } = balanceReplicas(builder, policy.measure, policy.threshold);
@@ -46,13 +50,4 @@ export function planRebalance(input: PlanInput): Plan {
   const before = analyzeDistribution({ map: input.map, nodes: input.nodes, loads: input.loads }).imbalance;
   const after = analyzeDistribution({ map: expectedMap, nodes: input.nodes, loads: model.toLoads() }).imbalance;
   return { moves: builder.moves, before, after, expectedMap, notes };
-}
-
-/** A plan under survival goals: only the moves the goals need (survival-phase.ts). */
-function planSurvival(input: PlanInput, model: ClusterModel, builder: PlanBuilder): Plan {
-  repairSurvivalGoals(builder, input);
-  const expectedMap = model.toShardMap(input.map.epoch + 1);
-  const before = analyzeDistribution({ map: input.map, nodes: input.nodes, loads: input.loads }).imbalance;
-  const after = analyzeDistribution({ map: expectedMap, nodes: input.nodes, loads: model.toLoads() }).imbalance;
-  return { moves: builder.moves, before, after, expectedMap, notes: ['survival goals given: the plan meets them and makes no split, merge or balance move'] };
 }

@@ -28,6 +28,10 @@ export function splitHotShards(builder: PlanBuilder, policy: RebalancePolicy, no
     const modelShard = model.shards[shard];
     const ops = modelShard.readsPerSecond + modelShard.writesPerSecond;
     if (ops <= limit) continue;
+    if (modelShard.homeRegion !== undefined) {
+      notes.push(`${modelShard.id} serves ${ops} ops/s, above the split threshold ${limit}, but holds a table with a survival goal, which stays one shard`);
+      continue;
+    }
     const slots = [...slotsOf(modelShard.slots)];
     if (slots.length < 2) {
       notes.push(`${modelShard.id} serves ${ops} ops/s, above the split threshold ${limit}, but owns a single slot and cannot be split`);
@@ -143,7 +147,8 @@ export function mergeSmallShards(builder: PlanBuilder, policy: RebalancePolicy, 
   const model = builder.model;
   const small = model
     .liveShards()
-    .filter((shard) => !exclude.has(shard) && model.shards[shard].bytes < below)
+    // A table with a survival goal is one shard: it neither absorbs nor is absorbed.
+    .filter((shard) => !exclude.has(shard) && model.shards[shard].homeRegion === undefined && model.shards[shard].bytes < below)
     .sort((a, b) => model.shards[a].bytes - model.shards[b].bytes || a - b);
   const merged = new Set<number>();
   for (let index = 0; index < small.length; index++) {

@@ -11,7 +11,9 @@ import { PlanError, type PlanInput } from './types';
  * drain under survival goals replaces each voter inside the constraints.
  *
  * Moves go through the plan builder, so the usual ordering holds: add before remove, and
- * leadership leaves a replica before it is removed.
+ * leadership leaves a replica before it is removed. Each shard is then bound to its home
+ * region in the model, so the later phases (balance, leaders, splits and merges) keep the
+ * goal: its voters move only within their region, its leadership stays home.
  */
 export function repairSurvivalGoals(builder: PlanBuilder, input: PlanInput): void {
   const model = builder.model;
@@ -34,6 +36,7 @@ export function repairSurvivalGoals(builder: PlanBuilder, input: PlanInput): voi
     if (model.shards[shard].leader !== leader) {
       builder.transferLeader(shard, leader, `table ${locality.table}'s leader goes to its home region ${locality.homeRegion}`);
     }
+    model.bindToHomeRegion(shard, locality.homeRegion);
   }
 }
 

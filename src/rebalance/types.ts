@@ -1,4 +1,4 @@
-import type { TableLocality } from '../placement/survival';
+import type { TableGoal } from '../placement/survival';
 import type { NodeId } from '../runtime/ports';
 import type { ShardId, ShardMap, SlotRange } from '../sharding/shard-map';
 
@@ -22,10 +22,7 @@ export interface PlanNode {
 }
 
 /** A shard that holds a table with a survival goal: its voters and leader must meet it. */
-export interface ShardSurvival {
-  readonly shard: ShardId;
-  readonly locality: TableLocality;
-}
+export type ShardSurvival = TableGoal;
 
 /** Load measured per shard from simulated traffic and stored data (zero when unknown). */
 export interface ShardLoad {
@@ -67,8 +64,9 @@ export interface PlanInput {
   readonly loads?: readonly ShardLoad[];
   readonly policy: RebalancePolicy;
   /**
-   * Survival goals per shard (issue 11 §1). When given, the plan meets them and stops
-   * there: no splits, merges or balance moves, which do not yet know about regions.
+   * Survival goals per shard (issue 11 §1), as the placement group committed them. The
+   * plan meets them first; later phases move those shards' voters only within their
+   * regions and their leadership only within the home region.
    */
   readonly survival?: readonly ShardSurvival[];
 }

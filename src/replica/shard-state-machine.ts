@@ -11,6 +11,7 @@ import { type AcquireCommand, type TxnLogEntry, TxnParticipantModule } from '../
 import type { ParticipantSnapshot, TxnParticipantState } from '../txn/participant-state';
 import { type AcquireResult, scannedPrefix, type TxnApplyResult, type TxnId, type TxnRecord } from '../txn/types';
 import { StateMachineHost } from './host';
+import type { StateMachineModule } from './module';
 
 /**
  * A shard's replicated state machine, applied from its Raft group's committed log: the
@@ -28,7 +29,8 @@ import { StateMachineHost } from './host';
  *
  * Snapshot (format `phantomdb.kv.v1`, unchanged from the single-class machine):
  * `{ format, lastAppliedIndex, entries, sessions, transactions?, auth?, slots? }`, each
- * optional part present once its module holds something.
+ * optional part present once its module holds something, then the fields of any module a
+ * deployment added (`options.modules`).
  */
 
 export interface ShardSnapshot {
@@ -44,6 +46,12 @@ export interface ShardSnapshot {
 export interface ShardStateMachineOptions {
   /** Client sessions kept before the least recently used is evicted. */
   readonly sessionsMax?: number;
+  /**
+   * Modules a deployment adds after the four above (the georeplication module of a region
+   * of many nodes: src/georep/geo-module.ts). Each owns its entry kind and its snapshot
+   * fields; the host refuses two modules with one kind.
+   */
+  readonly modules?: readonly StateMachineModule[];
 }
 
 const snapshotFormat = 'phantomdb.kv.v1';
@@ -66,7 +74,7 @@ export class ShardStateMachine {
       // The records were exported by the same module of the source replica (exportSlots).
       adoptRecords: (records) => this.participant.state.adoptRecords(records as readonly (readonly [TxnId, TxnRecord])[]),
     });
-    this.host = new StateMachineHost(snapshotFormat, [this.kv, this.participant, this.roles, this.slots]);
+    this.host = new StateMachineHost(snapshotFormat, [this.kv, this.participant, this.roles, this.slots, ...(options.modules ?? [])]);
   }
 
   /** Locks, intents, votes and records of transactions (src/txn/participant-state.ts). */

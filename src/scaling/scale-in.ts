@@ -13,6 +13,9 @@
  *   learner), in any group's configuration, or on its disk, and only if no shard would
  *   lose its quorum without it.
  *
+ * - never drain a node without which some table's survival goal could not be met (the
+ *   goals the placement group committed; src/placement/survival.ts).
+ *
  * Which nodes: nodes hosting the placement service are protected (it does not move); among
  * the others, the node holding the fewest replicas drains first (least data to move), and
  * among equals the newest (the highest node number: last in, first out, as HPA's default
@@ -40,6 +43,12 @@ export interface ScaleInView {
   readonly nodes: readonly ScaleInNode[];
   readonly shards: readonly ScaleInShard[];
   readonly replicationFactor: number;
+  /**
+   * Why the tables' survival goals could not be met on the nodes left once `leaving` are
+   * gone (for instance, the home region keeps too few zones for a zone-goal table), or
+   * undefined when they can. Absent: no table has a goal.
+   */
+  readonly goalsWithout?: (leaving: ReadonlySet<NodeId>) => string | undefined;
 }
 
 export interface DrainChoice {
@@ -63,6 +72,11 @@ export function chooseNodesToDrain(view: ScaleInView, count: number): DrainChoic
     const shard = shardLosingQuorum(view.shards, leaving, node.id);
     if (shard !== undefined) {
       passedOver.push(`${node.id}: ${shard.id} would keep too few voters if the nodes leaving were lost (voters ${shard.voters.join(', ')})`);
+      continue;
+    }
+    const goal = view.goalsWithout?.(new Set([...leaving, node.id]));
+    if (goal !== undefined) {
+      passedOver.push(`${node.id}: ${goal}`);
       continue;
     }
     chosen.push(node.id);

@@ -1,0 +1,63 @@
+import type { NodeId } from '../src/runtime/ports';
+import { rebalancing } from './rebalancing-scenario';
+import { regions } from './regions-scenario';
+import type { PhantomWorld } from './world';
+
+/** Bound for a node that joins to be seen alive by every member. */
+const JOIN_BOUND_MS = 20_000;
+/** Zone letter of the nodes that join: after the first nodes' a, b, c, ... */
+const JOIN_ZONE = 'j';
+
+/**
+ * Rebalancing a store across regions while tables have survival goals (issue 11 §1): nodes
+ * join regions, the rebalancer plans over every node with the goals the placement group
+ * committed, and nodes drain. The moves go through the migration executor as every
+ * rebalance does (support/rebalancing-scenario.ts); the goals are judged by the regions
+ * scenario's checks.
+ */
+export class GoalRebalanceScenario {
+  readonly joined: NodeId[] = [];
+  private mapChecked = false;
+
+  constructor(private readonly world: PhantomWorld) {}
+
+  /** One node joins each region, in a zone of its own ("<region>-j"); waits until every member sees it. */
+  joinEachRegion(): void {
+    const database = regions(this.world).database;
+    const cluster = this.world.cluster;
+    let number = 1 + Math.max(0, ...cluster.nodeIds.map((id) => Number(/(\d+)$/.exec(id)?.[1] ?? 0)));
+    for (const region of database.regions) {
+      const id = `node-${number++}`;
+      cluster.addNode(id, { seeds: ['node-1'], metadata: { region, zone: `${region}-${JOIN_ZONE}` } });
+      this.joined.push(id);
+    }
+    this.world.waitUntil(() => this.joined.every((id) => cluster.everyLiveMemberSees(id, 'alive')), JOIN_BOUND_MS, `${this.joined.join(', ')} to join`);
+  }
+
+  /** Plans a rebalance within the committed goals (draining `draining`) and waits for the executor to carry it out. */
+  rebalance(draining: readonly NodeId[], withinMs: number): void {
+    const database = regions(this.world).database;
+    const plan = database.planRebalance(draining);
+    const title = draining.length === 0 ? 'plan of the rebalance' : `plan of the drain of ${draining.join(', ')}`;
+    this.world.attachText(title, plan.moves.map((move) => `${move.kind}: ${move.reason}`).join('\n') || 'no move');
+    const rebalance = rebalancing(this.world);
+    if (!this.mapChecked) {
+      this.mapChecked = true;
+      this.world.addFinalCheck('the placement map agrees with every group configuration', () => rebalance.assertMapAgreesWithGroups(30_000));
+    }
+    const startMs = this.world.sim.nowMs;
+    rebalance.submit(plan.moves);
+    rebalance.waitForMoves(withinMs);
+    this.world.attachText(`${title}: duration`, `${plan.moves.length} moves finished in ${(this.world.sim.nowMs - startMs).toFixed(0)} ms of virtual time`);
+  }
+
+  /** Voters (of any table) each node holds in the committed map. */
+  votersOn(node: NodeId): string[] {
+    const database = regions(this.world).database;
+    return database.tableNames.filter((table) => database.placementOf(table).voters.includes(node));
+  }
+}
+
+export function goalRebalance(world: PhantomWorld): GoalRebalanceScenario {
+  return world.part('goal-rebalance', () => new GoalRebalanceScenario(world));
+}
