@@ -36,15 +36,20 @@ export const kvCommandCheck: Check = record({
 
 /** The payload of a normal entry in a shard's log: a key-value, transaction or auth command. */
 export function shardLogCommandCheck(txnCommand: Check, authCommand: Check): Check {
+  // Built once, not per entry: every normal entry of every append passes here.
+  const txnCheck = record({ txn: txnCommand });
+  const authCheck = record({ auth: authCommand });
+  const slotsCheck = record({ slots: jsonValue() });
+  const placementCheck = record({ placement: jsonValue() });
   return (value, path) => {
-    if (typeof value === 'object' && value !== null && 'txn' in value) return record({ txn: txnCommand })(value, path);
-    if (typeof value === 'object' && value !== null && 'auth' in value) return record({ auth: authCommand })(value, path);
+    if (typeof value === 'object' && value !== null && 'txn' in value) return txnCheck(value, path);
+    if (typeof value === 'object' && value !== null && 'auth' in value) return authCheck(value, path);
     // Slot moves (src/kv/state-machine.ts SlotCommand) and the placement group's entries
     // (src/placement/state-machine.ts) come from the migration executor through Raft between
     // admitted peers: their shape is checked for plain, bounded data here, their meaning by
     // their state machine.
-    if (typeof value === 'object' && value !== null && 'slots' in value) return record({ slots: jsonValue() })(value, path);
-    if (typeof value === 'object' && value !== null && 'placement' in value) return record({ placement: jsonValue() })(value, path);
+    if (typeof value === 'object' && value !== null && 'slots' in value) return slotsCheck(value, path);
+    if (typeof value === 'object' && value !== null && 'placement' in value) return placementCheck(value, path);
     return kvCommandCheck(value, path);
   };
 }

@@ -111,17 +111,21 @@ export type Fields = Readonly<Record<string, Check | OptionalCheck>>;
 
 /** A plain object with these fields (other fields are ignored, as a newer peer may add some). */
 export function record(fields: Fields): Check {
-  const entries = Object.entries(fields);
+  // Laid out once as parallel arrays: every message passes here, field by field.
+  const names = Object.keys(fields);
+  const checks = names.map((name) => fields[name]);
+  const required = checks.map((check) => (typeof check === 'function' ? check : undefined));
+  const optionals = checks.map((check) => (typeof check === 'function' ? undefined : check.optional));
   return (value, path) => {
     if (!isPlainRecord(value)) return `${path} must be an object`;
-    for (const [field, check] of entries) {
-      const item = own(value, field);
-      const fieldPath = child(path, field, false);
-      if (typeof check === 'function') {
-        const problem = check(item, fieldPath);
+    for (let position = 0; position < names.length; position++) {
+      const item = own(value, names[position]);
+      const check = required[position];
+      if (check !== undefined) {
+        const problem = check(item, path === QUICK ? QUICK : `${path}.${names[position]}`);
         if (problem !== undefined) return problem;
       } else if (item !== undefined) {
-        const problem = check.optional(item, fieldPath);
+        const problem = optionals[position]!(item, path === QUICK ? QUICK : `${path}.${names[position]}`);
         if (problem !== undefined) return problem;
       }
     }
