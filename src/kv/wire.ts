@@ -1,4 +1,4 @@
-import { type Check, int, jsonValue, nonEmptyStr, optional, record, str } from '../runtime/wire-check';
+import { type Check, int, jsonValue, nonEmptyStr, noteFieldsRead, optional, record, str } from '../runtime/wire-check';
 import { validateOperation } from './operation';
 
 /**
@@ -8,8 +8,11 @@ import { validateOperation } from './operation';
  * stop every replica at the same entry.
  */
 
+const OPERATION_FIELDS = ['kind', 'key', 'value', 'expected'] as const;
+
 export const operationCheck: Check = (value, path) => {
   const problem = validateOperation(value);
+  if (problem === undefined) noteFieldsRead(value as object, OPERATION_FIELDS);
   return problem === undefined ? undefined : `${path}: ${problem}`;
 };
 
