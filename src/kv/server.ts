@@ -180,7 +180,13 @@ export class KvServer implements NodeService {
   }
 
   private write(group: RaftGroupHost, request: KvRequest, reply: (answer: KvReply) => void): void {
-    const command: KvCommand = { clientId: request.clientId, sequence: request.sequence, operation: request.operation, ...(request.principal ? { principal: request.principal } : {}) };
+    // Frozen through and through: the log hands this very object to every replica in the
+    // process, and the message boundary then checks it once, not once per follower
+    // (sameVerdictWhileFrozen in src/runtime/wire-check.ts).
+    const operation = Object.freeze(request.operation);
+    const command: KvCommand = Object.freeze(
+      request.principal ? { clientId: request.clientId, sequence: request.sequence, operation, principal: Object.freeze(request.principal) } : { clientId: request.clientId, sequence: request.sequence, operation },
+    );
     group.propose(command, (outcome) => {
       if (!outcome.ok) return reply({ status: 'not-leader', leaderHint: outcome.leaderHint });
       const applied = outcome.result as KvApplyResult;

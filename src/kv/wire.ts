@@ -1,4 +1,4 @@
-import { type Check, int, jsonValue, nonEmptyStr, optional, record, str } from '../runtime/wire-check';
+import { type Check, int, jsonValue, nonEmptyStr, noteFieldsRead, optional, record, str } from '../runtime/wire-check';
 import { validateOperation } from './operation';
 
 /**
@@ -8,8 +8,11 @@ import { validateOperation } from './operation';
  * stop every replica at the same entry.
  */
 
+const OPERATION_FIELDS = ['kind', 'key', 'value', 'expected'] as const;
+
 export const operationCheck: Check = (value, path) => {
   const problem = validateOperation(value);
+  if (problem === undefined) noteFieldsRead(value as object, OPERATION_FIELDS);
   return problem === undefined ? undefined : `${path}: ${problem}`;
 };
 
@@ -37,15 +40,20 @@ export const kvCommandCheck: Check = record({
 /** The payload of a normal entry in a shard's log: a key-value, transaction or auth command
  *  (or a placement command, in the placement group's log: `placementCommand`'s shape). */
 export function shardLogCommandCheck(txnCommand: Check, authCommand: Check, placementCommand: Check = jsonValue()): Check {
+  // Built once, not per entry: every normal entry of every append passes here.
+  const txnCheck = record({ txn: txnCommand });
+  const authCheck = record({ auth: authCommand });
+  const slotsCheck = record({ slots: jsonValue() });
+  const placementCheck = record({ placement: placementCommand });
   return (value, path) => {
-    if (typeof value === 'object' && value !== null && 'txn' in value) return record({ txn: txnCommand })(value, path);
-    if (typeof value === 'object' && value !== null && 'auth' in value) return record({ auth: authCommand })(value, path);
+    if (typeof value === 'object' && value !== null && 'txn' in value) return txnCheck(value, path);
+    if (typeof value === 'object' && value !== null && 'auth' in value) return authCheck(value, path);
     // Slot moves (src/kv/state-machine.ts SlotCommand) come from the migration executor
     // through Raft between admitted peers: their shape is checked for plain, bounded data
     // here, their meaning by their state machine; the placement group's entries by the
     // shape the caller gives (src/placement/wire.ts).
-    if (typeof value === 'object' && value !== null && 'slots' in value) return record({ slots: jsonValue() })(value, path);
-    if (typeof value === 'object' && value !== null && 'placement' in value) return record({ placement: placementCommand })(value, path);
+    if (typeof value === 'object' && value !== null && 'slots' in value) return slotsCheck(value, path);
+    if (typeof value === 'object' && value !== null && 'placement' in value) return placementCheck(value, path);
     return kvCommandCheck(value, path);
   };
 }

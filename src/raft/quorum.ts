@@ -14,9 +14,23 @@ export function quorumSize(voterCount: number): number {
  */
 export function quorumMatchIndex(voters: readonly NodeId[], matchIndexOf: (id: NodeId) => number): number {
   if (voters.length === 0) return 0;
-  const matchIndexes = voters.map(matchIndexOf).sort((left, right) => right - left);
-  return matchIndexes[quorumSize(voters.length) - 1];
+  // The leader asks on every acknowledgement: an insertion sort into a reused buffer
+  // (groups have a handful of voters) instead of a new array and a sort per call.
+  const sorted = matchIndexScratch;
+  for (let count = 0; count < voters.length; count++) {
+    const matchIndex = matchIndexOf(voters[count]);
+    let position = count;
+    while (position > 0 && sorted[position - 1] < matchIndex) {
+      sorted[position] = sorted[position - 1];
+      position--;
+    }
+    sorted[position] = matchIndex;
+  }
+  return sorted[quorumSize(voters.length) - 1];
 }
+
+/** quorumMatchIndex's buffer: filled and read within one call, never kept. */
+const matchIndexScratch: number[] = [];
 
 /** Tally of a (pre-)vote (§5.2): only votes of current voters count. */
 export function voteResult(voters: readonly NodeId[], votes: ReadonlyMap<NodeId, boolean>): VoteResult {

@@ -120,6 +120,11 @@ interface AppliedEntry {
   readonly node: NodeId;
 }
 
+/** The first registration of (entry.index, entry.term) (a function, not a closure made per entry). */
+function freshRegistration(node: NodeId, entry: Entry, previousTerm: number | undefined): RegisteredEntry {
+  return { term: entry.term, entry, fingerprint: undefined, node, previousTerm };
+}
+
 /** The committed prefix grew to `index` when reported by a node in term `commitTerm`. */
 interface CommitRecord {
   readonly index: number;
@@ -247,18 +252,17 @@ export class RaftSafetyChecker {
    *  undefined when it is the first seen there. */
   private registered(node: NodeId, entry: Entry, previousTerm: number | undefined): RegisteredEntry | undefined {
     const atIndex = this.registry[entry.index];
-    const fresh = (): RegisteredEntry => ({ term: entry.term, entry, fingerprint: undefined, node, previousTerm });
     if (atIndex === undefined) {
-      this.registry[entry.index] = fresh();
+      this.registry[entry.index] = freshRegistration(node, entry, previousTerm);
       return undefined;
     }
     if (!Array.isArray(atIndex)) {
       if (atIndex.term === entry.term) return atIndex;
-      this.registry[entry.index] = [atIndex, fresh()];
+      this.registry[entry.index] = [atIndex, freshRegistration(node, entry, previousTerm)];
       return undefined;
     }
     const existing = atIndex.find((registered) => registered.term === entry.term);
-    if (existing === undefined) atIndex.push(fresh());
+    if (existing === undefined) atIndex.push(freshRegistration(node, entry, previousTerm));
     return existing;
   }
 

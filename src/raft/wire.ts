@@ -1,4 +1,4 @@
-import { type Check, int, list, literal, nonEmptyStr, nullable, record, str, variant, jsonValue } from '../runtime/wire-check';
+import { type Check, int, list, literal, nonEmptyStr, nullable, record, sameVerdictWhileFrozen, str, variant, jsonValue } from '../runtime/wire-check';
 
 /**
  * Shapes of Raft messages as they arrive from the network (`raft.*`, wrapped in a group
@@ -19,12 +19,14 @@ const configChange: Check = record({
   resultingConfig: config,
 });
 
+/** A leader freezes each entry it creates (and the kv server its command), and every
+ *  follower receives that same object: checked once, not once per follower. */
 function entry(entryData: Check): Check {
-  return variant('kind', {
+  return sameVerdictWhileFrozen(variant('kind', {
     normal: record({ term: int(1), index: int(1), kind: literal('normal'), data: entryData }),
     noop: record({ term: int(1), index: int(1), kind: literal('noop') }),
     config: record({ term: int(1), index: int(1), kind: literal('config'), data: configChange }),
-  });
+  }));
 }
 
 const base = { from: nodeId, to: nodeId, term };

@@ -36,8 +36,10 @@ export class StateMachineHost {
   moduleFor(entry: unknown): StateMachineModule {
     let owner: StateMachineModule | undefined;
     if (typeof entry === 'object' && entry !== null) {
-      for (const [kind, module] of this.byKind) {
-        if (!(kind in entry)) continue;
+      // The modules in order (kinds are unique, see the constructor): walking the array
+      // allocates nothing on this per-entry path, iterating the map's entries does.
+      for (const module of this.modules) {
+        if (!(module.kind in entry)) continue;
         if (owner !== undefined) throw new TypeError(`modules ${owner.name} and ${module.name} both claim the entry ${describe(entry)} (${this.format})`);
         owner = module;
       }

@@ -39,7 +39,65 @@ export function isPlainRecord(value: unknown): value is Record<string, unknown> 
 
 const ACCESSOR = Symbol.for('phantomdb.accessor');
 
-function own(record: Record<string, unknown>, field: string): unknown {
+/*
+ * Verdicts that cannot change. A check reads only the objects it inspects; when every one of
+ * them is frozen, none of what it read can change (no field appears, goes, changes value or
+ * becomes a getter; prototypes stay), so checking the same value again must give the same
+ * answer. `sameVerdictWhileFrozen` keeps such passing verdicts: in one process a Raft entry
+ * reaches every follower as the very object the leader froze, and is checked once, not once
+ * per follower. While it runs, each combinator tells it about each object it inspects.
+ */
+let trackingDepth = 0;
+let sawChangeable = false;
+
+/** Called by every combinator on each object or list it inspects (cheap when nothing tracks). */
+function noteInspected(value: object): void {
+  if (trackingDepth > 0 && !sawChangeable && !Object.isFrozen(value)) sawChangeable = true;
+}
+
+/**
+ * For a check that reads an object's fields itself (not through `record`): tells a
+ * surrounding `sameVerdictWhileFrozen` whether what it read can change: it can unless the
+ * object is frozen and those fields are plain data (a getter may answer differently later).
+ */
+export function noteFieldsRead(value: object, fields: readonly string[]): void {
+  if (trackingDepth === 0 || sawChangeable) return;
+  if (!Object.isFrozen(value)) {
+    sawChangeable = true;
+    return;
+  }
+  for (const field of fields) if (own(value, field) === ACCESSOR) sawChangeable = true;
+}
+
+/**
+ * `check`, remembering the values it passed that can no longer change (see above). Only
+ * passes are kept: a value that fails is checked again, so its problem is worded in full.
+ * Every custom check inside `check` that reads an object's fields itself must call
+ * `noteFieldsRead`. (A verdict assumes Object.prototype keeps its fields, as every check
+ * using `in` does; a process that changes Object.prototype changes what every check means.)
+ */
+export function sameVerdictWhileFrozen(check: Check): Check {
+  const passed = new WeakSet<object>();
+  return (value, path) => {
+    const memorable = typeof value === 'object' && value !== null;
+    if (memorable && passed.has(value)) return undefined;
+    const outerChangeable = sawChangeable;
+    sawChangeable = false;
+    trackingDepth++;
+    let problem: string | undefined;
+    try {
+      problem = check(value, path);
+    } finally {
+      trackingDepth--;
+    }
+    const changeable = sawChangeable;
+    sawChangeable = outerChangeable || changeable;
+    if (problem === undefined && memorable && !changeable) passed.add(value);
+    return problem;
+  };
+}
+
+function own(record: object, field: string | number): unknown {
   const descriptor = Object.getOwnPropertyDescriptor(record, field);
   if (descriptor === undefined) return undefined;
   // A getter could run code or throw; a message is plain data.
@@ -86,9 +144,11 @@ export function list(check: Check, lengthMax = LIST_LENGTH_MAX): Check {
   return (value, path) => {
     if (!Array.isArray(value)) return `${path} must be a list`;
     if (value.length > lengthMax) return `${path} has more than ${lengthMax} items`;
+    noteInspected(value);
     for (let index = 0; index < value.length; index++) {
       if (!Object.prototype.hasOwnProperty.call(value, index)) return `${path}[${index}] is missing`;
-      const problem = check(value[index], child(path, index, true));
+      // Read as own data, as record fields are: an item may be a getter.
+      const problem = check(own(value, index), child(path, index, true));
       if (problem !== undefined) return problem;
     }
     return undefined;
@@ -99,8 +159,9 @@ export function list(check: Check, lengthMax = LIST_LENGTH_MAX): Check {
 export function tuple(...checks: readonly Check[]): Check {
   return (value, path) => {
     if (!Array.isArray(value) || value.length !== checks.length) return `${path} must be a list of ${checks.length} items`;
+    noteInspected(value);
     for (let index = 0; index < checks.length; index++) {
-      const problem = checks[index](value[index], child(path, index, true));
+      const problem = checks[index](own(value, index), child(path, index, true));
       if (problem !== undefined) return problem;
     }
     return undefined;
@@ -111,17 +172,22 @@ export type Fields = Readonly<Record<string, Check | OptionalCheck>>;
 
 /** A plain object with these fields (other fields are ignored, as a newer peer may add some). */
 export function record(fields: Fields): Check {
-  const entries = Object.entries(fields);
+  // Laid out once as parallel arrays: every message passes here, field by field.
+  const names = Object.keys(fields);
+  const checks = names.map((name) => fields[name]);
+  const required = checks.map((check) => (typeof check === 'function' ? check : undefined));
+  const optionals = checks.map((check) => (typeof check === 'function' ? undefined : check.optional));
   return (value, path) => {
     if (!isPlainRecord(value)) return `${path} must be an object`;
-    for (const [field, check] of entries) {
-      const item = own(value, field);
-      const fieldPath = child(path, field, false);
-      if (typeof check === 'function') {
-        const problem = check(item, fieldPath);
+    noteInspected(value);
+    for (let position = 0; position < names.length; position++) {
+      const item = own(value, names[position]);
+      const check = required[position];
+      if (check !== undefined) {
+        const problem = check(item, path === QUICK ? QUICK : `${path}.${names[position]}`);
         if (problem !== undefined) return problem;
       } else if (item !== undefined) {
-        const problem = check.optional(item, fieldPath);
+        const problem = optionals[position]!(item, path === QUICK ? QUICK : `${path}.${names[position]}`);
         if (problem !== undefined) return problem;
       }
     }
@@ -133,6 +199,7 @@ export function record(fields: Fields): Check {
 export function dictionary(check: Check, keysMax = 10_000): Check {
   return (value, path) => {
     if (!isPlainRecord(value)) return `${path} must be an object`;
+    noteInspected(value);
     const keys = Object.keys(value);
     if (keys.length > keysMax) return `${path} has more than ${keysMax} entries`;
     for (const key of keys) {
@@ -147,6 +214,7 @@ export function dictionary(check: Check, keysMax = 10_000): Check {
 export function variant(field: string, variants: Readonly<Record<string, Check>>): Check {
   return (value, path) => {
     if (!isPlainRecord(value)) return `${path} must be an object`;
+    noteInspected(value);
     const tag = own(value, field);
     if (typeof tag !== 'string' || !Object.prototype.hasOwnProperty.call(variants, tag)) {
       return `${path}.${field} must be one of ${Object.keys(variants).join(', ')}`;
@@ -183,13 +251,15 @@ function jsonProblem(value: unknown, path: string, depthLeft: number, budget: { 
   if (depthLeft <= 0) return `${path} is nested too deeply`;
   if (Array.isArray(value)) {
     if (value.length > LIST_LENGTH_MAX) return `${path} has more than ${LIST_LENGTH_MAX} items`;
+    noteInspected(value);
     for (let index = 0; index < value.length; index++) {
-      const problem = jsonProblem(value[index], child(path, index, true), depthLeft - 1, budget);
+      const problem = jsonProblem(own(value, index), child(path, index, true), depthLeft - 1, budget);
       if (problem !== undefined) return problem;
     }
     return undefined;
   }
   if (!isPlainRecord(value)) return `${path} must be plain data`;
+  noteInspected(value);
   for (const key of Object.keys(value)) {
     const item = own(value, key);
     // An undefined field is absent once serialised; the in-process network passes objects as they are.

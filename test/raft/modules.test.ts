@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import fc from 'fast-check';
 import { applyConfigChange, ConfigHistory } from '../../src/raft/config-change';
 import { RaftInvariantError } from '../../src/raft/invariants';
 import { RaftLog } from '../../src/raft/log';
@@ -114,6 +115,18 @@ describe('quorum.ts: majorities', () => {
     assert.equal(quorumMatchIndex(Object.keys(match), (id) => match[id]), 3);
     assert.equal(quorumMatchIndex(['a', 'c'], (id) => match[id]), 5);
     assert.equal(quorumMatchIndex([], () => 7), 0);
+  });
+
+  test('§5.3 the commit index equals the majority position of the match indexes sorted high to low, for any group', () => {
+    fc.assert(fc.property(fc.array(fc.nat(1_000), { maxLength: 9 }), fc.array(fc.nat(1_000), { maxLength: 9 }), (first, second) => {
+      // Two calls in a row: the buffer the function reuses keeps nothing from one to the next.
+      for (const matchIndexes of [first, second]) {
+        const voters = matchIndexes.map((_, position) => `n${position}`);
+        const sorted = [...matchIndexes].sort((left, right) => right - left);
+        const expected = voters.length === 0 ? 0 : sorted[quorumSize(voters.length) - 1];
+        assert.equal(quorumMatchIndex(voters, (id) => matchIndexes[Number(id.slice(1))]), expected);
+      }
+    }));
   });
 
   test('§5.2 a vote is won with a majority, lost when a majority is out of reach', () => {
