@@ -26,8 +26,13 @@ interface Run {
 
 /** Runs the real binary; asynchronous so that the (slow to start) processes can overlap. */
 function phantomdb(...args: string[]): Promise<Run> {
+  return phantomdbUnderNode([], ...args);
+}
+
+/** The real binary, with options for node itself (e.g. `--require` a probe). */
+function phantomdbUnderNode(nodeOptions: string[], ...args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [binary, ...args], { cwd: repositoryRoot, timeout: 60_000 });
+    const child = spawn(process.execPath, [...nodeOptions, binary, ...args], { cwd: repositoryRoot, timeout: 60_000 });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -171,6 +176,18 @@ describe('phantomdb check', { concurrency: 2 }, () => {
     assert.equal(run.status, 0);
     assert.match(run.stdout, /Usage: phantomdb COMMAND/);
     assert.match(run.stdout, /check/);
+  });
+
+  it('lists the commands for --help without loading any of them (start-up under 150 ms, issue 14 §5)', async () => {
+    const probe = path.join(temporaryDirectory, 'loaded-modules.js');
+    fs.writeFileSync(probe, "process.on('exit', () => require('node:fs').writeSync(2, '\\nloaded ' + JSON.stringify(Object.keys(require.cache)) + '\\n'));\n");
+    const run = await phantomdbUnderNode(['--require', probe], '--help');
+    assert.equal(run.status, 0);
+    assert.match(run.stdout, /cycles/);
+    const loaded = JSON.parse(/^loaded (.*)$/m.exec(run.stderr)?.[1] ?? '[]') as string[];
+    assert.ok(loaded.some((file) => /[\\/]cli[\\/]main\.[jt]s$/.test(file)), `the probe saw the command line load: ${loaded.join(', ')}`);
+    const commandCode = loaded.filter((file) => /[\\/]src[\\/](check[\\/]|cli[\\/](check|cycles)\.)/.test(file));
+    assert.deepEqual(commandCode, [], 'phantomdb --help loaded code that only a command needs');
   });
 });
 

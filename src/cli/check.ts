@@ -54,7 +54,6 @@ interface CheckRequest {
 
 export const checkCommand: Command = {
   name: 'check',
-  summary: 'check a client history (JSON Lines) for linearizability',
   usage,
   run(args, output) {
     if (args.includes('--help') || args.includes('-h')) {

@@ -19,7 +19,6 @@ Exit codes: 0 no anomaly, 1 anomalies found, 3 unreadable input or bad arguments
 
 export const cyclesCommand: Command = {
   name: 'cycles',
-  summary: 'check a transaction history (JSON Lines) for isolation anomalies; write it as EDN for Elle',
   usage,
   run(args, output) {
     if (args.includes('--help') || args.includes('-h')) {

@@ -1,12 +1,14 @@
-import { checkCommand } from './check';
-import { cyclesCommand } from './cycles';
-import { UsageError, usageExitCode, type Command, type CommandOutput } from './command';
+import { UsageError, usageExitCode, type Command, type CommandEntry, type CommandOutput } from './command';
 
 /**
  * The `phantomdb` command line: a small dispatcher. To add a subcommand, implement
- * `Command` in its own file under src/cli/ and list it here.
+ * `Command` in its own file under src/cli/ and list it here with its one-line summary;
+ * its file is loaded only when it runs.
  */
-export const commands: readonly Command[] = [checkCommand, cyclesCommand];
+export const commands: readonly CommandEntry[] = [
+  { name: 'check', summary: 'check a client history (JSON Lines) for linearizability', load: async () => (await import('./check')).checkCommand },
+  { name: 'cycles', summary: 'check a transaction history (JSON Lines) for isolation anomalies; write it as EDN for Elle', load: async () => (await import('./cycles')).cyclesCommand },
+];
 
 /** Exit code for a bug in phantomdb itself (never for bad input). */
 export const internalErrorExitCode = 4;
@@ -30,19 +32,21 @@ export async function main(args: readonly string[], output: CommandOutput = proc
     write(`${usage()}\n`);
     return name === undefined ? usageExitCode : 0;
   }
-  const command = commands.find((candidate) => candidate.name === name);
-  if (command === undefined) {
+  const entry = commands.find((candidate) => candidate.name === name);
+  if (entry === undefined) {
     output.stderr(`phantomdb: unknown command "${name}"\n\n${usage()}\n`);
     return usageExitCode;
   }
+  let command: Command | undefined;
   try {
+    command = await entry.load();
     return await command.run(rest, output);
   } catch (error) {
-    if (error instanceof UsageError) {
-      output.stderr(`phantomdb ${command.name}: ${error.message}\n\n${command.usage}\n`);
+    if (error instanceof UsageError && command !== undefined) {
+      output.stderr(`phantomdb ${entry.name}: ${error.message}\n\n${command.usage}\n`);
       return usageExitCode;
     }
-    output.stderr(`phantomdb ${command.name}: internal error: ${(error as Error).message ?? String(error)}\n`);
+    output.stderr(`phantomdb ${entry.name}: internal error: ${(error as Error).message ?? String(error)}\n`);
     return internalErrorExitCode;
   }
 }
