@@ -3,6 +3,7 @@
  * transactions, and the tombstones the regions keep of deleted keys, against a stated
  * bound, with the figures attached to the report.
  */
+import { transactionMemoryLeftovers } from '../src/check/leftovers';
 import { geo } from './georep-scenario';
 import { transactions } from './txn-scenario';
 import type { PhantomWorld } from './world';
@@ -23,12 +24,8 @@ export function awaitTransactionMemoryBounded(world: PhantomWorld, perClient: nu
   }
   const overBound = (): string[] => {
     const retained = system.retainedRecords();
-    const problems = retained.leaderless.map((shard) => `${shard} has no leader`);
-    for (const shard of retained.perShard) {
-      if (shard.records > bound) problems.push(`${shard.shardId} keeps ${shard.records} transaction records (bound ${bound})`);
-      if (shard.tombstones > bound) problems.push(`${shard.shardId} keeps ${shard.tombstones} tombstones of ended transactions (bound ${bound})`);
-    }
-    return problems;
+    const views = retained.perShard.map((shard) => ({ shard: shard.shardId, records: shard.records, tombstones: shard.tombstones }));
+    return [...retained.leaderless.map((shard) => `${shard} has no leader`), ...transactionMemoryLeftovers(views, bound)];
   };
   world.waitUntil(() => overBound().length === 0, withinMs, `the shards to forget ended transactions: ${overBound().join('; ')}`);
   const retained = system.retainedRecords();
