@@ -114,6 +114,11 @@ export class TxnScenario {
     return this.system.shardOf(this.key(account));
   }
 
+  /** The accounts opened so far, by their names in the scenario. */
+  accountNames(): string[] {
+    return [...this.accounts.keys()];
+  }
+
   /**
    * Current balances, read in one transaction by an auditor of its own, coordinated by a
    * running node no scenario client uses. An aborted read (a lock still held, a node cut

@@ -70,6 +70,11 @@ export class TransactionSystem {
     return client!;
   }
 
+  /** The clients created so far, and how many transactions each has begun. */
+  clientCounts(): { client: string; begun: number }[] {
+    return [...this.clients].sort(([a], [b]) => (a < b ? -1 : 1)).map(([client, txnClient]) => ({ client, begun: txnClient.begunCount }));
+  }
+
   /** Nodes that host the store (and so a transaction service), running or not. */
   serverNodes(): NodeId[] {
     const nodes = new Set<NodeId>();

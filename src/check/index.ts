@@ -4,4 +4,4 @@ export { findLostWrites, type LostWrite } from './acknowledged-writes';
 export * from './cycles';
 export * from './convergence';
 export { keyPlacementProblems, mapConfigDisagreements, type GroupConfigView, type MapShardView, type MapView, type ReplicaContents } from './shard-placement';
-export { sagaLeftovers, transactionLeftovers, type HeldTransactionView, type ParticipantContents, type SagaView } from './leftovers';
+export { sagaLeftovers, transactionLeftovers, transactionMemoryLeftovers, type HeldTransactionView, type ParticipantContents, type SagaView, type ShardMemoryView } from './leftovers';

@@ -7,8 +7,9 @@
  * that has not ended there: no lock (key or scan), no write intent, and no transaction in
  * the active or prepared state. Decided transaction records (committed or aborted, kept
  * by the anchor shard so that recovery and late participants learn the outcome) and the
- * bounded list of finished transactions legitimately remain until garbage collection;
- * they are not leftovers.
+ * tombstones of finished transactions legitimately remain until garbage collection
+ * forgets them (src/txn/record-collector.ts): what is left after it is judged against a
+ * bound by `transactionMemoryLeftovers`.
  */
 
 /** A transaction as one replica's participant state holds it. */
@@ -36,6 +37,28 @@ export function transactionLeftovers(replicas: readonly ParticipantContents[]): 
       const intents = txn.writes.map(([key]) => printable(key)).join(', ') || 'none';
       problems.push(`${replica.shard} on ${replica.node} still holds transaction ${txn.txnId} (${txn.state}): locks ${locks}; write intents ${intents}`);
     }
+  }
+  return problems;
+}
+
+/** What one shard keeps of ended transactions. */
+export interface ShardMemoryView {
+  readonly shard: string;
+  readonly records: number;
+  readonly tombstones: number;
+}
+
+/**
+ * Records and tombstones of ended transactions beyond what garbage collection leaves:
+ * once clients have gone quiet, a shard keeps, per client, only transactions whose
+ * outcome that client has not yet acknowledged there (the last it ran on the shard), so
+ * `bound` is a small multiple of the number of clients. One line per shard over it.
+ */
+export function transactionMemoryLeftovers(shards: readonly ShardMemoryView[], bound: number): string[] {
+  const problems: string[] = [];
+  for (const shard of shards) {
+    if (shard.records > bound) problems.push(`${shard.shard} keeps ${shard.records} transaction records (bound ${bound})`);
+    if (shard.tombstones > bound) problems.push(`${shard.shard} keeps ${shard.tombstones} tombstones of ended transactions (bound ${bound})`);
   }
   return problems;
 }

@@ -345,6 +345,11 @@ export class TxnClient {
     this.nextCoordinator = env.random.int(1024);
   }
 
+  /** Transactions this client has begun. */
+  get begunCount(): number {
+    return this.counter;
+  }
+
   /** Transactions begun and not yet settled (unknown ones included). */
   get openCount(): number {
     return this.open.size;

@@ -148,3 +148,14 @@ describe('After forgetting: late and duplicated messages', () => {
     assert.deepEqual(shard.apply(write('c.3', 'z', '3', 2)), { status: 'granted', value: '3' });
   });
 });
+
+describe('The leftover oracle for transaction memory (src/check/leftovers.ts)', () => {
+  it('names each shard over the bound, records and tombstones separately', async () => {
+    const { transactionMemoryLeftovers } = await import('../../src/check/leftovers');
+    assert.deepEqual(transactionMemoryLeftovers([{ shard: 'shard-1', records: 3, tombstones: 4 }], 4), []);
+    assert.deepEqual(transactionMemoryLeftovers([{ shard: 'shard-1', records: 5, tombstones: 9 }, { shard: 'shard-2', records: 0, tombstones: 0 }], 4), [
+      'shard-1 keeps 5 transaction records (bound 4)',
+      'shard-1 keeps 9 tombstones of ended transactions (bound 4)',
+    ]);
+  });
+});
