@@ -380,9 +380,9 @@ export class ShardedDatabase {
     this.checkerFor(groupId).onPersist(node, { hardState, entries });
   }
 
-  /** The replica starts an election now, as if its election timer had fired. */
-  campaign(groupId: string, node: NodeId): void {
-    this.requireReplica(groupId, node).campaign();
+  /** The replica starts an election now, as if its election timer had fired (`skipPreVote`: as a candidate at once). */
+  campaign(groupId: string, node: NodeId, options: { readonly skipPreVote?: boolean } = {}): void {
+    this.requireReplica(groupId, node).campaign(options);
   }
 
   /**

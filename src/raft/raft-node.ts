@@ -1008,10 +1008,12 @@ export class RaftNode {
   }
 
   /** Starts an election now, as an election timeout would (with pre-vote if enabled);
-   *  etcd's Campaign. Does nothing on a leader or on a node that is not a voter. */
-  campaign(): void {
+   *  etcd's Campaign. `skipPreVote` asks for votes at once, as a candidate (a test of
+   *  candidates' split votes: pre-candidates asking at once no longer split, see
+   *  outranksPreCandidate). Does nothing on a leader or on a node that is not a voter. */
+  campaign(options: { readonly skipPreVote?: boolean } = {}): void {
     if (this.role === 'leader') return;
-    this.startCampaign(this.settings.preVote ? 'pre-vote' : 'election');
+    this.startCampaign(this.settings.preVote && options.skipPreVote !== true ? 'pre-vote' : 'election');
     this.checkInvariants();
   }
 

@@ -247,9 +247,9 @@ export class RaftGroupHost {
     return result;
   }
 
-  /** Starts an election now, as if this replica's election timer had fired (pre-vote first). */
-  campaign(): void {
-    this.raft.campaign();
+  /** Starts an election now, as if this replica's election timer had fired (pre-vote first unless skipped). */
+  campaign(options: { readonly skipPreVote?: boolean } = {}): void {
+    this.raft.campaign(options);
     this.drain();
   }
 
