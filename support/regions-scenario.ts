@@ -1,5 +1,6 @@
 import { RegionalDatabase } from '../src/api/regional-database';
 import type { Operation } from '../src/kv/client-operation';
+import { DEFAULT_RAFT_TUNING } from '../src/runtime/raft-host';
 import { SURVIVAL_GOALS, type SurvivalGoal, type TableLocality } from '../src/placement/survival';
 import type { RegionLatencyRow } from '../src/sim';
 import { kvStore } from './kv-scenario';
@@ -29,6 +30,23 @@ export interface RegionalOperation {
   readonly invokedAtMs: number;
   /** For an operation that did not succeed: the error the application was given. */
   error?: string;
+}
+
+/** Raft's tick in the store (src/runtime/raft-host.ts DEFAULT_RAFT_TUNING), in ms: how often the membership watch samples. */
+const RAFT_TICK_MS = DEFAULT_RAFT_TUNING.tickMs;
+
+/** A learner seen joining a table's group while moves ran, and what the leader knew of it when last sampled as a learner. */
+export interface Joiner {
+  readonly shard: string;
+  readonly node: string;
+  readonly learnerAtMs: number;
+  voterAtMs: number | undefined;
+  /** Its match index as the leader knew it at the last sample as a learner, then at the first as a voter. */
+  lastMatchIndex: number;
+  lastSampleMs: number;
+  /** The leader's commit index one election timeout before the last sample as a learner. */
+  commitIndexOneElectionTimeoutBefore: number;
+  electionTimeoutMs: number;
 }
 
 /** A fault the scenario injected, with its virtual time span. */
@@ -146,13 +164,88 @@ export class RegionsScenario {
       this.world.addFinalCheck('the placement map agrees with every group configuration', () => rebalance.assertMapAgreesWithGroups(30_000));
     }
     const startMs = this.world.sim.nowMs;
+    const watch = this.watchMembership(this.database.shardOf(table));
     rebalance.submit(plan.moves);
-    rebalance.waitForMoves(withinMs);
+    try {
+      rebalance.waitForMoves(withinMs);
+    } finally {
+      watch.stop();
+    }
     this.measureFromMs = this.world.sim.nowMs;
     this.world.attachText(`moving ${table} home to ${region}`, `${plan.moves.length} moves finished in ${(this.measureFromMs - startMs).toFixed(0)} ms of virtual time`);
   }
 
   private executorChecked = false;
+
+  /** Learners of the watched groups, each from when it joined until it became a voter (or the watch ended). */
+  readonly joiners: Joiner[] = [];
+
+  /**
+   * Samples a table's group every tick of its Raft timer while a move runs: its
+   * configuration, the leader's commit index, and each learner's match index as the
+   * leader knows it. What a promotion is judged by (`promotionProblems`).
+   */
+  private watchMembership(shard: string): { stop(): void } {
+    const database = this.world.cluster.database;
+    const history: { atMs: number; commitIndex: number }[] = [];
+    const open = new Map<string, Joiner>();
+    let watching = true;
+    const sample = (): void => {
+      if (!watching) return;
+      const leader = database.leaderOf(shard);
+      const host = leader === undefined ? undefined : database.replica(shard, leader);
+      if (host !== undefined) {
+        const status = host.status();
+        const nowMs = this.world.sim.nowMs;
+        history.push({ atMs: nowMs, commitIndex: status.commitIndex });
+        for (const learner of status.config.learners) {
+          let joiner = open.get(learner);
+          if (joiner === undefined) {
+            joiner = { shard, node: learner, learnerAtMs: nowMs, voterAtMs: undefined, lastMatchIndex: 0, lastSampleMs: nowMs, commitIndexOneElectionTimeoutBefore: 0, electionTimeoutMs: 0 };
+            open.set(learner, joiner);
+            this.joiners.push(joiner);
+          }
+          const electionTimeoutMs = host.raft.timing.electionTicks * RAFT_TICK_MS;
+          joiner.lastMatchIndex = status.progress?.[learner]?.matchIndex ?? 0;
+          joiner.lastSampleMs = nowMs;
+          joiner.electionTimeoutMs = electionTimeoutMs;
+          joiner.commitIndexOneElectionTimeoutBefore = [...history].reverse().find((entry) => entry.atMs <= nowMs - electionTimeoutMs)?.commitIndex ?? 0;
+        }
+        for (const [node, joiner] of open) {
+          if (status.config.voters.includes(node)) {
+            joiner.voterAtMs = nowMs;
+            // What it held when promoted is at least what the leader knows of it a sample later.
+            joiner.lastMatchIndex = Math.max(joiner.lastMatchIndex, status.progress?.[node]?.matchIndex ?? 0);
+            open.delete(node);
+          } else if (!status.config.learners.includes(node)) open.delete(node);
+        }
+      }
+      this.world.sim.scheduler.schedule(RAFT_TICK_MS, sample);
+    };
+    sample();
+    return { stop: () => (watching = false) };
+  }
+
+  /**
+   * What is wrong with the promotions seen while moves ran: a learner not promoted within
+   * `boundMs` of joining, or one promoted while it lacked entries the leader had committed
+   * one election timeout before (thesis §4.2.1: promoted only once a round of catching up
+   * takes less than an election timeout, so it is less than that far behind).
+   */
+  promotionProblems(boundMs: number): string[] {
+    if (this.joiners.length === 0) return ['no voter joined any table while the moves ran'];
+    return this.joiners.flatMap((joiner) => {
+      const who = `${joiner.node} joining ${joiner.shard} as a learner at ${joiner.learnerAtMs.toFixed(0)} ms`;
+      if (joiner.voterAtMs === undefined) return [`${who} never became a voter`];
+      const problems: string[] = [];
+      const tookMs = joiner.voterAtMs - joiner.learnerAtMs;
+      if (tookMs > boundMs) problems.push(`${who} became a voter only after ${tookMs.toFixed(0)} ms, more than ${boundMs} ms`);
+      if (joiner.lastMatchIndex < joiner.commitIndexOneElectionTimeoutBefore) {
+        problems.push(`${who} was promoted holding entries up to ${joiner.lastMatchIndex} only (${joiner.lastSampleMs.toFixed(0)} ms), though its leader had committed up to ${joiner.commitIndexOneElectionTimeoutBefore} one election timeout (${joiner.electionTimeoutMs} ms) before`);
+      }
+      return problems;
+    });
+  }
 
   /** Every server node of the region crashes (a region failure). */
   failRegion(region: string): void {

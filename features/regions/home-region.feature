@@ -2,8 +2,7 @@
 Feature: A table's home region moves, and its leader and voters follow
   Giving a table a new home region is planned by the rebalancer's survival phase and
   carried out by the migration executor; the clients start writing once the move is done
-  (a voter moved across regions under continuous writes is not promoted yet: see the
-  README's limits):
+  (features/regions/voter-joins-under-writes.feature moves voters while clients write):
   - "carts" (zone goal) moves from us-east to eu-west: all three voters move into the
     zones of eu-west, one at a time (a copy is added before one is removed), and its
     leader with them;

@@ -3,7 +3,7 @@ import type { Principal } from '../auth/types';
 import { KvClient } from '../kv/client';
 import { HistoryRecorder } from '../kv/history';
 import { KvServer } from '../kv/server';
-import { type ConfigChange, type ConfigChangeResult, type Entry, RaftSafetyChecker, RaftSafetyViolation, type TransferResult } from '../raft';
+import { type ConfigChange, type ConfigChangeResult, type Entry, RaftSafetyChecker, RaftSafetyViolation, type RaftTiming, type TransferResult } from '../raft';
 import { NodeRuntime } from '../runtime/node-runtime';
 import type { NodeEnv, NodeId } from '../runtime/ports';
 import { DEFAULT_RAFT_TUNING, type RaftGroupHost, type RaftObserver, type RaftTuning } from '../runtime/raft-host';
@@ -137,6 +137,8 @@ export class ShardedDatabase {
   private readonly tuning: RaftTuning;
   /** Processing time of one client request on a server node (its CPU; 0: instant). Elastic scaling sets it. */
   kvServiceTimeMs = 0;
+  /** Each Raft group's timing from where its voters stand (a store across regions sets it; src/raft/timing.ts). Unset: the tuning's. */
+  raftTimingFor: ((voters: readonly NodeId[], tuning: Readonly<RaftTuning>) => RaftTiming | undefined) | undefined;
 
   constructor(
     private readonly sim: Simulation,
@@ -165,6 +167,7 @@ export class ShardedDatabase {
       tuning: this.tuning,
       createMachine: (groupId) => (groupId === placementGroupId ? this.placement.machineFor(env.id) : kv.machineFor(groupId)),
       observerFor: (groupId) => this.observerFor(groupId),
+      timingFor: (voters) => this.raftTimingFor?.(voters, this.tuning),
     });
     kv.attach(raft);
     runtime.register('raft', raft);
@@ -380,9 +383,9 @@ export class ShardedDatabase {
     this.checkerFor(groupId).onPersist(node, { hardState, entries });
   }
 
-  /** The replica starts an election now, as if its election timer had fired. */
-  campaign(groupId: string, node: NodeId): void {
-    this.requireReplica(groupId, node).campaign();
+  /** The replica starts an election now, as if its election timer had fired (`skipPreVote`: as a candidate at once). */
+  campaign(groupId: string, node: NodeId, options: { readonly skipPreVote?: boolean } = {}): void {
+    this.requireReplica(groupId, node).campaign(options);
   }
 
   /**

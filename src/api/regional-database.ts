@@ -8,6 +8,7 @@ import type { Plan } from '../rebalance/types';
 import { shardById } from '../sharding/shard-map';
 import { planWithCommittedGoals } from './goal-planning';
 import type { PhantomCluster } from './phantom-cluster';
+import { regionalRaftTiming } from './regional-raft-timing';
 
 /**
  * The sharded store across regions (issue 11 §1): nodes stand in regions and zones, the
@@ -48,6 +49,7 @@ export class RegionalDatabase {
   configure(setup: RegionalSetup): void {
     this.matrix = new RegionLatencyMatrix(setup.regions, setup.latencies, { kind: 'constant', ms: setup.inRegionMs });
     this.sim.network.setRegionLatencies(this.matrix);
+    this.cluster.database.raftTimingFor = regionalRaftTiming(this.matrix, (node) => (this.sim.hasNode(node) ? this.sim.node(node).metadata.region : undefined));
   }
 
   get latencyMatrix(): RegionLatencyMatrix {

@@ -5,3 +5,5 @@ export { RaftSafetyChecker, RaftSafetyViolation } from './safety-checker';
 export type { SafetyProperty } from './safety-checker';
 export { applyConfigChange } from './config-change';
 export { quorumSize } from './quorum';
+export { timingForRoundTrip } from './timing';
+export type { RaftTiming, TimingRule } from './timing';

@@ -1,9 +1,11 @@
+import { CatchUpRounds } from './catch-up';
 import { applyConfigChange, ConfigHistory, configOfEntry, isMember, normalizeConfig } from './config-change';
 import { assertInvariant } from './invariants';
 import { RaftLog } from './log';
 import { Progress } from './progress';
 import { hasQuorum, quorumMatchIndex, voteResult } from './quorum';
 import { ReadIndexTracker } from './read-index';
+import type { RaftTiming } from './timing';
 import type {
   AppendEntriesMessage,
   AppendResponseMessage,
@@ -39,8 +41,9 @@ type CampaignKind = 'pre-vote' | 'election' | 'transfer';
 type ProposalRejection = 'not-leader' | 'transfer-in-progress' | 'leader-removed' | 'too-many-uncommitted';
 
 interface Settings {
-  readonly electionTicks: number;
-  readonly heartbeatTicks: number;
+  /** Changed only through `retime` (a group's voters moved further apart or closer). */
+  electionTicks: number;
+  heartbeatTicks: number;
   readonly preVote: boolean;
   readonly checkQuorum: boolean;
   readonly maxEntriesPerMessage: number;
@@ -50,6 +53,7 @@ interface Settings {
   readonly maxCommittedEntriesPerReady: number;
   readonly snapshotThreshold: number;
   readonly quiesceAfterIdleTicks: number;
+  readonly maxCatchUpRounds: number;
 }
 
 function settingsOf(options: RaftOptions): Settings {
@@ -65,6 +69,7 @@ function settingsOf(options: RaftOptions): Settings {
     maxCommittedEntriesPerReady: options.maxCommittedEntriesPerReady ?? 1024,
     snapshotThreshold: options.snapshotThreshold ?? 0,
     quiesceAfterIdleTicks: options.quiesceAfterIdleTicks ?? 0,
+    maxCatchUpRounds: options.maxCatchUpRounds ?? 10,
   };
   assertInvariant(settings.heartbeatTicks > 0, `heartbeatTicks must be positive, got ${settings.heartbeatTicks}`);
   assertInvariant(settings.electionTicks > settings.heartbeatTicks, () =>
@@ -125,6 +130,10 @@ export class RaftNode {
   private idleHeartbeatRounds = 0;
   /** Leader: whether every follower had answered within the last check-quorum period. */
   private followersActiveAtLastCheck = false;
+  /** Leader: ticks since it took office, the clock of learners' catch-up rounds. */
+  private leaderTicks = 0;
+  /** Leader: one tracker per learner (thesis §4.2.1). */
+  private readonly catchUps = new Map<NodeId, CatchUpRounds>();
 
   // Outputs gathered for the next Ready.
   private outbox: RaftMessage[] = [];
@@ -176,6 +185,27 @@ export class RaftNode {
   private get isInitialized(): boolean {
     const config = this.config;
     return config.voters.length > 0 || config.learners.length > 0;
+  }
+
+  /**
+   * Changes the base election timeout and heartbeat interval (Raft §5.6: they follow the
+   * broadcast time, which changes when the voters move; see timing.ts). Elapsed time is
+   * kept; the current randomized timeout is drawn again from the new range, so that the
+   * randomization that breaks split votes holds at once.
+   */
+  retime(timing: RaftTiming): void {
+    if (timing.electionTicks === this.settings.electionTicks && timing.heartbeatTicks === this.settings.heartbeatTicks) return;
+    assertInvariant(timing.heartbeatTicks > 0 && timing.electionTicks > timing.heartbeatTicks, () =>
+      `${this.id}: electionTicks (${timing.electionTicks}) must exceed heartbeatTicks (${timing.heartbeatTicks}) > 0`);
+    this.settings.electionTicks = timing.electionTicks;
+    this.settings.heartbeatTicks = timing.heartbeatTicks;
+    this.randomizedElectionTimeoutTicks = this.drawElectionTimeoutTicks();
+    this.checkInvariants();
+  }
+
+  /** The base election timeout and heartbeat interval in force. */
+  get timing(): RaftTiming {
+    return { electionTicks: this.settings.electionTicks, heartbeatTicks: this.settings.heartbeatTicks };
   }
 
   // -------------------------------------------------------------------------------------
@@ -249,7 +279,7 @@ export class RaftNode {
     // judge whether the candidate holds every committed entry, so it does not vote. Its
     // empty log would make any candidate look up to date, and a candidate whose stale
     // configuration still names this node could win without the committed entries.
-    if (canVote && this.isInitialized && this.log.isUpToDate(message.lastLogIndex, message.lastLogTerm)) {
+    if (canVote && this.isInitialized && this.log.isUpToDate(message.lastLogIndex, message.lastLogTerm) && !this.outranksPreCandidate(message)) {
       this.send({ from: this.id, type: responseType, to: message.from, term: message.term, granted: true });
       if (!preVote) {
         assertInvariant(this.votedFor === null || this.votedFor === message.from, () =>
@@ -260,6 +290,24 @@ export class RaftNode {
     } else {
       this.send({ from: this.id, type: responseType, to: message.from, term: this.term, granted: false });
     }
+  }
+
+  /**
+   * Two pre-candidates whose timers fired less than one message latency apart would each
+   * grant the other's pre-vote, both become candidates, vote for themselves and split the
+   * vote (with wide-area latencies, in a good share of elections). A pre-vote binds
+   * nothing (thesis §9.6), so a pre-candidate may refuse it to a rival asking for the same
+   * term whose log is no more up to date than its own and whose id is higher: of two such
+   * rivals exactly one goes on to the real election, as ZooKeeper's leader election breaks
+   * ties by server id. The refusal lasts only while this node is a pre-candidate, a round
+   * trip at most, so it blocks no election: a rival that can win gets its quorum from the
+   * others, or from this node once its own pre-vote has failed.
+   */
+  private outranksPreCandidate(message: VoteRequestMessage): boolean {
+    if (message.type !== 'raft.pre-vote-request' || this.role !== 'pre-candidate' || message.term !== this.term + 1) return false;
+    const rivalAhead = message.lastLogTerm > this.log.lastTerm
+      || (message.lastLogTerm === this.log.lastTerm && message.lastLogIndex > this.log.lastIndex);
+    return !rivalAhead && this.id < message.from;
   }
 
   // -------------------------------------------------------------------------------------
@@ -332,6 +380,8 @@ export class RaftNode {
     if (this.quiesced) return;
     this.heartbeatElapsedTicks++;
     this.electionElapsedTicks++;
+    this.leaderTicks++;
+    if (this.catchUps.size > 0) this.observeCatchUps();
     if (this.electionElapsedTicks >= this.settings.electionTicks) {
       this.electionElapsedTicks = 0;
       // Thesis §6.2: a leader that has not heard from a quorum in an election timeout
@@ -421,6 +471,8 @@ export class RaftNode {
     this.leadTransferee = null;
     this.votes.clear();
     this.progress.clear();
+    this.catchUps.clear();
+    this.leaderTicks = 0;
     this.pendingConfigIndex = 0;
     this.appendBroadcastPending = false;
     this.heartbeatBroadcastPending = false;
@@ -582,6 +634,7 @@ export class RaftNode {
     // was about half of a write's Raft messages.
     this.maybeCommit();
     if (this.role !== 'leader') return;
+    if (progress.isLearner) this.catchUps.get(peer)?.observe(progress.matchIndex, this.log.lastIndex, this.leaderTicks, this.settings.electionTicks);
     this.sendAppendsWhileOpen(peer);
     if (peer === this.leadTransferee && progress.matchIndex === this.log.lastIndex) this.sendTimeoutNow(peer);
   }
@@ -804,6 +857,7 @@ export class RaftNode {
 
   private addProgress(id: NodeId): void {
     const progress = new Progress(this.log.lastIndex + 1, this.settings.maxInflightMessages, this.config.learners.includes(id));
+    if (progress.isLearner) this.catchUps.set(id, new CatchUpRounds(this.settings.maxCatchUpRounds));
     if (id === this.id) {
       progress.maybeUpdate(this.log.lastIndex);
       progress.becomeReplicate();
@@ -878,11 +932,27 @@ export class RaftNode {
     if (this.pendingConfigIndex > this.log.commitIndex) return 'config-change-pending';
     const result = applyConfigChange(this.config, change);
     if (!result.ok) return result.reason;
-    if (change.type === 'promote') {
-      const learner = this.progress.get(change.node);
-      if (learner === undefined || learner.matchIndex < this.log.commitIndex) return 'learner-not-caught-up';
-    }
+    if (change.type === 'promote') return this.promotionRejection(change.node);
     return null;
+  }
+
+  /** Thesis §4.2.1: a learner becomes a voter once a round of catching up took less than an election timeout. */
+  private promotionRejection(learner: NodeId): ConfigChangeRejection | null {
+    const progress = this.progress.get(learner);
+    const catchUp = this.catchUps.get(learner);
+    if (progress === undefined || catchUp === undefined) return 'learner-not-caught-up';
+    catchUp.observe(progress.matchIndex, this.log.lastIndex, this.leaderTicks, this.settings.electionTicks);
+    const state = catchUp.status(this.leaderTicks, this.settings.electionTicks).state;
+    if (state === 'aborted') return 'learner-catch-up-aborted';
+    return state === 'caught-up' ? null : 'learner-not-caught-up';
+  }
+
+  /** Every tick: rounds begin when entries arrive and end when the learner holds them. */
+  private observeCatchUps(): void {
+    for (const [learner, catchUp] of this.catchUps) {
+      const matchIndex = this.progress.get(learner)?.matchIndex ?? 0;
+      catchUp.observe(matchIndex, this.log.lastIndex, this.leaderTicks, this.settings.electionTicks);
+    }
   }
 
   private onLeaderConfigChanged(): void {
@@ -893,6 +963,7 @@ export class RaftNode {
       if (progress === undefined) this.addProgress(id);
       else progress.isLearner = config.learners.includes(id);
     }
+    for (const id of [...this.catchUps.keys()]) if (!config.learners.includes(id)) this.catchUps.delete(id);
     if (this.leadTransferee !== null && !config.voters.includes(this.leadTransferee)) this.leadTransferee = null;
   }
 
@@ -948,10 +1019,12 @@ export class RaftNode {
   }
 
   /** Starts an election now, as an election timeout would (with pre-vote if enabled);
-   *  etcd's Campaign. Does nothing on a leader or on a node that is not a voter. */
-  campaign(): void {
+   *  etcd's Campaign. `skipPreVote` asks for votes at once, as a candidate (a test of
+   *  candidates' split votes: pre-candidates asking at once no longer split, see
+   *  outranksPreCandidate). Does nothing on a leader or on a node that is not a voter. */
+  campaign(options: { readonly skipPreVote?: boolean } = {}): void {
     if (this.role === 'leader') return;
-    this.startCampaign(this.settings.preVote ? 'pre-vote' : 'election');
+    this.startCampaign(this.settings.preVote && options.skipPreVote !== true ? 'pre-vote' : 'election');
     this.checkInvariants();
   }
 
@@ -1091,7 +1164,7 @@ export class RaftNode {
     let progress: Record<NodeId, ProgressStatus> | undefined;
     if (this.role === 'leader') {
       progress = {};
-      for (const [peer, peerProgress] of this.progress) progress[peer] = peerProgress.status();
+      for (const peer of this.progress.keys()) progress[peer] = this.progressOf(peer)!;
     }
     return {
       id: this.id,
@@ -1130,13 +1203,21 @@ export class RaftNode {
     return this.log.commitIndex;
   }
 
+  /** The configuration in effect: the same object until the configuration changes. */
+  get currentConfig(): ClusterConfig {
+    return this.config;
+  }
+
   get transferTarget(): NodeId | null {
     return this.leadTransferee;
   }
 
   /** Leader only: what it knows of one member's replication, as `status().progress[peer]`. */
   progressOf(peer: NodeId): ProgressStatus | undefined {
-    return this.role === 'leader' ? this.progress.get(peer)?.status() : undefined;
+    const progress = this.role === 'leader' ? this.progress.get(peer) : undefined;
+    if (progress === undefined) return undefined;
+    const catchUp = this.catchUps.get(peer);
+    return catchUp === undefined ? progress.status() : { ...progress.status(), catchUp: catchUp.status(this.leaderTicks, this.settings.electionTicks) };
   }
 
   private publicRole(): RaftRole {

@@ -236,6 +236,9 @@ export interface RaftOptions {
   readonly maxInflightMessages?: number;
   /** Limit on entries a leader holds that are not yet committed; propose fails beyond. Default 4096. */
   readonly maxUncommittedEntries?: number;
+  /** Thesis §4.2.1: rounds of catching up a learner may take, each longer than an election
+   *  timeout, before the leader refuses to promote it. Default 10. */
+  readonly maxCatchUpRounds?: number;
   /** Limit on read requests waiting for confirmation. Default 4096. */
   readonly maxPendingReads?: number;
   /** Limit on committed entries handed out in one Ready. Default 1024. */
@@ -285,8 +288,12 @@ export type ConfigChangeRejection =
   | 'already-member'
   | 'not-a-member'
   | 'not-a-learner'
-  /** A learner is promoted only when its log has caught up with the commit index. */
+  /** A learner is promoted only once a round of catching up took less than an election
+   *  timeout (thesis §4.2.1); it is still catching up. */
   | 'learner-not-caught-up'
+  /** The learner's last `maxCatchUpRounds` rounds each took longer than an election
+   *  timeout: the leader gave up on it (thesis §4.2.1); remove it, or add it again later. */
+  | 'learner-catch-up-aborted'
   | 'would-remove-last-voter';
 
 export type ConfigChangeResult =
@@ -304,6 +311,17 @@ export type TransferResult =
 
 export type ProgressState = 'probe' | 'replicate' | 'snapshot';
 
+/** How a learner's catching up goes (thesis §4.2.1; see catch-up.ts). */
+export interface CatchUpStatus {
+  /** caught-up: may be promoted now; aborted: too slow for `maxRounds` rounds in a row. */
+  readonly state: 'catching-up' | 'caught-up' | 'aborted';
+  /** Rounds in a row that took longer than an election timeout. */
+  readonly slowRounds: number;
+  readonly maxRounds: number;
+  /** Ticks the last finished round took; null before the first ends. */
+  readonly lastRoundTicks: number | null;
+}
+
 export interface ProgressStatus {
   readonly matchIndex: number;
   readonly nextIndex: number;
@@ -311,6 +329,8 @@ export interface ProgressStatus {
   readonly recentActive: boolean;
   readonly isLearner: boolean;
   readonly inflightMessages: number;
+  /** Learners only: their catching up before promotion (thesis §4.2.1). */
+  readonly catchUp?: CatchUpStatus;
 }
 
 export interface RaftStatus {

@@ -1,4 +1,5 @@
 import type { SlotCommand } from '../kv/slot-module';
+import type { CatchUpStatus } from '../raft';
 import { promoted, withLearner, withoutLearner, withoutVoter, withPreferredLeader, withSlotsMoved } from '../placement/map-edits';
 import type { JournalRecord } from '../placement/state-machine';
 import type { NodeId } from '../runtime/ports';
@@ -221,6 +222,7 @@ export class MigrationExecutor {
           return this.advance(record, 'promoted', (map) => promoted(map, shard, to, from), `${to} promoted to voter of ${shard}`);
         }
         if (this.unavailableTooLong(`node:${to}`, this.ports.isUp(to))) return this.advance(record, 'rolling-back', undefined, `${to} stayed down`);
+        if (view.progress[to]?.catchUp?.state === 'aborted') return this.advance(record, 'rolling-back', undefined, catchUpAbortedReason(shard, to, view.progress[to].catchUp!));
         // A learner that is down (or silent) is not promoted: it would be a voter that cannot vote.
         if (view.configCommitted && this.ports.isUp(to) && this.caughtUp(record, view, to)) return this.act(record, () => this.ports.proposeConfigChange(shard, { type: 'promote', node: to }));
         return;
@@ -253,10 +255,13 @@ export class MigrationExecutor {
     this.addBytes(record, bytes);
   }
 
-  /** The learner's log reached the commit index, and its snapshot had time to cross the link. */
+  /**
+   * The leader's catch-up rounds say the learner is close enough (thesis §4.2.1: its last
+   * round took less than an election timeout), and its snapshot had time to cross the link.
+   */
   private caughtUp(record: JournalRecord, view: GroupView, node: NodeId): boolean {
     const progress = view.progress[node];
-    return progress !== undefined && progress.recentActive && progress.matchIndex >= view.commitIndex && this.ports.nowMs() >= (this.transferEndsAtMs.get(record.moveId) ?? 0);
+    return progress !== undefined && progress.recentActive && progress.catchUp?.state === 'caught-up' && this.ports.nowMs() >= (this.transferEndsAtMs.get(record.moveId) ?? 0);
   }
 
   /** Removing `node` leaves a configuration whose majority is up. */
@@ -519,4 +524,9 @@ function isUnmappedNewShard(map: ShardMap, move: Extract<ExecutableMove, { kind:
 function strayLearner(view: GroupView, shard: Shard, joining: ReadonlySet<string>): NodeId | undefined {
   const named = new Set([...shard.replicas, ...(shard.learners ?? [])]);
   return view.config.learners.find((node) => !named.has(node) && !joining.has(`${shard.id}/${node}`));
+}
+
+/** Why a move gave up on its learner: the leader aborted its catch-up (thesis §4.2.1). */
+function catchUpAbortedReason(shard: ShardId, node: NodeId, catchUp: CatchUpStatus): string {
+  return `${node} could not catch up with ${shard}: ${catchUp.slowRounds} rounds of catching up in a row each took longer than an election timeout (the last ${catchUp.lastRoundTicks} ticks), so the leader will not promote it`;
 }

@@ -7,6 +7,7 @@ import {
   type RaftMessage,
   RaftNode,
   type RaftStatus,
+  type RaftTiming,
   type Ready,
   type RestoredState,
   type Snapshot,
@@ -140,6 +141,9 @@ export class RaftGroupHost {
   private writtenTerm = 0;
   private writtenVote: NodeId | null = null;
   private wasQuiesced = false;
+  /** The configuration the timing was last derived from, and the tuning's own timing. */
+  private timedConfig: ClusterConfig | undefined;
+  private readonly tunedTiming: RaftTiming;
   private readonly proposals = new Map<number, PendingProposal>();
   private readonly readCallbacks = new Map<string, (outcome: ReadOutcome) => void>();
   /** Confirmed reads waiting for the state machine to reach their index. */
@@ -162,9 +166,13 @@ export class RaftGroupHost {
     private readonly send: (to: NodeId, envelope: RaftEnvelope) => void,
     /** Told whenever the replica is not quiesced after taking input, so that its ticks resume. */
     private readonly onAwake?: (host: RaftGroupHost) => void,
+    /** The timing for a group with these voters (Raft §5.6, see src/raft/timing.ts);
+     *  undefined keeps the tuning's. Asked again whenever the configuration changes. */
+    private readonly timingFor?: (voters: readonly NodeId[]) => RaftTiming | undefined,
   ) {
     this.diskKeys = keys(groupId);
     this.fsyncLatencyMs = tuning.fsyncLatencyMs;
+    this.tunedTiming = { electionTicks: tuning.electionTicks, heartbeatTicks: tuning.heartbeatTicks };
     const restored = this.restore();
     this.raft = new RaftNode(
       {
@@ -188,6 +196,7 @@ export class RaftGroupHost {
     this.writtenTerm = restored?.hardState.term ?? 0;
     this.writtenVote = restored?.hardState.votedFor ?? null;
     if (restored?.snapshot) machine.restore(restored.snapshot.data);
+    this.retimeIfConfigChanged();
     observer?.onStart(env.id);
     if (restored !== undefined) observer?.onRestore?.(env.id, { entries: restored.entries, ...(restored.snapshot ? { snapshot: { index: restored.snapshot.index, term: restored.snapshot.term } } : {}) });
     this.drain();
@@ -276,10 +285,10 @@ export class RaftGroupHost {
     return result;
   }
 
-  /** Starts an election now, as if this replica's election timer had fired (pre-vote first). */
-  campaign(): void {
+  /** Starts an election now, as if this replica's election timer had fired (pre-vote first unless skipped). */
+  campaign(options: { readonly skipPreVote?: boolean } = {}): void {
     if (this.retired) return;
-    this.raft.campaign();
+    this.raft.campaign(options);
     this.drain();
   }
 
@@ -338,6 +347,19 @@ export class RaftGroupHost {
     this.raft.advance(ready);
     this.compactIfSuggested(ready);
     this.reportLeadership();
+    this.retimeIfConfigChanged();
+  }
+
+  /** A new configuration may put the voters further apart (or closer): follow it (Raft §5.6). */
+  private retimeIfConfigChanged(): void {
+    const config = this.raft.currentConfig;
+    if (this.timingFor === undefined || config === this.timedConfig) return;
+    this.timedConfig = config;
+    const timing = this.timingFor(config.voters) ?? this.tunedTiming;
+    if (timing.electionTicks !== this.raft.timing.electionTicks || timing.heartbeatTicks !== this.raft.timing.heartbeatTicks) {
+      this.raft.retime(timing);
+      this.env.trace('raft.retimed', { group: this.groupId, electionTicks: timing.electionTicks, heartbeatTicks: timing.heartbeatTicks });
+    }
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { ClusterConfig, RaftMessage } from '../raft';
+import type { ClusterConfig, RaftMessage, RaftTiming } from '../raft';
 import type { NodeService } from './node-runtime';
 import type { Message, NodeEnv, NodeId, TimerId } from './ports';
 import { RaftGroupHost, writeTombstone, type RaftEnvelope, type RaftObserver, type RaftTuning, type ReplicatedStateMachine } from './raft-host';
@@ -13,6 +13,8 @@ export interface RaftServiceOptions {
   tuning: RaftTuning;
   createMachine(groupId: string): ReplicatedStateMachine;
   observerFor?(groupId: string): RaftObserver | undefined;
+  /** Each group's timing from where its voters stand (src/raft/timing.ts); absent: the tuning's. */
+  timingFor?(voters: readonly NodeId[]): RaftTiming | undefined;
 }
 
 /**
@@ -161,6 +163,7 @@ export class RaftService implements NodeService {
       this.options.observerFor?.(spec.groupId),
       (to, envelope) => this.send(to, envelope),
       (awakeHost) => this.markAwake(awakeHost),
+      this.options.timingFor === undefined ? undefined : (voters) => this.options.timingFor!(voters),
     );
     this.groups.set(spec.groupId, host);
     this.markAwake(host);

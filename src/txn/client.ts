@@ -40,6 +40,7 @@ export interface TxnClientOptions {
   readonly failoverAfterMs?: number;
   readonly statusPollMaxMs?: number;
   readonly coordinatorSuspicionMs?: number;
+  readonly coordinatorSuspicionMaxMs?: number;
 }
 
 export const txnClientDefaults = {
@@ -55,6 +56,8 @@ export const txnClientDefaults = {
   statusPollMaxMs: 60_000,
   /** A coordinator that left a request unanswered is not chosen for new transactions for this long. */
   coordinatorSuspicionMs: 5_000,
+  /** Each time in a row a coordinator stays silent, its suspicion lasts twice as long, up to this. */
+  coordinatorSuspicionMaxMs: 60_000,
 } as const;
 
 type Settings = Required<Omit<TxnClientOptions, 'history' | 'historyClock'>>;
@@ -246,7 +249,12 @@ export class Transaction {
     if (this.pending !== pending) return;
     const settings = this.client.settings;
     const nowMs = this.client.nowMs();
-    if (pending.call.kind !== 'commit') return this.send(pending, this.coordinator);
+    if (pending.call.kind !== 'commit') {
+      // Not a word from the coordinator since it was asked: new transactions go elsewhere
+      // while this one waits out its deadline (a coordinator in a lost region never answers).
+      if (pending.lastHeardMs === pending.sentAtMs && !this.client.heardFrom(this.coordinator, pending.sentAtMs)) this.client.suspect(this.coordinator);
+      return this.send(pending, this.coordinator);
+    }
     if (this.outcome === 'pending' && nowMs - pending.lastHeardMs >= settings.coordinatorSilenceMs) {
       this.outcome = 'unknown';
       this.unknownSinceMs = nowMs;
@@ -332,6 +340,10 @@ export class TxnClient {
   private counter = 0;
   private nextCoordinator: number;
   private readonly suspectedUntilMs = new Map<NodeId, number>();
+  /** Per coordinator: suspicions in a row without an answer in between (the next lasts 2^n times longer). */
+  private readonly silentSuspicions = new Map<NodeId, number>();
+  /** Per coordinator: when it last answered (local clock). */
+  private readonly lastAnswerMs = new Map<NodeId, number>();
   /** The user every transaction request carries (undefined: none, as without authentication). */
   principal: Principal | undefined;
 
@@ -366,9 +378,17 @@ export class TxnClient {
     return txn;
   }
 
-  onMessage(_from: NodeId, message: Message): void {
+  onMessage(from: NodeId, message: Message): void {
     if (!isClientResponse(message)) return;
+    this.lastAnswerMs.set(from, this.env.clock.nowMs());
+    this.silentSuspicions.delete(from);
+    this.suspectedUntilMs.delete(from);
     this.open.get(message.txnId)?.onReply(message.sequence, message.reply);
+  }
+
+  /** Whether `node` answered anything (for any transaction) since `sinceMs`. */
+  heardFrom(node: NodeId, sinceMs: number): boolean {
+    return (this.lastAnswerMs.get(node) ?? Number.NEGATIVE_INFINITY) >= sinceMs;
   }
 
   coordinators(): readonly NodeId[] {
@@ -387,9 +407,19 @@ export class TxnClient {
     return nodes[this.nextCoordinator++ % nodes.length];
   }
 
-  /** The coordinator left a request unanswered: prefer others for a while. */
+  /**
+   * The coordinator left a request unanswered: prefer others for a while. A coordinator
+   * that stays silent each time its suspicion ends (a node of a lost region) is suspected
+   * for twice as long each time, up to a limit, so that trying it again costs each client a
+   * deadline now and then instead of one every suspicion period; any answer clears it.
+   */
   suspect(node: NodeId): void {
-    this.suspectedUntilMs.set(node, this.env.clock.nowMs() + this.settings.coordinatorSuspicionMs);
+    const nowMs = this.env.clock.nowMs();
+    if ((this.suspectedUntilMs.get(node) ?? 0) > nowMs) return;
+    const inARow = this.silentSuspicions.get(node) ?? 0;
+    this.silentSuspicions.set(node, inARow + 1);
+    const settings = this.settings;
+    this.suspectedUntilMs.set(node, nowMs + Math.min(settings.coordinatorSuspicionMs * 2 ** inARow, settings.coordinatorSuspicionMaxMs));
   }
 
   // ---- for transactions ----

@@ -48,8 +48,8 @@ describe('learners (thesis §4.2.1)', () => {
 
   test('thesis §4.2.1 a learner is promoted only once caught up; the host gets a reason otherwise', () => {
     const network = newNetwork(['n1', 'n2', 'n3'], { learners: ['n4'] });
-    network.campaign('n1');
     network.isolate('n4');
+    network.campaign('n1');
     for (let value = 0; value < 5; value++) network.propose('n1', value);
     const early = network.proposeConfigChange('n1', { type: 'promote', node: 'n4' });
     assert.deepEqual(early, { ok: false, reason: 'learner-not-caught-up', leaderHint: 'n1' });

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Message, NodeId } from '../../src/runtime/ports';
+import { SeededRandom } from '../../src/sim/random';
+import { TxnClient, type TxnClientEnv } from '../../src/txn/client';
+
+/**
+ * A transaction client facing two coordinators, one of them in a lost region (it never
+ * answers): a client must not keep paying a deadline for it every few seconds (issue 11
+ * §2: a region failure during a saga), and must use it again once it answers.
+ */
+function harness(): { client: TxnClient; sent: { to: NodeId; message: Message }[]; advance(ms: number): void; nowMs(): number } {
+  let nowMs = 0;
+  let timers: { atMs: number; id: number; callback: () => void }[] = [];
+  let nextId = 1;
+  const sent: { to: NodeId; message: Message }[] = [];
+  const env: TxnClientEnv = {
+    id: 'client',
+    clock: { nowMs: () => nowMs },
+    timers: {
+      setTimer: (delayMs, callback) => {
+        const id = nextId++;
+        timers.push({ atMs: nowMs + delayMs, id, callback });
+        return id;
+      },
+      cancelTimer: (id) => {
+        timers = timers.filter((timer) => timer.id !== id);
+      },
+    },
+    network: {
+      send: (to, message) => {
+        sent.push({ to, message });
+        // The live coordinator answers every request 2 ms later; the lost one never does.
+        const request = message as unknown as { txnId: string; sequence: number };
+        if (to === 'live') env.timers.setTimer(2, () => client.onMessage('live', { type: 'txn.client-response', txnId: request.txnId, sequence: request.sequence, reply: { status: 'ok', value: null } } as Message));
+      },
+    },
+    random: new SeededRandom(3),
+    trace: () => undefined,
+  };
+  const client = new TxnClient(env, { clientId: 'c', coordinators: () => ['lost', 'live'] });
+  return {
+    client,
+    sent,
+    nowMs: () => nowMs,
+    advance(ms: number): void {
+      const until = nowMs + ms;
+      for (;;) {
+        timers.sort((left, right) => left.atMs - right.atMs || left.id - right.id);
+        const next = timers[0];
+        if (next === undefined || next.atMs > until) break;
+        timers.shift();
+        nowMs = next.atMs;
+        next.callback();
+      }
+      nowMs = until;
+    },
+  };
+}
+
+/** Begins transactions until one goes to `coordinator`; returns how many went elsewhere first. */
+function beginUntil(client: TxnClient, coordinator: NodeId, limit: number): number {
+  for (let begun = 0; begun < limit; begun++) {
+    const txn = client.begin();
+    txn.read('k');
+    if (txn.coordinator === coordinator) return begun;
+  }
+  return limit;
+}
+
+describe('choosing transaction coordinators after a region is lost', () => {
+  test('a coordinator that never answers is avoided soon after the first unanswered request, for twice as long each time it stays silent', () => {
+    const { client, advance, nowMs } = harness();
+    assert.equal(beginUntil(client, 'lost', 4) < 4, true, 'the lost coordinator is chosen in turn at first');
+    advance(300); // one resend period without a word
+    assert.equal(beginUntil(client, 'lost', 50), 50, 'then new transactions go to the live one');
+    const tries: number[] = [];
+    for (let round = 0; round < 4; round++) {
+      // Wait until the suspicion ends and a new transaction tries the lost coordinator again.
+      let waited = 0;
+      for (;;) {
+        advance(500);
+        waited += 500;
+        const txn = client.begin();
+        txn.read('k');
+        if (txn.coordinator === 'lost') break;
+        assert.ok(waited < 200_000, 'the lost coordinator is tried again eventually');
+      }
+      tries.push(nowMs());
+      advance(300);
+    }
+    const gaps = tries.slice(1).map((at, index) => at - tries[index]);
+    assert.ok(gaps[1] > gaps[0] && gaps[2] > gaps[1], `the waits between tries grow: ${gaps.join(', ')} ms`);
+    assert.ok(gaps[2] <= 60_000 + 1_000, `and stay within the 60 s limit: ${gaps[2]} ms`);
+  });
+
+  test('an answer from the coordinator clears its suspicion at once', () => {
+    const { client, advance } = harness();
+    beginUntil(client, 'lost', 4);
+    advance(300);
+    assert.equal(beginUntil(client, 'lost', 10), 10);
+    client.onMessage('lost', { type: 'txn.client-response', txnId: 'c.999', sequence: 1, reply: { status: 'in-progress' } } as Message);
+    assert.ok(beginUntil(client, 'lost', 4) < 4, 'chosen again in turn');
+  });
+});
