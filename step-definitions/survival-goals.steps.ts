@@ -35,6 +35,12 @@ When('table {string} changes its survival goal to {word} within {duration}', fun
   goalRebalance(this).changeGoal(table, { goal: surviveGoal(goal, this.currentStep) }, withinMs);
 });
 
+// The placement service commits the table's new survival goal (its home region stays); nothing moves yet: the next rebalance plans within it. Waits (at most 5 s) for the commit. A goal the regions cannot meet fails the step, naming the table and the goal.
+// Values: survival goal: zone or region.
+When('table {string} is given the survival goal {word}', function (this: PhantomWorld, table: string, goal: string) {
+  goalRebalance(this).requestGoal(table, { goal: surviveGoal(goal, this.currentStep) });
+});
+
 // Asks the placement service for the table's new survival goal, expecting that it may be refused; the refusal is kept for "the change is refused because". Nothing moves.
 // Values: survival goal: zone or region.
 When('table {string} is asked to change its survival goal to {word}', function (this: PhantomWorld, table: string, goal: string) {

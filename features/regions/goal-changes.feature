@@ -39,6 +39,31 @@ Feature: A table's survival goal changes through the placement service
       | 4    |
       | 5    |
 
+  Scenario Outline: A committed goal survives the placement service's leader crashing, seed <seed>
+    Given the simulation seed is <seed>
+    And a store across regions, 3 nodes in each region, one per zone, with these one-way latencies:
+      | from    | to      | latency |
+      | us-east | us-west | 20 ms   |
+      | us-east | eu-west | 35 ms   |
+      | us-west | eu-west | 45 ms   |
+    And these tables, with their survival goals:
+      | table  | survival goal | home region |
+      | carts  | zone          | us-east     |
+      | orders | region        | eu-west     |
+    When table "carts" is given the survival goal region
+    And the placement group's leader crashes
+    And 2 seconds pass
+    And the placement group's old leader restarts
+    And the rebalancer balances the nodes within 60 seconds
+    Then every table's voters meet its survival goal
+    And within 10 seconds every table's leader is in its home region
+
+    Examples:
+      | seed |
+      | 1    |
+      | 2    |
+      | 3    |
+
   Scenario: Goal changes the regions cannot meet are refused, and nothing moves
     Given a store across regions, 3 nodes in each region, one per zone, with these one-way latencies:
       | from    | to      | latency |
