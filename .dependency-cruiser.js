@@ -92,7 +92,7 @@ module.exports = {
       comment:
         "A state machine module imports only its own component, the module interface and shared leaves (src/util/, src/sharding/slots.ts); another component's vocabulary only as types (e.g. the KV command's Principal).",
       from: { path: stateMachineModule },
-      to: { path: '^src/(kv|txn|auth|placement|rebalance|query|replica)/', pathNot: ['^src/$1/', '^src/replica/module[.]ts$'], dependencyTypesNot: ['type-only'] },
+      to: { path: '^src/(kv|txn|auth|placement|rebalance|query|replica|georep)/', pathNot: ['^src/$1/', '^src/replica/module[.]ts$'], dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'module-not-to-composition',

@@ -1,5 +1,6 @@
 import { Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
+import { SURVIVAL_GOALS, type SurvivalGoal } from '../src/placement/survival';
 import { goalRebalance } from '../support/goal-rebalance-scenario';
 import type { PhantomWorld } from '../support/world';
 
@@ -26,6 +27,39 @@ When('node {string} drains within {duration}', function (this: PhantomWorld, nod
   goalRebalance(this).rebalance([node], withinMs);
 });
 
+// ---- changing a table's goal -------------------------------------------------------------------
+
+// The placement service commits the table's new survival goal (its home region stays), then the rebalancer plans over every node within the goals the service holds and the migration executor carries the plan out; waits until every move has finished. A goal the regions cannot meet fails the step, naming the table and the goal.
+// Values: survival goal: zone or region.
+When('table {string} changes its survival goal to {word} within {duration}', function (this: PhantomWorld, table: string, goal: string, withinMs: number) {
+  goalRebalance(this).changeGoal(table, { goal: surviveGoal(goal, this.currentStep) }, withinMs);
+});
+
+// The placement service commits the table's new survival goal (its home region stays); nothing moves yet: the next rebalance plans within it. Waits (at most 5 s) for the commit. A goal the regions cannot meet fails the step, naming the table and the goal.
+// Values: survival goal: zone or region.
+When('table {string} is given the survival goal {word}', function (this: PhantomWorld, table: string, goal: string) {
+  goalRebalance(this).requestGoal(table, { goal: surviveGoal(goal, this.currentStep) });
+});
+
+// Asks the placement service for the table's new survival goal, expecting that it may be refused; the refusal is kept for "the change is refused because". Nothing moves.
+// Values: survival goal: zone or region.
+When('table {string} is asked to change its survival goal to {word}', function (this: PhantomWorld, table: string, goal: string) {
+  this.attempt(() => goalRebalance(this).requestGoal(table, { goal: surviveGoal(goal, this.currentStep) }));
+});
+
+// Asks the placement service for the table's new home region, expecting that it may be refused; the refusal is kept for "the change is refused because". Nothing moves.
+When('table {string} is asked to move its home region to {region}', function (this: PhantomWorld, table: string, region: string) {
+  this.attempt(() => goalRebalance(this).requestGoal(table, { homeRegion: region }));
+});
+
+// Instant: the request of "table "carts" is asked to change its survival goal to region" (or "... to move its home region to ...") was refused with an error containing the text.
+// Needs first: "When table "carts" is asked to change its survival goal to region".
+Then('the change is refused because {string}', function (this: PhantomWorld, expected: string) {
+  const error = this.takeError();
+  expect(error, 'the change was committed, but a refusal was expected').to.not.equal(undefined);
+  expect(error!.message).to.contain(expected);
+});
+
 // ---- checks ----------------------------------------------------------------------------------
 
 // Instant: each node that joined through "a node joins each region, in a zone of its own" and stands in the region holds at least one table's voter in the placement map. Fails naming the node.
@@ -44,3 +78,8 @@ Then('the node that joined {region} holds a voter', function (this: PhantomWorld
 Then('node {string} holds no voter', function (this: PhantomWorld, node: string) {
   expect(goalRebalance(this).votersOn(node), `tables ${node} still holds a voter of`).to.deep.equal([]);
 });
+
+function surviveGoal(text: string, step: string | undefined): SurvivalGoal {
+  if (!SURVIVAL_GOALS.includes(text as SurvivalGoal)) throw new Error(`In step "${step}": the survival goal must be one of ${SURVIVAL_GOALS.join(', ')}, got ${JSON.stringify(text)}`);
+  return text as SurvivalGoal;
+}

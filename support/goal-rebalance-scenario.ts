@@ -1,3 +1,5 @@
+import type { GoalChange } from '../src/api/regional-database';
+import type { SurvivalGoal } from '../src/placement/survival';
 import type { NodeId } from '../src/runtime/ports';
 import { rebalancing } from './rebalancing-scenario';
 import { regions } from './regions-scenario';
@@ -5,6 +7,8 @@ import type { PhantomWorld } from './world';
 
 /** Bound for a node that joins to be seen alive by every member. */
 const JOIN_BOUND_MS = 20_000;
+/** Bound for the placement group to commit (or refuse) a table's new goal. */
+const GOAL_BOUND_MS = 5_000;
 /** Zone letter of the nodes that join: after the first nodes' a, b, c, ... */
 const JOIN_ZONE = 'j';
 
@@ -49,6 +53,24 @@ export class GoalRebalanceScenario {
     rebalance.submit(plan.moves);
     rebalance.waitForMoves(withinMs);
     this.world.attachText(`${title}: duration`, `${plan.moves.length} moves finished in ${(this.world.sim.nowMs - startMs).toFixed(0)} ms of virtual time`);
+  }
+
+  /**
+   * Asks the placement service for a table's new survival goal or home region and waits
+   * until it is committed. Throws the refusal (a goal the regions cannot meet is refused
+   * before anything is proposed; the placement group may refuse it too).
+   */
+  requestGoal(table: string, change: { goal?: SurvivalGoal; homeRegion?: string }): void {
+    const database = regions(this.world).database;
+    const pending: GoalChange = change.goal !== undefined ? database.changeSurvivalGoal(table, change.goal) : database.changeHomeRegion(table, change.homeRegion!);
+    this.world.waitUntil(() => pending.settled, GOAL_BOUND_MS, `the placement service to commit table ${table}'s new goal`);
+    if (pending.problem !== undefined) throw new Error(pending.problem);
+  }
+
+  /** A committed goal change, then the rebalance that meets it (waiting at most `withinMs` for the moves). */
+  changeGoal(table: string, change: { goal?: SurvivalGoal; homeRegion?: string }, withinMs: number): void {
+    this.requestGoal(table, change);
+    this.rebalance([], withinMs);
   }
 
   /** Voters (of any table) each node holds in the committed map. */

@@ -49,6 +49,8 @@ export class PlacementGroup {
   /** Nodes the placement group was bootstrapped on (its members may change later). */
   nodes: NodeId[] = [];
   private committed: ShardMap = emptyShardMap();
+  /** The goals of the highest log index any placement replica applied: the committed goals (entries only commit, never un-commit). */
+  private committedGoals: { readonly index: number; readonly goals: readonly TableGoal[] } = { index: 0, goals: [] };
   private readonly machines = new Map<NodeId, PlacementStateMachine>();
   private readonly services = new Map<NodeId, PlacementService>();
 
@@ -61,9 +63,14 @@ export class PlacementGroup {
 
   /** A fresh state machine for the placement replica on `node` (on every start). */
   machineFor(node: NodeId): ReplicatedStateMachine {
-    const machine = new PlacementStateMachine((map) => {
-      if (map.epoch > this.committed.epoch) this.committed = map;
-    });
+    const machine = new PlacementStateMachine(
+      (map) => {
+        if (map.epoch > this.committed.epoch) this.committed = map;
+      },
+      (goals, index) => {
+        if (index > this.committedGoals.index) this.committedGoals = { index, goals };
+      },
+    );
     this.machines.set(node, machine);
     return {
       apply: (data, index) => machine.apply(data as PlacementLogEntry, index),
@@ -105,6 +112,7 @@ export class PlacementGroup {
       raft.ensureGroup({ groupId: placementGroupId, bootstrapConfig: { voters: [...nodes], learners: [] } });
     }
     this.committed = map;
+    this.committedGoals = { index: 1, goals: [...goals] };
   }
 
   /** The running placement leader with the highest term. */
@@ -160,11 +168,12 @@ export class PlacementGroup {
   }
 
   /**
-   * Every table's survival goal as the group committed it (the freshest running replica's
-   * applied state): what every planner run must plan within.
+   * Every table's survival goal as the group committed it: the goals as of the highest log
+   * index any placement replica applied (like the map: a replica that crashed right after
+   * applying a goal does not take it back). What every planner run must plan within.
    */
   goals(): readonly TableGoal[] {
-    return this.freshestMachine()?.goals ?? [];
+    return this.committedGoals.goals;
   }
 
   /**

@@ -120,8 +120,15 @@ export class PlacementStateMachine {
   /** Invariant: strictly increases with every applied command. */
   private appliedIndex = 0;
 
-  /** Called after every applied map change (the database keeps the latest committed map). */
-  constructor(private readonly onMapApplied: (map: ShardMap) => void = () => {}) {}
+  /**
+   * `onMapApplied`: after every applied map change (the database keeps the latest committed
+   * map). `onGoalsApplied`: after every applied goal and every restore, with the log index
+   * they hold as of (the database keeps the goals of the highest index any replica applied).
+   */
+  constructor(
+    private readonly onMapApplied: (map: ShardMap) => void = () => {},
+    private readonly onGoalsApplied: (goals: readonly TableGoal[], index: number) => void = () => {},
+  ) {}
 
   get map(): ShardMap {
     return this.currentMap;
@@ -190,6 +197,7 @@ export class PlacementStateMachine {
     const elsewhere = [...this.tableGoals.values()].find((other) => other.locality.table === goal.locality.table && other.shard !== goal.shard);
     if (elsewhere !== undefined) return { status: 'refused', reason: `table ${goal.locality.table} is held by shard ${elsewhere.shard}, not ${goal.shard}` };
     this.tableGoals.set(goal.shard, { shard: goal.shard, locality: { table: goal.locality.table, goal: goal.locality.goal, homeRegion: goal.locality.homeRegion, voters: goal.locality.voters } });
+    this.onGoalsApplied(this.goals, this.appliedIndex);
     return { status: 'ok', epoch: this.currentMap.epoch };
   }
 
@@ -253,6 +261,7 @@ export class PlacementStateMachine {
     this.appliedIndex = snapshot.lastAppliedIndex;
     this.scaling.restore(snapshot.scaling);
     if (this.currentMap.shards.length > 0) this.onMapApplied(this.currentMap);
+    this.onGoalsApplied(this.goals, this.appliedIndex);
   }
 
   /** The snapshot a brand-new placement group starts from: the first map, committed at bootstrap. */
