@@ -5,6 +5,10 @@ Feature: Data moves under chaos
   keep reading, writing and comparing-and-setting. Afterwards every client history must
   be linearizable, no acknowledged write lost, the Raft safety checker clean, every shard
   writable, and the placement map in agreement with every group's configuration.
+  Seeds 7114, 7436 and 7442 come from the soak: each moves a replica away from a node and
+  back while another member, cut off, still holds the configuration that names it. In
+  seed 7420 a copy is rolled back while its target shard has no leader, and in seed 7610
+  a rolled-back replica move's first step is committed late by a returning leader.
 
   Scenario Outline: Moves under chaos with seed <seed>
     Given the simulation seed is <seed>
@@ -24,3 +28,8 @@ Feature: Data moves under chaos
       | 3    |
       | 4    |
       | 5    |
+      | 7114 |
+      | 7436 |
+      | 7442 |
+      | 7420 |
+      | 7610 |

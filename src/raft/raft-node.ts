@@ -172,6 +172,12 @@ export class RaftNode {
     return this.configHistory.current;
   }
 
+  /** Whether this replica knows its group: a configuration from bootstrap, a snapshot or its log. */
+  private get isInitialized(): boolean {
+    const config = this.config;
+    return config.voters.length > 0 || config.learners.length > 0;
+  }
+
   // -------------------------------------------------------------------------------------
   // Inputs: time and messages.
 
@@ -238,7 +244,12 @@ export class RaftNode {
     const canVote = this.votedFor === message.from
       || (this.votedFor === null && this.leader === null)
       || (preVote && message.term > this.term);
-    if (canVote && this.log.isUpToDate(message.lastLogIndex, message.lastLogTerm)) {
+    // A replica that has not yet received its group's state (a node being added, or a
+    // removed replica created again) knows no configuration and holds no log: it cannot
+    // judge whether the candidate holds every committed entry, so it does not vote. Its
+    // empty log would make any candidate look up to date, and a candidate whose stale
+    // configuration still names this node could win without the committed entries.
+    if (canVote && this.isInitialized && this.log.isUpToDate(message.lastLogIndex, message.lastLogTerm)) {
       this.send({ from: this.id, type: responseType, to: message.from, term: message.term, granted: true });
       if (!preVote) {
         assertInvariant(this.votedFor === null || this.votedFor === message.from, () =>

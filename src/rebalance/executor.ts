@@ -2,7 +2,7 @@ import type { SlotCommand } from '../kv/slot-module';
 import { promoted, withLearner, withoutLearner, withoutVoter, withPreferredLeader, withSlotsMoved } from '../placement/map-edits';
 import type { JournalRecord } from '../placement/state-machine';
 import type { NodeId } from '../runtime/ports';
-import { findShard, type ShardId, type ShardMap, type SlotRange } from '../sharding/shard-map';
+import { findShard, type Shard, type ShardId, type ShardMap, type SlotRange } from '../sharding/shard-map';
 import type { GroupView, MigrationPorts, SlotData } from './ports';
 import type { Move } from './types';
 
@@ -303,7 +303,13 @@ export class MigrationExecutor {
         if (findShard(this.ports.map(), move.from) === undefined) return this.retire(record, move.from);
         return this.slotCommand(record, move.from, { kind: 'drop', range: move.range }, () => this.end(record, 'done'));
       case 'rolling-back':
-        if (target === undefined) return this.end(record, 'rolled-back');
+        // Nothing to undo on a split's new group that never made it into the map: replica
+        // GC deletes whatever of it exists. An existing target without a leader right now
+        // still holds the copied keys and the incoming fence: wait for its leader.
+        if (target === undefined) {
+          if (isUnmappedNewShard(this.ports.map(), move)) return this.end(record, 'rolled-back');
+          return;
+        }
         return this.slotCommand(record, move.to, { kind: 'abandon', range: move.range }, () => this.end(record, 'rolled-back'));
     }
   }
@@ -439,6 +445,8 @@ export class MigrationExecutor {
       for (const node of this.ports.hostsOf(shard.id)) {
         if (!isMember(view, node) && !joining.has(`${shard.id}/${node}`)) this.ports.deleteReplica(node, shard.id);
       }
+      const stray = strayLearner(view, shard, joining);
+      if (stray !== undefined) this.ports.proposeConfigChange(shard.id, { type: 'remove', node: stray });
     }
   }
 }
@@ -495,4 +503,20 @@ export function expand(move: Move, map: ShardMap): ExecutableMove[] {
       return source.slots.map((range) => ({ kind: 'move-slots', from: move.from, to: move.into, range, reason: move.reason }));
     }
   }
+}
+
+/** The target of a split that has not been cut over: a group the map does not know. */
+function isUnmappedNewShard(map: ShardMap, move: Extract<ExecutableMove, { kind: 'move-slots' }>): boolean {
+  return move.newShardReplicas !== undefined && findShard(map, move.to) === undefined;
+}
+
+/**
+ * A learner the group's committed configuration holds but the map does not name, with no
+ * move in flight to it: the add-learner of a move that was rolled back, committed late by
+ * a leader that had it in its log (seed 7610). The map is authoritative, so it goes. A
+ * learner holds no vote, so removing it never costs the group its quorum.
+ */
+function strayLearner(view: GroupView, shard: Shard, joining: ReadonlySet<string>): NodeId | undefined {
+  const named = new Set([...shard.replicas, ...(shard.learners ?? [])]);
+  return view.config.learners.find((node) => !named.has(node) && !joining.has(`${shard.id}/${node}`));
 }

@@ -91,6 +91,30 @@ function keys(groupId: string): { hardState: string; log: string; snapshot: stri
   return { hardState: `raft/${groupId}/hard-state`, log: `raft/${groupId}/log`, snapshot: `raft/${groupId}/snapshot` };
 }
 
+/** What a removed replica leaves on its node's disk: its term and vote, never its data. */
+interface Tombstone {
+  readonly term: number;
+  readonly votedFor: NodeId | null;
+}
+
+function tombstoneKey(groupId: string): string {
+  return `raft/${groupId}/tombstone`;
+}
+
+/**
+ * Keeps a removed replica's durable term and vote on its node's disk (the caller deletes
+ * the rest). A later replica of the group on this node starts from them: Raft's one vote
+ * per term is a promise of the node, and it outlives the replica (§5.2, Figure 2 "persistent
+ * state"; CockroachDB keeps a range tombstone for the same reason).
+ */
+export function writeTombstone(disk: NodeEnv['disk'], groupId: string): void {
+  const hardState = disk.get<HardState>(keys(groupId).hardState);
+  const previous = disk.get<Tombstone>(tombstoneKey(groupId));
+  if (hardState === undefined) return;
+  if (previous !== undefined && previous.term > hardState.term) return;
+  disk.put(tombstoneKey(groupId), { term: hardState.term, votedFor: hardState.votedFor });
+}
+
 /**
  * Hosts one Raft group's replica on a node: feeds the pure core messages and ticks, and
  * carries out each Ready in the order the core requires: persist and sync, then send,
@@ -122,6 +146,8 @@ export class RaftGroupHost {
   private readonly confirmedReads: { index: number; requestId: string }[] = [];
   private nextReadId = 0;
   private draining = false;
+  /** Set when the node stops hosting this replica: it takes no input and sends nothing. */
+  private retired = false;
   /** A Ready is written and waiting for its fsync; nothing else is taken from the core meanwhile. */
   private syncInFlight = false;
   private readonly fsyncLatencyMs: number;
@@ -171,7 +197,12 @@ export class RaftGroupHost {
     const hardState = this.env.disk.get<HardState>(this.diskKeys.hardState);
     const snapshot = this.env.disk.get<Snapshot>(this.diskKeys.snapshot);
     const entries = this.env.disk.get<Entry[]>(this.diskKeys.log) ?? [];
-    if (hardState === undefined && snapshot === undefined && entries.length === 0) return undefined;
+    if (hardState === undefined && snapshot === undefined && entries.length === 0) {
+      // A replica of a group this node hosted before: no data, but its term and vote.
+      const tombstone = this.env.disk.get<Tombstone>(tombstoneKey(this.groupId));
+      if (tombstone === undefined) return undefined;
+      return { hardState: { term: tombstone.term, votedFor: tombstone.votedFor, commitIndex: 0 }, entries: [] };
+    }
     return {
       hardState: hardState ?? { term: 0, votedFor: null, commitIndex: snapshot?.index ?? 0 },
       entries: entries.slice(),
@@ -181,11 +212,13 @@ export class RaftGroupHost {
   }
 
   tick(): void {
+    if (this.retired) return;
     this.raft.tick();
     this.drain();
   }
 
   step(message: RaftMessage): void {
+    if (this.retired) return;
     this.raft.step(message);
     this.drain();
   }
@@ -195,6 +228,11 @@ export class RaftGroupHost {
   }
 
   /** Whether the replica is quiesced: its group is idle and it needs no ticks. */
+  /** Stops the replica for good (its node no longer hosts it): no input, no output. */
+  retire(): void {
+    this.retired = true;
+  }
+
   get quiesced(): boolean {
     return this.raft.isQuiesced;
   }
@@ -240,6 +278,7 @@ export class RaftGroupHost {
 
   /** Starts an election now, as if this replica's election timer had fired (pre-vote first). */
   campaign(): void {
+    if (this.retired) return;
     this.raft.campaign();
     this.drain();
   }
@@ -264,6 +303,7 @@ export class RaftGroupHost {
           this.syncInFlight = true;
           this.env.timers.setTimer(this.fsyncLatencyMs, () => {
             this.syncInFlight = false;
+            if (this.retired) return;
             this.complete(ready, true);
             this.drain();
           });

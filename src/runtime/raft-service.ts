@@ -1,7 +1,7 @@
 import type { ClusterConfig, RaftMessage } from '../raft';
 import type { NodeService } from './node-runtime';
 import type { Message, NodeEnv, NodeId, TimerId } from './ports';
-import { RaftGroupHost, type RaftEnvelope, type RaftObserver, type RaftTuning, type ReplicatedStateMachine } from './raft-host';
+import { RaftGroupHost, writeTombstone, type RaftEnvelope, type RaftObserver, type RaftTuning, type ReplicatedStateMachine } from './raft-host';
 
 export interface RaftGroupSpec {
   readonly groupId: string;
@@ -65,14 +65,24 @@ export class RaftService implements NodeService {
   }
 
   /**
-   * Stops hosting a replica and deletes its data: hard state, log, snapshot and its line
-   * in the list of hosted groups. Only for a replica its group has removed from its
-   * configuration (a finished replica move); the caller checks that.
+   * Stops hosting a replica and deletes its data: log, snapshot and its line in the list
+   * of hosted groups. Only for a replica its group has removed from its configuration (a
+   * finished replica move); the caller checks that.
+   *
+   * The term and vote survive as a tombstone (CockroachDB's range tombstone, TiKV's
+   * tombstone peer state): a replica of the same group created here later starts from
+   * them, so this node never votes twice in one term, even for a candidate whose stale
+   * configuration still names the removed replica.
    */
   removeGroup(groupId: string): boolean {
-    if (!this.groups.delete(groupId)) return false;
+    const host = this.groups.get(groupId);
+    if (host === undefined) return false;
+    this.groups.delete(groupId);
+    this.awake.delete(host);
+    host.retire();
     const specs = (this.env.disk.get<RaftGroupSpec[]>(GROUPS_DISK_KEY) ?? []).filter((spec) => spec.groupId !== groupId);
     this.env.disk.put(GROUPS_DISK_KEY, specs);
+    writeTombstone(this.env.disk, groupId);
     for (const suffix of ['hard-state', 'log', 'snapshot']) this.env.disk.delete(`raft/${groupId}/${suffix}`);
     this.env.disk.sync();
     this.env.trace('raft.replica-removed', { group: groupId });

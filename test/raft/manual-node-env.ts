@@ -5,6 +5,8 @@ import { SeededRandom } from '../../src/sim/random';
 /** Node n1's outside world for a host under test: a clock and timers run by hand, a given disk, a network that drops everything. */
 export class ManualNodeEnv {
   private timers: { atMs: number; callback: () => void }[] = [];
+  /** Everything n1 sent, in order (the network delivers none of it). */
+  readonly sent: { to: string; message: unknown }[] = [];
   private nowMs = 0;
 
   env(disk: SimDisk): NodeEnv {
@@ -12,7 +14,7 @@ export class ManualNodeEnv {
       id: 'n1',
       clock: { nowMs: () => this.nowMs },
       timers: { setTimer: (delayMs, callback) => this.timers.push({ atMs: this.nowMs + delayMs, callback }), cancelTimer: () => undefined },
-      network: { send: () => undefined },
+      network: { send: (to, message) => { this.sent.push({ to, message }); } },
       disk,
       random: new SeededRandom(7),
       trace: () => undefined,

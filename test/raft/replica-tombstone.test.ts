@@ -1,0 +1,121 @@
+/*
+ * A replica removed from its group and later created again on the same node.
+ *
+ * Raft's one vote per term (§5.2, Figure 2: currentTerm and votedFor are persistent
+ * state) is a promise of the node, not of one copy of its data. Found by the rebalancing
+ * soak, seed 7442: node-1 led shard-2 in term 5, was moved away (its replica and data
+ * deleted), then moved back; the new empty replica, asked by node-2 (partitioned since
+ * term 5, its configuration still naming node-1), granted its vote in term 5, and node-2
+ * became a second leader of term 5. Two rules close it:
+ *   - the removed replica's term and vote stay on disk as a tombstone, and a replica created
+ *     there later starts from them (CockroachDB's range tombstone, TiKV's tombstone state);
+ *   - a replica that knows no configuration yet (it has received neither a snapshot nor a
+ *     log from a leader) votes for no one: its empty log makes every candidate look up to
+ *     date, even one that lacks committed entries (seeds 7179, 7436: Leader Completeness).
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { RaftNode } from '../../src/raft/raft-node';
+import type { RaftMessage, VoteRequestMessage } from '../../src/raft/types';
+import { DEFAULT_RAFT_TUNING } from '../../src/runtime/raft-host';
+import { RaftService } from '../../src/runtime/raft-service';
+import { SimDisk } from '../../src/sim/disk';
+import { ManualNodeEnv } from './manual-node-env';
+
+function voteRequest(type: 'raft.vote-request' | 'raft.pre-vote-request', from: string, term: number, lastLogIndex = 0, lastLogTerm = 0): VoteRequestMessage {
+  return { type, from, to: 'n1', term, lastLogIndex, lastLogTerm, leadershipTransfer: false };
+}
+
+function stepAndCollect(raft: RaftNode, message: RaftMessage): RaftMessage[] {
+  raft.step(message);
+  if (!raft.hasReady()) return [];
+  const ready = raft.ready();
+  raft.advance(ready);
+  return [...ready.messages];
+}
+
+function granted(messages: readonly RaftMessage[]): boolean | undefined {
+  const answer = messages.find((message) => message.type === 'raft.vote-response' || message.type === 'raft.pre-vote-response');
+  return answer === undefined ? undefined : (answer as { granted: boolean }).granted;
+}
+
+/** Node n1 hosting groups through a RaftService, on one disk, with everything it sends recorded. */
+class Node1 {
+  readonly disk = new SimDisk();
+  readonly manual = new ManualNodeEnv();
+  readonly service = new RaftService(this.manual.env(this.disk), {
+    tuning: DEFAULT_RAFT_TUNING,
+    createMachine: () => ({ apply: () => undefined, snapshot: () => null, restore: () => undefined }),
+  });
+
+  step(groupId: string, message: RaftMessage): void {
+    this.service.onMessage(message.from, { type: message.type, groupId, message } as never);
+    this.manual.advance(DEFAULT_RAFT_TUNING.fsyncLatencyMs + 1);
+  }
+
+  /** The last vote answer n1 sent to `to`. */
+  lastVoteAnswerTo(to: string): boolean | undefined {
+    const answers = this.manual.sent
+      .filter((sent) => sent.to === to)
+      .map((sent) => (sent.message as { message: RaftMessage }).message)
+      .filter((message) => message.type === 'raft.vote-response');
+    return granted(answers.slice(-1));
+  }
+}
+
+describe('a replica that knows no configuration does not vote (§5.2, §5.4.1)', () => {
+  for (const type of ['raft.vote-request', 'raft.pre-vote-request'] as const) {
+    test(`an empty replica being added refuses a ${type === 'raft.vote-request' ? 'vote' : 'pre-vote'} from any candidate`, () => {
+      const raft = new RaftNode({ id: 'n1', config: { voters: [], learners: [] }, electionTicks: 10, heartbeatTicks: 1, random: () => 0.5, preVote: true, checkQuorum: true });
+      assert.equal(granted(stepAndCollect(raft, voteRequest(type, 'n2', 5))), false);
+    });
+  }
+
+  test('a bootstrapped replica with an empty log still votes (the group\'s first election)', () => {
+    const raft = new RaftNode({ id: 'n1', config: { voters: ['n1', 'n2', 'n3'], learners: [] }, electionTicks: 10, heartbeatTicks: 1, random: () => 0.5, preVote: true, checkQuorum: true });
+    assert.equal(granted(stepAndCollect(raft, voteRequest('raft.vote-request', 'n2', 1))), true);
+  });
+});
+
+describe('a removed replica leaves its term and vote behind (§5.2, Figure 2 persistent state)', () => {
+  test('a replica created again after removal refuses a second vote in the term its predecessor voted in', () => {
+    const node = new Node1();
+    node.service.ensureGroup({ groupId: 'g', bootstrapConfig: { voters: ['n1', 'n2', 'n3'], learners: [] } });
+    node.step('g', voteRequest('raft.vote-request', 'n3', 5));
+    assert.equal(node.lastVoteAnswerTo('n3'), true, 'n1 votes for n3 in term 5');
+
+    assert.ok(node.service.removeGroup('g'));
+    assert.equal(node.disk.get('raft/g/log'), undefined, 'the removed replica\'s log is gone');
+    node.service.ensureGroup({ groupId: 'g', bootstrapConfig: { voters: ['n1', 'n2', 'n3'], learners: [] } });
+    assert.equal(node.service.group('g')!.status().term, 5, 'the new replica starts in the tombstone\'s term');
+    node.step('g', voteRequest('raft.vote-request', 'n2', 5));
+    assert.equal(node.lastVoteAnswerTo('n2'), false, 'n1 already voted in term 5');
+    node.step('g', voteRequest('raft.vote-request', 'n2', 6));
+    assert.equal(node.lastVoteAnswerTo('n2'), true, 'a later term is a new vote');
+  });
+
+  test('the tombstone survives a crash, and a replica created after the restart starts in its term', () => {
+    const node = new Node1();
+    node.service.ensureGroup({ groupId: 'g', bootstrapConfig: { voters: ['n1', 'n2', 'n3'], learners: [] } });
+    node.step('g', voteRequest('raft.vote-request', 'n3', 7));
+    node.service.removeGroup('g');
+    node.disk.crash();
+    const restarted = new RaftService(node.manual.env(node.disk), { tuning: DEFAULT_RAFT_TUNING, createMachine: () => ({ apply: () => undefined, snapshot: () => null, restore: () => undefined }) });
+    assert.equal(restarted.group('g'), undefined, 'the removal is durable');
+    const again = restarted.ensureGroup({ groupId: 'g', bootstrapConfig: { voters: ['n1', 'n2', 'n3'], learners: [] } });
+    assert.deepEqual({ term: again.status().term }, { term: 7 });
+  });
+
+  test('a removed replica takes no more ticks or messages: it sends nothing after removal', () => {
+    const node = new Node1();
+    node.service.ensureGroup({ groupId: 'g', bootstrapConfig: { voters: ['n1', 'n2', 'n3'], learners: [] } });
+    const host = node.service.group('g')!;
+    node.service.removeGroup('g');
+    const before = node.manual.sent.length;
+    for (let i = 0; i < 100; i++) host.tick();
+    host.step(voteRequest('raft.vote-request', 'n2', 9));
+    node.manual.advance(10_000);
+    assert.equal(node.manual.sent.length, before, 'a removed replica campaigned or answered');
+    assert.equal(node.disk.get('raft/g/hard-state'), undefined, 'a removed replica wrote its hard state again');
+  });
+});

@@ -1,0 +1,158 @@
+/*
+ * Rolling back a slot move whose target group has no leader (src/rebalance/executor.ts).
+ *
+ * A slot move copies the range into the target (`ingest`: the keys are held apart and the
+ * target's fence marks the slots incoming). If the target then stays leaderless past the
+ * rollback limit, the move rolls back, and rolling back means telling the target to
+ * `abandon` the copy. Found by the rebalancing soak, seed 7420: the executor ended the move
+ * as rolled back while the target still had no leader, so the target kept the copied key
+ * and the incoming fence for good. A target that exists must abandon before the move ends;
+ * only a split's new group that never reached the map has nothing to undo (replica GC
+ * deletes it). CockroachDB's range merge and split rollback follow the same rule: the
+ * transaction that undoes a step must commit on the range it touched.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { SlotCommand } from '../../src/kv/slot-module';
+import type { JournalRecord } from '../../src/placement/state-machine';
+import { MigrationExecutor } from '../../src/rebalance/executor';
+import type { GroupView, MigrationPorts } from '../../src/rebalance/ports';
+import type { ShardMap } from '../../src/sharding/shard-map';
+
+/** A placement group, two data groups and a clock, all in memory; `leaderless` groups answer nothing. */
+class FakeCluster {
+  nowMs = 0;
+  private timers: { atMs: number; callback: () => void }[] = [];
+  readonly journal: JournalRecord[] = [];
+  readonly ended: { moveId: string; outcome: string }[] = [];
+  readonly slotCommands: { shard: string; command: SlotCommand }[] = [];
+  readonly leaderless = new Set<string>();
+  readonly configChanges: { shard: string; change: unknown }[] = [];
+  /** Learners in each group's committed configuration. */
+  readonly learners = new Map<string, string[]>();
+  map: ShardMap = {
+    epoch: 1,
+    shards: [
+      { id: 'shard-1', slots: [{ start: 0, endExclusive: 512 }], replicas: ['n1', 'n2', 'n3'], preferredLeader: 'n1' },
+      { id: 'shard-3', slots: [{ start: 512, endExclusive: 1024 }], replicas: ['n1', 'n2', 'n3'], preferredLeader: 'n2' },
+    ],
+  };
+
+  ports(): MigrationPorts {
+    const view = (shard: string): GroupView | undefined => this.leaderless.has(shard) ? undefined
+      : { leader: 'n1', config: { voters: ['n1', 'n2', 'n3'], learners: this.learners.get(shard) ?? [] }, configCommitted: true, commitIndex: 10, progress: {} };
+    return {
+      nowMs: () => this.nowMs,
+      schedule: (delayMs, callback) => { this.timers.push({ atMs: this.nowMs + delayMs, callback }); },
+      map: () => this.map,
+      journal: () => this.journal,
+      writeJournal: (record, expectedStep, _edit, _reason, done) => {
+        const index = this.journal.findIndex((entry) => entry.moveId === record.moveId);
+        if ((index < 0 ? null : this.journal[index].step) !== expectedStep) return done(false);
+        if (index < 0) this.journal.push(record); else this.journal[index] = record;
+        done(true);
+      },
+      endJournal: (moveId, outcome, done) => {
+        this.journal.splice(this.journal.findIndex((entry) => entry.moveId === moveId), 1);
+        this.ended.push({ moveId, outcome });
+        done(true);
+      },
+      group: view,
+      proposeConfigChange: (shard, change) => { this.configChanges.push({ shard, change }); },
+      transferLeadership: () => undefined,
+      openEmptyReplica: () => undefined,
+      deleteReplica: () => true,
+      hostsOf: (shard) => this.map.shards.some((entry) => entry.id === shard) ? ['n1', 'n2', 'n3'] : [],
+      isUp: () => true,
+      replicaBytes: () => 0,
+      createGroup: () => undefined,
+      proposeSlots: (shard, command, done) => {
+        if (this.leaderless.has(shard)) return done(undefined);
+        this.slotCommands.push({ shard, command });
+        done({ status: 'ok' });
+      },
+      readSlots: (shard, _range, done) => {
+        if (this.leaderless.has(shard)) return done(undefined);
+        done({ entries: [['key-2', 'v']], sessions: [], records: [], bytes: 6 });
+      },
+    };
+  }
+
+  runFor(ms: number): void {
+    const until = this.nowMs + ms;
+    for (;;) {
+      this.timers.sort((a, b) => a.atMs - b.atMs);
+      const next = this.timers[0];
+      if (next === undefined || next.atMs > until) break;
+      this.timers.shift();
+      this.nowMs = next.atMs;
+      next.callback();
+    }
+    this.nowMs = until;
+  }
+
+  /** Runs until the move's journal step is `step`; bounded. */
+  runUntilStep(moveId: string, step: string): void {
+    for (let i = 0; i < 1000 && this.journal.find((entry) => entry.moveId === moveId)?.step !== step; i++) this.runFor(10);
+    assert.equal(this.journal.find((entry) => entry.moveId === moveId)?.step, step, `${moveId} reached "${step}"`);
+  }
+}
+
+describe('a slot move rolled back while its target has no leader (executor; CockroachDB range-move rollback)', () => {
+  test('the move ends only after the target has abandoned the copy, once it has a leader again', () => {
+    const cluster = new FakeCluster();
+    const executor = new MigrationExecutor(cluster.ports());
+    const [moveId] = executor.submit([{ kind: 'move-slots', from: 'shard-1', to: 'shard-3', range: { start: 465, endExclusive: 466 }, reason: 'test' }]);
+    cluster.runUntilStep(moveId, 'copied');
+    assert.ok(cluster.slotCommands.some((entry) => entry.shard === 'shard-3' && entry.command.kind === 'ingest'), 'the copy reached shard-3');
+
+    // Before the source can release the range (it has no leader either), the target loses
+    // its leader for longer than the rollback limit; the source then recovers.
+    cluster.leaderless.add('shard-1');
+    cluster.leaderless.add('shard-3');
+    cluster.runFor(executor.options.rollbackAfterMs + 1_000);
+    cluster.leaderless.delete('shard-1');
+    cluster.runFor(10_000);
+    assert.deepEqual(cluster.ended, [], 'the move ended while shard-3 could not abandon the copied keys');
+    assert.equal(cluster.journal.find((entry) => entry.moveId === moveId)?.step, 'rolling-back');
+
+    cluster.leaderless.delete('shard-3');
+    cluster.runFor(5_000);
+    assert.deepEqual(cluster.ended, [{ moveId, outcome: 'rolled-back' }]);
+    const abandon = cluster.slotCommands.findIndex((entry) => entry.shard === 'shard-3' && entry.command.kind === 'abandon');
+    assert.ok(abandon >= 0, 'shard-3 was told to abandon the copy');
+    assert.ok(!cluster.slotCommands.some((entry) => entry.shard === 'shard-1' && entry.command.kind === 'release'), 'the source never released the range');
+  });
+
+  test('a split whose new group never reached the map rolls back without waiting for it', () => {
+    const cluster = new FakeCluster();
+    const executor = new MigrationExecutor(cluster.ports());
+    cluster.leaderless.add('shard-9');
+    const [moveId] = executor.submit([{ kind: 'split', shard: 'shard-1', newShard: 'shard-9', ranges: [{ start: 0, endExclusive: 256 }], replicas: ['n1', 'n2', 'n3'], reason: 'test' }]);
+    cluster.runFor(executor.options.rollbackAfterMs + 10_000);
+    assert.deepEqual(cluster.ended, [{ moveId, outcome: 'rolled-back' }]);
+  });
+});
+
+describe('a learner the map does not name is removed (the placement map is authoritative)', () => {
+  test('the add-learner of a rolled-back move, committed late, is undone', () => {
+    const cluster = new FakeCluster();
+    const executor = new MigrationExecutor(cluster.ports());
+    cluster.learners.set('shard-1', ['n4']);
+    executor.submit([{ kind: 'transfer-leader', shard: 'shard-1', from: 'n1', to: 'n2', reason: 'starts the executor' }]);
+    cluster.runFor(2_000);
+    const changes = cluster.configChanges.filter((entry) => entry.shard === 'shard-1').map((entry) => entry.change);
+    assert.ok(changes.length > 0, 'the stray learner n4 of shard-1 was never removed');
+    for (const change of changes) assert.deepEqual(change, { type: 'remove', node: 'n4' });
+  });
+
+  test('the learner of a replica move in flight stays', () => {
+    const cluster = new FakeCluster();
+    const executor = new MigrationExecutor(cluster.ports());
+    cluster.learners.set('shard-1', ['n4']);
+    executor.submit([{ kind: 'move-replica', shard: 'shard-1', from: 'n3', to: 'n4', reason: 'in flight' }]);
+    cluster.runFor(2_000);
+    assert.equal(cluster.journal[0]?.step, 'learner-added', 'the move is still in flight');
+    assert.ok(!cluster.configChanges.some((entry) => JSON.stringify(entry.change) === JSON.stringify({ type: 'remove', node: 'n4' })), 'the joining learner n4 was removed');
+  });
+});
