@@ -30,6 +30,7 @@ async function main(): Promise<void> {
     ['membership', optional('./membership', 'benchMembership')],
     ['linearizability', optional('./lincheck', 'benchLinearizability')],
     ['consensus', optional('./consensus', 'benchConsensus')],
+    ['consensus', optional('./boundary-reads', 'benchBoundaryReads')],
     ['multi-raft', optional('./multiraft', 'benchMultiRaft')],
     ['georeplication', optional('./georep', 'benchGeoReplication')],
     ['transactions', optional('./transactions', 'benchTransactions')],

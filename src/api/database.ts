@@ -330,13 +330,16 @@ export class ShardedDatabase {
         this.recordElection(groupId, node, term);
       },
       onStepDown: (node) => guard(() => safety.onStepDown(node)),
+      // The two calls of every write catch inline rather than through a closure made per call.
       onPersist: (node, ready) => {
-        guard(() => safety.onPersist(node, ready));
+        try { safety.onPersist(node, ready); } catch (error) { this.keepSafetyViolation(error); }
         if (ready.snapshot !== undefined) this.countInstalledSnapshot(groupId, node);
       },
       onLeaderCommit: (node, leaderTerm, commitIndex, entryTerm) => this.checkLeaderCommit(groupId, node, leaderTerm, commitIndex, entryTerm),
       onSnapshot: (node, snapshot) => guard(() => safety.onSnapshot(node, snapshot)),
-      onApply: (node, entry) => guard(() => safety.onApply(node, entry)),
+      onApply: (node, entry) => {
+        try { safety.onApply(node, entry); } catch (error) { this.keepSafetyViolation(error); }
+      },
     };
   }
 
@@ -345,10 +348,15 @@ export class ShardedDatabase {
     try {
       check();
     } catch (error) {
-      if (!this.recordSafetyViolations || !(error instanceof RaftSafetyViolation)) throw error;
-      // A broken log can repeat the same violation on every message: keep the first few.
-      if (this.safetyViolations.length < 20) this.safetyViolations.push(error);
+      this.keepSafetyViolation(error);
     }
+  }
+
+  /** Records a safety violation when `recordSafetyViolations` is set; rethrows anything else. */
+  private keepSafetyViolation(error: unknown): void {
+    if (!this.recordSafetyViolations || !(error instanceof RaftSafetyViolation)) throw error;
+    // A broken log can repeat the same violation on every message: keep the first few.
+    if (this.safetyViolations.length < 20) this.safetyViolations.push(error);
   }
 
   private checkerFor(groupId: string): RaftSafetyChecker {

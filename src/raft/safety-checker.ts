@@ -80,6 +80,8 @@ class LogMirror {
   /** Latest term from its hard state (0 if never reported). */
   currentTerm = 0;
 
+  constructor(readonly node: NodeId) {}
+
   get lastIndex(): number { return this.snapshotIndex + this.terms.length; }
 
   termAt(index: number): number | undefined {
@@ -101,49 +103,97 @@ class LogMirror {
 }
 
 /**
- * An entry as the checker first saw it. Its fingerprint is computed only when another
- * node reports a different object at the same (index, term): in one process, replicas
- * usually hold the very object the leader created, and an object is equal to itself.
+ * A registration of (index, term) beyond the first one at that index (two terms at one
+ * index: a leader's uncommitted entries later overwritten). Rare, so an object is fine.
  */
-interface RegisteredEntry {
+interface OtherRegistration {
   readonly term: number;
   readonly entry: Entry;
   fingerprint: string | undefined;
   readonly node: NodeId;
-  previousTerm: number | undefined;
+  previousTerm: number;
 }
 
-interface AppliedEntry {
-  readonly term: number;
-  readonly entry: Entry;
-  fingerprint: string | undefined;
-  readonly node: NodeId;
-}
+/** `previousTerm` not known yet (the node reported the entry over a gap it had compacted). */
+const UNKNOWN_TERM = -1;
+/** Prune the window only when this many indexes can go, so that pruning costs O(1) per entry. */
+const PRUNE_BATCH = 256;
 
-/** The first registration of (entry.index, entry.term) (a function, not a closure made per entry). */
-function freshRegistration(node: NodeId, entry: Entry, previousTerm: number | undefined): RegisteredEntry {
-  return { term: entry.term, entry, fingerprint: undefined, node, previousTerm };
-}
+/**
+ * The entries of indexes that some node may still report: from `base` on, as parallel
+ * arrays (one slot per index, no object per entry). An index at or below every known node's
+ * snapshot can never be logged or applied again (a node reports only entries above its
+ * snapshot, and applies only above it), so its slot, and the entry it holds, is dropped.
+ * The first registration of an index holds the entry object itself: replicas in one process
+ * usually hold the very object the leader made, so content is compared by identity and its
+ * fingerprint computed only when another object turns up at the same (index, term).
+ */
+class EntryWindow {
+  base = 1;
+  /** First registration at base + slot: term (0 = none), entry, node, term before it. */
+  readonly terms: number[] = [];
+  readonly entries: (Entry | undefined)[] = [];
+  readonly nodes: (NodeId | undefined)[] = [];
+  readonly previousTerms: number[] = [];
+  /** First entry applied at base + slot (by anyone). */
+  readonly applied: (Entry | undefined)[] = [];
+  /** Fingerprints computed so far, by index (first registration and first applied). */
+  readonly fingerprints = new Map<number, string>();
+  readonly appliedFingerprints = new Map<number, string>();
+  /** Registrations of a second or later term at an index. */
+  readonly others = new Map<number, OtherRegistration[]>();
 
-/** The committed prefix grew to `index` when reported by a node in term `commitTerm`. */
-interface CommitRecord {
-  readonly index: number;
-  readonly term: number;
-  readonly commitTerm: number;
+  /** The slot of `index`, growing the window to reach it; -1 below the window. */
+  slot(index: number): number {
+    const slot = index - this.base;
+    if (slot < 0) return -1;
+    while (this.terms.length <= slot) {
+      this.terms.push(0);
+      this.entries.push(undefined);
+      this.nodes.push(undefined);
+      this.previousTerms.push(UNKNOWN_TERM);
+      this.applied.push(undefined);
+    }
+    return slot;
+  }
+
+  /** Drops every index up to `through`, when enough can go. */
+  prune(through: number): void {
+    const drop = Math.min(through + 1 - this.base, this.terms.length);
+    if (drop < PRUNE_BATCH) return;
+    for (const array of [this.terms, this.entries, this.nodes, this.previousTerms, this.applied] as unknown[][]) array.splice(0, drop);
+    this.base += drop;
+    for (const map of [this.fingerprints, this.appliedFingerprints, this.others] as Map<number, unknown>[]) {
+      if (map.size === 0) continue;
+      for (const index of [...map.keys()]) if (index < this.base) map.delete(index);
+    }
+  }
 }
 
 export class RaftSafetyChecker {
   private readonly fingerprint: (entry: Entry) => string;
   private readonly mirrors = new Map<NodeId, LogMirror>();
+  /** The same mirrors as a list, for the per-commit walk over leaders without an iterator. */
+  private readonly mirrorList: LogMirror[] = [];
   private readonly leadersByTerm = new Map<number, NodeId>();
-  /** Log Matching registry: index -> the distinct terms seen there (usually one). */
-  private readonly registry: (RegisteredEntry | RegisteredEntry[] | undefined)[] = [];
-  /** committedTerms[index]: term of the committed entry (undefined if known only via a snapshot). */
-  private readonly committedTerms: (number | undefined)[] = [];
+  /** Log Matching registry and first applies, for the indexes nodes can still report. */
+  private readonly window = new EntryWindow();
+  /** committedTerms[index]: term of the committed entry (0 if known only via a snapshot). Kept for every index: one number each. */
+  private readonly committedTerms: number[] = [0];
   private committedIndex = 0;
-  private readonly commitRecords: CommitRecord[] = [];
-  /** applied[index]: the first entry any node applied there. */
-  private readonly applied: (AppliedEntry | undefined)[] = [];
+  /**
+   * Commit records (the committed prefix grew to index, of term, when reported by a node
+   * in commitTerm), as three parallel stacks. Leader Completeness asks for the latest
+   * record whose commitTerm is below a new leader's term; a record followed by one with a
+   * commitTerm no higher can never be that answer, so it is popped, which leaves the
+   * commitTerms strictly increasing: one record per term at most.
+   */
+  private readonly recordIndexes: number[] = [];
+  private readonly recordTerms: number[] = [];
+  private readonly recordCommitTerms: number[] = [];
+  /** appliedTerms[index]: term of the first entry applied there (0 = none); appliedNodes: by whom. Kept for every index. */
+  private readonly appliedTerms: number[] = [0];
+  private readonly appliedNodes: (NodeId | undefined)[] = [undefined];
   /** Number of individual checks made (for tests and reports). */
   checks = 0;
   /** The first violation found (also thrown), for hosts that report after catching. */
@@ -153,11 +203,15 @@ export class RaftSafetyChecker {
     this.fingerprint = options.fingerprint ?? defaultFingerprint;
   }
 
+  /** Lowest index still held with its content (for tests: pruning must happen). */
+  get retainedFrom(): number { return this.window.base; }
+
   private mirror(node: NodeId): LogMirror {
     let mirror = this.mirrors.get(node);
     if (mirror === undefined) {
-      mirror = new LogMirror();
+      mirror = new LogMirror(node);
       this.mirrors.set(node, mirror);
+      this.mirrorList.push(mirror);
     }
     return mirror;
   }
@@ -186,12 +240,14 @@ export class RaftSafetyChecker {
   /** Every entry committed in a term before `term` must be in the new leader's log. By Log
    *  Matching it is enough to check the last such entry. */
   private checkLeaderHoldsCommitted(node: NodeId, mirror: LogMirror, term: number): void {
-    for (let position = this.commitRecords.length - 1; position >= 0; position--) {
-      const record = this.commitRecords[position];
-      if (record.commitTerm >= term) continue;
-      if (!mirror.holds(record.index, record.term)) {
-        this.fail('Leader Completeness', term, record.index, [node],
-          `leader of term ${term} lacks entry (index ${record.index}, term ${record.term}) committed by term ${record.commitTerm}`);
+    for (let position = this.recordIndexes.length - 1; position >= 0; position--) {
+      const commitTerm = this.recordCommitTerms[position];
+      if (commitTerm >= term) continue;
+      const index = this.recordIndexes[position];
+      const entryTerm = this.recordTerms[position];
+      if (!mirror.holds(index, entryTerm)) {
+        this.fail('Leader Completeness', term, index, [node],
+          `leader of term ${term} lacks entry (index ${index}, term ${entryTerm}) committed by term ${commitTerm}`);
       }
       return;
     }
@@ -210,7 +266,8 @@ export class RaftSafetyChecker {
     if (firstIndex !== mirror.lastIndex + 1) {
       throw new Error(`safety checker: ${node} appended index ${firstIndex} after last index ${mirror.lastIndex} (a gap)`);
     }
-    for (const entry of kept) {
+    for (let position = 0; position < kept.length; position++) {
+      const entry = kept[position];
       this.registerEntry(node, entry, mirror.termAt(entry.index - 1));
       mirror.terms.push(entry.term);
     }
@@ -232,45 +289,74 @@ export class RaftSafetyChecker {
     mirror.terms.length = entries[0].index - 1 - mirror.snapshotIndex;
   }
 
+  /**
+   * Log Matching, inductively: the first registration of (index, term) fixes its content
+   * and the term before it; every later one must agree on both. An index below the window
+   * (under every node's snapshot) cannot be reported by a correct host, and is not compared.
+   */
   private registerEntry(node: NodeId, entry: Entry, previousTerm: number | undefined): void {
     this.checks++;
-    const existing = this.registered(node, entry, previousTerm);
-    if (existing === undefined) return;
-    if (!this.sameContent(existing, entry)) {
-      this.fail('Log Matching', entry.term, entry.index, [existing.node, node],
-        `two different entries share index ${entry.index} and term ${entry.term}`);
+    const window = this.window;
+    const index = entry.index;
+    const slot = window.slot(index);
+    if (slot < 0) return;
+    const previous = previousTerm ?? UNKNOWN_TERM;
+    const firstTerm = window.terms[slot];
+    if (firstTerm === 0) {
+      window.terms[slot] = entry.term;
+      window.entries[slot] = entry;
+      window.nodes[slot] = node;
+      window.previousTerms[slot] = previous;
+      return;
     }
-    if (existing.previousTerm === undefined) {
-      existing.previousTerm = previousTerm;
-    } else if (previousTerm !== undefined && previousTerm !== existing.previousTerm) {
-      this.fail('Log Matching', entry.term, entry.index, [existing.node, node],
-        `logs agree on (index ${entry.index}, term ${entry.term}) but differ at index ${entry.index - 1} (terms ${existing.previousTerm} and ${previousTerm})`);
+    if (firstTerm === entry.term) {
+      if (!this.sameAsRegistered(slot, index, entry)) this.failContent(window.nodes[slot]!, node, entry);
+      if (window.previousTerms[slot] === UNKNOWN_TERM) window.previousTerms[slot] = previous;
+      else if (previous !== UNKNOWN_TERM && previous !== window.previousTerms[slot]) this.failPrevious(window.nodes[slot]!, node, entry, window.previousTerms[slot], previous);
+      return;
     }
+    this.registerOther(node, entry, previous);
   }
 
-  /** The registration of (entry.index, entry.term); registers the entry and returns
-   *  undefined when it is the first seen there. */
-  private registered(node: NodeId, entry: Entry, previousTerm: number | undefined): RegisteredEntry | undefined {
-    const atIndex = this.registry[entry.index];
-    if (atIndex === undefined) {
-      this.registry[entry.index] = freshRegistration(node, entry, previousTerm);
-      return undefined;
-    }
-    if (!Array.isArray(atIndex)) {
-      if (atIndex.term === entry.term) return atIndex;
-      this.registry[entry.index] = [atIndex, freshRegistration(node, entry, previousTerm)];
-      return undefined;
-    }
+  /** A registration at an index that already holds another term. */
+  private registerOther(node: NodeId, entry: Entry, previous: number): void {
+    const others = this.window.others;
+    let atIndex = others.get(entry.index);
+    if (atIndex === undefined) others.set(entry.index, (atIndex = []));
     const existing = atIndex.find((registered) => registered.term === entry.term);
-    if (existing === undefined) atIndex.push(freshRegistration(node, entry, previousTerm));
-    return existing;
+    if (existing === undefined) {
+      atIndex.push({ term: entry.term, entry, fingerprint: undefined, node, previousTerm: previous });
+      return;
+    }
+    if (existing.entry !== entry) {
+      existing.fingerprint ??= this.fingerprint(existing.entry);
+      if (existing.fingerprint !== this.fingerprint(entry)) this.failContent(existing.node, node, entry);
+    }
+    if (existing.previousTerm === UNKNOWN_TERM) existing.previousTerm = previous;
+    else if (previous !== UNKNOWN_TERM && previous !== existing.previousTerm) this.failPrevious(existing.node, node, entry, existing.previousTerm, previous);
   }
 
-  /** Whether two entries hold the same command: the same object, or equal fingerprints. */
-  private sameContent(seen: { entry: Entry; fingerprint: string | undefined }, entry: Entry): boolean {
-    if (seen.entry === entry) return true;
-    seen.fingerprint ??= this.fingerprint(seen.entry);
-    return seen.fingerprint === this.fingerprint(entry);
+  private failContent(first: NodeId, node: NodeId, entry: Entry): never {
+    this.fail('Log Matching', entry.term, entry.index, [first, node],
+      `two different entries share index ${entry.index} and term ${entry.term}`);
+  }
+
+  private failPrevious(first: NodeId, node: NodeId, entry: Entry, firstPrevious: number, previous: number): never {
+    this.fail('Log Matching', entry.term, entry.index, [first, node],
+      `logs agree on (index ${entry.index}, term ${entry.term}) but differ at index ${entry.index - 1} (terms ${firstPrevious} and ${previous})`);
+  }
+
+  /** Whether `entry` holds the command first registered in `slot`: the same object, or equal fingerprints. */
+  private sameAsRegistered(slot: number, index: number, entry: Entry): boolean {
+    const seen = this.window.entries[slot]!;
+    if (seen === entry) return true;
+    return this.fingerprintOf(this.window.fingerprints, index, seen) === this.fingerprint(entry);
+  }
+
+  private fingerprintOf(cache: Map<number, string>, index: number, seen: Entry): string {
+    let fingerprint = cache.get(index);
+    if (fingerprint === undefined) cache.set(index, (fingerprint = this.fingerprint(seen)));
+    return fingerprint;
   }
 
   /** The node's log was compacted to a snapshot it made, or replaced by one it received. */
@@ -286,6 +372,14 @@ export class RaftSafetyChecker {
     mirror.terms = matches ? mirror.terms.slice(snapshot.index - mirror.snapshotIndex) : [];
     mirror.snapshotIndex = snapshot.index;
     mirror.snapshotTerm = snapshot.term;
+    this.window.prune(this.lowestSnapshot());
+  }
+
+  /** The lowest snapshot index of any node the checker knows: nothing at or below it can be reported again. */
+  private lowestSnapshot(): number {
+    let lowest = Infinity;
+    for (let position = 0; position < this.mirrorList.length; position++) lowest = Math.min(lowest, this.mirrorList[position].snapshotIndex);
+    return lowest;
   }
 
   // -------------------------------------------------------------------------------------
@@ -316,12 +410,13 @@ export class RaftSafetyChecker {
   onCommit(node: NodeId, index: number, term: number): void {
     const mirror = this.mirror(node);
     this.checks++;
-    if (mirror.termAt(index) !== undefined && mirror.termAt(index) !== term) {
-      throw new Error(`safety checker: ${node} reported commit of (index ${index}, term ${term}) but holds term ${mirror.termAt(index)} there`);
+    const held = mirror.termAt(index);
+    if (held !== undefined && held !== term) {
+      throw new Error(`safety checker: ${node} reported commit of (index ${index}, term ${term}) but holds term ${held} there`);
     }
     if (index <= this.committedIndex) {
       const committedTerm = this.committedTerms[index];
-      if (committedTerm !== undefined && committedTerm !== term) {
+      if (committedTerm !== 0 && committedTerm !== term) {
         this.fail('State Machine Safety', term, index, [node],
           `index ${index} was committed with term ${committedTerm} and now with term ${term}`);
       }
@@ -330,45 +425,82 @@ export class RaftSafetyChecker {
     // Extending the committed prefix: the node's log must hold the previously committed
     // tip (then, by Log Matching, the whole committed prefix).
     const tipTerm = this.committedTerms[this.committedIndex];
-    if (this.committedIndex > 0 && tipTerm !== undefined && !mirror.holds(this.committedIndex, tipTerm)) {
+    if (this.committedIndex > 0 && tipTerm !== 0 && !mirror.holds(this.committedIndex, tipTerm)) {
       this.fail('State Machine Safety', term, this.committedIndex, [node],
         `commit of index ${index} on a log that lacks committed entry (index ${this.committedIndex}, term ${tipTerm})`);
     }
-    for (let filled = this.committedIndex + 1; filled <= index; filled++) this.committedTerms[filled] = mirror.termAt(filled);
-    this.committedTerms[index] = term;
+    for (let filled = this.committedIndex + 1; filled < index; filled++) this.committedTerms.push(mirror.termAt(filled) ?? 0);
+    this.committedTerms.push(term);
     this.committedIndex = index;
     const commitTerm = Math.max(term, mirror.currentTerm);
-    this.commitRecords.push({ index, term, commitTerm });
+    this.pushCommitRecord(index, term, commitTerm);
     this.checkCurrentLeadersHold(index, term, commitTerm);
+  }
+
+  private pushCommitRecord(index: number, term: number, commitTerm: number): void {
+    let top = this.recordCommitTerms.length;
+    while (top > 0 && this.recordCommitTerms[top - 1] >= commitTerm) top--;
+    this.recordIndexes.length = top;
+    this.recordTerms.length = top;
+    this.recordCommitTerms.length = top;
+    this.recordIndexes.push(index);
+    this.recordTerms.push(term);
+    this.recordCommitTerms.push(commitTerm);
   }
 
   /** Leaders elected in later terms that are still leading must already hold the entry:
    *  a leader only appends entries of its own term. */
   private checkCurrentLeadersHold(index: number, term: number, commitTerm: number): void {
-    for (const [node, mirror] of this.mirrors) {
+    for (let position = 0; position < this.mirrorList.length; position++) {
+      const mirror = this.mirrorList[position];
       if (!mirror.isLeading || mirror.leaderTerm === null || mirror.leaderTerm <= commitTerm) continue;
       this.checks++;
       if (!mirror.holds(index, term)) {
-        this.fail('Leader Completeness', mirror.leaderTerm, index, [node],
+        this.fail('Leader Completeness', mirror.leaderTerm, index, [mirror.node],
           `leader of term ${mirror.leaderTerm} lacks entry (index ${index}, term ${term}) committed by term ${commitTerm}`);
       }
     }
   }
 
+  /**
+   * State Machine Safety: every node applies, at an index, the entry first applied there
+   * (same term for every index ever; same content while the index is in the window), and
+   * that is the committed entry.
+   */
   onApply(node: NodeId, entry: Entry): void {
     this.checks++;
-    const previous = this.applied[entry.index];
-    if (previous === undefined) {
-      this.applied[entry.index] = { term: entry.term, entry, fingerprint: undefined, node };
-    } else if (previous.term !== entry.term || !this.sameContent(previous, entry)) {
-      this.fail('State Machine Safety', entry.term, entry.index, [previous.node, node],
-        `${previous.node} applied (term ${previous.term}) and ${node} applied (term ${entry.term}) different entries at index ${entry.index}`);
+    const index = entry.index;
+    const firstTerm = this.appliedTerms[index] ?? 0;
+    const slot = this.window.slot(index);
+    if (firstTerm === 0) {
+      this.recordApplied(node, entry, slot);
+    } else if (firstTerm !== entry.term || (slot >= 0 && !this.sameAsApplied(slot, index, entry))) {
+      const first = this.appliedNodes[index]!;
+      this.fail('State Machine Safety', entry.term, index, [first, node],
+        `${first} applied (term ${firstTerm}) and ${node} applied (term ${entry.term}) different entries at index ${index}`);
     }
-    const committedTerm = this.committedTerms[entry.index];
-    if (entry.index <= this.committedIndex && committedTerm !== undefined && committedTerm !== entry.term) {
-      this.fail('State Machine Safety', entry.term, entry.index, [node],
-        `${node} applied term ${entry.term} at index ${entry.index} where term ${committedTerm} was committed`);
+    const committedTerm = this.committedTerms[index] ?? 0;
+    if (index <= this.committedIndex && committedTerm !== 0 && committedTerm !== entry.term) {
+      this.fail('State Machine Safety', entry.term, index, [node],
+        `${node} applied term ${entry.term} at index ${index} where term ${committedTerm} was committed`);
     }
+  }
+
+  private recordApplied(node: NodeId, entry: Entry, slot: number): void {
+    const index = entry.index;
+    while (this.appliedTerms.length < index) {
+      this.appliedTerms.push(0);
+      this.appliedNodes.push(undefined);
+    }
+    this.appliedTerms[index] = entry.term;
+    this.appliedNodes[index] = node;
+    if (slot >= 0) this.window.applied[slot] = entry;
+  }
+
+  private sameAsApplied(slot: number, index: number, entry: Entry): boolean {
+    const seen = this.window.applied[slot];
+    if (seen === undefined || seen === entry) return true;
+    return this.fingerprintOf(this.window.appliedFingerprints, index, seen) === this.fingerprint(entry);
   }
 
   private fail(property: SafetyProperty, term: number | null, index: number | null, nodes: NodeId[], description: string): never {

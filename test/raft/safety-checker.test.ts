@@ -130,4 +130,45 @@ describe('RaftSafetyChecker: the five properties of Figure 3', () => {
     network.tickAll(10);
     assert.ok(network.checker.checks > 100, `the checker ran ${network.checker.checks} checks`);
   });
+  /** Three nodes that logged, committed, applied and compacted `count` entries of term 1. */
+  function compactedChecker(count: number, snapshotAt: number): RaftSafetyChecker {
+    const checker = new RaftSafetyChecker();
+    const log = Array.from({ length: count }, (_, offset) => entry(offset + 1, 1));
+    for (const node of ['a', 'b', 'c']) {
+      checker.onLogChanged(node, log);
+      checker.onHardState(node, { term: 1, votedFor: null, commitIndex: count });
+      for (const applied of log) checker.onApply(node, applied);
+      checker.onSnapshot(node, { index: snapshotAt, term: 1 });
+    }
+    return checker;
+  }
+
+  test('Figure 3 memory: entries below every node\'s snapshot are dropped, and only then', () => {
+    const checker = compactedChecker(1000, 600);
+    assert.ok(checker.retainedFrom > 500, `content kept from index ${checker.retainedFrom}`);
+    const lagging = new RaftSafetyChecker();
+    for (const node of ['a', 'b']) lagging.onLogChanged(node, [entry(1, 1), entry(2, 1)]);
+    for (let index = 3; index <= 1000; index++) lagging.onLogChanged('a', [entry(index, 1)]);
+    lagging.onSnapshot('a', { index: 900, term: 1 }); // b still holds index 2 onwards: nothing may go
+    assert.equal(lagging.retainedFrom, 1);
+    assertViolation('Log Matching', () => lagging.onLogChanged('b', [entry(3, 1, 'other')]), ['index 3', 'nodes a, b']);
+  });
+
+  test('Figure 3 State Machine Safety: still checked at indexes whose content was dropped', () => {
+    const checker = compactedChecker(1000, 600);
+    assertViolation('State Machine Safety', () => checker.onApply('d', entry(10, 2)), ['index 10', 'nodes a, d']);
+    assertViolation('State Machine Safety', () => checker.onCommit('d', 20, 2), ['index 20', 'term 2', 'nodes d']);
+    // Within the window, the content is compared too.
+    assertViolation('State Machine Safety', () => checker.onApply('d', entry(900, 1, 'other')), ['index 900', 'nodes a, d']);
+  });
+
+  test('Figure 3 Leader Completeness: a record committed by a lower term after a higher one still binds later leaders', () => {
+    const checker = new RaftSafetyChecker();
+    checker.onLogChanged('a', [entry(1, 1), entry(2, 1)]);
+    checker.onLogChanged('b', [entry(1, 1), entry(2, 1), entry(3, 1)]);
+    checker.onLogChanged('c', [entry(1, 1), entry(2, 1)]);
+    checker.onHardState('a', { term: 5, votedFor: null, commitIndex: 2 }); // committed by term 5
+    checker.onHardState('b', { term: 1, votedFor: null, commitIndex: 3 }); // extended by a node still in term 1
+    assertViolation('Leader Completeness', () => checker.onLeader('c', 2), ['term 2', 'index 3', 'nodes c']);
+  });
 });

@@ -1,0 +1,48 @@
+import { closedLoopWriters, startStore } from './consensus';
+import type { BenchRow } from './types';
+
+/**
+ * What the message boundary reads per committed write (issue 14 §3 and §6): each field a
+ * check reads costs one property descriptor (src/runtime/wire-check.ts `own`: a getter is
+ * never run), an allocation and a call into the runtime. Counted, not timed, on the
+ * closed-loop workload of bench/consensus.ts, so the figure does not move with the
+ * machine's load: a change that checks a follower's Raft entries once per follower again,
+ * or adds fields read per message, shows here even on a busy machine.
+ */
+function descriptorReadsPerWrite(nodes: number): { perWrite: number; messagesPerWrite: number } {
+  const { sim, cluster } = startStore(7, nodes);
+  const writers = closedLoopWriters(cluster, 64);
+  sim.runFor(300); // past the first proposals, as the timed rows
+  const committedBefore = writers.committed();
+  const deliveredBefore = sim.network.totals().delivered;
+  const original = Object.getOwnPropertyDescriptor;
+  let reads = 0;
+  Object.getOwnPropertyDescriptor = (target: object, key: PropertyKey): PropertyDescriptor | undefined => {
+    reads++;
+    return original(target, key);
+  };
+  try {
+    sim.runFor(2000);
+  } finally {
+    Object.getOwnPropertyDescriptor = original;
+    writers.stop();
+  }
+  const writes = writers.committed() - committedBefore;
+  const delivered = sim.network.totals().delivered - deliveredBefore;
+  sim.dispose();
+  return { perWrite: reads / writes, messagesPerWrite: delivered / writes };
+}
+
+export function benchBoundaryReads(): BenchRow[] {
+  return [3, 5].map((nodes) => {
+    const { perWrite, messagesPerWrite } = descriptorReadsPerWrite(nodes);
+    return {
+      name: `message boundary: field reads per committed write, ${nodes}-node group, 64 clients`,
+      value: Math.round(perWrite * 10) / 10,
+      unit: 'reads',
+      note: `${messagesPerWrite.toFixed(2)} deliveries per write`,
+    };
+  });
+}
+
+if (require.main === module) console.table(benchBoundaryReads());

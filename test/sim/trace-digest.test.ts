@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Trace, type TraceEvent } from '../../src/sim/trace';
+
+/** The digest of a trace that recorded `events` in order. */
+function digestOf(...events: readonly TraceEvent[]): string {
+  const trace = new Trace(4);
+  for (const event of events) trace.record(event);
+  return trace.digestHex();
+}
+
+// The trace digest is what the replay checks compare ("same seed, same run, byte for byte",
+// docs/ARCHITECTURE.md): every field of an event must move it, and field boundaries count.
+describe('Trace digest', () => {
+  const base: TraceEvent = { timeMs: 12.5, kind: 'deliver', node: 'node-1', peer: 'node-2', messageType: 'raft.append', messageId: 7 };
+
+  it('is a function of the events alone', () => {
+    assert.equal(digestOf(base, { timeMs: 13, kind: 'raft.leader', node: 'node-2', detail: { term: 3 } }),
+      digestOf(base, { timeMs: 13, kind: 'raft.leader', node: 'node-2', detail: { term: 3 } }));
+  });
+
+  it('changes with every field, odd and even string lengths alike', () => {
+    const variants: TraceEvent[] = [
+      { ...base, timeMs: 12.75 }, { ...base, timeMs: 12 }, { ...base, kind: 'delivers' }, { ...base, kind: 'delivet' },
+      { ...base, node: 'node-3' }, { ...base, node: undefined }, { ...base, node: '' }, { ...base, peer: 'node-22' },
+      { ...base, messageType: 'raft.appenD' }, { ...base, messageId: 8 }, { ...base, messageId: 7 + 2 ** 31 },
+      { ...base, reason: 'loss' },
+    ];
+    const digests = new Set([digestOf(base), ...variants.map((variant) => digestOf(variant))]);
+    assert.equal(digests.size, variants.length + 1);
+  });
+
+  it('keeps field and record boundaries: ("ab", "c") is not ("a", "bc"), and order counts', () => {
+    assert.notEqual(digestOf({ ...base, node: 'ab', peer: 'c' }), digestOf({ ...base, node: 'a', peer: 'bc' }));
+    assert.notEqual(digestOf({ ...base, node: '', peer: 'ab' }), digestOf({ ...base, node: 'ab', peer: '' }));
+    assert.notEqual(digestOf({ timeMs: 1, kind: 'a', detail: { k: 'xy' } }), digestOf({ timeMs: 1, kind: 'a', detail: { kx: 'y' } }));
+    const second: TraceEvent = { timeMs: 1, kind: 'tick' };
+    assert.notEqual(digestOf(base, second), digestOf(second, base));
+  });
+
+  it('tells detail values apart by type: 1, "1", true and undefined differ', () => {
+    const values: unknown[] = [1, '1', true, false, undefined, 1.5, { n: 1 }, [1]];
+    const digests = new Set(values.map((value) => digestOf({ timeMs: 0, kind: 'x', detail: { v: value } })));
+    assert.equal(digests.size, values.length);
+  });
+});
