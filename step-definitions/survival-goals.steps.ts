@@ -60,6 +60,11 @@ Then('the change is refused because {string}', function (this: PhantomWorld, exp
   expect(error!.message).to.contain(expected);
 });
 
+// An operator hands the table's leadership to its voter in the region (a leadership transfer); waits (at most 5 s) until that voter leads. The table's preferred leader stays in its home region, so leadership goes back there: check with "within 10 seconds every table's leader is in its home region". Fails if the table has no voter in the region.
+When("an operator hands table {string}'s leadership to its voter in {region}", function (this: PhantomWorld, table: string, region: string) {
+  goalRebalance(this).handLeadership(table, region);
+});
+
 // ---- checks ----------------------------------------------------------------------------------
 
 // Instant: each node that joined through "a node joins each region, in a zone of its own" and stands in the region holds at least one table's voter in the placement map. Fails naming the node.

@@ -73,6 +73,16 @@ export class GoalRebalanceScenario {
     this.rebalance([], withinMs);
   }
 
+  /** An operator hands the table's leadership to its voter in `region` (the database's leadership transfer). */
+  handLeadership(table: string, region: string): NodeId {
+    const database = regions(this.world).database;
+    const voter = database.placementOf(table).voters.find((node) => database.regionOf(node) === region);
+    if (voter === undefined) throw new Error(`table ${table} has no voter in ${region} (voters: ${database.placementOf(table).voters.join(', ')})`);
+    this.world.cluster.database.transferLeadership(database.shardOf(table), voter);
+    this.world.waitUntil(() => this.world.cluster.database.leaderOf(database.shardOf(table)) === voter, 5_000, `${voter} (${region}) to lead table ${table}`);
+    return voter;
+  }
+
   /** Voters (of any table) each node holds in the committed map. */
   votersOn(node: NodeId): string[] {
     const database = regions(this.world).database;

@@ -138,6 +138,8 @@ export class PlacementGroup {
 
   /** Proposes a new map (compare-and-set on the current epoch) with the reason for the history. */
   changeMap(shards: readonly Shard[], reason: string, callback: (outcome: PlacementOutcome) => void = () => {}): void {
+    const away = this.awayFromHome(shards);
+    if (away !== undefined) return callback({ ok: false, reason: away });
     this.propose({ kind: 'change-map', expectedEpoch: this.committed.epoch, shards, reason, atMs: this.sim.nowMs }, callback);
   }
 
@@ -150,6 +152,8 @@ export class PlacementGroup {
   ensureMap(change: (map: ShardMap) => readonly Shard[] | undefined, reason: string, done: (ok: boolean) => void = () => {}, attemptsMax = 100): void {
     const shards = change(this.committed);
     if (shards === undefined) return done(true);
+    // Leaders prefer the home region (the committed goals): such a change is refused, not retried.
+    if (this.awayFromHome(shards) !== undefined) return done(false);
     if (attemptsMax <= 0) return done(false);
     this.changeMap(shards, reason, (outcome) => {
       if (outcome.ok && outcome.result.status === 'ok') return done(true);
@@ -174,6 +178,23 @@ export class PlacementGroup {
    */
   goals(): readonly TableGoal[] {
     return this.committedGoals.goals;
+  }
+
+  /**
+   * Why `shards` would make a table with a committed goal prefer a leader outside its home
+   * region, when its preferred leader changes (undefined when none would). The planner never
+   * plans that (survival-phase.ts); this refuses it from anyone else, such as an operator's
+   * leadership transfer, whose leader the key-value servers' leader balancer then brings
+   * back home.
+   */
+  private awayFromHome(shards: readonly Shard[]): string | undefined {
+    for (const { shard, locality } of this.committedGoals.goals) {
+      const next = shards.find((entry) => entry.id === shard)?.preferredLeader;
+      if (next === undefined || next === this.committed.shards.find((entry) => entry.id === shard)?.preferredLeader) continue;
+      const region = this.sim.hasNode(next) ? this.sim.node(next).metadata.region : undefined;
+      if (region !== locality.homeRegion) return `table ${locality.table} prefers a leader in its home region ${locality.homeRegion}, and ${next} stands in ${region ?? 'no region'}`;
+    }
+    return undefined;
   }
 
   /**
