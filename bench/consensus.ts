@@ -80,10 +80,21 @@ function openLoop(nodes: number, opsPerSecond: number, simulatedMs: number): Ope
   return { acceleration: simulatedMs / wallMs, wallMsPerWrite: wallMs / committed, deliveriesPerWrite: delivered / committed, committed };
 }
 
-/** An idle 5-node cluster with one 5-replica group: SWIM and (quiesced) Raft only. */
+/** Simulated ms run before the idle window is timed, and the window itself. */
+const IDLE_WARM_UP_MS = 60_000;
+const IDLE_WINDOW_MS = 3_600_000;
+
+/**
+ * An idle 5-node cluster with one 5-replica group: SWIM and (quiesced) Raft only, measured
+ * in its steady state. A short window measures something else: 600 simulated s take only
+ * 0.1-0.4 s of wall time here, so the JIT's warm-up of these code paths and the collection
+ * of the earlier rows' simulations fall inside it, and the same process ran 2-3x faster
+ * over 6,000 s. So the first IDLE_WARM_UP_MS (after the group's election) are run untimed
+ * and a simulated hour is timed. The cluster does the same as before.
+ */
 function idleAcceleration(simulatedMs: number): { acceleration: number; events: number } {
   const { sim } = startStore(13, 5);
-  sim.runFor(5_000); // the group goes quiet after its first idle moments
+  sim.runFor(IDLE_WARM_UP_MS); // the group goes quiet after its first idle moments; the JIT warms up
   const eventsBefore = sim.scheduler.eventsExecuted;
   const start = performance.now();
   sim.runFor(simulatedMs);
@@ -99,7 +110,7 @@ export function benchConsensus(): BenchRow[] {
   const network = benchNetwork();
   const deliveryCostMs = 1000 / network.value;
   const ratio = open.wallMsPerWrite / (open.deliveriesPerWrite * deliveryCostMs);
-  const idle = idleAcceleration(600_000);
+  const idle = idleAcceleration(IDLE_WINDOW_MS);
   return [
     { name: 'committed writes per wall second, 3-node group, 64 clients', value: three.perWallSecond, unit: 'ops/s', target: '>= 50,000 and 3x the 18,000 of before', note: `${three.committed} in 5 simulated s` },
     { name: 'committed writes per wall second, 5-node group, 64 clients', value: five.perWallSecond, unit: 'ops/s', note: `${five.committed} in 5 simulated s` },
@@ -108,7 +119,7 @@ export function benchConsensus(): BenchRow[] {
       name: 'wall time per write / its deliveries on the bare network', value: Math.round(ratio * 100) / 100, unit: 'ratio', target: '<= 2',
       note: `${(open.wallMsPerWrite * 1000).toFixed(1)} µs per write, ${open.deliveriesPerWrite.toFixed(1)} deliveries per write at ${(deliveryCostMs * 1000).toFixed(2)} µs each`,
     },
-    { name: 'time acceleration, idle 5-node cluster', value: Math.round(idle.acceleration), unit: 'simulated s per wall s', target: '>= 10,000', note: `${idle.events} events in 600 simulated s` },
+    { name: 'time acceleration, idle 5-node cluster', value: Math.round(idle.acceleration), unit: 'simulated s per wall s', target: '>= 10,000', note: `${idle.events} events in ${IDLE_WINDOW_MS / 1000} simulated s, after ${IDLE_WARM_UP_MS / 1000} s untimed` },
   ];
 }
 

@@ -41,8 +41,9 @@ export class BroadcastQueue {
    * already put a fresher record of that member in the message).
    */
   take(countMax: number, transmitLimit: number, excludedMemberId?: NodeId): MemberUpdate[] {
-    invariant(Number.isInteger(countMax) && countMax >= 0, `countMax must be a non-negative integer, got ${countMax}`);
-    invariant(transmitLimit >= 1, `transmitLimit must be at least 1, got ${transmitLimit}`);
+    // Messages are built only on failure: every ping and ack takes its piggyback here.
+    if (!(Number.isInteger(countMax) && countMax >= 0)) invariant(false, `countMax must be a non-negative integer, got ${countMax}`);
+    if (!(transmitLimit >= 1)) invariant(false, `transmitLimit must be at least 1, got ${transmitLimit}`);
     const chosen: QueuedUpdate[] = [];
     const skipped: QueuedUpdate[] = [];
     for (let transmits = 0; transmits < this.buckets.length && chosen.length < countMax; transmits++) {

@@ -65,6 +65,8 @@ class MemberHost implements MemberProcess {
   private readonly core: Membership;
   private persistedIncarnation: number;
   private timerId: TimerId | undefined;
+  /** The timer's callback, made once rather than per re-arm. */
+  private readonly timerFired = (): void => this.onTimer();
   private timerDeadlineMs: number | undefined;
   private readonly savedPeers: readonly NodeId[];
   private peersSavedAtMs = -Infinity;
@@ -197,7 +199,7 @@ class MemberHost implements MemberProcess {
     if (deadlineMs === undefined) return;
     // Never sleep longer than one protocol period: a local clock that jumps is re-read soon.
     const delayMs = Math.min(Math.max(0, deadlineMs - this.env.clock.nowMs()), this.tuning.probeIntervalMs);
-    this.timerId = this.env.timers.setTimer(delayMs, () => this.onTimer(), 'cluster.tick');
+    this.timerId = this.env.timers.setTimer(delayMs, this.timerFired, 'cluster.tick');
   }
 }
 

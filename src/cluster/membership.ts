@@ -231,7 +231,8 @@ export class Membership {
 
   /** Advances timers to local time `nowMs`. */
   tick(nowMs: number): void {
-    invariant(Number.isFinite(nowMs), `tick needs a finite time, got ${nowMs}`);
+    // The message is built only on failure: a tick runs every protocol period on every node.
+    if (!Number.isFinite(nowMs)) invariant(false, `tick needs a finite time, got ${nowMs}`);
     if (this.phaseValue === 'member' && this.lastTickMs !== undefined) {
       const gapMs = nowMs - this.lastTickMs;
       if (gapMs > this.config.tuning.stallThresholdMs || gapMs < 0) this.recoverFromStall(gapMs, nowMs);

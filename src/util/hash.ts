@@ -30,13 +30,40 @@ function rotateLeft(word: number, bits: number): number {
   return (word << bits) | (word >>> (32 - bits));
 }
 
+/**
+ * Two independent 32-bit FNV-1a hashes per string, cached for the first STRING_SLOTS_MAX
+ * distinct short strings (a pure function of the string: cached or not, the digest is the same).
+ * `slot` indexes STRING_HASHES; the scratch slot 0 serves strings past the cap.
+ */
+const STRING_SLOTS_MAX = 4096;
+/** Longer strings (JSON of a detail, say) are rarely repeated: hashed each time, not kept. */
+const CACHED_LENGTH_MAX = 64;
+const STRING_SLOTS = new Map<string, number>();
+const STRING_HASHES = new Int32Array(2 * (STRING_SLOTS_MAX + 1));
+
+function stringSlot(value: string): number {
+  let a = FNV_OFFSET_A;
+  let b = FNV_OFFSET_B;
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    a = Math.imul(a ^ code, FNV_PRIME);
+    b = Math.imul(b ^ ((code * 31 + i) & 0xffff), FNV_PRIME);
+  }
+  const slot = STRING_SLOTS.size < STRING_SLOTS_MAX && value.length <= CACHED_LENGTH_MAX ? 2 * (STRING_SLOTS.size + 1) : 0;
+  if (slot !== 0) STRING_SLOTS.set(value, slot);
+  STRING_HASHES[slot] = a;
+  STRING_HASHES[slot + 1] = b;
+  return slot;
+}
+
 const FLOAT_SCRATCH = new Float64Array(1);
 const WORD_SCRATCH = new Uint32Array(FLOAT_SCRATCH.buffer);
 
 /**
  * Incremental 64-bit digest in two 32-bit lanes, rendered as 16 hex characters. `update`
  * (credential proofs) feeds FNV-1a one code unit at a time; the record fields of the trace
- * (`text`, `number`) go a word per step, since every simulated event passes through them.
+ * (`text`, `number`) go a word per step, with strings hashed once and cached, since every
+ * simulated event passes through them.
  */
 export class Digest {
   private laneA = FNV_OFFSET_A;
@@ -58,28 +85,22 @@ export class Digest {
   }
 
   /**
-   * Adds a string as one field of a record (no separator: `endRecord` closes the record).
-   * Two UTF-16 code units per step, each step a bijection of the lane (xor, rotate, odd
-   * multiply), so any one changed field changes the digest; half the steps of one per unit.
+   * Adds a string as one field of a record (no separator: `endRecord` closes the record):
+   * its two 32-bit hashes and its length, a word per step. The trace repeats a few strings
+   * (node ids, event kinds, message types) millions of times, so their hashes are cached.
    */
   text(value: string): void {
-    let a = this.laneA;
-    let b = this.laneB;
+    let slot = STRING_SLOTS.get(value);
+    if (slot === undefined) slot = stringSlot(value);
     const length = value.length;
-    let i = 0;
-    for (; i + 1 < length; i += 2) {
-      const pair = value.charCodeAt(i) | (value.charCodeAt(i + 1) << 16);
-      a = Math.imul(rotateLeft(a ^ pair, 15), FIELD_PRIME_A);
-      b = Math.imul(rotateLeft(b ^ (pair + i), 13), FIELD_PRIME_B);
-    }
-    if (i < length) {
-      const code = value.charCodeAt(i);
-      a = Math.imul(rotateLeft(a ^ code, 15), FIELD_PRIME_A);
-      b = Math.imul(rotateLeft(b ^ (code + i), 13), FIELD_PRIME_B);
-    }
-    // The length ends the field, so ("ab", "c") and ("a", "bc") differ.
-    this.laneA = Math.imul(rotateLeft(a ^ (length | 0x10000), 15), FIELD_PRIME_A);
-    this.laneB = Math.imul(rotateLeft(b ^ (length | 0x20000), 13), FIELD_PRIME_B);
+    // Each step is a bijection of the lane (xor, rotate, odd multiply), so one changed field
+    // always changes the digest; the length ends the field, so ("ab", "c") and ("a", "bc") differ.
+    let a = Math.imul(rotateLeft(this.laneA ^ STRING_HASHES[slot], 15), FIELD_PRIME_A);
+    let b = Math.imul(rotateLeft(this.laneB ^ STRING_HASHES[slot + 1], 13), FIELD_PRIME_B);
+    a = Math.imul(rotateLeft(a ^ (length | 0x10000), 15), FIELD_PRIME_A);
+    b = Math.imul(rotateLeft(b ^ (length | 0x20000), 13), FIELD_PRIME_B);
+    this.laneA = a;
+    this.laneB = b;
   }
 
   /** Adds an optional string field; absent differs from every string, the empty one included. */

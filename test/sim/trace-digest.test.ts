@@ -43,4 +43,14 @@ describe('Trace digest', () => {
     const digests = new Set(values.map((value) => digestOf({ timeMs: 0, kind: 'x', detail: { v: value } })));
     assert.equal(digests.size, values.length);
   });
+
+  it('does not depend on which strings were seen before (the string hash cache is exact, full or not)', () => {
+    const events: TraceEvent[] = [base, { timeMs: 2, kind: 'x'.repeat(100), node: 'node-9', detail: { key: 'fresh-key' } }];
+    const before = digestOf(...events);
+    // More distinct strings than the cache holds, then the same events again.
+    digestOf(...Array.from({ length: 5000 }, (_, index) => ({ timeMs: index, kind: `filler-${index}` })));
+    assert.equal(digestOf(...events), before);
+    assert.equal(digestOf({ ...base, kind: 'never-seen-before' }), digestOf({ ...base, kind: 'never-seen-before' }));
+    assert.notEqual(digestOf({ ...base, kind: 'x'.repeat(100) }), digestOf({ ...base, kind: 'y'.repeat(100) }), 'uncached strings are hashed too');
+  });
 });
