@@ -1,8 +1,13 @@
 // Cucumber profiles. Every profile writes the same reports under reports/.
 // See README.md ("Profiles and tags") for what each one is for.
+// PHANTOMDB_COMPILED=1 (what `npm test` sets, right after its build) runs the same steps from
+// the JavaScript in dist/ instead of compiling them through ts-node in the coordinator and in
+// every worker (README, "How fast the tests are"); it refuses a dist/ older than a source.
+const compiled = process.env.PHANTOMDB_COMPILED === '1';
+if (compiled) require('./scripts/dist-freshness').assertDistFresh(__dirname, ['src', 'support', 'step-definitions']);
 const common = {
-  requireModule: ['ts-node/register/transpile-only'],
-  require: ['support/**/*.ts', 'step-definitions/**/*.ts'],
+  requireModule: compiled ? [] : ['ts-node/register/transpile-only'],
+  require: compiled ? ['dist/support/**/*.js', 'dist/step-definitions/**/*.js'] : ['support/**/*.ts', 'step-definitions/**/*.ts'],
   format: [
     'progress',
     './support/report-formatter.js:reports/cucumber.json',

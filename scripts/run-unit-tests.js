@@ -20,6 +20,7 @@
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { SOURCE_FOLDERS, newestSource } = require('./dist-freshness');
 
 function* testFiles(directory) {
   for (const entry of fs.readdirSync(directory, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
@@ -29,27 +30,13 @@ function* testFiles(directory) {
   }
 }
 
-/** Newest modification time of the TypeScript sources under the given folders. */
-function newestSource(directories) {
-  let newest = 0;
-  const visit = (directory) => {
-    for (const entry of fs.readdirSync(directory, { withFileTypes: true })) {
-      const full = path.join(directory, entry.name);
-      if (entry.isDirectory()) visit(full);
-      else if (entry.name.endsWith('.ts')) newest = Math.max(newest, fs.statSync(full).mtimeMs);
-    }
-  };
-  for (const directory of directories) if (fs.existsSync(directory)) visit(directory);
-  return newest;
-}
-
 /** dist/test/x.test.js for test/x.test.ts; exits when the build is missing or stale. */
 function compiledFiles(files) {
   const oldestOutput = Math.min(...files.map((file) => {
     const output = path.join('dist', file.replace(/\.ts$/, '.js'));
     return fs.existsSync(output) ? fs.statSync(output).mtimeMs : 0;
   }));
-  if (oldestOutput < newestSource(['src', 'test', 'support', 'step-definitions', 'scripts', 'bench'])) {
+  if (oldestOutput < newestSource(SOURCE_FOLDERS)) {
     console.error('dist/ is missing or older than the sources: run `npm run build` first (or run without --compiled)');
     process.exit(1);
   }

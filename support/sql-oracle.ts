@@ -1,6 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import type { BoundQuery } from '../src/query';
 import type { Row, TableSchema, Value } from '../src/query';
+import { startPostgres } from './postgres-snapshot';
 
 export { compareWithOracle } from './sql-oracle-compare';
 
@@ -18,11 +19,7 @@ let shared: Promise<PGlite> | undefined;
 let schemaCounter = 0;
 
 export function sharedPostgres(): Promise<PGlite> {
-  shared ??= (async () => {
-    const db = new PGlite();
-    await db.query('SELECT 1');
-    return db;
-  })();
+  shared ??= startPostgres();
   return shared;
 }
 

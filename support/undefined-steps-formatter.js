@@ -6,8 +6,10 @@
  */
 const fs = require('node:fs');
 const { Formatter } = require('@cucumber/cucumber');
-const { closestSteps } = require('./glossary/suggest.ts');
-const { commentAbove, parseStepComment } = require('./glossary/step-docs.ts');
+// Compiled runs (PHANTOMDB_COMPILED=1) register no TypeScript compiler: the build's JavaScript then.
+const glossaryModule = (name) => (require.extensions['.ts'] ? require(`./glossary/${name}.ts`) : require(`../dist/support/glossary/${name}.js`));
+const { closestSteps } = glossaryModule('suggest');
+const { commentAbove, parseStepComment } = glossaryModule('step-docs');
 
 const SUGGESTIONS = 3;
 

@@ -10,6 +10,7 @@ import type { ScalingActuator } from '../scaling/autoscaler';
 import { planWithCommittedGoals } from './goal-planning';
 import { migrationPorts } from './migration-ports';
 import type { PhantomCluster } from './phantom-cluster';
+import { jsonLengthOfImmutableItems } from '../util/json-length';
 
 /**
  * The autoscaler's hands on the real cluster (issue 9 §3): it starts nodes that join with
@@ -195,7 +196,7 @@ export class ElasticCluster implements ScalingActuator, ActivitySource {
     for (const group of raft.groupIds) {
       if (group !== placementGroupId) dataBytes += kv.machine(group)?.byteCount ?? 0;
       const log = disk.get<unknown[]>(`raft/${group}/log`);
-      if (log !== undefined) raftLogBytes += JSON.stringify(log).length;
+      if (log !== undefined) raftLogBytes += jsonLengthOfImmutableItems(log);
     }
     const { serviceTimeMs, memoryBytes, diskBytes } = this.options.capacity;
     return { operationsProcessed: kv.work.requestsHandled, requestsServed: kv.work.requestsHandled, dataBytes, raftLogBytes, capacity: { operationsPerSecond: 1000 / serviceTimeMs, memoryBytes, diskBytes } };
@@ -281,3 +282,4 @@ export class ElasticCluster implements ScalingActuator, ActivitySource {
     this.nodeCounts.push({ atMs: this.cluster.sim.nowMs, nodes: this.liveIds().length });
   }
 }
+
