@@ -154,7 +154,8 @@ export class QueryScenario {
     return this.run(this.lastText, options);
   }
 
-  private async compareWithOracle(run: QueryRun): Promise<void> {
+  /** Compares a finished query's rows with PostgreSQL's answer over the rows as loaded; throws on a difference. */
+  async compareWithOracle(run: QueryRun): Promise<void> {
     if (run.compiled === undefined || run.compiled.explain === 'plan') return;
     const selectText = run.text.replace(/^\s*explain(\s+analyze)?\b/i, '');
     const answer = await (await this.oracle()).query(selectText);

@@ -20,7 +20,8 @@ export const LEASE_BOUND_MS = 5_000;
 const START_BOUND_MS = 5_000;
 /** How long a crashed shard leader stays down before it restarts. */
 const LEADER_DOWN_MS = 1_000;
-const TRIP = 'trip';
+/** The name of the trip saga's definition. */
+export const TRIP = 'trip';
 
 /**
  * The part of a scenario that books trips with sagas over the sharded store: the four

@@ -117,3 +117,48 @@ Feature: Sagas over the sharded store complete or compensate, and nothing is hal
       | 3    |
       | 4    |
       | 5    |
+
+  Scenario Outline: A car rental whose answers never came arrives after the trip was undone, and takes nothing (seed <seed>)
+    Given the simulation seed is <seed>
+    And trip-booking services that keep their state in the store, with these stocks:
+      | service  | stock |
+      | flights  | 4     |
+      | hotels   | 10    |
+      | cars     | 10    |
+      | payments | 300   |
+    And 3 saga orchestrators, one of them active
+    And the commands for step "rent car" reach the "cars" service 20 s late until an orchestrator gives up on the step
+    And the active orchestrator crashes when a trip reaches step "rent car"
+    When 1 trip is booked at once
+    Then within 30 s every trip completed or was compensated, and nothing is half-done
+    And 0 trips completed and 1 was compensated
+    And once the late commands have arrived, within 40 s nothing is half-done
+
+    Examples:
+      | seed |
+      | 1    |
+      | 2    |
+      | 3    |
+
+  Scenario Outline: A step settled at its service after its answers were lost stays undone when its late copies arrive (seed <seed>)
+    Given the simulation seed is <seed>
+    And trip-booking services that keep their state in the store, with these stocks:
+      | service  | stock |
+      | flights  | 4     |
+      | hotels   | 10    |
+      | cars     | 10    |
+      | payments | 300   |
+    And trips settle a step that got no answer by asking its service to settle it, instead of cancelling it
+    And 3 saga orchestrators, one of them active
+    And the commands for step "rent car" reach the "cars" service 20 s late until an orchestrator gives up on the step
+    And the active orchestrator crashes when a trip reaches step "rent car"
+    When 1 trip is booked at once
+    Then within 30 s every trip completed or was compensated, and nothing is half-done
+    And 0 trips completed and 1 was compensated
+    And once the late commands have arrived, within 40 s nothing is half-done
+
+    Examples:
+      | seed |
+      | 1    |
+      | 2    |
+      | 3    |

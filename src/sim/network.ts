@@ -106,6 +106,11 @@ export class Network {
     this.link(from, to).latency = model;
   }
 
+  /** Undoes `setLinkLatency`: the link takes the region or default latency again. */
+  clearLinkLatency(from: NodeId, to: NodeId): void {
+    delete this.link(from, to).latency;
+  }
+
   setFaults(faults: Partial<LinkFaults>): void {
     Object.assign(this.faults, validateFaults({ ...this.faults, ...faults }));
   }

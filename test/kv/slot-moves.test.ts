@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { KvStateMachine } from '../../src/kv/state-machine';
 import { slotForKey } from '../../src/sharding/slots';
+import { scanLockKey } from '../../src/txn/types';
 
 /**
  * Slot moves at the state machine (issue 8 §4; Vitess's copy / catch-up / cut-over with a
@@ -56,6 +57,23 @@ describe('slot moves in the KV state machine', () => {
     const result = source.apply({ slots: { kind: 'release', range } }, 2);
     assert.equal(result.status, 'busy');
     assert.equal(source.serves(key), true);
+  });
+
+  it("a range a query's scan lock covers is not released (busy) until the query lets go; a scan of other slots does not hold it", () => {
+    // src/txn/participant-state.ts `lockIn`: a query that read the source must find its rows there until it ends, or a
+    // write to them on the new shard could reach it half (features/queries/slot-moves-under-load.feature).
+    const source = new KvStateMachine();
+    const scan = (txnId: string, slots: { start: number; endExclusive: number }[], index: number) =>
+      source.apply({ txn: { kind: 'acquire', txnId, priority: { startedAtMs: 0, txnId }, anchorKey: `query/${txnId}`, coordinator: 'q1', opIndex: 1, key: scanLockKey('t/orders/', slots), access: { kind: 'scan' } } }, index);
+    scan('q.a1', [{ start: slot + 1, endExclusive: slot + 5 }], 1);
+    scan('q.a2', [{ start: 0, endExclusive: slot + 1 }], 2);
+    const busy = source.apply({ slots: { kind: 'release', range } }, 3);
+    assert.equal(busy.status, 'busy');
+    assert.match((busy as { reason: string }).reason, /a scan by q\.a2/);
+    assert.equal(source.serves(key), true);
+    source.apply({ txn: { kind: 'resolve', txnId: 'q.a2', outcome: 'committed', reason: 'read-only query finished' } }, 4);
+    assert.deepEqual(source.apply({ slots: { kind: 'release', range } }, 5), { status: 'ok' }, 'the scan of other slots (q.a1) does not hold the range');
+    assert.equal(source.serves(key), false);
   });
 
   it('a transaction may not lock a key whose slot is not served here: it ends aborted', () => {
