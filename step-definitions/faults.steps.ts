@@ -46,7 +46,7 @@ When('{node} is cut off from the others', function (this: PhantomWorld, node: st
 // ---- the network ---------------------------------------------------------------------------
 // Needs first: the nodes named, started by a cluster, group or store step. The message loss, duplication and latency steps need nothing first and may come before the nodes start.
 
-// Splits the network into groups, one row per group; nodes in different groups cannot talk, nodes in no group keep talking to everyone. Lasts until "the network heals".
+// Splits the network into groups, one row per group; nodes in different groups cannot talk. Nodes named in no row (clients among them) form one more group together: they reach each other and no node of any row. Lasts until "the network heals".
 // Columns: nodes (required): the group's nodes, separated by ", " and " and ", e.g. "node-1, node-2 and node-3".
 // | nodes                     |
 // | node-1, node-2 and node-3 |
