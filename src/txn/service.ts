@@ -49,10 +49,10 @@ export class TxnService implements NodeService {
     this.recovery = new TxnRecovery(env, { ...groups, groupIds: () => deps.raft.groupIds, shardMap: deps.shardMap, caller: this.caller, hooks }, tuning);
     this.collector = new TxnRecordCollector(env, { ...groups, groupIds: () => deps.raft.groupIds, caller: this.caller }, tuning);
     this.recovery.start();
-    this.collector.start();
+    if (tuning.collectEndedTransactions) this.collector.start();
     deps.kv.onTransactionsHeld = () => {
       this.recovery.start();
-      this.collector.start();
+      if (tuning.collectEndedTransactions) this.collector.start();
     };
   }
 
