@@ -7,7 +7,8 @@ export class ManualNodeEnv {
   private timers: { atMs: number; callback: () => void }[] = [];
   /** Everything n1 sent, in order (the network delivers none of it). */
   readonly sent: { to: string; message: unknown }[] = [];
-  private nowMs = 0;
+  /** The hand-run clock, in ms. */
+  nowMs = 0;
 
   env(disk: SimDisk): NodeEnv {
     return {

@@ -18,11 +18,14 @@ import type { JournalRecord } from '../../src/placement/state-machine';
 import { MigrationExecutor } from '../../src/rebalance/executor';
 import type { GroupView, MigrationPorts } from '../../src/rebalance/ports';
 import type { ShardMap } from '../../src/sharding/shard-map';
+import { SimDisk } from '../../src/sim/disk';
+import { ManualNodeEnv } from '../raft/manual-node-env';
 
 /** A placement group, two data groups and a clock, all in memory; `leaderless` groups answer nothing. */
 class FakeCluster {
-  nowMs = 0;
-  private timers: { atMs: number; callback: () => void }[] = [];
+  /** The executor's clock and timers, run by hand. */
+  private readonly manual = new ManualNodeEnv();
+  private readonly timers = this.manual.env(new SimDisk()).timers;
   readonly journal: JournalRecord[] = [];
   readonly ended: { moveId: string; outcome: string }[] = [];
   readonly slotCommands: { shard: string; command: SlotCommand }[] = [];
@@ -42,8 +45,8 @@ class FakeCluster {
     const view = (shard: string): GroupView | undefined => this.leaderless.has(shard) ? undefined
       : { leader: 'n1', config: { voters: ['n1', 'n2', 'n3'], learners: this.learners.get(shard) ?? [] }, configCommitted: true, commitIndex: 10, progress: {} };
     return {
-      nowMs: () => this.nowMs,
-      schedule: (delayMs, callback) => { this.timers.push({ atMs: this.nowMs + delayMs, callback }); },
+      nowMs: () => this.manual.nowMs,
+      schedule: (delayMs, callback) => { this.timers.setTimer(delayMs, callback); },
       map: () => this.map,
       journal: () => this.journal,
       writeJournal: (record, expectedStep, _edit, _reason, done) => {
@@ -79,16 +82,7 @@ class FakeCluster {
   }
 
   runFor(ms: number): void {
-    const until = this.nowMs + ms;
-    for (;;) {
-      this.timers.sort((a, b) => a.atMs - b.atMs);
-      const next = this.timers[0];
-      if (next === undefined || next.atMs > until) break;
-      this.timers.shift();
-      this.nowMs = next.atMs;
-      next.callback();
-    }
-    this.nowMs = until;
+    this.manual.advance(ms);
   }
 
   /** Runs until the move's journal step is `step`; bounded. */

@@ -93,3 +93,18 @@ export function startStore(seed: number, options: { nodes?: number; shards?: num
   };
   return fixture;
 }
+
+/** A transfer: reads both keys for update, then writes both and commits (nothing if a read failed). */
+export function transfer(txn: Transaction, from: string, to: string, amount: number): Transaction {
+  const source = txn.read(from, { forUpdate: true });
+  const target = txn.read(to, { forUpdate: true });
+  source.onComplete(() =>
+    target.onComplete(() => {
+      if (source.outcome !== 'ok' || target.outcome !== 'ok') return;
+      txn.write(from, String(Number(source.value) - amount));
+      txn.write(to, String(Number(target.value) + amount));
+      txn.commit();
+    }),
+  );
+  return txn;
+}

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Transaction } from '../../src/txn/client';
-import { startStore, type TxnFixture } from './fixture';
+import { type TxnFixture, startStore, transfer } from './fixture';
 
 /**
  * Garbage collection of transaction records and tombstones in a running store
@@ -10,20 +9,6 @@ import { startStore, type TxnFixture } from './fixture';
  * record up only once every intent is resolved), and what the shards keep after a
  * workload comes back to a bound of one transaction per client per shard.
  */
-
-function transfer(txn: Transaction, from: string, to: string, amount: number): Transaction {
-  const source = txn.read(from, { forUpdate: true });
-  const target = txn.read(to, { forUpdate: true });
-  source.onComplete(() =>
-    target.onComplete(() => {
-      if (source.outcome !== 'ok' || target.outcome !== 'ok') return;
-      txn.write(from, String(Number(source.value) - amount));
-      txn.write(to, String(Number(target.value) + amount));
-      txn.commit();
-    }),
-  );
-  return txn;
-}
 
 /** Two keys on different shards where two replicas of the second's shard host no replica of the first's. */
 function separableShards(store: TxnFixture): { anchor: string; other: string; cut: string[] } {

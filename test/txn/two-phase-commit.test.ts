@@ -1,26 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Transaction } from '../../src/txn/client';
-import { startStore } from './fixture';
+import { startStore, transfer } from './fixture';
 
 /**
  * Two-phase commit across shard Raft groups, in the simulator: the happy paths and fast
  * paths, then each failure the protocol must survive (design: src/txn/README.md).
  */
-
-function transfer(txn: Transaction, from: string, to: string, amount: number): Transaction {
-  const source = txn.read(from, { forUpdate: true });
-  const target = txn.read(to, { forUpdate: true });
-  source.onComplete(() =>
-    target.onComplete(() => {
-      if (source.outcome !== 'ok' || target.outcome !== 'ok') return;
-      txn.write(from, String(Number(source.value) - amount));
-      txn.write(to, String(Number(target.value) + amount));
-      txn.commit();
-    }),
-  );
-  return txn;
-}
 
 /** Accounts a = 100 and b = 50 on two different shards, and a coordinator node that hosts neither. */
 function twoAccounts(seed: number): { store: ReturnType<typeof startStore>; a: string; b: string; coordinator: string } {
