@@ -1,4 +1,4 @@
-@transactions @wip
+@transactions
 Feature: A transaction's record outlives every participant that has not applied it
   The shard holding a transaction's record forgets it only once the client knows the
   outcome and every other shard that took part has applied it. A shard that was cut off

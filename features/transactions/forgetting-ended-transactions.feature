@@ -1,4 +1,4 @@
-@transactions @chaos @wip
+@transactions @chaos
 Feature: Shards forget ended transactions once nobody can need them
   Each shard keeps a record of every transaction it decided and a tombstone of every
   transaction that ended on it, so that recovery, late participants and retried or

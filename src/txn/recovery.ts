@@ -103,11 +103,23 @@ export class TxnRecovery {
     if (anchor.id === shardId) return this.proposeLocally(shardId, settle, (result) => done(decisionOutcome(result)));
     const options = { deadlineMs: this.tuning.resolveDeadlineMs, attemptTimeoutMs: this.tuning.shardAttemptTimeoutMs };
     this.deps.caller.call(anchor.id, settle, options, (outcome) => {
-      const decided = outcome.ok && outcome.reply.status === 'applied' ? decisionOutcome(outcome.reply.result as DecisionResult) : undefined;
+      const result = outcome.ok && outcome.reply.status === 'applied' ? (outcome.reply.result as DecisionResult) : undefined;
+      const decided = decisionOutcome(result);
+      if (result?.status === 'forgotten') return this.abortIfHeld(shardId, txn, anchor.id, done);
       if (decided === undefined) return done(undefined);
       const resolve: TxnCommand = { kind: 'resolve', txnId: txn.txnId, outcome: decided, reason: `recovered from the record at ${anchor.id}` };
-      this.proposeLocally(shardId, resolve, (result) => done(result === undefined ? undefined : decided));
+      this.proposeLocally(shardId, resolve, (applied) => done(applied === undefined ? undefined : decided));
     });
+  }
+
+  /**
+   * The anchor forgot the transaction: it ended and every participant applied a commit, or
+   * it aborted. Whether it is still held here is only known at this group's log position:
+   * held then means aborted; ended then means this question was overtaken by its outcome.
+   */
+  private abortIfHeld(shardId: ShardId, txn: ParticipantTxnView, anchor: ShardId, done: (outcome: TxnOutcome | undefined) => void): void {
+    const resolve: TxnCommand = { kind: 'resolve', txnId: txn.txnId, outcome: 'aborted', reason: `presumed abort: the record at ${anchor} was forgotten`, ifHeld: true };
+    this.proposeLocally(shardId, resolve, (applied) => done((applied as { outcome?: TxnOutcome } | undefined)?.outcome));
   }
 
   private proposeLocally(shardId: ShardId, command: TxnCommand, done: (result: unknown) => void): void {

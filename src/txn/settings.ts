@@ -36,10 +36,8 @@ export interface TxnTuning {
   /** How often a shard leader looks for records and tombstones it may forget (src/txn/record-collector.ts). */
   gcScanMs: number;
   /**
-   * Whether shard leaders forget ended transactions at all. Off: the 2PC bank soak found
-   * that with it on, a committed transaction can later be resolved aborted at a replica
-   * (16 of 1,000 seeds, e.g. 2009: "teller-2.55 ended committed here and was later resolved
-   * aborted (recovered from the record at shard-1)"). Stays off until that is understood.
+   * Whether shard leaders forget ended transactions at all (on by default). Unit tests of
+   * other parts may turn it off to keep every record for inspection.
    */
   collectEndedTransactions: boolean;
 }
@@ -62,7 +60,7 @@ export const defaultTxnTuning: Readonly<TxnTuning> = Object.freeze({
   redirectsMax: 3,
   finishedTxnsMax: 10_000,
   gcScanMs: 200,
-  collectEndedTransactions: false,
+  collectEndedTransactions: true,
 });
 
 /** Points in the coordinator's commit where a scenario may stop it (a failpoint, as in etcd's gofail). */

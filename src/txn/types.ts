@@ -81,8 +81,13 @@ export type TxnCommand =
    * it votes no. `refuse` votes no and aborts here.
    */
   | { readonly kind: 'prepare'; readonly txnId: TxnId; readonly lastOpIndex: number; readonly refuse?: string; readonly settled?: number }
-  /** Phase two, or recovery: make the outcome stick here and release the locks. */
-  | { readonly kind: 'resolve'; readonly txnId: TxnId; readonly outcome: TxnOutcome; readonly reason?: string; readonly settled?: number }
+  /**
+   * Phase two, or recovery: make the outcome stick here and release the locks. `ifHeld`:
+   * the outcome is presumed, not read from a record (the anchor had forgotten the
+   * transaction when recovery asked), so it applies only to a transaction still held here;
+   * one that already ended here keeps how it ended.
+   */
+  | { readonly kind: 'resolve'; readonly txnId: TxnId; readonly outcome: TxnOutcome; readonly reason?: string; readonly settled?: number; readonly ifHeld?: boolean }
   /**
    * At the anchor: write the commit decision into the transaction record unless the record
    * already says otherwise, and commit the anchor's own part in the same step. With one
@@ -92,7 +97,8 @@ export type TxnCommand =
   /**
    * At the anchor, for recovery and status queries: the recorded outcome, or abort if none
    * (presumed abort). `holder`: the shard of a recovering participant that still holds the
-   * transaction (for a transaction already collected here, only a holder is answered).
+   * transaction. A transaction already collected here is answered "forgotten", to a holder
+   * too: only its holder can tell whether the answer means "aborted" (src/txn/recovery.ts).
    */
   | { readonly kind: 'settle'; readonly txnId: TxnId; readonly reason: string; readonly holder?: string }
   /**

@@ -28,7 +28,7 @@ function separableShards(store: TxnFixture): { anchor: string; other: string; cu
 describe('Collecting transaction records in a running store', () => {
   it('a committed record is kept while a participant has not applied the commit, and goes once it has', () => {
     const store = startStore(41);
-    store.cluster.database.txnSettings.tuning.collectEndedTransactions = true; // off by default (see settings.ts)
+    store.cluster.database.txnSettings.tuning.collectEndedTransactions = true;
     const { anchor, other, cut } = separableShards(store);
     store.seed({ [anchor]: '100', [other]: '50' });
     const coordinator = store.txns.serverNodes().find((node) => !cut.includes(node))!;
@@ -58,7 +58,7 @@ describe('Collecting transaction records in a running store', () => {
 
   it('after concurrent transfers, the shards keep at most one record and one tombstone per client and shard', () => {
     const store = startStore(43);
-    store.cluster.database.txnSettings.tuning.collectEndedTransactions = true; // off by default (see settings.ts)
+    store.cluster.database.txnSettings.tuning.collectEndedTransactions = true;
     const accounts = [...store.keysOnDistinctShards(3), ...store.keysOnDistinctShards(3, 'savings')];
     store.seed(Object.fromEntries(accounts.map((key) => [key, '100'])));
     const random = store.sim.random.stream('test');

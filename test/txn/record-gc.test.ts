@@ -125,10 +125,10 @@ describe('After forgetting: late and duplicated messages', () => {
     assert.equal(shard.state.recordCount, 0);
   });
 
-  it('a recovering holder is told "aborted" (presumed abort), and nothing is recorded', () => {
+  it('a recovering holder is told "forgotten" too, never a guessed outcome, and nothing is recorded', () => {
     const shard = forgottenCommit();
     const answer = shard.apply({ kind: 'settle', txnId: 'c.1', reason: 'in doubt', holder: 'shard-1' });
-    assert.equal(answer.status, 'aborted');
+    assert.equal(answer.status, 'forgotten');
     assert.equal(shard.state.recordCount, 0);
   });
 
@@ -146,6 +146,45 @@ describe('After forgetting: late and duplicated messages', () => {
   it('a transaction above the horizon of the same client is untouched', () => {
     const shard = forgottenCommit();
     assert.deepEqual(shard.apply(write('c.3', 'z', '3', 2)), { status: 'granted', value: '3' });
+  });
+});
+
+/**
+ * The holder's side of a forgotten record (src/txn/recovery.ts, `ifHeld`). Bank soak seed
+ * 2009: shard-3 held teller-2.55 prepared and asked the anchor; the commit reached shard-3,
+ * the client acknowledged it, the anchor forgot the record, and only then did the question
+ * arrive. Answered "aborted", shard-3 applied an abort after its commit.
+ */
+describe('A holder told "forgotten" aborts only what it still holds', () => {
+  function preparedParticipant(): Shard {
+    const shard = new Shard();
+    shard.apply(write('c.1', 'x', 'new'));
+    assert.equal(shard.apply({ kind: 'prepare', txnId: 'c.1', lastOpIndex: opIndex }).status, 'prepared');
+    return shard;
+  }
+  const presumedAbort: TxnCommand = { kind: 'resolve', txnId: 'c.1', outcome: 'aborted', reason: 'presumed abort: the record was forgotten', ifHeld: true };
+
+  it('a question overtaken by the commit changes nothing: the commit stands and no violation is recorded', () => {
+    const shard = preparedParticipant();
+    shard.apply({ kind: 'resolve', txnId: 'c.1', outcome: 'committed' });
+    assert.deepEqual(shard.apply(presumedAbort), { status: 'resolved', outcome: 'committed' });
+    assert.equal(shard.machine.read('x'), 'new');
+    assert.deepEqual(shard.state.violations, []);
+  });
+
+  it('a transaction still held when the answer is applied is aborted and its locks released', () => {
+    const shard = preparedParticipant();
+    assert.deepEqual(shard.apply(presumedAbort), { status: 'resolved', outcome: 'aborted' });
+    assert.equal(shard.state.transaction('c.1'), undefined);
+    assert.equal(shard.state.lockOn('x'), undefined);
+    assert.equal(shard.machine.read('x'), null);
+  });
+
+  it('a recorded outcome that contradicts an end is still a violation (only a presumed one is conditional)', () => {
+    const shard = preparedParticipant();
+    shard.apply({ kind: 'resolve', txnId: 'c.1', outcome: 'committed' });
+    shard.apply({ kind: 'resolve', txnId: 'c.1', outcome: 'aborted', reason: 'recovered from the record at shard-0' });
+    assert.match(shard.state.violations.join('\n'), /c\.1 ended committed here .* later resolved aborted/);
   });
 });
 
