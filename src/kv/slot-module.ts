@@ -29,6 +29,8 @@ export type SlotCommand =
       readonly sessions: readonly ClientSession[];
       /** The source's transaction records (opaque here): recovery of a transaction anchored on a moved key finds its outcome. */
       readonly records: readonly CarriedRecord[];
+      /** The source's horizons, [client, number]: which of those records it had already forgotten (absent in older entries). */
+      readonly horizons?: readonly CarriedHorizon[];
     }
   | { readonly kind: 'release'; readonly range: SlotRange }
   | { readonly kind: 'drop'; readonly range: SlotRange }
@@ -37,6 +39,8 @@ export type SlotCommand =
 
 /** A record of the module that keeps transaction outcomes, carried through a move unread. */
 export type CarriedRecord = readonly [string, object];
+/** A client's horizon at the source: its transactions up to this number were forgotten there. */
+export type CarriedHorizon = readonly [string, number];
 
 export interface SlotLogEntry {
   readonly slots: SlotCommand;
@@ -49,6 +53,7 @@ export interface SlotExport {
   readonly entries: readonly (readonly [string, string])[];
   readonly sessions: readonly ClientSession[];
   readonly records: readonly CarriedRecord[];
+  readonly horizons: readonly CarriedHorizon[];
 }
 
 /** The rest of the state machine as a move sees it. */
@@ -59,7 +64,7 @@ export interface SlotMoveStore {
   keys(): readonly string[];
   write(key: string, value: string | null): void;
   adoptSession(session: ClientSession, logIndex: number): void;
-  adoptRecords(records: readonly CarriedRecord[]): void;
+  adoptRecords(records: readonly CarriedRecord[], horizons: readonly CarriedHorizon[]): void;
 }
 
 export interface SlotSnapshotPart {
@@ -124,7 +129,7 @@ export class SlotModule implements StateMachineModule<SlotLogEntry, SlotSnapshot
     for (const [key, value] of command.upserts) if (inRange(key, command.range)) this.store.write(key, value);
     for (const key of command.deletes) if (inRange(key, command.range)) this.store.write(key, null);
     for (const session of command.sessions) this.store.adoptSession(session, logIndex);
-    this.store.adoptRecords(command.records);
+    this.store.adoptRecords(command.records, command.horizons ?? []);
     this.fence.acquire(command.range);
     return { status: 'ok' };
   }

@@ -353,7 +353,7 @@ export class MigrationExecutor {
       const deletes = [...copied.keys()].filter((key) => !present.has(key));
       const bytes = upserts.reduce((sum, [key, value]) => sum + key.length + value.length, 0) + deletes.reduce((sum, key) => sum + key.length, 0);
       const arrivesAtMs = this.reserveLink(bytes);
-      const command: SlotCommand = { kind: 'acquire', range: move.range, upserts, deletes, sessions: data.sessions, records: data.records };
+      const command: SlotCommand = { kind: 'acquire', range: move.range, upserts, deletes, sessions: data.sessions, records: data.records, horizons: data.horizons };
       this.ports.schedule(arrivesAtMs - this.ports.nowMs(), () => {
         this.ports.proposeSlots(move.to, command, (result) => {
           this.waitUntilMs.delete(record.moveId);

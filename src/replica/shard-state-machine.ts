@@ -72,7 +72,7 @@ export class ShardStateMachine {
       write: (key, value) => this.kv.write(key, value),
       adoptSession: (session, logIndex) => this.kv.adoptSession(session, logIndex),
       // The records were exported by the same module of the source replica (exportSlots).
-      adoptRecords: (records) => this.participant.state.adoptRecords(records as readonly (readonly [TxnId, TxnRecord])[]),
+      adoptRecords: (records, horizons) => this.participant.state.adoptRecords(records as readonly (readonly [TxnId, TxnRecord])[], horizons),
     });
     this.host = new StateMachineHost(snapshotFormat, [this.kv, this.participant, this.roles, this.slots, ...(options.modules ?? [])]);
   }
@@ -160,7 +160,7 @@ export class ShardStateMachine {
   /** The keys of a slot range held here (served or released, not those copied in), with sessions and records. */
   exportSlots(range: SlotRange): SlotExport {
     const records: readonly CarriedRecord[] = this.participant.state.recordList();
-    return { entries: this.kv.entriesWhere((key) => inRange(key, range)), sessions: this.kv.sessionList(), records };
+    return { entries: this.kv.entriesWhere((key) => inRange(key, range)), sessions: this.kv.sessionList(), records, horizons: this.participant.state.horizonList() };
   }
 
   /** The current value, for reads served without a log entry (after a ReadIndex round). */

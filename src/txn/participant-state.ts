@@ -126,6 +126,8 @@ export interface ParticipantSnapshot {
   readonly horizons?: readonly (readonly [string, number])[];
   /** Per client: the highest acknowledged mark it sent here. */
   readonly settledMarks?: readonly (readonly [string, number])[];
+  /** Per client: horizons of shards that moved keys here (see `adoptRecords`). */
+  readonly carriedHorizons?: readonly (readonly [string, number])[];
 }
 
 /** What a collector may propose for one client, and the committed records whose participants it must ask first. */
@@ -157,6 +159,14 @@ export class TxnParticipantState {
   private readonly violationList: string[] = [];
   /** Per client: every transaction numbered up to here is forgotten (see the top). */
   private readonly horizons = new Map<string, number>();
+  /**
+   * Horizons a slot move brought from its source (client → number). The source forgot
+   * those transactions, records included, so a record anchored on a moved key may be gone
+   * without a trace: a question about one of them that finds nothing here is answered
+   * "forgotten", never "aborted" by presumption (which could contradict a commit every
+   * participant applied). A transaction this shard knows of is answered as usual.
+   */
+  private readonly carriedHorizons = new Map<string, number>();
   /** Per client: the highest acknowledged mark seen here. */
   private readonly settledMarks = new Map<string, number>();
 
@@ -171,14 +181,14 @@ export class TxnParticipantState {
   }
 
   get isEmpty(): boolean {
-    return this.txns.size === 0 && this.records.size === 0 && this.finished.size === 0 && this.violationList.length === 0 && this.horizons.size === 0 && this.settledMarks.size === 0;
+    return this.txns.size === 0 && this.records.size === 0 && this.finished.size === 0 && this.violationList.length === 0 && this.horizons.size === 0 && this.settledMarks.size === 0 && this.carriedHorizons.size === 0;
   }
 
   /** Applies one transactional command committed at `logIndex`. */
   apply(command: TxnCommand, logIndex: number): TxnApplyResult {
     if (command.kind !== 'forget' && command.kind !== 'settle') this.noteSettled(command.txnId, command.settled);
     if (command.kind === 'forget') return this.forget(command);
-    if (this.isForgotten(command.txnId)) return forgottenAnswer(command);
+    if (this.isForgotten(command.txnId) || this.forgottenAtSource(command.txnId)) return forgottenAnswer(command);
     switch (command.kind) {
       case 'acquire':
         return this.acquire(command);
@@ -279,9 +289,29 @@ export class TxnParticipantState {
     return [...this.records].sort(([a], [b]) => compare(a, b));
   }
 
-  /** Records brought by a slot move; a record already here is kept (records never change once written), a forgotten one not taken. */
-  adoptRecords(records: readonly (readonly [TxnId, TxnRecord])[]): void {
+  /**
+   * Records and horizons brought by a slot move; a record already here is kept (records
+   * never change once written), a forgotten one not taken. A horizon is kept only above
+   * this shard's own (see `carriedHorizons`).
+   */
+  adoptRecords(records: readonly (readonly [TxnId, TxnRecord])[], horizons: readonly (readonly [string, number])[] = []): void {
     for (const [txnId, record] of records) if (!this.records.has(txnId) && !this.isForgotten(txnId)) this.records.set(txnId, record);
+    for (const [client, through] of horizons) {
+      if (through > Math.max(this.horizonOf(client), this.carriedHorizons.get(client) ?? 0)) this.carriedHorizons.set(client, through);
+    }
+  }
+
+  /** Every client's horizon here (for a slot move, which carries them with the records). */
+  horizonList(): [string, number][] {
+    return [...this.horizons].sort(byKey);
+  }
+
+  /** Forgotten at the source of a slot move, and unknown here. */
+  private forgottenAtSource(txnId: TxnId): boolean {
+    if (this.carriedHorizons.size === 0) return false;
+    const number = txnNumber(txnId);
+    if (number === undefined || number.n > (this.carriedHorizons.get(number.client) ?? 0)) return false;
+    return !this.txns.has(txnId) && !this.finished.has(txnId) && !this.records.has(txnId);
   }
 
   /** Keys some transaction holds a lock on. */
@@ -543,6 +573,7 @@ export class TxnParticipantState {
     for (const txnId of [...this.records.keys()]) if (covered(txnId) && this.records.delete(txnId)) records++;
     for (const txnId of [...this.finished.keys()]) if (covered(txnId) && this.finished.delete(txnId)) tombstones++;
     this.horizons.set(client, through);
+    if ((this.carriedHorizons.get(client) ?? 0) <= through) this.carriedHorizons.delete(client);
     return { status: 'collected', through, records, tombstones };
   }
 
@@ -625,6 +656,7 @@ export class TxnParticipantState {
       violations: [...this.violationList],
       ...(this.horizons.size === 0 ? {} : { horizons: [...this.horizons].sort(byKey) }),
       ...(this.settledMarks.size === 0 ? {} : { settledMarks: [...this.settledMarks].sort(byKey) }),
+      ...(this.carriedHorizons.size === 0 ? {} : { carriedHorizons: [...this.carriedHorizons].sort(byKey) }),
     };
   }
 
@@ -639,7 +671,9 @@ export class TxnParticipantState {
     this.violationList.length = 0;
     this.horizons.clear();
     this.settledMarks.clear();
+    this.carriedHorizons.clear();
     for (const [client, through] of parsed.horizons ?? []) this.horizons.set(client, through);
+    for (const [client, through] of parsed.carriedHorizons ?? []) this.carriedHorizons.set(client, through);
     for (const [client, mark] of parsed.settledMarks ?? []) this.settledMarks.set(client, mark);
     for (const entry of parsed.txns) {
       const txn: ParticipantTxn = {
@@ -742,8 +776,8 @@ function byKey<T>(left: readonly [string, T], right: readonly [string, T]): numb
 /** Checks a snapshot's shape (throws when malformed); used before anything is replaced. */
 export function parseSnapshot(snapshot: ParticipantSnapshot | undefined): ParticipantSnapshot {
   if (snapshot === undefined) return { txns: [], records: [], finished: [], violations: [] };
-  const { txns, records, finished, violations, horizons, settledMarks } = snapshot as unknown as Record<string, unknown>;
-  for (const [name, marks] of [['horizons', horizons], ['settledMarks', settledMarks]] as const) {
+  const { txns, records, finished, violations, horizons, settledMarks, carriedHorizons } = snapshot as unknown as Record<string, unknown>;
+  for (const [name, marks] of [['horizons', horizons], ['settledMarks', settledMarks], ['carriedHorizons', carriedHorizons]] as const) {
     if (marks === undefined) continue;
     if (!Array.isArray(marks) || marks.some((entry) => !Array.isArray(entry) || typeof entry[0] !== 'string' || !Number.isInteger(entry[1]) || entry[1] < 0)) {
       throw new TypeError(`a transaction snapshot's ${name} are [client, number] pairs`);

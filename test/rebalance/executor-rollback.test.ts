@@ -76,7 +76,7 @@ class FakeCluster {
       },
       readSlots: (shard, _range, done) => {
         if (this.leaderless.has(shard)) return done(undefined);
-        done({ entries: [['key-2', 'v']], sessions: [], records: [], bytes: 6 });
+        done({ entries: [['key-2', 'v']], sessions: [], records: [], horizons: [], bytes: 6 });
       },
     };
   }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { KvStateMachine, type TxnLogEntry } from '../../src/kv/state-machine';
+import { slotForKey } from '../../src/sharding/slots';
 import type { TxnAccess, TxnApplyResult, TxnCommand } from '../../src/txn/types';
 
 /**
@@ -185,6 +186,59 @@ describe('A holder told "forgotten" aborts only what it still holds', () => {
     shard.apply({ kind: 'resolve', txnId: 'c.1', outcome: 'committed' });
     shard.apply({ kind: 'resolve', txnId: 'c.1', outcome: 'aborted', reason: 'recovered from the record at shard-0' });
     assert.match(shard.state.violations.join('\n'), /c\.1 ended committed here .* later resolved aborted/);
+  });
+});
+
+/**
+ * A slot move carries the source's horizons with its records (src/kv/slot-module.ts
+ * `acquire`, `carriedHorizons` in participant-state.ts). A record anchored on a moved key
+ * that the source had already forgotten travels nowhere; without the horizon, the new
+ * owner of the anchor key would presume an abort for a transaction every participant
+ * committed.
+ */
+describe('Forgotten records and slot moves', () => {
+  function moved(): { source: Shard; target: Shard } {
+    const source = forgottenAt('x');
+    const slot = slotForKey('x');
+    const range = { start: slot, endExclusive: slot + 1 };
+    source.machine.apply({ slots: { kind: 'release', range } }, 50);
+    const exported = source.machine.exportSlots(range);
+    const target = new Shard(100);
+    target.machine.apply({ slots: { kind: 'acquire', range, upserts: exported.entries, deletes: [], sessions: exported.sessions, records: exported.records, horizons: exported.horizons } }, 101);
+    return { source, target: Object.assign(target, { index: 101 }) };
+  }
+  function forgottenAt(key: string): Shard {
+    const shard = new Shard();
+    commitHere(shard, 'm.1', key);
+    commitHere(shard, 'm.2', 'other', 1);
+    assert.deepEqual(shard.apply({ kind: 'forget', client: 'm', through: 1, confirmed: ['m.1'] }), { status: 'collected', through: 1, records: 1, tombstones: 1 });
+    return shard;
+  }
+
+  it('the new owner of the anchor key answers a late holder "forgotten", not a presumed abort, and records nothing', () => {
+    const { target } = moved();
+    assert.equal(target.apply({ kind: 'settle', txnId: 'm.1', reason: 'in doubt', holder: 'shard-1' }).status, 'forgotten');
+    assert.equal(target.apply({ kind: 'decide', txnId: 'm.1', participants: ['shard-0', 'shard-1'], lastOpIndex: 1 }).status, 'forgotten');
+    assert.equal(target.state.record('m.1'), undefined);
+  });
+
+  it('a transaction the new owner knows of, or one above the carried horizon, is answered as usual', () => {
+    const { target } = moved();
+    assert.deepEqual(target.apply({ kind: 'settle', txnId: 'm.2', reason: 'in doubt', holder: 'shard-1' }), { status: 'committed' });
+    assert.equal(target.apply({ kind: 'settle', txnId: 'm.3', reason: 'in doubt', holder: 'shard-1' }).status, 'aborted');
+  });
+
+  it('the carried horizon survives a snapshot, and goes once the shard\'s own horizon covers it', () => {
+    const { target } = moved();
+    const restored = new Shard(200);
+    restored.machine.restore(JSON.parse(JSON.stringify(target.machine.snapshot())));
+    assert.equal(restored.apply({ kind: 'settle', txnId: 'm.1', reason: 'in doubt', holder: 'shard-1' }).status, 'forgotten');
+    assert.deepEqual(restored.machine.snapshot().transactions?.carriedHorizons, [['m', 1]]);
+    restored.apply(write('m.3', 'z', '3', 2));
+    restored.apply({ kind: 'resolve', txnId: 'm.3', outcome: 'aborted' });
+    restored.apply(write('m.4', 'z', '4', 3));
+    assert.equal(restored.apply({ kind: 'forget', client: 'm', through: 3, confirmed: ['m.2'] }).status, 'collected');
+    assert.equal(restored.machine.snapshot().transactions?.carriedHorizons, undefined);
   });
 });
 
