@@ -40,7 +40,7 @@ Feature: Regions of many nodes forget deleted keys once every region has seen th
     Given the simulation seed is <seed>
     And keyspace "likes" resolves conflicts by PN-counter
     When every region takes 40 operations per second across all keyspaces
-    And for 20 seconds the regions are split at random, their shard leaders crash and come back, and their clocks are skewed by up to 200 ms
+    And for 30 seconds the regions are split at random, their shard leaders crash and come back, and their clocks are skewed by up to 200 ms
     And the writes stop
     Then within 5 seconds no region keeps more than 0 tombstones
     And within 5 seconds every region holds the same data

@@ -19,7 +19,7 @@ Feature: Regions of many nodes forget every deleted key under random faults, soa
       And keyspace "likes" resolves conflicts by PN-counter
       And keyspace "profiles" resolves conflicts by last-writer-wins
       When every region takes 40 operations per second across all keyspaces
-      And for 20 seconds the regions are split at random, their shard leaders crash and come back, and their clocks are skewed by up to 200 ms
+      And for 45 seconds the regions are split at random, their shard leaders crash and come back, and their clocks are skewed by up to 200 ms
       And the writes stop
       Then within 5 seconds no region keeps more than 0 tombstones
       And within 5 seconds every region holds the same data
