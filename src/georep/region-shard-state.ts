@@ -250,6 +250,12 @@ export class GeoShardState {
     return this.repairFrom.size > 0;
   }
 
+  /** Whether a last-writer-wins tombstone stamped at or below `frontier` is held (a collect would drop something). */
+  holdsTombstoneAtOrBelow(frontier: HlcTimestamp): boolean {
+    for (const [, record] of this.store.entries()) if (isTombstone(record.state) && compareHlc((record.state as { timestamp: HlcTimestamp }).timestamp, frontier) <= 0) return true;
+    return false;
+  }
+
   /** Tombstones held now. */
   tombstoneCount(): number {
     let count = 0;

@@ -19,7 +19,7 @@
  *   horizon, the leader proposes `collect F`; every replica drops the tombstones stamped
  *   at or below F when it applies that entry, at the same log position, and the horizon is
  *   part of the snapshot. A new leader starts with no reports and collects again only once
- *   every region has reported to it.
+ *   every region has reported to it. Nothing is proposed while no tombstone is stable.
  * - **Nothing comes back.** The shard refuses, when it applies a stream change or an
  *   anti-entropy merge, a last-writer-wins state at or below its horizon for a key it does
  *   not hold (GeoShardState.admits): a late copy of a collected tombstone, or of a write it
@@ -99,6 +99,8 @@ export class ShardTombstones {
     if (this.collectInFlight || state.isRepairing) return;
     const frontier = tombstoneFaults.ignoreSlowestRegion ? this.frontierWithoutSlowest() : this.frontier.frontier;
     if (frontier === undefined || compareHlc(frontier, state.tombstoneHorizon) <= 0) return;
+    // Nothing to drop: the horizon need not move (it only has to cover what was collected).
+    if (!state.holdsTombstoneAtOrBelow(frontier)) return;
     this.collectInFlight = true;
     this.host.propose({ kind: 'collect', frontier }, () => (this.collectInFlight = false));
   }
