@@ -6,8 +6,8 @@ import type { PhantomWorld } from '../support/world';
 
 // Glossary section: Garbage collection
 // Capability: transactions, replication
-// Needs first: for the transaction step, a transaction workload that ran (e.g. "When the bank runs for 30 seconds under random ..."); for the tombstone steps, regions of one node each ("Given regions with these one-way latencies:") and a last-writer-wins keyspace.
-// What the system keeps of things that ended: the records and tombstones of ended transactions on each shard, and the tombstones of deleted keys in each region. Each is forgotten once nobody can need it (README, "Garbage collection"); these steps check that what is kept comes back down to a bound. Tombstones are collected in regions of one node only.
+// Needs first: for the transaction step, a transaction workload that ran (e.g. "When the bank runs for 30 seconds under random ..."); for the tombstone steps, regions ("Given regions with these one-way latencies:", of one node each or, after "Given each region is a cluster of 3 nodes with 2 shards", of many) and a last-writer-wins keyspace.
+// What the system keeps of things that ended: the records and tombstones of ended transactions on each shard, and the tombstones of deleted keys in each region. Each is forgotten once nobody can need it (README, "Garbage collection"); these steps check that what is kept comes back down to a bound. Tombstones are collected in regions of one node and in regions of many nodes (each shard's copies in every region decide together; every node of a shard forgets the same ones).
 
 // ---- transactions ------------------------------------------------------------------------------
 // Needs first: transactions that ran, e.g. "When the bank runs for 30 seconds under random partitions, crashes, pauses, message loss, duplicated messages and clock skew".
@@ -25,7 +25,7 @@ When('a client in {region} deletes the first {int} keys of {string}', function (
   for (let index = 0; index < count; index++) geo(this).perform(region, `${keyspace}/key-${String(index).padStart(6, '0')}`, { kind: 'delete' });
 });
 
-// Waits exactly the duration, then checks that each named region still keeps at least N tombstones (a region that has seen deletes keeps them while another region has not).
+// Waits exactly the duration, then checks that each named region still keeps at least N tombstones (a region that has seen deletes keeps them while another region has not). In a region of many nodes, what the most up-to-date node of each shard keeps.
 Then('after {duration} {region} and {region} still keep at least {int} tombstones', function (this: PhantomWorld, waitMs: number, a: string, b: string, least: number) {
   geo(this).sim.runFor(waitMs);
   const counts = tombstonesByRegion(this);

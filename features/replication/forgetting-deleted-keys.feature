@@ -1,4 +1,4 @@
-@georeplication-gc
+@replication
 Feature: Regions forget deleted keys once every region has seen the delete
   A delete leaves a tombstone, so that an older write arriving late cannot bring the key
   back. A region forgets a tombstone once every region has applied the delete and
@@ -7,8 +7,8 @@ Feature: Regions forget deleted keys once every region has seen the delete
   cut off holds this back for everyone; once it has caught up, every region forgets the
   deleted keys, and nothing, not even anti-entropy, brings them back.
 
-  Tombstones are collected in regions of one node each (this feature does not run under
-  the replicated-regions profile).
+  Regions of one node each here; under the replicated-regions profile, regions of three
+  nodes (see also forgetting-deleted-keys-in-replicated-regions.feature).
 
   Background:
     Given regions with these one-way latencies:

@@ -795,6 +795,10 @@ export class OneNodePerRegion implements GeoDeployment {
       refusedPeers: () => replica()?.clocks.refusedPeers() ?? [],
       clockRows: (): PeerClockRow[] => replica()?.peerStatus().map((status) => ({ peer: status.peer, clock: status.clock, refused: status.refused })) ?? [],
       roles: () => replica()?.roles,
+      tombstones: () => {
+        const running = replica();
+        return running && { kept: running.tombstones.tombstoneCount(), collected: running.tombstones.stats.collected, staleRefused: running.tombstones.stats.staleRefused };
+      },
       changeRoles: (entry, done) => {
         // The region is its one replica: the change is applied and synced there, or tried again once it runs.
         const attempt = (): void => {

@@ -52,8 +52,19 @@ export interface RegionServers {
   statusCells(): [string, string, string, string];
   /** The region's role table as its most advanced running server holds it (undefined while none runs). */
   roles?(): RoleTable | undefined;
+  /** Last-writer-wins tombstones the region keeps now, and how many its servers collected and refused as stale (undefined while it cannot serve). */
+  tombstones?(): TombstoneCounts | undefined;
   /** Delivers a numbered role-table change to the region; `done` once the region applied it durably (retried until then). */
   changeRoles?(entry: AuthLogEntry, done: (result: AuthResult) => void): void;
+}
+
+/** What a region keeps of deleted keys (issue 12 §6; src/georep/tombstone-collector.ts). */
+export interface TombstoneCounts {
+  readonly kept: number;
+  /** Collected over the region's history (a region of one node: since its replica last started). */
+  readonly collected: number;
+  /** Late states of collected keys refused. */
+  readonly staleRefused: number;
 }
 
 export interface RegionContext {

@@ -21,7 +21,7 @@ import type { AuthLogEntry, AuthResult, RoleTable } from '../auth/role-table';
 import { proposeUntilApplied } from './security';
 import { authLogEntryCheck } from '../auth/wire';
 import { forbiddenGeoEntry } from '../georep/geo-authorization';
-import type { DeliveryReport, GeoDeployment, PeerClockRow, RegionContext, RegionData, RegionServers } from './geo-deployment';
+import type { DeliveryReport, GeoDeployment, PeerClockRow, RegionContext, RegionData, RegionServers, TombstoneCounts } from './geo-deployment';
 import { GEO_NAMESPACE } from '../georep/messages';
 import { RegionNodeService } from '../georep/region-node';
 import { GeoModule } from '../georep/geo-module';
@@ -221,6 +221,7 @@ export class ReplicatedRegions implements GeoDeployment {
       clockRows: () => this.clockRows(running()[0]),
       statusCells: () => this.statusCells(nodes, shards),
       roles: () => this.freshestRoles(running(), shards),
+      tombstones: () => this.tombstoneCounts(nodes, shards),
       changeRoles: (entry, done) => this.changeRoles(region, shards, entry, done),
     };
   }
@@ -270,6 +271,14 @@ export class ReplicatedRegions implements GeoDeployment {
       if (best === undefined || applied > best.applied) best = { state, applied };
     }
     return best?.state;
+  }
+
+  /** Tombstones the region's shards keep, summed over the freshest replica of each shard; undefined while a shard has none running. */
+  private tombstoneCounts(nodes: readonly NodeId[], shards: readonly string[]): TombstoneCounts | undefined {
+    const states = shards.map((shard) => this.freshestState(nodes, shard));
+    if (states.some((state) => state === undefined)) return undefined;
+    const sum = (of: (state: GeoShardState) => number): number => (states as GeoShardState[]).reduce((total, state) => total + of(state), 0);
+    return { kept: sum((state) => state.tombstoneCount()), collected: sum((state) => state.tombstoneStats.collected), staleRefused: sum((state) => state.tombstoneStats.staleRefused) };
   }
 
   private clockRows(node: NodeId | undefined): PeerClockRow[] {

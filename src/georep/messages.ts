@@ -48,6 +48,8 @@ export interface FrontierMessage {
   readonly applied: Readonly<Record<RegionId, number>>;
   readonly hlc: HlcTimestamp;
   readonly repairing: boolean;
+  /** In a region of many nodes: the shard reporting (its stream positions and highest stamp); each shard has its own frontier. */
+  readonly shard?: string;
 }
 
 export interface AckMessage {

@@ -28,7 +28,7 @@ import { ClockMonitor, type VerdictChange } from './clock-monitor';
 import type { GeoTuning, KeyspaceCatalog } from './config';
 import { formatHlc, HLC_ZERO, type HlcTimestamp, HybridLogicalClock } from './hlc';
 import { fullKeyOf } from './key-store';
-import type { ChangesMessage, ClientRequest, ClientResponse, NotLeaderMessage, PingMessage, PongMessage, ReplicaMessage } from './messages';
+import type { ChangesMessage, ClientRequest, ClientResponse, FrontierMessage, NotLeaderMessage, PingMessage, PongMessage, ReplicaMessage } from './messages';
 import type { GeoApplyChangesResult, GeoCommand, GeoShardState, GeoUpdateCommand, GeoUpdateResult } from './region-shard-state';
 import { ShardShipper } from './shard-shipper';
 import { applyOperation, type KeyState, readState } from './strategies';
@@ -170,7 +170,12 @@ export class RegionNodeService implements NodeService {
       const applied = result as GeoApplyChangesResult;
       observer?.applied?.(this.region, command.origin, shard, applied.applied);
       if (applied.reset) observer?.repairNeeded?.(this.region, command.origin);
-      for (const entry of command.entries) observer?.stored?.(this.region, fullKeyOf(entry.keyspace, entry.key), state.store.stateOf(fullKeyOf(entry.keyspace, entry.key))!);
+      for (const entry of command.entries) {
+        const fullKey = fullKeyOf(entry.keyspace, entry.key);
+        const stored = state.store.stateOf(fullKey);
+        // Absent: a late state of a collected key, refused (region-shard-state.ts, `admits`).
+        if (stored !== undefined) observer?.stored?.(this.region, fullKey, stored);
+      }
     }
     if (command.kind === 'repaired' && !state.needsRepairFrom(command.origin)) observer?.repairDone?.(this.region, command.origin);
   }
@@ -196,6 +201,8 @@ export class RegionNodeService implements NodeService {
         return this.leading(typed.shard)?.onAck(peer, typed.appliedSeq);
       case 'geo.not-leader':
         return this.onNotLeader(peer, from, typed);
+      case 'geo.frontier':
+        return this.onFrontier(peer, typed);
       case 'geo.ae.tree':
       case 'geo.ae.digests':
       case 'geo.ae.states':
@@ -212,6 +219,17 @@ export class RegionNodeService implements NodeService {
     const shipper = this.leaderFor(message.shard, from);
     if (shipper === undefined || this.clocks.isRefused(peer) || !this.passClock(peer, message.timestamp)) return;
     shipper.onChanges(from, message);
+  }
+
+  /**
+   * A frontier report of another region's shard: taken by this shard's leader, from a region
+   * whose clock is accepted. Reports go to every node of the region (see sendToAllNodes), so
+   * the others drop it without a redirect: a redirect would move the stream's target too.
+   */
+  private onFrontier(peer: RegionId, message: FrontierMessage): void {
+    const shipper = this.leading(message.shard);
+    if (shipper === undefined || this.clocks.isRefused(peer)) return;
+    shipper.onFrontier(message);
   }
 
   private onAntiEntropy(peer: RegionId, from: NodeId, message: AntiEntropyMessage & { shard?: string }): void {
@@ -386,6 +404,12 @@ export class RegionNodeService implements NodeService {
     this.hints.set(`${peer}|${shard}`, next);
   }
 
+  /** To every node of a peer region: for reports, which its shard's leader takes whoever that is now, with no redirect. */
+  private sendToAllNodes(peer: RegionId, message: FrontierMessage): void {
+    if (this.clocks.isRefused(peer)) return;
+    for (const node of this.nodesOfRegion.get(peer) ?? []) this.env.network.send(node, message);
+  }
+
   private sendToShard(peer: RegionId, shard: string, message: ChangesMessage | AntiEntropyMessage): void {
     if (this.clocks.isRefused(peer)) return;
     const key = `${peer}|${shard}`;
@@ -407,6 +431,7 @@ export class RegionNodeService implements NodeService {
       setTimer: (delayMs, callback, label) => this.env.timers.setTimer(delayMs, callback, label),
       cancelTimer: (timer) => this.env.timers.cancelTimer(timer),
       sendToShard: (peer, target, message) => this.sendToShard(peer, target, message),
+      sendToAllNodes: (peer, message) => this.sendToAllNodes(peer, message),
       reply: (node, message) => {
         if (!this.clocks.isRefused(this.regionOfNode.get(node) ?? '')) this.env.network.send(node, message);
       },

@@ -17,7 +17,12 @@
  *   exactly once, in order, whatever the network and the leaders did;
  * - per client, the answers to its recent updates, so that a retry sent to a new leader
  *   is answered instead of applied twice (Raft thesis §6.3);
- * - the highest HLC timestamp held, so that a new leader stamps after it.
+ * - the highest HLC timestamp held, so that a new leader stamps after it;
+ * - the tombstone horizon: last-writer-wins tombstones stamped at or below it were collected
+ *   here (`collect` entries, decided from the stable frontier; tombstone-collector.ts), and
+ *   a stale last-writer-wins state at or below it of a key not held is refused, so every
+ *   replica of the shard drops the same tombstones at the same log position and nothing
+ *   brings a collected key back, whatever leader or snapshot a replica went through.
  *
  * Apply is a pure function of the entries (no clock, no randomness): the proposer's
  * timestamp is raised above the highest one held, so stamps within a shard only grow
@@ -67,7 +72,11 @@ export type GeoCommand =
   /** Key states from an anti-entropy session, joined into ours. */
   | { readonly kind: 'merge'; readonly states: readonly (readonly [fullKey: string, state: KeyState])[] }
   /** A repair from `origin` completed; it counts only if no reset came since it began (`resets`). */
-  | { readonly kind: 'repaired'; readonly origin: RegionId; readonly resets: number };
+  | { readonly kind: 'repaired'; readonly origin: RegionId; readonly resets: number }
+  /** The leader's HLC: every later update of the shard is stamped after it (a frontier report moves on while the shard takes no writes). */
+  | { readonly kind: 'clock'; readonly timestamp: HlcTimestamp }
+  /** Collect the last-writer-wins tombstones stamped at or below `frontier` (the stable frontier the leader computed; stable-frontier.ts). */
+  | { readonly kind: 'collect'; readonly frontier: HlcTimestamp };
 
 export interface GeoLogEntry {
   readonly geo: GeoCommand;
@@ -127,6 +136,10 @@ export interface GeoShardSnapshot {
   readonly repairFrom: readonly RegionId[];
   readonly answers: readonly (readonly [string, readonly (readonly [number, SavedAnswer])[]])[];
   readonly maxTimestamp: HlcTimestamp;
+  /** Tombstones at or below it were collected (absent: none yet). */
+  readonly horizon?: HlcTimestamp;
+  /** Tombstones collected, and late states of collected keys refused, over the shard's history (absent: none). */
+  readonly tombstoneStats?: { readonly collected: number; readonly staleRefused: number };
 }
 
 const SNAPSHOT_FORMAT = 'phantomdb.geo-shard.v1';
@@ -145,6 +158,9 @@ export function parseGeoShardSnapshot(data: unknown): GeoShardSnapshot {
   const { firstSeq, entries } = snapshot.log;
   if (firstSeq < 1 || entries.some((entry, offset) => entry?.seq !== firstSeq + offset)) throw new TypeError(`a ${SNAPSHOT_FORMAT} snapshot's change log must run in sequence from ${firstSeq}`);
   if (typeof snapshot.maxTimestamp?.wallMs !== 'number' || typeof snapshot.maxTimestamp?.logical !== 'number') throw new TypeError(`a ${SNAPSHOT_FORMAT} snapshot needs its highest timestamp`);
+  if (snapshot.horizon !== undefined && (typeof snapshot.horizon?.wallMs !== 'number' || typeof snapshot.horizon?.logical !== 'number')) throw new TypeError(`a ${SNAPSHOT_FORMAT} snapshot's tombstone horizon must be a timestamp`);
+  const stats = snapshot.tombstoneStats;
+  if (stats !== undefined && !(Number.isInteger(stats?.collected) && Number.isInteger(stats?.staleRefused))) throw new TypeError(`a ${SNAPSHOT_FORMAT} snapshot's tombstone counts must be whole numbers`);
   return snapshot;
 }
 
@@ -152,7 +168,7 @@ export function parseGeoShardSnapshot(data: unknown): GeoShardSnapshot {
  * Planted-bug switches for the checks that must catch them (see the README, "Planted
  * bugs"). Off in every real run; a test turns one on for a moment.
  */
-export const geoShardFaults = { skipDedupe: false };
+export const geoShardFaults = { skipDedupe: false, admitStaleStates: false };
 
 export class GeoShardState {
   store: KeyStore;
@@ -168,6 +184,10 @@ export class GeoShardState {
   private readonly repairFrom = new Set<RegionId>();
   private readonly answers = new Map<string, Map<number, SavedAnswer>>();
   private maxTimestamp: HlcTimestamp = HLC_ZERO;
+  /** Tombstones stamped at or below it were collected here; older last-writer-wins states of absent keys are stale. */
+  private horizonStamp: HlcTimestamp = HLC_ZERO;
+  /** Tombstones collected and stale states refused over the shard's history (replicated, in the snapshot). */
+  readonly tombstoneStats = { collected: 0, staleRefused: 0 };
   observer: GeoApplyObserver | undefined;
 
   constructor(readonly settings: GeoShardSettings) {
@@ -220,6 +240,29 @@ export class GeoShardState {
     return this.resets.get(origin) ?? 0;
   }
 
+  /** Last-writer-wins tombstones at or below it have been collected here. */
+  get tombstoneHorizon(): HlcTimestamp {
+    return this.horizonStamp;
+  }
+
+  /** True while a backlog some origin gave up is being repaired (its stream positions skip changes not yet received). */
+  get isRepairing(): boolean {
+    return this.repairFrom.size > 0;
+  }
+
+  /** Whether a last-writer-wins tombstone stamped at or below `frontier` is held (a collect would drop something). */
+  holdsTombstoneAtOrBelow(frontier: HlcTimestamp): boolean {
+    for (const [, record] of this.store.entries()) if (isTombstone(record.state) && compareHlc((record.state as { timestamp: HlcTimestamp }).timestamp, frontier) <= 0) return true;
+    return false;
+  }
+
+  /** Tombstones held now. */
+  tombstoneCount(): number {
+    let count = 0;
+    for (const [, record] of this.store.entries()) if (isTombstone(record.state)) count++;
+    return count;
+  }
+
   /** Up to `limit` changes from `fromSeq` on, for the stream to a destination. */
   changesFrom(fromSeq: number, limit: number): ChangeEntry[] {
     return this.log.slice(fromSeq, limit);
@@ -251,7 +294,39 @@ export class GeoShardState {
       case 'repaired':
         if (this.resetsFrom(command.origin) === command.resets) this.repairFrom.delete(command.origin);
         return { status: 'ok' };
+      case 'clock':
+        if (compareHlc(command.timestamp, this.maxTimestamp) > 0) this.maxTimestamp = command.timestamp;
+        return { status: 'ok' };
+      case 'collect':
+        this.collect(command.frontier);
+        return { status: 'ok' };
     }
+  }
+
+  /**
+   * Drops every last-writer-wins tombstone stamped at or below the frontier and raises the
+   * horizon to it. The leader proposes it only from a stable frontier (every region applied
+   * every update stamped at or below it, and stamps every later one above it); a replica
+   * repairing a given-up backlog applies it as nothing, as a region of one node does not
+   * collect while repairing. Deterministic: every replica drops the same keys here.
+   */
+  private collect(frontier: HlcTimestamp): void {
+    if (this.isRepairing || compareHlc(frontier, this.horizonStamp) <= 0) return;
+    this.horizonStamp = frontier;
+    const stable = [...this.store.entries()].filter(([, record]) => isTombstone(record.state) && compareHlc((record.state as { timestamp: HlcTimestamp }).timestamp, frontier) <= 0).map(([fullKey]) => fullKey);
+    for (const fullKey of stable) this.store.delete(fullKey);
+    this.tombstoneStats.collected += stable.length;
+  }
+
+  /**
+   * Whether a remote state may be joined: not a last-writer-wins state stamped at or below
+   * the horizon for a key not held. By stability such a state was applied here before the
+   * horizon was reached, so the key's absence means it was a collected tombstone, and the
+   * state is a late copy of it or of a write it beat (tombstone-collector.ts).
+   */
+  admits(fullKey: string, state: KeyState): boolean {
+    if (geoShardFaults.admitStaleStates || state.kind !== 'lww' || this.store.get(fullKey) !== undefined) return true;
+    return compareHlc(state.timestamp, this.horizonStamp) > 0;
   }
 
   private applyUpdate(command: GeoUpdateCommand): GeoUpdateResult {
@@ -356,6 +431,10 @@ export class GeoShardState {
 
   private mergeKey(fullKey: string, state: KeyState): void {
     this.raiseTimestamps(state);
+    if (!this.admits(fullKey, state)) {
+      this.tombstoneStats.staleRefused++;
+      return;
+    }
     this.store.merge(fullKey, state);
   }
 
@@ -364,10 +443,11 @@ export class GeoShardState {
     if (state.kind === 'lww' && compareHlc(state.timestamp, this.maxTimestamp) > 0) this.maxTimestamp = state.timestamp;
   }
 
-  /** The state a key would have after joining `state` into it (what an anti-entropy merge will make). */
-  joinedWith(fullKey: string, state: KeyState): KeyState {
+  /** The state a key would have after joining `state` into it (what an anti-entropy merge will make); undefined: stale, refused, the key stays absent. */
+  joinedWith(fullKey: string, state: KeyState): KeyState | undefined {
     const current = this.store.stateOf(fullKey);
-    return current === undefined ? state : joinStates(current, state);
+    if (current === undefined) return this.admits(fullKey, state) ? state : undefined;
+    return joinStates(current, state);
   }
 
   // ---- snapshot ---------------------------------------------------------------------
@@ -387,6 +467,8 @@ export class GeoShardState {
       repairFrom: [...this.repairFrom].sort(),
       answers: sorted(this.answers).map(([client, table]) => [client, [...table.entries()]] as const),
       maxTimestamp: this.maxTimestamp,
+      ...(compareHlc(this.horizonStamp, HLC_ZERO) === 0 ? {} : { horizon: this.horizonStamp }),
+      ...(this.tombstoneStats.collected + this.tombstoneStats.staleRefused === 0 ? {} : { tombstoneStats: { ...this.tombstoneStats } }),
     };
   }
 
@@ -396,7 +478,7 @@ export class GeoShardState {
 
   /** True while nothing was ever applied here (the snapshot of a fresh state). */
   get isEmpty(): boolean {
-    return this.store.size === 0 && this.log.lastSeq === 0 && this.applied.size === 0 && this.acked.size === 0 && this.answers.size === 0 && this.resets.size === 0 && compareHlc(this.maxTimestamp, HLC_ZERO) === 0;
+    return this.store.size === 0 && this.log.lastSeq === 0 && this.applied.size === 0 && this.acked.size === 0 && this.answers.size === 0 && this.resets.size === 0 && compareHlc(this.maxTimestamp, HLC_ZERO) === 0 && compareHlc(this.horizonStamp, HLC_ZERO) === 0;
   }
 
   /** Back to the state of a fresh replica (a snapshot without this module's part). */
@@ -428,10 +510,17 @@ export class GeoShardState {
     this.answers.clear();
     for (const [client, table] of snapshot.answers) this.answers.set(client, new Map(table));
     this.maxTimestamp = snapshot.maxTimestamp;
+    this.horizonStamp = snapshot.horizon ?? HLC_ZERO;
+    this.tombstoneStats.collected = snapshot.tombstoneStats?.collected ?? 0;
+    this.tombstoneStats.staleRefused = snapshot.tombstoneStats?.staleRefused ?? 0;
   }
 
   /** Equal on replicas that applied the same entries. */
   digest(): string {
     return digestHex(JSON.stringify(this.snapshot()));
   }
+}
+
+function isTombstone(state: KeyState): boolean {
+  return state.kind === 'lww' && state.value === null;
 }

@@ -17,9 +17,10 @@ import { AntiEntropy, type AntiEntropyEvent, type AntiEntropyMessage } from './a
 import type { RegionId } from './causal-context';
 import type { GeoTuning } from './config';
 import type { HlcTimestamp } from './hlc';
-import type { AckMessage, ChangesMessage } from './messages';
+import type { AckMessage, ChangesMessage, FrontierMessage } from './messages';
 import { type GeoApplyChangesResult, type GeoCommand, type GeoShardState, geoShardFaults } from './region-shard-state';
 import { type ChangeEntry, OutboundStream } from './replication-stream';
+import { ShardTombstones } from './shard-tombstones';
 import type { KeyState } from './strategies';
 
 /** What a shipper needs from the node's georeplication service. */
@@ -32,6 +33,8 @@ export interface ShipperHost {
   cancelTimer(timer: TimerId): void;
   /** Sends to the node believed to lead this shard in `peer` (rotating through its nodes when unknown). */
   sendToShard(peer: RegionId, shard: string, message: ChangesMessage | AntiEntropyMessage): void;
+  /** Sends to every node of `peer` (frontier reports: its shard's leader takes them, the others drop them). */
+  sendToAllNodes(peer: RegionId, message: FrontierMessage): void;
   reply(node: NodeId, message: AckMessage | AntiEntropyMessage): void;
   /** No acknowledgement came in time: if the target node has been silent, try the next one. */
   rotateHint(peer: RegionId, shard: string): void;
@@ -68,6 +71,8 @@ export class ShardShipper {
   private antiEntropyTurn = 0;
   private stopped = false;
   readonly antiEntropy: AntiEntropy;
+  /** Tombstone collection by the shard's stable frontier (shard-tombstones.ts). */
+  readonly tombstones: ShardTombstones;
 
   constructor(
     readonly shard: string,
@@ -85,6 +90,18 @@ export class ShardShipper {
     }
     for (const peer of peers) this.outbound.get(peer)!.rewind(this.baseTimeoutMs(peer));
     this.antiEntropy = new AntiEntropy(this.antiEntropyHost());
+    this.tombstones = new ShardTombstones({
+      region: host.region,
+      shard,
+      peers,
+      state,
+      timestamp: () => host.timestamp(),
+      clockStepMs: host.tuning.pingIntervalMs,
+      propose: (command, done) => this.propose(command, done),
+      send: (peer, message) => {
+        if (!host.isRefused(peer) && host.isReachable(peer)) host.sendToAllNodes(peer, message);
+      },
+    });
     this.scheduleAntiEntropy();
     this.scheduleFlush();
   }
@@ -267,6 +284,12 @@ export class ShardShipper {
     for (const peer of this.peers) if (!this.host.isReachable(peer)) this.antiEntropy.abandon(peer);
     this.antiEntropy.expire(this.host.nowMs(), sessionTimeoutMs);
     this.repairIfNeeded();
+    this.tombstones.heartbeat();
+  }
+
+  /** Another region's frontier report for this shard. */
+  onFrontier(message: FrontierMessage): void {
+    if (!this.stopped) this.tombstones.onReport(message);
   }
 
   private repairIfNeeded(): void {
@@ -330,7 +353,7 @@ export class ShardShipper {
   }
 
   /** An anti-entropy merge goes through the region's log; the session goes on with the state the key will hold. */
-  private mergeRemote(fullKey: string, state: KeyState): KeyState {
+  private mergeRemote(fullKey: string, state: KeyState): KeyState | undefined {
     const merged = this.state().joinedWith(fullKey, state);
     this.propose({ kind: 'merge', states: [[fullKey, state]] }, () => undefined);
     return merged;

@@ -50,7 +50,7 @@ export const geoMessageCheck: Check = variant('type', {
   'geo.pong': record({ region, sentMs: finite, clockMs: finite }),
   'geo.changes': record({ origin: region, timestamp, resetFrom: optional(int(0)), entries: list(change, 10_000), shard }),
   'geo.ack': record({ region, appliedSeq: int(0), shard }),
-  'geo.frontier': record({ region, applied: dictionary(counter), hlc: timestamp, repairing: literal(true, false) }),
+  'geo.frontier': record({ region, applied: dictionary(counter), hlc: timestamp, repairing: literal(true, false), shard }),
   'geo.ae.tree': record({ session, region, level: int(0, 64), nodes: list(tuple(int(0), finite, finite)), purpose: optional(literal('repair', 'periodic')), shard }),
   'geo.ae.digests': record({ session, region, leaves: list(int(0)), entries: list(tuple(key, str(64))), shard }),
   'geo.ae.states': record({ session, region, timestamp, states: list(tuple(key, keyState)), want: list(key), reply: literal(true, false), shard }),
@@ -114,6 +114,8 @@ const geoCommandCheck: Check = variant('kind', {
   acked: record({ kind: literal('acked'), destination: region, seq: int(0) }),
   merge: record({ kind: literal('merge'), states: list(tuple(key, keyState), 10_000) }),
   repaired: record({ kind: literal('repaired'), origin: region, resets: int(0) }),
+  clock: record({ kind: literal('clock'), timestamp }),
+  collect: record({ kind: literal('collect'), frontier: timestamp }),
 });
 
 export const geoLogEntryCheck: Check = record({ geo: geoCommandCheck });

@@ -103,6 +103,8 @@ interface Attempt {
 }
 
 interface Running {
+  /** The client's counter for this query (its attempts are `<client>.q<number>.a<k>`). */
+  readonly number: number;
   readonly execution: QueryExecution;
   readonly call: QueryCall;
   readonly priority: TxnPriority;
@@ -119,6 +121,8 @@ export class QueryClient {
   private readonly fragmentCalls = new Map<string, { running: Running; attempt: Attempt; task: ShardTask }>();
   private counter = 0;
   private requestCounter = 0;
+  /** Numbers of the queries not yet finished: the mark below the lowest lets shards forget attempts (settledQueries). */
+  private readonly unfinished = new Set<number>();
 
   constructor(
     private readonly env: Pick<NodeEnv, 'id' | 'clock' | 'timers' | 'network' | 'random' | 'trace'>,
@@ -136,8 +140,11 @@ export class QueryClient {
     const execution = new QueryExecution(call.plan);
     const nowMs = this.env.clock.nowMs();
     const timeoutMs = call.timeoutMs ?? this.settings.timeoutMs;
-    const id = `${this.settings.clientId}.q${++this.counter}`;
+    const number = ++this.counter;
+    const id = `${this.settings.clientId}.q${number}`;
+    this.unfinished.add(number);
     const running: Running = {
+      number,
       execution,
       call,
       priority: { startedAtMs: nowMs, txnId: id },
@@ -190,6 +197,22 @@ export class QueryClient {
     this.env.timers.setTimer(delayMs, () => this.startAttempt(running));
   }
 
+  /**
+   * The mark every attempt's command carries (participant-state.ts, query horizon): every
+   * query of this client numbered up to it has finished, so none of its attempts will ask a
+   * shard for a lock again.
+   */
+  private settledQueries(): number {
+    let mark = this.counter;
+    for (const number of this.unfinished) mark = Math.min(mark, number - 1);
+    return mark;
+  }
+
+  /** The query is over (answered or failed): from now on its attempts may be forgotten. */
+  private finished(running: Running): void {
+    this.unfinished.delete(running.number);
+  }
+
   private endAttempt(attempt: Attempt, outcome: 'committed' | 'aborted'): void {
     attempt.live = false;
     for (const task of attempt.tasks.values()) {
@@ -197,7 +220,7 @@ export class QueryClient {
       if (task.requestId !== undefined) this.fragmentCalls.delete(task.requestId);
       if (!task.touched) continue;
       // Releasing is idempotent and safe to lose: recovery presumes an abandoned query aborted.
-      const release: TxnCommand = { kind: 'resolve', txnId: attempt.txnId, outcome, reason: outcome === 'committed' ? 'read-only query finished' : 'query attempt abandoned' };
+      const release: TxnCommand = { kind: 'resolve', txnId: attempt.txnId, outcome, reason: outcome === 'committed' ? 'read-only query finished' : 'query attempt abandoned', settled: this.settledQueries() };
       this.caller.call(task.shardId, release, { deadlineMs: this.settings.tuning.resolveDeadlineMs, attemptTimeoutMs: this.settings.tuning.shardAttemptTimeoutMs }, () => undefined);
     }
   }
@@ -216,6 +239,7 @@ export class QueryClient {
       key: scanLockKey(table.prefix, task.tableSlots[task.tablesLocked], attempt.locksWait),
       access: { kind: 'scan' },
       ...(running.call.principal === undefined ? {} : { principal: running.call.principal }),
+      settled: this.settledQueries(),
     };
     task.touched = true;
     const remainingMs = Math.max(1, running.deadlineAtMs - this.env.clock.nowMs());
@@ -234,6 +258,7 @@ export class QueryClient {
     if (reply.status !== 'applied') return this.retry(running, attempt, `${task.shardId} answered ${reply.status}`);
     const result = reply.result;
     if (reply.status === 'applied' && 'status' in result && result.status === 'forbidden') {
+      this.finished(running);
       this.endAttempt(attempt, 'aborted');
       return this.fail(running, new QueryError('forbidden', `the query was refused by ${task.shardId}: ${result.refusal.text}`));
     }
@@ -291,6 +316,7 @@ export class QueryClient {
       case 'no-copy':
         return this.retry(running, attempt, reply.reason);
       case 'failed':
+        this.finished(running);
         this.endAttempt(attempt, 'aborted');
         return this.fail(running, new QueryError('runtime', reply.reason));
     }
@@ -301,6 +327,7 @@ export class QueryClient {
     task.rows = rows;
     task.result = { shard: task.shardId, node: from, rowsRead, rowsSent: rows.length, bytesSent: JSON.stringify(rows).length, latencyMs: this.env.clock.nowMs() - task.startedAtMs };
     if ([...attempt.tasks.values()].some((other) => other.phase !== 'done')) return;
+    this.finished(running);
     this.endAttempt(attempt, 'committed');
     const execution = running.execution;
     try {
@@ -317,6 +344,7 @@ export class QueryClient {
     if (running.execution.done) return;
     const attempt = running.attempt;
     const missing = attempt === undefined || !attempt.live ? [] : [...attempt.tasks.values()].filter((task) => task.phase !== 'done');
+    this.finished(running);
     if (attempt !== undefined && attempt.live) this.endAttempt(attempt, 'aborted');
     const message =
       missing.length > 0
@@ -326,6 +354,7 @@ export class QueryClient {
   }
 
   private fail(running: Running, error: QueryError): void {
+    this.finished(running);
     if (running.execution.done) return;
     running.execution.outcome = 'failed';
     running.execution.error = error;

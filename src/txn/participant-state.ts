@@ -18,7 +18,7 @@ import {
   scanWaits,
 } from './types';
 import { slotForKey, type SlotRange } from '../sharding/slots';
-import { txnNumber } from './txn-id';
+import { queryAttemptNumber, txnNumber } from './txn-id';
 
 /**
  * The transactional part of a shard's replicated state machine: locks, write intents,
@@ -53,6 +53,19 @@ import { txnNumber } from './txn-id';
  * is CockroachDB's rule that a transaction record, once removed, can never be created
  * again (its timestamp-cache low-water mark refuses it), with the client's acknowledged
  * mark (Ongaro's thesis §6.3) as the low-water mark.
+ *
+ * A read-only query's attempts (`<client>.q<n>.a<k>`) leave a tombstone each when released,
+ * so that a late lock request of an abandoned attempt cannot take a scan lock nobody will
+ * release. They are collected by their own per-client *query horizon*: every command of an
+ * attempt carries, in `settled`, the query client's mark (every one of its queries up to
+ * that number has finished: none of their attempts will ask for a lock again; an acquire
+ * never carries its own query). Applying it drops the tombstones of the client's attempts
+ * of queries up to the mark, below any attempt of the client still holding locks here, and
+ * raises the horizon; a later command of such an attempt is answered as forgotten (an
+ * acquire is told the attempt ended; a release changes nothing). This does not depend on
+ * `collectEndedTransactions`: a query attempt writes nothing and has no record, so no
+ * participant can need its outcome. The final attempt's release carries the mark of its own
+ * query, so a query that ends leaves no tombstone on the shards its last attempt read.
  *
  * Everything is a function of the applied commands: no clock, no randomness, and no
  * dependence on the iteration order of maps (holders are sorted, snapshots canonical).
@@ -128,6 +141,8 @@ export interface ParticipantSnapshot {
   readonly settledMarks?: readonly (readonly [string, number])[];
   /** Per client: horizons of shards that moved keys here (see `adoptRecords`). */
   readonly carriedHorizons?: readonly (readonly [string, number])[];
+  /** Per query client: the attempts of its queries up to this number are forgotten here (absent: none). */
+  readonly queryHorizons?: readonly (readonly [string, number])[];
 }
 
 /** What a collector may propose for one client, and the committed records whose participants it must ask first. */
@@ -143,6 +158,12 @@ export interface ForgetCandidate {
  * confirmed to have applied the outcome.
  */
 export const participantGcFaults = { ignoreConfirmation: false };
+
+/**
+ * Planted-bug switch for query attempts (README, "Planted bugs"): off in every real run.
+ * `forgetHeldAttempts`: the query horizon passes attempts that still hold scan locks here.
+ */
+export const queryGcFaults = { forgetHeldAttempts: false };
 
 export const defaultFinishedMax = 20_000;
 const violationsMax = 100;
@@ -169,6 +190,8 @@ export class TxnParticipantState {
   private readonly carriedHorizons = new Map<string, number>();
   /** Per client: the highest acknowledged mark seen here. */
   private readonly settledMarks = new Map<string, number>();
+  /** Per query client: the attempts of its queries numbered up to here are forgotten (see the top). */
+  private readonly queryHorizons = new Map<string, number>();
 
   constructor(
     private readonly store: CommittedStore,
@@ -181,7 +204,7 @@ export class TxnParticipantState {
   }
 
   get isEmpty(): boolean {
-    return this.txns.size === 0 && this.records.size === 0 && this.finished.size === 0 && this.violationList.length === 0 && this.horizons.size === 0 && this.settledMarks.size === 0 && this.carriedHorizons.size === 0;
+    return this.txns.size === 0 && this.records.size === 0 && this.finished.size === 0 && this.violationList.length === 0 && this.horizons.size === 0 && this.settledMarks.size === 0 && this.carriedHorizons.size === 0 && this.queryHorizons.size === 0;
   }
 
   /** Applies one transactional command committed at `logIndex`. */
@@ -189,6 +212,12 @@ export class TxnParticipantState {
     if (command.kind !== 'forget' && command.kind !== 'settle') this.noteSettled(command.txnId, command.settled);
     if (command.kind === 'forget') return this.forget(command);
     if (this.isForgotten(command.txnId) || this.forgottenAtSource(command.txnId)) return forgottenAnswer(command);
+    const result = this.dispatch(command, logIndex);
+    if (command.kind === 'acquire' || command.kind === 'resolve') this.noteQueriesSettled(command);
+    return result;
+  }
+
+  private dispatch(command: Exclude<TxnCommand, { kind: 'forget' }>, logIndex: number): TxnApplyResult {
     switch (command.kind) {
       case 'acquire':
         return this.acquire(command);
@@ -333,10 +362,22 @@ export class TxnParticipantState {
     return this.horizons.get(client) ?? 0;
   }
 
-  /** True when the transaction is at or below its client's horizon here. */
+  /** True when the transaction is at or below its client's horizon here (a query attempt: its query at or below the client's query horizon). */
   isForgotten(txnId: TxnId): boolean {
     const number = txnNumber(txnId);
-    return number !== undefined && number.n <= (this.horizons.get(number.client) ?? 0);
+    if (number !== undefined) return number.n <= (this.horizons.get(number.client) ?? 0);
+    const attempt = queryAttemptNumber(txnId);
+    return attempt !== undefined && attempt.query <= (this.queryHorizons.get(attempt.client) ?? 0);
+  }
+
+  /** Ended query attempts whose tombstones are still kept here, oldest first. */
+  endedQueryAttempts(): TxnId[] {
+    return [...this.finished.keys()].filter((txnId) => queryAttemptNumber(txnId) !== undefined);
+  }
+
+  /** The query client's horizon here: the attempts of its queries up to this number are forgotten (0: none). */
+  queryHorizonOf(client: string): number {
+    return this.queryHorizons.get(client) ?? 0;
   }
 
   /** The transaction can never hold anything here again: it ended here for good, or was forgotten. */
@@ -535,6 +576,27 @@ export class TxnParticipantState {
 
   // ---- garbage collection -------------------------------------------------------------------
 
+  /**
+   * A query attempt's command carries its client's mark (see the top): the attempts of every
+   * query up to it, below any attempt of the client still holding locks here, are forgotten.
+   * An acquire's own query is running, so its mark never covers it.
+   */
+  private noteQueriesSettled(command: Extract<TxnCommand, { kind: 'acquire' | 'resolve' }>): void {
+    const own = queryAttemptNumber(command.txnId);
+    if (own === undefined || command.settled === undefined) return;
+    let through = command.kind === 'acquire' ? Math.min(command.settled, own.query - 1) : command.settled;
+    for (const txnId of this.txns.keys()) {
+      const held = queryAttemptNumber(txnId);
+      if (held?.client === own.client && held.query <= through && !queryGcFaults.forgetHeldAttempts) through = held.query - 1;
+    }
+    if (through <= (this.queryHorizons.get(own.client) ?? 0)) return;
+    for (const txnId of [...this.finished.keys()]) {
+      const ended = queryAttemptNumber(txnId);
+      if (ended?.client === own.client && ended.query <= through) this.finished.delete(txnId);
+    }
+    this.queryHorizons.set(own.client, through);
+  }
+
   private noteSettled(txnId: TxnId, settled: number | undefined): void {
     const number = txnNumber(txnId);
     if (number === undefined || settled === undefined || !Number.isInteger(settled) || settled < 0) return;
@@ -657,6 +719,7 @@ export class TxnParticipantState {
       ...(this.horizons.size === 0 ? {} : { horizons: [...this.horizons].sort(byKey) }),
       ...(this.settledMarks.size === 0 ? {} : { settledMarks: [...this.settledMarks].sort(byKey) }),
       ...(this.carriedHorizons.size === 0 ? {} : { carriedHorizons: [...this.carriedHorizons].sort(byKey) }),
+      ...(this.queryHorizons.size === 0 ? {} : { queryHorizons: [...this.queryHorizons].sort(byKey) }),
     };
   }
 
@@ -672,6 +735,8 @@ export class TxnParticipantState {
     this.horizons.clear();
     this.settledMarks.clear();
     this.carriedHorizons.clear();
+    this.queryHorizons.clear();
+    for (const [client, through] of parsed.queryHorizons ?? []) this.queryHorizons.set(client, through);
     for (const [client, through] of parsed.horizons ?? []) this.horizons.set(client, through);
     for (const [client, through] of parsed.carriedHorizons ?? []) this.carriedHorizons.set(client, through);
     for (const [client, mark] of parsed.settledMarks ?? []) this.settledMarks.set(client, mark);
@@ -776,8 +841,8 @@ function byKey<T>(left: readonly [string, T], right: readonly [string, T]): numb
 /** Checks a snapshot's shape (throws when malformed); used before anything is replaced. */
 export function parseSnapshot(snapshot: ParticipantSnapshot | undefined): ParticipantSnapshot {
   if (snapshot === undefined) return { txns: [], records: [], finished: [], violations: [] };
-  const { txns, records, finished, violations, horizons, settledMarks, carriedHorizons } = snapshot as unknown as Record<string, unknown>;
-  for (const [name, marks] of [['horizons', horizons], ['settledMarks', settledMarks], ['carriedHorizons', carriedHorizons]] as const) {
+  const { txns, records, finished, violations, horizons, settledMarks, carriedHorizons, queryHorizons } = snapshot as unknown as Record<string, unknown>;
+  for (const [name, marks] of [['horizons', horizons], ['settledMarks', settledMarks], ['carriedHorizons', carriedHorizons], ['queryHorizons', queryHorizons]] as const) {
     if (marks === undefined) continue;
     if (!Array.isArray(marks) || marks.some((entry) => !Array.isArray(entry) || typeof entry[0] !== 'string' || !Number.isInteger(entry[1]) || entry[1] < 0)) {
       throw new TypeError(`a transaction snapshot's ${name} are [client, number] pairs`);

@@ -5,8 +5,9 @@ import type { TxnId } from './types';
  * own counter (src/txn/client.ts). The counter is what lets a shard keep one number per
  * client, a horizon, instead of one tombstone per ended transaction: the session table of
  * Ongaro's thesis (§6.3, "clients include the lowest sequence number without a response,
- * and the state machine discards everything below it"). Ids of another shape (a query's
- * attempts, `<client>.q<n>.a<k>`) have no number and are never collected.
+ * and the state machine discards everything below it"). A query's attempts,
+ * `<client>.q<n>.a<k>`, are numbered by the query client's own query counter n instead
+ * (queryAttemptNumber): a shard keeps a separate horizon per query client for them.
  */
 
 export interface TxnNumber {
@@ -20,4 +21,18 @@ export function txnNumber(txnId: TxnId): TxnNumber | undefined {
   const digits = txnId.slice(dot + 1);
   if (!/^[1-9]\d{0,14}$/.test(digits)) return undefined;
   return { client: txnId.slice(0, dot), n: Number(digits) };
+}
+
+export interface QueryAttemptNumber {
+  /** The query client. */
+  readonly client: string;
+  /** The client's query counter. */
+  readonly query: number;
+  readonly attempt: number;
+}
+
+/** The numbers in a query attempt's id `<client>.q<n>.a<k>` (src/query/client.ts); undefined for any other id. */
+export function queryAttemptNumber(txnId: TxnId): QueryAttemptNumber | undefined {
+  const match = /^(.+)\.q([1-9]\d{0,14})\.a([1-9]\d{0,14})$/.exec(txnId);
+  return match === null ? undefined : { client: match[1], query: Number(match[2]), attempt: Number(match[3]) };
 }
