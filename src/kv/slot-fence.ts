@@ -15,6 +15,13 @@ export class SlotFence {
   private readonly released = new Set<number>();
   /** Slots being copied in: their keys are held apart and not served until acquired. */
   private readonly incoming = new Set<number>();
+  /**
+   * Slots whose release was refused because a lock was held: no new lock may be taken on
+   * them until they are released or reclaimed, so the holders drain and the release
+   * cannot be starved by a stream of overlapping queries (Vitess stops new transactions
+   * on a shard before its cut-over in the same way). Requests without locks are served.
+   */
+  private readonly draining = new Set<number>();
 
   serves(key: string): boolean {
     const slot = slotForKey(key);
@@ -29,8 +36,27 @@ export class SlotFence {
     return this.incoming.has(slot);
   }
 
+  isDraining(slot: number): boolean {
+    return this.draining.has(slot);
+  }
+
+  /** True when any slot of the ranges (every slot when undefined) is draining. */
+  drainsAny(ranges: readonly SlotRange[] | undefined): boolean {
+    if (this.draining.size === 0) return false;
+    if (ranges === undefined) return true;
+    return ranges.some((range) => [...this.draining].some((slot) => slot >= range.start && slot < range.endExclusive));
+  }
+
+  /** A release was refused while locks are held: take no new ones in the range. */
+  drain(range: SlotRange): void {
+    for (let slot = range.start; slot < range.endExclusive; slot++) this.draining.add(slot);
+  }
+
   release(range: SlotRange): void {
-    for (let slot = range.start; slot < range.endExclusive; slot++) this.released.add(slot);
+    for (let slot = range.start; slot < range.endExclusive; slot++) {
+      this.released.add(slot);
+      this.draining.delete(slot);
+    }
   }
 
   expect(range: SlotRange): void {
@@ -51,23 +77,30 @@ export class SlotFence {
   }
 
   /** A rolled-back cut-over: the source serves the range again. */
+  /** A rolled-back move: the source serves the range again, and takes locks in it again. */
   reclaim(range: SlotRange): void {
-    for (let slot = range.start; slot < range.endExclusive; slot++) this.released.delete(slot);
+    for (let slot = range.start; slot < range.endExclusive; slot++) {
+      this.released.delete(slot);
+      this.draining.delete(slot);
+    }
   }
 
   get isEmpty(): boolean {
-    return this.released.size === 0 && this.incoming.size === 0;
+    return this.released.size === 0 && this.incoming.size === 0 && this.draining.size === 0;
   }
 
-  snapshot(): { released: number[]; incoming: number[] } {
-    return { released: [...this.released].sort((a, b) => a - b), incoming: [...this.incoming].sort((a, b) => a - b) };
+  snapshot(): { released: number[]; incoming: number[]; draining?: number[] } {
+    const sorted = (slots: Set<number>): number[] => [...slots].sort((a, b) => a - b);
+    return { released: sorted(this.released), incoming: sorted(this.incoming), ...(this.draining.size === 0 ? {} : { draining: sorted(this.draining) }) };
   }
 
-  restore(snapshot: { released: readonly number[]; incoming: readonly number[] } | undefined): void {
+  restore(snapshot: { released: readonly number[]; incoming: readonly number[]; draining?: readonly number[] } | undefined): void {
     this.released.clear();
     this.incoming.clear();
+    this.draining.clear();
     for (const slot of snapshot?.released ?? []) this.released.add(slot);
     for (const slot of snapshot?.incoming ?? []) this.incoming.add(slot);
+    for (const slot of snapshot?.draining ?? []) this.draining.add(slot);
   }
 }
 

@@ -69,7 +69,7 @@ export interface SlotMoveStore {
 
 export interface SlotSnapshotPart {
   /** Present once a slot move touched the shard: the fence and the keys being copied in. */
-  readonly slots?: { readonly released: readonly number[]; readonly incoming: readonly number[]; readonly incomingEntries: readonly (readonly [string, string])[] };
+  readonly slots?: { readonly released: readonly number[]; readonly incoming: readonly number[]; readonly draining?: readonly number[]; readonly incomingEntries: readonly (readonly [string, string])[] };
 }
 
 const slotKinds: readonly string[] = ['ingest', 'acquire', 'release', 'drop', 'abandon', 'reclaim'] satisfies readonly SlotCommand['kind'][];
@@ -103,7 +103,10 @@ export class SlotModule implements StateMachineModule<SlotLogEntry, SlotSnapshot
         return this.acquire(command, logIndex);
       case 'release': {
         const locked = this.store.lockIn(command.range);
-        if (locked !== undefined) return { status: 'busy', reason: `a transaction holds ${locked}` };
+        if (locked !== undefined) {
+          this.fence.drain(command.range);
+          return { status: 'busy', reason: `a transaction holds ${locked}` };
+        }
         this.fence.release(command.range);
         return { status: 'ok' };
       }
@@ -142,15 +145,15 @@ export class SlotModule implements StateMachineModule<SlotLogEntry, SlotSnapshot
 
   parsePart(snapshot: Readonly<Record<string, unknown>>): SlotSnapshotPart {
     if (snapshot.slots === undefined) return {};
-    const { released, incoming, incomingEntries } = (snapshot.slots ?? {}) as Record<string, unknown>;
+    const { released, incoming, draining, incomingEntries } = (snapshot.slots ?? {}) as Record<string, unknown>;
     const slotList = (value: unknown): value is number[] => Array.isArray(value) && value.every((slot) => Number.isInteger(slot));
-    if (!slotList(released) || !slotList(incoming) || !Array.isArray(incomingEntries)) {
+    if (!slotList(released) || !slotList(incoming) || (draining !== undefined && !slotList(draining)) || !Array.isArray(incomingEntries)) {
       throw new TypeError(`bad slots in snapshot: ${JSON.stringify(snapshot.slots)}`);
     }
     for (const entry of incomingEntries) {
       if (!Array.isArray(entry) || typeof entry[0] !== 'string' || typeof entry[1] !== 'string') throw new TypeError(`bad incoming entry in snapshot: ${JSON.stringify(entry)}`);
     }
-    return { slots: { released, incoming, incomingEntries: incomingEntries as [string, string][] } };
+    return { slots: { released, incoming, ...(draining === undefined ? {} : { draining }), incomingEntries: incomingEntries as [string, string][] } };
   }
 
   loadPart(part: SlotSnapshotPart): void {

@@ -308,15 +308,23 @@ export class MigrationExecutor {
         if (findShard(this.ports.map(), move.from) === undefined) return this.retire(record, move.from);
         return this.slotCommand(record, move.from, { kind: 'drop', range: move.range }, () => this.end(record, 'done'));
       case 'rolling-back':
-        // Nothing to undo on a split's new group that never made it into the map: replica
-        // GC deletes whatever of it exists. An existing target without a leader right now
-        // still holds the copied keys and the incoming fence: wait for its leader.
-        if (target === undefined) {
-          if (isUnmappedNewShard(this.ports.map(), move)) return this.end(record, 'rolled-back');
-          return;
-        }
-        return this.slotCommand(record, move.to, { kind: 'abandon', range: move.range }, () => this.end(record, 'rolled-back'));
+        // First the source takes the range back: a release it applied before this record
+        // said so, or a refused one that left the range draining, must not outlive the move.
+        return this.slotCommand(record, move.from, { kind: 'reclaim', range: move.range }, () => this.rollBackTarget(record, move, target !== undefined));
     }
+  }
+
+  /**
+   * Nothing to undo on a split's new group that never made it into the map: replica GC
+   * deletes whatever of it exists. An existing target without a leader right now still
+   * holds the copied keys and the incoming fence: wait for its leader.
+   */
+  private rollBackTarget(record: JournalRecord, move: Extract<ExecutableMove, { kind: 'move-slots' }>, targetExists: boolean): void {
+    if (!targetExists) {
+      if (isUnmappedNewShard(this.ports.map(), move)) this.end(record, 'rolled-back');
+      return;
+    }
+    this.slotCommand(record, move.to, { kind: 'abandon', range: move.range }, () => this.end(record, 'rolled-back'));
   }
 
   /** A split's new group is started on its replicas; a missing target that is not new can only roll back. */

@@ -6,10 +6,10 @@ import type { ClientSession } from '../kv/session-table';
 import type { SlotFence } from '../kv/slot-fence';
 import { inRange } from '../kv/slot-fence';
 import { type CarriedRecord, type SlotApplyResult, type SlotExport, type SlotLogEntry, SlotModule } from '../kv/slot-module';
-import type { SlotRange } from '../sharding/slots';
+import { type SlotRange, slotForKey } from '../sharding/slots';
 import { type AcquireCommand, type TxnLogEntry, TxnParticipantModule } from '../txn/participant-module';
 import type { ParticipantSnapshot, TxnParticipantState } from '../txn/participant-state';
-import { type AcquireResult, scannedPrefix, type TxnApplyResult, type TxnId, type TxnRecord } from '../txn/types';
+import { type AcquireResult, scannedPrefix, scannedSlots, type TxnApplyResult, type TxnId, type TxnRecord } from '../txn/types';
 import { StateMachineHost } from './host';
 import type { StateMachineModule } from './module';
 
@@ -140,8 +140,27 @@ export class ShardStateMachine {
     if (scannedPrefix(command.key) === undefined && !this.slots.fence.serves(command.key)) {
       return { status: 'finished', outcome: 'aborted', reason: `${command.key} is moving to another shard` };
     }
+    const draining = this.drainingRefusal(command);
+    if (draining !== undefined) return draining;
     const refusal = this.refusedAcquire(command);
     return refusal === undefined ? undefined : { status: 'forbidden', refusal };
+  }
+
+  /**
+   * While a release waits for the locks in its range to go (see SlotFence.drain), no new
+   * lock is granted there: a transaction's key lock or a query's scan lock over any of its
+   * slots aborts, and is tried again on the map after the move. A lock the transaction
+   * already holds here (a retried request) is still answered.
+   */
+  private drainingRefusal(command: AcquireCommand): AcquireResult | undefined {
+    const fence = this.slots.fence;
+    const prefix = scannedPrefix(command.key);
+    const drains = prefix === undefined ? fence.isDraining(slotForKey(command.key)) : fence.drainsAny(scannedSlots(command.key));
+    if (!drains) return undefined;
+    const state = this.participant.state;
+    const holds = prefix === undefined ? state.lockOf(command.txnId, command.key) !== undefined : state.holdsScan(command.txnId, command.key);
+    if (holds) return undefined;
+    return { status: 'finished', outcome: 'aborted', reason: `${prefix === undefined ? command.key : `${prefix}* (a scan)`} is in slots moving to another shard` };
   }
 
   private refusedAcquire(command: AcquireCommand): Refusal | undefined {

@@ -278,6 +278,11 @@ export class TxnParticipantState {
     });
   }
 
+  /** The mode in which the transaction holds a lock on `key` here, if it does. */
+  lockOf(txnId: TxnId, key: string): LockMode | undefined {
+    return this.txns.get(txnId)?.locks.get(key);
+  }
+
   /** True while the transaction holds the scan lock `lockKey` (from `scanLockKey`) here. */
   holdsScan(txnId: TxnId, lockKey: string): boolean {
     return this.scans.get(lockKey)?.holders.has(txnId) === true;
