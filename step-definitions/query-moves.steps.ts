@@ -22,6 +22,13 @@ Given('the query clients are cut off from the leader of the shard holding the {s
   queryMoves(this).cutQueryClientsAtSplit(queries(this).shardHolding(table, column, value), durationMs);
 });
 
+// Needs the table's rows loaded first; give it before the split step. When the split starts, every message between the query clients and the leader of the shard holding the rows with this distribution value takes this long, each way, until the split ends. Each query then holds what it read on the other shards for at least that round trip, so queries that follow one another back to back overlap on the splitting shard.
+// Values: {word} is the table's distribution column (for example id).
+// Example: Given the query clients reach the leader of the shard holding the "orders" rows where id = 4 only after 60 ms each way during the split
+Given('the query clients reach the leader of the shard holding the {string} rows where {word} = {int} only after {duration} each way during the split', function (this: PhantomWorld, table: string, column: string, value: number, delayMs: number) {
+  queryMoves(this).slowQueryClientsAtSplit(queries(this).shardHolding(table, column, value), delayMs);
+});
+
 // Needs the table's rows loaded first. The rebalancer splits the shard holding the rows with this distribution value (the
 // upper half of its slots, with their rows, moves to a new shard) while the query (doc string) runs again every interval on
 // every query client, until the split is done (at most 60 s of virtual time); then one more run per client on the settled
@@ -48,6 +55,15 @@ Then('the query client with the old shard map was turned away at least {int} tim
   const client = queryMoves(this).staleClient;
   this.attachText('query client with the old map', `started with shard map epoch ${client.startEpoch}; ${client.turnedAway} runs turned away and planned again`);
   expect(client.turnedAway, `runs of the query client with shard map epoch ${client.startEpoch} that a shard turned away`).to.be.at.least(times);
+});
+
+// The split of the step "When the shard holding ... splits in two while ..." ended (it cut over to the new shard) within this long of virtual time after it started, however the queries overlapped.
+// Instant: reads the duration recorded by the split step, which waited for the split to end.
+Then('the split took at most {duration}', function (this: PhantomWorld, boundMs: number) {
+  const moves = queryMoves(this);
+  if (moves.splitTookMs === undefined) throw new Error(`In step "${this.currentStep}": no split ran; run one with "When the shard holding ... splits in two while every query client runs this query every 20 ms:"`);
+  this.attachText('the split', `took ${Math.round(moves.splitTookMs)} ms of virtual time; the source refused to let go of the range ${moves.releasesDeferred} times while queries held it`);
+  expect(moves.splitTookMs, `virtual ms the split took (the source refused to let go ${moves.releasesDeferred} times)`).to.be.at.most(boundMs);
 });
 
 // The moving client made progress: at least this many of its moves committed.

@@ -121,6 +121,35 @@ export class QueryMovesScenario {
   }
 
   private cutAtSplit: { shardId: string; durationMs: number } | undefined;
+  private slowAtSplit: { shardId: string; delayMs: number } | undefined;
+  /** How long the last split took (virtual ms), and how often its source refused to let go of the range. */
+  splitTookMs: number | undefined;
+  releasesDeferred = 0;
+
+  /**
+   * When the split starts, every message between the query clients and the leader of the
+   * shard takes `delayMs` each way until the split ends: each query then holds the scan
+   * locks it took elsewhere for at least a round trip to that leader.
+   */
+  slowQueryClientsAtSplit(shardId: string, delayMs: number): void {
+    if (this.slowAtSplit !== undefined) throw new Error(`In step "${this.world.currentStep}": a slow link at the split is already planned (to the leader of ${this.slowAtSplit.shardId})`);
+    this.slowAtSplit = { shardId, delayMs };
+  }
+
+  /** The links it slowed, to restore when the split ends. */
+  private applySlowAtSplit(): (() => void) | undefined {
+    if (this.slowAtSplit === undefined) return undefined;
+    const { shardId, delayMs } = this.slowAtSplit;
+    const leader = this.world.cluster.database.leaderOf(shardId);
+    if (leader === undefined) throw new Error(`${shardId} has no leader to slow the query clients' links to`);
+    const network = this.world.sim.network;
+    queries(this.world).engine.client('auditor');
+    const clients = ['query-client:auditor', ...(this.stale === undefined ? [] : [`query-client:${this.stale.name}`])];
+    const links = clients.flatMap((client) => [[client, leader], [leader, client]]);
+    for (const [from, to] of links) network.setLinkLatency(from, to, { kind: 'constant', ms: delayMs });
+    this.world.attachText('query clients slowed', `${clients.join(', ')} reach ${leader} (leader of ${shardId}) only after ${delayMs} ms each way, from ${this.world.sim.nowMs} ms until the split ends`);
+    return () => links.forEach(([from, to]) => network.clearLinkLatency(from, to));
+  }
 
   private applyCutAtSplit(): void {
     if (this.cutAtSplit === undefined) return;
@@ -156,6 +185,7 @@ export class QueryMovesScenario {
     const newShard = `${shardId}-split`;
     const executor = new MigrationExecutor(migrationPorts(sim, database));
     this.applyCutAtSplit();
+    const restoreSlowLinks = this.applySlowAtSplit();
     executor.submit([{ kind: 'split', shard: shardId, newShard, ranges: [{ start: slots[Math.floor(slots.length / 2)], endExclusive: slots[slots.length - 1] + 1 }], replicas: [...shard.replicas], reason: 'scenario: split under load' }]);
     // They run until the split is done and every query that ran during it ended (so writes race all of those queries),
     // and until MOVES_AT_LEAST committed (a correct shard makes them wait for a query that holds their rows).
@@ -171,6 +201,7 @@ export class QueryMovesScenario {
       scenario.periodicRuns.push(run);
       if (client !== 'auditor') client.noteFinished(run);
     };
+    const splitStartedMs = sim.nowMs;
     const endMs = sim.nowMs + SPLIT_BOUND_MS;
     while (!executor.idle) {
       if (sim.nowMs >= endMs) throw new Error(`the split of ${shardId} did not finish within ${SPLIT_BOUND_MS / 1000} s of virtual time (${executor.progress(database.placement.finishedMoves()).releasesDeferred} releases deferred by locks)`);
@@ -181,6 +212,9 @@ export class QueryMovesScenario {
         running.set(client, start(client));
       }
     }
+    this.splitTookMs = sim.nowMs - splitStartedMs;
+    this.releasesDeferred = executor.progress(database.placement.finishedMoves()).releasesDeferred;
+    restoreSlowLinks?.();
     this.world.waitUntil(() => [...running.values()].every((run) => run.done), QUERY_BOUND_MS, 'the queries running when the split ended');
     for (const [client, run] of running) finish(client, run);
     writesStop = true;

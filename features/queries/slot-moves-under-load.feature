@@ -94,3 +94,37 @@ Feature: Queries stay whole while a shard splits under writes and old maps
       | 3    |
       | 4    |
       | 5    |
+
+  Scenario Outline: Slow queries that follow one another back to back do not hold the split off (seed <seed>)
+    Given the simulation seed is <seed>
+    And a running cluster of 4 nodes storing data in 3 shards with 3 replicas each
+    And a distributed table "orders" distributed by "id" with columns:
+      | column | type | key |
+      | id     | int  | yes |
+      | amount | int  |     |
+    And the table "orders" holds these rows:
+      | id | amount |
+      | 1  | 10     |
+      | 2  | 20     |
+      | 3  | 30     |
+      | 4  | 40     |
+      | 5  | 50     |
+      | 6  | 60     |
+      | 7  | 70     |
+      | 8  | 80     |
+    And a second query client that keeps the shard map it has now until a shard turns it away
+    And the query clients reach the leader of the shard holding the "orders" rows where id = 4 only after 60 ms each way during the split
+    When the shard holding the "orders" rows where id = 3 splits in two while every query client runs this query every 5 ms:
+      """
+      SELECT COUNT(*) AS orders, SUM(amount) AS total FROM orders
+      """
+    Then every run of the query returned:
+      | orders | total |
+      | 8      | 360   |
+    And the split took at most 5 s
+
+    Examples:
+      | seed |
+      | 1    |
+      | 2    |
+      | 3    |

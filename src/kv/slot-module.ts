@@ -32,7 +32,12 @@ export type SlotCommand =
       /** The source's horizons, [client, number]: which of those records it had already forgotten (absent in older entries). */
       readonly horizons?: readonly CarriedHorizon[];
     }
-  | { readonly kind: 'release'; readonly range: SlotRange }
+  /**
+   * The source lets go of the range, or answers busy while a lock is held there. `drain`:
+   * after a busy answer, take no new lock in the range until it is released or reclaimed
+   * (SlotFence.drain), so that overlapping queries cannot hold the release off for ever.
+   */
+  | { readonly kind: 'release'; readonly range: SlotRange; readonly drain?: boolean }
   | { readonly kind: 'drop'; readonly range: SlotRange }
   | { readonly kind: 'abandon'; readonly range: SlotRange }
   | { readonly kind: 'reclaim'; readonly range: SlotRange };
@@ -104,7 +109,7 @@ export class SlotModule implements StateMachineModule<SlotLogEntry, SlotSnapshot
       case 'release': {
         const locked = this.store.lockIn(command.range);
         if (locked !== undefined) {
-          this.fence.drain(command.range);
+          if (command.drain === true) this.fence.drain(command.range);
           return { status: 'busy', reason: `a transaction holds ${locked}` };
         }
         this.fence.release(command.range);

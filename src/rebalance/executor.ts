@@ -72,6 +72,12 @@ export interface MigrationProgress {
 /** Wait after an action before looking at the move again (the action's effect needs a round trip). */
 const ACTION_SETTLE_MS = 100;
 /**
+ * A release refused this many times in a row (a lock was held in the range each time)
+ * asks the source to drain the range: no new locks there until it lets go. Before that,
+ * a release waits for a gap, which usually comes within a few tries.
+ */
+const RELEASE_TRIES_BEFORE_DRAIN = 5;
+/**
  * How long the executor waits for an answer (a proposal's outcome, a read) before it looks
  * at the move again: a leader that crashes takes its callbacks with it, and every step is
  * safe to retry (journal steps are compare-and-set, slot commands idempotent).
@@ -95,6 +101,8 @@ export class MigrationExecutor {
   private lastGcMs = 0;
   private running = false;
   private releasesDeferred = 0;
+  /** Busy answers in a row to each move's release (this executor's memory; a new one starts polite again). */
+  private readonly releaseRefusals = new Map<string, number>();
   /** Moves dropped before they started because the map no longer allowed them. */
   readonly skipped: { moveId: string; reason: string }[] = [];
 
@@ -296,7 +304,7 @@ export class MigrationExecutor {
         return;
       case 'copied':
         if (targetLeaderless) return this.advance(record, 'rolling-back', undefined, `${move.to} has no leader`);
-        return this.slotCommand(record, move.from, { kind: 'release', range: move.range }, () => this.advance(record, 'released', undefined, `${move.from} released ${rangeText(move.range)}`));
+        return this.release(record, move);
       case 'released':
         if (this.linkIsFree()) this.catchUp(record, move);
         return;
@@ -378,11 +386,23 @@ export class MigrationExecutor {
     this.end(record, 'done');
   }
 
-  private slotCommand(record: JournalRecord, shard: ShardId, command: SlotCommand, onOk: () => void): void {
+  private release(record: JournalRecord, move: Extract<ExecutableMove, { kind: 'move-slots' }>): void {
+    const refusals = this.releaseRefusals.get(record.moveId) ?? 0;
+    const command: SlotCommand = { kind: 'release', range: move.range, ...(refusals >= RELEASE_TRIES_BEFORE_DRAIN ? { drain: true } : {}) };
+    this.slotCommand(record, move.from, command, () => {
+      this.releaseRefusals.delete(record.moveId);
+      this.advance(record, 'released', undefined, `${move.from} released ${rangeText(move.range)}`);
+    }, () => this.releaseRefusals.set(record.moveId, refusals + 1));
+  }
+
+  private slotCommand(record: JournalRecord, shard: ShardId, command: SlotCommand, onOk: () => void, onBusy?: () => void): void {
     this.waitUntilMs.set(record.moveId, this.ports.nowMs() + ANSWER_TIMEOUT_MS);
     this.ports.proposeSlots(shard, command, (result) => {
       this.waitUntilMs.set(record.moveId, this.ports.nowMs() + (result?.status === 'ok' ? 0 : ACTION_SETTLE_MS));
-      if (result?.status === 'busy') this.releasesDeferred++;
+      if (result?.status === 'busy') {
+        this.releasesDeferred++;
+        onBusy?.();
+      }
       if (result?.status === 'ok') onOk();
     });
   }
@@ -405,6 +425,7 @@ export class MigrationExecutor {
       this.waitUntilMs.set(record.moveId, this.ports.nowMs() + (ok ? 0 : ACTION_SETTLE_MS));
       if (ok) {
         this.copies.delete(record.moveId);
+        this.releaseRefusals.delete(record.moveId);
         this.transferEndsAtMs.delete(record.moveId);
       }
     });

@@ -83,6 +83,60 @@ describe('slot moves in the KV state machine', () => {
     assert.equal(result.status, 'finished');
   });
 
+  /**
+   * Draining (src/kv/slot-fence.ts `drain`, src/rebalance/executor.ts
+   * RELEASE_TRIES_BEFORE_DRAIN): a release refused while locks are held may ask the source
+   * to take no new locks in the range, so that overlapping queries cannot starve it. Vitess
+   * stops new transactions on a source before its cut-over for the same reason.
+   */
+  describe('a release that asks to drain', () => {
+    const acquire = (txnId: string, lockKey: string, access: { kind: 'scan' } | { kind: 'write'; value: string }, opIndex = 1) => ({
+      txn: { kind: 'acquire' as const, txnId, priority: { startedAtMs: 0, txnId }, anchorKey: `query/${txnId}`, coordinator: 'q1', opIndex, key: lockKey, access },
+    });
+    const everySlotScan = scanLockKey('t/orders/');
+    function drainingSource(): KvStateMachine {
+      const source = new KvStateMachine();
+      assert.equal(source.apply(acquire('q.a1', everySlotScan, { kind: 'scan' }), 1).status, 'granted');
+      assert.equal(source.apply({ slots: { kind: 'release', range, drain: true } }, 2).status, 'busy');
+      return source;
+    }
+
+    it('refuses new locks in the range, a scan of every slot included, and serves plain requests', () => {
+      const source = drainingSource();
+      const scan = source.apply(acquire('q.a2', everySlotScan, { kind: 'scan' }), 3);
+      assert.equal(scan.status, 'finished');
+      assert.match((scan as { reason: string }).reason, /t\/orders\/\* \(a scan\) is in slots moving to another shard/);
+      assert.equal(source.apply(acquire('t.1', key, { kind: 'write', value: 'x' }), 4).status, 'finished');
+      assert.equal(source.apply(acquire('q.a3', scanLockKey('t/orders/', [{ start: slot + 1, endExclusive: slot + 2 }]), { kind: 'scan' }), 5).status, 'granted', 'a scan of other slots is not held off');
+      assert.equal(put(source, 'c@shard-1', 1, 'blue').status, 'ok');
+      assert.equal(source.serves(key), true);
+    });
+
+    it('answers a holder that asks again, and lets go once the holders are gone', () => {
+      const source = drainingSource();
+      assert.equal(source.apply(acquire('q.a1', everySlotScan, { kind: 'scan' }, 2), 3).status, 'granted');
+      source.apply({ txn: { kind: 'resolve', txnId: 'q.a1', outcome: 'committed', reason: 'read-only query finished' } }, 4);
+      assert.deepEqual(source.apply({ slots: { kind: 'release', range } }, 5), { status: 'ok' });
+      assert.equal(source.serves(key), false);
+    });
+
+    it('a release without drain leaves new locks alone (the executor asks politely first)', () => {
+      const source = new KvStateMachine();
+      source.apply(acquire('q.a1', everySlotScan, { kind: 'scan' }), 1);
+      assert.equal(source.apply({ slots: { kind: 'release', range } }, 2).status, 'busy');
+      assert.equal(source.apply(acquire('q.a2', everySlotScan, { kind: 'scan' }), 3).status, 'granted');
+    });
+
+    it('a reclaim (a rolled-back move) ends the drain, and a snapshot carries it', () => {
+      const source = drainingSource();
+      const copy = new KvStateMachine();
+      copy.restore(JSON.parse(JSON.stringify(source.snapshot())));
+      assert.equal(copy.apply(acquire('q.a2', everySlotScan, { kind: 'scan' }), 10).status, 'finished', 'the restored copy drains too');
+      copy.apply({ slots: { kind: 'reclaim', range } }, 11);
+      assert.equal(copy.apply(acquire('q.a3', everySlotScan, { kind: 'scan' }), 12).status, 'granted');
+    });
+  });
+
   it('fence and incoming keys survive a snapshot', () => {
     const machine = new KvStateMachine();
     machine.apply({ slots: { kind: 'ingest', range, entries: [[key, 'blue']] } }, 1);

@@ -30,6 +30,8 @@ class FakeCluster {
   readonly ended: { moveId: string; outcome: string }[] = [];
   readonly slotCommands: { shard: string; command: SlotCommand }[] = [];
   readonly leaderless = new Set<string>();
+  /** Groups whose release answers busy (a lock is held in the range). */
+  readonly busy = new Set<string>();
   readonly configChanges: { shard: string; change: unknown }[] = [];
   /** Learners in each group's committed configuration. */
   readonly learners = new Map<string, string[]>();
@@ -72,6 +74,7 @@ class FakeCluster {
       proposeSlots: (shard, command, done) => {
         if (this.leaderless.has(shard)) return done(undefined);
         this.slotCommands.push({ shard, command });
+        if (command.kind === 'release' && this.busy.has(shard)) return done({ status: 'busy', reason: 'a transaction holds t/orders/* (a scan by q.a1)' });
         done({ status: 'ok' });
       },
       readSlots: (shard, _range, done) => {
@@ -115,6 +118,8 @@ describe('a slot move rolled back while its target has no leader (executor; Cock
     assert.deepEqual(cluster.ended, [{ moveId, outcome: 'rolled-back' }]);
     const abandon = cluster.slotCommands.findIndex((entry) => entry.shard === 'shard-3' && entry.command.kind === 'abandon');
     assert.ok(abandon >= 0, 'shard-3 was told to abandon the copy');
+    const reclaim = cluster.slotCommands.findIndex((entry) => entry.shard === 'shard-1' && entry.command.kind === 'reclaim');
+    assert.ok(reclaim >= 0 && reclaim < abandon, 'the source took the range back (ending any drain) before the move ended');
     assert.ok(!cluster.slotCommands.some((entry) => entry.shard === 'shard-1' && entry.command.kind === 'release'), 'the source never released the range');
   });
 
@@ -125,6 +130,24 @@ describe('a slot move rolled back while its target has no leader (executor; Cock
     const [moveId] = executor.submit([{ kind: 'split', shard: 'shard-1', newShard: 'shard-9', ranges: [{ start: 0, endExclusive: 256 }], replicas: ['n1', 'n2', 'n3'], reason: 'test' }]);
     cluster.runFor(executor.options.rollbackAfterMs + 10_000);
     assert.deepEqual(cluster.ended, [{ moveId, outcome: 'rolled-back' }]);
+  });
+});
+
+describe('a release held off by locks (executor RELEASE_TRIES_BEFORE_DRAIN; Vitess stops new transactions before a cut-over)', () => {
+  test('asks politely five times, then asks the source to drain the range, and the move goes on once it lets go', () => {
+    const cluster = new FakeCluster();
+    const executor = new MigrationExecutor(cluster.ports());
+    cluster.busy.add('shard-1');
+    const [moveId] = executor.submit([{ kind: 'move-slots', from: 'shard-1', to: 'shard-3', range: { start: 465, endExclusive: 466 }, reason: 'test' }]);
+    cluster.runUntilStep(moveId, 'copied');
+    cluster.runFor(2_000);
+    const releases = cluster.slotCommands.filter((entry) => entry.command.kind === 'release').map((entry) => (entry.command as { drain?: boolean }).drain === true);
+    assert.ok(releases.length > 6, `only ${releases.length} release tries in 2 s`);
+    assert.deepEqual(releases.slice(0, 6), [false, false, false, false, false, true], 'the first five tries do not drain; the sixth does');
+    assert.ok(releases.slice(5).every(Boolean), 'once draining, every try asks to drain');
+    cluster.busy.delete('shard-1');
+    cluster.runFor(5_000);
+    assert.deepEqual(cluster.ended, [{ moveId, outcome: 'done' }]);
   });
 });
 
