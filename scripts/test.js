@@ -74,7 +74,10 @@ async function main() {
     ),
   );
   if (first !== 0) return first;
-  return stage(part('unit', script('unit', ' --compiled')), part('acceptance', script('acceptance'), { stream: true, env: { PHANTOMDB_COMPILED: '1', PHANTOMDB_POSTGRES_SNAPSHOT: '1' } }));
+  return stage(
+    part('unit', script('unit', ' --compiled'), { env: { PHANTOMDB_POSTGRES_SNAPSHOT: '1' } }),
+    part('acceptance', script('acceptance'), { stream: true, env: { PHANTOMDB_COMPILED: '1', PHANTOMDB_POSTGRES_SNAPSHOT: '1' } }),
+  );
 }
 
 for (const signal of ['SIGINT', 'SIGTERM']) {

@@ -12,9 +12,10 @@ import { PGlite } from '@electric-sql/pglite';
  * exists, so a database loaded from it is the one initdb would have made.
  *
  * Only where PHANTOMDB_POSTGRES_SNAPSHOT=1: `npm test` (scripts/test.js) sets it for the
- * acceptance suite and makes the copy while the type check runs. Not in the unit-test
- * process: there, a database loaded from the copy never answered once many other test
- * files had run in that process (not understood yet), so it initialises afresh as before.
+ * unit tests and the acceptance suite, and makes the copy while the type check runs. A
+ * database loaded from the copy keeps a timer running that holds the process open (the
+ * unit-test process once seemed to hang after its last test): a run stops it when done,
+ * with `closeSharedPostgres` (support/sql-oracle.ts).
  */
 export async function startPostgres(): Promise<PGlite> {
   const file = snapshotFile();

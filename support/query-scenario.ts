@@ -1,4 +1,4 @@
-import { After } from '@cucumber/cucumber';
+import { After, AfterAll } from '@cucumber/cucumber';
 import { QueryEngine, type QueryRun } from '../src/api/query-engine';
 import { type ColumnType, distributedRowKey, formatValue, parseColumnValue, type Row, shardOfRow, type TableSchema, type Value } from '../src/query';
 import type { NodeId } from '../src/runtime/ports';
@@ -7,7 +7,7 @@ import { TransactionSystem } from '../src/api/transaction-system';
 import { migrationPorts } from '../src/api/migration-ports';
 import { MigrationExecutor } from '../src/rebalance/executor';
 import { slotsOf } from '../src/sharding/slots';
-import { compareWithOracle, OracleSchema } from './sql-oracle';
+import { closeSharedPostgres, compareWithOracle, OracleSchema } from './sql-oracle';
 import type { Principal } from '../src/auth/types';
 import type { PhantomWorld } from './world';
 
@@ -300,6 +300,11 @@ export function queries(world: PhantomWorld): QueryScenario {
 // The oracle's schema of a scenario is dropped when it ends (PostgreSQL itself stays up for the next one).
 After(async function (this: PhantomWorld) {
   await scenarios.get(this)?.dispose();
+});
+
+// PostgreSQL itself stops when the run ends, so that a run in one process (`--parallel 0`) can exit.
+AfterAll(async function () {
+  await closeSharedPostgres();
 });
 
 /** Result rows as the text a data table holds ("NULL" for null). */

@@ -23,6 +23,19 @@ export function sharedPostgres(): Promise<PGlite> {
   return shared;
 }
 
+/**
+ * Stops the shared instance, if one started (the next `sharedPostgres()` starts another).
+ * A run calls it when all its tests are done: a PostgreSQL loaded from the initial data
+ * directory (support/postgres-snapshot.ts) keeps a timer of its own (PostgreSQL's interval
+ * timer through PGlite, 10 s, re-armed each time it fires) that would keep the process
+ * from ending; one initialised afresh happens not to.
+ */
+export async function closeSharedPostgres(): Promise<void> {
+  const running = shared;
+  shared = undefined;
+  if (running !== undefined) await (await running).close();
+}
+
 export type OracleAnswer = { readonly ok: true; readonly rows: Value[][] } | { readonly ok: false; readonly error: string };
 
 export class OracleSchema {

@@ -45,6 +45,12 @@ export interface StoreSagaOptions {
  */
 export class StoreSagaSystem implements SagaRegistry {
   private readonly definitions = new Map<string, SagaDefinition>();
+  /**
+   * Each saga's last status with the log text it was read from: the same text gives the same
+   * status (until a definition changes), and oracles ask for it every simulated millisecond
+   * while they wait, when the log changes far less often.
+   */
+  private readonly statuses = new Map<string, { readonly log: string; readonly status: SagaStatus | undefined }>();
   private readonly services = new Map<string, StoreServiceDefinition>();
   private counter = 0;
   /** Each orchestrator process's lease (a crashed process's is never looked up again). */
@@ -65,6 +71,7 @@ export class StoreSagaSystem implements SagaRegistry {
   define(definition: SagaDefinition): void {
     validateDefinition(definition);
     this.definitions.set(definition.name, definition);
+    this.statuses.clear();
   }
 
   definition(name: string): SagaDefinition | undefined {
@@ -191,6 +198,10 @@ export class StoreSagaSystem implements SagaRegistry {
   status(sagaId: string): SagaStatus | undefined {
     const value = this.committedValue(sagaLogKey(sagaId));
     if (value === undefined || value === null) return undefined;
-    return sagaStatus(parseLog(value), this, sagaId);
+    const known = this.statuses.get(sagaId);
+    if (known !== undefined && known.log === value) return known.status;
+    const status = sagaStatus(parseLog(value), this, sagaId);
+    this.statuses.set(sagaId, { log: value, status });
+    return status;
   }
 }

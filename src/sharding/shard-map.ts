@@ -1,6 +1,6 @@
 import type { NodeId, RandomSource } from '../runtime/ports';
 import { chooseLeaders, leadersPerNodeMax, type PlacementNode, placeReplicas } from './placement';
-import { evenSlotRanges, hashSlotCount, isSlot, rangesFromSlots, type SlotRange, slotForKey, slotsOf } from './slots';
+import { evenSlotRanges, hashSlotCount, isSlot, normalizedRanges, rangesFromSlots, type SlotRange, slotForKey, slotsOf } from './slots';
 
 export { hashSlotCount, slotForKey, type SlotRange } from './slots';
 export { type PlacementNode } from './placement';
@@ -61,7 +61,7 @@ export function createShardMap(epoch: number, shards: readonly Shard[]): ShardMa
     epoch,
     shards: shards.map((shard) => ({
       id: shard.id,
-      slots: rangesFromSlots(slotsOf(shard.slots)),
+      slots: normalizedRanges(shard.slots),
       replicas: [...shard.replicas],
       preferredLeader: shard.preferredLeader,
       ...(shard.learners !== undefined && shard.learners.length > 0 ? { learners: [...shard.learners] } : {}),

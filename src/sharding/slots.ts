@@ -66,6 +66,27 @@ export function rangesFromSlots(slots: Iterable<number>): SlotRange[] {
   return ranges;
 }
 
+/**
+ * The same as `rangesFromSlots(slotsOf(ranges))` (sorted, merged ranges of exactly those
+ * slots), without listing the slots one at a time: every shard map built goes through it.
+ * Ranges that are not whole numbers within the slots take that slow way, with its errors.
+ */
+export function normalizedRanges(ranges: readonly SlotRange[]): SlotRange[] {
+  const owned = new Uint8Array(hashSlotCount);
+  for (const { start, endExclusive } of ranges) {
+    if (!Number.isInteger(start) || !Number.isInteger(endExclusive) || start < 0 || endExclusive < 0 || endExclusive > hashSlotCount) return rangesFromSlots(slotsOf(ranges));
+    owned.fill(1, start, endExclusive); // nothing when start >= endExclusive, as slotsOf lists nothing
+  }
+  const merged: SlotRange[] = [];
+  for (let slot = 0; slot < hashSlotCount; slot++) {
+    if (owned[slot] === 0) continue;
+    const start = slot;
+    while (slot < hashSlotCount && owned[slot] === 1) slot++;
+    merged.push({ start, endExclusive: slot });
+  }
+  return merged;
+}
+
 /** `count` contiguous ranges splitting all slots as evenly as possible (sizes differ by ≤ 1). */
 export function evenSlotRanges(count: number): SlotRange[] {
   if (!Number.isInteger(count) || count < 1 || count > hashSlotCount) {

@@ -26,8 +26,12 @@ const CODE_ROOT = COMPILED ? path.resolve(__dirname, '..', '..') : ROOT;
 const SUPPORT_PATHS = COMPILED
   ? [path.join(CODE_ROOT, 'support/**/*.js'), path.join(CODE_ROOT, 'step-definitions/**/*.js')]
   : [path.join(ROOT, 'support/**/*.ts'), path.join(ROOT, 'step-definitions/**/*.ts')];
-/** The project's formatters (support/*.js) still require a few TypeScript files, so a child with formatters registers ts-node. */
-const TS_NODE = ['ts-node/register/transpile-only'];
+/**
+ * Through ts-node, a child registers it too (the project's formatters, support/*.js, then
+ * require a few TypeScript files). Compiled, it needs none: the formatters then take the
+ * build's JavaScript, and scratch steps reach dist/support/ (see `runInChild`).
+ */
+const TS_NODE = COMPILED ? [] : ['ts-node/register/transpile-only'];
 
 /** Runs are serialised: each one sets process.env.PHANTOM_SEED for its scenarios. */
 let queue: Promise<unknown> = Promise.resolve();

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { distributedRowKey, encodeRow, referenceRowKey, type Row } from '../../src/query';
 import { setPreferredLeader, shardForKey } from '../../src/sharding/shard-map';
-import { compareWithOracle, OracleSchema } from '../../support/sql-oracle';
+import { closeSharedPostgres, compareWithOracle, OracleSchema } from '../../support/sql-oracle';
 import { load, queryCluster, runQuery } from './fixture';
 import { dataset, queryText, tableR, tables, tableT, tableU } from './generators';
 
@@ -14,6 +14,9 @@ import { dataset, queryText, tableR, tables, tableT, tableU } from './generators
  */
 
 let oracle: OracleSchema;
+// At the top level: runs once every test of the process has ended (PostgreSQL is shared by
+// the test files; stopped, it lets the process end).
+after(closeSharedPostgres);
 
 describe('queries through the cluster', { timeout: 600_000 }, () => {
   before(async () => {

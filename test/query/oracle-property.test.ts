@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { compileQuery, executeInMemory } from '../../src/query';
 import { planShards } from '../../src/sharding/shard-map';
-import { compareWithOracle, OracleSchema } from '../../support/sql-oracle';
+import { closeSharedPostgres, compareWithOracle, OracleSchema } from '../../support/sql-oracle';
 import { catalog, type Dataset, dataset, queryText, tables } from './generators';
 
 /**
@@ -17,6 +17,9 @@ import { catalog, type Dataset, dataset, queryText, tables } from './generators'
 
 const map = planShards({ nodes: ['n1', 'n2', 'n3'], shardCount: 4, replicationFactor: 3 });
 let oracle: OracleSchema;
+// At the top level: runs once every test of the process has ended (PostgreSQL is shared by
+// the test files; stopped, it lets the process end).
+after(closeSharedPostgres);
 
 async function load(data: Dataset): Promise<void> {
   for (const table of tables) await oracle.query(`DELETE FROM ${table.name}`);

@@ -8,7 +8,7 @@ import { QueryClient, type QueryExecution } from '../../src/query/client';
 import { MigrationExecutor } from '../../src/rebalance/executor';
 import { slotsOf } from '../../src/sharding/slots';
 import type { Simulation } from '../../src/sim';
-import { compareWithOracle, OracleSchema } from '../../support/sql-oracle';
+import { closeSharedPostgres, compareWithOracle, OracleSchema } from '../../support/sql-oracle';
 import { load, queryCluster } from './fixture';
 import { tableR, tableT } from './generators';
 
@@ -36,6 +36,9 @@ const rows: Row[] = Array.from({ length: 300 }, (_, index) => [index + 1, index 
 const referenceRows: Row[] = [[0, 'zero'], [1, 'one'], [2, 'two'], [3, 'three']];
 
 let oracle: OracleSchema;
+// At the top level: runs once every test of the process has ended (PostgreSQL is shared by
+// the test files; stopped, it lets the process end).
+after(closeSharedPostgres);
 const expected = new Map<string, Value[][]>();
 
 interface Tally {
