@@ -1,36 +1,44 @@
 #!/usr/bin/env node
 /**
- * Compares the consensus hot path of two compiled builds in ONE process, for a machine
- * whose load moves wall-clock figures by 2x between runs (`npm run bench` rows do).
+ * Compares the consensus hot path of two compiled builds on a machine whose load moves
+ * wall-clock figures by 2x between runs (`npm run bench` rows do).
  *
- *   node scripts/open-loop-ab.js <buildA> <buildB> [slices=40] [sliceMs=500]
+ *   node scripts/open-loop-ab.js <buildA> <buildB> [rounds=4] [simulatedMs=6000]
  *
  * A build is a folder holding the compiled project (`npm run build` writes dist/; compile a
- * copy of another commit the same way). Each build runs bench/consensus.ts's open loop
- * (5 nodes, one write per simulated ms, 50 clients, seed 11) in its own simulation; the two
- * are advanced in alternating slices of simulated time, so they share the machine's load,
- * and each slice's CPU time (user + system) is charged to its build. Reported: CPU µs per
- * committed write for each, and B/A (total and median slice). Two copies of the same build
- * give about 1.00 in total (the median moves by up to 10%).
+ * copy of another commit the same way). Each round runs one fresh process per build, in
+ * alternating order. A process runs bench/consensus.ts's open loop (5 nodes, one write per
+ * simulated ms, 50 clients, seed 11; 2 simulated s untimed, then `simulatedMs` timed), then
+ * bare network deliveries, both timed in CPU time (user + system, so the JIT's and the
+ * collector's threads count too). Reported per build: CPU µs per committed write, and the
+ * bench's ratio row computed from CPU time (per write / its deliveries on the bare network
+ * of the same process), which cancels most of the load. Compare medians.
+ *
+ * Measured on this machine: two builds of the same commit differ by up to 10% in a median
+ * of 4 rounds; an effect smaller than that needs more rounds.
+ *
+ * Not in one process: two simulations in one heap make each collection scan both, so a
+ * build that allocates more pays for the other's live objects too (an allocation saving
+ * measured 0.89x that way and 1.0x in separate processes).
  */
+const { execFileSync } = require('node:child_process');
 const path = require('node:path');
 
-const [buildA, buildB] = process.argv.slice(2, 4).map((folder) => path.resolve(folder ?? ''));
-const slices = Number(process.argv[4] ?? 40);
-const sliceMs = Number(process.argv[5] ?? 500);
-if (!process.argv[3] || !(slices > 2) || !(sliceMs > 0)) {
-  console.error('usage: node scripts/open-loop-ab.js <buildA> <buildB> [slices > 2] [sliceMs > 0]');
-  process.exit(2);
-}
-
-function openLoop(build) {
+function child(build, simulatedMs) {
   const { startStore } = require(path.join(build, 'bench', 'consensus.js'));
+  const { Simulation } = require(path.join(build, 'src', 'sim', 'index.js'));
+  const cpuMs = (work) => {
+    const start = process.cpuUsage();
+    work();
+    const used = process.cpuUsage(start);
+    return (used.user + used.system) / 1000;
+  };
   const { sim, cluster } = startStore(11, 5);
   const clients = Array.from({ length: 50 }, (_, index) => cluster.database.client(`load-${index}`));
-  const run = { name: build, sim, committed: 0, cpuUs: 0, writes: 0, slices: [] };
   let issued = 0;
+  let committed = 0;
   const count = (operation) => {
-    if (operation.outcome === 'ok') run.committed++;
+    if (operation.outcome === 'ok') committed++;
   };
   const issue = () => {
     clients[issued % clients.length].put(`key-${issued % 64}`, String(issued), count);
@@ -38,27 +46,59 @@ function openLoop(build) {
     sim.scheduler.schedule(1, issue);
   };
   issue();
-  sim.runFor(2000); // past the election and the first JIT work
-  return run;
+  sim.runFor(2000);
+  committed = 0;
+  const deliveredBefore = sim.network.totals().delivered;
+  const openMs = cpuMs(() => sim.runFor(simulatedMs));
+  const deliveries = sim.network.totals().delivered - deliveredBefore;
+  // The bare network, as bench/sim.ts's benchNetwork: best of three.
+  const wanted = 300_000;
+  let networkMs = Infinity;
+  for (let run = 0; run < 3; run++) {
+    let delivered = 0;
+    const ms = cpuMs(() => {
+      const bare = new Simulation({ seed: 1 });
+      const ids = Array.from({ length: 10 }, (_, i) => `node-${i + 1}`);
+      for (const id of ids) {
+        bare.addNode(id, (env) => ({
+          onMessage: () => {
+            if (++delivered < wanted) env.network.send(ids[delivered % ids.length], { type: 'bench.hop' });
+          },
+        }));
+      }
+      for (let i = 0; i < 100; i++) bare.network.send('node-1', ids[i % ids.length], { type: 'bench.hop' });
+      bare.runUntil(() => delivered >= wanted, { withinMs: 1e12, waitingFor: 'all deliveries' });
+    });
+    networkMs = Math.min(networkMs, ms);
+  }
+  const usPerWrite = (openMs * 1000) / committed;
+  const usPerDelivery = (networkMs * 1000) / wanted;
+  return { usPerWrite, ratio: usPerWrite / ((deliveries / committed) * usPerDelivery) };
 }
 
-const runs = [openLoop(buildA), openLoop(buildB)];
-for (let slice = 0; slice < slices; slice++) {
-  for (const run of slice % 2 === 0 ? runs : [...runs].reverse()) {
-    const committedBefore = run.committed;
-    const start = process.cpuUsage();
-    run.sim.runFor(sliceMs);
-    const used = process.cpuUsage(start);
-    if (slice < 2) continue; // warm-up slices
-    const cpuUs = used.user + used.system;
-    run.cpuUs += cpuUs;
-    run.writes += run.committed - committedBefore;
-    run.slices.push(cpuUs / (run.committed - committedBefore));
+if (process.argv[2] === '--child') {
+  process.stdout.write(JSON.stringify(child(process.argv[3], Number(process.argv[4]))));
+} else {
+  const [buildA, buildB] = process.argv.slice(2, 4).map((folder) => path.resolve(folder ?? ''));
+  const rounds = Number(process.argv[4] ?? 4);
+  const simulatedMs = Number(process.argv[5] ?? 6000);
+  if (!process.argv[3] || !(rounds >= 1) || !(simulatedMs > 0)) {
+    console.error('usage: node scripts/open-loop-ab.js <buildA> <buildB> [rounds >= 1] [simulatedMs > 0]');
+    process.exit(2);
   }
+  const results = new Map([[buildA, []], [buildB, []]]);
+  for (let round = 0; round < rounds; round++) {
+    for (const build of round % 2 === 0 ? [buildA, buildB] : [buildB, buildA]) {
+      const output = execFileSync(process.execPath, [__filename, '--child', build, String(simulatedMs)], { encoding: 'utf8' });
+      results.get(build).push(JSON.parse(output));
+    }
+  }
+  const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
+  const summary = (build) => ({ usPerWrite: median(results.get(build).map((r) => r.usPerWrite)), ratio: median(results.get(build).map((r) => r.ratio)) });
+  for (const build of [buildA, buildB]) {
+    const runs = results.get(build);
+    console.log(`${build}: CPU µs per write ${runs.map((r) => r.usPerWrite.toFixed(1)).join(' ')}; ratio ${runs.map((r) => r.ratio.toFixed(2)).join(' ')}`);
+  }
+  const [a, b] = [summary(buildA), summary(buildB)];
+  console.log(`B/A (medians): ${(b.usPerWrite / a.usPerWrite).toFixed(3)} CPU per write, ${(b.ratio / a.ratio).toFixed(3)} ratio`);
 }
-const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
-for (const run of runs) {
-  console.log(`${run.name}: ${(run.cpuUs / run.writes).toFixed(2)} CPU µs per write (median slice ${median(run.slices).toFixed(2)}), ${run.writes} writes`);
-}
-const [a, b] = runs;
-console.log(`B/A: ${((b.cpuUs / b.writes) / (a.cpuUs / a.writes)).toFixed(3)} total, ${(median(b.slices) / median(a.slices)).toFixed(3)} median slice`);

@@ -97,26 +97,11 @@ export function sameVerdictWhileFrozen(check: Check): Check {
   };
 }
 
-const hasOwnProperty = Object.prototype.hasOwnProperty;
-/** Annex B's lookup: the one way to ask whether an own property has a getter without
- *  building a descriptor object for it. */
-const lookupGetter = (Object.prototype as unknown as { __lookupGetter__: (this: object, field: string | number) => unknown }).__lookupGetter__;
-
-/**
- * A field as own data, or ACCESSOR when it is a getter or setter (never run: a getter could
- * run code or throw; a message is plain data). Every field of every message passes here, so
- * it allocates nothing for data: an own property without a getter is read directly, which
- * runs no code. An accessor without a getter (a setter only, or neither) reads undefined,
- * so only an undefined reading is asked again by descriptor.
- */
 function own(record: object, field: string | number): unknown {
-  if (!hasOwnProperty.call(record, field)) return undefined;
-  // It walks no further than the record, which has the property itself.
-  if (lookupGetter.call(record, field) !== undefined) return ACCESSOR;
-  const value = (record as Record<string | number, unknown>)[field];
-  if (value !== undefined) return value;
   const descriptor = Object.getOwnPropertyDescriptor(record, field);
-  return descriptor !== undefined && 'value' in descriptor ? descriptor.value : ACCESSOR;
+  if (descriptor === undefined) return undefined;
+  // A getter could run code or throw; a message is plain data.
+  return 'value' in descriptor ? descriptor.value : ACCESSOR;
 }
 
 export const str =

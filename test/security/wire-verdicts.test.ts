@@ -78,7 +78,7 @@ describe('Wire checks: verdicts kept while frozen', () => {
     assert.equal(ran, false);
   });
 
-  it('read every kind of accessor as an accessor, even one with neither getter nor setter (own reads no descriptor for data)', () => {
+  it('read every kind of accessor as an accessor, even one with neither getter nor setter, which reads undefined like an absent field', () => {
     // An accessor without a getter reads undefined like an absent field; an optional field must still refuse it.
     const check = record({ a: int(0), b: optional(int(0)) });
     const noAccessors = { a: 1, b: undefined };
