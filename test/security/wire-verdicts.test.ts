@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { serverWireRules } from '../../src/api/wire-rules';
 import { operationCheck } from '../../src/kv/wire';
 import { BoundaryCounters, MessageBoundary } from '../../src/runtime/message-boundary';
-import { type Check, int, jsonValue, list, QUICK, record, sameVerdictWhileFrozen, tuple } from '../../src/runtime/wire-check';
+import { type Check, int, jsonValue, list, optional, QUICK, record, sameVerdictWhileFrozen, tuple } from '../../src/runtime/wire-check';
 
 /**
  * Verdicts kept for values that cannot change (src/runtime/wire-check.ts,
@@ -76,6 +76,21 @@ describe('Wire checks: verdicts kept while frozen', () => {
     assert.match(tuple(int(0), int(0))(hostile, 'm') ?? '', /m\[1\] must be a whole number/);
     assert.match(jsonValue()(hostile, 'm') ?? '', /m\[1\] must be plain data/);
     assert.equal(ran, false);
+  });
+
+  it('read every kind of accessor as an accessor, even one with neither getter nor setter, which reads undefined like an absent field', () => {
+    // An accessor without a getter reads undefined like an absent field; an optional field must still refuse it.
+    const check = record({ a: int(0), b: optional(int(0)) });
+    const noAccessors = { a: 1, b: undefined };
+    assert.equal(check(noAccessors, QUICK), undefined, 'a data field holding undefined is an absent optional field');
+    const setterOnly = Object.defineProperty({ a: 1 }, 'b', { enumerable: true, set: () => undefined });
+    const empty = Object.defineProperty({ a: 1 }, 'b', { enumerable: true, get: undefined });
+    const nullPrototype = Object.defineProperty(Object.assign(Object.create(null) as object, { a: 1 }), 'b', { enumerable: true, get: () => 1 });
+    for (const [name, value] of [['setter only', setterOnly], ['neither', empty], ['getter on a null-prototype object', nullPrototype]] as const) {
+      assert.match(check(value, 'm') ?? '', /m\.b must be a whole number/, name);
+    }
+    const inheritedGetter = Object.create(Object.defineProperty({}, 'a', { get: () => 1 })) as object;
+    assert.match(check(inheritedGetter, 'm') ?? '', /must be an object|m\.a must be/, 'an inherited getter is not an own field');
   });
 
   it('accept a frozen Raft entry at a second follower without checking it again, and still refuse a bad one', () => {
