@@ -72,7 +72,9 @@ describe('bench:check', () => {
       return file;
     };
     const base = write('baseline.json', baseline);
-    const run = (current: string) => spawnSync(process.execPath, ['--require', 'ts-node/register/transpile-only', path.join(ROOT, 'bench', 'check.ts'), '--baseline', base, '--current', current], { cwd: ROOT, encoding: 'utf8' });
+    // Compiled (`npm test`), the build's JavaScript of the command, with no compiler to load first.
+    const command = __filename.endsWith('.js') ? [path.resolve(__dirname, '..', '..', 'bench', 'check.js')] : ['--require', 'ts-node/register/transpile-only', path.join(ROOT, 'bench', 'check.ts')];
+    const run = (current: string) => spawnSync(process.execPath, [...command, '--baseline', base, '--current', current], { cwd: ROOT, encoding: 'utf8' });
     try {
       const unchanged = run(write('same.json', baseline));
       assert.equal(unchanged.status, 0, unchanged.stdout + unchanged.stderr);
