@@ -19,7 +19,9 @@ export function renderChartSvg(option: echarts.EChartsCoreOption, size: ChartSiz
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: size.width, height: size.height });
   try {
     chart.setOption({ animation: false, backgroundColor: '#ffffff', ...option });
-    return chart.renderToSVGString();
+    // The ecmeta_* attributes are for hydrating the chart in a browser page; a report's
+    // picture is never hydrated, and they were about 30% of each chart's bytes.
+    return chart.renderToSVGString().replace(/ ecmeta_[a-z_]+="[^"]*"/g, '');
   } finally {
     chart.dispose();
   }
