@@ -52,6 +52,10 @@ Then("after {duration} the record of client {string}'s interrupted transaction i
 });
 
 // Waits until no shard keeps anything of the client's interrupted transaction (its record or how it ended there).
+// A shard forgets only what the client is known to know: it learns that from the client's next transaction
+// there, so after "When the network heals" the same client must run a transaction on the shards involved
+// (e.g. "When client "c1" transfers 10 from "bob" to "alice""), or the record stays, rightly.
+// Needs first: the interrupted transfer, then "When the network heals", then a later transaction of the same client on the shards it touched.
 Then("within {duration} no shard keeps anything of client {string}'s interrupted transaction", function (this: PhantomWorld, withinMs: number, client: string) {
   awaitInterruptedForgotten(this, client, withinMs);
 });

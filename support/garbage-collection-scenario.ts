@@ -114,5 +114,5 @@ export function awaitInterruptedForgotten(world: PhantomWorld, client: string, w
       const state = system.leaderState(shardId);
       return state === undefined || state.record(txnId) !== undefined || state.finishedOutcome(txnId) !== undefined || state.transaction(txnId) !== undefined;
     });
-  world.waitUntil(() => remaining().length === 0, withinMs, `every shard to forget ${txnId} (still kept, or no leader, on ${remaining().join(', ')})`);
+  world.waitUntil(() => remaining().length === 0, withinMs, `every shard to forget ${txnId} (still kept, or no leader, on ${remaining().join(', ')}; a shard forgets it only after a later transaction of client ${client} reached it)`);
 }
