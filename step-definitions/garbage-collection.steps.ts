@@ -41,6 +41,8 @@ Then('within {duration} no region keeps more than {int} tombstones', function (t
 // Needs first: the accounts, opened by "Given these accounts, each on a different shard:"; the Given comes before the transfer it affects.
 
 // Once the client's next transaction is decided, the replicas of the account's shard that hold no other account (a majority of them, or the step fails) are split from every other server until "When the network heals": that shard cannot learn the outcome and stays in doubt.
+// The shards must not share nodes: with more accounts than the default store can keep apart, start with
+// "Given a running cluster of 9 nodes storing data in 3 shards with 3 replicas each" before the accounts.
 Given("the shard holding {string} will be cut off from the other shards once client {string}'s next transaction is decided", function (this: PhantomWorld, account: string, client: string) {
   cutShardAfterDecision(this, account, client);
 });

@@ -86,7 +86,10 @@ export function cutShardAfterDecision(world: PhantomWorld, account: string, clie
   const replicasOf = (id: string): readonly string[] => database.shardMap.shards.find((shard) => shard.id === id)!.replicas;
   const others = new Set(scenario.accountNames().filter((name) => scenario.shardOf(name) !== shardId).flatMap((name) => replicasOf(scenario.shardOf(name))));
   const island = replicasOf(shardId).filter((node) => !others.has(node) && node !== coordinator);
-  if (island.length * 2 <= replicasOf(shardId).length) throw new Error(`In step "${world.currentStep}": only ${island.join(', ') || 'no node'} of ${shardId}'s replicas hold no other account's shard; a majority is needed`);
+  if (island.length * 2 <= replicasOf(shardId).length) {
+    const shared = replicasOf(shardId).filter((node) => !island.includes(node));
+    throw new Error(`In step "${world.currentStep}": ${account}'s ${shardId} can only be cut off with a majority of its replicas on nodes that hold no other account's shard (and do not coordinate ${client}), but ${shared.join(', ')} of its ${replicasOf(shardId).join(', ')} do; start a store whose shards share no node, e.g. "Given a running cluster of 9 nodes storing data in 3 shards with 3 replicas each"`);
+  }
   const hooks = database.txnSettings.hooks;
   const previous = hooks.coordinatorPoint;
   let fired = false;

@@ -36,17 +36,21 @@ Feature: Garbage collection, written from the glossary alone (second try)
     And within 5 seconds no region holds "profiles/key-000009"
 
   Scenario: A transfer whose outcome one shard missed is forgotten only after that shard learns it
-    Given these accounts, each on a different shard:
+    Given a running cluster of 9 nodes storing data in 3 shards with 3 replicas each
+    And these accounts, each on a different shard:
       | account | balance |
       | alice   | 100     |
       | bob     | 0       |
+      | carol   | 0       |
     And the shard holding "bob" will be cut off from the other shards once client "c1"'s next transaction is decided
     When client "c1" transfers 40 from "alice" to "bob"
+    And client "c1" transfers 20 from "alice" to "carol"
     Then after 3 seconds the record of client "c1"'s interrupted transaction is still kept
     When the network heals
     And client "c1" transfers 10 from "bob" to "alice"
     Then within 10 seconds no shard keeps anything of client "c1"'s interrupted transaction
     And the balances are:
       | account | balance |
-      | alice   | 70      |
+      | alice   | 50      |
       | bob     | 30      |
+      | carol   | 20      |
