@@ -41,6 +41,8 @@ Then('within {duration} no region keeps more than {int} tombstones', function (t
 // Needs first: the accounts, opened by "Given these accounts, each on a different shard:"; the Given comes before the transfer it affects.
 
 // Once the client's next transaction is decided, the replicas of the account's shard that hold no other account (a majority of them, or the step fails) are split from every other server until "When the network heals": that shard cannot learn the outcome and stays in doubt.
+// The shards must not share nodes: with more accounts than the default store can keep apart, start with
+// "Given a running cluster of 9 nodes storing data in 3 shards with 3 replicas each" before the accounts.
 Given("the shard holding {string} will be cut off from the other shards once client {string}'s next transaction is decided", function (this: PhantomWorld, account: string, client: string) {
   cutShardAfterDecision(this, account, client);
 });
@@ -52,6 +54,10 @@ Then("after {duration} the record of client {string}'s interrupted transaction i
 });
 
 // Waits until no shard keeps anything of the client's interrupted transaction (its record or how it ended there).
+// A shard forgets only what the client is known to know: it learns that from the client's next transaction
+// there, so after "When the network heals" the same client must run a transaction on the shards involved
+// (e.g. "When client "c1" transfers 10 from "bob" to "alice""), or the record stays, rightly.
+// Needs first: the interrupted transfer, then "When the network heals", then a later transaction of the same client on the shards it touched.
 Then("within {duration} no shard keeps anything of client {string}'s interrupted transaction", function (this: PhantomWorld, withinMs: number, client: string) {
   awaitInterruptedForgotten(this, client, withinMs);
 });

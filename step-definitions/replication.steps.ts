@@ -33,7 +33,7 @@ function lookup(world: PhantomWorld, what: string): never {
 
 // Glossary section: Georeplication
 // Capability: replication
-// Needs first: the regions, created by "Given regions with these one-way latencies:", and a keyspace for every key written ("Given keyspace "profiles" resolves conflicts by last-writer-wins"). Keys are written "keyspace/key". Regions are not nodes: the cluster, consensus and fault steps do not apply to them.
+// Needs first: the regions, created by "Given regions with these one-way latencies:", and a keyspace for every key written ("Given keyspace "profiles" resolves conflicts by last-writer-wins"). Keys are written "keyspace/key". Regions are not nodes: the cluster, consensus and fault steps do not apply to them, except "When the network heals", which ends every cut between regions.
 // Regions replicate asynchronously, active-active; concurrent writes are resolved by each keyspace's conflict strategy. A region is one node by default, or a sharded Raft store of several nodes ("Given each region is a cluster of 3 nodes with 2 shards", or the replicated-regions profile for every scenario). The After hook checks that every region converges and loses nothing, and with regions of many nodes that every change between regions took effect exactly once.
 
 // ---- setting up regions ------------------------------------------------------------------------

@@ -43,11 +43,16 @@ When('an operator submits this scaling policy:', function (this: PhantomWorld, t
 
 // The refusal names the policy field and says what is wrong; the quoted text must appear in the message.
 // Must follow "an operator submits this scaling policy:". Example: Then the policy is refused naming "minNodes" because "is greater than maxNodes (3)"
+// Values: the field as the policy spells it, not as the table row does: minNodes (min nodes), maxNodes (max nodes),
+// tolerance, evaluationIntervalMs (evaluation interval), metrics (no target given), metrics[0].averageValue (the
+// first target), scaleUp.stabilizationWindowSeconds / scaleDown.… (the windows), scaleUp.selectPolicy,
+// scaleUp.policies[0].value (the rates), scheduledMinimums[0].minNodes (scheduled minimum).
+// Needs first: "When an operator submits this scaling policy:".
 // Instant: reads the refusal the previous step kept.
 Then('the policy is refused naming {string} because {string}', function (this: PhantomWorld, field: string, because: string) {
   const error = this.takeError();
   expect(error, 'the policy was accepted').to.be.instanceOf(PolicyError);
-  expect((error as PolicyError).field, error!.message).to.equal(field);
+  expect((error as PolicyError).field, `the refusal names the policy field "${(error as PolicyError).field}" (${error!.message})`).to.equal(field);
   expect(error!.message).to.contain(because);
 });
 
@@ -209,6 +214,8 @@ Given('an elastic cluster of {int} nodes that each serve {int} requests per seco
 
 // Sets how many clients work on the elastic cluster's keys (reads, writes and compare-and-sets, each client one
 // operation at a time with 10–40 ms between them); 0 stops them. Does not wait. Needs the elastic cluster.
+// One client makes about 13 requests per second (6 clients on 3 nodes of 50 requests per second ran them at
+// about 61% cpu), so to push the cluster past a cpu target, use clients × 13 well above nodes × capacity × target.
 // Example: When 5 clients work on the cluster
 When('{int} client(s) work(s) on the cluster', function (this: PhantomWorld, clients: number) {
   elasticOf(this).load.setActiveClients(clients);

@@ -198,7 +198,8 @@ Then('user {string} succeeds', function (this: PhantomWorld, user: string) {
 });
 
 // The user's last request was refused, and the refusal names the user, the operation and the missing permission
-// (for example 'read-write on key "x"', 'read-only on key "x"', 'admin on every key').
+// (for example 'read-write on key "x"', 'read-only on key "x"', 'admin on every key', 'read-only on table "t"';
+// a wrong password: 'a valid user name and password').
 // Example: Then user "bob" is refused to write, lacking 'read-write on key "accounts/alice"'
 // Values: {word} is read, write or perform.
 // Instant: reads the outcome of the user's last request, which its step waited for.

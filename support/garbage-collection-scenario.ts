@@ -86,7 +86,10 @@ export function cutShardAfterDecision(world: PhantomWorld, account: string, clie
   const replicasOf = (id: string): readonly string[] => database.shardMap.shards.find((shard) => shard.id === id)!.replicas;
   const others = new Set(scenario.accountNames().filter((name) => scenario.shardOf(name) !== shardId).flatMap((name) => replicasOf(scenario.shardOf(name))));
   const island = replicasOf(shardId).filter((node) => !others.has(node) && node !== coordinator);
-  if (island.length * 2 <= replicasOf(shardId).length) throw new Error(`In step "${world.currentStep}": only ${island.join(', ') || 'no node'} of ${shardId}'s replicas hold no other account's shard; a majority is needed`);
+  if (island.length * 2 <= replicasOf(shardId).length) {
+    const shared = replicasOf(shardId).filter((node) => !island.includes(node));
+    throw new Error(`In step "${world.currentStep}": ${account}'s ${shardId} can only be cut off with a majority of its replicas on nodes that hold no other account's shard (and do not coordinate ${client}), but ${shared.join(', ')} of its ${replicasOf(shardId).join(', ')} do; start a store whose shards share no node, e.g. "Given a running cluster of 9 nodes storing data in 3 shards with 3 replicas each"`);
+  }
   const hooks = database.txnSettings.hooks;
   const previous = hooks.coordinatorPoint;
   let fired = false;
@@ -114,5 +117,5 @@ export function awaitInterruptedForgotten(world: PhantomWorld, client: string, w
       const state = system.leaderState(shardId);
       return state === undefined || state.record(txnId) !== undefined || state.finishedOutcome(txnId) !== undefined || state.transaction(txnId) !== undefined;
     });
-  world.waitUntil(() => remaining().length === 0, withinMs, `every shard to forget ${txnId} (still kept, or no leader, on ${remaining().join(', ')})`);
+  world.waitUntil(() => remaining().length === 0, withinMs, `every shard to forget ${txnId} (still kept, or no leader, on ${remaining().join(', ')}; a shard forgets it only after a later transaction of client ${client} reached it)`);
 }
