@@ -18,6 +18,7 @@ Feature: Load testing, written from the glossary alone (second try)
     And the transfer throughput is at least 20 per second
     And the total balance is still 4000
 
+  @load
   Scenario: A stress ramp finds where write latency breaks down
     Given a running cluster of 5 nodes storing data in 3 shards with 3 replicas each
     When users doing 50% reads and 50% writes double from 160 every 2 seconds until the p99 write latency passes 30 ms or 1% of operations fail
