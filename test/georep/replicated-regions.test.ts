@@ -9,25 +9,16 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { ReplicatedRegions } from '../../src/api/geo-regions';
-import { GeoCluster } from '../../src/api/geo-cluster';
+import type { GeoCluster } from '../../src/api/geo-cluster';
 import { regionNodeFaults } from '../../src/georep/region-node';
 import { geoShardFaults } from '../../src/georep/region-shard-state';
 import { shipperFaults } from '../../src/georep/shard-shipper';
-import { Simulation } from '../../src/sim';
-import { THREE_REGIONS } from './harness';
+import type { Simulation } from '../../src/sim';
+import { threeRegionCluster } from './harness';
 
 function replicatedRegions(seed: number): { sim: Simulation; geo: GeoCluster; deployment: ReplicatedRegions } {
-  const sim = new Simulation({ seed });
   const deployment = new ReplicatedRegions({ nodesPerRegion: 3, shardsPerRegion: 2 });
-  const geo = new GeoCluster(sim, {
-    regions: THREE_REGIONS,
-    latencies: [
-      { from: 'us-east', to: 'eu-west', latencyMs: 80 },
-      { from: 'us-east', to: 'ap-south', latencyMs: 120 },
-      { from: 'eu-west', to: 'ap-south', latencyMs: 100 },
-    ],
-    deployment,
-  });
+  const { sim, geo } = threeRegionCluster(seed, { deployment });
   for (const [name, kind] of [['profiles', 'lww'], ['likes', 'pn-counter'], ['carts', 'multi-value'], ['tags', 'or-set']] as const) geo.defineKeyspace(name, kind);
   geo.awaitReady();
   return { sim, geo, deployment };

@@ -24,7 +24,7 @@ import { tombstoneFaults } from '../../src/georep/tombstone-collector';
 import { geoLogEntryCheck, geoRegionNodeRules } from '../../src/georep/wire';
 import { BoundaryCounters, MessageBoundary } from '../../src/runtime/message-boundary';
 import { Simulation } from '../../src/sim';
-import { THREE_REGIONS } from './harness';
+import { replicatedThreeRegions, THREE_REGIONS } from './harness';
 
 const at = (wallMs: number, logical = 0): HlcTimestamp => ({ wallMs, logical });
 
@@ -219,23 +219,6 @@ describe('message boundary: the collection entries and frontier reports of regio
 
 // ---- end to end: regions of three nodes -------------------------------------------------------
 
-function replicatedRegions(seed: number): { sim: Simulation; geo: GeoCluster; deployment: ReplicatedRegions } {
-  const sim = new Simulation({ seed });
-  const deployment = new ReplicatedRegions({ nodesPerRegion: 3, shardsPerRegion: 2 });
-  const geo = new GeoCluster(sim, {
-    regions: THREE_REGIONS,
-    latencies: [
-      { from: 'us-east', to: 'eu-west', latencyMs: 80 },
-      { from: 'us-east', to: 'ap-south', latencyMs: 120 },
-      { from: 'eu-west', to: 'ap-south', latencyMs: 100 },
-    ],
-    deployment,
-  });
-  geo.defineKeyspace('profiles', 'lww');
-  geo.awaitReady();
-  return { sim, geo, deployment };
-}
-
 /** Whether each running replica of the key's shard, in every region, still holds the key. */
 function holders(deployment: ReplicatedRegions, fullKey: string): string[] {
   const found: string[] = [];
@@ -248,7 +231,7 @@ function holders(deployment: ReplicatedRegions, fullKey: string): string[] {
 
 /** Deletes a key while ap-south is cut off; returns the replicas holding its tombstone after 3 s, and after healing. */
 function deleteWhileApSouthIsCutOff(seed: number): { whileCutOff: string[]; afterHeal: string[]; geo: GeoCluster; deployment: ReplicatedRegions; sim: Simulation } {
-  const { sim, geo, deployment } = replicatedRegions(seed);
+  const { sim, geo, deployment } = replicatedThreeRegions(seed);
   geo.perform('us-east', 'profiles/ann', { kind: 'put', value: 'v1' });
   geo.awaitValue('profiles/ann', 'v1', THREE_REGIONS, 1_000);
   geo.isolateRegion('ap-south');
@@ -276,7 +259,7 @@ describe('regions of many nodes: tombstones are collected once every region has 
 
   it('planted: a frontier that leaves the slowest region out drops the tombstone while that region has not seen the delete', () => {
     tombstoneFaults.ignoreSlowestRegion = true;
-    const { sim, geo, deployment } = replicatedRegions(72);
+    const { sim, geo, deployment } = replicatedThreeRegions(72);
     geo.perform('us-east', 'profiles/ann', { kind: 'put', value: 'v1' });
     geo.awaitValue('profiles/ann', 'v1', THREE_REGIONS, 1_000);
     geo.isolateRegion('ap-south');

@@ -6,7 +6,6 @@
 // shard's replicated state machine and changes only through the region's Raft log.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { GeoCluster } from '../../src/api/geo-cluster';
 import { ReplicatedRegions } from '../../src/api/geo-regions';
 import { GeoSecurity } from '../../src/api/geo-security';
 import { type AuthCommand, credentialProof, principal, type Principal, RoleTable } from '../../src/auth';
@@ -15,21 +14,13 @@ import { forbiddenGeoEntry, judgeGeoRequest } from '../../src/georep/geo-authori
 import type { GeoOperation } from '../../src/georep/strategies';
 import { geoLogEntryCheck, geoMessageCheck } from '../../src/georep/wire';
 import { problemOf } from '../../src/runtime/wire-check';
-import { Simulation } from '../../src/sim';
-import { THREE_REGIONS } from '../georep/harness';
+import { threeRegionCluster } from '../georep/harness';
 
 const everyKey = { kind: 'prefix', prefix: '' } as const;
 const profiles = { kind: 'georep', keyspace: 'profiles' } as const;
 
 function cluster(seed: number, replicated: boolean) {
-  const sim = new Simulation({ seed });
-  const geo = new GeoCluster(sim, {
-    regions: THREE_REGIONS,
-    latencies: [
-      { from: 'us-east', to: 'eu-west', latencyMs: 80 },
-      { from: 'us-east', to: 'ap-south', latencyMs: 120 },
-      { from: 'eu-west', to: 'ap-south', latencyMs: 100 },
-    ],
+  const { sim, geo } = threeRegionCluster(seed, {
     ...(replicated ? { deployment: new ReplicatedRegions({ nodesPerRegion: 3, shardsPerRegion: 2 }) } : {}),
   });
   geo.defineKeyspace('profiles', 'lww');
