@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { KvStateMachine, type TxnLogEntry } from '../../src/kv/state-machine';
 import type { Row } from '../../src/query';
 import { queryGcFaults } from '../../src/txn/participant-state';
 import { queryAttemptNumber } from '../../src/txn/txn-id';
-import { scanLockKey, type TxnApplyResult, type TxnCommand } from '../../src/txn/types';
+import { scanLockKey, type TxnCommand } from '../../src/txn/types';
 import { load, queryCluster, runQuery } from './fixture';
 import { tableT } from './generators';
+import { ShardReplica } from '../txn/shard-replica';
 
 /**
  * Garbage collection of query attempts (src/txn/participant-state.ts, "query horizon";
@@ -19,19 +19,6 @@ import { tableT } from './generators';
  * state.
  */
 
-class Shard {
-  readonly machine = new KvStateMachine();
-
-  constructor(private index = 0) {}
-
-  apply(command: TxnCommand): TxnApplyResult {
-    return this.machine.apply({ txn: command } satisfies TxnLogEntry, ++this.index);
-  }
-
-  get state() {
-    return this.machine.transactions;
-  }
-}
 
 function scan(txnId: string, settled: number): TxnCommand {
   return { kind: 'acquire', txnId, priority: { startedAtMs: 1, txnId }, anchorKey: `query/${txnId}`, coordinator: 'query-client:qc', opIndex: 1, key: scanLockKey('t/orders/'), access: { kind: 'scan' }, settled };
@@ -57,7 +44,7 @@ describe('query attempts: their tombstones go once the query client has finished
   });
 
   it('keeps an abandoned attempt\'s tombstone while its query runs, and drops every attempt of the query with its final release', () => {
-    const shard = new Shard();
+    const shard = new ShardReplica();
     assert.equal(shard.apply(scan('qc.q1.a1', 0)).status, 'granted');
     shard.apply(release('qc.q1.a1', 0));
     assert.deepEqual(shard.state.endedQueryAttempts(), ['qc.q1.a1'], 'the query is still running: a late lock request of a1 must be answered from the tombstone');
@@ -70,7 +57,7 @@ describe('query attempts: their tombstones go once the query client has finished
   });
 
   it('a late lock request or release of a forgotten attempt creates nothing and locks nothing', () => {
-    const shard = new Shard();
+    const shard = new ShardReplica();
     shard.apply(scan('qc.q1.a1', 0));
     shard.apply(release('qc.q1.a1', 1, 'committed'));
     const late = shard.apply(scan('qc.q1.a1', 0)) as { status: string; outcome?: string };
@@ -82,7 +69,7 @@ describe('query attempts: their tombstones go once the query client has finished
   });
 
   it('an acquire\'s mark never covers its own query, and a transaction id is never taken for a query attempt', () => {
-    const shard = new Shard();
+    const shard = new ShardReplica();
     shard.apply(scan('qc.q3.a1', 7));
     assert.equal(shard.state.queryHorizonOf('qc'), 2, 'query 3 runs: the horizon stops below it');
     assert.equal(shard.state.transactions().length, 1, 'the attempt holds its lock');
@@ -91,7 +78,7 @@ describe('query attempts: their tombstones go once the query client has finished
   it('never passes an attempt that still holds its scan lock here (planted: forget held attempts)', () => {
     for (const planted of [false, true]) {
       queryGcFaults.forgetHeldAttempts = planted;
-      const shard = new Shard();
+      const shard = new ShardReplica();
       shard.apply(scan('qc.q1.a1', 0)); // its release is still on its way
       shard.apply(scan('qc.q2.a1', 0));
       shard.apply(release('qc.q2.a1', 2, 'committed')); // the client thinks query 1 is over (it timed out)
@@ -108,10 +95,10 @@ describe('query attempts: their tombstones go once the query client has finished
   });
 
   it('the query horizon travels in the snapshot (Raft §7)', () => {
-    const shard = new Shard();
+    const shard = new ShardReplica();
     shard.apply(scan('qc.q4.a1', 3));
     shard.apply(release('qc.q4.a1', 4, 'committed'));
-    const copy = new Shard(2);
+    const copy = new ShardReplica(2);
     copy.machine.restore(JSON.parse(JSON.stringify(shard.machine.snapshot())));
     assert.equal(copy.state.queryHorizonOf('qc'), 4);
     assert.equal((copy.apply(scan('qc.q4.a1', 0)) as { status: string }).status, 'finished');

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { KvStateMachine, type TxnLogEntry } from '../../src/kv/state-machine';
 import { slotForKey } from '../../src/sharding/slots';
-import type { TxnAccess, TxnApplyResult, TxnCommand } from '../../src/txn/types';
+import type { TxnAccess, TxnCommand } from '../../src/txn/types';
+import { ShardReplica } from './shard-replica';
 
 /**
  * Garbage collection of transaction records and tombstones in the replicated participant
@@ -15,18 +15,6 @@ import type { TxnAccess, TxnApplyResult, TxnCommand } from '../../src/txn/types'
  * re-created).
  */
 
-class Shard {
-  readonly machine = new KvStateMachine();
-  constructor(private index = 0) {}
-
-  apply(command: TxnCommand): TxnApplyResult {
-    return this.machine.apply({ txn: command } satisfies TxnLogEntry, ++this.index);
-  }
-
-  get state() {
-    return this.machine.transactions;
-  }
-}
 
 let opIndex = 0;
 function acquire(txnId: string, key: string, access: TxnAccess, settled?: number): TxnCommand {
@@ -35,14 +23,14 @@ function acquire(txnId: string, key: string, access: TxnAccess, settled?: number
 const write = (txnId: string, key: string, value: string, settled?: number) => acquire(txnId, key, { kind: 'write', value }, settled);
 
 /** A transaction of client `c` committed on this shard as its anchor, with another participant. */
-function commitHere(shard: Shard, txnId: string, key: string, settled?: number): void {
+function commitHere(shard: ShardReplica, txnId: string, key: string, settled?: number): void {
   shard.apply(write(txnId, key, txnId, settled));
   assert.deepEqual(shard.apply({ kind: 'decide', txnId, participants: ['shard-0', 'shard-1'], lastOpIndex: opIndex }), { status: 'committed' });
 }
 
 describe('Forgetting ended transactions (the client mark and the horizon)', () => {
   it('nothing is forgotten past the client mark the shard learnt, whatever the forget asks', () => {
-    const shard = new Shard();
+    const shard = new ShardReplica();
     commitHere(shard, 'c.1', 'x');
     commitHere(shard, 'c.2', 'y', 1);
     const result = shard.apply({ kind: 'forget', client: 'c', through: 2, confirmed: ['c.1', 'c.2'] });
@@ -52,7 +40,7 @@ describe('Forgetting ended transactions (the client mark and the horizon)', () =
   });
 
   it('a committed record is kept until every participant confirmed it applied the commit', () => {
-    const shard = new Shard();
+    const shard = new ShardReplica();
     commitHere(shard, 'c.1', 'x');
     commitHere(shard, 'c.2', 'y');
     shard.apply(write('c.3', 'z', '3', 2));
@@ -64,14 +52,14 @@ describe('Forgetting ended transactions (the client mark and the horizon)', () =
   });
 
   it('an aborted record needs no confirmation: presumed abort answers the same', () => {
-    const shard = new Shard();
+    const shard = new ShardReplica();
     shard.apply({ kind: 'settle', txnId: 'c.1', reason: 'coordinator gone' });
     shard.apply(write('c.2', 'y', '2', 1));
     assert.deepEqual(shard.apply({ kind: 'forget', client: 'c', through: 1, confirmed: [] }), { status: 'collected', through: 1, records: 1, tombstones: 1 });
   });
 
   it('a transaction still held here is never forgotten, nor anything of its client after it', () => {
-    const shard = new Shard();
+    const shard = new ShardReplica();
     shard.apply(write('c.1', 'x', '1'));
     commitHere(shard, 'c.2', 'y');
     shard.apply(write('c.3', 'z', '3', 2)); // the mark says c.1 and c.2 are settled, but c.1 is still held here
@@ -82,7 +70,7 @@ describe('Forgetting ended transactions (the client mark and the horizon)', () =
   });
 
   it('a mark never covers the transaction that carries it', () => {
-    const shard = new Shard();
+    const shard = new ShardReplica();
     shard.apply(write('c.4', 'x', '4', 9));
     shard.apply({ kind: 'resolve', txnId: 'c.4', outcome: 'aborted' });
     assert.deepEqual(shard.state.forgetCandidates(), []);
@@ -90,8 +78,8 @@ describe('Forgetting ended transactions (the client mark and the horizon)', () =
 });
 
 describe('After forgetting: late and duplicated messages', () => {
-  function forgottenCommit(): Shard {
-    const shard = new Shard();
+  function forgottenCommit(): ShardReplica {
+    const shard = new ShardReplica();
     commitHere(shard, 'c.1', 'x');
     shard.apply(write('c.2', 'y', '2', 1));
     shard.apply({ kind: 'prepare', txnId: 'c.2', lastOpIndex: opIndex });
@@ -135,7 +123,7 @@ describe('After forgetting: late and duplicated messages', () => {
 
   it('the horizon survives a snapshot: a restored replica refuses the same late messages', () => {
     const shard = forgottenCommit();
-    const restored = new Shard(100);
+    const restored = new ShardReplica(100);
     restored.machine.restore(JSON.parse(JSON.stringify(shard.machine.snapshot())));
     assert.equal(restored.state.horizonOf('c'), 1);
     assert.equal(restored.apply(write('c.1', 'x', 'late')).status, 'finished');
@@ -157,8 +145,8 @@ describe('After forgetting: late and duplicated messages', () => {
  * arrive. Answered "aborted", shard-3 applied an abort after its commit.
  */
 describe('A holder told "forgotten" aborts only what it still holds', () => {
-  function preparedParticipant(): Shard {
-    const shard = new Shard();
+  function preparedParticipant(): ShardReplica {
+    const shard = new ShardReplica();
     shard.apply(write('c.1', 'x', 'new'));
     assert.equal(shard.apply({ kind: 'prepare', txnId: 'c.1', lastOpIndex: opIndex }).status, 'prepared');
     return shard;
@@ -197,18 +185,18 @@ describe('A holder told "forgotten" aborts only what it still holds', () => {
  * committed.
  */
 describe('Forgotten records and slot moves', () => {
-  function moved(): { source: Shard; target: Shard } {
+  function moved(): { source: ShardReplica; target: ShardReplica } {
     const source = forgottenAt('x');
     const slot = slotForKey('x');
     const range = { start: slot, endExclusive: slot + 1 };
-    source.machine.apply({ slots: { kind: 'release', range } }, 50);
+    source.applySlots({ kind: 'release', range });
     const exported = source.machine.exportSlots(range);
-    const target = new Shard(100);
-    target.machine.apply({ slots: { kind: 'acquire', range, upserts: exported.entries, deletes: [], sessions: exported.sessions, records: exported.records, horizons: exported.horizons } }, 101);
-    return { source, target: Object.assign(target, { index: 101 }) };
+    const target = new ShardReplica(100);
+    target.applySlots({ kind: 'acquire', range, upserts: exported.entries, deletes: [], sessions: exported.sessions, records: exported.records, horizons: exported.horizons });
+    return { source, target };
   }
-  function forgottenAt(key: string): Shard {
-    const shard = new Shard();
+  function forgottenAt(key: string): ShardReplica {
+    const shard = new ShardReplica();
     commitHere(shard, 'm.1', key);
     commitHere(shard, 'm.2', 'other', 1);
     assert.deepEqual(shard.apply({ kind: 'forget', client: 'm', through: 1, confirmed: ['m.1'] }), { status: 'collected', through: 1, records: 1, tombstones: 1 });
@@ -230,7 +218,7 @@ describe('Forgotten records and slot moves', () => {
 
   it('the carried horizon survives a snapshot, and goes once the shard\'s own horizon covers it', () => {
     const { target } = moved();
-    const restored = new Shard(200);
+    const restored = new ShardReplica(200);
     restored.machine.restore(JSON.parse(JSON.stringify(target.machine.snapshot())));
     assert.equal(restored.apply({ kind: 'settle', txnId: 'm.1', reason: 'in doubt', holder: 'shard-1' }).status, 'forgotten');
     assert.deepEqual(restored.machine.snapshot().transactions?.carriedHorizons, [['m', 1]]);
