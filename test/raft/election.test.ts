@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { RaftNode } from '../../src/raft/raft-node';
-import type { RaftMessage, VoteRequestMessage } from '../../src/raft/types';
-import { newNetwork, restoredLog } from './harness';
+import type { VoteRequestMessage } from '../../src/raft/types';
+import { newNetwork, restoredLog, stepAndCollect } from './harness';
 
 function leadersOf(network: ReturnType<typeof newNetwork>): string[] {
   return [...network.nodes.keys()].filter((id) => network.node(id).alive && network.status(id).role === 'leader');
@@ -10,15 +10,6 @@ function leadersOf(network: ReturnType<typeof newNetwork>): string[] {
 
 function voteRequest(from: string, to: string, term: number, lastLogIndex: number, lastLogTerm: number): VoteRequestMessage {
   return { type: 'raft.vote-request', from, to, term, lastLogIndex, lastLogTerm, leadershipTransfer: false };
-}
-
-/** Steps one message into a node directly and returns what it wants to send. */
-function stepAndCollect(raft: RaftNode, message: RaftMessage): RaftMessage[] {
-  raft.step(message);
-  if (!raft.hasReady()) return [];
-  const ready = raft.ready();
-  raft.advance(ready);
-  return [...ready.messages];
 }
 
 describe('leader election (§5.2)', () => {

@@ -493,3 +493,12 @@ export function entriesWithTerms(terms: readonly number[]): Entry[] {
 export function restoredLog(terms: readonly number[], term: number, commitIndex = 0): RestoredState {
   return { hardState: { term, votedFor: null, commitIndex }, entries: entriesWithTerms(terms) };
 }
+
+/** Steps one message into a node directly (no network) and returns what it wants to send. */
+export function stepAndCollect(raft: RaftNode, message: RaftMessage): RaftMessage[] {
+  raft.step(message);
+  if (!raft.hasReady()) return [];
+  const ready = raft.ready();
+  raft.advance(ready);
+  return [...ready.messages];
+}

@@ -21,17 +21,10 @@ import { DEFAULT_RAFT_TUNING } from '../../src/runtime/raft-host';
 import { RaftService } from '../../src/runtime/raft-service';
 import { SimDisk } from '../../src/sim/disk';
 import { ManualNodeEnv } from './manual-node-env';
+import { stepAndCollect } from './harness';
 
 function voteRequest(type: 'raft.vote-request' | 'raft.pre-vote-request', from: string, term: number, lastLogIndex = 0, lastLogTerm = 0): VoteRequestMessage {
   return { type, from, to: 'n1', term, lastLogIndex, lastLogTerm, leadershipTransfer: false };
-}
-
-function stepAndCollect(raft: RaftNode, message: RaftMessage): RaftMessage[] {
-  raft.step(message);
-  if (!raft.hasReady()) return [];
-  const ready = raft.ready();
-  raft.advance(ready);
-  return [...ready.messages];
 }
 
 function granted(messages: readonly RaftMessage[]): boolean | undefined {
