@@ -253,19 +253,13 @@ export class ElasticScenario {
   }
 }
 
-const scenarios = new WeakMap<PhantomWorld, ElasticScenario>();
-
 export function elasticOf(world: PhantomWorld): ElasticScenario {
-  return world.part('elastic', () => {
-    const scenario = new ElasticScenario(world);
-    scenarios.set(world, scenario);
-    return scenario;
-  });
+  return world.part('elastic', () => new ElasticScenario(world));
 }
 
 /** The scenario's elastic part if a step created one (the After hook must not create it). */
 export function existingElastic(world: PhantomWorld): ElasticScenario | undefined {
-  return scenarios.get(world);
+  return world.hasPart('elastic') ? elasticOf(world) : undefined;
 }
 
 /**

@@ -290,13 +290,6 @@ export interface PairTransfers {
   readonly everyMs: number;
 }
 
-const scenarios = new WeakMap<PhantomWorld, QueryMovesScenario>();
-
 export function queryMoves(world: PhantomWorld): QueryMovesScenario {
-  let scenario = scenarios.get(world);
-  if (scenario === undefined) {
-    scenario = world.part('query-moves', () => new QueryMovesScenario(world));
-    scenarios.set(world, scenario);
-  }
-  return scenario;
+  return world.part('query-moves', () => new QueryMovesScenario(world));
 }

@@ -286,20 +286,13 @@ export class QueryScenario {
   }
 }
 
-const scenarios = new WeakMap<PhantomWorld, QueryScenario>();
-
 export function queries(world: PhantomWorld): QueryScenario {
-  let scenario = scenarios.get(world);
-  if (scenario === undefined) {
-    scenario = world.part('queries', () => new QueryScenario(world));
-    scenarios.set(world, scenario);
-  }
-  return scenario;
+  return world.part('queries', () => new QueryScenario(world));
 }
 
 // The oracle's schema of a scenario is dropped when it ends (PostgreSQL itself stays up for the next one).
 After(async function (this: PhantomWorld) {
-  await scenarios.get(this)?.dispose();
+  if (this.hasPart('queries')) await queries(this).dispose();
 });
 
 // PostgreSQL itself stops when the run ends, so that a run in one process (`--parallel 0`) can exit.

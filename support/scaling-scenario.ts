@@ -228,17 +228,11 @@ export class ScalingScenario implements ScalingActuator, ActivitySource {
   }
 }
 
-const scenarios = new WeakMap<PhantomWorld, ScalingScenario>();
-
 export function scalingOf(world: PhantomWorld): ScalingScenario {
-  return world.part('scaling', () => {
-    const scenario = new ScalingScenario(world);
-    scenarios.set(world, scenario);
-    return scenario;
-  });
+  return world.part('scaling', () => new ScalingScenario(world));
 }
 
 /** The scenario's scaling part if a step created one (the After hook must not create it). */
 export function existingScaling(world: PhantomWorld): ScalingScenario | undefined {
-  return scenarios.get(world);
+  return world.hasPart('scaling') ? scalingOf(world) : undefined;
 }
