@@ -1,13 +1,12 @@
 import { defaultQueryTimeoutMs, QueryRun } from '../src/api/query-engine';
 import { migrationPorts } from '../src/api/migration-ports';
-import { compileQuery, distributedRowKey, type Value } from '../src/query';
+import { compileQuery, distributedRowKey } from '../src/query';
 import { TransactionSystem } from '../src/api/transaction-system';
-import type { Transaction } from '../src/txn/client';
 import { QueryClient, type QueryExecution } from '../src/query/client';
 import { MigrationExecutor } from '../src/rebalance/executor';
 import type { ShardMap } from '../src/sharding/shard-map';
 import { slotsOf } from '../src/sharding/slots';
-import { queries } from './query-scenario';
+import { moveBetweenRows, queries } from './query-scenario';
 import type { PhantomWorld } from './world';
 
 const SPLIT_BOUND_MS = 60_000;
@@ -250,22 +249,8 @@ export class QueryMovesScenario {
     const system = new TransactionSystem(this.world.sim, this.world.cluster.database);
     const transfer = (): void => {
       if (stop()) return;
-      const txn = system.client('pair-transfers').begin();
-      const reads = [txn.read(from, { forUpdate: true }), txn.read(to, { forUpdate: true })];
-      let pending = reads.length;
-      const afterReads = (): void => {
-        if (--pending > 0) return;
-        if (reads.some((read) => read.outcome !== 'ok' || read.value === null)) return void txn.rollback();
-        const [source, target] = reads.map((read) => JSON.parse(read.value!) as Value[]);
-        source[column] = (source[column] as number) - transfers.amount;
-        target[column] = (target[column] as number) + transfers.amount;
-        txn.write(from, JSON.stringify(source));
-        txn.write(to, JSON.stringify(target));
-        txn.commit();
-      };
-      for (const read of reads) read.onComplete(afterReads);
-      txn.onEnded((ended: Transaction) => {
-        if (ended.outcome === 'committed') scenario.transfersCommitted++;
+      moveBetweenRows(system.client('pair-transfers').begin(), from, to, column, transfers.amount, (outcome) => {
+        if (outcome === 'committed') scenario.transfersCommitted++;
         else scenario.transfersAborted++;
         this.world.sim.scheduler.schedule(transfers.everyMs, transfer);
       });

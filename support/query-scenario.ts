@@ -238,22 +238,8 @@ export class QueryScenario {
       let to = keys[Math.floor(random() * keys.length)];
       if (to === from) to = keys[(keys.indexOf(from) + 1) % keys.length];
       const amount = 1 + Math.floor(random() * 20);
-      const txn = system.client(client).begin();
-      const reads = [txn.read(from, { forUpdate: true }), txn.read(to, { forUpdate: true })];
-      let pending = 2;
-      const afterReads = (): void => {
-        if (--pending > 0) return;
-        if (reads.some((read) => read.outcome !== 'ok' || read.value === null)) return void txn.rollback();
-        const [source, target] = reads.map((read) => JSON.parse(read.value!) as Value[]);
-        source[valueColumn] = (source[valueColumn] as number) - amount;
-        target[valueColumn] = (target[valueColumn] as number) + amount;
-        txn.write(from, JSON.stringify(source));
-        txn.write(to, JSON.stringify(target));
-        txn.commit();
-      };
-      for (const read of reads) read.onComplete(afterReads);
-      txn.onEnded((ended: Transaction) => {
-        if (ended.outcome === 'committed') this.transfersCommitted++;
+      moveBetweenRows(system.client(client).begin(), from, to, valueColumn, amount, (outcome) => {
+        if (outcome === 'committed') this.transfersCommitted++;
         else this.transfersAborted++;
         transfer(client);
       });
@@ -284,6 +270,28 @@ export class QueryScenario {
   nodesOfShard(shardId: string): NodeId[] {
     return this.world.cluster.database.replicaNodes(shardId);
   }
+}
+
+/**
+ * One transfer: reads both rows for update, moves `amount` of the int column at `column`
+ * from one to the other, writes both and commits (rolls back if a row is missing);
+ * `ended` gets the outcome.
+ */
+export function moveBetweenRows(txn: Transaction, from: string, to: string, column: number, amount: number, ended: (outcome: Transaction['outcome']) => void): void {
+  const reads = [txn.read(from, { forUpdate: true }), txn.read(to, { forUpdate: true })];
+  let pending = reads.length;
+  const afterReads = (): void => {
+    if (--pending > 0) return;
+    if (reads.some((read) => read.outcome !== 'ok' || read.value === null)) return void txn.rollback();
+    const [source, target] = reads.map((read) => JSON.parse(read.value!) as Value[]);
+    source[column] = (source[column] as number) - amount;
+    target[column] = (target[column] as number) + amount;
+    txn.write(from, JSON.stringify(source));
+    txn.write(to, JSON.stringify(target));
+    txn.commit();
+  };
+  for (const read of reads) read.onComplete(afterReads);
+  txn.onEnded((done: Transaction) => ended(done.outcome));
 }
 
 export function queries(world: PhantomWorld): QueryScenario {
