@@ -44,7 +44,8 @@ export class SlotFence {
   drainsAny(ranges: readonly SlotRange[] | undefined): boolean {
     if (this.draining.size === 0) return false;
     if (ranges === undefined) return true;
-    return ranges.some((range) => [...this.draining].some((slot) => slot >= range.start && slot < range.endExclusive));
+    for (const slot of this.draining) if (ranges.some((range) => slot >= range.start && slot < range.endExclusive)) return true;
+    return false;
   }
 
   /** A release was refused while locks are held: take no new ones in the range. */
@@ -76,7 +77,6 @@ export class SlotFence {
     for (let slot = range.start; slot < range.endExclusive; slot++) this.incoming.delete(slot);
   }
 
-  /** A rolled-back cut-over: the source serves the range again. */
   /** A rolled-back move: the source serves the range again, and takes locks in it again. */
   reclaim(range: SlotRange): void {
     for (let slot = range.start; slot < range.endExclusive; slot++) {

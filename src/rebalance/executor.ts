@@ -329,7 +329,7 @@ export class MigrationExecutor {
    */
   private rollBackTarget(record: JournalRecord, move: Extract<ExecutableMove, { kind: 'move-slots' }>, targetExists: boolean): void {
     if (!targetExists) {
-      if (isUnmappedNewShard(this.ports.map(), move)) this.end(record, 'rolled-back');
+      if (isUnmappedTarget(this.ports.map(), move)) this.end(record, 'rolled-back');
       return;
     }
     this.slotCommand(record, move.to, { kind: 'abandon', range: move.range }, () => this.end(record, 'rolled-back'));
@@ -540,8 +540,9 @@ export function expand(move: Move, map: ShardMap): ExecutableMove[] {
 }
 
 /** The target of a split that has not been cut over: a group the map does not know. */
-function isUnmappedNewShard(map: ShardMap, move: Extract<ExecutableMove, { kind: 'move-slots' }>): boolean {
-  return move.newShardReplicas !== undefined && findShard(map, move.to) === undefined;
+/** A target the map does not name (a split's new group that never reached it): nothing can serve it, and replica GC deletes what exists of it. */
+function isUnmappedTarget(map: ShardMap, move: Extract<ExecutableMove, { kind: 'move-slots' }>): boolean {
+  return findShard(map, move.to) === undefined;
 }
 
 /**

@@ -397,7 +397,15 @@ export class TxnParticipantState {
    * committed records in that range, whose participants must confirm they applied them.
    */
   forgetCandidates(): ForgetCandidate[] {
-    const candidates: ForgetCandidate[] = [];
+    return [...this.candidates()];
+  }
+
+  /** Whether some forget could go now (stops at the first client that has one). */
+  get mayForget(): boolean {
+    return !this.candidates().next().done;
+  }
+
+  private *candidates(): Generator<ForgetCandidate> {
     for (const [client, mark] of [...this.settledMarks].sort(byKey)) {
       const horizon = this.horizons.get(client) ?? 0;
       let through = mark;
@@ -419,9 +427,8 @@ export class TxnParticipantState {
         if (record.outcome === 'committed') committed.push({ txnId, n, participants: record.participants });
       }
       for (const txnId of this.finished.keys()) if (inRange(txnId) !== undefined) anything = true;
-      if (anything) candidates.push({ client, through, committed: committed.sort((a, b) => a.n - b.n) });
+      if (anything) yield { client, through, committed: committed.sort((a, b) => a.n - b.n) };
     }
-    return candidates;
   }
 
   /** How the transaction ended here, if it did and is still remembered. */

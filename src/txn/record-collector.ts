@@ -71,7 +71,7 @@ export class TxnRecordCollector {
   private hasWork(): boolean {
     for (const shardId of this.deps.groupIds()) {
       const state = this.deps.machine(shardId)?.transactions;
-      if (state !== undefined && (state.activeCount > 0 || state.forgetCandidates().length > 0)) return true;
+      if (state !== undefined && (state.activeCount > 0 || state.mayForget)) return true;
     }
     return false;
   }

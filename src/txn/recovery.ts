@@ -98,7 +98,7 @@ export class TxnRecovery {
       this.env.trace('txn.recovered', { txn: txn.txnId, shard: shardId, state: txn.state, outcome });
       this.deps.hooks().onRecovered?.({ node: this.env.id, shardId, txnId: txn.txnId, state: txn.state, outcome });
     };
-    const settle: TxnCommand = { kind: 'settle', txnId: txn.txnId, reason, holder: shardId };
+    const settle: TxnCommand = { kind: 'settle', txnId: txn.txnId, reason };
     // The anchor settles its own part in the same entry that records the outcome.
     if (anchor.id === shardId) return this.proposeLocally(shardId, settle, (result) => done(decisionOutcome(result)));
     const options = { deadlineMs: this.tuning.resolveDeadlineMs, attemptTimeoutMs: this.tuning.shardAttemptTimeoutMs };

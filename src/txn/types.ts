@@ -96,11 +96,11 @@ export type TxnCommand =
   | { readonly kind: 'decide'; readonly txnId: TxnId; readonly participants: readonly string[]; readonly lastOpIndex: number; readonly refuse?: string; readonly settled?: number }
   /**
    * At the anchor, for recovery and status queries: the recorded outcome, or abort if none
-   * (presumed abort). `holder`: the shard of a recovering participant that still holds the
-   * transaction. A transaction already collected here is answered "forgotten", to a holder
-   * too: only its holder can tell whether the answer means "aborted" (src/txn/recovery.ts).
+   * (presumed abort). A transaction already collected here is answered "forgotten", to a
+   * recovering participant too: only it can tell, at its own log position, whether that
+   * means "aborted" (src/txn/recovery.ts).
    */
-  | { readonly kind: 'settle'; readonly txnId: TxnId; readonly reason: string; readonly holder?: string }
+  | { readonly kind: 'settle'; readonly txnId: TxnId; readonly reason: string }
   /**
    * Garbage collection (src/txn/record-collector.ts): forget the records and tombstones of
    * `client`'s transactions numbered up to `through`, and refuse them from now on. Only

@@ -37,7 +37,7 @@ export const txnCommandCheck: Check = variant('kind', {
   prepare: record({ kind: literal('prepare'), txnId, lastOpIndex: int(0), refuse: optional(str()), settled: optional(int(0)) }),
   resolve: record({ kind: literal('resolve'), txnId, outcome: literal('committed', 'aborted'), reason: optional(str()), settled: optional(int(0)), ifHeld: optional(bool) }),
   decide: record({ kind: literal('decide'), txnId, participants: list(nonEmptyStr(256), 10_000), lastOpIndex: int(0), refuse: optional(str()), settled: optional(int(0)) }),
-  settle: record({ kind: literal('settle'), txnId, reason: str(), holder: optional(nonEmptyStr(256)) }),
+  settle: record({ kind: literal('settle'), txnId, reason: str() }),
   forget: record({ kind: literal('forget'), client: nonEmptyStr(512), through: int(0), confirmed: list(txnId, 100_000) }),
 });
 

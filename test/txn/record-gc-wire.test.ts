@@ -31,7 +31,7 @@ describe('Message boundary: garbage collection of transaction records', () => {
     assert.notEqual(txnCommandCheck({ kind: 'forget', client: 'c1', through: -1, confirmed: [] }, 'entry'), undefined);
     assert.notEqual(txnCommandCheck({ kind: 'forget', client: '', through: 1, confirmed: [] }, 'entry'), undefined);
     assert.equal(txnCommandCheck({ kind: 'resolve', txnId: 'c1.2', outcome: 'committed', settled: 1 }, 'entry'), undefined);
-    assert.equal(txnCommandCheck({ kind: 'settle', txnId: 'c1.2', reason: 'in doubt', holder: 'shard-2' }, 'entry'), undefined);
+    assert.equal(txnCommandCheck({ kind: 'settle', txnId: 'c1.2', reason: 'in doubt' }, 'entry'), undefined);
     assert.notEqual(txnCommandCheck({ kind: 'probe', txnId: 'c1.2' }, 'entry'), undefined, 'a probe is never a log entry');
   });
 

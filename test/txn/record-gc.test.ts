@@ -116,7 +116,7 @@ describe('After forgetting: late and duplicated messages', () => {
 
   it('a recovering holder is told "forgotten" too, never a guessed outcome, and nothing is recorded', () => {
     const shard = forgottenCommit();
-    const answer = shard.apply({ kind: 'settle', txnId: 'c.1', reason: 'in doubt', holder: 'shard-1' });
+    const answer = shard.apply({ kind: 'settle', txnId: 'c.1', reason: 'in doubt' });
     assert.equal(answer.status, 'forgotten');
     assert.equal(shard.state.recordCount, 0);
   });
@@ -205,22 +205,22 @@ describe('Forgotten records and slot moves', () => {
 
   it('the new owner of the anchor key answers a late holder "forgotten", not a presumed abort, and records nothing', () => {
     const { target } = moved();
-    assert.equal(target.apply({ kind: 'settle', txnId: 'm.1', reason: 'in doubt', holder: 'shard-1' }).status, 'forgotten');
+    assert.equal(target.apply({ kind: 'settle', txnId: 'm.1', reason: 'in doubt' }).status, 'forgotten');
     assert.equal(target.apply({ kind: 'decide', txnId: 'm.1', participants: ['shard-0', 'shard-1'], lastOpIndex: 1 }).status, 'forgotten');
     assert.equal(target.state.record('m.1'), undefined);
   });
 
   it('a transaction the new owner knows of, or one above the carried horizon, is answered as usual', () => {
     const { target } = moved();
-    assert.deepEqual(target.apply({ kind: 'settle', txnId: 'm.2', reason: 'in doubt', holder: 'shard-1' }), { status: 'committed' });
-    assert.equal(target.apply({ kind: 'settle', txnId: 'm.3', reason: 'in doubt', holder: 'shard-1' }).status, 'aborted');
+    assert.deepEqual(target.apply({ kind: 'settle', txnId: 'm.2', reason: 'in doubt' }), { status: 'committed' });
+    assert.equal(target.apply({ kind: 'settle', txnId: 'm.3', reason: 'in doubt' }).status, 'aborted');
   });
 
   it('the carried horizon survives a snapshot, and goes once the shard\'s own horizon covers it', () => {
     const { target } = moved();
     const restored = new ShardReplica(200);
     restored.machine.restore(JSON.parse(JSON.stringify(target.machine.snapshot())));
-    assert.equal(restored.apply({ kind: 'settle', txnId: 'm.1', reason: 'in doubt', holder: 'shard-1' }).status, 'forgotten');
+    assert.equal(restored.apply({ kind: 'settle', txnId: 'm.1', reason: 'in doubt' }).status, 'forgotten');
     assert.deepEqual(restored.machine.snapshot().transactions?.carriedHorizons, [['m', 1]]);
     restored.apply(write('m.3', 'z', '3', 2));
     restored.apply({ kind: 'resolve', txnId: 'm.3', outcome: 'aborted' });
