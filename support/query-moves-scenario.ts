@@ -123,6 +123,9 @@ export class QueryMovesScenario {
   private slowAtSplit: { shardId: string; delayMs: number } | undefined;
   /** How long the last split took (virtual ms), and how often its source refused to let go of the range. */
   splitTookMs: number | undefined;
+  /** Row-to-row moves that began while the split was still running, and those of them that committed. */
+  movesStartedWhileMoving = 0;
+  movesCommittedWhileMoving = 0;
   releasesDeferred = 0;
 
   /**
@@ -189,7 +192,7 @@ export class QueryMovesScenario {
     // They run until the split is done and every query that ran during it ended (so writes race all of those queries),
     // and until MOVES_AT_LEAST committed (a correct shard makes them wait for a query that holds their rows).
     let writesStop = false;
-    const system = transfers === undefined ? undefined : this.startPairTransfers(transfers, () => writesStop && scenario.transfersCommitted >= MOVES_AT_LEAST);
+    const system = transfers === undefined ? undefined : this.startPairTransfers(transfers, () => writesStop && scenario.transfersCommitted >= MOVES_AT_LEAST, () => !executor.idle);
     const start = (client: 'auditor' | StaleMapClient): QueryRun => {
       if (!executor.idle) scenario.runsDuringMoves++;
       return client === 'auditor' ? scenario.engine.query(text, { client: 'auditor', timeoutMs: QUERY_TIMEOUT_MS }) : client.query(text);
@@ -237,9 +240,11 @@ export class QueryMovesScenario {
   /**
    * One client moves `amount` of the int column from one row to another every `everyMs`
    * (each transfer one transaction that reads both rows for update and writes both), until
-   * `stop()`. Counted in the queries part's `transfersCommitted` and `transfersAborted`.
+   * `stop()`. Counted in the queries part's `transfersCommitted` and `transfersAborted`, and
+   * here in `movesStartedWhileMoving` (and `movesCommittedWhileMoving`) when one began while
+   * `moving()` (the split runs).
    */
-  private startPairTransfers(transfers: PairTransfers, stop: () => boolean): TransactionSystem {
+  private startPairTransfers(transfers: PairTransfers, stop: () => boolean, moving: () => boolean): TransactionSystem {
     const scenario = queries(this.world);
     const table = scenario.engine.table(transfers.table);
     const column = table.columns.findIndex((candidate) => candidate.name === transfers.column);
@@ -249,9 +254,12 @@ export class QueryMovesScenario {
     const system = new TransactionSystem(this.world.sim, this.world.cluster.database);
     const transfer = (): void => {
       if (stop()) return;
+      const startedWhileMoving = moving();
+      if (startedWhileMoving) this.movesStartedWhileMoving++;
       moveBetweenRows(system.client('pair-transfers').begin(), from, to, column, transfers.amount, (outcome) => {
         if (outcome === 'committed') scenario.transfersCommitted++;
         else scenario.transfersAborted++;
+        if (outcome === 'committed' && startedWhileMoving) this.movesCommittedWhileMoving++;
         this.world.sim.scheduler.schedule(transfers.everyMs, transfer);
       });
     };

@@ -49,4 +49,4 @@ Feature: Queries during slot moves, written from the glossary alone (second try)
     Then every run of the query returned:
       | revenue |
       | 1400    |
-    And at least 5 moves committed
+    And at least 1 of the client's row-to-row moves began while slots were moving

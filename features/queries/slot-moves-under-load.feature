@@ -85,7 +85,7 @@ Feature: Queries stay whole while a shard splits under writes and old maps
     Then every run of the query returned:
       | orders | total |
       | 24     | 2400  |
-    And at least 10 moves committed
+    And at least 2 of the client's row-to-row moves began while slots were moving
 
     Examples:
       | seed |
