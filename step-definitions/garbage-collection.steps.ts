@@ -47,7 +47,7 @@ Given("the shard holding {string} will be cut off from the other shards once cli
   cutShardAfterDecision(this, account, client);
 });
 
-// Waits exactly the duration, then checks that the shard holding the transaction's record still has it.
+// Waits exactly the duration, then checks that the shard holding the transaction's record still has it, and that it says committed (the interrupted transaction was decided committed before the cut; a record that says aborted, or none, fails the step).
 Then("after {duration} the record of client {string}'s interrupted transaction is still kept", function (this: PhantomWorld, waitMs: number, client: string) {
   this.sim.runFor(waitMs);
   expect(interruptedRecord(this, client), `the record of client ${client}'s interrupted transaction`).to.equal('committed');
