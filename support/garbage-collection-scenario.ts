@@ -61,6 +61,11 @@ export function awaitTombstonesAtMost(world: PhantomWorld, most: number, withinM
   world.attachText('tombstones', [...tombstoneCounts(world)].map(([region, counts]) => `${region}: keeps ${counts.kept}, collected ${counts.collected}, refused ${counts.staleRefused} stale states`).join('\n'));
 }
 
+/** How many tombstones each region collected so far. */
+export function tombstonesCollectedByRegion(world: PhantomWorld): Map<string, number> {
+  return new Map([...tombstoneCounts(world)].map(([region, counts]) => [region, counts.collected]));
+}
+
 interface Interrupted {
   readonly txnId: string;
   readonly anchorShard: string;

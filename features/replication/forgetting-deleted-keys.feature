@@ -37,6 +37,7 @@ Feature: Regions forget deleted keys once every region has seen the delete
     And for 30 seconds the regions are split at random and their clocks skewed by up to 200 ms
     And the writes stop
     Then within 5 seconds no region keeps more than 0 tombstones
+    And every region collected at least 1 tombstone
     And within 5 seconds every region holds the same data
     And no counter increment was lost
     And every last-writer-wins key holds its latest acknowledged write
