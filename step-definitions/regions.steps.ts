@@ -117,6 +117,16 @@ Then("every table's voters meet its survival goal", function (this: PhantomWorld
   expect(scenario.database.violations(), 'survival goal violations').to.deep.equal([]);
 });
 
+// Instant: the survival goal and home region the placement group has committed for the table (what every rebalance plans with), read from its freshest replica: after a goal change, a refused change or a crash of the placement group's leader, this says which goal stuck.
+// Values: {word} is a survival goal: zone or region.
+// Example: Then table "carts" has the survival goal region with home region us-east
+Then('table {string} has the survival goal {word} with home region {region}', function (this: PhantomWorld, table: string, goal: string, home: string) {
+  if (goal !== 'zone' && goal !== 'region') throw new Error(`In step "${this.currentStep}": a survival goal is zone or region, not "${goal}"`);
+  const locality = regions(this).database.locality(table);
+  this.attachText(`goal of ${table}`, `survival goal ${locality.goal}, home region ${locality.homeRegion}`);
+  expect({ goal: locality.goal, home: locality.homeRegion }, `the committed goal of table ${table}`).to.deep.equal({ goal, home });
+});
+
 // Waits until the leader of every table stands in the table's home region, and fails naming each table whose leader is elsewhere.
 Then("within {duration} every table's leader is in its home region", function (this: PhantomWorld, withinMs: number) {
   const database = regions(this).database;

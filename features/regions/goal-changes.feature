@@ -56,7 +56,8 @@ Feature: A table's survival goal changes through the placement service
     And 2 seconds pass
     And the placement group's old leader restarts
     And the rebalancer balances the nodes within 60 seconds
-    Then every table's voters meet its survival goal
+    Then table "carts" has the survival goal region with home region us-east
+    And every table's voters meet its survival goal
     And within 10 seconds every table's leader is in its home region
 
     Examples:
@@ -91,3 +92,4 @@ Feature: A table's survival goal changes through the placement service
     When table "carts" is asked to move its home region to ap-south
     Then the change is refused because "table carts cannot have survival goal zone (home region ap-south): no node stands in region ap-south (regions: us-east, us-west)"
     And every table's voters meet its survival goal
+    And table "carts" has the survival goal zone with home region us-east
