@@ -50,6 +50,7 @@ When('the shard holding the {string} rows where {word} = {int} splits in two whi
 });
 
 // The query client with the old shard map was turned away by a shard at least this many times, and planned those queries again on a newer map.
+// Needs first: "Given a second query client that keeps the shard map it has now until a shard turns it away", then a split step ("When the shard holding ... splits in two while every query client runs this query every 20 ms:").
 // Instant: reads the counts recorded by the split step, which waited for the split to end.
 Then('the query client with the old shard map was turned away at least {int} time(s)', function (this: PhantomWorld, times: number) {
   const client = queryMoves(this).staleClient;
