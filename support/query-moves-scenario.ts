@@ -145,12 +145,17 @@ export class QueryMovesScenario {
     const leader = this.world.cluster.database.leaderOf(shardId);
     if (leader === undefined) throw new Error(`${shardId} has no leader to slow the query clients' links to`);
     const network = this.world.sim.network;
-    queries(this.world).engine.client('auditor');
-    const clients = ['query-client:auditor', ...(this.stale === undefined ? [] : [`query-client:${this.stale.name}`])];
-    const links = clients.flatMap((client) => [[client, leader], [leader, client]]);
+    const { clients, links } = this.queryClientLinks(leader);
     for (const [from, to] of links) network.setLinkLatency(from, to, { kind: 'constant', ms: delayMs });
     this.world.attachText('query clients slowed', `${clients.join(', ')} reach ${leader} (leader of ${shardId}) only after ${delayMs} ms each way, from ${this.world.sim.nowMs} ms until the split ends`);
     return () => links.forEach(([from, to]) => network.clearLinkLatency(from, to));
+  }
+
+  /** The query clients' nodes (the default client is started if it was not) and the links both ways between each and `leader`. */
+  private queryClientLinks(leader: string): { clients: string[]; links: [string, string][] } {
+    queries(this.world).engine.client('auditor');
+    const clients = ['query-client:auditor', ...(this.stale === undefined ? [] : [`query-client:${this.stale.name}`])];
+    return { clients, links: clients.flatMap((client): [string, string][] => [[client, leader], [leader, client]]) };
   }
 
   private applyCutAtSplit(): void {
@@ -159,9 +164,7 @@ export class QueryMovesScenario {
     const leader = this.world.cluster.database.leaderOf(shardId);
     if (leader === undefined) throw new Error(`${shardId} has no leader to cut the query clients off from`);
     const network = this.world.sim.network;
-    const clients = ['query-client:auditor', ...(this.stale === undefined ? [] : [`query-client:${this.stale.name}`])];
-    queries(this.world).engine.client('auditor');
-    const links = clients.flatMap((client) => [[client, leader], [leader, client]]);
+    const { clients, links } = this.queryClientLinks(leader);
     for (const [from, to] of links) network.cutOneWay(from, to);
     this.world.sim.scheduler.schedule(durationMs, () => links.forEach(([from, to]) => network.restoreOneWay(from, to)));
     this.world.attachText('query clients cut off', `${clients.join(', ')} cut off from ${leader} (leader of ${shardId}) from ${this.world.sim.nowMs} ms for ${durationMs} ms`);
