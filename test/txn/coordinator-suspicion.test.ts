@@ -103,3 +103,34 @@ describe('choosing transaction coordinators after a region is lost', () => {
     assert.ok(beginUntil(client, 'lost', 4) < 4, 'chosen again in turn');
   });
 });
+
+/**
+ * The acknowledged mark every request carries (TxnClient.settledThrough; src/txn/txn-id.ts;
+ * Ongaro's thesis §6.3, the client's lowest unanswered number): shards forget a client's
+ * transactions only up to it, so it must never pass a transaction the client still asks about.
+ */
+describe('the acknowledged mark', () => {
+  test('stays below the lowest open transaction, and moves up once every earlier one has an outcome', () => {
+    const { client } = harness();
+    assert.equal(client.settledThrough(), 0, 'nothing began');
+    const first = client.begin();
+    const second = client.begin();
+    assert.equal(client.settledThrough(), 0, 'c.1 and c.2 are open');
+    client.onSettled(second);
+    assert.equal(client.settledThrough(), 0, 'c.1 is still open: c.2 alone may not be forgotten past it');
+    client.onSettled(first);
+    assert.equal(client.settledThrough(), 2);
+    client.begin();
+    assert.equal(client.settledThrough(), 2, 'c.3 is open');
+  });
+
+  test('a transaction the client stopped asking about does not hold the mark back', () => {
+    const { client } = harness();
+    const gaveUp = client.begin();
+    const open = client.begin();
+    (gaveUp as unknown as { stoppedAsking: boolean }).stoppedAsking = true;
+    assert.equal(client.settledThrough(), 1, 'c.2 is open; c.1 was given up');
+    client.onSettled(open);
+    assert.equal(client.settledThrough(), 2);
+  });
+});
