@@ -340,6 +340,7 @@ export class ShardedDatabase {
       onApply: (node, entry) => {
         try { safety.onApply(node, entry); } catch (error) { this.keepSafetyViolation(error); }
       },
+      onRemove: (node) => guard(() => safety.onReplicaRemoved(node)),
     };
   }
 

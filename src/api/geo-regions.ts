@@ -200,6 +200,7 @@ export class ReplicatedRegions implements GeoDeployment {
       onPersist: (node, ready) => checker.onPersist(node, ready),
       onSnapshot: (node, snapshot) => checker.onSnapshot(node, snapshot),
       onApply: (node, entry) => checker.onApply(node, entry),
+      onRemove: (node) => checker.onReplicaRemoved(node),
     };
   }
 

@@ -79,6 +79,8 @@ class LogMirror {
   leaderTerm: number | null = null;
   /** Latest term from its hard state (0 if never reported). */
   currentTerm = 0;
+  /** The node deleted its replica (a finished move): it holds no log until it reports again. */
+  removed = false;
 
   constructor(readonly node: NodeId) {}
 
@@ -208,6 +210,8 @@ export class RaftSafetyChecker {
 
   private mirror(node: NodeId): LogMirror {
     let mirror = this.mirrors.get(node);
+    // A replica created again where one was removed starts with an empty log (its mirror was emptied).
+    if (mirror !== undefined && mirror.removed) mirror.removed = false;
     if (mirror === undefined) {
       mirror = new LogMirror(node);
       this.mirrors.set(node, mirror);
@@ -375,11 +379,35 @@ export class RaftSafetyChecker {
     this.window.prune(this.lowestSnapshot());
   }
 
-  /** The lowest snapshot index of any node the checker knows: nothing at or below it can be reported again. */
+  /**
+   * The node stopped hosting its replica and deleted the replica's log, snapshot and
+   * state machine (a finished replica move; RaftService.removeGroup). That log can never be
+   * reported again, so it no longer holds the window's pruning floor down: before this, one
+   * removed replica kept every later entry's content in memory for as long as the group
+   * lived. A replica of the group created there later reports a log of its own, from empty.
+   */
+  onReplicaRemoved(node: NodeId): void {
+    const mirror = this.mirrors.get(node);
+    if (mirror === undefined) return;
+    mirror.snapshotIndex = 0;
+    mirror.snapshotTerm = 0;
+    mirror.terms = [];
+    mirror.leaderTerm = null;
+    mirror.removed = true;
+    this.window.prune(this.lowestSnapshot());
+  }
+
+  /**
+   * The lowest snapshot index of any node that holds a log: nothing at or below it can be
+   * reported again. With no such node, nothing is pruned.
+   */
   private lowestSnapshot(): number {
     let lowest = Infinity;
-    for (let position = 0; position < this.mirrorList.length; position++) lowest = Math.min(lowest, this.mirrorList[position].snapshotIndex);
-    return lowest;
+    for (let position = 0; position < this.mirrorList.length; position++) {
+      const mirror = this.mirrorList[position];
+      if (!mirror.removed) lowest = Math.min(lowest, mirror.snapshotIndex);
+    }
+    return lowest === Infinity ? -1 : lowest;
   }
 
   // -------------------------------------------------------------------------------------

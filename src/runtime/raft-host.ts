@@ -38,6 +38,8 @@ export interface RaftObserver {
   /** The node compacted its own log into a snapshot. */
   onSnapshot(node: NodeId, snapshot: Snapshot): void;
   onApply(node: NodeId, entry: Entry): void;
+  /** Optional: the node stopped hosting the replica and deleted its log, snapshot and state. */
+  onRemove?(node: NodeId): void;
   /** Optional: the node, leading `leaderTerm`, made a higher commit index durable; `entryTerm`
    *  is the term of the entry there (the Figure 8 rule says it must be `leaderTerm`). */
   onLeaderCommit?(node: NodeId, leaderTerm: number, commitIndex: number, entryTerm: number | undefined): void;
@@ -236,12 +238,13 @@ export class RaftGroupHost {
     return this.raft.status();
   }
 
-  /** Whether the replica is quiesced: its group is idle and it needs no ticks. */
-  /** Stops the replica for good (its node no longer hosts it): no input, no output. */
+  /** Stops the replica for good (its node no longer hosts it, and deleted its data): no input, no output. */
   retire(): void {
     this.retired = true;
+    this.observer?.onRemove?.(this.env.id);
   }
 
+  /** Whether the replica is quiesced: its group is idle and it needs no ticks. */
   get quiesced(): boolean {
     return this.raft.isQuiesced;
   }

@@ -112,3 +112,31 @@ describe('a removed replica leaves its term and vote behind (§5.2, Figure 2 per
     assert.equal(node.disk.get('raft/g/hard-state'), undefined, 'a removed replica wrote its hard state again');
   });
 });
+
+describe('a removed replica tells its observer (the Raft safety checker stops holding its log)', () => {
+  test('removeGroup reports the removal once, after which the replica reports nothing', () => {
+    const calls: string[] = [];
+    const observer = {
+      onStart: () => calls.push('start'),
+      onLeader: () => calls.push('leader'),
+      onStepDown: () => calls.push('step-down'),
+      onPersist: () => calls.push('persist'),
+      onSnapshot: () => calls.push('snapshot'),
+      onApply: () => calls.push('apply'),
+      onRemove: (node: string) => calls.push(`remove ${node}`),
+    };
+    const disk = new SimDisk();
+    const manual = new ManualNodeEnv();
+    const service = new RaftService(manual.env(disk), {
+      tuning: DEFAULT_RAFT_TUNING,
+      createMachine: () => ({ apply: () => undefined, snapshot: () => null, restore: () => undefined }),
+      observerFor: () => observer,
+    });
+    service.ensureGroup({ groupId: 'g', bootstrapConfig: { voters: ['n1', 'n2', 'n3'], learners: [] } });
+    assert.ok(service.removeGroup('g'));
+    assert.equal(calls.filter((call) => call.startsWith('remove')).join(), 'remove n1');
+    const after = calls.length;
+    manual.advance(10 * DEFAULT_RAFT_TUNING.tickMs * DEFAULT_RAFT_TUNING.electionTicks);
+    assert.equal(calls.length, after, `the removed replica reported ${calls.slice(after).join(', ')}`);
+  });
+});

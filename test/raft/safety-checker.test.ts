@@ -154,6 +154,33 @@ describe('RaftSafetyChecker: the five properties of Figure 3', () => {
     assertViolation('Log Matching', () => lagging.onLogChanged('b', [entry(3, 1, 'other')]), ['index 3', 'nodes a, b']);
   });
 
+  test('Figure 3 memory: a replica removed by a finished move (its log deleted) no longer holds the window open', () => {
+    const checker = new RaftSafetyChecker();
+    // d held indexes 1-2 and was removed from the group; a, b and c went on to 1,000.
+    for (const node of ['a', 'b', 'c', 'd']) checker.onLogChanged(node, [entry(1, 1), entry(2, 1)]);
+    const log = Array.from({ length: 998 }, (_, offset) => entry(offset + 3, 1));
+    for (const node of ['a', 'b', 'c']) {
+      checker.onLogChanged(node, log);
+      checker.onSnapshot(node, { index: 900, term: 1 });
+    }
+    assert.equal(checker.retainedFrom, 1, 'while d may still report its log, nothing may go');
+    checker.onReplicaRemoved('d');
+    assert.ok(checker.retainedFrom > 800, `content kept from index ${checker.retainedFrom} after d's replica was removed`);
+    // A replica created on d again starts from an empty log: it holds the window only from what it reports.
+    checker.onSnapshot('d', { index: 950, term: 1 });
+    checker.onLogChanged('d', [entry(951, 1)]);
+    assertViolation('Log Matching', () => checker.onLogChanged('d', [entry(952, 1, 'other')]), ['index 952']);
+  });
+
+  test('Figure 3 memory: with every replica removed, nothing is pruned (no floor is "infinitely high")', () => {
+    const checker = new RaftSafetyChecker();
+    checker.onLogChanged('a', Array.from({ length: 600 }, (_, offset) => entry(offset + 1, 1)));
+    checker.onReplicaRemoved('a');
+    assert.equal(checker.retainedFrom, 1);
+    // A replica created on a again reports from an empty log, and the content still in the window is compared.
+    assertViolation('Log Matching', () => checker.onLogChanged('a', [entry(1, 1, 'other')]), ['index 1']);
+  });
+
   test('Figure 3 State Machine Safety: still checked at indexes whose content was dropped', () => {
     const checker = compactedChecker(1000, 600);
     assertViolation('State Machine Safety', () => checker.onApply('d', entry(10, 2)), ['index 10', 'nodes a, d']);
