@@ -113,6 +113,8 @@ export class RaftNode {
   private readonly votes = new Map<NodeId, boolean>();
   private electionElapsedTicks = 0;
   private heartbeatElapsedTicks = 0;
+  /** The host's count of ticks, when it gives one (see `tick`). */
+  private hostTick: number | undefined;
   /** Invariant: electionTicks <= randomizedElectionTimeoutTicks < 2 * electionTicks. */
   private randomizedElectionTimeoutTicks: number;
   private leadTransferee: NodeId | null = null;
@@ -211,8 +213,18 @@ export class RaftNode {
   // -------------------------------------------------------------------------------------
   // Inputs: time and messages.
 
-  /** One logical tick: the only way time enters the core. */
-  tick(): void {
+  /**
+   * One logical tick: the only way time enters the core.
+   *
+   * `hostTick` is the host's count of ticks, when one timer ticks many groups (a node's
+   * Raft service). A leader then heartbeats on the host ticks that are multiples of its
+   * interval, whenever it was elected, so every group a node leads sends its heartbeats to
+   * one peer on the same tick, and they travel as one message (CockroachDB's coalesced
+   * heartbeats). Two heartbeats are still never more than an interval apart; the first one
+   * after an election may come sooner.
+   */
+  tick(hostTick?: number): void {
+    this.hostTick = hostTick;
     this.tickRole();
     this.checkInvariants();
   }
@@ -393,13 +405,19 @@ export class RaftNode {
       // Thesis §3.10: a transfer that did not complete within an election timeout aborts.
       this.leadTransferee = null;
     }
-    if (this.heartbeatElapsedTicks >= this.settings.heartbeatTicks) {
+    if (this.heartbeatDue()) {
       this.heartbeatElapsedTicks = 0;
       if (this.readyToQuiesce()) return this.quiesce();
       this.broadcastHeartbeat();
       this.retryStalledSnapshots();
     }
   };
+
+  /** The interval has passed, or (see `tick`) the host's tick is a multiple of it. */
+  private heartbeatDue(): boolean {
+    const interval = this.settings.heartbeatTicks;
+    return this.heartbeatElapsedTicks >= interval || (this.hostTick !== undefined && this.hostTick % interval === 0);
+  }
 
   private heardFromLeader(leader: NodeId): void {
     this.electionElapsedTicks = 0;

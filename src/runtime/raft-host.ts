@@ -222,9 +222,10 @@ export class RaftGroupHost {
     };
   }
 
-  tick(): void {
+  /** One Raft tick; `hostTick` is the service's count of ticks, which aligns heartbeats (RaftNode.tick). */
+  tick(hostTick?: number): void {
     if (this.retired) return;
-    this.raft.tick();
+    this.raft.tick(hostTick);
     this.drain();
   }
 

@@ -49,6 +49,8 @@ export class RaftService implements NodeService {
   /** Replicas that need ticks, in the order they last woke (deterministic). */
   private readonly awake = new Set<RaftGroupHost>();
   private timer: TimerId | undefined;
+  /** Ticks of this node's Raft timer so far: groups heartbeat on the same ticks, so their heartbeats to one peer share a message. */
+  private tickCount = 0;
   /** While a tick or a coalesced message is processed: heartbeats waiting, by destination. */
   private coalescing: Map<NodeId, RaftEnvelope[]> | null = null;
 
@@ -179,9 +181,10 @@ export class RaftService implements NodeService {
     if (this.timer !== undefined) return;
     this.timer = this.env.timers.setTimer(this.options.tuning.tickMs, () => {
       this.timer = undefined;
+      this.tickCount++;
       this.coalesced(() => {
         for (const group of this.awake) {
-          group.tick();
+          group.tick(this.tickCount);
           if (group.quiesced) this.awake.delete(group);
         }
       });

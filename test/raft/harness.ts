@@ -327,6 +327,16 @@ export class Network {
     }
   }
 
+  /** Every live node ticks once with the host's tick count `hostTick` (a Raft service ticking many groups). */
+  tickAllAt(hostTick: number): void {
+    for (const node of this.nodes.values()) {
+      if (node.raft === null) continue;
+      node.raft.tick(hostTick);
+      this.process(node);
+    }
+    this.releaseHeld();
+  }
+
   /** Ticks `id` alone until it starts campaigning (etcd's MsgHup), then delivers. */
   campaign(id: NodeId): void {
     const limit = 2 * (this.options.electionTicks ?? 10) + 1;

@@ -133,3 +133,44 @@ describe('pre-vote collisions (thesis §9.6) do not split the vote', () => {
     assert.equal((answer as { granted: boolean }).granted, true, 'n2 holds an entry n1 lacks: n1 grants though its id is lower');
   });
 });
+
+describe('heartbeats aligned to the host\'s ticks (CockroachDB coalesced heartbeats: one message per node pair per tick)', () => {
+  for (const firstHostTick of [1, 2, 3]) {
+    test(`a leader heartbeats on the host ticks that are multiples of its interval, whenever it was elected (host ticks from ${firstHostTick})`, () => {
+      const network = newNetwork(['n1', 'n2', 'n3'], { electionTicks: 10, heartbeatTicks: 3, preVote: true, checkQuorum: true });
+      network.campaign('n1');
+      const heartbeatTicks: number[] = [];
+      for (let hostTick = firstHostTick; hostTick < firstHostTick + 15; hostTick++) {
+        network.resetCounts();
+        network.tickAllAt(hostTick);
+        if (network.count('raft.heartbeat') > 0) heartbeatTicks.push(hostTick);
+      }
+      const expected = Array.from({ length: 15 }, (_, offset) => firstHostTick + offset).filter((tick) => tick % 3 === 0);
+      assert.deepEqual(heartbeatTicks, expected);
+      assert.equal(network.status('n1').role, 'leader');
+    });
+  }
+
+  test('§5.2 two heartbeats are never more than an interval apart, across elections and a retiming', () => {
+    const network = newNetwork(['n1', 'n2', 'n3'], { electionTicks: 10, heartbeatTicks: 3, preVote: true, checkQuorum: true });
+    network.campaign('n1');
+    let hostTick = 0;
+    let lastHeartbeat = 0;
+    const gaps: number[] = [];
+    const run = (ticks: number): void => {
+      for (let tick = 0; tick < ticks; tick++) {
+        network.resetCounts();
+        network.tickAllAt(++hostTick);
+        if (network.count('raft.heartbeat') > 0) {
+          if (lastHeartbeat > 0) gaps.push(hostTick - lastHeartbeat);
+          lastHeartbeat = hostTick;
+        }
+      }
+    };
+    run(20);
+    for (const id of ['n1', 'n2', 'n3']) network.raft(id).retime({ electionTicks: 20, heartbeatTicks: 4 });
+    run(20);
+    assert.ok(gaps.length > 8, `${gaps.length} gaps`);
+    assert.ok(Math.max(...gaps) <= 4, `gaps between heartbeats: ${gaps.join(', ')}`);
+  });
+});

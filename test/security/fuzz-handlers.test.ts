@@ -39,9 +39,14 @@ function buildCluster(): Harness {
   const sim = new Simulation({ seed: 1515 });
   const cluster = new PhantomCluster(sim, { clusterName: 'fuzz', joinToken: 'token' });
   const templates = new Map<string, Record<string, unknown>>();
+  const real = new Map<string, Record<string, unknown>>();
   const send = sim.network.send.bind(sim.network);
-  // Keep the first message of each type that crosses the network towards a server node.
+  // Keep the first message of each type that SENDER really sent TARGET, and the first of each
+  // type that crossed the network towards any server node, re-addressed as from SENDER. The
+  // real one is preferred: a re-addressed Raft message can claim for SENDER a leadership it
+  // never had (another node's heartbeat of a term the target leads), which no correct peer sends.
   sim.network.send = (from: NodeId, to: NodeId, message: Message): void => {
+    if (from === SENDER && to === TARGET && !real.has(message.type)) real.set(message.type, message as unknown as Record<string, unknown>);
     if (to.startsWith('node-') && !templates.has(message.type)) templates.set(message.type, asFromSender(message as unknown as Record<string, unknown>));
     send(from, to, message);
   };
@@ -60,11 +65,16 @@ function buildCluster(): Harness {
   txn.commit();
   sim.runUntil(() => txn.outcome === 'committed', { withinMs: 5_000, waitingFor: 'a transaction' });
   sim.network.send = send;
+  for (const [type, message] of real) templates.set(type, message);
   return { sim, cluster, templates };
 }
 
-/** A Raft message names its sender and receiver; the templates are re-addressed from SENDER to TARGET. */
+/**
+ * A Raft message names its sender and receiver; a template is re-addressed from SENDER to
+ * TARGET, and so is every group's message inside coalesced heartbeats.
+ */
 function asFromSender(message: Record<string, unknown>): Record<string, unknown> {
+  if (Array.isArray(message.envelopes)) return { ...message, envelopes: (message.envelopes as Record<string, unknown>[]).map(asFromSender) };
   const inner = message.message as Record<string, unknown> | undefined;
   return inner !== undefined && 'from' in inner ? { ...message, message: { ...inner, from: SENDER, to: TARGET } } : message;
 }
