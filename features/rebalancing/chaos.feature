@@ -8,7 +8,12 @@ Feature: Data moves under chaos
   Seeds 7114, 7436 and 7442 come from the soak: each moves a replica away from a node and
   back while another member, cut off, still holds the configuration that names it. In
   seed 7420 a copy is rolled back while its target shard has no leader, and in seed 7610
-  a rolled-back replica move's first step is committed late by a returning leader.
+  a rolled-back replica move's first step is committed late by a returning leader. In seed
+  7637 a replica moved back to node-5 gets the leader's snapshot from before its removal,
+  whose configuration still names node-5 as a voter; before the entries after it arrive,
+  node-5 campaigns, and node-4's stale replica of the same old configuration votes for it.
+  A replica added by a membership change now neither votes nor campaigns before its log
+  reaches the index at which it was added.
 
   Scenario Outline: Moves under chaos with seed <seed>
     Given the simulation seed is <seed>
@@ -33,3 +38,4 @@ Feature: Data moves under chaos
       | 7442 |
       | 7420 |
       | 7610 |
+      | 7637 |

@@ -54,6 +54,7 @@ interface Settings {
   readonly snapshotThreshold: number;
   readonly quiesceAfterIdleTicks: number;
   readonly maxCatchUpRounds: number;
+  readonly joinIndex: number;
 }
 
 function settingsOf(options: RaftOptions): Settings {
@@ -70,6 +71,7 @@ function settingsOf(options: RaftOptions): Settings {
     snapshotThreshold: options.snapshotThreshold ?? 0,
     quiesceAfterIdleTicks: options.quiesceAfterIdleTicks ?? 0,
     maxCatchUpRounds: options.maxCatchUpRounds ?? 10,
+    joinIndex: options.joinIndex ?? 0,
   };
   assertInvariant(settings.heartbeatTicks > 0, `heartbeatTicks must be positive, got ${settings.heartbeatTicks}`);
   assertInvariant(settings.electionTicks > settings.heartbeatTicks, () =>
@@ -183,10 +185,14 @@ export class RaftNode {
     return this.configHistory.current;
   }
 
-  /** Whether this replica knows its group: a configuration from bootstrap, a snapshot or its log. */
+  /**
+   * Whether this replica knows its group: a configuration from bootstrap, a snapshot or its
+   * log, and (for a replica added by a membership change) one no older than its own addition
+   * (RaftOptions.joinIndex).
+   */
   private get isInitialized(): boolean {
     const config = this.config;
-    return config.voters.length > 0 || config.learners.length > 0;
+    return (config.voters.length > 0 || config.learners.length > 0) && this.log.lastIndex >= this.settings.joinIndex;
   }
 
   /**
@@ -506,7 +512,7 @@ export class RaftNode {
   }
 
   private isPromotable(): boolean {
-    return this.config.voters.includes(this.id);
+    return this.config.voters.includes(this.id) && this.log.lastIndex >= this.settings.joinIndex;
   }
 
   // -------------------------------------------------------------------------------------

@@ -254,6 +254,15 @@ export interface RaftOptions {
    * failure detector (cluster membership) suspects a peer. 0 (the default) never quiesces.
    */
   readonly quiesceAfterIdleTicks?: number;
+  /**
+   * For a replica added by a membership change: the leader's last index when the replica was
+   * created, plus one. The entry adding it is at or after this index, so a configuration
+   * older than it (a leader's snapshot from before the addition) may still name an earlier
+   * replica of this node, removed since, as a voter. Until its log reaches this index the
+   * replica neither campaigns nor grants a vote (CockroachDB gives a re-added replica a new
+   * replica ID for the same reason). 0 (the default): no such limit.
+   */
+  readonly joinIndex?: number;
 }
 
 export interface RestoredState {

@@ -171,6 +171,8 @@ export class RaftGroupHost {
     /** The timing for a group with these voters (Raft §5.6, see src/raft/timing.ts);
      *  undefined keeps the tuning's. Asked again whenever the configuration changes. */
     private readonly timingFor?: (voters: readonly NodeId[]) => RaftTiming | undefined,
+    /** For a replica added by a membership change: RaftOptions.joinIndex. */
+    joinIndex = 0,
   ) {
     this.diskKeys = keys(groupId);
     this.fsyncLatencyMs = tuning.fsyncLatencyMs;
@@ -188,6 +190,7 @@ export class RaftGroupHost {
         maxEntriesPerMessage: tuning.maxEntriesPerMessage,
         snapshotThreshold: tuning.snapshotThreshold,
         quiesceAfterIdleTicks: tuning.quiesceAfterIdleTicks ?? 0,
+        joinIndex,
       },
       restored,
     );

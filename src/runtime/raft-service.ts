@@ -7,6 +7,11 @@ export interface RaftGroupSpec {
   readonly groupId: string;
   /** The configuration a brand-new replica starts from (empty for a replica being added). */
   readonly bootstrapConfig: ClusterConfig;
+  /**
+   * For a replica being added: the leader's last index when it was created, plus one
+   * (RaftOptions.joinIndex). Kept with the spec on disk, so it holds across restarts.
+   */
+  readonly joinIndex?: number;
 }
 
 export interface RaftServiceOptions {
@@ -166,6 +171,7 @@ export class RaftService implements NodeService {
       (to, envelope) => this.send(to, envelope),
       (awakeHost) => this.markAwake(awakeHost),
       this.options.timingFor === undefined ? undefined : (voters) => this.options.timingFor!(voters),
+      spec.joinIndex ?? 0,
     );
     this.groups.set(spec.groupId, host);
     this.markAwake(host);

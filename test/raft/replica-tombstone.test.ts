@@ -140,3 +140,42 @@ describe('a removed replica tells its observer (the Raft safety checker stops ho
     assert.equal(calls.length, after, `the removed replica reported ${calls.slice(after).join(', ')}`);
   });
 });
+
+describe('a replica added back neither votes nor campaigns on a configuration older than its addition (RaftOptions.joinIndex)', () => {
+  // Rebalancing soak, seed 7637: node-5's replica of shard-3 was removed at about index 26 and
+  // added back at 27; the leader sent it its snapshot of index 20, whose configuration still
+  // named node-5 a voter. Before entries 21-27 arrived, node-5 campaigned in that old
+  // configuration, node-4's stale replica (log at 16) voted for it, and node-5 led term 8
+  // without entries 21-26, committed in term 7 (Leader Completeness, §5.4).
+  const oldSnapshot = { index: 20, term: 6, config: { voters: ['n3', 'n4', 'n5'], learners: [] }, data: null };
+  function addedBack(joinIndex: number): RaftNode {
+    return new RaftNode(
+      { id: 'n5', config: { voters: [], learners: [] }, electionTicks: 10, heartbeatTicks: 1, random: () => 0, preVote: true, checkQuorum: true, joinIndex },
+      { hardState: { term: 7, votedFor: null, commitIndex: 20 }, entries: [], snapshot: oldSnapshot },
+    );
+  }
+  const staleCandidate = (type: 'raft.pre-vote-request' | 'raft.vote-request'): VoteRequestMessage =>
+    ({ type, from: 'n4', to: 'n5', term: 8, lastLogIndex: 20, lastLogTerm: 6, leadershipTransfer: false });
+
+  test('§5.4 below its join index it does not campaign, however long it hears nothing', () => {
+    const node = addedBack(27);
+    for (let tick = 0; tick < 100; tick++) node.tick();
+    assert.equal(node.currentRole, 'follower');
+    assert.equal(node.status().term, 7);
+  });
+
+  test('§5.4 below its join index it grants neither a pre-vote nor a vote, even to a candidate as up to date as it is', () => {
+    const node = addedBack(27);
+    assert.equal(granted(stepAndCollect(node, staleCandidate('raft.pre-vote-request'))), false);
+    assert.equal(granted(stepAndCollect(node, staleCandidate('raft.vote-request'))), false);
+  });
+
+  test('without a join index (or once its log reaches it) the same replica campaigns and votes: the rule is what stops it', () => {
+    const node = addedBack(0);
+    assert.equal(granted(stepAndCollect(node, staleCandidate('raft.pre-vote-request'))), true);
+    for (let tick = 0; tick < 100 && node.currentRole === 'follower'; tick++) node.tick();
+    assert.notEqual(node.currentRole, 'follower');
+    const reached = addedBack(20);
+    assert.equal(granted(stepAndCollect(reached, staleCandidate('raft.pre-vote-request'))), true);
+  });
+});
