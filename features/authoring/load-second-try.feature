@@ -15,7 +15,7 @@ Feature: Load testing, written from the glossary alone (second try)
   # share is a property of the contention, spread over seeds: 15.3% to 20.3% (mean 17.9%) for
   # seeds 1-16 before heartbeats were aligned, 15.4% to 21.1% (mean 18.3%) after. A bound of
   # 20% failed 2 of those 16 seeds before the change and 4 after, so it judged the seed, not the
-  # system; 25% stays clear of the spread and still fails if the share grows by 40% over its mean.
+  # system; 25% stays clear of the spread and still fails if the share grows by about a third.
   Scenario: Tellers under load keep the books balanced
     Given 40 bank accounts holding 100 each, spread over every shard
     When 10 tellers spend 10 seconds transferring money between the accounts

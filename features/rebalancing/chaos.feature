@@ -13,7 +13,7 @@ Feature: Data moves under chaos
   whose configuration still names node-5 as a voter; before the entries after it arrive,
   node-5 campaigns, and node-4's stale replica of the same old configuration votes for it.
   A replica added by a membership change now neither votes nor campaigns before its log
-  reaches the index at which it was added.
+  reaches the group's commit index at its creation.
 
   Scenario Outline: Moves under chaos with seed <seed>
     Given the simulation seed is <seed>

@@ -431,30 +431,24 @@ export class ShardedDatabase {
       }
     }
     if ((change.type === 'add-learner' || change.type === 'add-voter') && this.raftOn(change.node) !== undefined) {
-      this.raftOn(change.node)!.ensureGroup({ groupId, bootstrapConfig: { voters: [], learners: [] }, joinIndex: this.joinIndexFor(groupId, change.node) });
+      this.raftOn(change.node)!.ensureGroup({ groupId, bootstrapConfig: { voters: [], learners: [] }, joinIndex: this.joinIndexFor(groupId) });
     }
     return this.replica(groupId, leader)!.proposeConfigChange(change);
   }
 
   /**
    * The join index of a replica of `groupId` about to be created on `node` (RaftOptions.joinIndex):
-   * the leader's last index, plus one when the node is not a member yet (the entry adding it
-   * will come after it). A configuration older than that may name a replica this node had
-   * before, removed since, as a voter; the new replica neither votes nor campaigns before its
-   * log gets there. Without a known leader: the highest commit index any replica of the group
-   * knows (a committed entry stays in every later log, so the new replica always gets there;
-   * an uncommitted last index might be cut away and never reached).
+   * the highest commit index a replica of the group knows (the leader's, when there is one). A
+   * replica this node had before was deleted only after the entry removing it committed, so a
+   * log that reaches this index holds that removal, while an older snapshot may still name the
+   * old replica a voter: the new one neither votes nor campaigns before its log gets there. A
+   * committed index stays in every later log, so the new replica always gets there (an
+   * uncommitted last index might be cut away and never be reached).
    */
-  joinIndexFor(groupId: string, node: NodeId): number {
-    const leader = this.leaderOf(groupId);
-    const status = leader === undefined ? undefined : this.replica(groupId, leader)?.status();
-    if (status === undefined) {
-      let highest = 0;
-      for (const id of this.sim.nodeIds) highest = Math.max(highest, this.replica(groupId, id)?.status().commitIndex ?? 0);
-      return highest;
-    }
-    const member = status.config.voters.includes(node) || status.config.learners.includes(node);
-    return status.lastIndex + (member ? 0 : 1);
+  joinIndexFor(groupId: string): number {
+    let highest = 0;
+    for (const id of this.sim.nodeIds) highest = Math.max(highest, this.replica(groupId, id)?.status().commitIndex ?? 0);
+    return highest;
   }
 
   /**

@@ -37,7 +37,7 @@ export function migrationPorts(sim: Simulation, database: ShardedDatabase): Migr
     },
     openEmptyReplica: (node, shard) => {
       if (database.replica(shard, node) === undefined && sim.node(node).state === 'running') {
-        database.raftOn(node)?.ensureGroup({ groupId: shard, bootstrapConfig: { voters: [], learners: [] }, joinIndex: database.joinIndexFor(shard, node) });
+        database.raftOn(node)?.ensureGroup({ groupId: shard, bootstrapConfig: { voters: [], learners: [] }, joinIndex: database.joinIndexFor(shard) });
       }
     },
     deleteReplica: (node, shard) => database.deleteReplica(node, shard),

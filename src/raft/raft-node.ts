@@ -232,6 +232,7 @@ export class RaftNode {
   tick(hostTick?: number): void {
     this.hostTick = hostTick;
     this.tickRole();
+    this.hostTick = undefined; // meaningful only during this tick
     this.checkInvariants();
   }
 

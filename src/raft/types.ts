@@ -255,12 +255,12 @@ export interface RaftOptions {
    */
   readonly quiesceAfterIdleTicks?: number;
   /**
-   * For a replica added by a membership change: the leader's last index when the replica was
-   * created, plus one. The entry adding it is at or after this index, so a configuration
-   * older than it (a leader's snapshot from before the addition) may still name an earlier
-   * replica of this node, removed since, as a voter. Until its log reaches this index the
-   * replica neither campaigns nor grants a vote (CockroachDB gives a re-added replica a new
-   * replica ID for the same reason). 0 (the default): no such limit.
+   * For a replica added by a membership change: the group's commit index when the replica was
+   * created. An earlier replica of this node was deleted only after its removal committed, so
+   * a log that reaches this index holds the removal, while an older snapshot may still name
+   * that replica a voter. Until its log reaches this index the replica neither campaigns nor
+   * grants a vote (CockroachDB gives a re-added replica a new replica ID for the same reason).
+   * 0 (the default): no such limit.
    */
   readonly joinIndex?: number;
 }

@@ -8,7 +8,7 @@ export interface RaftGroupSpec {
   /** The configuration a brand-new replica starts from (empty for a replica being added). */
   readonly bootstrapConfig: ClusterConfig;
   /**
-   * For a replica being added: the leader's last index when it was created, plus one
+   * For a replica being added: the group's commit index when it was created
    * (RaftOptions.joinIndex). Kept with the spec on disk, so it holds across restarts.
    */
   readonly joinIndex?: number;
