@@ -1,15 +1,11 @@
 import { defaultQueryTimeoutMs, QueryRun } from '../src/api/query-engine';
-import { migrationPorts } from '../src/api/migration-ports';
 import { compileQuery, distributedRowKey } from '../src/query';
 import { TransactionSystem } from '../src/api/transaction-system';
 import { QueryClient, type QueryExecution } from '../src/query/client';
-import { MigrationExecutor } from '../src/rebalance/executor';
 import type { ShardMap } from '../src/sharding/shard-map';
-import { slotsOf } from '../src/sharding/slots';
-import { moveBetweenRows, queries } from './query-scenario';
+import { moveBetweenRows, queries, splitTooSlow, submitSplit } from './query-scenario';
 import type { PhantomWorld } from './world';
 
-const SPLIT_BOUND_MS = 60_000;
 /** A run of the query may take this long (virtual time) before it fails: a slowed shard makes each attempt slow. */
 const QUERY_TIMEOUT_MS = 10_000;
 const QUERY_BOUND_MS = QUERY_TIMEOUT_MS + 1_000;
@@ -185,13 +181,9 @@ export class QueryMovesScenario {
     const scenario = queries(this.world);
     const database = this.world.cluster.database;
     const sim = this.world.sim;
-    const shard = database.shardMap.shards.find((candidate) => candidate.id === shardId)!;
-    const slots = [...slotsOf(shard.slots)];
-    const newShard = `${shardId}-split`;
-    const executor = new MigrationExecutor(migrationPorts(sim, database));
     this.applyCutAtSplit();
     const restoreSlowLinks = this.applySlowAtSplit();
-    executor.submit([{ kind: 'split', shard: shardId, newShard, ranges: [{ start: slots[Math.floor(slots.length / 2)], endExclusive: slots[slots.length - 1] + 1 }], replicas: [...shard.replicas], reason: 'scenario: split under load' }]);
+    const { executor, newShard, deadlineMs } = submitSplit(this.world, shardId, 'scenario: split under load');
     // They run until the split is done and every query that ran during it ended (so writes race all of those queries),
     // and until MOVES_AT_LEAST committed (a correct shard makes them wait for a query that holds their rows).
     let writesStop = false;
@@ -207,9 +199,8 @@ export class QueryMovesScenario {
       if (client !== 'auditor') client.noteFinished(run);
     };
     const splitStartedMs = sim.nowMs;
-    const endMs = sim.nowMs + SPLIT_BOUND_MS;
     while (!executor.idle) {
-      if (sim.nowMs >= endMs) throw new Error(`the split of ${shardId} did not finish within ${SPLIT_BOUND_MS / 1000} s of virtual time (${executor.progress(database.placement.finishedMoves()).releasesDeferred} releases deferred by locks)`);
+      if (sim.nowMs >= deadlineMs) throw splitTooSlow(shardId, `${executor.progress(database.placement.finishedMoves()).releasesDeferred} releases deferred by locks`);
       sim.runFor(everyMs);
       for (const [client, run] of running) {
         if (!run.done) continue;

@@ -15,7 +15,8 @@ import type { PhantomWorld } from './world';
 const LOAD_BOUND_MS = 60_000;
 /** Bound for one query: its own time-out (3 s) and some slack; a query never ends later. */
 /** Bound for a split to finish while queries run. */
-const SPLIT_BOUND_MS = 60_000;
+/** A split made while queries run must finish within this much virtual time. */
+export const SPLIT_BOUND_MS = 60_000;
 const QUERY_BOUND_MS = 5_000;
 
 /**
@@ -196,12 +197,7 @@ export class QueryScenario {
    */
   splitWhileQuerying(shardId: string, everyMs: number, text: string): void {
     const database = this.world.cluster.database;
-    const shard = database.shardMap.shards.find((candidate) => candidate.id === shardId)!;
-    const slots = [...slotsOf(shard.slots)];
-    const newShard = `${shardId}-split`;
-    const executor = new MigrationExecutor(migrationPorts(this.world.sim, database));
-    executor.submit([{ kind: 'split', shard: shardId, newShard, ranges: [{ start: slots[Math.floor(slots.length / 2)], endExclusive: slots[slots.length - 1] + 1 }], replicas: [...shard.replicas], reason: 'scenario: split while querying' }]);
-    const endMs = this.world.sim.nowMs + SPLIT_BOUND_MS;
+    const { executor, newShard, deadlineMs } = submitSplit(this.world, shardId, 'scenario: split while querying');
     let current: QueryRun | undefined;
     const started = (): void => {
       if (!executor.idle) this.runsDuringMoves++;
@@ -209,7 +205,7 @@ export class QueryScenario {
     };
     started();
     while (!executor.idle || !current!.done) {
-      if (this.world.sim.nowMs >= endMs) throw new Error(`the split of ${shardId} did not finish within ${SPLIT_BOUND_MS / 1000} s of virtual time`);
+      if (this.world.sim.nowMs >= deadlineMs) throw splitTooSlow(shardId);
       this.world.sim.runFor(everyMs);
       if (current!.done) {
         this.periodicRuns.push(current!);
@@ -292,6 +288,26 @@ export function moveBetweenRows(txn: Transaction, from: string, to: string, colu
   };
   for (const read of reads) read.onComplete(afterReads);
   txn.onEnded((done: Transaction) => ended(done.outcome));
+}
+
+/**
+ * Splits `shardId` at the middle of its slots into `<shardId>-split` on the same replicas,
+ * through a migration executor of its own: the split both query scenarios make. The caller
+ * runs the simulation until `executor.idle`, at most until `deadlineMs`.
+ */
+export function submitSplit(world: PhantomWorld, shardId: string, reason: string): { executor: MigrationExecutor; newShard: string; deadlineMs: number } {
+  const database = world.cluster.database;
+  const shard = database.shardMap.shards.find((candidate) => candidate.id === shardId)!;
+  const slots = [...slotsOf(shard.slots)];
+  const newShard = `${shardId}-split`;
+  const executor = new MigrationExecutor(migrationPorts(world.sim, database));
+  executor.submit([{ kind: 'split', shard: shardId, newShard, ranges: [{ start: slots[Math.floor(slots.length / 2)], endExclusive: slots[slots.length - 1] + 1 }], replicas: [...shard.replicas], reason }]);
+  return { executor, newShard, deadlineMs: world.sim.nowMs + SPLIT_BOUND_MS };
+}
+
+/** The error when a split made by `submitSplit` outlives its bound; `detail` says why, when known. */
+export function splitTooSlow(shardId: string, detail?: string): Error {
+  return new Error(`the split of ${shardId} did not finish within ${SPLIT_BOUND_MS / 1000} s of virtual time${detail === undefined ? '' : ` (${detail})`}`);
 }
 
 export function queries(world: PhantomWorld): QueryScenario {

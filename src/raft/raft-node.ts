@@ -192,7 +192,12 @@ export class RaftNode {
    */
   private get isInitialized(): boolean {
     const config = this.config;
-    return (config.voters.length > 0 || config.learners.length > 0) && this.log.lastIndex >= this.settings.joinIndex;
+    return (config.voters.length > 0 || config.learners.length > 0) && this.reachedJoinIndex;
+  }
+
+  /** Whether the log reaches RaftOptions.joinIndex (always true without one). */
+  private get reachedJoinIndex(): boolean {
+    return this.log.lastIndex >= this.settings.joinIndex;
   }
 
   /**
@@ -513,7 +518,7 @@ export class RaftNode {
   }
 
   private isPromotable(): boolean {
-    return this.config.voters.includes(this.id) && this.log.lastIndex >= this.settings.joinIndex;
+    return this.config.voters.includes(this.id) && this.reachedJoinIndex;
   }
 
   // -------------------------------------------------------------------------------------
