@@ -141,6 +141,19 @@ Then('the consensus safety checker saw no violation', function (this: PhantomWor
   if (violations.length > 0) throw new Error(`the consensus safety checker recorded ${violations.length} violation(s):\n${violations.map((violation) => `- ${violation.message}`).join('\n')}`);
 });
 
+// Instant: for every group, how many of its log's entries the Raft safety checker still keeps whole (content, for Log Matching), from the lowest index any replica holding a log could still report up to the group's last index. It drops entries below every replica's snapshot; a replica removed by a finished move no longer holds that floor down. Attaches "safety checker window" per group. Example: Then the consensus safety checker keeps at most 300 entries of any group
+Then('the consensus safety checker keeps at most {int} entries of any group', function (this: PhantomWorld, most: number) {
+  const database = this.cluster.database;
+  const rows = [...database.safetyCheckers].map(([group, checker]) => {
+    let lastIndex = 0;
+    for (const node of this.sim.nodeIds) lastIndex = Math.max(lastIndex, database.replica(group, node)?.status().lastIndex ?? 0);
+    return { group, kept: Math.max(0, lastIndex - checker.retainedFrom + 1), retainedFrom: checker.retainedFrom, lastIndex };
+  });
+  this.attachText('safety checker window', rows.map((row) => `${row.group}: ${row.kept} entries kept (from index ${row.retainedFrom} to ${row.lastIndex})`).join('\n'));
+  const over = rows.filter((row) => row.kept > most);
+  expect(over.map((row) => `${row.group}: ${row.kept} entries kept, from index ${row.retainedFrom} to ${row.lastIndex}`), `groups whose checker keeps more than ${most} entries`).to.deep.equal([]);
+});
+
 // After healing, a new write to every shard succeeds within the bound.
 Then('within {duration} every shard accepts a new write', function (this: PhantomWorld, withinMs: number) {
   kvStore(this).assertProgress(withinMs);
