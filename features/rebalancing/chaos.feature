@@ -13,7 +13,14 @@ Feature: Data moves under chaos
   whose configuration still names node-5 as a voter; before the entries after it arrive,
   node-5 campaigns, and node-4's stale replica of the same old configuration votes for it.
   A replica added by a membership change now neither votes nor campaigns before its log
-  reaches the group's commit index at its creation.
+  reaches the group's commit index at its creation. It also starts in its leader's term,
+  and a copy its node kept from before its removal is deleted first. Without that term, seed
+  7223 stops the new, empty replica of a node added back: a deposed leader, still counting
+  that node as the voter it was before, sends it a heartbeat with commit index 66. In seed
+  7758 the mover then asked a leader of term 6 that had not yet noticed the others were in
+  term 8: its old configuration named node-2, being added back as a learner, a voter, so the
+  map called node-2 a voter that the group never promoted. The mover now trusts only a
+  leader whose term no running replica has passed.
 
   Scenario Outline: Moves under chaos with seed <seed>
     Given the simulation seed is <seed>
@@ -39,6 +46,8 @@ Feature: Data moves under chaos
       | 7420 |
       | 7610 |
       | 7637 |
+      | 7223 |
+      | 7758 |
 
   # The Raft safety checker keeps each group's entries whole only above the lowest snapshot a
   # replica could still report from. A replica removed by a finished move reports nothing again:

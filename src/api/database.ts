@@ -264,6 +264,20 @@ export class ShardedDatabase {
     return best?.node;
   }
 
+  /**
+   * The shard's leader when no running replica knows a later term than its own: a leader cut
+   * off from its group keeps its role until its check-quorum notices, and meanwhile answers
+   * with an old configuration (a deposed leader of term 6 still naming as a voter a node that
+   * was removed and is being added back, while the others are in term 8: rebalancing seed
+   * 7758). Decisions taken on a group's configuration ask this one; undefined: none now.
+   */
+  currentLeaderOf(shardId: string): NodeId | undefined {
+    const leader = this.leaderOf(shardId);
+    if (leader === undefined) return undefined;
+    const term = this.replica(shardId, leader)!.status().term;
+    return this.replicaNodes(shardId).every((node) => this.replica(shardId, node)!.status().term <= term) ? leader : undefined;
+  }
+
   /** True when the shard has a leader that a majority of its voters follow in its term. */
   hasStableLeader(shardId: string): boolean {
     const leader = this.leaderOf(shardId);
@@ -430,10 +444,45 @@ export class ShardedDatabase {
         return { ok: false, reason: 'forbidden', text: decision.refusal.text };
       }
     }
-    if ((change.type === 'add-learner' || change.type === 'add-voter') && this.raftOn(change.node) !== undefined) {
-      this.raftOn(change.node)!.ensureGroup({ groupId, bootstrapConfig: { voters: [], learners: [] }, joinIndex: this.joinIndexFor(groupId) });
-    }
+    if (change.type === 'add-learner' || change.type === 'add-voter') this.openJoiningReplica(groupId, change.node);
     return this.replica(groupId, leader)!.proposeConfigChange(change);
+  }
+
+  /**
+   * Gives `node` the empty replica of `groupId` that a membership change is about to add, unless
+   * it holds a member's replica already (a retried step). A copy the group's committed
+   * configuration no longer names (left on a node that was down when its removal committed,
+   * before replica GC got to it) is deleted first: its log and configuration belong to the
+   * replica that was removed, and one that came back with them could campaign on that old
+   * configuration. The new replica joins at the group's commit index, in its leader's term
+   * (JoiningReplica). Nothing happens on a node that is down.
+   */
+  openJoiningReplica(groupId: string, node: NodeId): void {
+    const raft = this.raftOn(node);
+    if (raft === undefined) return;
+    if (this.replica(groupId, node) !== undefined) {
+      if (!this.isLeftBehind(groupId, node)) return;
+      this.deleteReplica(node, groupId);
+    }
+    raft.ensureGroup({ groupId, bootstrapConfig: { voters: [], learners: [] }, joinIndex: this.joinIndexFor(groupId), joinTerm: this.joinTermFor(groupId) });
+  }
+
+  /** True when the leader's configuration of `groupId` is committed and does not name `node`. */
+  private isLeftBehind(groupId: string, node: NodeId): boolean {
+    const leader = this.currentLeaderOf(groupId);
+    if (leader === undefined) return false;
+    const status = this.replica(groupId, leader)!.status();
+    const member = status.config.voters.includes(node) || status.config.learners.includes(node);
+    return !member && status.commitIndex >= status.configIndex;
+  }
+
+  /** The term a replica of `groupId` created now joins in: its leader's, else the highest any replica knows. */
+  private joinTermFor(groupId: string): number {
+    const leader = this.currentLeaderOf(groupId);
+    if (leader !== undefined) return this.replica(groupId, leader)!.status().term;
+    let highest = 0;
+    for (const id of this.sim.nodeIds) highest = Math.max(highest, this.replica(groupId, id)?.status().term ?? 0);
+    return highest;
   }
 
   /**

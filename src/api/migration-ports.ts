@@ -36,9 +36,7 @@ export function migrationPorts(sim: Simulation, database: ShardedDatabase): Migr
       if (leader !== undefined) database.replica(shard, leader)!.transferLeadership(to);
     },
     openEmptyReplica: (node, shard) => {
-      if (database.replica(shard, node) === undefined && sim.node(node).state === 'running') {
-        database.raftOn(node)?.ensureGroup({ groupId: shard, bootstrapConfig: { voters: [], learners: [] }, joinIndex: database.joinIndexFor(shard) });
-      }
+      if (sim.node(node).state === 'running') database.openJoiningReplica(shard, node);
     },
     deleteReplica: (node, shard) => database.deleteReplica(node, shard),
     hostsOf: (shard) => sim.nodeIds.filter((node) => hostsOnDisk(sim, node, shard)),
@@ -73,7 +71,7 @@ export function migrationPorts(sim: Simulation, database: ShardedDatabase): Migr
 
 /** The group as its running leader of the highest term sees it. */
 export function groupView(database: ShardedDatabase, shard: ShardId): GroupView | undefined {
-  const leader = database.leaderOf(shard);
+  const leader = database.currentLeaderOf(shard);
   if (leader === undefined) return undefined;
   const status = database.replica(shard, leader)!.status();
   return { leader, config: status.config, configCommitted: status.commitIndex >= status.configIndex, commitIndex: status.commitIndex, progress: status.progress ?? {} };

@@ -94,6 +94,23 @@ function keys(groupId: string): { hardState: string; log: string; snapshot: stri
   return { hardState: `raft/${groupId}/hard-state`, log: `raft/${groupId}/log`, snapshot: `raft/${groupId}/snapshot` };
 }
 
+/**
+ * Where a replica added by a membership change joins its group; kept with the group's spec
+ * on disk (RaftGroupSpec), so it holds across restarts.
+ */
+export interface JoiningReplica {
+  /** RaftOptions.joinIndex: below it, the replica neither votes nor campaigns. */
+  readonly joinIndex?: number;
+  /**
+   * The term of the leader that adds the replica. The new replica starts in it (as if it had
+   * heard from that leader), so it refuses what a deposed leader of an earlier term sends:
+   * such a leader may still count this node as the voter it was before, with that voter's
+   * match index, and its entries past the commit index may never commit. A term is only ever
+   * raised, never lowered, so starting in a later one is safe (§5.1).
+   */
+  readonly joinTerm?: number;
+}
+
 /** What a removed replica leaves on its node's disk: its term and vote, never its data. */
 interface Tombstone {
   readonly term: number;
@@ -171,13 +188,13 @@ export class RaftGroupHost {
     /** The timing for a group with these voters (Raft §5.6, see src/raft/timing.ts);
      *  undefined keeps the tuning's. Asked again whenever the configuration changes. */
     private readonly timingFor?: (voters: readonly NodeId[]) => RaftTiming | undefined,
-    /** For a replica added by a membership change: RaftOptions.joinIndex. */
-    joinIndex = 0,
+    /** For a replica added by a membership change: where it joins (see JoiningReplica). */
+    joining: JoiningReplica = {},
   ) {
     this.diskKeys = keys(groupId);
     this.fsyncLatencyMs = tuning.fsyncLatencyMs;
     this.tunedTiming = { electionTicks: tuning.electionTicks, heartbeatTicks: tuning.heartbeatTicks };
-    const restored = this.restore();
+    const restored = this.restore(joining.joinTerm ?? 0);
     this.raft = new RaftNode(
       {
         id: env.id,
@@ -190,7 +207,7 @@ export class RaftGroupHost {
         maxEntriesPerMessage: tuning.maxEntriesPerMessage,
         snapshotThreshold: tuning.snapshotThreshold,
         quiesceAfterIdleTicks: tuning.quiesceAfterIdleTicks ?? 0,
-        joinIndex,
+        joinIndex: joining.joinIndex ?? 0,
       },
       restored,
     );
@@ -207,15 +224,18 @@ export class RaftGroupHost {
     this.drain();
   }
 
-  private restore(): RestoredState | undefined {
+  private restore(joinTerm: number): RestoredState | undefined {
     const hardState = this.env.disk.get<HardState>(this.diskKeys.hardState);
     const snapshot = this.env.disk.get<Snapshot>(this.diskKeys.snapshot);
     const entries = this.env.disk.get<Entry[]>(this.diskKeys.log) ?? [];
     if (hardState === undefined && snapshot === undefined && entries.length === 0) {
-      // A replica of a group this node hosted before: no data, but its term and vote.
+      // No data yet: the term and vote of a replica this node hosted before (its tombstone),
+      // or the term the replica joins in, whichever is later. A vote holds only in its own term.
       const tombstone = this.env.disk.get<Tombstone>(tombstoneKey(this.groupId));
-      if (tombstone === undefined) return undefined;
-      return { hardState: { term: tombstone.term, votedFor: tombstone.votedFor, commitIndex: 0 }, entries: [] };
+      const term = Math.max(tombstone?.term ?? 0, joinTerm);
+      if (term === 0) return undefined;
+      const votedFor = tombstone !== undefined && tombstone.term === term ? tombstone.votedFor : null;
+      return { hardState: { term, votedFor, commitIndex: 0 }, entries: [] };
     }
     return {
       hardState: hardState ?? { term: 0, votedFor: null, commitIndex: snapshot?.index ?? 0 },

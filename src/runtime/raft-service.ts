@@ -12,6 +12,8 @@ export interface RaftGroupSpec {
    * (RaftOptions.joinIndex). Kept with the spec on disk, so it holds across restarts.
    */
   readonly joinIndex?: number;
+  /** For a replica being added: the adding leader's term (JoiningReplica.joinTerm). Kept on disk with the spec. */
+  readonly joinTerm?: number;
 }
 
 export interface RaftServiceOptions {
@@ -171,7 +173,7 @@ export class RaftService implements NodeService {
       (to, envelope) => this.send(to, envelope),
       (awakeHost) => this.markAwake(awakeHost),
       this.options.timingFor === undefined ? undefined : (voters) => this.options.timingFor!(voters),
-      spec.joinIndex ?? 0,
+      { joinIndex: spec.joinIndex, joinTerm: spec.joinTerm },
     );
     this.groups.set(spec.groupId, host);
     this.markAwake(host);

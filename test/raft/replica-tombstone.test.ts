@@ -179,3 +179,59 @@ describe('a replica added back neither votes nor campaigns on a configuration ol
     assert.equal(granted(stepAndCollect(reached, staleCandidate('raft.pre-vote-request'))), true);
   });
 });
+
+describe('a replica added by a membership change starts in its leader\'s term (JoiningReplica.joinTerm, §5.1)', () => {
+  // The deposed leader of an earlier term may still count this node as the voter it was
+  // before it was removed, with that voter's match index: a fresh replica that took its
+  // heartbeat would take a commit index past its empty log, and one that took its append
+  // would hold entries past the commit index that may never commit, and an old configuration.
+  const EMPTY = { voters: [], learners: [] };
+  function append(from: string, term: number, lastIndex: number, leaderCommitIndex: number): RaftMessage {
+    const entries = Array.from({ length: lastIndex }, (_, position) => ({ term, index: position + 1, kind: 'noop' as const }));
+    return { type: 'raft.append', from, to: 'n1', term, prevLogIndex: 0, prevLogTerm: 0, entries, leaderCommitIndex } as RaftMessage;
+  }
+  function lastAppendAnswerTo(node: Node1, to: string): { term: number; success: boolean } | undefined {
+    const answers = node.manual.sent
+      .filter((sent) => sent.to === to)
+      .map((sent) => (sent.message as { message: RaftMessage }).message)
+      .filter((message) => message.type === 'raft.append-response');
+    return answers.at(-1) as { term: number; success: boolean } | undefined;
+  }
+
+  test('it refuses an append of an earlier term and tells the sender its term; its own leader\'s append it takes', () => {
+    const node = new Node1();
+    const host = node.service.ensureGroup({ groupId: 'g', bootstrapConfig: EMPTY, joinIndex: 3, joinTerm: 8 });
+    assert.equal(host.status().term, 8, 'the new replica starts in the term of the leader that adds it');
+    node.step('g', append('n2', 6, 5, 5));
+    assert.deepEqual({ lastIndex: host.status().lastIndex, commitIndex: host.status().commitIndex }, { lastIndex: 0, commitIndex: 0 }, 'the deposed leader of term 6 wrote to the new replica');
+    assert.equal(lastAppendAnswerTo(node, 'n2')?.term, 8, 'the deposed leader was not told of term 8');
+    node.step('g', append('n3', 8, 3, 3));
+    assert.deepEqual({ lastIndex: host.status().lastIndex, commitIndex: host.status().commitIndex }, { lastIndex: 3, commitIndex: 3 });
+  });
+
+  test('without a join term the same append of term 6 is taken: the rule is what refuses it', () => {
+    const node = new Node1();
+    const host = node.service.ensureGroup({ groupId: 'g', bootstrapConfig: EMPTY, joinIndex: 3 });
+    node.step('g', append('n2', 6, 5, 5));
+    assert.equal(host.status().lastIndex, 5);
+  });
+
+  test('the join term is kept with the group on disk: after a crash the replica starts in it again', () => {
+    const node = new Node1();
+    node.service.ensureGroup({ groupId: 'g', bootstrapConfig: EMPTY, joinIndex: 3, joinTerm: 8 });
+    node.disk.crash();
+    const restarted = new RaftService(node.manual.env(node.disk), { tuning: DEFAULT_RAFT_TUNING, createMachine: () => ({ apply: () => undefined, snapshot: () => null, restore: () => undefined }) });
+    assert.equal(restarted.group('g')?.status().term, 8);
+  });
+
+  test('a tombstone of a later term wins, with its vote; of an earlier term, its vote does not carry over', () => {
+    for (const [tombstoneTerm, joinTerm, expected] of [[9, 8, { term: 9, votedFor: 'n3' }], [7, 8, { term: 8, votedFor: null }]] as const) {
+      const node = new Node1();
+      node.service.ensureGroup({ groupId: 'g', bootstrapConfig: { voters: ['n1', 'n2', 'n3'], learners: [] } });
+      node.step('g', voteRequest('raft.vote-request', 'n3', tombstoneTerm));
+      node.service.removeGroup('g');
+      const host = node.service.ensureGroup({ groupId: 'g', bootstrapConfig: EMPTY, joinIndex: 3, joinTerm });
+      assert.deepEqual({ term: host.status().term, votedFor: host.status().votedFor ?? null }, expected, `tombstone of term ${tombstoneTerm}, join term ${joinTerm}`);
+    }
+  });
+});

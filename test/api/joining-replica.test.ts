@@ -1,0 +1,84 @@
+/*
+ * A replica added back to a node that still holds a copy from before its removal
+ * (ShardedDatabase.openJoiningReplica).
+ *
+ * A node that is down when its replica's removal commits keeps the copy on its disk until
+ * replica GC deletes it. If the node is added back first, that copy must not be reused: its
+ * log and configuration belong to the removed replica, whose votes and acknowledgements
+ * the group counted, and one that came back with them could campaign on an old
+ * configuration that names it a voter (CockroachDB gives the new replica a new replica ID;
+ * TiKV destroys the stale peer before it creates the new one). The new replica starts empty,
+ * at the group's commit index (joinIndex), in its leader's term (joinTerm).
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { PhantomCluster } from '../../src/api';
+import { Simulation } from '../../src/sim';
+
+const SHARD = 'shard-1';
+
+function startStore(seed: number): { sim: Simulation; cluster: PhantomCluster } {
+  const sim = new Simulation({ seed });
+  const cluster = new PhantomCluster(sim, { clusterName: 'joining', joinToken: 'joining' });
+  for (let i = 1; i <= 4; i++) cluster.addNode(`node-${i}`, { seeds: i === 1 ? [] : ['node-1'] });
+  sim.runFor(1000);
+  cluster.database.create({ shards: 1, replicationFactor: 3 });
+  sim.runUntil(() => cluster.database.hasStableLeader(SHARD), { withinMs: 5000, waitingFor: 'a leader' });
+  return { sim, cluster };
+}
+
+function writeKeys(sim: Simulation, cluster: PhantomCluster, prefix: string, count: number): void {
+  const client = cluster.database.client(`writer-${prefix}`);
+  let done = 0;
+  for (let i = 0; i < count; i++) client.put(`${prefix}-${i}`, String(i), () => done++);
+  sim.runUntil(() => done === count, { withinMs: 10_000, waitingFor: `${count} writes of ${prefix}` });
+}
+
+function leaderStatus(cluster: PhantomCluster) {
+  const leader = cluster.database.leaderOf(SHARD)!;
+  return cluster.database.replica(SHARD, leader)!.status();
+}
+
+/** A follower crashes, its removal commits, the group moves on, and it restarts with its old copy. */
+function strayCopyOnRestartedNode(seed: number) {
+  const { sim, cluster } = startStore(seed);
+  const database = cluster.database;
+  writeKeys(sim, cluster, 'before', 10);
+  const leader = database.leaderOf(SHARD)!;
+  const follower = leaderStatus(cluster).config.voters.find((node) => node !== leader)!;
+  sim.node(follower).crash();
+  assert.equal(database.changeMembership(SHARD, { type: 'remove', node: follower }).ok, true);
+  sim.runUntil(() => { const status = leaderStatus(cluster); return !status.config.voters.includes(follower) && status.commitIndex >= status.configIndex; }, { withinMs: 5000, waitingFor: `the removal of ${follower}` });
+  writeKeys(sim, cluster, 'after', 10);
+  sim.node(follower).restart();
+  sim.runFor(50);
+  const stray = database.replica(SHARD, follower);
+  assert.ok(stray !== undefined, `${follower} restarted without its old copy of ${SHARD}`);
+  return { sim, cluster, follower, stray };
+}
+
+describe('a node added back to a group gets a new replica, never the copy it kept from before its removal', () => {
+  test('the old copy is deleted and the new replica starts empty, in the leader\'s term, and catches up', () => {
+    const { sim, cluster, follower, stray } = strayCopyOnRestartedNode(3);
+    const database = cluster.database;
+    const oldLastIndex = stray.status().lastIndex;
+    assert.ok(oldLastIndex > 0, 'the old copy holds a log');
+    const leaderTerm = leaderStatus(cluster).term;
+    assert.equal(database.changeMembership(SHARD, { type: 'add-learner', node: follower }).ok, true);
+    const added = database.replica(SHARD, follower)!;
+    assert.notEqual(added, stray, `${follower} reused its copy from before its removal (last index ${oldLastIndex})`);
+    assert.deepEqual({ lastIndex: added.status().lastIndex, term: added.status().term }, { lastIndex: 0, term: leaderTerm });
+    sim.runUntil(() => added.status().lastIndex >= leaderStatus(cluster).commitIndex, { withinMs: 5000, waitingFor: `${follower}'s new replica to catch up` });
+    assert.ok(leaderStatus(cluster).config.learners.includes(follower));
+  });
+
+  test('a member\'s replica is kept when its addition is asked again (a retried step)', () => {
+    const { sim, cluster, follower } = strayCopyOnRestartedNode(4);
+    const database = cluster.database;
+    assert.equal(database.changeMembership(SHARD, { type: 'add-learner', node: follower }).ok, true);
+    sim.runUntil(() => { const status = leaderStatus(cluster); return status.config.learners.includes(follower) && status.commitIndex >= status.configIndex; }, { withinMs: 5000, waitingFor: `${follower} to be a learner` });
+    const learner = database.replica(SHARD, follower)!;
+    database.openJoiningReplica(SHARD, follower);
+    assert.equal(database.replica(SHARD, follower), learner, 'a learner of the committed configuration lost its replica');
+  });
+});
