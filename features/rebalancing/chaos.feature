@@ -20,7 +20,7 @@ Feature: Data moves under chaos
   7758 the mover then asked a leader of term 6 that had not yet noticed the others were in
   term 8: its old configuration named node-2, being added back as a learner, a voter, so the
   map called node-2 a voter that the group never promoted. The mover now trusts only a
-  leader whose term no running replica has passed.
+  leader that a majority of its voters follow in its term.
 
   Scenario Outline: Moves under chaos with seed <seed>
     Given the simulation seed is <seed>

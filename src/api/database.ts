@@ -3,7 +3,7 @@ import type { Principal } from '../auth/types';
 import { KvClient } from '../kv/client';
 import { HistoryRecorder } from '../kv/history';
 import { KvServer } from '../kv/server';
-import { type ConfigChange, type ConfigChangeResult, type Entry, RaftSafetyChecker, RaftSafetyViolation, type RaftTiming, type TransferResult } from '../raft';
+import { type ConfigChange, type ConfigChangeResult, type Entry, RaftSafetyChecker, RaftSafetyViolation, type RaftStatus, type RaftTiming, type TransferResult } from '../raft';
 import { NodeRuntime } from '../runtime/node-runtime';
 import type { NodeEnv, NodeId } from '../runtime/ports';
 import { DEFAULT_RAFT_TUNING, type RaftGroupHost, type RaftObserver, type RaftTuning } from '../runtime/raft-host';
@@ -265,30 +265,29 @@ export class ShardedDatabase {
   }
 
   /**
-   * The shard's leader when no running replica knows a later term than its own: a leader cut
-   * off from its group keeps its role until its check-quorum notices, and meanwhile answers
-   * with an old configuration (a deposed leader of term 6 still naming as a voter a node that
-   * was removed and is being added back, while the others are in term 8: rebalancing seed
-   * 7758). Decisions taken on a group's configuration ask this one; undefined: none now.
+   * The shard's leader when a majority of its voters follow it in its term (as a placement
+   * service trusts only a leader its group follows). A leader cut off from its group keeps
+   * its role until its check-quorum notices, and meanwhile answers with an old configuration
+   * (rebalancing seed 7758: a leader of term 6 that had not noticed the others were in term 8
+   * still named as a voter a node being added back as a learner). A replica the group has
+   * removed may know a later term (from a campaign nobody answered) without changing this.
+   * Decisions taken on a group's configuration ask this one; undefined: no such leader now.
    */
   currentLeaderOf(shardId: string): NodeId | undefined {
     const leader = this.leaderOf(shardId);
     if (leader === undefined) return undefined;
-    const term = this.replica(shardId, leader)!.status().term;
-    return this.replicaNodes(shardId).every((node) => this.replica(shardId, node)!.status().term <= term) ? leader : undefined;
-  }
-
-  /** True when the shard has a leader that a majority of its voters follow in its term. */
-  hasStableLeader(shardId: string): boolean {
-    const leader = this.leaderOf(shardId);
-    if (!leader) return false;
     const leaderStatus = this.replica(shardId, leader)!.status();
     const voters = leaderStatus.config.voters;
     const followers = voters.filter((node) => {
       const status = this.replica(shardId, node)?.status();
       return status !== undefined && status.term === leaderStatus.term && status.leader === leader;
     });
-    return followers.length * 2 > voters.length;
+    return followers.length * 2 > voters.length ? leader : undefined;
+  }
+
+  /** True when the shard has a leader that a majority of its voters follow in its term. */
+  hasStableLeader(shardId: string): boolean {
+    return this.currentLeaderOf(shardId) !== undefined;
   }
 
   shardIds(): string[] {
@@ -431,7 +430,7 @@ export class ShardedDatabase {
    * map's replica list is left as it is.
    */
   changeMembership(groupId: string, change: ConfigChange, actor: MembershipActor = { user: undefined }): MembershipChangeResult {
-    const leader = this.leaderOf(groupId);
+    const leader = this.currentLeaderOf(groupId);
     if (leader === undefined) return { ok: false, reason: 'not-leader', leaderHint: null };
     if (actor !== CLUSTER_COMPONENT) {
       // The serving replica judges the request against its replicated role table (etcd's
@@ -454,35 +453,21 @@ export class ShardedDatabase {
    * configuration no longer names (left on a node that was down when its removal committed,
    * before replica GC got to it) is deleted first: its log and configuration belong to the
    * replica that was removed, and one that came back with them could campaign on that old
-   * configuration. The new replica joins at the group's commit index, in its leader's term
-   * (JoiningReplica). Nothing happens on a node that is down.
+   * configuration. The new replica joins at the group's commit index, in the term of the
+   * group's current leader (JoiningReplica). Nothing happens on a node that is not running,
+   * or while the group has no current leader (`currentLeaderOf`): there is no term to join in.
    */
   openJoiningReplica(groupId: string, node: NodeId): void {
     const raft = this.raftOn(node);
-    if (raft === undefined) return;
-    if (this.replica(groupId, node) !== undefined) {
-      if (!this.isLeftBehind(groupId, node)) return;
+    const leader = this.currentLeaderOf(groupId);
+    if (raft === undefined || this.sim.node(node).state !== 'running' || leader === undefined) return;
+    const leaderStatus = this.replica(groupId, leader)!.status();
+    const existing = this.replica(groupId, node);
+    if (existing !== undefined) {
+      if (!isLeftBehind(leaderStatus, node, existing.status().term)) return;
       this.deleteReplica(node, groupId);
     }
-    raft.ensureGroup({ groupId, bootstrapConfig: { voters: [], learners: [] }, joinIndex: this.joinIndexFor(groupId), joinTerm: this.joinTermFor(groupId) });
-  }
-
-  /** True when the leader's configuration of `groupId` is committed and does not name `node`. */
-  private isLeftBehind(groupId: string, node: NodeId): boolean {
-    const leader = this.currentLeaderOf(groupId);
-    if (leader === undefined) return false;
-    const status = this.replica(groupId, leader)!.status();
-    const member = status.config.voters.includes(node) || status.config.learners.includes(node);
-    return !member && status.commitIndex >= status.configIndex;
-  }
-
-  /** The term a replica of `groupId` created now joins in: its leader's, else the highest any replica knows. */
-  private joinTermFor(groupId: string): number {
-    const leader = this.currentLeaderOf(groupId);
-    if (leader !== undefined) return this.replica(groupId, leader)!.status().term;
-    let highest = 0;
-    for (const id of this.sim.nodeIds) highest = Math.max(highest, this.replica(groupId, id)?.status().term ?? 0);
-    return highest;
+    raft.ensureGroup({ groupId, bootstrapConfig: { voters: [], learners: [] }, joinIndex: this.joinIndexFor(groupId), joinTerm: leaderStatus.term });
   }
 
   /**
@@ -629,4 +614,15 @@ function seededEntries(terms: readonly number[]): Entry[] {
     const command = { clientId: `seeded-term-${term}`, sequence: index - termStart + 1, operation: { kind: 'put', key: 'seeded', value: `term ${term} index ${index}` } };
     return Object.freeze({ term, index, kind: 'normal' as const, data: command });
   });
+}
+
+/**
+ * True when a node's copy of a group is one the group has left behind: the leader's
+ * configuration is committed and does not name the node, and the copy's term is not past
+ * the leader's. A copy in a later term is kept: it may have acknowledged entries of a leader
+ * of that term, which only the Raft log, not this leader's view, can vouch for.
+ */
+function isLeftBehind(leader: RaftStatus, node: NodeId, copyTerm: number): boolean {
+  const member = leader.config.voters.includes(node) || leader.config.learners.includes(node);
+  return !member && leader.commitIndex >= leader.configIndex && copyTerm <= leader.term;
 }

@@ -49,6 +49,10 @@ function strayCopyOnRestartedNode(seed: number) {
   sim.node(follower).crash();
   assert.equal(database.changeMembership(SHARD, { type: 'remove', node: follower }).ok, true);
   sim.runUntil(() => { const status = leaderStatus(cluster); return !status.config.voters.includes(follower) && status.commitIndex >= status.configIndex; }, { withinMs: 5000, waitingFor: `the removal of ${follower}` });
+  // A new term after the removal: the copy's term (and its tombstone's) is then behind the leader's.
+  const other = leaderStatus(cluster).config.voters.find((node) => node !== leader)!;
+  database.replica(SHARD, leader)!.transferLeadership(other);
+  sim.runUntil(() => database.currentLeaderOf(SHARD) === other, { withinMs: 5000, waitingFor: `${other} to lead ${SHARD}` });
   writeKeys(sim, cluster, 'after', 10);
   sim.node(follower).restart();
   sim.runFor(50);
@@ -64,6 +68,7 @@ describe('a node added back to a group gets a new replica, never the copy it kep
     const oldLastIndex = stray.status().lastIndex;
     assert.ok(oldLastIndex > 0, 'the old copy holds a log');
     const leaderTerm = leaderStatus(cluster).term;
+    assert.ok(stray.status().term < leaderTerm, `the old copy is in term ${stray.status().term}, the leader in ${leaderTerm}`);
     assert.equal(database.changeMembership(SHARD, { type: 'add-learner', node: follower }).ok, true);
     const added = database.replica(SHARD, follower)!;
     assert.notEqual(added, stray, `${follower} reused its copy from before its removal (last index ${oldLastIndex})`);
@@ -80,5 +85,19 @@ describe('a node added back to a group gets a new replica, never the copy it kep
     const learner = database.replica(SHARD, follower)!;
     database.openJoiningReplica(SHARD, follower);
     assert.equal(database.replica(SHARD, follower), learner, 'a learner of the committed configuration lost its replica');
+  });
+
+  test('a removed copy that knows a later term hides neither the group\'s leader nor its configuration, and is kept', () => {
+    const { cluster, follower, stray } = strayCopyOnRestartedNode(5);
+    const database = cluster.database;
+    const leader = database.currentLeaderOf(SHARD)!;
+    const term = leaderStatus(cluster).term;
+    // A vote request of a later term (a campaign nobody answered) raises the copy's term; the
+    // group, which removed it, never hears of it.
+    stray.step({ type: 'raft.vote-request', from: leader, to: follower, term: term + 3, lastLogIndex: 0, lastLogTerm: 0, leadershipTransfer: false });
+    assert.equal(stray.status().term, term + 3);
+    assert.equal(database.currentLeaderOf(SHARD), leader, `a removed copy in term ${term + 3} hid the leader of term ${term}`);
+    database.openJoiningReplica(SHARD, follower);
+    assert.equal(database.replica(SHARD, follower), stray, 'a copy in a later term than the leader\'s was deleted on the leader\'s word');
   });
 });
