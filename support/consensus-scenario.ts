@@ -241,6 +241,8 @@ export class ConsensusScenario {
     const leader = this.leader();
     noteDirectMembershipChange(this.world, this.groupId);
     const result = this.database.changeMembership(this.groupId, change);
+    // The steps start a node before they add it, so a node that is not running is a broken scenario, not a refusal to check.
+    if (!result.ok && result.reason === 'node-not-running') throw new Error(result.text);
     if (!result.ok) return result.reason;
     if (awaitCommit) {
       this.world.waitUntil(() => {

@@ -20,7 +20,9 @@ Feature: Data moves under chaos
   7758 the mover then asked a leader of term 6 that had not yet noticed the others were in
   term 8: its old configuration named node-2, being added back as a learner, a voter, so the
   map called node-2 a voter that the group never promoted. The mover now trusts only a
-  leader that a majority of its voters follow in its term.
+  leader that a majority of its voters follow in its term. In seed 7654 replica GC read the
+  journal from the one running placement replica, which had not applied a move yet, and
+  removed that move's learner as a stray; the move now rolls back instead of waiting for it.
 
   Scenario Outline: Moves under chaos with seed <seed>
     Given the simulation seed is <seed>
@@ -48,6 +50,7 @@ Feature: Data moves under chaos
       | 7637 |
       | 7223 |
       | 7758 |
+      | 7654 |
 
   # The Raft safety checker keeps each group's entries whole only above the lowest snapshot a
   # replica could still report from. A replica removed by a finished move reports nothing again:

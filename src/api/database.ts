@@ -45,7 +45,11 @@ export type MembershipActor = { readonly user: Principal | undefined } | typeof 
 export const CLUSTER_COMPONENT = 'cluster-component' as const;
 
 /** A membership change's answer: Raft's, or a refusal of the user who asked. */
-export type MembershipChangeResult = ConfigChangeResult | { readonly ok: false; readonly reason: 'forbidden'; readonly text: string };
+export type MembershipChangeResult =
+  | ConfigChangeResult
+  | { readonly ok: false; readonly reason: 'forbidden'; readonly text: string }
+  /** A node is added only while it runs: it needs a new, empty replica to join with (openJoiningReplica). */
+  | { readonly ok: false; readonly reason: 'node-not-running'; readonly text: string };
 
 /** A replica's log written to its disk before the replica starts (paper Figures 7 and 8). */
 export interface SeededLog {
@@ -443,7 +447,11 @@ export class ShardedDatabase {
         return { ok: false, reason: 'forbidden', text: decision.refusal.text };
       }
     }
-    if (change.type === 'add-learner' || change.type === 'add-voter') this.openJoiningReplica(groupId, change.node);
+    if (change.type === 'add-learner' || change.type === 'add-voter') {
+      if (!this.openJoiningReplica(groupId, change.node)) {
+        return { ok: false, reason: 'node-not-running', text: `${change.node} is not running: it can join ${groupId} only with a new replica, made while it runs` };
+      }
+    }
     return this.replica(groupId, leader)!.proposeConfigChange(change);
   }
 
@@ -454,20 +462,21 @@ export class ShardedDatabase {
    * before replica GC got to it) is deleted first: its log and configuration belong to the
    * replica that was removed, and one that came back with them could campaign on that old
    * configuration. The new replica joins at the group's commit index, in the term of the
-   * group's current leader (JoiningReplica). Nothing happens on a node that is not running,
-   * or while the group has no current leader (`currentLeaderOf`): there is no term to join in.
+   * group's current leader (JoiningReplica); a later term its node kept in a tombstone wins.
+   * False, and nothing happens, on a node that is not running (its copy could not be
+   * replaced), or while the group has no current leader (`currentLeaderOf`): no term to join in.
    */
-  openJoiningReplica(groupId: string, node: NodeId): void {
+  openJoiningReplica(groupId: string, node: NodeId): boolean {
     const raft = this.raftOn(node);
     const leader = this.currentLeaderOf(groupId);
-    if (raft === undefined || this.sim.node(node).state !== 'running' || leader === undefined) return;
+    if (raft === undefined || this.sim.node(node).state !== 'running' || leader === undefined) return false;
     const leaderStatus = this.replica(groupId, leader)!.status();
-    const existing = this.replica(groupId, node);
-    if (existing !== undefined) {
-      if (!isLeftBehind(leaderStatus, node, existing.status().term)) return;
+    if (this.replica(groupId, node) !== undefined) {
+      if (!isLeftBehind(leaderStatus, node)) return true;
       this.deleteReplica(node, groupId);
     }
     raft.ensureGroup({ groupId, bootstrapConfig: { voters: [], learners: [] }, joinIndex: this.joinIndexFor(groupId), joinTerm: leaderStatus.term });
+    return true;
   }
 
   /**
@@ -617,12 +626,13 @@ function seededEntries(terms: readonly number[]): Entry[] {
 }
 
 /**
- * True when a node's copy of a group is one the group has left behind: the leader's
- * configuration is committed and does not name the node, and the copy's term is not past
- * the leader's. A copy in a later term is kept: it may have acknowledged entries of a leader
- * of that term, which only the Raft log, not this leader's view, can vouch for.
+ * True when a node's copy of a group is one the group has left behind: the configuration of
+ * its current leader is committed and does not name the node. Such a copy may know a later
+ * term (from a campaign nobody answered), but no leader of a later term can have counted on
+ * its log: that leader would have needed votes from the majority that follows this one in
+ * its term. Its term and vote stay behind in its tombstone, so the new replica starts there.
  */
-function isLeftBehind(leader: RaftStatus, node: NodeId, copyTerm: number): boolean {
+function isLeftBehind(leader: RaftStatus, node: NodeId): boolean {
   const member = leader.config.voters.includes(node) || leader.config.learners.includes(node);
-  return !member && leader.commitIndex >= leader.configIndex && copyTerm <= leader.term;
+  return !member && leader.commitIndex >= leader.configIndex;
 }

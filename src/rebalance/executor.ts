@@ -224,8 +224,13 @@ export class MigrationExecutor {
         if (!member && view.configCommitted && this.ports.isUp(to) && this.linkIsFree()) return this.addLearner(record, move);
         return;
       case 'learner-added':
+        // The learner left the committed configuration without this move removing it (replica
+        // GC took it for a stray: the placement replicas that had applied this step were paused
+        // or crashed, and the one running read a journal without it: seed 7654). Rolled back, not
+        // re-added: the planner may move the shard again.
+        if (!member && view.configCommitted) return this.advance(record, 'rolling-back', undefined, `${to} is no longer a learner of ${shard}`);
         // A target that was down (or restarted) when it was added gets its empty replica now; it then learns its configuration.
-        if (this.ports.isUp(to)) this.ports.openEmptyReplica(to, shard);
+        if (member && this.ports.isUp(to)) this.ports.openEmptyReplica(to, shard);
         if (view.config.voters.includes(to) && view.configCommitted) {
           return this.advance(record, 'promoted', (map) => promoted(map, shard, to, from), `${to} promoted to voter of ${shard}`);
         }

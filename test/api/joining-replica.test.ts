@@ -87,8 +87,8 @@ describe('a node added back to a group gets a new replica, never the copy it kep
     assert.equal(database.replica(SHARD, follower), learner, 'a learner of the committed configuration lost its replica');
   });
 
-  test('a removed copy that knows a later term hides neither the group\'s leader nor its configuration, and is kept', () => {
-    const { cluster, follower, stray } = strayCopyOnRestartedNode(5);
+  test('a removed copy that knows a later term hides neither the group\'s leader nor its configuration, and is still replaced', () => {
+    const { sim, cluster, follower, stray } = strayCopyOnRestartedNode(5);
     const database = cluster.database;
     const leader = database.currentLeaderOf(SHARD)!;
     const term = leaderStatus(cluster).term;
@@ -97,7 +97,61 @@ describe('a node added back to a group gets a new replica, never the copy it kep
     stray.step({ type: 'raft.vote-request', from: leader, to: follower, term: term + 3, lastLogIndex: 0, lastLogTerm: 0, leadershipTransfer: false });
     assert.equal(stray.status().term, term + 3);
     assert.equal(database.currentLeaderOf(SHARD), leader, `a removed copy in term ${term + 3} hid the leader of term ${term}`);
-    database.openJoiningReplica(SHARD, follower);
-    assert.equal(database.replica(SHARD, follower), stray, 'a copy in a later term than the leader\'s was deleted on the leader\'s word');
+    assert.equal(database.changeMembership(SHARD, { type: 'add-learner', node: follower }).ok, true);
+    const added = database.replica(SHARD, follower)!;
+    assert.notEqual(added, stray, `${follower} reused its copy in term ${term + 3}`);
+    assert.equal(added.status().term, term + 3, 'the new replica starts in the later term its node kept (its tombstone)');
+    sim.runUntil(() => added.status().lastIndex > 0 && added.status().lastIndex >= (database.currentLeaderOf(SHARD) === undefined ? Infinity : leaderStatus(cluster).commitIndex), { withinMs: 5000, waitingFor: `${follower}'s new replica to catch up` });
+  });
+
+  test('a replica whose removal has not committed yet is never deleted: its acknowledgement may be what commits it', () => {
+    const { sim, cluster } = startStore(8);
+    const database = cluster.database;
+    writeKeys(sim, cluster, 'before', 5);
+    const leader = database.currentLeaderOf(SHARD)!;
+    const removed = leaderStatus(cluster).config.voters.find((node) => node !== leader)!;
+    // Asked again at once, before any message of the removal went out: the leader already
+    // uses the new configuration (and its voters still follow it), but it has not committed.
+    assert.equal(database.changeMembership(SHARD, { type: 'remove', node: removed }).ok, true);
+    const status = leaderStatus(cluster);
+    assert.ok(!status.config.voters.includes(removed) && status.commitIndex < status.configIndex, 'the removal is pending');
+    assert.equal(database.currentLeaderOf(SHARD), leader);
+    const copy = database.replica(SHARD, removed);
+    const again = database.changeMembership(SHARD, { type: 'add-learner', node: removed });
+    assert.deepEqual({ ok: again.ok, reason: again.ok ? undefined : again.reason }, { ok: false, reason: 'config-change-pending' });
+    assert.equal(database.replica(SHARD, removed), copy, `${removed}'s replica was deleted before its removal committed`);
+  });
+
+  test('a node that is not running is not added: it could not replace its old copy, and would come back with it', () => {
+    const { sim, cluster, follower, stray } = strayCopyOnRestartedNode(6);
+    const database = cluster.database;
+    sim.node(follower).pause();
+    const refused = database.changeMembership(SHARD, { type: 'add-learner', node: follower });
+    assert.deepEqual({ ok: refused.ok, reason: refused.ok ? undefined : refused.reason }, { ok: false, reason: 'node-not-running' });
+    assert.ok(!leaderStatus(cluster).config.learners.includes(follower), 'the leader added a node that is paused');
+    sim.node(follower).resume();
+    assert.equal(database.changeMembership(SHARD, { type: 'add-learner', node: follower }).ok, true);
+    assert.notEqual(database.replica(SHARD, follower), stray);
+  });
+});
+
+describe('the group\'s current leader (ShardedDatabase.currentLeaderOf)', () => {
+  test('a leader whose voters moved on to a later term is not the current leader, though it still holds the role', () => {
+    const { cluster } = startStore(7);
+    const database = cluster.database;
+    const leader = database.currentLeaderOf(SHARD)!;
+    const status = leaderStatus(cluster);
+    const followers = status.config.voters.filter((node) => node !== leader);
+    // The followers hear a campaign of a later term (a leadership transfer's, which their
+    // leader lease does not hold back); their leader has not yet heard of it.
+    for (const node of followers) {
+      const candidate = followers.find((other) => other !== node)!;
+      database.replica(SHARD, node)!.step({ type: 'raft.vote-request', from: candidate, to: node, term: status.term + 1, lastLogIndex: 0, lastLogTerm: 0, leadershipTransfer: true });
+      assert.equal(database.replica(SHARD, node)!.status().term, status.term + 1);
+    }
+    assert.equal(database.leaderOf(SHARD), leader, 'the deposed leader still holds its role');
+    assert.equal(database.currentLeaderOf(SHARD), undefined, `the leader of term ${status.term} is current though its voters are in term ${status.term + 1}`);
+    const refused = database.changeMembership(SHARD, { type: 'add-learner', node: 'node-4' });
+    assert.deepEqual({ ok: refused.ok, reason: refused.ok ? undefined : refused.reason }, { ok: false, reason: 'not-leader' });
   });
 });

@@ -172,4 +172,18 @@ describe('a learner the map does not name is removed (the placement map is autho
     assert.equal(cluster.journal[0]?.step, 'learner-added', 'the move is still in flight');
     assert.ok(!cluster.configChanges.some((entry) => JSON.stringify(entry.change) === JSON.stringify({ type: 'remove', node: 'n4' })), 'the joining learner n4 was removed');
   });
+
+  test('a move whose learner left the configuration behind its back rolls back instead of waiting for it for good', () => {
+    // Rebalancing soak, seed 7654: replica GC read the journal from the one running placement
+    // replica, which had not applied this move yet (the two that had were paused or crashed),
+    // took n4 for a stray learner and removed it; the move then waited at learner-added forever.
+    const cluster = new FakeCluster();
+    const executor = new MigrationExecutor(cluster.ports());
+    const [moveId] = executor.submit([{ kind: 'move-replica', shard: 'shard-1', from: 'n3', to: 'n4', reason: 'removed behind its back' }]);
+    cluster.learners.set('shard-1', ['n4']);
+    cluster.runUntilStep(moveId, 'learner-added');
+    cluster.learners.set('shard-1', []);
+    cluster.runFor(2_000);
+    assert.deepEqual(cluster.ended, [{ moveId, outcome: 'rolled-back' }]);
+  });
 });
