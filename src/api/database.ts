@@ -14,6 +14,7 @@ import { findShard, planShards, setPreferredLeader, type ShardMap } from '../sha
 import type { NodeMetadata, Simulation } from '../sim';
 import { placementGroupId } from '../placement/state-machine';
 import type { TableGoal } from '../placement/survival';
+import { followedByMajority } from './leadership';
 import { PlacementGroup } from './placement-group';
 
 export interface DatabaseOptions {
@@ -281,12 +282,7 @@ export class ShardedDatabase {
     const leader = this.leaderOf(shardId);
     if (leader === undefined) return undefined;
     const leaderStatus = this.replica(shardId, leader)!.status();
-    const voters = leaderStatus.config.voters;
-    const followers = voters.filter((node) => {
-      const status = this.replica(shardId, node)?.status();
-      return status !== undefined && status.term === leaderStatus.term && status.leader === leader;
-    });
-    return followers.length * 2 > voters.length ? leader : undefined;
+    return followedByMajority(leader, leaderStatus, (node) => this.replica(shardId, node)?.status()) ? leader : undefined;
   }
 
   /** True when the shard has a leader that a majority of its voters follow in its term. */

@@ -20,6 +20,7 @@ export function migrationPorts(sim: Simulation, database: ShardedDatabase): Migr
     schedule: (delayMs, callback) => void sim.scheduler.schedule(Math.max(0, delayMs), callback),
     map: () => database.shardMap,
     journal: () => placement.journal(),
+    journalIsCurrent: () => placement.journalIsCurrent(),
     writeJournal: (record: JournalRecord, expectedStep, edit, reason, done) => {
       const map = database.shardMap;
       const shards = edit?.(map);

@@ -17,6 +17,7 @@ import type { ReplicatedStateMachine } from '../runtime/raft-host';
 import type { RaftService } from '../runtime/raft-service';
 import { emptyShardMap, type Shard, type ShardMap } from '../sharding/shard-map';
 import type { Simulation } from '../sim';
+import { followedByMajority } from './leadership';
 
 /** How often every server node reports its replicas and load to the placement leader. */
 export const STORE_HEARTBEAT_MS = 1_000;
@@ -226,6 +227,23 @@ export class PlacementGroup {
 
   journal(): readonly JournalRecord[] {
     return this.freshestMachine()?.journal ?? [];
+  }
+
+  /**
+   * True when `journal()` holds every committed entry: the placement group has a leader that a
+   * majority of its voters follow in its term, and the freshest running replica has applied
+   * that leader's commit index. Read from a lagging replica (the ones that had applied more
+   * paused or crashed), the journal may lack a move in flight, whose learner then looks like
+   * a stray (rebalancing seed 7654).
+   */
+  journalIsCurrent(): boolean {
+    const leader = this.leader();
+    if (leader === undefined) return false;
+    const status = this.hostOn(leader)!.status();
+    if (!followedByMajority(leader, status, (node) => this.hostOn(node)?.status())) return false;
+    // Raft's applied index, not the machine's: the machine sees only commands, not the
+    // leaders' no-ops. A replica that applied this far holds the freshest machine's state.
+    return this.sim.nodeIds.some((node) => (this.hostOn(node)?.status().appliedIndex ?? 0) >= status.commitIndex);
   }
 
   finishedMoves(): readonly FinishedMove[] {

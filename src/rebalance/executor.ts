@@ -166,7 +166,7 @@ export class MigrationExecutor {
       if ((this.waitUntilMs.get(record.moveId) ?? 0) > nowMs) continue;
       this.drive(record, record.move as ExecutableMove);
     }
-    if (nowMs - this.lastGcMs >= GC_INTERVAL_MS) {
+    if (nowMs - this.lastGcMs >= GC_INTERVAL_MS && this.ports.journalIsCurrent()) {
       this.lastGcMs = nowMs;
       this.collectGarbage(journal);
     }

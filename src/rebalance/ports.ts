@@ -36,6 +36,12 @@ export interface MigrationPorts {
   map(): ShardMap;
   journal(): readonly JournalRecord[];
   /**
+   * True when `journal()` is known to hold every committed step. Steps are written by
+   * compare-and-set, so a stale journal cannot move a move backwards; replica GC, which acts
+   * on groups directly, runs only on a current one.
+   */
+  journalIsCurrent(): boolean;
+  /**
    * Commits a journal step (compare-and-set on the step the executor read), with the map
    * edit of that step when `edit` is given (compare-and-set on the epoch). `done(true)`
    * once committed, `done(false)` when lost or refused (the executor re-reads and retries).

@@ -30,6 +30,8 @@ class FakeCluster {
   readonly ended: { moveId: string; outcome: string }[] = [];
   readonly slotCommands: { shard: string; command: SlotCommand }[] = [];
   readonly leaderless = new Set<string>();
+  /** The journal read may lack committed steps (the placement replicas that applied them are down). */
+  staleJournal = false;
   /** Groups whose release answers busy (a lock is held in the range). */
   readonly busy = new Set<string>();
   readonly configChanges: { shard: string; change: unknown }[] = [];
@@ -51,6 +53,7 @@ class FakeCluster {
       schedule: (delayMs, callback) => { this.timers.setTimer(delayMs, callback); },
       map: () => this.map,
       journal: () => this.journal,
+      journalIsCurrent: () => !this.staleJournal,
       writeJournal: (record, expectedStep, _edit, _reason, done) => {
         const index = this.journal.findIndex((entry) => entry.moveId === record.moveId);
         if ((index < 0 ? null : this.journal[index].step) !== expectedStep) return done(false);
@@ -161,6 +164,19 @@ describe('a learner the map does not name is removed (the placement map is autho
     const changes = cluster.configChanges.filter((entry) => entry.shard === 'shard-1').map((entry) => entry.change);
     assert.ok(changes.length > 0, 'the stray learner n4 of shard-1 was never removed');
     for (const change of changes) assert.deepEqual(change, { type: 'remove', node: 'n4' });
+  });
+
+  test('nothing is removed while the journal read may lack committed steps: the learner may be a move\'s in flight', () => {
+    const cluster = new FakeCluster();
+    const executor = new MigrationExecutor(cluster.ports());
+    cluster.learners.set('shard-1', ['n4']);
+    cluster.staleJournal = true;
+    executor.submit([{ kind: 'transfer-leader', shard: 'shard-1', from: 'n1', to: 'n2', reason: 'starts the executor' }]);
+    cluster.runFor(2_000);
+    assert.deepEqual(cluster.configChanges.filter((entry) => entry.shard === 'shard-1'), [], 'a learner was removed on a journal that may be stale');
+    cluster.staleJournal = false;
+    cluster.runFor(2_000);
+    assert.ok(cluster.configChanges.some((entry) => JSON.stringify(entry.change) === JSON.stringify({ type: 'remove', node: 'n4' })), 'the stray learner was not removed once the journal was current');
   });
 
   test('the learner of a replica move in flight stays', () => {
