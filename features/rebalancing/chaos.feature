@@ -22,7 +22,7 @@ Feature: Data moves under chaos
   map called node-2 a voter that the group never promoted. The mover now trusts only a
   leader that a majority of its voters follow in its term. In seed 7654 replica GC read the
   journal from the one running placement replica, which had not applied a move yet, and
-  removed that move's learner as a stray. Replica GC now waits for a current journal, and a
+  removed that move's learner as a stray. The mover now waits for a current journal, and a
   move whose learner is removed behind its back rolls back instead of waiting for it.
 
   Scenario Outline: Moves under chaos with seed <seed>

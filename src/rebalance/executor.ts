@@ -157,6 +157,12 @@ export class MigrationExecutor {
   }
 
   private tick(): void {
+    // Only on a journal known to hold every committed step. A stale one may lack moves in
+    // flight (admitting more than the limit; replica GC taking their learners for strays,
+    // seed 7654) or show steps already passed (deleting a replica a later move has added
+    // again). Nothing could be committed meanwhile anyway: a current journal needs the same
+    // placement quorum as a write.
+    if (!this.ports.journalIsCurrent()) return;
     const journal = this.ports.journal();
     this.admit(journal);
     this.concurrentMaxSeen = Math.max(this.concurrentMaxSeen, journal.length + this.admitting.size);
@@ -166,7 +172,7 @@ export class MigrationExecutor {
       if ((this.waitUntilMs.get(record.moveId) ?? 0) > nowMs) continue;
       this.drive(record, record.move as ExecutableMove);
     }
-    if (nowMs - this.lastGcMs >= GC_INTERVAL_MS && this.ports.journalIsCurrent()) {
+    if (nowMs - this.lastGcMs >= GC_INTERVAL_MS) {
       this.lastGcMs = nowMs;
       this.collectGarbage(journal);
     }

@@ -36,9 +36,9 @@ export interface MigrationPorts {
   map(): ShardMap;
   journal(): readonly JournalRecord[];
   /**
-   * True when `journal()` is known to hold every committed step. Steps are written by
-   * compare-and-set, so a stale journal cannot move a move backwards; replica GC, which acts
-   * on groups directly, runs only on a current one.
+   * True when `journal()` is known to hold every committed step. The executor acts only
+   * then: its journal writes are compare-and-set on the step, but what it does to groups
+   * directly (replica GC, deleting a finished move's replica) is not.
    */
   journalIsCurrent(): boolean;
   /**

@@ -179,6 +179,18 @@ describe('a learner the map does not name is removed (the placement map is autho
     assert.ok(cluster.configChanges.some((entry) => JSON.stringify(entry.change) === JSON.stringify({ type: 'remove', node: 'n4' })), 'the stray learner was not removed once the journal was current');
   });
 
+  test('on a journal that may be stale the executor does nothing at all: it neither admits nor drives a move', () => {
+    const cluster = new FakeCluster();
+    const executor = new MigrationExecutor(cluster.ports());
+    cluster.staleJournal = true;
+    const [moveId] = executor.submit([{ kind: 'move-replica', shard: 'shard-1', from: 'n3', to: 'n4', reason: 'waits for a current journal' }]);
+    cluster.runFor(2_000);
+    assert.deepEqual({ journal: cluster.journal.length, changes: cluster.configChanges.length }, { journal: 0, changes: 0 });
+    cluster.staleJournal = false;
+    cluster.learners.set('shard-1', ['n4']);
+    cluster.runUntilStep(moveId, 'learner-added');
+  });
+
   test('the learner of a replica move in flight stays', () => {
     const cluster = new FakeCluster();
     const executor = new MigrationExecutor(cluster.ports());
