@@ -12,20 +12,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { PhantomCluster } from '../../src/api';
-import { Simulation } from '../../src/sim';
+import type { PhantomCluster } from '../../src/api';
+import type { Simulation } from '../../src/sim';
+import { startStore } from './store-fixture';
 
 const SHARD = 'shard-1';
-
-function startStore(seed: number): { sim: Simulation; cluster: PhantomCluster } {
-  const sim = new Simulation({ seed });
-  const cluster = new PhantomCluster(sim, { clusterName: 'joining', joinToken: 'joining' });
-  for (let i = 1; i <= 4; i++) cluster.addNode(`node-${i}`, { seeds: i === 1 ? [] : ['node-1'] });
-  sim.runFor(1000);
-  cluster.database.create({ shards: 1, replicationFactor: 3 });
-  sim.runUntil(() => cluster.database.hasStableLeader(SHARD), { withinMs: 5000, waitingFor: 'a leader' });
-  return { sim, cluster };
-}
 
 function writeKeys(sim: Simulation, cluster: PhantomCluster, prefix: string, count: number): void {
   const client = cluster.database.client(`writer-${prefix}`);

@@ -7,19 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { PhantomCluster } from '../../src/api';
+import type { PhantomCluster } from '../../src/api';
 import { placementGroupId } from '../../src/placement/state-machine';
-import { Simulation } from '../../src/sim';
+import { startStore as startFixture } from './store-fixture';
 
-function startStore(seed: number): { sim: Simulation; cluster: PhantomCluster } {
-  const sim = new Simulation({ seed });
-  const cluster = new PhantomCluster(sim, { clusterName: 'journal', joinToken: 'journal' });
-  for (let i = 1; i <= 4; i++) cluster.addNode(`node-${i}`, { seeds: i === 1 ? [] : ['node-1'] });
-  sim.runFor(1000);
-  cluster.database.create({ shards: 1, replicationFactor: 3 });
-  sim.runUntil(() => cluster.database.hasStableLeader('shard-1') && cluster.database.placement.journalIsCurrent(), { withinMs: 10_000, waitingFor: 'a leader and a current placement journal' });
-  return { sim, cluster };
-}
+const startStore = (seed: number) => startFixture(seed, { alsoUntil: (cluster) => cluster.database.placement.journalIsCurrent() });
 
 function placementStatus(cluster: PhantomCluster, node: string) {
   return cluster.database.raftOn(node)?.group(placementGroupId)?.status();
