@@ -23,7 +23,10 @@ Feature: Data moves under chaos
   leader that a majority of its voters follow in its term. In seed 7654 replica GC read the
   journal from the one running placement replica, which had not applied a move yet, and
   removed that move's learner as a stray. The mover now waits for a current journal, and a
-  move whose learner is removed behind its back rolls back instead of waiting for it.
+  move whose learner is removed behind its back rolls back instead of waiting for it. In
+  seed 7243 a leader removed node-4 and added it back within its own term, and a heartbeat
+  it had sent the removed replica, with that replica's match index, reached the new, empty
+  one: a replica below its join index now drops a heartbeat whose commit passes its log.
 
   Scenario Outline: Moves under chaos with seed <seed>
     Given the simulation seed is <seed>
@@ -52,6 +55,7 @@ Feature: Data moves under chaos
       | 7223 |
       | 7758 |
       | 7654 |
+      | 7243 |
 
   # The Raft safety checker keeps each group's entries whole only above the lowest snapshot a
   # replica could still report from. A replica removed by a finished move reports nothing again:

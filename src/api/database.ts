@@ -467,8 +467,13 @@ export class ShardedDatabase {
     const leader = this.currentLeaderOf(groupId);
     if (raft === undefined || this.sim.node(node).state !== 'running' || leader === undefined) return false;
     const leaderStatus = this.replica(groupId, leader)!.status();
-    if (this.replica(groupId, node) !== undefined) {
+    const existing = this.replica(groupId, node)?.status();
+    if (existing !== undefined) {
       if (!isLeftBehind(leaderStatus, node)) return true;
+      // An empty replica that knows no configuration yet, in this leader's term: one opened for
+      // this very join (the mover opens it, then asks for the change), so what would be made again.
+      const empty = existing.lastIndex === 0 && existing.config.voters.length === 0 && existing.config.learners.length === 0;
+      if (empty && existing.term >= leaderStatus.term) return true;
       this.deleteReplica(node, groupId);
     }
     raft.ensureGroup({ groupId, bootstrapConfig: { voters: [], learners: [] }, joinIndex: this.joinIndexFor(groupId), joinTerm: leaderStatus.term });

@@ -591,7 +591,13 @@ export class RaftNode {
   }
 
   private handleHeartbeat(message: HeartbeatMessage): void {
-    // The leader caps the commit index at our known match, so it never passes our log.
+    // The leader caps the commit index at our known match, so it never passes our log. A
+    // replica below its join index that hears of a commit past its log got a heartbeat meant
+    // for the earlier replica of this node: removed and added back within the leader's term,
+    // the leader had sent it that replica's match, and it arrived late (rebalancing seed
+    // 7243). Such a commit is at most the group's commit index when this replica was made, its
+    // join index, so once the log reaches that no stray heartbeat can pass it. Dropped.
+    if (!this.isInitialized && message.leaderCommitIndex > this.log.lastIndex) return;
     this.log.commitTo(message.leaderCommitIndex);
     // The leader's last heartbeat before it goes quiet: stop the election timer with it.
     if (message.quiesce === true && this.role === 'follower') this.quiesced = true;

@@ -95,6 +95,35 @@ describe('a node added back to a group gets a new replica, never the copy it kep
     sim.runUntil(() => added.status().lastIndex > 0 && added.status().lastIndex >= (database.currentLeaderOf(SHARD) === undefined ? Infinity : leaderStatus(cluster).commitIndex), { withinMs: 5000, waitingFor: `${follower}'s new replica to catch up` });
   });
 
+  test('a replica opened for a join and then asked for again (the mover opens it, then asks for the change) is kept, not made twice', () => {
+    const { sim, cluster } = startStore(9);
+    const database = cluster.database;
+    writeKeys(sim, cluster, 'first', 1); // the leader commits in its own term before any change (Ongaro 2015)
+    const node = ['node-1', 'node-2', 'node-3', 'node-4'].find((id) => !leaderStatus(cluster).config.voters.includes(id))!;
+    assert.equal(database.openJoiningReplica(SHARD, node), true);
+    const opened = database.replica(SHARD, node);
+    const result = database.changeMembership(SHARD, { type: 'add-learner', node });
+    assert.equal(result.ok, true, JSON.stringify(result));
+    assert.equal(database.replica(SHARD, node), opened, `${node}'s empty replica was deleted and made again`);
+  });
+
+  test('an empty replica opened in an earlier term is made again in the current one', () => {
+    const { sim, cluster } = startStore(10);
+    const database = cluster.database;
+    writeKeys(sim, cluster, 'first', 1);
+    const voters = leaderStatus(cluster).config.voters;
+    const node = ['node-1', 'node-2', 'node-3', 'node-4'].find((id) => !voters.includes(id))!;
+    database.openJoiningReplica(SHARD, node);
+    const opened = database.replica(SHARD, node)!;
+    const leader = database.currentLeaderOf(SHARD)!;
+    database.replica(SHARD, leader)!.transferLeadership(voters.find((id) => id !== leader)!);
+    sim.runUntil(() => database.currentLeaderOf(SHARD) !== undefined && database.currentLeaderOf(SHARD) !== leader, { withinMs: 5000, waitingFor: 'a new leader' });
+    assert.ok(opened.status().term < leaderStatus(cluster).term, 'the empty replica heard of the new term');
+    database.openJoiningReplica(SHARD, node);
+    assert.notEqual(database.replica(SHARD, node), opened, 'an empty replica of an earlier term was kept: a deposed leader could still write to it');
+    assert.equal(database.replica(SHARD, node)!.status().term, leaderStatus(cluster).term);
+  });
+
   test('a replica whose removal has not committed yet is never deleted: its acknowledgement may be what commits it', () => {
     const { sim, cluster } = startStore(8);
     const database = cluster.database;

@@ -170,6 +170,19 @@ describe('a replica added back neither votes nor campaigns on a configuration ol
     assert.equal(granted(stepAndCollect(node, staleCandidate('raft.vote-request'))), false);
   });
 
+  test('below its join index it drops a heartbeat whose commit index passes its log (meant for the replica removed before it)', () => {
+    // Rebalancing soak, seed 7243 (with an earlier form of the mover): the leader removed
+    // node-4 and added it back within its term 7, and a heartbeat it had sent the removed
+    // replica, with that replica's match index 42, reached the new, empty one.
+    const node = addedBack(27);
+    const stray = { type: 'raft.heartbeat', from: 'n3', to: 'n5', term: 7, leaderCommitIndex: 26, readSequence: 0 } as RaftMessage;
+    assert.doesNotThrow(() => stepAndCollect(node, stray));
+    assert.equal(node.status().commitIndex, 20, 'a stray heartbeat moved the commit index');
+    stepAndCollect(node, { ...stray, leaderCommitIndex: 20 } as RaftMessage);
+    assert.equal(node.status().leader, 'n3', 'a heartbeat within the log is taken');
+    assert.throws(() => stepAndCollect(addedBack(0), stray), /commitIndex 26 would pass lastIndex 20/, 'without a join index the same heartbeat still trips the invariant');
+  });
+
   test('without a join index (or once its log reaches it) the same replica campaigns and votes: the rule is what stops it', () => {
     const node = addedBack(0);
     assert.equal(granted(stepAndCollect(node, staleCandidate('raft.pre-vote-request'))), true);
