@@ -490,9 +490,7 @@ export class ShardedDatabase {
    * uncommitted last index might be cut away and never be reached).
    */
   joinIndexFor(groupId: string): number {
-    let highest = 0;
-    for (const id of this.sim.nodeIds) highest = Math.max(highest, this.replica(groupId, id)?.status().commitIndex ?? 0);
-    return highest;
+    return Math.max(0, ...this.replicaNodes(groupId).map((node) => this.replica(groupId, node)!.status().commitIndex));
   }
 
   /**

@@ -11,7 +11,7 @@ import {
   placementGroupId,
 } from '../placement/state-machine';
 import { type SitedNode, SurvivalGoalError, type TableGoal, localityProblem, voterCountsByRegion } from '../placement/survival';
-import type { Snapshot } from '../raft';
+import type { RaftStatus, Snapshot } from '../raft';
 import type { NodeEnv, NodeId } from '../runtime/ports';
 import type { ReplicatedStateMachine } from '../runtime/raft-host';
 import type { RaftService } from '../runtime/raft-service';
@@ -237,13 +237,18 @@ export class PlacementGroup {
    * a stray (rebalancing seed 7654).
    */
   journalIsCurrent(): boolean {
+    // Each running replica's status, read once (the mover asks on every tick).
+    const statuses = new Map<NodeId, RaftStatus>();
+    for (const node of this.sim.nodeIds) {
+      const status = this.hostOn(node)?.status();
+      if (status !== undefined) statuses.set(node, status);
+    }
     const leader = this.leader();
-    if (leader === undefined) return false;
-    const status = this.hostOn(leader)!.status();
-    if (!followedByMajority(leader, status, (node) => this.hostOn(node)?.status())) return false;
+    const status = leader === undefined ? undefined : statuses.get(leader);
+    if (leader === undefined || status === undefined || !followedByMajority(leader, status, (node) => statuses.get(node))) return false;
     // Raft's applied index, not the machine's: the machine sees only commands, not the
     // leaders' no-ops. A replica that applied this far holds the freshest machine's state.
-    return this.sim.nodeIds.some((node) => (this.hostOn(node)?.status().appliedIndex ?? 0) >= status.commitIndex);
+    return [...statuses.values()].some((replica) => replica.appliedIndex >= status.commitIndex);
   }
 
   finishedMoves(): readonly FinishedMove[] {

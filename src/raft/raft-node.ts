@@ -597,7 +597,7 @@ export class RaftNode {
     // the leader had sent it that replica's match, and it arrived late (rebalancing seed
     // 7243). Such a commit is at most the group's commit index when this replica was made, its
     // join index, so once the log reaches that no stray heartbeat can pass it. Dropped.
-    if (!this.isInitialized && message.leaderCommitIndex > this.log.lastIndex) return;
+    if (message.leaderCommitIndex > this.log.lastIndex && !this.isInitialized) return;
     this.log.commitTo(message.leaderCommitIndex);
     // The leader's last heartbeat before it goes quiet: stop the election timer with it.
     if (message.quiesce === true && this.role === 'follower') this.quiesced = true;

@@ -1,19 +1,13 @@
 import type { ClusterConfig, RaftMessage, RaftTiming } from '../raft';
 import type { NodeService } from './node-runtime';
 import type { Message, NodeEnv, NodeId, TimerId } from './ports';
-import { RaftGroupHost, writeTombstone, type RaftEnvelope, type RaftObserver, type RaftTuning, type ReplicatedStateMachine } from './raft-host';
+import { type JoiningReplica, RaftGroupHost, writeTombstone, type RaftEnvelope, type RaftObserver, type RaftTuning, type ReplicatedStateMachine } from './raft-host';
 
-export interface RaftGroupSpec {
+/** A hosted group as listed on disk; a replica being added keeps where it joins (JoiningReplica) with it, across restarts. */
+export interface RaftGroupSpec extends JoiningReplica {
   readonly groupId: string;
   /** The configuration a brand-new replica starts from (empty for a replica being added). */
   readonly bootstrapConfig: ClusterConfig;
-  /**
-   * For a replica being added: the group's commit index when it was created
-   * (RaftOptions.joinIndex). Kept with the spec on disk, so it holds across restarts.
-   */
-  readonly joinIndex?: number;
-  /** For a replica being added: the adding leader's term (JoiningReplica.joinTerm). Kept on disk with the spec. */
-  readonly joinTerm?: number;
 }
 
 export interface RaftServiceOptions {
@@ -173,7 +167,7 @@ export class RaftService implements NodeService {
       (to, envelope) => this.send(to, envelope),
       (awakeHost) => this.markAwake(awakeHost),
       this.options.timingFor === undefined ? undefined : (voters) => this.options.timingFor!(voters),
-      { joinIndex: spec.joinIndex, joinTerm: spec.joinTerm },
+      spec,
     );
     this.groups.set(spec.groupId, host);
     this.markAwake(host);
