@@ -131,9 +131,23 @@ export class PhantomCluster {
     return views;
   }
 
-  /** True when every live member holds the same members in the same states. */
+  /**
+   * True when every live member holds the same members in the same states: what
+   * `clusterAgreement(views())` answers, read from each member's kept signature instead
+   * of whole views, since steps poll it every simulated millisecond (a 100-node cluster
+   * built 10,000 member views a poll).
+   */
   agreement(): boolean {
-    return clusterAgreement(this.views());
+    let reference: string | undefined;
+    for (const node of this.sim.nodes) {
+      const member = node.state === 'running' ? this.member(node.id) : undefined;
+      // A live observer (`isLiveObserver`): an admitted member that sees itself alive.
+      if (member === undefined || member.phase() !== 'member' || member.stateOf(member.id) !== 'alive') continue;
+      const signature = member.agreementSignature();
+      if (reference === undefined) reference = signature;
+      else if (signature !== reference) return false;
+    }
+    return reference !== undefined;
   }
 
   disagreements(): string[] {

@@ -12,10 +12,19 @@ export function isLiveObserver(view: MembershipView): boolean {
   return self !== undefined && self.state === 'alive';
 }
 
-function signature(view: MembershipView): string {
+/**
+ * What two observers must share to agree: every member's id and state, in the order given
+ * (views list members sorted by id). A member table keeps this text for itself (see
+ * `MemberTable.agreementSignature`), so polling for agreement need not build whole views.
+ */
+export function agreementSignature(members: Iterable<{ readonly id: NodeId; readonly state: MemberState }>): string {
   let text = '';
-  for (const member of view.members) text += `${member.id}=${member.state};`;
+  for (const member of members) text += `${member.id}=${member.state};`;
   return text;
+}
+
+function signature(view: MembershipView): string {
+  return agreementSignature(view.members);
 }
 
 /**

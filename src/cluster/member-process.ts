@@ -35,6 +35,11 @@ export interface MemberProcess extends NodeProcess {
   /** Shorthand for `view().members`. */
   members(): readonly MemberView[];
   stateOf(memberId: NodeId): MemberState | undefined;
+  /**
+   * Every member's id and state, sorted by id (`agreementSignature` of the view's members):
+   * two live members agree when theirs are equal. Kept between changes, so cheap to poll.
+   */
+  agreementSignature(): string;
   /** Starts discovery by hand (when `autoJoin` is false), optionally through other seeds. */
   join(seeds?: readonly NodeId[]): void;
   /** Graceful leave: gossips `left`, then goes silent after the grace period. */
@@ -134,6 +139,10 @@ class MemberHost implements MemberProcess {
 
   stateOf(memberId: NodeId): MemberState | undefined {
     return this.core.stateOf(memberId);
+  }
+
+  agreementSignature(): string {
+    return this.core.agreementSignature();
   }
 
   join(seeds?: readonly NodeId[]): void {

@@ -4,6 +4,7 @@
  * live and dead members indexed for O(1) random choice.
  */
 import type { NodeId, RandomSource } from '../runtime/ports';
+import { agreementSignature } from './agreement';
 import { IndexedSet } from './indexed-set';
 import { invariant } from './invariant';
 import { isLive } from './precedence';
@@ -22,6 +23,9 @@ export class MemberTable {
   readonly liveOthers = new IndexedSet<NodeId>();
   /** Dead (not left) members other than ourselves: reconnect candidates after a partition heals. */
   readonly deadOthers = new IndexedSet<NodeId>();
+
+  /** `agreementSignature` of the table, made again only after a member is added or changes state. */
+  private signature: string | undefined;
 
   constructor(readonly selfId: NodeId) {}
 
@@ -47,6 +51,7 @@ export class MemberTable {
     invariant(update.memberId.length > 0 && Number.isInteger(update.incarnation) && update.incarnation >= 0, `malformed update for "${update.memberId}"`);
     const record = this.records.get(update.memberId);
     const previousState = record?.update.state;
+    if (previousState !== update.state) this.signature = undefined;
     if (record) {
       record.update = update;
     } else {
@@ -87,6 +92,20 @@ export class MemberTable {
       });
     }
     return views.sort((left, right) => (left.id < right.id ? -1 : left.id > right.id ? 1 : 0));
+  }
+
+  /**
+   * Every member's id and state, sorted by id (`agreementSignature`): the same text as
+   * for `views()`, kept until a member is added or changes state, since agreement is polled.
+   */
+  agreementSignature(): string {
+    if (this.signature === undefined) {
+      const members: { id: NodeId; state: MemberState }[] = [];
+      for (const record of this.records.values()) members.push({ id: record.update.memberId, state: record.update.state });
+      members.sort((left, right) => (left.id < right.id ? -1 : left.id > right.id ? 1 : 0));
+      this.signature = agreementSignature(members);
+    }
+    return this.signature;
   }
 
   private reindex(id: NodeId, state: MemberState): void {

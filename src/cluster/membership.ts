@@ -127,6 +127,11 @@ export class Membership {
     return this.table.stateOf(memberId);
   }
 
+  /** Every member's id and state, sorted by id: equal on two members exactly when their views agree. */
+  agreementSignature(): string {
+    return this.table.agreementSignature();
+  }
+
   /** Live members other than this node, in no particular order. */
   liveMemberIds(): readonly NodeId[] {
     return this.table.liveOthers.values();

@@ -139,3 +139,32 @@ describe('membership timeline', () => {
     assert.equal(timeline.nodeIds().length, 6);
   });
 });
+
+describe('cluster agreement from kept signatures (PhantomCluster.agreement)', () => {
+  it('answers as clusterAgreement over whole views, at every poll of a run with crashes, pauses, partitions and leaves', async () => {
+    const { PhantomCluster } = await import('../../src/api');
+    const { Nemesis, Simulation } = await import('../../src/sim');
+    for (const seed of [1, 2, 3]) {
+      const sim = new Simulation({ seed });
+      const cluster = new PhantomCluster(sim, { clusterName: 'signatures', joinToken: 'signatures-token' });
+      const ids = Array.from({ length: 6 }, (_, index) => `node-${index + 1}`);
+      for (const id of ids) cluster.addNode(id, { seeds: id === 'node-1' ? [] : ['node-1'] });
+      const nemesis = new Nemesis(sim, { nodes: ids, faults: ['crash', 'pause', 'partition'], gapMs: { minMs: 300, maxMs: 900 } });
+      const answers = { true: 0, false: 0 };
+      const compare = (when: string) => {
+        const kept = cluster.agreement();
+        assert.equal(kept, clusterAgreement(cluster.views()), `seed ${seed}, ${when} at ${sim.nowMs} ms: agreement() and clusterAgreement(views()) differ`);
+        answers[`${kept}`]++;
+      };
+      for (let poll = 0; poll < 300; poll++) {
+        if (poll === 40) nemesis.start();
+        if (poll === 200) nemesis.healAll();
+        if (poll === 220) cluster.member('node-6')?.leave();
+        sim.runFor(25);
+        compare(`poll ${poll}`);
+      }
+      assert.ok(answers.true > 10 && answers.false > 10, `seed ${seed}: both answers were seen (${answers.true} agreed, ${answers.false} did not)`);
+      sim.dispose();
+    }
+  });
+});
