@@ -394,11 +394,23 @@ Then('no leader committed an entry of an earlier term by counting replicas', fun
 // ---- membership -----------------------------------------------------------------------------
 // Needs first: a replicated group with a leader ("Given the group has a leader"). A node added that was never started is started by the step, with the cluster's join credentials.
 
-// The node gets an empty replica, and the leader adds it as a learner; waits (at most 1 s) until the change is committed. A node not yet running is started first (joining the cluster, at most 5 s).
-When('{node} is added to the group as a learner', function (this: PhantomWorld, node: string) {
-  consensus(this).ensureNodeRunning(node);
-  const refusal = consensus(this).changeMembership({ type: 'add-learner', node: this.node(node).id }, true);
+// The node gets an empty replica, and the leader adds it as a learner; waits (at most 1 s) until the change is committed. A node not yet running is started first (joining the cluster, at most 5 s). A node that was removed from the group earlier ("the follower", after "the follower is removed from the group") is added back the same way: a copy of the group it kept from before its removal is deleted first.
+// Values: a node name (node-4) or a role the scenario chose earlier ("the follower").
+// Example: When the follower is added to the group as a learner
+When('{replica} is added to the group as a learner', function (this: PhantomWorld, replica: string) {
+  const scenario = consensus(this);
+  const node = scenario.resolveReplica(replica);
+  scenario.ensureNodeRunning(node);
+  const refusal = scenario.changeMembership({ type: 'add-learner', node: this.node(node).id }, true);
   if (refusal) throw new Error(`the leader refused to add ${node} as a learner: ${refusal}`);
+});
+
+// Instant: the node, removed from the group while it was down and added back since, holds a new replica of the group: not the copy it kept on disk from before its removal, with that copy's old log, term and configuration (TiKV destroys such a stale peer; CockroachDB gives a re-added replica a new ID).
+// Needs first: "{replica} is added to the group as a learner" for this node, at a time when it still held its old copy (removed while crashed, then restarted).
+// Example: Then the follower's old copy of the group was replaced by a new replica when it was added back
+Then("{replica}'s old copy of the group was replaced by a new replica when it was added back", function (this: PhantomWorld, replica: string) {
+  const scenario = consensus(this);
+  scenario.assertCopyReplaced(scenario.resolveReplica(replica));
 });
 
 // The node is added as a learner and, without waiting for that change to commit, promoted; a refusal of the promotion is kept for "the change is refused because". A node not yet running is started first.
@@ -422,6 +434,24 @@ When('{group role} is removed from the group', function (this: PhantomWorld, rol
   const node = scenario.resolveForAction(role);
   const refusal = scenario.changeMembership({ type: 'remove', node }, false);
   if (refusal) throw new Error(`the leader refused to remove ${node}: ${refusal}`);
+});
+
+// The leader removes the replica from the group's configuration and, before that change is committed, is asked to add the same node back as a learner; a refusal of the addition is kept for "the change is refused because".
+// Example: When a follower is removed from the group and at once added back as a learner
+When('{group role} is removed from the group and at once added back as a learner', function (this: PhantomWorld, role: GroupRole) {
+  const scenario = consensus(this);
+  const node = scenario.resolveForAction(role);
+  const refusal = scenario.changeMembership({ type: 'remove', node }, false);
+  if (refusal) throw new Error(`the leader refused to remove ${node}: ${refusal}`);
+  scenario.keepRefusal(scenario.changeMembership({ type: 'add-learner', node }, false));
+});
+
+// Instant: adding the node was refused earlier, and the node still holds the very replica it held then: a refused change neither deleted nor replaced it.
+// Needs first: a refused addition of that node, such as "When a follower is removed from the group and at once added back as a learner" followed by "Then the change is refused because another change is not yet committed".
+// Example: Then the refused change left the follower's replica as it was
+Then("the refused change left {replica}'s replica as it was", function (this: PhantomWorld, replica: string) {
+  const scenario = consensus(this);
+  scenario.assertReplicaKeptAfterRefusal(scenario.resolveReplica(replica));
 });
 
 // Instant: the last membership change asked for was refused, for the given reason.

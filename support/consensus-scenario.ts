@@ -5,6 +5,7 @@ import type { ConfigChange, ConfigChangeRejection as RaftRejection, RaftStatus }
 /** Why a membership change was refused: Raft's reason, or the operator lacks the admin role (authentication on). */
 type ConfigChangeRejection = RaftRejection | 'forbidden';
 import type { NodeId } from '../src/runtime/ports';
+import type { RaftGroupHost } from '../src/runtime/raft-host';
 import type { PhantomWorld } from './world';
 import { noteDirectMembershipChange } from './direct-membership';
 
@@ -25,6 +26,13 @@ export type GroupRole = 'the leader' | 'the old leader' | 'the new leader' | 'a 
  * replicas the scenario talks about ("the leader", "the old leader", "the follower").
  * Steps call these methods; every wait is bounded in virtual time.
  */
+/** A node's replica of the group when a step asked for a change, and where its log stood. */
+interface HeldReplica {
+  readonly host: RaftGroupHost;
+  readonly term: number;
+  readonly lastIndex: number;
+}
+
 export class ConsensusScenario {
   /** The leader before the latest change of leadership the scenario caused or awaited. */
   private oldLeader: { node: NodeId; term: number } | undefined;
@@ -38,6 +46,10 @@ export class ConsensusScenario {
   private lastRead: { read: ReplicaRead; roleWhenAsked: string } | undefined;
   private refusal: ConfigChangeRejection | undefined;
   private writesStarted = 0;
+  /** The replica each node held when it was last added to the group (a copy kept from before, or none). */
+  private readonly heldWhenAdded = new Map<NodeId, HeldReplica | undefined>();
+  /** The replica each node held when adding it was last refused. */
+  private readonly heldWhenRefused = new Map<NodeId, HeldReplica | undefined>();
 
   constructor(private readonly world: PhantomWorld) {}
 
@@ -240,7 +252,10 @@ export class ConsensusScenario {
   changeMembership(change: ConfigChange, awaitCommit: boolean): ConfigChangeRejection | undefined {
     const leader = this.leader();
     noteDirectMembershipChange(this.world, this.groupId);
+    const host = this.database.replica(this.groupId, change.node);
+    const held = host === undefined ? undefined : { host, term: host.status().term, lastIndex: host.status().lastIndex };
     const result = this.database.changeMembership(this.groupId, change);
+    if (change.type === 'add-learner') (result.ok ? this.heldWhenAdded : this.heldWhenRefused).set(change.node, held);
     // The steps start a node before they add it, so a node that is not running is a broken scenario, not a refusal to check.
     if (!result.ok && result.reason === 'node-not-running') throw new Error(result.text);
     if (!result.ok) return result.reason;
@@ -251,6 +266,32 @@ export class ConsensusScenario {
       }, 1_000, `the change (${change.type} ${change.node}) to be committed`);
     }
     return undefined;
+  }
+
+  /**
+   * Checks that a node added back to the group holds a new replica, not the copy of the group
+   * it kept on disk from before its removal (its old log, term and configuration).
+   */
+  assertCopyReplaced(node: NodeId): void {
+    if (!this.heldWhenAdded.has(node)) throw new Error(`In step "${this.world.currentStep}": ${node} was not added to the group earlier in the scenario`);
+    const copy = this.heldWhenAdded.get(node);
+    if (copy === undefined) throw new Error(`In step "${this.world.currentStep}": ${node} held no copy of ${this.groupId} when it was added, so there was nothing to replace`);
+    const now = this.database.replica(this.groupId, node);
+    if (now === undefined) throw new Error(`${node} holds no replica of ${this.groupId} now`);
+    if (now === copy.host) {
+      throw new Error(`${node} kept the copy of ${this.groupId} it held before its removal (term ${copy.term}, log to index ${copy.lastIndex} when it was added back) instead of getting a new replica`);
+    }
+  }
+
+  /** Checks that a refused addition of a node left the replica it held as it was (not deleted, not replaced). */
+  assertReplicaKeptAfterRefusal(node: NodeId): void {
+    if (!this.heldWhenRefused.has(node)) throw new Error(`In step "${this.world.currentStep}": adding ${node} to the group was not refused earlier in the scenario`);
+    const held = this.heldWhenRefused.get(node);
+    if (held === undefined) throw new Error(`In step "${this.world.currentStep}": ${node} held no replica of ${this.groupId} when adding it was refused, so there was nothing to keep`);
+    const now = this.database.replica(this.groupId, node);
+    if (now !== held.host) {
+      throw new Error(`the refused change to add ${node} ${now === undefined ? 'deleted' : 'replaced'} its replica of ${this.groupId} (term ${held.term}, log to index ${held.lastIndex} when it was asked)${now === undefined ? '' : `: it now holds a replica in term ${now.status().term} with its log to index ${now.status().lastIndex}`}`);
+    }
   }
 
   keepRefusal(reason: ConfigChangeRejection | undefined): void {

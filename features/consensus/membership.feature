@@ -34,3 +34,28 @@ Feature: Adding and removing a server
     Then within 1 second a new leader is elected
     And within 1 second the group's voters no longer include the old leader
     And a client can write "after the leader left" to "x" within 1 second
+
+  # A server that was down while the group removed it still holds its old copy of the group
+  # when it starts again: its log, its term, and a configuration in which it is a voter.
+  # Added back, it gets a new, empty replica that the leader fills; its old copy is deleted
+  # first (TiKV destroys such a stale peer, CockroachDB gives the replica a new ID).
+  Scenario: A server removed while it was down is added back with a new replica, not its old copy
+    When 20 values are written to the group
+    And a follower crashes
+    And the follower is removed from the group
+    Then within 1 second the group's voters no longer include the follower
+    When 20 values are written to the group
+    And the follower restarts
+    And the follower is added to the group as a learner
+    Then the follower's old copy of the group was replaced by a new replica when it was added back
+    And within 1 second the follower has caught up with the leader
+
+  # Until the removal commits, the server may still be a voter: a leader elected from a log
+  # without the removal counts its log and its vote. So its replica must stay as it is: asking
+  # to add it back is refused, and changes nothing.
+  Scenario: Adding a server back before its removal has committed is refused and keeps its replica
+    When 20 values are written to the group
+    And a follower is removed from the group and at once added back as a learner
+    Then the change is refused because another change is not yet committed
+    And the refused change left the follower's replica as it was
+    And within 1 second the group's voters no longer include the follower
