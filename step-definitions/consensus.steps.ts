@@ -311,6 +311,14 @@ When('{group role} is asked for the value of {string}', function (this: PhantomW
   scenario.askReplica(scenario.resolve(role), key);
 });
 
+// Instant: the replica holds the leader role right now, whether or not its group still follows it (a leader cut off from the others keeps the role until its check-quorum notices, about an election timeout).
+// Example: Then the old leader still claims the leader role
+Then('{group role} still claims the leader role', function (this: PhantomWorld, role: GroupRole) {
+  const scenario = consensus(this);
+  const node = scenario.resolve(role);
+  expect(scenario.status(node).role, `role of ${node}`).to.equal('leader');
+});
+
 // Instant: when the read was asked, the replica still considered itself the group's leader.
 // Needs first: "When the old leader is asked for the value of "k"".
 Then('{group role} still believed it was the leader when it was asked', function (this: PhantomWorld, role: GroupRole) {

@@ -225,6 +225,7 @@ export const MEMBERSHIP_REFUSALS: Record<string, string> = {
   'the learner has not caught up': 'learner-not-caught-up',
   'another change is not yet committed': 'config-change-pending',
   'the leader has not yet committed an entry of its term': 'no-commit-in-current-term',
+  'the group has no leader that a majority follows': 'not-leader',
 };
 
 parameter(
