@@ -15,12 +15,29 @@ export interface TxnNumber {
   readonly n: number;
 }
 
+/**
+ * Parsed ids, since a transaction's id is read again at every lock, vote, decision and
+ * clean-up on every shard it touches. A pure function of the string, so cached or not the
+ * answer is the same; bounded (emptied when full), so it holds no run's state for long.
+ */
+const PARSED = new Map<TxnId, TxnNumber | null>();
+const PARSED_MAX = 4096;
+
 export function txnNumber(txnId: TxnId): TxnNumber | undefined {
+  const cached = PARSED.get(txnId);
+  if (cached !== undefined) return cached ?? undefined;
+  const parsed = parseTxnNumber(txnId);
+  if (PARSED.size >= PARSED_MAX) PARSED.clear();
+  PARSED.set(txnId, parsed ?? null);
+  return parsed;
+}
+
+function parseTxnNumber(txnId: TxnId): TxnNumber | undefined {
   const dot = txnId.lastIndexOf('.');
   if (dot <= 0) return undefined;
   const digits = txnId.slice(dot + 1);
   if (!/^[1-9]\d{0,14}$/.test(digits)) return undefined;
-  return { client: txnId.slice(0, dot), n: Number(digits) };
+  return Object.freeze({ client: txnId.slice(0, dot), n: Number(digits) });
 }
 
 export interface QueryAttemptNumber {
