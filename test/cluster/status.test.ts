@@ -4,11 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { PhantomCluster } from '../../src/api';
 import { clusterAgreement, consensusStates, findDisagreements } from '../../src/cluster/agreement';
 import { buildClusterStatus, renderStatusTable } from '../../src/cluster/status';
 import { MembershipTimeline } from '../../src/cluster/timeline';
 import { renderTimelineSvg, STATE_COLOURS } from '../../src/cluster/timeline-svg';
 import type { JoinPhase, MemberState, MembershipView } from '../../src/cluster/types';
+import { Nemesis, Simulation } from '../../src/sim';
 import { ClusterFixture } from './fixture';
 
 function view(observerId: string, states: Record<string, MemberState>, options: { phase?: JoinPhase; observedAtMs?: number } = {}): MembershipView {
@@ -141,9 +143,7 @@ describe('membership timeline', () => {
 });
 
 describe('cluster agreement from kept signatures (PhantomCluster.agreement)', () => {
-  it('answers as clusterAgreement over whole views, at every poll of a run with crashes, pauses, partitions and leaves', async () => {
-    const { PhantomCluster } = await import('../../src/api');
-    const { Nemesis, Simulation } = await import('../../src/sim');
+  it('answers as clusterAgreement over whole views, at every poll of a run with crashes, pauses, partitions and leaves', () => {
     for (const seed of [1, 2, 3]) {
       const sim = new Simulation({ seed });
       const cluster = new PhantomCluster(sim, { clusterName: 'signatures', joinToken: 'signatures-token' });
