@@ -120,6 +120,15 @@ Then('within {duration} a new leader is elected', function (this: PhantomWorld, 
   this.waitUntil(() => this.cluster.database.hasStableLeader(scenario.groupId) && scenario.leader() !== old, withinMs, `a leader other than ${old}`);
 });
 
+// Instant: the replica holds the leader role right now, whether or not its group still follows it (a leader cut off from the others keeps the role until its check-quorum notices, about an election timeout).
+// Needs first: a step that made the role known, such as "When the leader is cut off from the others" (for "the old leader").
+// Example: Then the old leader still claims the leader role
+Then('{group role} still claims the leader role', function (this: PhantomWorld, role: GroupRole) {
+  const scenario = consensus(this);
+  const node = scenario.resolve(role);
+  expect(scenario.status(node).role, `role of ${node}`).to.equal('leader');
+});
+
 // Instant: the current leader's term is higher than the term the old leader led in.
 // Needs first: "Then within 3 seconds a new leader is elected".
 Then('the new leader was elected in a later term than the old leader', function (this: PhantomWorld) {
@@ -311,13 +320,6 @@ When('{group role} is asked for the value of {string}', function (this: PhantomW
   scenario.askReplica(scenario.resolve(role), key);
 });
 
-// Instant: the replica holds the leader role right now, whether or not its group still follows it (a leader cut off from the others keeps the role until its check-quorum notices, about an election timeout).
-// Example: Then the old leader still claims the leader role
-Then('{group role} still claims the leader role', function (this: PhantomWorld, role: GroupRole) {
-  const scenario = consensus(this);
-  const node = scenario.resolve(role);
-  expect(scenario.status(node).role, `role of ${node}`).to.equal('leader');
-});
 
 // Instant: when the read was asked, the replica still considered itself the group's leader.
 // Needs first: "When the old leader is asked for the value of "k"".
@@ -403,7 +405,7 @@ Then('no leader committed an entry of an earlier term by counting replicas', fun
 // Needs first: a replicated group with a leader ("Given the group has a leader"). A node added that was never started is started by the step, with the cluster's join credentials.
 
 // The node gets an empty replica, and the leader adds it as a learner; waits (at most 1 s) until the change is committed. A node not yet running is started first (joining the cluster, at most 5 s). A node that was removed from the group earlier ("the follower", after "the follower is removed from the group") is added back the same way: a copy of the group it kept from before its removal is deleted first.
-// Values: a node name (node-4) or a role the scenario chose earlier ("the follower").
+// Values: a node name (node-4) or a role the scenario chose earlier ("the follower"); it must name a node that is not a member of the group now (a current voter is refused).
 // Example: When the follower is added to the group as a learner
 When('{replica} is added to the group as a learner', function (this: PhantomWorld, replica: string) {
   const scenario = consensus(this);
@@ -463,7 +465,7 @@ Then("the refused change left {replica}'s replica as it was", function (this: Ph
 });
 
 // Instant: the last membership change asked for was refused, for the given reason.
-// Needs first: "When node-4 is promoted to a voter" (or "... added to the group as a learner and at once promoted to a voter").
+// Needs first: "When node-4 is promoted to a voter" (or "... added to the group as a learner and at once promoted to a voter", or "When a follower is removed from the group and at once added back as a learner").
 Then('the change is refused because {membership refusal}', function (this: PhantomWorld, reason: string) {
   expect(consensus(this).takeRefusal(), 'the reason the change was refused').to.equal(reason);
 });
