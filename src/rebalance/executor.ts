@@ -254,14 +254,17 @@ export class MigrationExecutor {
         if (view.configCommitted && this.quorumSurvivesRemoval(view, from)) this.act(record, () => this.ports.proposeConfigChange(shard, { type: 'remove', node: from }));
         return;
       case 'removed':
-        this.ports.deleteReplica(from, shard); // a down node's copy is collected when it is back
+        // The copy is deleted only while the configuration does not name the node: one named
+        // again (added back since, or a journal read that lags the group) holds a member's
+        // replica, which the move leaves alone. A down node's copy is collected when it is back.
+        if (!isMember(view, from)) this.ports.deleteReplica(from, shard);
         return this.end(record, 'done');
       case 'rolling-back':
         if (member && view.configCommitted) return this.act(record, () => this.ports.proposeConfigChange(shard, { type: 'remove', node: to }));
         if (member) return;
         return this.advance(record, 'rolled-back', (map) => withoutLearner(map, shard, to), `move of ${shard} to ${to} rolled back`);
       case 'rolled-back':
-        this.ports.deleteReplica(to, shard);
+        if (!member) this.ports.deleteReplica(to, shard); // as for 'removed'
         return this.end(record, 'rolled-back');
     }
   }

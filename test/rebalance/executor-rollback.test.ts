@@ -37,6 +37,10 @@ class FakeCluster {
   readonly configChanges: { shard: string; change: unknown }[] = [];
   /** Learners in each group's committed configuration. */
   readonly learners = new Map<string, string[]>();
+  /** Voters in each group's committed configuration (n1, n2 and n3 unless set). */
+  readonly voters = new Map<string, string[]>();
+  /** Replicas the executor deleted, as node/shard. */
+  readonly deleted: string[] = [];
   map: ShardMap = {
     epoch: 1,
     shards: [
@@ -47,7 +51,7 @@ class FakeCluster {
 
   ports(): MigrationPorts {
     const view = (shard: string): GroupView | undefined => this.leaderless.has(shard) ? undefined
-      : { leader: 'n1', config: { voters: ['n1', 'n2', 'n3'], learners: this.learners.get(shard) ?? [] }, configCommitted: true, commitIndex: 10, progress: {} };
+      : { leader: 'n1', config: { voters: this.voters.get(shard) ?? ['n1', 'n2', 'n3'], learners: this.learners.get(shard) ?? [] }, configCommitted: true, commitIndex: 10, progress: {} };
     return {
       nowMs: () => this.manual.nowMs,
       schedule: (delayMs, callback) => { this.timers.setTimer(delayMs, callback); },
@@ -69,7 +73,10 @@ class FakeCluster {
       proposeConfigChange: (shard, change) => { this.configChanges.push({ shard, change }); },
       transferLeadership: () => undefined,
       openEmptyReplica: () => undefined,
-      deleteReplica: () => true,
+      deleteReplica: (node, shard) => {
+        this.deleted.push(`${node}/${shard}`);
+        return true;
+      },
       hostsOf: (shard) => this.map.shards.some((entry) => entry.id === shard) ? ['n1', 'n2', 'n3'] : [],
       isUp: () => true,
       replicaBytes: () => 0,
@@ -213,5 +220,39 @@ describe('a learner the map does not name is removed (the placement map is autho
     cluster.learners.set('shard-1', []);
     cluster.runFor(2_000);
     assert.deepEqual(cluster.ended, [{ moveId, outcome: 'rolled-back' }]);
+  });
+});
+
+describe('a finished replica move deletes only a copy the configuration no longer names (CockroachDB replicaGCQueue)', () => {
+  /** A move of shard-1 from n3 to n4, its journal record put at `step` directly. */
+  function moveAt(step: 'removed' | 'rolled-back'): { cluster: FakeCluster; moveId: string } {
+    const cluster = new FakeCluster();
+    const executor = new MigrationExecutor(cluster.ports());
+    const [moveId] = executor.submit([{ kind: 'move-replica', shard: 'shard-1', from: 'n3', to: 'n4', reason: 'test' }]);
+    for (let i = 0; i < 100 && !cluster.journal.some((entry) => entry.moveId === moveId); i++) cluster.runFor(10);
+    const record = cluster.journal.find((entry) => entry.moveId === moveId);
+    assert.ok(record !== undefined, `${moveId} was journaled`);
+    cluster.journal[cluster.journal.indexOf(record)] = { ...record, step };
+    return { cluster, moveId };
+  }
+
+  test("at 'removed', a source the configuration names again keeps its replica, and the move ends", () => {
+    const { cluster, moveId } = moveAt('removed');
+    cluster.voters.set('shard-1', ['n1', 'n2', 'n3', 'n4']); // n3 is a voter again (added back, or the journal lags the group)
+    cluster.runFor(2_000);
+    assert.deepEqual(cluster.deleted, [], 'the move deleted the replica of a voter');
+    assert.deepEqual(cluster.ended, [{ moveId, outcome: 'done' }]);
+  });
+
+  test("at 'rolled-back', a target the configuration names keeps its replica", () => {
+    const { cluster, moveId } = moveAt('rolled-back');
+    cluster.learners.set('shard-1', ['n4']);
+    cluster.runFor(2_000);
+    assert.ok(!cluster.deleted.includes('n4/shard-1'), 'the rollback deleted the replica of a learner the group names');
+    assert.deepEqual(cluster.ended, [{ moveId, outcome: 'rolled-back' }]);
+    // Not named (n4 hosts nothing replica GC would see here): the rollback deletes it.
+    const other = moveAt('rolled-back');
+    other.cluster.runFor(2_000);
+    assert.deepEqual(other.cluster.deleted, ['n4/shard-1']);
   });
 });
