@@ -34,7 +34,7 @@ Then('within {duration} no node leads more than {int} shard(s)', function (this:
   const scenario = kvStore(this);
   const database = this.cluster.database;
   const balanced = (): boolean => database.shardIds().every((shard) => database.hasStableLeader(shard)) && Math.max(...scenario.leaderCounts().values()) <= most;
-  this.waitUntil(balanced, withinMs, `no node to lead more than ${most} shard(s) (now ${describeLeaderCounts(scenario.leaderCounts())})`);
+  this.waitUntil(balanced, withinMs, () => `no node to lead more than ${most} shard(s) (now ${describeLeaderCounts(scenario.leaderCounts())})`);
   this.attachText('shard leaders per node', describeLeaderCounts(scenario.leaderCounts()));
 });
 

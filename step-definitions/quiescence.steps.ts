@@ -11,7 +11,7 @@ import type { PhantomWorld } from '../support/world';
 // Waits until the group is idle and quiet: every running member has committed the leader's whole log and stopped its heartbeat and election timers (CockroachDB range quiescence).
 Then('within {duration} the group goes quiet', function (this: PhantomWorld, withinMs: number) {
   const scenario = quiescence(this);
-  this.waitUntil(() => scenario.isQuiet(), withinMs, `the group to go quiet (still awake: ${scenario.awakeMembers().join(', ') || 'none'})`);
+  this.waitUntil(() => scenario.isQuiet(), withinMs, () => `the group to go quiet (still awake: ${scenario.awakeMembers().join(', ') || 'none'})`);
 });
 
 // Waits the given time (it advances virtual time by exactly that much), then checks that no replica sent a single consensus message meanwhile and that every member is still quiet.

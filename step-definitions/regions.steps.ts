@@ -136,7 +136,7 @@ Then("within {duration} every table's leader is in its home region", function (t
       const home = database.locality(table).homeRegion;
       return leader !== undefined && database.regionOf(leader) === home ? [] : [`${table}: leader ${leader ?? 'none'}${leader ? ` in ${database.regionOf(leader)}` : ''}, home region ${home}`];
     });
-  this.waitUntil(() => away().length === 0, withinMs, `every table's leader to be in its home region (${away().join('; ')})`);
+  this.waitUntil(() => away().length === 0, withinMs, () => `every table's leader to be in its home region (now away: ${away().join('; ')})`);
 });
 
 // Instant: for every table, the median latency of the writes acknowledged to the client in its home region (writes started after the last home-region move, if any) equals the commit latency the latency matrix predicts, within the tolerance: the quorum's round trip (the voters ordered by round trip from the home region; the commit waits for the farthest of the nearest majority) plus the client's round trip to its leader inside the region. Attaches the figures.

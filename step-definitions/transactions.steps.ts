@@ -160,7 +160,7 @@ Then('the shard holding {string} voted read-only and was left out of the second 
 // Waits until no shard's leader holds a lock or an undecided transaction.
 Then('within {duration} no transaction holds locks anywhere', function (this: PhantomWorld, withinMs: number) {
   const system = transactions(this).system;
-  this.waitUntil(() => system.allResolved(), withinMs, `every transaction to release its locks (${system.statusLine()})`);
+  this.waitUntil(() => system.allResolved(), withinMs, () => `every transaction to release its locks (now ${system.statusLine()})`);
 });
 
 // Recovery at the shards (not the coordinator) finished the transaction with this outcome, and nothing of it is left.
@@ -254,7 +254,7 @@ Then('the cycle checker finds no anomaly in the transaction history', function (
 // After healing, every lock is released and every client knows the outcome of every transaction it asked to commit.
 Then('within {duration} no transaction holds locks and every outcome is known', function (this: PhantomWorld, withinMs: number) {
   const scenario = transactions(this);
-  this.waitUntil(() => scenario.system.allResolved() && scenario.unknownOutcomes() === 0, withinMs, `every transaction to be resolved and known (${scenario.system.statusLine()}; ${scenario.unknownOutcomes()} unknown)`);
+  this.waitUntil(() => scenario.system.allResolved() && scenario.unknownOutcomes() === 0, withinMs, () => `every transaction to be resolved and known (now ${scenario.system.statusLine()}; ${scenario.unknownOutcomes()} unknown)`);
 });
 
 // Instant: transfers that committed during the run (a floor, so that a silent stall fails the scenario).

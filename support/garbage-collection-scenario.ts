@@ -28,7 +28,7 @@ export function awaitTransactionMemoryBounded(world: PhantomWorld, perClient: nu
     const views = retained.perShard.map((shard) => ({ shard: shard.shardId, records: shard.records, tombstones: shard.tombstones }));
     return [...retained.leaderless.map((shard) => `${shard} has no leader`), ...transactionMemoryLeftovers(views, bound)];
   };
-  world.waitUntil(() => overBound().length === 0, withinMs, `the shards to forget ended transactions: ${overBound().join('; ')}`);
+  world.waitUntil(() => overBound().length === 0, withinMs, () => `the shards to forget ended transactions (now over the bound: ${overBound().join('; ')})`);
   const retained = system.retainedRecords();
   world.attachText(
     'transaction memory',
@@ -122,5 +122,5 @@ export function awaitInterruptedForgotten(world: PhantomWorld, client: string, w
       const state = system.leaderState(shardId);
       return state === undefined || state.record(txnId) !== undefined || state.finishedOutcome(txnId) !== undefined || state.transaction(txnId) !== undefined;
     });
-  world.waitUntil(() => remaining().length === 0, withinMs, `every shard to forget ${txnId} (still kept, or no leader, on ${remaining().join(', ')}; a shard forgets it only after a later transaction of client ${client} reached it)`);
+  world.waitUntil(() => remaining().length === 0, withinMs, () => `every shard to forget ${txnId} (still kept, or no leader, on ${remaining().join(', ')}; a shard forgets it only after a later transaction of client ${client} reached it)`);
 }

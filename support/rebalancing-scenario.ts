@@ -364,7 +364,7 @@ export class RebalancingScenario {
     this.world.waitUntil(() => {
       const reports = this.database.placement.storeReports();
       return servers.every((node) => reports.some((report) => report.node === node && report.sequence > (before.get(node) ?? 0)));
-    }, withinMs, `a new store heartbeat from every running node (placement leader ${this.database.placement.leader() ?? 'none'} has reports from ${this.database.placement.storeReports().map((report) => `${report.node}#${report.sequence}`).join(', ') || 'nobody'})`);
+    }, withinMs, () => `a new store heartbeat from every running node (now placement leader ${this.database.placement.leader() ?? 'none'} has reports from ${this.database.placement.storeReports().map((report) => `${report.node}#${report.sequence}`).join(', ') || 'nobody'})`);
   }
 
   /** Nodes whose disks hold the key (in a served replica's state machine). */

@@ -63,7 +63,7 @@ export class SagaChaosScenario {
   /** Waits until every requested saga started and finished; fails naming those still running. */
   awaitFinished(withinMs: number): void {
     this.requireBookings();
-    this.world.waitUntil(() => this.started.length === this.requested && this.counts().running === 0, withinMs, `every saga to finish (${this.started.length} of ${this.requested} started; still running: ${this.runningSummary()})`);
+    this.world.waitUntil(() => this.started.length === this.requested && this.counts().running === 0, withinMs, () => `every saga to finish (now ${this.started.length} of ${this.requested} started; still running: ${this.runningSummary()})`);
     const counts = this.counts();
     const reasons = new Map<string, number>();
     for (const sagaId of this.started) {
@@ -114,7 +114,7 @@ export class SagaChaosScenario {
     const scenario = sagas(this.world);
     this.world.waitUntil(() => scenario.system.orchestrator() !== undefined, withinMs, 'the orchestrator to run again');
     const sagaId = scenario.system.start(scenario.sagaDefinitionName, { trip: 'after healing' });
-    this.world.waitUntil(() => this.status(sagaId).state !== 'running', withinMs, `saga ${sagaId}, booked after healing, to finish (${this.status(sagaId).summary})`);
+    this.world.waitUntil(() => this.status(sagaId).state !== 'running', withinMs, () => `saga ${sagaId}, booked after healing, to finish (now ${this.status(sagaId).summary})`);
     const status = this.status(sagaId);
     if (status.state !== 'completed') throw new Error(`saga ${sagaId}, booked after every fault healed, did not complete: ${status.summary}`);
   }

@@ -50,7 +50,7 @@ export class SagaLateCommands {
     const txns = transactions(this.world).system;
     const lateMs = this.armed!.lateMs;
     const lastArrivalMs = (): number => (this.windowClosedAtMs ?? Number.POSITIVE_INFINITY) + lateMs;
-    this.world.waitUntil(() => this.world.sim.nowMs > lastArrivalMs() && txns.allResolved(), withinMs, `the late commands to arrive (the last by ${lastArrivalMs()} ms) and their transactions to end (${txns.statusLine()})`);
+    this.world.waitUntil(() => this.world.sim.nowMs > lastArrivalMs() && txns.allResolved(), withinMs, () => `the late commands to arrive (the last by ${lastArrivalMs()} ms) and their transactions to end (now ${txns.statusLine()})`);
     this.world.attachText('late commands', `commands to the ${this.armed!.service} service were late (+${lateMs} ms) from ${this.windowOpenedAtMs} ms to ${this.windowClosedAtMs} ms; checked at ${this.world.sim.nowMs} ms`);
     scenario.assertSettledAndWhole(0);
   }

@@ -236,7 +236,7 @@ export class SagaStoreScenario {
   assertSettledAndWhole(withinMs: number): OracleReport {
     if (this.systemValue === undefined || this.sagaIds.length === 0) return { violations: [], completed: 0, compensated: 0, undone: 0, voided: 0 };
     const txns = transactions(this.world).system;
-    this.world.waitUntil(() => this.allFinished() && txns.allResolved(), withinMs, `every trip to finish and every lock to be released (${this.describe()}; ${txns.statusLine()})`);
+    this.world.waitUntil(() => this.allFinished() && txns.allResolved(), withinMs, () => `every trip to finish and every lock to be released (now ${this.describe()}; ${txns.statusLine()})`);
     const report = this.oracle();
     if (report.violations.length > 0) throw new Error(`the services' state shows ${report.violations.length} problem(s):\n${report.violations.map((line) => `- ${line}`).join('\n')}\n${this.describe()}`);
     return report;

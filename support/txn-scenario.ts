@@ -189,11 +189,11 @@ export class TxnScenario {
   }
 
   awaitEnded(txn: Transaction): void {
-    this.world.waitUntil(() => txn.outcome !== 'pending', TRANSACTION_BOUND_MS, `transaction ${txn.id} to end; ${this.system.statusLine()}`);
+    this.world.waitUntil(() => txn.outcome !== 'pending', TRANSACTION_BOUND_MS, () => `transaction ${txn.id} to end; now ${this.system.statusLine()}`);
   }
 
   awaitSettled(txn: Transaction, what: string, withinMs = TRANSACTION_BOUND_MS): void {
-    this.world.waitUntil(() => txn.settled, withinMs, `${what} (transaction ${txn.id} is ${txn.outcome}); ${this.system.statusLine()}`);
+    this.world.waitUntil(() => txn.settled, withinMs, () => `${what} (transaction ${txn.id} is ${txn.outcome}); now ${this.system.statusLine()}`);
   }
 
   // ---- coordinators and failpoints ---------------------------------------------------------
@@ -317,7 +317,7 @@ export class TxnScenario {
     const txn = this.transaction(client);
     const mine = () => this.system.recoveries.filter((event) => event.txnId === txn.id);
     const settled = () => mine().some((event) => event.outcome === outcome) && this.system.openTransactions().every((open) => open.txn.txnId !== txn.id);
-    this.world.waitUntil(settled, withinMs, `recovery to finish ${txn.id} (${this.system.statusLine()})`);
+    this.world.waitUntil(settled, withinMs, () => `recovery to finish ${txn.id} (now ${this.system.statusLine()})`);
     return mine().filter((event) => event.outcome !== outcome);
   }
 
@@ -370,7 +370,7 @@ export class TxnScenario {
   finalAudit(): { total: number; balances: Map<string, number | null> } {
     const bank = this.bank;
     const deadlineMs = this.world.sim.nowMs + SETTLE_BOUND_MS;
-    this.world.waitUntil(() => this.system.allResolved(), SETTLE_BOUND_MS, `every lock to be released before the final audit (${this.system.statusLine()})`);
+    this.world.waitUntil(() => this.system.allResolved(), SETTLE_BOUND_MS, () => `every lock to be released before the final audit (now ${this.system.statusLine()})`);
     const reasons: string[] = [];
     let retryOf: Transaction | undefined;
     for (let attempt = 1; attempt <= AUDIT_ATTEMPTS_MAX && (attempt === 1 || this.world.sim.nowMs < deadlineMs); attempt++) {
@@ -554,14 +554,14 @@ export class SagaScenario {
   start(): void {
     this.sagaId = this.system.start(this.definitionName, { trip: 'Lisbon' });
     const orchestrator = this.world.sim.node(this.system.orchestratorNode);
-    this.world.waitUntil(() => this.status().state !== 'running' || orchestrator.state !== 'running', SAGA_BOUND_MS, `saga ${this.sagaId} to finish (${this.status().summary})`);
+    this.world.waitUntil(() => this.status().state !== 'running' || orchestrator.state !== 'running', SAGA_BOUND_MS, () => `saga ${this.sagaId} to finish (now ${this.status().summary})`);
   }
 
   restartOrchestrator(): void {
     const node = this.world.sim.node(this.system.orchestratorNode);
     if (node.isUp) throw new Error(`In step "${this.world.currentStep}": the orchestrator is running, so it cannot restart`);
     node.start();
-    this.world.waitUntil(() => this.status().state !== 'running', SAGA_BOUND_MS, `saga ${this.sagaId} to finish after the restart (${this.status().summary})`);
+    this.world.waitUntil(() => this.status().state !== 'running', SAGA_BOUND_MS, () => `saga ${this.sagaId} to finish after the restart (now ${this.status().summary})`);
   }
 
   /** The step's first action sends its command, and the orchestrator crashes before the answer arrives. */

@@ -70,9 +70,10 @@ export class PhantomWorld extends World {
   /**
    * Runs virtual time until `predicate` holds; fails naming what was awaited, the time and
    * the cluster. Checked every millisecond of virtual time: fine enough for bounds given in
-   * seconds, and cheap for cluster-wide predicates.
+   * seconds, and cheap for cluster-wide predicates. Give `waitingFor` as a function when it
+   * describes the system: it is then worded when the wait fails, from the state at that time.
    */
-  waitUntil(predicate: () => boolean, withinMs: number, waitingFor: string): void {
+  waitUntil(predicate: () => boolean, withinMs: number, waitingFor: string | (() => string)): void {
     this.sim.runUntil(predicate, { withinMs, waitingFor, pollMs: 1 });
   }
 

@@ -32,8 +32,12 @@ export function formatVirtualTime(timeMs: number): string {
 export interface RunUntilOptions {
   /** The bound in virtual milliseconds. */
   withinMs: number;
-  /** What the predicate means, for the error message ("a leader in group shard-1"). */
-  waitingFor?: string;
+  /**
+   * What the predicate means, for the error message ("a leader in group shard-1"). A function
+   * is asked only when the wait fails, so text that describes the system ("locks held: ...")
+   * describes it as it is then, not as it was when the wait began.
+   */
+  waitingFor?: string | (() => string);
   /**
    * Check the predicate only once virtual time has moved this far since the last check
    * (default 0: before every event). For costly predicates such as cluster-wide agreement.
@@ -130,7 +134,7 @@ export class Scheduler {
    */
   runUntil(predicate: () => boolean, options: RunUntilOptions): void {
     const deadlineMs = this.currentTimeMs + options.withinMs;
-    const waitingFor = options.waitingFor ?? 'a condition';
+    const waitingFor = (): string => (typeof options.waitingFor === 'function' ? options.waitingFor() : options.waitingFor ?? 'a condition');
     const pollMs = options.pollMs ?? 0;
     let nextCheckMs = this.currentTimeMs;
     let budget = this.maxEventsPerRun;
@@ -142,10 +146,10 @@ export class Scheduler {
       if (this.heap.length === 0 || this.heap[0].timeMs > deadlineMs) {
         this.currentTimeMs = Math.max(this.currentTimeMs, deadlineMs);
         if (predicate()) return;
-        throw new SimulationTimeoutError(`${waitingFor} (within ${formatVirtualTime(options.withinMs)})`, this.currentTimeMs, this.statusProvider());
+        throw new SimulationTimeoutError(`${waitingFor()} (within ${formatVirtualTime(options.withinMs)})`, this.currentTimeMs, this.statusProvider());
       }
       this.step();
-      if (--budget === 0) this.livelock(waitingFor);
+      if (--budget === 0) this.livelock(waitingFor());
     }
   }
 

@@ -57,6 +57,23 @@ describe('Scheduler (virtual clock)', () => {
     );
   });
 
+  it('runUntil words a described wait only when it fails, from the state at that time', () => {
+    const scheduler = new Scheduler();
+    let locks = 3;
+    let worded = 0;
+    const waitingFor = (): string => `every lock to be released (now ${locks} held)`;
+    for (let i = 1; i <= 3; i++) scheduler.schedule(i * 100, () => locks--);
+    scheduler.runUntil(() => locks === 0, { withinMs: 1000, waitingFor: () => (worded++, waitingFor()) });
+    assert.equal(worded, 0, 'a wait that succeeded worded its description');
+    locks = 3;
+    scheduler.schedule(100, () => locks--);
+    assert.throws(
+      () => scheduler.runUntil(() => locks === 0, { withinMs: 500, waitingFor: () => (worded++, waitingFor()) }),
+      (error: unknown) => error instanceof SimulationTimeoutError && /now 2 held/.test(error.message),
+    );
+    assert.equal(worded, 1);
+  });
+
   it('rejects negative delays', () => {
     assert.throws(() => new Scheduler().schedule(-1, () => undefined), RangeError);
   });
