@@ -57,7 +57,7 @@ function tombstoneCounts(world: PhantomWorld): Map<string, TombstoneCounts> {
 /** Waits until no region holds more than `most` tombstones; attaches how many each collected. */
 export function awaitTombstonesAtMost(world: PhantomWorld, most: number, withinMs: number): void {
   const describe = (): string => [...tombstonesByRegion(world)].map(([region, count]) => `${region} keeps ${count}`).join(', ');
-  world.sim.runUntil(() => [...tombstonesByRegion(world).values()].every((count) => count <= most), { withinMs, waitingFor: `every region to keep at most ${most} tombstones (${describe()})`, pollMs: 10 });
+  world.sim.runUntil(() => [...tombstonesByRegion(world).values()].every((count) => count <= most), { withinMs, waitingFor: () => `every region to keep at most ${most} tombstones (now ${describe()})`, pollMs: 10 });
   world.attachText('tombstones', [...tombstoneCounts(world)].map(([region, counts]) => `${region}: keeps ${counts.kept}, collected ${counts.collected}, refused ${counts.staleRefused} stale states`).join('\n'));
 }
 

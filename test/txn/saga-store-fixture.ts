@@ -28,7 +28,7 @@ export function startSagaStore(seed: number, stock: Record<string, number> = { f
     settleSagas(ids, withinMs = 30_000) {
       fixture.sim.runUntil(() => ids.every((id) => sagas.status(id)?.state !== undefined && sagas.status(id)?.state !== 'running') && fixture.txns.allResolved(), {
         withinMs,
-        waitingFor: `the sagas to finish: ${ids.map((id) => `${id} ${sagas.status(id)?.state ?? 'no log'}`).join(', ')}`,
+        waitingFor: () => `the sagas to finish (now ${ids.map((id) => `${id} ${sagas.status(id)?.state ?? 'no log'}`).join(', ')})`,
       });
     },
     oracle(ids) {
