@@ -120,8 +120,9 @@ Then('within {duration} a new leader is elected', function (this: PhantomWorld, 
   this.waitUntil(() => this.cluster.database.hasStableLeader(scenario.groupId) && scenario.leader() !== old, withinMs, `a leader other than ${old}`);
 });
 
-// Instant: the replica holds the leader role right now, whether or not its group still follows it (a leader cut off from the others keeps the role until its check-quorum notices, about an election timeout).
+// Instant: the replica holds the leader role right now, whether or not its group still follows it. A leader cut off from the others keeps the role until its check-quorum notices, about an election timeout; the others take about as long to elect a new leader, so which comes first depends on the seed. To keep a deposed leader in its role whatever the seed, pause it while the others elect and resume it just before this step: a paused replica's timers do not run, and a leader that is also cut off hears of no later term when it resumes.
 // Needs first: a step that made the role known, such as "When the leader is cut off from the others" (for "the old leader").
+// Example (with what comes before it): When the leader is cut off from the others / And the old leader is paused / Then within 3 seconds a new leader is elected / When the new leader crashes / And the old leader is resumed / Then the old leader still claims the leader role
 // Example: Then the old leader still claims the leader role
 Then('{group role} still claims the leader role', function (this: PhantomWorld, role: GroupRole) {
   const scenario = consensus(this);
@@ -404,7 +405,7 @@ Then('no leader committed an entry of an earlier term by counting replicas', fun
 // ---- membership -----------------------------------------------------------------------------
 // Needs first: a replicated group with a leader ("Given the group has a leader"). A node added that was never started is started by the step, with the cluster's join credentials.
 
-// The node gets an empty replica, and the leader adds it as a learner; waits (at most 1 s) until the change is committed. A node not yet running is started first (joining the cluster, at most 5 s). A node that was removed from the group earlier ("the follower", after "the follower is removed from the group") is added back the same way: a copy of the group it kept from before its removal is deleted first.
+// The node gets an empty replica, and the group's current leader (one a majority follows in its term) adds it as a learner; waits (at most 1 s) until the change is committed. A node never started is started first (joining the cluster, at most 5 s); a node that crashed must be restarted first ("the follower restarts"), or the step fails naming it as not running. A node that was removed from the group earlier ("the follower", after "the follower is removed from the group") is added back the same way: a copy of the group it kept from before its removal is deleted first.
 // Values: a node name (node-4) or a role the scenario chose earlier ("the follower"); it must name a node that is not a member of the group now (a current voter is refused).
 // Example: When the follower is added to the group as a learner
 When('{replica} is added to the group as a learner', function (this: PhantomWorld, replica: string) {
@@ -416,7 +417,7 @@ When('{replica} is added to the group as a learner', function (this: PhantomWorl
 });
 
 // Instant: the node, removed from the group while it was down and added back since, holds a new replica of the group: not the copy it kept on disk from before its removal, with that copy's old log, term and configuration (TiKV destroys such a stale peer; CockroachDB gives a re-added replica a new ID).
-// Needs first: "{replica} is added to the group as a learner" for this node, at a time when it still held its old copy (removed while crashed, then restarted).
+// Needs first: "{replica} is added to the group as a learner" for this node, at a time when it still held its old copy: it crashed, was removed from the group while down, then restarted ("the follower restarts"), and was added after the restart. The copy stays on its disk until then, however long that takes.
 // Example: Then the follower's old copy of the group was replaced by a new replica when it was added back
 Then("{replica}'s old copy of the group was replaced by a new replica when it was added back", function (this: PhantomWorld, replica: string) {
   const scenario = consensus(this);
@@ -432,7 +433,7 @@ When('{node} is added to the group as a learner and at once promoted to a voter'
   scenario.keepRefusal(scenario.changeMembership({ type: 'promote', node }, false));
 });
 
-// Asks the leader to make the learner a voter; a refusal is kept for a later step to check.
+// Asks the group's current leader (one a majority of its voters follows in its term) to make the learner a voter, without waiting; a refusal is kept for "the change is refused because". With no such leader (only a deposed one claims the role, or none does) the change is refused as "the group has no leader that a majority follows"; a replica that merely claims the role is never asked.
 When('{node} is promoted to a voter', function (this: PhantomWorld, node: string) {
   const scenario = consensus(this);
   scenario.keepRefusal(scenario.changeMembership({ type: 'promote', node: this.node(node).id }, false));
@@ -486,7 +487,7 @@ Then('within {duration} every replica counts {node} as a voter', function (this:
   this.waitUntil(() => scenario.members().includes(node) && counted(), withinMs, `every replica to count ${node} as a voter`);
 });
 
-// Waits until the configuration of every remaining replica leaves the replica out.
+// Waits until there is a leader and the configuration of every running replica of the group leaves the replica out (a crashed or paused replica is not asked).
 Then("within {duration} the group's voters no longer include {group role}", function (this: PhantomWorld, withinMs: number, role: GroupRole) {
   const scenario = consensus(this);
   const node = scenario.resolve(role);

@@ -63,13 +63,16 @@ Feature: Adding and removing a server
   # A leader cut off from its group keeps its role until its check-quorum notices. If the others
   # elect a new leader and then lose it, the old one is the only replica that claims the role,
   # with a configuration the group may have left behind. A change is asked only of a leader
-  # that a majority follows in its term, so it is refused until there is one again.
+  # that a majority follows in its term, so it is refused until there is one again. (The old
+  # leader is paused while the others elect, so that it still holds its role whatever the seed.)
   Scenario: A change is refused while only a deposed leader claims the role
     When node-4 is added to the group as a learner
     Then within 1 second node-4 has caught up with the leader
     When the leader is cut off from the others
+    And the old leader is paused
     Then within 3 seconds a new leader is elected
     When the new leader crashes
+    And the old leader is resumed
     Then the old leader still claims the leader role
     When node-4 is promoted to a voter
     Then the change is refused because the group has no leader that a majority follows
