@@ -140,9 +140,10 @@ Then('within {duration} some live node suspects {node}', function (this: Phantom
   this.waitUntil(suspects, withinMs, `some live node to suspect ${node}`);
 });
 
-// Waits until every live member holds the same members in the same states.
+// Waits until every live member holds the same members in the same states; then compares their whole views once more, so the answer never rests on the kept summaries the wait polls alone.
 Then('within {duration} all live nodes agree on the membership', function (this: PhantomWorld, withinMs: number) {
-  this.waitUntil(() => this.cluster.agreement(), withinMs, 'all live nodes to agree on the membership');
+  this.waitUntil(() => this.cluster.agreement(), withinMs, () => `all live nodes to agree on the membership (now: ${this.cluster.disagreements().join('; ')})`);
+  expect(this.cluster.disagreements(), 'disagreements between live views once the wait ended').to.deep.equal([]);
 });
 
 // Instant: every live member holds the same view at this moment. To wait for it, use "within {duration} all live nodes agree on the membership".

@@ -39,3 +39,12 @@ Feature: Health monitoring
     Then within 8 seconds every live node sees node-4 as dead
     When the network heals
     Then within 15 seconds every live node sees node-4 as alive
+
+  # Right after the heal the two sides still disagree (node-4 sees the others dead, they see
+  # it dead); the wait must see them come together, not take the views from before the cut.
+  Scenario: After a node's partition heals, every live node comes to the same view again
+    When node-4 is cut off from the others
+    Then within 8 seconds every live node sees node-4 as dead
+    When the network heals
+    Then within 15 seconds all live nodes agree on the membership
+    And the status report lists 5 nodes, 5 of them alive

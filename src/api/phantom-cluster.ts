@@ -1,6 +1,7 @@
 import {
   buildClusterStatus,
   clusterAgreement,
+  signaturesAgree,
   type ClusterStatus,
   createMemberProcess,
   findDisagreements,
@@ -138,16 +139,15 @@ export class PhantomCluster {
    * built 10,000 member views a poll).
    */
   agreement(): boolean {
-    let reference: string | undefined;
+    return signaturesAgree(this.liveSignatures());
+  }
+
+  /** Each live observer's kept signature (`isLiveObserver`: an admitted member that sees itself alive). */
+  private *liveSignatures(): Generator<string> {
     for (const node of this.sim.nodes) {
       const member = node.state === 'running' ? this.member(node.id) : undefined;
-      // A live observer (`isLiveObserver`): an admitted member that sees itself alive.
-      if (member === undefined || member.phase() !== 'member' || member.stateOf(member.id) !== 'alive') continue;
-      const signature = member.agreementSignature();
-      if (reference === undefined) reference = signature;
-      else if (signature !== reference) return false;
+      if (member !== undefined && member.phase() === 'member' && member.stateOf(member.id) === 'alive') yield member.agreementSignature();
     }
-    return reference !== undefined;
   }
 
   disagreements(): string[] {

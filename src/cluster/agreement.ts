@@ -23,8 +23,18 @@ export function agreementSignature(members: Iterable<{ readonly id: NodeId; read
   return text;
 }
 
-function signature(view: MembershipView): string {
-  return agreementSignature(view.members);
+/**
+ * True when there is at least one signature and all are equal: the rule both ways of asking
+ * share (whole views here, the members' kept signatures in `PhantomCluster.agreement`).
+ * Stops at the first difference, so later signatures are not even made.
+ */
+export function signaturesAgree(signatures: Iterable<string>): boolean {
+  let reference: string | undefined;
+  for (const signature of signatures) {
+    if (reference === undefined) reference = signature;
+    else if (signature !== reference) return false;
+  }
+  return reference !== undefined;
 }
 
 /**
@@ -34,14 +44,11 @@ function signature(view: MembershipView): string {
  * observer at all there is nothing that agrees, so the answer is false.
  */
 export function clusterAgreement(views: readonly MembershipView[]): boolean {
-  let reference: string | undefined;
-  for (const view of views) {
-    if (!isLiveObserver(view)) continue;
-    const current = signature(view);
-    if (reference === undefined) reference = current;
-    else if (current !== reference) return false;
-  }
-  return reference !== undefined;
+  return signaturesAgree(liveSignatures(views));
+}
+
+function* liveSignatures(views: readonly MembershipView[]): Generator<string> {
+  for (const view of views) if (isLiveObserver(view)) yield agreementSignature(view.members);
 }
 
 /** Human-readable differences from the first live observer's view (empty when they agree). */

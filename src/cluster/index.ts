@@ -1,5 +1,5 @@
 /** Cluster management: discovery/registration and SWIM membership, with status and timelines. */
-export { clusterAgreement, consensusStates, findDisagreements, isLiveObserver } from './agreement';
+export { clusterAgreement, consensusStates, findDisagreements, isLiveObserver, signaturesAgree } from './agreement';
 export { createMemberProcess, INCARNATION_DISK_KEY, PEERS_DISK_KEY, type MemberProcess, type MemberProcessOptions } from './member-process';
 export { Membership, type MembershipConfig } from './membership';
 export { isClusterMessage, type ClusterMessage } from './messages';

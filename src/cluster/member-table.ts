@@ -91,7 +91,7 @@ export class MemberTable {
         lastHeardMs: record.lastHeardMs,
       });
     }
-    return views.sort((left, right) => (left.id < right.id ? -1 : left.id > right.id ? 1 : 0));
+    return views.sort(byId);
   }
 
   /**
@@ -102,7 +102,7 @@ export class MemberTable {
     if (this.signature === undefined) {
       const members: { id: NodeId; state: MemberState }[] = [];
       for (const record of this.records.values()) members.push({ id: record.update.memberId, state: record.update.state });
-      members.sort((left, right) => (left.id < right.id ? -1 : left.id > right.id ? 1 : 0));
+      members.sort(byId);
       this.signature = agreementSignature(members);
     }
     return this.signature;
@@ -114,4 +114,9 @@ export class MemberTable {
     if (state === 'dead') this.deadOthers.add(id);
     else this.deadOthers.delete(id);
   }
+}
+
+/** Orders by id, as views list their members (and so as signatures are made). */
+function byId(left: { readonly id: NodeId }, right: { readonly id: NodeId }): number {
+  return left.id < right.id ? -1 : left.id > right.id ? 1 : 0;
 }
