@@ -321,7 +321,6 @@ When('{group role} is asked for the value of {string}', function (this: PhantomW
   scenario.askReplica(scenario.resolve(role), key);
 });
 
-
 // Instant: when the read was asked, the replica still considered itself the group's leader.
 // Needs first: "When the old leader is asked for the value of "k"".
 Then('{group role} still believed it was the leader when it was asked', function (this: PhantomWorld, role: GroupRole) {

@@ -21,11 +21,6 @@ const WRITER_COUNT = 4;
 /** How a scenario refers to a replica by what it is, not by name. */
 export type GroupRole = 'the leader' | 'the old leader' | 'the new leader' | 'a follower' | 'the follower';
 
-/**
- * The consensus part of a scenario: one replicated group (a store of one shard) and the
- * replicas the scenario talks about ("the leader", "the old leader", "the follower").
- * Steps call these methods; every wait is bounded in virtual time.
- */
 /** A node's replica of the group when a step asked for a change, and where its log stood. */
 interface HeldReplica {
   readonly host: RaftGroupHost;
@@ -33,6 +28,11 @@ interface HeldReplica {
   readonly lastIndex: number;
 }
 
+/**
+ * The consensus part of a scenario: one replicated group (a store of one shard) and the
+ * replicas the scenario talks about ("the leader", "the old leader", "the follower").
+ * Steps call these methods; every wait is bounded in virtual time.
+ */
 export class ConsensusScenario {
   /** The leader before the latest change of leadership the scenario caused or awaited. */
   private oldLeader: { node: NodeId; term: number } | undefined;
@@ -273,9 +273,7 @@ export class ConsensusScenario {
    * it kept on disk from before its removal (its old log, term and configuration).
    */
   assertCopyReplaced(node: NodeId): void {
-    if (!this.heldWhenAdded.has(node)) throw new Error(`In step "${this.world.currentStep}": ${node} was not added to the group earlier in the scenario`);
-    const copy = this.heldWhenAdded.get(node);
-    if (copy === undefined) throw new Error(`In step "${this.world.currentStep}": ${node} held no copy of ${this.groupId} when it was added, so there was nothing to replace`);
+    const copy = this.heldReplica(this.heldWhenAdded, node, 'added to the group', 'added');
     const now = this.database.replica(this.groupId, node);
     if (now === undefined) throw new Error(`${node} holds no replica of ${this.groupId} now`);
     if (now === copy.host) {
@@ -285,13 +283,19 @@ export class ConsensusScenario {
 
   /** Checks that a refused addition of a node left the replica it held as it was (not deleted, not replaced). */
   assertReplicaKeptAfterRefusal(node: NodeId): void {
-    if (!this.heldWhenRefused.has(node)) throw new Error(`In step "${this.world.currentStep}": adding ${node} to the group was not refused earlier in the scenario`);
-    const held = this.heldWhenRefused.get(node);
-    if (held === undefined) throw new Error(`In step "${this.world.currentStep}": ${node} held no replica of ${this.groupId} when adding it was refused, so there was nothing to keep`);
+    const held = this.heldReplica(this.heldWhenRefused, node, 'refused a place in the group', 'refused');
     const now = this.database.replica(this.groupId, node);
     if (now !== held.host) {
       throw new Error(`the refused change to add ${node} ${now === undefined ? 'deleted' : 'replaced'} its replica of ${this.groupId} (term ${held.term}, log to index ${held.lastIndex} when it was asked)${now === undefined ? '' : `: it now holds a replica in term ${now.status().term} with its log to index ${now.status().lastIndex}`}`);
     }
+  }
+
+  /** The replica `node` held when the step asked for its addition; a broken scenario (no such step, or no replica then) is named. */
+  private heldReplica(held: Map<NodeId, HeldReplica | undefined>, node: NodeId, what: string, when: string): HeldReplica {
+    if (!held.has(node)) throw new Error(`In step "${this.world.currentStep}": ${node} was not ${what} earlier in the scenario`);
+    const replica = held.get(node);
+    if (replica === undefined) throw new Error(`In step "${this.world.currentStep}": ${node} held no replica of ${this.groupId} when it was ${when}, so there is nothing to compare`);
+    return replica;
   }
 
   keepRefusal(reason: ConfigChangeRejection | undefined): void {

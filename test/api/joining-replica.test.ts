@@ -124,7 +124,7 @@ describe('a node added back to a group gets a new replica, never the copy it kep
     assert.equal(database.replica(SHARD, node)!.status().term, leaderStatus(cluster).term);
   });
 
-  test('a replica whose removal has not committed yet is never deleted: its acknowledgement may be what commits it', () => {
+  test('a replica whose removal has not committed yet is never deleted: a leader elected from a log without the removal still counts it a voter', () => {
     const { sim, cluster } = startStore(8);
     const database = cluster.database;
     writeKeys(sim, cluster, 'before', 5);
