@@ -3,10 +3,10 @@
  * `npm test`: the same checks as ever, in two stages whose parts run side by side, so that
  * both cores work while the single-threaded ones (the type check, the unit-test process) run.
  *
- *   stage 1: build (tsc: type check + dist/)   |  layers, guard, steps:check, then PostgreSQL's
- *                                               |  initial data directory for the SQL oracle
- *   stage 2: unit -- --compiled                 |  acceptance, compiled (PHANTOMDB_COMPILED=1),
- *                                               |  default profile, 2 workers
+ *   stage 1: build (tsc: type check + dist/)   |  layers, guard, then PostgreSQL's initial data
+ *                                               |  directory for the SQL oracle
+ *   stage 2: steps:check:compiled, then         |  acceptance, compiled (PHANTOMDB_COMPILED=1),
+ *            unit -- --compiled                 |  default profile, 2 workers
  *
  * Stage 2 needs the build's dist/; it starts only when every part of stage 1 passed (as the
  * old `a && b && ...` chain stopped at the first failure). Every part runs its package.json
@@ -69,13 +69,17 @@ async function main() {
     lane(
       part('layers', script('layers')),
       part('guard', script('guard')),
-      part('steps:check', script('steps:check')),
       part('PostgreSQL initial data directory', "node --require ts-node/register/transpile-only -e \"require('./support/postgres-snapshot').ensurePostgresSnapshot()\""),
     ),
   );
   if (first !== 0) return first;
   return stage(
-    part('unit', script('unit', ' --compiled'), { env: { PHANTOMDB_POSTGRES_SNAPSHOT: '1' } }),
+    lane(
+      // The glossary check from the build's JavaScript (with its source maps): the same check
+      // as `npm run steps:check`, without compiling every step file through ts-node first.
+      part('steps:check', script('steps:check:compiled')),
+      part('unit', script('unit', ' --compiled'), { env: { PHANTOMDB_POSTGRES_SNAPSHOT: '1' } }),
+    ),
     part('acceptance', script('acceptance'), { stream: true, env: { PHANTOMDB_COMPILED: '1', PHANTOMDB_POSTGRES_SNAPSHOT: '1' } }),
   );
 }
