@@ -15,8 +15,10 @@ import { policyFromTable } from '../support/scaling-policy-table';
 // Needs a replicated group with a leader ("a replicated group of 3 nodes" and "the group has a leader").
 // A process that was never admitted to the cluster, but knows the protocol, spends 1 second trying to take
 // the group over: it asks every replica to vote for it in a far higher term, sends writes of the value as a
-// self-made leader (and as the real leader, by forging the sender), tells followers to start elections, and
-// asks the leader to lock the key for a transaction and record it committed.
+// self-made leader (and as the real leader, by forging the sender), tells followers to start elections,
+// asks the leader to lock the key for a transaction and record it committed, and sends the leader
+// booby-trapped messages (a field that is code, a getter, run if the node reads it: a vote request's type, a
+// query scan lock's command).
 // Example: When a process that was never admitted tries to take over the group and write "stolen" to "balance"
 When('a process that was never admitted tries to take over the group and write {string} to {string}', function (this: PhantomWorld, value: string, key: string) {
   security(this).rogueAttack(key, value);
@@ -36,6 +38,15 @@ Then("no replica's term or data changed", function (this: PhantomWorld) {
 // Instant: reads the drop counters.
 Then('every message of the intruder was dropped and counted', function (this: PhantomWorld) {
   security(this).assertRogueDropped();
+});
+
+// Neither the simulated network nor any node read a booby-trapped field of the intruder's messages: the
+// intruder's code never ran, not even to trace a message's type, route it, or learn whether a stranger may
+// send it. Needs "a process that was never admitted ..." first.
+// Example: Then the code hidden in the intruder's messages never ran
+// Instant: reads how often the intruder's trapped fields were read.
+Then("the code hidden in the intruder's messages never ran", function (this: PhantomWorld) {
+  security(this).assertRogueCodeNeverRan();
 });
 
 // Needs a replicated group with a leader. A member of the group (admitted, so its own messages pass) sends the

@@ -39,7 +39,9 @@ interface ReplicaPicture {
  * leadership transfer, which bypasses the vote lease), sends appends as a self-made
  * leader that write `key` = `value` and claim it committed, tells followers to start an
  * election at once, and asks the shard's leader to lock the key for a transaction and to
- * record that transaction committed.
+ * record that transaction committed. It also sends the leader booby-trapped messages: a
+ * vote request whose type, and a query's scan lock whose command, are getters, code that
+ * runs inside the node if the node reads them.
  */
 export class RogueAttack {
   sent = 0;
@@ -65,6 +67,27 @@ export class RogueAttack {
     const priority = { startedAtMs: 0, txnId };
     this.shard(leader, { type: 'txn.shard-request', requestId: `${txnId}/lock`, shardId: groupId, command: { kind: 'acquire', txnId, priority, anchorKey: key, coordinator: this.env.id, opIndex: 1, key, access: { kind: 'write', value } } });
     this.shard(leader, { type: 'txn.shard-request', requestId: `${txnId}/decide`, shardId: groupId, command: { kind: 'decide', txnId, participants: [groupId], lastOpIndex: 1 } });
+    // Booby-trapped messages: fields that are getters, code that would run in the receiving
+    // node if it read them. Each answers what a real message holds, and counts that it ran.
+    const vote = { type: 'raft.vote-request', from: this.env.id, to: leader, term, lastLogIndex: lastIndex + 1000, lastLogTerm: term, leadershipTransfer: true };
+    this.booby(leader, { groupId, message: vote }, 'type', vote.type);
+    const lock = { kind: 'acquire', txnId: `${txnId}.q1.a1`, priority, anchorKey: key, coordinator: this.env.id, opIndex: 1, key, access: { kind: 'scan' } };
+    this.booby(leader, { type: 'txn.shard-request', requestId: `${txnId}/scan`, shardId: groupId }, 'command', lock);
+  }
+
+  /** Times the network or a node read a booby-trapped field (ran the intruder's code). */
+  trapsSprung = 0;
+
+  private booby(to: NodeId, fields: Record<string, unknown>, trapped: string, value: unknown): void {
+    const message = Object.defineProperty({ ...fields }, trapped, {
+      enumerable: true,
+      get: () => {
+        this.trapsSprung++;
+        return value;
+      },
+    });
+    this.env.network.send(to, message as never);
+    this.sent++;
   }
 
   private raft(to: NodeId, groupId: string, message: Record<string, unknown>): void {
@@ -190,6 +213,13 @@ export class SecurityScenario {
     this.world.attachText('messages dropped at node boundaries', drops.summary());
     const dropped = drops.fromSender(rogue.id);
     if (dropped !== rogue.attack.sent) throw new Error(`the rogue sent ${rogue.attack.sent} messages but ${dropped} were dropped at the boundary`);
+  }
+
+  /** Neither the network nor a node read a booby-trapped field of the rogue's messages (ran the rogue's code). */
+  assertRogueCodeNeverRan(): void {
+    const rogue = this.rogue;
+    if (rogue === undefined) throw new Error(`In step "${this.world.currentStep}": no rogue process attacked earlier`);
+    if (rogue.attack.trapsSprung > 0) throw new Error(`nodes read a booby-trapped field of the rogue's messages ${rogue.attack.trapsSprung} times: each read ran the rogue's code (a getter) in the simulated network or a node`);
   }
 
   /** A follower of the group forges the leader's heartbeats every 100 ms for the duration (see HeartbeatForgery). */

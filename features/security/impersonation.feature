@@ -16,6 +16,7 @@ Feature: Nodes cannot be impersonated
     Then the leader did not change
     And no replica's term or data changed
     And every message of the intruder was dropped and counted
+    And the code hidden in the intruder's messages never ran
     And a client reads "100" from "balance"
 
   Scenario: A member that forges the leader's heartbeats changes nothing

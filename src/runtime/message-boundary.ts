@@ -1,4 +1,5 @@
 import type { NodeId } from './ports';
+import { ownData } from '../util/own-data';
 import { type Check, isPlainRecord, problemOf } from './wire-check';
 
 /**
@@ -80,7 +81,11 @@ export interface WireRule {
   readonly check: Check;
   /** True when any process may send it (client-facing or membership); false: admitted peers only. */
   readonly open: boolean;
-  /** For a type that is not open: the messages of it that any process may still send (a query's scan locks). */
+  /**
+   * For a type that is not open: the messages of it that any process may still send (a query's
+   * scan locks). Asked only of a message that passed `check`, so the fields it reads (as long as
+   * `check` covers them) are plain data, not getters.
+   */
   readonly openWhen?: (message: Record<string, unknown>, from: NodeId) => boolean;
   /** Optional cross-check of claimed identities (a Raft message's `from` must be its sender). */
   readonly identity?: WireCheck;
@@ -104,14 +109,19 @@ export class MessageBoundary {
 
   /** True when the message may go on to its service; otherwise it was dropped and counted. */
   accept(from: NodeId, message: unknown): boolean {
-    const type = isPlainRecord(message) && typeof message.type === 'string' ? message.type : '(no type)';
+    // Read as plain data: a getter must never run here, not even the type's.
+    const claimed = isPlainRecord(message) ? ownData(message, 'type') : undefined;
+    const type = typeof claimed === 'string' ? claimed : '(no type)';
     const rule = this.options.rules.get(type);
     if (rule === undefined) return this.drop(from, type, 'unknown-type', `no service here takes ${JSON.stringify(type.slice(0, 64))}`);
-    if (!rule.open && from !== this.self && !(rule.openWhen !== undefined && isPlainRecord(message) && rule.openWhen(message, from)) && !this.options.admitted(from)) {
-      return this.drop(from, type, 'not-admitted', `${from} was not admitted to the cluster`);
-    }
     const fields = message as Record<string, unknown>;
     const problem = problemOf(rule.check, fields, type);
+    if (!rule.open && from !== this.self && !this.options.admitted(from)) {
+      // A stranger's message passes only when it is plainly one that any process may send; a
+      // malformed one cannot be (and `openWhen` reads its fields only once they are plain data).
+      const open = problem === undefined && rule.openWhen !== undefined && rule.openWhen(fields, from);
+      if (!open) return this.drop(from, type, 'not-admitted', `${from} was not admitted to the cluster`);
+    }
     if (problem !== undefined) return this.drop(from, type, 'malformed', problem);
     const forged = rule.identity?.(fields, from, this.self);
     if (forged !== undefined) return this.drop(from, type, 'impersonation', forged);

@@ -1,4 +1,5 @@
 import type { Message, NodeId } from '../runtime/ports';
+import { ownData } from '../util/own-data';
 import type { LatencyModel } from './latency';
 import type { SeededRandom } from './random';
 import type { RegionLatencyMatrix } from './region-latency';
@@ -212,45 +213,48 @@ export class Network {
 
   send(from: NodeId, to: NodeId, message: Message): void {
     const id = this.nextMessageId++;
+    // Read once, as plain data: a message is the sender's data, and a hostile sender's getter
+    // must not run in the network any more than in the node (see messageTypeOf).
+    const type = messageTypeOf(message);
     const link = this.link(from, to);
     link.counters.sent++;
-    this.typeCounter(message.type).sent++;
-    this.trace.recordMessage(this.scheduler.nowMs, 'net.send', from, to, message.type, id);
-    if (!this.canReach(from, to)) return this.drop(link, from, to, message, id, 'partition');
+    this.typeCounter(type).sent++;
+    this.trace.recordMessage(this.scheduler.nowMs, 'net.send', from, to, type, id);
+    if (!this.canReach(from, to)) return this.drop(link, from, to, type, id, 'partition');
     const faults = link.faults ?? this.faults;
     if (faults.lossProbability > 0 && this.random.chance(faults.lossProbability)) {
-      return this.drop(link, from, to, message, id, 'loss');
+      return this.drop(link, from, to, type, id, 'loss');
     }
-    this.scheduleDelivery(link, from, to, message, id);
+    this.scheduleDelivery(link, from, to, message, type, id);
     if (faults.duplicateProbability > 0 && this.random.chance(faults.duplicateProbability)) {
       link.counters.duplicated++;
-      this.typeCounter(message.type).duplicated++;
-      this.scheduleDelivery(link, from, to, message, id);
+      this.typeCounter(type).duplicated++;
+      this.scheduleDelivery(link, from, to, message, type, id);
     }
   }
 
-  private scheduleDelivery(link: Link, from: NodeId, to: NodeId, message: Message, id: number): void {
+  private scheduleDelivery(link: Link, from: NodeId, to: NodeId, message: Message, type: string, id: number): void {
     const latencyMs = this.sampleLatency(link.latency ?? this.regionModel(from, to) ?? this.defaultLatency);
-    this.scheduler.schedule(latencyMs, () => this.deliver(link, from, to, message, id));
+    this.scheduler.schedule(latencyMs, () => this.deliver(link, from, to, message, type, id));
   }
 
-  private deliver(link: Link, from: NodeId, to: NodeId, message: Message, id: number): void {
+  private deliver(link: Link, from: NodeId, to: NodeId, message: Message, type: string, id: number): void {
     // A partition that starts while a message is in flight also loses it.
-    if (!this.canReach(from, to)) return this.drop(link, from, to, message, id, 'partition');
+    if (!this.canReach(from, to)) return this.drop(link, from, to, type, id, 'partition');
     const endpoint = this.endpoints.get(to);
-    if (!endpoint) return this.drop(link, from, to, message, id, 'unknown-node');
+    if (!endpoint) return this.drop(link, from, to, type, id, 'unknown-node');
     // Traced before the handler runs, so the trace shows cause before effect.
-    this.trace.recordMessage(this.scheduler.nowMs, 'net.deliver', to, from, message.type, id);
+    this.trace.recordMessage(this.scheduler.nowMs, 'net.deliver', to, from, type, id);
     const outcome = endpoint.receive(from, message);
-    if (outcome === 'node-down') return this.drop(link, from, to, message, id, 'node-down');
+    if (outcome === 'node-down') return this.drop(link, from, to, type, id, 'node-down');
     link.counters.delivered++;
-    this.typeCounter(message.type).delivered++;
+    this.typeCounter(type).delivered++;
   }
 
-  private drop(link: Link, from: NodeId, to: NodeId, message: Message, id: number, reason: DropReason): void {
+  private drop(link: Link, from: NodeId, to: NodeId, type: string, id: number, reason: DropReason): void {
     link.counters.dropped++;
-    this.typeCounter(message.type).dropped++;
-    this.trace.recordMessage(this.scheduler.nowMs, 'net.drop', to, from, message.type, id, reason);
+    this.typeCounter(type).dropped++;
+    this.trace.recordMessage(this.scheduler.nowMs, 'net.drop', to, from, type, id, reason);
   }
 
   private regionModel(from: NodeId, to: NodeId): LatencyModel | undefined {
@@ -274,8 +278,10 @@ export class Network {
   private typeCounter(type: string): TrafficCounters {
     let counters = this.typeCounters.get(type);
     if (!counters) {
-      counters = emptyCounters();
-      this.typeCounters.set(type, counters);
+      // Types come from senders; a hostile one could invent a new type per message.
+      const label = this.typeCounters.size < MESSAGE_TYPES_COUNTED_MAX ? type : OTHER_TYPES;
+      counters = this.typeCounters.get(label) ?? emptyCounters();
+      this.typeCounters.set(label, counters);
     }
     return counters;
   }
@@ -337,4 +343,21 @@ function validateFaults(faults: LinkFaults): LinkFaults {
     if (!(value >= 0 && value <= 1)) throw new RangeError(`${name} must be a probability in [0, 1], got ${value}`);
   }
   return faults;
+}
+
+/** Distinct message types counted one by one; the rest are counted together. */
+const MESSAGE_TYPES_COUNTED_MAX = 1024;
+const OTHER_TYPES = '(other types)';
+/** Longest type the network traces and counts as it is (every real one is far shorter). */
+const MESSAGE_TYPE_LENGTH_MAX = 128;
+
+/**
+ * The label a message is traced and counted under: its own `type` field read as plain data
+ * (a getter never runs), '(no type)' when that is not a string, '(type too long)' past
+ * MESSAGE_TYPE_LENGTH_MAX characters. Every message PhantomDB's own nodes send gets its type.
+ */
+export function messageTypeOf(message: unknown): string {
+  const type = typeof message === 'object' && message !== null ? ownData(message, 'type') : undefined;
+  if (typeof type !== 'string') return '(no type)';
+  return type.length <= MESSAGE_TYPE_LENGTH_MAX ? type : '(type too long)';
 }

@@ -131,6 +131,29 @@ describe('Wire checks: shapes', () => {
     assert.match(jsonValue()(cyclic, 'm') ?? '', /nested too deeply/);
   });
 
+  it('never run a getter of the message itself: neither its type nor the fields that decide whether a stranger may send it', () => {
+    const { gate, counters } = boundary(['node-2']);
+    let ran = 0;
+    const trap = () => {
+      ran++;
+      throw new Error('boom');
+    };
+    // The type names the rule, so it is read before any shape check.
+    assert.equal(gate.accept('node-2', Object.defineProperty({}, 'type', { enumerable: true, get: trap })), false);
+    assert.equal(counters.byReason('unknown-type'), 1);
+    // A query client (never admitted) may send a scan lock; whether this is one is read from the command.
+    const lock = scanLock('\u0000scan:table/t/', { kind: 'scan' });
+    assert.equal(gate.accept('client:c1', lock), true, 'the well-formed scan lock passes');
+    const hostileCommand = Object.defineProperty({ ...lock }, 'command', { enumerable: true, get: trap });
+    const hostileTxnId = { ...lock, command: Object.defineProperty({ ...lock.command }, 'txnId', { enumerable: true, get: trap }) };
+    const hostileAccess = { ...lock, command: { ...lock.command, access: Object.defineProperty({}, 'kind', { enumerable: true, get: trap }) } };
+    for (const [name, message] of [['command', hostileCommand], ['command.txnId', hostileTxnId], ['command.access.kind', hostileAccess]] as const) {
+      assert.equal(gate.accept('client:c1', message), false, `a scan lock whose ${name} is a getter`);
+    }
+    assert.equal(counters.byReason('not-admitted'), 3, 'a stranger\'s message that is not plainly an open one is not admitted');
+    assert.equal(ran, 0, 'no getter ran');
+  });
+
   it('refuse a Raft append whose entries carry a malformed command (it would stop every replica when applied)', () => {
     const { gate, counters } = boundary(['node-2']);
     const entry = { term: 1, index: 1, kind: 'normal', data: { clientId: 'c', sequence: 1, operation: { kind: 'put', key: 'x' } } };

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Message, NodeEnv, NodeId } from '../../src/runtime/ports';
 import { Simulation } from '../../src/sim';
+import { messageTypeOf } from '../../src/sim/network';
 
 interface Inbox {
   received: { from: NodeId; type: string; atMs: number }[];
@@ -89,6 +90,39 @@ describe('Simulated network', () => {
   it('rejects probabilities outside [0, 1]', () => {
     const { sim } = cluster(1, ['a']);
     assert.throws(() => sim.network.setFaults({ lossProbability: 1.5 }), /probability/);
+  });
+});
+
+describe('Hostile messages (the network treats a message as the sender\'s data)', () => {
+  it('traces and counts a message by its own type read as plain data, never running a getter, however often it is dropped or delivered', () => {
+    const sim = new Simulation({ seed: 1 });
+    let received = 0;
+    sim.addNode('a', () => ({ onMessage: () => undefined }));
+    sim.addNode('b', () => ({ onMessage: () => void received++ }));
+    let ran = 0;
+    const trapped = Object.defineProperty({}, 'type', { enumerable: true, get: () => { ran++; return 'raft.append'; } });
+    sim.network.setFaults({ lossProbability: 0, duplicateProbability: 1 });
+    sim.network.send('a', 'b', trapped as Message);
+    sim.runFor(100);
+    sim.network.isolate('b');
+    sim.network.send('a', 'b', trapped as Message);
+    sim.runFor(100);
+    assert.equal(ran, 0, 'the getter never ran');
+    assert.equal(received, 2, 'the first message and its duplicate were delivered');
+    assert.deepEqual(sim.network.typeCounters.get('(no type)'), { sent: 2, delivered: 2, dropped: 1, duplicated: 1 });
+    assert.equal(sim.network.typeCounters.has('raft.append'), false);
+  });
+
+  it('labels what is not a plain message, or whose type is too long, and counts at most 1,024 types one by one', () => {
+    assert.equal(messageTypeOf({ type: 'swim.ping' }), 'swim.ping');
+    for (const message of [null, 'swim.ping', 7, {}, { type: 7 }, Object.create({ type: 'inherited' })]) assert.equal(messageTypeOf(message), '(no type)');
+    assert.equal(messageTypeOf({ type: 'x'.repeat(128) }), 'x'.repeat(128));
+    assert.equal(messageTypeOf({ type: 'x'.repeat(129) }), '(type too long)');
+    const sim = new Simulation({ seed: 1 });
+    sim.addNode('a', () => ({ onMessage: () => undefined }));
+    for (let index = 0; index < 1_100; index++) sim.network.send('a', 'a', { type: `invented-${index}` });
+    assert.equal(sim.network.typeCounters.size, 1_025, '1,024 types, then one count for the rest');
+    assert.equal(sim.network.typeCounters.get('(other types)')?.sent, 1_100 - 1_024);
   });
 });
 
