@@ -115,12 +115,17 @@ export class MessageBoundary {
     const rule = this.options.rules.get(type);
     if (rule === undefined) return this.drop(from, type, 'unknown-type', `no service here takes ${JSON.stringify(type.slice(0, 64))}`);
     const fields = message as Record<string, unknown>;
-    const problem = problemOf(rule.check, fields, type);
+    let problem: string | undefined;
     if (!rule.open && from !== this.self && !this.options.admitted(from)) {
-      // A stranger's message passes only when it is plainly one that any process may send; a
-      // malformed one cannot be (and `openWhen` reads its fields only once they are plain data).
-      const open = problem === undefined && rule.openWhen !== undefined && rule.openWhen(fields, from);
-      if (!open) return this.drop(from, type, 'not-admitted', `${from} was not admitted to the cluster`);
+      // A stranger's message of a closed type is dropped before its check runs, unless the type
+      // has messages any process may send; such a message passes only when it is plainly one,
+      // so a malformed one cannot (and `openWhen` reads its fields only once they are plain data).
+      const notAdmitted = () => this.drop(from, type, 'not-admitted', `${from} was not admitted to the cluster`);
+      if (rule.openWhen === undefined) return notAdmitted();
+      problem = problemOf(rule.check, fields, type);
+      if (problem !== undefined || !rule.openWhen(fields, from)) return notAdmitted();
+    } else {
+      problem = problemOf(rule.check, fields, type);
     }
     if (problem !== undefined) return this.drop(from, type, 'malformed', problem);
     const forged = rule.identity?.(fields, from, this.self);

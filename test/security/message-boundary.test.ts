@@ -154,6 +154,17 @@ describe('Wire checks: shapes', () => {
     assert.equal(ran, 0, 'no getter ran');
   });
 
+  it("drop a stranger's message of a closed type before its shape check runs (a check is code too: it need not see a stranger's message)", () => {
+    const { gate, counters } = boundary(['node-2']);
+    let ran = 0;
+    const operation = Object.defineProperty({ kind: 'put', value: 'stolen' }, 'key', { enumerable: true, get: () => { ran++; return 'balance'; } });
+    const entry = { term: 9, index: 1, kind: 'normal', data: { clientId: 'rogue', sequence: 1, operation } };
+    const append = (from: string) => ({ type: 'raft.append', groupId: 'shard-1', message: { type: 'raft.append', from, to: 'node-1', term: 9, prevLogIndex: 0, prevLogTerm: 0, entries: [entry], leaderCommitIndex: 1 } });
+    assert.equal(gate.accept('rogue', append('rogue')), false);
+    assert.equal(counters.byReason('not-admitted'), 1);
+    assert.equal(ran, 0, 'the check never saw the stranger\'s message');
+  });
+
   it('refuse a Raft append whose entries carry a malformed command (it would stop every replica when applied)', () => {
     const { gate, counters } = boundary(['node-2']);
     const entry = { term: 1, index: 1, kind: 'normal', data: { clientId: 'c', sequence: 1, operation: { kind: 'put', key: 'x' } } };
