@@ -1,4 +1,4 @@
-import { type Check, int, jsonValue, nonEmptyStr, noteFieldsRead, optional, record, str } from '../runtime/wire-check';
+import { type Check, int, isPlainRecord, jsonValue, nonEmptyStr, noteFieldsRead, optional, record, str } from '../runtime/wire-check';
 import { validateOperation } from './operation';
 
 /**
@@ -11,8 +11,16 @@ import { validateOperation } from './operation';
 const OPERATION_FIELDS = ['kind', 'key', 'value', 'expected'] as const;
 
 export const operationCheck: Check = (value, path) => {
-  const problem = validateOperation(value);
-  if (problem === undefined) noteFieldsRead(value as object, OPERATION_FIELDS);
+  if (!isPlainRecord(value)) return `${path}: an operation must be an object`;
+  // validateOperation reads its fields directly: it sees a plain copy, so no getter runs here.
+  const fields: Record<string, unknown> = {};
+  for (const field of OPERATION_FIELDS) {
+    const descriptor = Object.getOwnPropertyDescriptor(value, field);
+    if (descriptor !== undefined && !('value' in descriptor)) return `${path}.${field} must be plain data`;
+    fields[field] = descriptor?.value;
+  }
+  const problem = validateOperation(fields);
+  if (problem === undefined) noteFieldsRead(value, OPERATION_FIELDS);
   return problem === undefined ? undefined : `${path}: ${problem}`;
 };
 

@@ -1,3 +1,4 @@
+import { ownData } from '../util/own-data';
 import { type Check, finite, int, isPlainRecord, jsonValue, literal, nonEmptyStr, record, str } from '../runtime/wire-check';
 
 /**
@@ -25,7 +26,8 @@ const setGoalCheck: Check = record({ kind: literal('set-goal'), goal: tableGoalC
 
 /** The payload of a placement entry: `{ placement: command }`. */
 export const placementCommandCheck: Check = (value, path) => {
-  if (isPlainRecord(value) && value.kind === 'set-goal') return setGoalCheck(value, path);
+  // The kind read as plain data: a getter must not run here (src/util/own-data.ts).
+  if (isPlainRecord(value) && ownData(value, 'kind') === 'set-goal') return setGoalCheck(value, path);
   return jsonValue()(value, path);
 };
 

@@ -37,6 +37,21 @@ export function isPlainRecord(value: unknown): value is Record<string, unknown> 
   return prototype === Object.prototype || prototype === null;
 }
 
+/**
+ * A list as plain data: an array of this realm whose prototype is Array.prototype, with no own
+ * iterator or constructor. Code that takes a checked list iterates it (for...of), slices or maps
+ * it; each of those would run the sender's code on an array whose prototype was swapped, or that
+ * carries its own Symbol.iterator or constructor.
+ */
+function isPlainList(value: unknown): value is unknown[] {
+  return (
+    Array.isArray(value) &&
+    Object.getPrototypeOf(value) === Array.prototype &&
+    !Object.prototype.hasOwnProperty.call(value, Symbol.iterator) &&
+    !Object.prototype.hasOwnProperty.call(value, 'constructor')
+  );
+}
+
 const ACCESSOR = Symbol.for('phantomdb.accessor');
 
 /*
@@ -142,7 +157,7 @@ export function optional(check: Check): OptionalCheck {
 
 export function list(check: Check, lengthMax = LIST_LENGTH_MAX): Check {
   return (value, path) => {
-    if (!Array.isArray(value)) return `${path} must be a list`;
+    if (!isPlainList(value)) return `${path} must be a list`;
     if (value.length > lengthMax) return `${path} has more than ${lengthMax} items`;
     noteInspected(value);
     for (let index = 0; index < value.length; index++) {
@@ -158,7 +173,7 @@ export function list(check: Check, lengthMax = LIST_LENGTH_MAX): Check {
 /** A fixed-length list of differently checked items (a tuple). */
 export function tuple(...checks: readonly Check[]): Check {
   return (value, path) => {
-    if (!Array.isArray(value) || value.length !== checks.length) return `${path} must be a list of ${checks.length} items`;
+    if (!isPlainList(value) || value.length !== checks.length) return `${path} must be a list of ${checks.length} items`;
     noteInspected(value);
     for (let index = 0; index < checks.length; index++) {
       const problem = checks[index](own(value, index), child(path, index, true));
@@ -250,6 +265,7 @@ function jsonProblem(value: unknown, path: string, depthLeft: number, budget: { 
   if (typeof value === 'number') return Number.isFinite(value) ? undefined : `${path} must be a finite number`;
   if (depthLeft <= 0) return `${path} is nested too deeply`;
   if (Array.isArray(value)) {
+    if (!isPlainList(value)) return `${path} must be plain data`;
     if (value.length > LIST_LENGTH_MAX) return `${path} has more than ${LIST_LENGTH_MAX} items`;
     noteInspected(value);
     for (let index = 0; index < value.length; index++) {

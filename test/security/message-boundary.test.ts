@@ -154,6 +154,20 @@ describe('Wire checks: shapes', () => {
     assert.equal(ran, 0, 'no getter ran');
   });
 
+  it("check a key-value operation's fields as plain data: a getter in a client's request never runs in the server", () => {
+    const { gate, counters } = boundary([]);
+    let ran = 0;
+    const request = (operation: object) => ({ type: 'kv.request', requestId: 1, clientId: 'c1', sequence: 1, shardId: 'shard-1', epoch: 0, operation });
+    assert.equal(gate.accept('client:c1', request({ kind: 'put', key: 'balance', value: '1' })), true, 'a plain request passes');
+    for (const field of ['kind', 'key', 'value']) {
+      const operation = Object.defineProperty({ kind: 'put', key: 'balance', value: '1' }, field, { enumerable: true, get: () => { ran++; return field === 'kind' ? 'put' : 'x'; } });
+      assert.equal(gate.accept('client:c1', request(operation)), false, `an operation whose ${field} is a getter`);
+    }
+    assert.equal(gate.accept('client:c1', request(Object.create({ kind: 'get', key: 'balance' }))), false, 'inherited fields are not the operation\'s own');
+    assert.equal(counters.byReason('malformed'), 4);
+    assert.equal(ran, 0, 'no getter ran');
+  });
+
   it("drop a stranger's message of a closed type before its shape check runs (a check is code too: it need not see a stranger's message)", () => {
     const { gate, counters } = boundary(['node-2']);
     let ran = 0;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { serverWireRules } from '../../src/api/wire-rules';
 import { operationCheck } from '../../src/kv/wire';
+import { placementCommandCheck } from '../../src/placement/wire';
 import { BoundaryCounters, MessageBoundary } from '../../src/runtime/message-boundary';
 import { type Check, int, jsonValue, list, optional, QUICK, record, sameVerdictWhileFrozen, tuple } from '../../src/runtime/wire-check';
 
@@ -58,15 +59,39 @@ describe('Wire checks: verdicts kept while frozen', () => {
     assert.equal(runs(), 2);
   });
 
-  it('check again a frozen operation whose fields are getters (a getter may answer differently later)', () => {
+  it('refuse a frozen operation whose field is a getter (a getter may answer differently later), every time, without running it', () => {
     let calls = 0;
     const operation = Object.freeze(Object.defineProperty({ kind: 'put', value: 'v' }, 'key', { enumerable: true, get: () => (calls++, 'k') }));
     const check = sameVerdictWhileFrozen(record({ operation: operationCheck }));
     const value = Object.freeze({ operation });
-    check(value, QUICK);
-    const before = calls;
-    check(value, QUICK);
-    assert.ok(calls > before, 'the second check ran again');
+    assert.match(check(value, 'm') ?? '', /m\.operation\.key must be plain data/);
+    assert.match(check(value, 'm') ?? '', /m\.operation\.key must be plain data/, 'a refusal is not kept as a pass');
+    assert.equal(calls, 0, 'the getter never ran');
+  });
+
+  it('take only plain lists: an array with a swapped prototype, its own iterator or its own constructor would run the sender\'s code where it is iterated, sliced or mapped', () => {
+    let ran = 0;
+    const trap = () => {
+      ran++;
+      return [][Symbol.iterator]();
+    };
+    const swapped = Object.setPrototypeOf([1, 2], Object.assign(Object.create(Array.prototype), { findIndex: () => (ran++, -1) }));
+    const ownIterator = Object.defineProperty([1, 2], Symbol.iterator, { value: trap });
+    const ownConstructor = Object.defineProperty([1, 2], 'constructor', { value: function Fake() { ran++; } });
+    for (const check of [list(int(0)), tuple(int(0), int(0)), jsonValue()]) {
+      assert.equal(check([1, 2], 'm'), undefined, 'a plain list passes');
+      for (const [name, hostile] of [['swapped prototype', swapped], ['own iterator', ownIterator], ['own constructor', ownConstructor]] as const) {
+        assert.match(check(hostile, 'm') ?? '', /^m must be/, `a list with a ${name}`);
+      }
+    }
+    assert.equal(ran, 0, 'none of the sender\'s functions ran');
+  });
+
+  it("read a placement command's kind as plain data before choosing its check", () => {
+    let ran = 0;
+    const command = Object.defineProperty({ goal: {}, reason: 'r', atMs: 0 }, 'kind', { enumerable: true, get: () => (ran++, 'set-goal') });
+    assert.match(placementCommandCheck(command, 'm') ?? '', /^m\.kind must be plain data/);
+    assert.equal(ran, 0, 'the getter never ran');
   });
 
   it('read list and tuple items as own data: an item that is a getter fails and never runs', () => {
