@@ -2,11 +2,10 @@ import { authLogEntryCheck } from '../auth/wire';
 import { CLUSTER_MESSAGE_TYPES, clusterMessageCheck } from '../cluster/wire';
 import { kvRequestCheck, shardLogCommandCheck } from '../kv/wire';
 import { RAFT_MESSAGE_TYPES, raftCoalescedHeartbeatsCheck, raftCoalescedIdentityProblem, raftEnvelopeCheck, raftIdentityProblem } from '../raft/wire';
-import { placementCommandCheck } from '../placement/wire';
+import { heartbeatAckCheck, placementCommandCheck, storeHeartbeatCheck, storeHeartbeatIdentityProblem } from '../placement/wire';
 import { fragmentRequestCheck } from '../query/wire';
 import type { WireRule } from '../runtime/message-boundary';
 import type { NodeId } from '../runtime/ports';
-import { jsonValue } from '../runtime/wire-check';
 import { scannedPrefix } from '../txn/types';
 import { txnClientRequestCheck, txnCommandCheck, txnShardRequestCheck, txnShardResponseCheck } from '../txn/wire';
 
@@ -35,8 +34,8 @@ export function serverWireRules(): ReadonlyMap<string, WireRule> {
   rules.set('txn.shard-request', { check: txnShardRequestCheck, open: false, openWhen: isQueryLockCommand });
   rules.set('query.fragment-request', { check: fragmentRequestCheck, open: true });
   // Store heartbeats to the placement group's leader and its answers (src/placement/heartbeat.ts).
-  rules.set('placement.heartbeat', { check: jsonValue(16), open: false });
-  rules.set('placement.heartbeat-ack', { check: jsonValue(16), open: false });
+  rules.set('placement.heartbeat', { check: storeHeartbeatCheck, open: false, identity: storeHeartbeatIdentityProblem });
+  rules.set('placement.heartbeat-ack', { check: heartbeatAckCheck, open: false });
   rules.set('txn.shard-response', { check: txnShardResponseCheck, open: false });
   return rules;
 }

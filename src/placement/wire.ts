@@ -1,5 +1,5 @@
 import { ownData } from '../util/own-data';
-import { type Check, finite, int, isPlainRecord, jsonValue, literal, nonEmptyStr, record, str } from '../runtime/wire-check';
+import { bool, type Check, finite, int, isPlainRecord, jsonValue, list, literal, nonEmptyStr, nullable, record, str } from '../runtime/wire-check';
 
 /**
  * Shapes of the placement group's log entries as they arrive in Raft messages
@@ -32,3 +32,29 @@ export const placementCommandCheck: Check = (value, path) => {
 };
 
 export const placementLogEntryCheck: Check = record({ placement: placementCommandCheck });
+
+/**
+ * A node's heartbeat to the placement group's leader, and the answer (src/placement/heartbeat.ts).
+ * The leader keeps the report under its node and compares sequences, so both are checked here:
+ * a report under another node's name, or a sequence that is not a number, would corrupt the
+ * picture the planner works from.
+ */
+const replicaReportCheck: Check = record({
+  group: nonEmptyStr(256),
+  role: str(64),
+  term: int(0),
+  appliedIndex: int(0),
+  keys: finite,
+  bytes: finite,
+  readsPerSecond: finite,
+  writesPerSecond: finite,
+});
+
+export const storeHeartbeatCheck: Check = record({ type: literal('placement.heartbeat'), node: nonEmptyStr(256), sequence: int(1), replicas: list(replicaReportCheck, 100_000) });
+
+export const heartbeatAckCheck: Check = record({ type: literal('placement.heartbeat-ack'), sequence: int(0), recorded: bool, leaderHint: nullable(nonEmptyStr(256)), epoch: int(0) });
+
+/** A heartbeat names the node it reports on: only that node may send it. */
+export function storeHeartbeatIdentityProblem(message: Record<string, unknown>, from: string): string | undefined {
+  return message.node === from ? undefined : `placement.heartbeat from ${from} reports on ${String(message.node).slice(0, 64)}`;
+}

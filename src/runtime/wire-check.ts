@@ -215,7 +215,8 @@ export function dictionary(check: Check, keysMax = 10_000): Check {
   return (value, path) => {
     if (!isPlainRecord(value)) return `${path} must be an object`;
     noteInspected(value);
-    const keys = Object.keys(value);
+    // Every own name, not only the enumerable ones: a hidden getter would run where code reads it.
+    const keys = Object.getOwnPropertyNames(value);
     if (keys.length > keysMax) return `${path} has more than ${keysMax} entries`;
     for (const key of keys) {
       const problem = check(own(value, key), child(path, key, false));
@@ -276,7 +277,8 @@ function jsonProblem(value: unknown, path: string, depthLeft: number, budget: { 
   }
   if (!isPlainRecord(value)) return `${path} must be plain data`;
   noteInspected(value);
-  for (const key of Object.keys(value)) {
+  // Every own name, not only the enumerable ones: a hidden getter would run where code reads it.
+  for (const key of Object.getOwnPropertyNames(value)) {
     const item = own(value, key);
     // An undefined field is absent once serialised; the in-process network passes objects as they are.
     if (item === undefined) continue;

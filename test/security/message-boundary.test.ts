@@ -168,6 +168,21 @@ describe('Wire checks: shapes', () => {
     assert.equal(ran, 0, 'no getter ran');
   });
 
+  it("check a placement heartbeat's shape and sender: a report under another node's name, or a sequence that is not a number, is dropped", () => {
+    const { gate, counters } = boundary(['node-2']);
+    const report = { group: 'shard-1', role: 'leader', term: 2, appliedIndex: 7, keys: 3, bytes: 120, readsPerSecond: 0.5, writesPerSecond: 1 };
+    const heartbeat = (fields: object) => ({ type: 'placement.heartbeat', node: 'node-2', sequence: 4, replicas: [report], ...fields });
+    assert.equal(gate.accept('node-2', heartbeat({})), true, 'a well-formed heartbeat from its own node passes');
+    assert.equal(gate.accept('node-2', heartbeat({ node: 'node-3' })), false, 'a report under another node');
+    assert.equal(counters.byReason('impersonation'), 1);
+    assert.equal(gate.accept('node-2', heartbeat({ sequence: '4' })), false, 'a sequence that is a string');
+    assert.equal(gate.accept('node-2', heartbeat({ replicas: [{ ...report, term: -1 }] })), false, 'a replica report with a negative term');
+    const ack = { type: 'placement.heartbeat-ack', sequence: 4, recorded: true, leaderHint: null, epoch: 1 };
+    assert.equal(gate.accept('node-2', ack), true, 'a well-formed answer passes');
+    assert.equal(gate.accept('node-2', { ...ack, sequence: 'x' }), false, 'an answer whose sequence is not a number');
+    assert.equal(counters.byReason('malformed'), 3);
+  });
+
   it("drop a stranger's message of a closed type before its shape check runs (a check is code too: it need not see a stranger's message)", () => {
     const { gate, counters } = boundary(['node-2']);
     let ran = 0;

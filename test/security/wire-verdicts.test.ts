@@ -4,7 +4,7 @@ import { serverWireRules } from '../../src/api/wire-rules';
 import { operationCheck } from '../../src/kv/wire';
 import { placementCommandCheck } from '../../src/placement/wire';
 import { BoundaryCounters, MessageBoundary } from '../../src/runtime/message-boundary';
-import { type Check, int, jsonValue, list, optional, QUICK, record, sameVerdictWhileFrozen, tuple } from '../../src/runtime/wire-check';
+import { type Check, dictionary, int, jsonValue, list, optional, QUICK, record, sameVerdictWhileFrozen, tuple } from '../../src/runtime/wire-check';
 
 /**
  * Verdicts kept for values that cannot change (src/runtime/wire-check.ts,
@@ -85,6 +85,15 @@ describe('Wire checks: verdicts kept while frozen', () => {
       }
     }
     assert.equal(ran, 0, 'none of the sender\'s functions ran');
+  });
+
+  it('refuse a hidden (non-enumerable) getter in opaque data or a dictionary, without running it', () => {
+    let ran = 0;
+    const hidden = () => Object.defineProperty({ a: 1 }, 'region', { enumerable: false, get: () => (ran++, 2) });
+    assert.match(jsonValue()(hidden(), 'm') ?? '', /^m\.region must be plain data/);
+    assert.match(dictionary(int(0))(hidden(), 'm') ?? '', /^m\.region must be/);
+    assert.equal(jsonValue()({ a: 1, nested: { b: [1, 2] } }, 'm'), undefined, 'plain data passes');
+    assert.equal(ran, 0, 'the getter never ran');
   });
 
   it("read a placement command's kind as plain data before choosing its check", () => {
