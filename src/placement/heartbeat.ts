@@ -88,6 +88,9 @@ export class PlacementService implements NodeService {
   }
 
   private onAck(from: NodeId, ack: HeartbeatAck): void {
+    // An answer can only be to a heartbeat this node sent: a later sequence is forged, and would
+    // keep this node from ever trying another placement node.
+    if (ack.sequence > this.sequence) return;
     if (ack.recorded) {
       this.leaderGuess = from;
       this.lastAckedSequence = Math.max(this.lastAckedSequence, ack.sequence);

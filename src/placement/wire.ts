@@ -35,9 +35,10 @@ export const placementLogEntryCheck: Check = record({ placement: placementComman
 
 /**
  * A node's heartbeat to the placement group's leader, and the answer (src/placement/heartbeat.ts).
- * The leader keeps the report under its node and compares sequences, so both are checked here:
- * a report under another node's name, or a sequence that is not a number, would corrupt the
- * picture the planner works from.
+ * The leader keeps the latest report under its node, and the sender compares the answers'
+ * sequences with its own, so both are checked here: a report under another node's name, or a
+ * sequence that is not a number, would corrupt the picture the planner works from or keep the
+ * sender from finding a new leader (an answer past the sender's own sequence is ignored there).
  */
 const replicaReportCheck: Check = record({
   group: nonEmptyStr(256),

@@ -38,17 +38,18 @@ export function isPlainRecord(value: unknown): value is Record<string, unknown> 
 }
 
 /**
- * A list as plain data: an array of this realm whose prototype is Array.prototype, with no own
- * iterator or constructor. Code that takes a checked list iterates it (for...of), slices or maps
+ * A list as plain data: an array of this realm whose prototype is Array.prototype, and whose
+ * own properties are its items and its length only (no own iterator, constructor, map, slice,
+ * toJSON...). Code that takes a checked list iterates it (for...of), slices, maps or serialises
  * it; each of those would run the sender's code on an array whose prototype was swapped, or that
- * carries its own Symbol.iterator or constructor.
+ * carries a function of its own. (A hole among the items is refused by each check's item loop.)
  */
 function isPlainList(value: unknown): value is unknown[] {
   return (
     Array.isArray(value) &&
     Object.getPrototypeOf(value) === Array.prototype &&
-    !Object.prototype.hasOwnProperty.call(value, Symbol.iterator) &&
-    !Object.prototype.hasOwnProperty.call(value, 'constructor')
+    Object.getOwnPropertySymbols(value).length === 0 &&
+    Object.getOwnPropertyNames(value).length === value.length + 1
   );
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { serverWireRules } from '../../src/api/wire-rules';
 import { BoundaryCounters, MessageBoundary } from '../../src/runtime/message-boundary';
-import { int, jsonValue, list, record } from '../../src/runtime/wire-check';
+import { type Check, int, jsonValue, list, record } from '../../src/runtime/wire-check';
 
 /**
  * The node's message boundary (FoundationDB / TigerBeetle: never trust a message; assert,
@@ -184,14 +184,23 @@ describe('Wire checks: shapes', () => {
   });
 
   it("drop a stranger's message of a closed type before its shape check runs (a check is code too: it need not see a stranger's message)", () => {
-    const { gate, counters } = boundary(['node-2']);
-    let ran = 0;
-    const operation = Object.defineProperty({ kind: 'put', value: 'stolen' }, 'key', { enumerable: true, get: () => { ran++; return 'balance'; } });
-    const entry = { term: 9, index: 1, kind: 'normal', data: { clientId: 'rogue', sequence: 1, operation } };
-    const append = (from: string) => ({ type: 'raft.append', groupId: 'shard-1', message: { type: 'raft.append', from, to: 'node-1', term: 9, prevLogIndex: 0, prevLogTerm: 0, entries: [entry], leaderCommitIndex: 1 } });
-    assert.equal(gate.accept('rogue', append('rogue')), false);
+    let checked = 0;
+    const spy: Check = () => {
+      checked++;
+      return undefined;
+    };
+    const counters = new BoundaryCounters();
+    const rules = new Map([
+      ['closed', { check: spy, open: false }],
+      ['partly-open', { check: spy, open: false, openWhen: () => true }],
+    ]);
+    const gate = new MessageBoundary('node-1', { rules, admitted: (from) => from === 'node-2', counters });
+    assert.equal(gate.accept('rogue', { type: 'closed' }), false);
+    assert.equal(checked, 0, "the check never saw the stranger's message");
     assert.equal(counters.byReason('not-admitted'), 1);
-    assert.equal(ran, 0, 'the check never saw the stranger\'s message');
+    assert.equal(gate.accept('node-2', { type: 'closed' }), true, "an admitted peer's message is checked and passes");
+    assert.equal(gate.accept('rogue', { type: 'partly-open' }), true, 'a message any process may send is checked first');
+    assert.equal(checked, 2);
   });
 
   it('refuse a Raft append whose entries carry a malformed command (it would stop every replica when applied)', () => {

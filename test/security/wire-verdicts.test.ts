@@ -69,7 +69,7 @@ describe('Wire checks: verdicts kept while frozen', () => {
     assert.equal(calls, 0, 'the getter never ran');
   });
 
-  it('take only plain lists: an array with a swapped prototype, its own iterator or its own constructor would run the sender\'s code where it is iterated, sliced or mapped', () => {
+  it('take only plain lists: an array with a swapped prototype or any function of its own (iterator, constructor, map, slice) would run the sender\'s code where it is iterated, sliced or mapped', () => {
     let ran = 0;
     const trap = () => {
       ran++;
@@ -78,9 +78,11 @@ describe('Wire checks: verdicts kept while frozen', () => {
     const swapped = Object.setPrototypeOf([1, 2], Object.assign(Object.create(Array.prototype), { findIndex: () => (ran++, -1) }));
     const ownIterator = Object.defineProperty([1, 2], Symbol.iterator, { value: trap });
     const ownConstructor = Object.defineProperty([1, 2], 'constructor', { value: function Fake() { ran++; } });
+    const ownMap = Object.assign([1, 2], { map: () => ran++ });
+    const hiddenSlice = Object.defineProperty([1, 2], 'slice', { value: () => ran++ });
     for (const check of [list(int(0)), tuple(int(0), int(0)), jsonValue()]) {
       assert.equal(check([1, 2], 'm'), undefined, 'a plain list passes');
-      for (const [name, hostile] of [['swapped prototype', swapped], ['own iterator', ownIterator], ['own constructor', ownConstructor]] as const) {
+      for (const [name, hostile] of [['swapped prototype', swapped], ['own iterator', ownIterator], ['own constructor', ownConstructor], ['own map', ownMap], ['hidden own slice', hiddenSlice]] as const) {
         assert.match(check(hostile, 'm') ?? '', /^m must be/, `a list with a ${name}`);
       }
     }

@@ -94,7 +94,7 @@ describe('Simulated network', () => {
 });
 
 describe('Hostile messages (the network treats a message as the sender\'s data)', () => {
-  it('traces and counts a message by its own type read as plain data, never running a getter, however often it is dropped or delivered', () => {
+  it('counts a message under its own type read as plain data (the label its trace records too), never running a getter, however often it is dropped or delivered', () => {
     const sim = new Simulation({ seed: 1 });
     let received = 0;
     sim.addNode('a', () => ({ onMessage: () => undefined }));
