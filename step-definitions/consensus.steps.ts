@@ -293,7 +293,8 @@ Then('within {duration} the write is acknowledged', function (this: PhantomWorld
 
 // Waits (at most 10 s) for a client read of the key through the group's leader, and checks the value.
 Then('a client reads {string} from {string}', function (this: PhantomWorld, value: string, key: string) {
-  expect(consensus(this).clientRead(key)).to.equal(value);
+  const read = consensus(this).clientRead(key);
+  expect(read, `a client read ${JSON.stringify(read)} from "${key}"`).to.equal(value);
 });
 
 // Waits until every running replica of the group holds the value for the key.

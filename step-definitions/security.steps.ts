@@ -49,6 +49,17 @@ Then("the code hidden in the intruder's messages never ran", function (this: Pha
   security(this).assertRogueCodeNeverRan();
 });
 
+// Needs a replicated group with a leader ("a replicated group of 3 nodes" and "the group has a leader"). A
+// process that was never admitted answers the clients in the servers' place: from now until the duration has
+// passed (so while the steps after this one run), every 20 ms it sends every client of the store answers to its
+// first requests (request ids 1-12, sequences 1-4 of the client's session on the group's shard), each saying
+// that the read found the value. A client accepts an answer only from the node it sent that request to, so
+// the reads that follow still see the store's own value. The step itself takes no simulated time.
+// Example: When a process that was never admitted answers the clients in the servers' place with "stolen" for 5 seconds
+When("a process that was never admitted answers the clients in the servers' place with {string} for {duration}", function (this: PhantomWorld, value: string, durationMs: number) {
+  security(this).forgeClientAnswers(value, durationMs);
+});
+
 // Needs a replicated group with a leader. A member of the group (admitted, so its own messages pass) sends the
 // other replicas heartbeats in the leader's name every 100 ms for the duration: in a far higher term and with a
 // commit index past the log, both bundled the way nodes bundle many groups' heartbeats and one at a time.

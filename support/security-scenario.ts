@@ -25,6 +25,8 @@ import { noteDirectMembershipChange } from './direct-membership';
 /** How long the rogue keeps trying, and how often. */
 const ATTACK_ROUNDS = 10;
 const ATTACK_INTERVAL_MS = 100;
+/** How often the answer forger sends its answers. */
+const FORGED_ANSWER_INTERVAL_MS = 20;
 
 /** What one replica looked like before an attack: its term and the digest of its state machine. */
 interface ReplicaPicture {
@@ -192,6 +194,36 @@ export class SecurityScenario {
       this.world.sim.runFor(ATTACK_INTERVAL_MS);
     }
   }
+
+  /**
+   * A never-admitted process answers the store's clients in the servers' place: every 20 ms for
+   * the duration (while the steps after this one run), it sends each client of the database
+   * answers to its first requests (request ids 1-12, sequences 1-4 of its session on the group's
+   * shard) saying that every read found `value`. A client that took them would read `value`.
+   */
+  forgeClientAnswers(value: string, durationMs: number): void {
+    const groupId = this.groupId;
+    const database = this.database;
+    this.world.sim.addNode('answer-forger', (env) => {
+      const startedMs = env.clock.nowMs();
+      const round = (): void => {
+        for (const name of database.clientNames) {
+          for (let sequence = 1; sequence <= 4; sequence++) {
+            for (let requestId = 1; requestId <= 12; requestId++) {
+              env.network.send(`client:${name}`, { type: 'kv.response', requestId, clientId: `${name}@${groupId}`, sequence, status: 'ok', result: { kind: 'get', value } } as never);
+              this.forgedAnswers++;
+            }
+          }
+        }
+        if (env.clock.nowMs() - startedMs < durationMs) env.timers.setTimer(FORGED_ANSWER_INTERVAL_MS, round, 'answer-forger.round');
+      };
+      round();
+      return { onMessage: () => undefined };
+    });
+  }
+
+  /** Forged answers sent so far by `forgeClientAnswers`. */
+  forgedAnswers = 0;
 
   /** No replica's term rose and no replica's state changed since the attack began. */
   assertNothingChanged(): void {

@@ -19,6 +19,14 @@ Feature: Nodes cannot be impersonated
     And the code hidden in the intruder's messages never ran
     And a client reads "100" from "balance"
 
+  Scenario: A process that was never admitted cannot answer a client in the servers' place
+    Given a replicated group of 3 nodes
+    And the group has a leader
+    And a client writes "100" to "balance"
+    When a process that was never admitted answers the clients in the servers' place with "stolen" for 5 seconds
+    Then a client reads "100" from "balance"
+    And a client can write "after" to "x" within 2 seconds
+
   Scenario: A member that forges the leader's heartbeats changes nothing
     Given a replicated group of 3 nodes
     And the group has a leader

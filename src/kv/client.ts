@@ -102,6 +102,12 @@ interface ActiveOperation {
   requestId: number | undefined;
   /** The first request sent for this operation; answers to older requests are not its own. */
   firstRequestId: number | undefined;
+  /**
+   * Where each request of this operation went, by request id from the first (the operation's
+   * requests have consecutive ids). An answer counts only from the node its request went to, as
+   * on a connection: any other process could otherwise answer in a server's place.
+   */
+  readonly targets: NodeId[];
   /** Request time-out or back-off wait; at most one at a time. */
   retryTimer: TimerId | undefined;
   /** Failed attempts so far, the back-off exponent. */
@@ -218,17 +224,33 @@ export class KvClient {
   }
 
   onMessage(from: NodeId, message: Message): void {
-    if (!isKvResponse(message)) return;
     const active = this.active;
+    // Nothing of a message from a node this operation never asked is read (see `targets`).
+    if (active === undefined) return;
+    if (!active.targets.includes(from)) return this.ignoreStranger();
+    if (!isKvResponse(message)) return;
     // Answers to earlier operations or sessions arrive late or duplicated; they are moot.
-    if (active === undefined || message.clientId !== active.sessionId || message.sequence !== active.sequence) return;
-    // Only answers to requests sent for this operation count (request ids only grow).
+    if (message.clientId !== active.sessionId || message.sequence !== active.sequence) return;
+    // Only answers to requests sent for this operation count (request ids only grow), each from
+    // the node its request went to.
     if (active.firstRequestId === undefined || message.requestId < active.firstRequestId) return;
+    if (active.targets[message.requestId - active.firstRequestId] !== from) return this.ignoreStranger();
     if (message.status === 'ok') return this.onApplied(active, from, message.result);
     if (message.requestId !== active.requestId) return;
     this.cancelRetryTimer(active);
     this.onRejected(active, from, message);
   }
+
+  /** A message from a node the active operation had not asked, or not with that request: ignored. */
+  private ignoreStranger(): void {
+    this.answersNotAsked++;
+  }
+
+  /**
+   * Messages ignored because the active operation had not asked their sender (or not with the
+   * request they answer): forgeries, and late answers of earlier operations from other nodes.
+   */
+  answersNotAsked = 0;
 
   private startNext(): void {
     const operation = this.queue.shift();
@@ -258,6 +280,7 @@ export class KvClient {
       shardId: undefined,
       requestId: undefined,
       firstRequestId: undefined,
+      targets: [],
       retryTimer: undefined,
       failures: 0,
       redirects: 0,
@@ -278,6 +301,7 @@ export class KvClient {
     active.shardId = shard.id;
     active.requestId = request.requestId;
     active.firstRequestId ??= request.requestId;
+    active.targets.push(target);
     active.sent = true;
     active.operation.attempts++;
     this.env.network.send(target, request);

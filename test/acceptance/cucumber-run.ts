@@ -155,7 +155,7 @@ async function runOnce(paths: string[], env: Record<string, string | undefined>,
  */
 let shared: Promise<ISupportCodeLibrary> | undefined;
 function loadSharedSupport(coordinates: any, environment: object): Promise<ISupportCodeLibrary> {
-  if (shared === undefined && COMPILED) forgetLoadedSupport();
+  if (shared === undefined) forgetLoadedSupport();
   shared ??= loadSupport({ sources: { paths: [], defaultDialect: 'en', names: [], tagExpression: '', order: 'defined' }, support: coordinates }, environment);
   return shared;
 }
@@ -176,10 +176,12 @@ export function textAttachments(features: any[]): string[] {
 }
 
 /**
- * Cucumber registers a step or hook while the file defining it is first required. Compiled,
- * other test files of this process may already have required some support files from dist/
- * (for their helpers), so those would register nothing: they are taken out of Node's module
- * cache to run again under cucumber, as the TypeScript copies did when ts-node loaded them.
+ * Cucumber registers a step, hook or parameter type while the file defining it is first
+ * required. Other test files of this process may already have required some support files (for
+ * their helpers: from dist/ when compiled, the TypeScript through ts-node otherwise), so those
+ * would register nothing: they are taken out of Node's module cache to run again under cucumber.
+ * (Through ts-node this was missing, and 13 acceptance-level tests failed under `npm run unit`
+ * with "Undefined parameter types" while `npm test`, compiled, passed.)
  */
 function forgetLoadedSupport(): void {
   const folders = ['support', 'step-definitions'].map((folder) => path.join(CODE_ROOT, folder) + path.sep);

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { KvClient, type KvClientOptions, kvClientDefaults } from '../../src/kv/client';
 import { type HistoryModelName, HistoryRecorder } from '../../src/kv/history';
 import { isKvResponse } from '../../src/kv/protocol';
+import type { Message } from '../../src/runtime/ports';
 import { createShardMap, emptyShardMap, setPreferredLeader, type ShardMap } from '../../src/sharding/shard-map';
 import { FakeCluster, FakeServer, FakeShardGroup, MapSource } from './fake-cluster';
 
@@ -70,6 +71,36 @@ describe('KvClient: the happy path', () => {
     cluster.runUntil(() => cas.done);
     assert.equal(cas.outcome, 'fail');
     assert.deepEqual(cas.result, { kind: 'cas', ok: false, actual: 'old' });
+  });
+});
+
+describe('KvClient: answers come from the node asked', () => {
+  it('ignores an answer from a node it did not ask, even one that names its session, sequence and request, as on a connection', () => {
+    const { cluster, client } = setup();
+    client.put('x', 'real');
+    const get = client.get('x');
+    // The get's request (id 2, sequence 2) goes to n1 at 2 ms and its answer arrives at 4 ms;
+    // forged answers naming it arrive first, at 3 ms, from a stranger and from another replica.
+    cluster.scheduler.schedule(2, () => {
+      for (const forger of ['rogue', 'n2']) {
+        cluster.env(forger).network.send('c1', { type: 'kv.response', requestId: 2, clientId: 'c1@shard-1', sequence: 2, status: 'ok', result: { kind: 'get', value: 'forged' } } as Message);
+      }
+    });
+    cluster.runUntil(() => get.done);
+    assert.deepEqual([get.outcome, get.result], ['ok', { kind: 'get', value: 'real' }]);
+    assert.equal(client.answersNotAsked, 2);
+  });
+
+  it('reads nothing of a message from a node it did not ask: a getter in it never runs', () => {
+    const { cluster, client } = setup();
+    let ran = 0;
+    const get = client.get('x');
+    const trapped = Object.defineProperty({}, 'type', { enumerable: true, get: () => (ran++, 'kv.response') });
+    cluster.env('rogue').network.send('c1', trapped as Message);
+    cluster.runUntil(() => get.done);
+    assert.equal(get.outcome, 'ok');
+    assert.equal(ran, 0);
+    assert.equal(client.answersNotAsked, 1);
   });
 });
 
