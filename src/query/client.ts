@@ -118,7 +118,7 @@ interface Running {
 
 export class QueryClient {
   private readonly caller: ShardCaller;
-  private readonly fragmentCalls = new Map<string, { running: Running; attempt: Attempt; task: ShardTask }>();
+  private readonly fragmentCalls = new Map<string, { running: Running; attempt: Attempt; task: ShardTask; node: NodeId }>();
   private counter = 0;
   private requestCounter = 0;
   /** Numbers of the queries not yet finished: the mark below the lowest lets shards forget attempts (settledQueries). */
@@ -128,10 +128,17 @@ export class QueryClient {
     private readonly env: Pick<NodeEnv, 'id' | 'clock' | 'timers' | 'network' | 'random' | 'trace'>,
     private readonly settings: QueryClientSettings,
   ) {
-    this.caller = new ShardCaller(env, settings.shardMap, settings.tuning);
+    // Every node the client sends to, its lock calls included, is remembered (see onMessage).
+    const network = { send: (to: NodeId, message: Message): void => { this.askedNodes.add(to); env.network.send(to, message); } };
+    this.caller = new ShardCaller({ ...env, network }, settings.shardMap, settings.tuning);
   }
 
+  /** Every node this client ever sent a request to: the only ones whose messages it reads. */
+  private readonly askedNodes = new Set<NodeId>();
+
   onMessage(from: NodeId, message: Message): void {
+    // Nothing of a message from a node this client never asked is read, as on a connection.
+    if (!this.askedNodes.has(from)) return;
     if (isShardResponse(message)) this.caller.onResponse(from, message);
     else if (isFragmentResponse(message)) this.onFragmentReply(from, message.requestId, message.reply);
   }
@@ -279,7 +286,8 @@ export class QueryClient {
     if (task.requestId !== undefined) this.fragmentCalls.delete(task.requestId);
     const requestId = `${this.env.id}/${++this.requestCounter}`;
     task.requestId = requestId;
-    this.fragmentCalls.set(requestId, { running, attempt, task });
+    this.fragmentCalls.set(requestId, { running, attempt, task, node });
+    this.askedNodes.add(node);
     const request: FragmentRequest = { type: fragmentRequestType, requestId, queryId: attempt.txnId, shardId: task.shardId, epoch: attempt.plan.epoch, fragment: attempt.plan.fragment, tableSlots: task.tableSlots, locksWait: attempt.locksWait };
     this.env.network.send(node, request);
     task.timer = this.env.timers.setTimer(this.settings.fragmentAttemptTimeoutMs, () => {
@@ -292,7 +300,8 @@ export class QueryClient {
 
   private onFragmentReply(from: NodeId, requestId: string, reply: FragmentReply): void {
     const pending = this.fragmentCalls.get(requestId);
-    if (pending === undefined) return;
+    // Rows count only from the node the fragment went to, as on a connection.
+    if (pending === undefined || pending.node !== from) return;
     const { running, attempt, task } = pending;
     this.fragmentCalls.delete(requestId);
     task.requestId = undefined;

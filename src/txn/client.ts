@@ -109,6 +109,8 @@ interface PendingRequest {
   deadlineTimer: TimerId | undefined;
   /** Status polls so far (after the outcome became unknown). */
   polls: number;
+  /** Every node this request (or a status poll for it) went to: only they may answer it, as on a connection. */
+  readonly asked: NodeId[];
 }
 
 export class Transaction {
@@ -221,7 +223,7 @@ export class Transaction {
     if (next.call.kind === 'commit' && this.anchorKey === null) return this.settle('committed', 'the transaction did nothing');
     if (next.call.kind === 'rollback' && this.anchorKey === null) return this.settle('aborted', 'rolled back by the client');
     const nowMs = this.client.nowMs();
-    this.pending = { sequence: ++this.sequence, call: next.call, operation: next.operation, sentAtMs: nowMs, lastHeardMs: nowMs, resendTimer: undefined, deadlineTimer: undefined, polls: 0 };
+    this.pending = { sequence: ++this.sequence, call: next.call, operation: next.operation, sentAtMs: nowMs, lastHeardMs: nowMs, resendTimer: undefined, deadlineTimer: undefined, polls: 0, asked: [] };
     const pending = this.pending;
     if (next.call.kind === 'commit') this.commitSentAtMs = nowMs;
     if (next.call.kind !== 'commit') {
@@ -234,6 +236,7 @@ export class Transaction {
   private send(pending: PendingRequest, to: NodeId, call: ClientCall = pending.call): void {
     const principal = this.client.principal;
     const request: ClientRequest = { type: clientRequestType, txnId: this.id, sequence: pending.sequence, priority: this.priority, anchorKey: this.anchorKey, call, ...(principal ? { principal } : {}), settled: this.client.settledThrough() };
+    if (!pending.asked.includes(to)) pending.asked.push(to);
     this.client.send(to, request);
     if (pending.resendTimer !== undefined) this.client.cancelTimer(pending.resendTimer);
     pending.resendTimer = this.client.setTimer(this.resendDelayMs(pending), () => this.onResendTimer(pending));
@@ -292,10 +295,10 @@ export class Transaction {
     this.settle('aborted', reason);
   }
 
-  /** A reply to the request in flight (matched by sequence by the client). */
-  onReply(sequence: number, reply: ClientReply): void {
+  /** A reply from `from` to the request in flight (matched by sequence, and by the nodes it went to). */
+  onReply(from: NodeId, sequence: number, reply: ClientReply): void {
     const pending = this.pending;
-    if (pending === undefined || pending.sequence !== sequence) return;
+    if (pending === undefined || pending.sequence !== sequence || !pending.asked.includes(from)) return;
     pending.lastHeardMs = this.client.nowMs();
     if (reply.status === 'in-progress') return;
     this.stopPending(pending);
@@ -379,11 +382,14 @@ export class TxnClient {
   }
 
   onMessage(from: NodeId, message: Message): void {
+    // Nothing of a message from a node this client never asked is read, as on a connection
+    // (and each transaction then takes an answer only from a node it asked).
+    if (!this.askedNodes.has(from)) return;
     if (!isClientResponse(message)) return;
     this.lastAnswerMs.set(from, this.env.clock.nowMs());
     this.silentSuspicions.delete(from);
     this.suspectedUntilMs.delete(from);
-    this.open.get(message.txnId)?.onReply(message.sequence, message.reply);
+    this.open.get(message.txnId)?.onReply(from, message.sequence, message.reply);
   }
 
   /** Whether `node` answered anything (for any transaction) since `sinceMs`. */
@@ -452,8 +458,12 @@ export class TxnClient {
   }
 
   send(to: NodeId, request: ClientRequest): void {
+    this.askedNodes.add(to);
     this.env.network.send(to, request);
   }
+
+  /** Every node this client ever sent a request to: the only ones whose messages it reads. */
+  private readonly askedNodes = new Set<NodeId>();
 
   setTimer(delayMs: number, callback: () => void): TimerId {
     return this.env.timers.setTimer(delayMs, callback);

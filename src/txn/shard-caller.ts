@@ -40,6 +40,8 @@ interface PendingCall {
   readonly deadlineTimer: TimerId;
   /** Request ids of every attempt: an answer to any of them settles the call. */
   readonly requestIds: string[];
+  /** Where each attempt went (by position in `requestIds`): only that node answers it, as on a connection. */
+  readonly targets: NodeId[];
   timer: TimerId | undefined;
   failures: number;
   redirects: number;
@@ -78,6 +80,7 @@ export class ShardCaller {
       deadlineAtMs: this.env.clock.nowMs() + options.deadlineMs,
       deadlineTimer: this.env.timers.setTimer(options.deadlineMs, () => this.finish(call, { ok: false, reason: `no answer from ${shardId} within ${options.deadlineMs} ms (${call.lastProblem})` })),
       requestIds: [],
+      targets: [],
       timer: undefined,
       failures: 0,
       redirects: 0,
@@ -89,7 +92,9 @@ export class ShardCaller {
 
   onResponse(from: NodeId, response: ShardResponse): void {
     const call = this.calls.get(response.requestId);
-    if (call === undefined) return;
+    // An answer counts only from the node its request went to: any other process could
+    // otherwise answer in a shard's place (grant a lock, report a commit).
+    if (call === undefined || call.targets[call.requestIds.indexOf(response.requestId)] !== from) return;
     const reply = response.reply;
     if (reply.status === 'not-leader') {
       if (response.requestId !== call.requestIds[call.requestIds.length - 1]) return;
@@ -120,6 +125,7 @@ export class ShardCaller {
     const target = this.routes.get(call.shardId) ?? shard.preferredLeader;
     const requestId = `${this.incarnation}/${++this.nextRequest}`;
     call.requestIds.push(requestId);
+    call.targets.push(target);
     this.calls.set(requestId, call);
     const request: ShardRequest = {
       type: shardRequestType,

@@ -134,3 +134,27 @@ describe('the acknowledged mark', () => {
     assert.equal(client.settledThrough(), 2);
   });
 });
+
+/** An answer counts only from a node the request went to, as on a connection. */
+describe('answers come from the node asked', () => {
+  test("a stranger's answer, or another server's, to a transaction's request is ignored; the coordinator's is taken", () => {
+    const { client, advance } = harness();
+    client.begin({ coordinator: 'lost' }).read('j'); // the client has asked 'lost', for another transaction
+    const txn = client.begin({ coordinator: 'live' });
+    const read = txn.read('k');
+    const forged = { type: 'txn.client-response', txnId: txn.id, sequence: 1, reply: { status: 'ok', value: 'forged' } } as Message;
+    client.onMessage('rogue', forged);
+    client.onMessage('lost', { ...forged, txnId: txn.id } as Message);
+    assert.equal(read.done, false, 'neither the stranger nor a server the read never went to answered it');
+    advance(5);
+    assert.equal(read.done, true);
+    assert.equal(read.value, null, 'the coordinator answered');
+  });
+
+  test("reads nothing of a message from a node the client never asked: a getter in it never runs", () => {
+    const { client } = harness();
+    let ran = 0;
+    client.onMessage('rogue', Object.defineProperty({}, 'type', { enumerable: true, get: () => (ran++, 'txn.client-response') }) as Message);
+    assert.equal(ran, 0);
+  });
+});
