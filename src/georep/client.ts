@@ -36,6 +36,8 @@ interface Pending {
   readonly request: ClientRequest;
   target: number;
   attemptTimer?: TimerId;
+  /** Every node an attempt went to: only they answer it, as on a connection. */
+  readonly asked: NodeId[];
 }
 
 /** Pause before trying another node when a node knew no leader (an election is running). */
@@ -85,14 +87,16 @@ export class GeoClientProcess implements NodeService {
       callback({ ok: false, unavailable: true, error: `no answer from ${this.replicaNode} within ${this.timeoutMs} ms` });
     }, 'geo.client-timeout');
     const routed = this.route?.(call);
-    const pending: Pending = { callback, timer, request, target: Math.max(0, routed === undefined ? 0 : this.nodes.indexOf(routed)) };
+    const pending: Pending = { callback, timer, request, target: Math.max(0, routed === undefined ? 0 : this.nodes.indexOf(routed)), asked: [] };
     this.pending.set(id, pending);
     this.attempt(pending);
   }
 
   /** Sends the request to the current target; with many nodes, moves on if it is not answered in time. */
   private attempt(pending: Pending): void {
-    this.env.network.send(this.nodes[pending.target], pending.request);
+    const target = this.nodes[pending.target];
+    if (!pending.asked.includes(target)) pending.asked.push(target);
+    this.env.network.send(target, pending.request);
     if (this.nodes.length === 1) return;
     pending.attemptTimer = this.env.timers.setTimer(this.attemptTimeoutMs, () => {
       pending.attemptTimer = undefined;
@@ -118,11 +122,14 @@ export class GeoClientProcess implements NodeService {
     }, 'geo.client-retry');
   }
 
-  onMessage(_from: NodeId, message: Message): void {
+  onMessage(from: NodeId, message: Message): void {
+    // Nothing of a message from outside the region's nodes is read; an answer counts only from a
+    // node its request went to, as on a connection (any process could otherwise answer).
+    if (!this.nodes.includes(from)) return;
     if (message.type !== 'geo.response') return;
     const response = message as ClientResponse;
     const pending = this.pending.get(response.id);
-    if (!pending) return; // answered after the time-out
+    if (!pending || !pending.asked.includes(from)) return; // answered after the time-out, or not asked
     if (!response.ok && response.redirect !== undefined && this.nodes.length > 1) return this.redirect(pending, response.redirect);
     this.pending.delete(response.id);
     this.env.timers.cancelTimer(pending.timer);
