@@ -49,12 +49,15 @@ Then("the code hidden in the intruder's messages never ran", function (this: Pha
   security(this).assertRogueCodeNeverRan();
 });
 
-// Needs a replicated group with a leader ("a replicated group of 3 nodes" and "the group has a leader"). A
-// process that was never admitted answers the clients in the servers' place: from now until the duration has
-// passed (so while the steps after this one run), every 20 ms it sends every client of the store answers to its
-// first requests (request ids 1-12, sequences 1-4 of the client's session on the group's shard), each saying
-// that the read found the value. A client accepts an answer only from the node it sent that request to, so
-// the reads that follow still see the store's own value. The step itself takes no simulated time.
+// Needs a store: a replicated group with a leader ("a replicated group of 3 nodes" and "the group has a
+// leader") or a sharded cluster ("a running cluster of 5 nodes storing data in 3 shards with 3 replicas each").
+// A process that was never admitted answers the clients in the servers' place: from now until the duration has
+// passed (so while the steps after this one run), every 20 ms it sends every key-value client answers to its
+// first requests (request ids 1-12, sequences 1-4 of the client's session on each shard), each saying that the
+// read found the value, and every transaction client answers to the first requests of its first four
+// transactions, saying that each read found the value and that the transaction committed. A client accepts an
+// answer only from the node it sent that request to, so reads still see the store's own values and a transaction
+// ends as the servers decided. The step itself takes no simulated time.
 // Example: When a process that was never admitted answers the clients in the servers' place with "stolen" for 5 seconds
 When("a process that was never admitted answers the clients in the servers' place with {string} for {duration}", function (this: PhantomWorld, value: string, durationMs: number) {
   security(this).forgeClientAnswers(value, durationMs);

@@ -113,8 +113,8 @@ Then("client {string}'s transaction committed", function (this: PhantomWorld, cl
 // Values: the reason is any part of the refusal: the text given to "the shard holding ... will refuse every change because ...", "wound" or "died" for a lock conflict.
 Then("client {string}'s transaction was aborted because {string}", function (this: PhantomWorld, client: string, reason: string) {
   const txn = transactions(this).transaction(client);
-  expect(txn.outcome).to.equal('aborted');
-  expect(txn.reason).to.contain(reason);
+  expect(txn.outcome, `client ${client}'s transaction ${txn.id} ended ${txn.outcome}${txn.reason ? ` (${txn.reason})` : ''}`).to.equal('aborted');
+  expect(txn.reason, `client ${client}'s transaction ${txn.id} aborted`).to.contain(reason);
 });
 
 // Instant: the client asked to commit, but its coordinator fell silent, so the outcome is unknown for now.

@@ -197,21 +197,36 @@ export class SecurityScenario {
 
   /**
    * A never-admitted process answers the store's clients in the servers' place: every 20 ms for
-   * the duration (while the steps after this one run), it sends each client of the database
-   * answers to its first requests (request ids 1-12, sequences 1-4 of its session on the group's
-   * shard) saying that every read found `value`. A client that took them would read `value`.
+   * the duration (while the steps after this one run), it sends each key-value client of the
+   * database answers to its first requests (request ids 1-12, sequences 1-4 of its session on
+   * each shard) saying that every read found `value`, and each transaction client answers to
+   * the first requests of its first transactions (transactions 1-4, requests 1-6) saying that
+   * every read found `value` and every transaction committed. A client that took them would
+   * read `value`, or report a transaction committed that no server committed.
    */
   forgeClientAnswers(value: string, durationMs: number): void {
-    const groupId = this.groupId;
     const database = this.database;
+    const txnSystem = () => transactions(this.world).startedSystem;
     this.world.sim.addNode('answer-forger', (env) => {
       const startedMs = env.clock.nowMs();
       const round = (): void => {
         for (const name of database.clientNames) {
-          for (let sequence = 1; sequence <= 4; sequence++) {
-            for (let requestId = 1; requestId <= 12; requestId++) {
-              env.network.send(`client:${name}`, { type: 'kv.response', requestId, clientId: `${name}@${groupId}`, sequence, status: 'ok', result: { kind: 'get', value } } as never);
-              this.forgedAnswers++;
+          for (const shardId of database.shardIds()) {
+            for (let sequence = 1; sequence <= 4; sequence++) {
+              for (let requestId = 1; requestId <= 12; requestId++) {
+                env.network.send(`client:${name}`, { type: 'kv.response', requestId, clientId: `${name}@${shardId}`, sequence, status: 'ok', result: { kind: 'get', value } } as never);
+                this.forgedAnswers++;
+              }
+            }
+          }
+        }
+        for (const name of txnSystem()?.clientNames ?? []) {
+          for (let txn = 1; txn <= 4; txn++) {
+            for (let sequence = 1; sequence <= 6; sequence++) {
+              for (const reply of [{ status: 'ok', value }, { status: 'committed' }]) {
+                env.network.send(`txn-client:${name}`, { type: 'txn.client-response', txnId: `${name}.${txn}`, sequence, reply } as never);
+                this.forgedAnswers++;
+              }
             }
           }
         }

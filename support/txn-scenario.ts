@@ -60,6 +60,11 @@ export class TxnScenario {
     });
   }
 
+  /** The transaction system if a step has started it, without starting one. */
+  get startedSystem(): TransactionSystem | undefined {
+    return this.systemValue;
+  }
+
   get system(): TransactionSystem {
     if (this.systemValue !== undefined) return this.systemValue;
     // A step that needs a store starts the default one when the scenario has not (see kvStore().ensureStore()).

@@ -54,6 +54,17 @@ Feature: Transactions across shards commit or abort as a whole
         | bob     | 50      |
       And within 1 second no transaction holds locks anywhere
 
+    Scenario: A process that was never admitted cannot tell a client its transaction committed
+      Given the shard holding "bob" will refuse every change because "the account is frozen"
+      And a process that was never admitted answers the clients in the servers' place with "1000" for 5 seconds
+      When client "c1" transfers 30 from "alice" to "bob"
+      Then client "c1"'s transaction was aborted because "the account is frozen"
+      And the balances are:
+        | account | balance |
+        | alice   | 100     |
+        | bob     | 50      |
+      And within 1 second no transaction holds locks anywhere
+
   Rule: Locks and votes are replicated, so participants survive losing their leader
 
     Scenario: A participant's leader crashes before the transaction asks to commit

@@ -70,6 +70,11 @@ export class TransactionSystem {
     return client!;
   }
 
+  /** The names of the clients created so far (each on node `txn-client:<name>`). */
+  get clientNames(): string[] {
+    return [...this.clients.keys()];
+  }
+
   /** The clients created so far, and how many transactions each has begun. */
   clientCounts(): { client: string; begun: number }[] {
     return [...this.clients].sort(([a], [b]) => (a < b ? -1 : 1)).map(([client, txnClient]) => ({ client, begun: txnClient.begunCount }));
