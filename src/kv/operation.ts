@@ -42,6 +42,11 @@ const kinds: ReadonlySet<string> = new Set(['get', 'put', 'delete', 'cas', 'appe
 export function validateOperation(operation: unknown): string | undefined {
   if (typeof operation !== 'object' || operation === null) return 'an operation must be an object';
   const { kind, key, value, expected } = operation as Record<string, unknown>;
+  return validateOperationFields(kind, key, value, expected);
+}
+
+/** `validateOperation` of the operation's four fields, read by the caller (the wire check reads them as plain data). */
+export function validateOperationFields(kind: unknown, key: unknown, value: unknown, expected: unknown): string | undefined {
   // A kind that is not a string is only described by its type: JSON.stringify throws on some values (a bigint).
   if (typeof kind !== 'string' || !kinds.has(kind)) return `unknown operation kind ${typeof kind === 'string' ? JSON.stringify(kind) : `of type ${typeof kind}`}`;
   if (typeof key !== 'string') return 'the key must be a string';

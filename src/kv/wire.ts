@@ -1,5 +1,5 @@
 import { type Check, int, isPlainRecord, jsonValue, nonEmptyStr, noteFieldsRead, optional, record, str } from '../runtime/wire-check';
-import { validateOperation } from './operation';
+import { validateOperationFields } from './operation';
 
 /**
  * Shapes of key-value messages and log commands as they arrive from the network. The
@@ -10,16 +10,27 @@ import { validateOperation } from './operation';
 
 const OPERATION_FIELDS = ['kind', 'key', 'value', 'expected'] as const;
 
+const ACCESSOR_FIELD = Symbol('accessor');
+
+/** An own field's value, undefined when absent, ACCESSOR_FIELD when it is a getter or setter (never run). */
+function plainField(record: object, field: string): unknown {
+  const descriptor = Object.getOwnPropertyDescriptor(record, field);
+  if (descriptor === undefined) return undefined;
+  return 'value' in descriptor ? descriptor.value : ACCESSOR_FIELD;
+}
+
 export const operationCheck: Check = (value, path) => {
   if (!isPlainRecord(value)) return `${path}: an operation must be an object`;
-  // validateOperation reads its fields directly: it sees a plain copy, so no getter runs here.
-  const fields: Record<string, unknown> = {};
-  for (const field of OPERATION_FIELDS) {
-    const descriptor = Object.getOwnPropertyDescriptor(value, field);
-    if (descriptor !== undefined && !('value' in descriptor)) return `${path}.${field} must be plain data`;
-    fields[field] = descriptor?.value;
-  }
-  const problem = validateOperation(fields);
+  // Each field read as plain data (a getter never runs here), then validated as validateOperation does.
+  const kind = plainField(value, 'kind');
+  const key = plainField(value, 'key');
+  const item = plainField(value, 'value');
+  const expected = plainField(value, 'expected');
+  if (kind === ACCESSOR_FIELD) return `${path}.kind must be plain data`;
+  if (key === ACCESSOR_FIELD) return `${path}.key must be plain data`;
+  if (item === ACCESSOR_FIELD) return `${path}.value must be plain data`;
+  if (expected === ACCESSOR_FIELD) return `${path}.expected must be plain data`;
+  const problem = validateOperationFields(kind, key, item, expected);
   if (problem === undefined) noteFieldsRead(value, OPERATION_FIELDS);
   return problem === undefined ? undefined : `${path}: ${problem}`;
 };
