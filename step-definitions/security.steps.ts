@@ -63,6 +63,16 @@ When("a process that was never admitted answers the clients in the servers' plac
   security(this).forgeClientAnswers(value, durationMs);
 });
 
+// Forged answers from "a process that was never admitted answers the clients in the servers' place ..." reached
+// the key-value and transaction clients while they waited for answers, and the clients ignored them (counted as
+// answers from a node they had not asked; the counts are attached). Fails when no forged answer reached a client
+// while it waited, since the scenario then tested nothing. Needs that step first, then steps that use clients.
+// Example: Then forged answers reached the clients, which ignored them
+// Instant: reads the clients' counts.
+Then('forged answers reached the clients, which ignored them', function (this: PhantomWorld) {
+  security(this).assertForgedAnswersIgnored();
+});
+
 // Needs a replicated group with a leader. A member of the group (admitted, so its own messages pass) sends the
 // other replicas heartbeats in the leader's name every 100 ms for the duration: in a far higher term and with a
 // commit index past the log, both bundled the way nodes bundle many groups' heartbeats and one at a time.

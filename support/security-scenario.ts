@@ -240,6 +240,21 @@ export class SecurityScenario {
   /** Forged answers sent so far by `forgeClientAnswers`. */
   forgedAnswers = 0;
 
+  /**
+   * Forged answers reached the clients while they waited for answers, and the clients ignored
+   * them: the key-value and transaction clients' counts of answers from a node not asked.
+   */
+  assertForgedAnswersIgnored(): void {
+    if (this.forgedAnswers === 0) throw new Error(`In step "${this.world.currentStep}": no process answered the clients in the servers' place earlier`);
+    const database = this.database;
+    const counts = database.clientNames.map((name) => ({ client: `client:${name}`, ignored: database.client(name).answersNotAsked }));
+    const system = transactions(this.world).startedSystem;
+    for (const name of system?.clientNames ?? []) counts.push({ client: `txn-client:${name}`, ignored: system!.client(name).answersNotAsked });
+    const ignored = counts.reduce((sum, count) => sum + count.ignored, 0);
+    this.world.attachText('answers the clients ignored (from a node not asked)', counts.map((count) => `${count.client}: ${count.ignored}`).join('\n'));
+    if (ignored === 0) throw new Error(`the forger sent ${this.forgedAnswers} answers, but none reached a client while it waited for an answer, so this scenario tested nothing (clients: ${counts.map((count) => count.client).join(', ') || 'none'})`);
+  }
+
   /** No replica's term rose and no replica's state changed since the attack began. */
   assertNothingChanged(): void {
     const before = this.requireBefore();

@@ -25,7 +25,7 @@ Feature: Nodes cannot be impersonated
     And a client writes "100" to "balance"
     When a process that was never admitted answers the clients in the servers' place with "stolen" for 5 seconds
     Then a client reads "100" from "balance"
-    And a client can write "after" to "x" within 2 seconds
+    And forged answers reached the clients, which ignored them
 
   Scenario: A member that forges the leader's heartbeats changes nothing
     Given a replicated group of 3 nodes

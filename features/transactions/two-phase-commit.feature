@@ -63,6 +63,7 @@ Feature: Transactions across shards commit or abort as a whole
         | account | balance |
         | alice   | 100     |
         | bob     | 50      |
+      And forged answers reached the clients, which ignored them
       And within 1 second no transaction holds locks anywhere
 
   Rule: Locks and votes are replicated, so participants survive losing their leader

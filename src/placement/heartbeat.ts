@@ -57,12 +57,17 @@ export interface PlacementServiceDeps {
   heartbeatIntervalMs: number;
 }
 
+/** Heartbeats whose target is remembered: an answer to an older one comes too late to matter. */
+const HEARTBEATS_REMEMBERED = 16;
+
 export class PlacementService implements NodeService {
   private readonly stores = new Map<NodeId, StoreReport>();
   private timer: TimerId | undefined;
   private sequence = 0;
   private leaderGuess: NodeId | undefined;
   private lastAckedSequence = 0;
+  /** Where each of the last HEARTBEATS_REMEMBERED heartbeats went, by sequence. */
+  private readonly sentTo = new Map<number, NodeId>();
 
   constructor(private readonly env: NodeEnv, private readonly deps: PlacementServiceDeps) {
     this.schedule();
@@ -88,9 +93,10 @@ export class PlacementService implements NodeService {
   }
 
   private onAck(from: NodeId, ack: HeartbeatAck): void {
-    // An answer can only be to a heartbeat this node sent: a later sequence is forged, and would
-    // keep this node from ever trying another placement node.
-    if (ack.sequence > this.sequence) return;
+    // An answer counts only from the node that heartbeat went to, as on a connection: any other
+    // process could otherwise point this node at a placement node that stopped answering, or
+    // claim a sequence never sent, and keep it from ever trying another.
+    if (this.sentTo.get(ack.sequence) !== from) return;
     if (ack.recorded) {
       this.leaderGuess = from;
       this.lastAckedSequence = Math.max(this.lastAckedSequence, ack.sequence);
@@ -118,6 +124,8 @@ export class PlacementService implements NodeService {
       this.leaderGuess = targets[Math.max(0, index)];
     }
     const heartbeat: StoreHeartbeat = { type: 'placement.heartbeat', node: this.env.id, sequence: ++this.sequence, replicas: this.deps.collectReplicas(this.deps.heartbeatIntervalMs) };
+    this.sentTo.set(heartbeat.sequence, this.leaderGuess);
+    this.sentTo.delete(heartbeat.sequence - HEARTBEATS_REMEMBERED);
     this.env.network.send(this.leaderGuess, heartbeat);
   }
 

@@ -296,9 +296,10 @@ export class Transaction {
   }
 
   /** A reply from `from` to the request in flight (matched by sequence, and by the nodes it went to). */
-  onReply(from: NodeId, sequence: number, reply: ClientReply): void {
+  onReply(from: NodeId, sequence: number, reply: ClientReply): 'not-asked' | undefined {
     const pending = this.pending;
-    if (pending === undefined || pending.sequence !== sequence || !pending.asked.includes(from)) return;
+    if (pending === undefined || pending.sequence !== sequence) return undefined;
+    if (!pending.asked.includes(from)) return 'not-asked';
     pending.lastHeardMs = this.client.nowMs();
     if (reply.status === 'in-progress') return;
     this.stopPending(pending);
@@ -308,9 +309,13 @@ export class Transaction {
       if (this.pending === undefined) this.sendNext();
       return;
     }
-    if (reply.status === 'committed') return this.settle('committed', undefined);
+    if (reply.status === 'committed') {
+      this.settle('committed', undefined);
+      return;
+    }
     pending.operation?.finish('aborted', null, reply.reason);
     this.settle('aborted', pending.call.kind === 'rollback' ? 'rolled back by the client' : reply.reason);
+    return undefined;
   }
 
   private stopPending(pending: PendingRequest): void {
@@ -384,13 +389,19 @@ export class TxnClient {
   onMessage(from: NodeId, message: Message): void {
     // Nothing of a message from a node this client never asked is read, as on a connection
     // (and each transaction then takes an answer only from a node it asked).
-    if (!this.askedNodes.has(from)) return;
+    if (!this.askedNodes.has(from)) {
+      this.answersNotAsked++;
+      return;
+    }
     if (!isClientResponse(message)) return;
     this.lastAnswerMs.set(from, this.env.clock.nowMs());
     this.silentSuspicions.delete(from);
     this.suspectedUntilMs.delete(from);
-    this.open.get(message.txnId)?.onReply(from, message.sequence, message.reply);
+    if (this.open.get(message.txnId)?.onReply(from, message.sequence, message.reply) === 'not-asked') this.answersNotAsked++;
   }
+
+  /** Messages ignored because their sender was never asked, or not asked the request they answer. */
+  answersNotAsked = 0;
 
   /** Whether `node` answered anything (for any transaction) since `sinceMs`. */
   heardFrom(node: NodeId, sinceMs: number): boolean {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type HeartbeatAck, PlacementService, type StoreHeartbeat } from '../../src/placement/heartbeat';
-import type { Message, NodeId } from '../../src/runtime/ports';
+import type { Message, NodeEnv, NodeId } from '../../src/runtime/ports';
 import { Simulation } from '../../src/sim';
 
 /**
@@ -9,7 +9,7 @@ import { Simulation } from '../../src/sim';
  * keeps sending to the placement node that last answered, and tries the next one when its last
  * heartbeat went unanswered (the store-heartbeat loop of TiKV's PD, which follows the leader).
  */
-function world(options: { forgeAck?: (send: (to: NodeId, message: Message) => void) => void }) {
+function world(options: { forgeAck?: (env: NodeEnv) => void }) {
   const sim = new Simulation({ seed: 3 });
   const received = new Map<NodeId, number>([['p1', 0], ['p2', 0]]);
   const alive = new Set<NodeId>(['p1', 'p2']);
@@ -28,7 +28,7 @@ function world(options: { forgeAck?: (send: (to: NodeId, message: Message) => vo
     return { onMessage: (from: NodeId, message: Message) => service.onMessage(from, message) };
   });
   sim.addNode('rogue', (env) => {
-    options.forgeAck?.((to, message) => env.network.send(to, message));
+    options.forgeAck?.(env);
     return { onMessage: () => undefined };
   });
   return { sim, received, alive };
@@ -45,9 +45,26 @@ describe('Placement heartbeats', () => {
     assert.ok(received.get('p2')! >= 7, `after p1 stopped answering, p2 got the heartbeats (${received.get('p2')})`);
   });
 
+  it('ignore answers from a node the heartbeat did not go to, which would point the node back at a placement node that stopped answering', () => {
+    const { sim, received, alive } = world({
+      forgeAck: (env) => {
+        // Every 20 ms, answers to every early sequence, all saying "not me: p1 leads".
+        const round = (): void => {
+          for (let sequence = 1; sequence <= 40; sequence++) env.network.send('store', { type: 'placement.heartbeat-ack', sequence, recorded: false, leaderHint: 'p1', epoch: 1 } as HeartbeatAck);
+          env.timers.setTimer(20, round, 'rogue.round');
+        };
+        round();
+      },
+    });
+    sim.runFor(1_000);
+    alive.delete('p1');
+    sim.runFor(1_000);
+    assert.ok(received.get('p2')! >= 7, `after p1 stopped answering, p2 got the heartbeats (${received.get('p2')}), the forged answers notwithstanding`);
+  });
+
   it('ignore an answer to a heartbeat never sent: a forged later sequence would keep the node on a placement node that stopped answering', () => {
     const { sim, received, alive } = world({
-      forgeAck: (send) => send('store', { type: 'placement.heartbeat-ack', sequence: 9e15, recorded: true, leaderHint: null, epoch: 1 } as HeartbeatAck),
+      forgeAck: (env) => env.network.send('store', { type: 'placement.heartbeat-ack', sequence: 9e15, recorded: true, leaderHint: null, epoch: 1 } as HeartbeatAck),
     });
     sim.runFor(1_000);
     alive.delete('p1');
