@@ -82,6 +82,12 @@ export class SagaOrchestrator implements NodeService {
   private readonly requests = new Map<string, RunningAttempt>();
   /** Fences sent, by request id. */
   private readonly fences = new Map<string, PendingFence>();
+  /**
+   * The service each request or fence in `requests` and `fences` went to: only that node's
+   * answer counts, as on a connection (a store server or another service that learned a
+   * request id could otherwise settle a step sent elsewhere). Deleted with its entry.
+   */
+  private readonly askedService = new Map<string, NodeId>();
   private readonly incarnation: string;
   private nextRequest = 0;
 
@@ -118,6 +124,7 @@ export class SagaOrchestrator implements NodeService {
     for (const sagaId of this.running.keys()) this.env.trace('saga.abandon', { saga: sagaId });
     this.running.clear();
     this.requests.clear();
+    this.askedService.clear();
   }
 
   /** Ids of the sagas this orchestrator runs now. */
@@ -150,13 +157,15 @@ export class SagaOrchestrator implements NodeService {
     });
   }
 
-  onMessage(_from: NodeId, message: Message): void {
+  onMessage(from: NodeId, message: Message): void {
     if (!isSagaResult(message)) return;
+    if (this.askedService.get(message.requestId) !== from) return;
     const fence = this.fences.get(message.requestId);
     if (fence !== undefined) return this.onFenceAnswer(message.requestId, fence, message.reply.ok ? { output: message.reply.result } : undefined);
     const attempt = this.requests.get(message.requestId);
     if (attempt === undefined) return;
     this.requests.delete(message.requestId);
+    this.askedService.delete(message.requestId);
     if (message.reply.ok) this.succeed(attempt, message.reply.result);
     else this.fail(attempt, message.reply.reason);
   }
@@ -220,6 +229,7 @@ export class SagaOrchestrator implements NodeService {
       send: (service, command, args) => {
         const requestId = `${this.incarnation}/${++this.nextRequest}`;
         this.requests.set(requestId, attempt);
+        this.askedService.set(requestId, service);
         attempt.sent = { service, command };
         const message: SagaCommand = { type: sagaCommandType, requestId, idempotencyKey, command, args: args ?? null };
         this.env.network.send(service, message);
@@ -287,6 +297,7 @@ export class SagaOrchestrator implements NodeService {
     const requestId = `${this.incarnation}/${++this.nextRequest}`;
     const fence: PendingFence = { attempt, reason, round, answered: false };
     this.fences.set(requestId, fence);
+    this.askedService.set(requestId, attempt.sent!.service);
     const idempotencyKey = `${attempt.sagaId}/${spec.name}/${attempt.phase}`;
     this.env.trace('saga.fence', { saga: attempt.sagaId, step: spec.name, phase: attempt.phase, round });
     const message: SagaCommand = { type: sagaCommandType, requestId, idempotencyKey, command: attempt.sent!.command, args: null, fence: true };
@@ -294,6 +305,7 @@ export class SagaOrchestrator implements NodeService {
     this.env.timers.setTimer(spec.timeoutMs ?? defaultStepTimeoutMs, () => {
       if (fence.answered) return;
       this.fences.delete(requestId);
+      this.askedService.delete(requestId);
       if (round < fenceRoundsMax) return this.sendFence(attempt, reason, round + 1);
       this.recordFailed(attempt, `${reason}; whether it took effect is unknown: ${attempt.sent!.service} did not answer ${round} fences`, true);
     });
@@ -302,6 +314,7 @@ export class SagaOrchestrator implements NodeService {
   /** The fence's answer: applied after all (the step completed), or never to be applied (the step failed). */
   private onFenceAnswer(requestId: string, fence: PendingFence, applied: { output: unknown } | undefined): void {
     this.fences.delete(requestId);
+    this.askedService.delete(requestId);
     if (fence.answered || !this.running.has(fence.attempt.sagaId)) return;
     fence.answered = true;
     if (applied !== undefined) return this.recordCompleted(fence.attempt, applied.output);
