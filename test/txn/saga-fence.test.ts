@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Message } from '../../src/runtime/ports';
 import { Simulation } from '../../src/sim';
 import type { StepContext } from '../../src/txn/saga/definition';
 import { type SagaCommand, sagaCommandType } from '../../src/txn/saga/protocol';
@@ -15,12 +16,12 @@ import { sagaCommandCheck } from '../../src/txn/wire';
  */
 
 /** The trip saga of two steps against two services, each attempt 100 ms; the card is the pivot and tried once. */
-function trip(seed = 7) {
+function trip(seed = 7, charge: () => { ok: true; result: string } | { ok: false; reason: string } = () => ({ ok: true, result: 'charged' })) {
   const sim = new Simulation({ seed });
   const sagas = new SagaSystem(sim);
   const step = (service: string, command: string) => (context: StepContext) => context.send(sagas.serviceNode(service), command);
   sagas.addService('hotels', { reserve: () => ({ ok: true, result: 'room 12' }), cancel: () => ({ ok: true, result: 'ok' }) });
-  sagas.addService('payments', { charge: () => ({ ok: true, result: 'charged' }) });
+  sagas.addService('payments', { charge });
   sagas.define({
     name: 'trip',
     steps: [
@@ -71,5 +72,25 @@ describe('Saga fences: a timed-out step is settled at its service before it coun
     assert.equal(sagaCommandCheck({ ...command, fence: true }, 'message'), undefined);
     assert.equal(sagaCommandCheck({ ...command, fence: false }, 'message'), undefined);
     assert.match(String(sagaCommandCheck({ ...command, fence: 'yes' }, 'message')), /fence/);
+  });
+});
+
+describe('Saga orchestrator: answers come from the service asked', () => {
+  it("ignores a step's answer from another service that learned the request id, as on a connection", () => {
+    const { sim, sagas, finish } = trip(7, () => ({ ok: false, reason: 'declined' }));
+    // The hotels service learns each request sent to payments and answers it first, as a success.
+    const send = sim.network.send.bind(sim.network);
+    let forged = 0;
+    sim.network.send = (from, to, message) => {
+      send(from, to, message);
+      const command = message as unknown as { type: string; requestId: string };
+      if (to === sagas.serviceNode('payments') && command.type === sagaCommandType) {
+        forged++;
+        send(sagas.serviceNode('hotels'), from, { type: 'saga.result', requestId: command.requestId, reply: { ok: true, result: 'forged' } } as Message);
+      }
+    };
+    const status = finish(sagas.start('trip'));
+    assert.ok(forged > 0, 'a forged answer was sent');
+    assert.equal(status.state, 'compensated', 'the card was declined by payments, whatever hotels said');
   });
 });

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Simulation } from '../../src/sim';
-import type { Message } from '../../src/runtime/ports';
 import { backoffMs, type SagaDefinition, type StepContext, validateDefinition } from '../../src/txn/saga/definition';
 import { nextMove, replay, type SagaLogEntry } from '../../src/txn/saga/log';
 import { SagaSystem } from '../../src/api/saga-system';
@@ -132,37 +131,5 @@ describe('Saga orchestrator crashed at any moment', () => {
       assert.deepEqual(outcome.applied('hotels'), ['reserve', 'cancel']);
       assert.deepEqual(outcome.applied('mail'), []);
     }
-  });
-});
-
-describe('Saga orchestrator: answers come from the service asked', () => {
-  it("ignores a step's answer from another service that learned the request id, as on a connection", () => {
-    const sim = new Simulation({ seed: 7 });
-    const sagas = new SagaSystem(sim);
-    const step = (service: string, command: string) => (context: StepContext) => context.send(sagas.serviceNode(service), command);
-    sagas.addService('hotels', { reserve: () => ({ ok: true, result: 'ok' }), cancel: () => ({ ok: true, result: 'ok' }) });
-    sagas.addService('payments', { charge: () => ({ ok: false, reason: 'declined' }) });
-    sagas.define({
-      name: 'trip',
-      steps: [
-        { name: 'room', action: step('hotels', 'reserve'), compensation: step('hotels', 'cancel'), timeoutMs: 100 },
-        { name: 'card', action: step('payments', 'charge'), pivot: true, timeoutMs: 100 },
-      ],
-    });
-    // The hotels service learns each request sent to payments and answers it first, as a success.
-    const send = sim.network.send.bind(sim.network);
-    let forged = 0;
-    sim.network.send = (from, to, message) => {
-      send(from, to, message);
-      const command = message as unknown as { type: string; requestId: string };
-      if (to === sagas.serviceNode('payments') && command.type === 'saga.command') {
-        forged++;
-        send(sagas.serviceNode('hotels'), from, { type: 'saga.result', requestId: command.requestId, reply: { ok: true, result: 'forged' } } as Message);
-      }
-    };
-    const sagaId = sagas.start('trip');
-    sim.runUntil(() => sagas.status(sagaId)?.state !== 'running', { withinMs: 5_000, waitingFor: 'the saga to finish' });
-    assert.ok(forged > 0, 'a forged answer was sent');
-    assert.equal(sagas.status(sagaId)!.state, 'compensated', 'the card was declined by payments, whatever hotels said');
   });
 });
