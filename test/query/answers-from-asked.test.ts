@@ -30,4 +30,30 @@ describe('Query client: answers come from the node asked', () => {
     assert.equal(run.error?.message, undefined);
     assert.deepEqual(run.rows, [[40]]);
   });
+
+  it("a query is not failed by a refusal from a server it asked for another fragment, not for this one", () => {
+    const { sim, engine } = queryCluster({ seed: 17, shards: 3 });
+    engine.createTable(tableT);
+    const rows: Row[] = Array.from({ length: 40 }, (_, index) => [index + 1, index % 3, index, 'x', true]);
+    load(sim, engine, tableT, rows);
+    // Each fragment request is answered at once, with a refusal, by a server the client asked
+    // earlier (for another fragment) in the fragment's target's place.
+    const asked = new Set<string>();
+    const send = sim.network.send.bind(sim.network);
+    let forged = 0;
+    sim.network.send = (from, to, message) => {
+      send(from, to, message);
+      const request = message as unknown as { type: string; requestId: string };
+      if (from !== 'query-client:queries' || request.type !== 'query.fragment-request') return;
+      const other = [...asked].find((node) => node !== to);
+      asked.add(to);
+      if (other === undefined) return;
+      forged++;
+      send(other, from, { type: 'query.fragment-response', requestId: request.requestId, reply: { status: 'failed', reason: 'forged by a server not asked' } } as never);
+    };
+    const run = runQuery(sim, engine, 'SELECT COUNT(*) FROM t');
+    assert.ok(forged > 0, 'a forged refusal was sent');
+    assert.equal(run.error?.message, undefined);
+    assert.deepEqual(run.rows, [[40]]);
+  });
 });
