@@ -88,6 +88,16 @@ describe('Services over the store: one commit for the state change and its idemp
     assert.match(String(store.sagas.committedValue(idempotencyRecordKey('flights', 't-1/reserve seat/action'))), /"applied"/);
   });
 
+  it('a command named like an Object.prototype method is no command: answered as unknown, not run', () => {
+    const store = startSagaStore(13);
+    const service = store.sagas.service('flights')!;
+    for (const name of ['constructor', 'toString', '__proto__']) {
+      assert.doesNotThrow(() => service.onMessage('saga-orchestrator-1', command(`t-9/${name}/action`, name, 't-9')), name);
+    }
+    assert.equal(service.counts.received, 3);
+    assert.equal(service.counts.applied + service.counts.refused + service.counts.retried, 0, 'nothing ran');
+  });
+
   it("a compensation that arrives before its action fences it: the late action is refused and takes nothing", () => {
     const store = startSagaStore(12);
     const service = store.sagas.service('hotels')!;

@@ -67,8 +67,10 @@ export class StoreService implements NodeService {
   onMessage(from: NodeId, message: Message): void {
     if (!isSagaCommand(message)) return;
     this.counts.received++;
-    const action = this.definition.actions[message.command];
-    const compensation = this.definition.compensations[message.command];
+    // Own entries only: a command named like an Object.prototype method ("constructor",
+    // "toString") is no command here, not that method.
+    const action = ownEntry(this.definition.actions, message.command);
+    const compensation = ownEntry(this.definition.compensations, message.command);
     if (action === undefined && compensation === undefined) return this.answer(from, message, { ok: false, reason: `${this.definition.name} has no command ${message.command}` });
     this.run(from, message, 1);
   }
@@ -98,8 +100,8 @@ export class StoreService implements NodeService {
     const service = this.definition.name;
     const ownKey = idempotencyRecordKey(service, command.idempotencyKey);
     if (command.fence === true) return this.fence(ownKey);
-    const compensation = this.definition.compensations[command.command];
-    const change: StoreChange = compensation ?? this.definition.actions[command.command];
+    const compensation = ownEntry(this.definition.compensations, command.command);
+    const change: StoreChange = compensation ?? ownEntry(this.definition.actions, command.command)!;
     const actionKey = compensation === undefined ? undefined : idempotencyRecordKey(service, actionKeyOf(command.idempotencyKey));
     const stateKeys = change.keys(command.args);
     const reads: StoreRead[] = [ownKey, ...(actionKey === undefined ? [] : [actionKey]), ...stateKeys].map((key) => ({ key, forUpdate: true }));
@@ -146,4 +148,9 @@ export class StoreService implements NodeService {
 
 function record(value: IdempotencyRecord): string {
   return JSON.stringify(value);
+}
+
+/** `table[name]` when `name` is the table's own entry; undefined for an inherited one (say "constructor"). */
+function ownEntry<T>(table: Readonly<Record<string, T>>, name: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(table, name) ? table[name] : undefined;
 }
