@@ -1,4 +1,5 @@
-import { type Check, int, isPlainRecord, jsonValue, nonEmptyStr, noteFieldsRead, optional, record, str } from '../runtime/wire-check';
+import { type Check, int, isPlainRecord, jsonValue, nonEmptyStr, noteInspected, optional, record, str } from '../runtime/wire-check';
+import { ACCESSOR, ownField } from '../util/own-data';
 import { validateOperationFields } from './operation';
 
 /**
@@ -8,30 +9,20 @@ import { validateOperationFields } from './operation';
  * stop every replica at the same entry.
  */
 
-const OPERATION_FIELDS = ['kind', 'key', 'value', 'expected'] as const;
-
-const ACCESSOR_FIELD = Symbol('accessor');
-
-/** An own field's value, undefined when absent, ACCESSOR_FIELD when it is a getter or setter (never run). */
-function plainField(record: object, field: string): unknown {
-  const descriptor = Object.getOwnPropertyDescriptor(record, field);
-  if (descriptor === undefined) return undefined;
-  return 'value' in descriptor ? descriptor.value : ACCESSOR_FIELD;
-}
-
 export const operationCheck: Check = (value, path) => {
   if (!isPlainRecord(value)) return `${path}: an operation must be an object`;
   // Each field read as plain data (a getter never runs here), then validated as validateOperation does.
-  const kind = plainField(value, 'kind');
-  const key = plainField(value, 'key');
-  const item = plainField(value, 'value');
-  const expected = plainField(value, 'expected');
-  if (kind === ACCESSOR_FIELD) return `${path}.kind must be plain data`;
-  if (key === ACCESSOR_FIELD) return `${path}.key must be plain data`;
-  if (item === ACCESSOR_FIELD) return `${path}.value must be plain data`;
-  if (expected === ACCESSOR_FIELD) return `${path}.expected must be plain data`;
+  const kind = ownField(value, 'kind');
+  const key = ownField(value, 'key');
+  const item = ownField(value, 'value');
+  const expected = ownField(value, 'expected');
+  if (kind === ACCESSOR) return `${path}.kind must be plain data`;
+  if (key === ACCESSOR) return `${path}.key must be plain data`;
+  if (item === ACCESSOR) return `${path}.value must be plain data`;
+  if (expected === ACCESSOR) return `${path}.expected must be plain data`;
   const problem = validateOperationFields(kind, key, item, expected);
-  if (problem === undefined) noteFieldsRead(value, OPERATION_FIELDS);
+  // Every field read was plain data: whether the verdict can change is whether the object can.
+  if (problem === undefined) noteInspected(value);
   return problem === undefined ? undefined : `${path}: ${problem}`;
 };
 

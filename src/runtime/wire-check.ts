@@ -6,6 +6,8 @@
  * arrays, prototype tricks): they read only own enumerable data and stop at bounds.
  */
 
+import { ownField } from '../util/own-data';
+
 export type Check = (value: unknown, path: string) => string | undefined;
 
 /**
@@ -53,7 +55,6 @@ function isPlainList(value: unknown): value is unknown[] {
   );
 }
 
-const ACCESSOR = Symbol.for('phantomdb.accessor');
 
 /*
  * Verdicts that cannot change. A check reads only the objects it inspects; when every one of
@@ -66,31 +67,23 @@ const ACCESSOR = Symbol.for('phantomdb.accessor');
 let trackingDepth = 0;
 let sawChangeable = false;
 
-/** Called by every combinator on each object or list it inspects (cheap when nothing tracks). */
-function noteInspected(value: object): void {
+/**
+ * Called by every combinator on each object or list it inspects (cheap when nothing tracks); a
+ * check that reads an object's fields itself (not through `record`) calls it too, having read
+ * those fields as plain data (`ownField`).
+ */
+export function noteInspected(value: object): void {
   if (trackingDepth > 0 && !sawChangeable && !Object.isFrozen(value)) sawChangeable = true;
 }
 
-/**
- * For a check that reads an object's fields itself (not through `record`): tells a
- * surrounding `sameVerdictWhileFrozen` whether what it read can change: it can unless the
- * object is frozen and those fields are plain data (a getter may answer differently later).
- */
-export function noteFieldsRead(value: object, fields: readonly string[]): void {
-  if (trackingDepth === 0 || sawChangeable) return;
-  if (!Object.isFrozen(value)) {
-    sawChangeable = true;
-    return;
-  }
-  for (const field of fields) if (own(value, field) === ACCESSOR) sawChangeable = true;
-}
 
 /**
  * `check`, remembering the values it passed that can no longer change (see above). Only
  * passes are kept: a value that fails is checked again, so its problem is worded in full.
- * Every custom check inside `check` that reads an object's fields itself must call
- * `noteFieldsRead`. (A verdict assumes Object.prototype keeps its fields, as every check
- * using `in` does; a process that changes Object.prototype changes what every check means.)
+ * Every custom check inside `check` that reads an object's fields itself must read them
+ * with `ownField` and call `noteInspected`. (A verdict assumes Object.prototype keeps its
+ * fields, as every check using `in` does; a process that changes Object.prototype changes what
+ * every check means.)
  */
 export function sameVerdictWhileFrozen(check: Check): Check {
   const passed = new WeakSet<object>();
@@ -113,12 +106,6 @@ export function sameVerdictWhileFrozen(check: Check): Check {
   };
 }
 
-function own(record: object, field: string | number): unknown {
-  const descriptor = Object.getOwnPropertyDescriptor(record, field);
-  if (descriptor === undefined) return undefined;
-  // A getter could run code or throw; a message is plain data.
-  return 'value' in descriptor ? descriptor.value : ACCESSOR;
-}
 
 export const str =
   (lengthMax = 4096): Check =>
@@ -164,7 +151,7 @@ export function list(check: Check, lengthMax = LIST_LENGTH_MAX): Check {
     for (let index = 0; index < value.length; index++) {
       if (!Object.prototype.hasOwnProperty.call(value, index)) return `${path}[${index}] is missing`;
       // Read as own data, as record fields are: an item may be a getter.
-      const problem = check(own(value, index), child(path, index, true));
+      const problem = check(ownField(value, index), child(path, index, true));
       if (problem !== undefined) return problem;
     }
     return undefined;
@@ -177,7 +164,7 @@ export function tuple(...checks: readonly Check[]): Check {
     if (!isPlainList(value) || value.length !== checks.length) return `${path} must be a list of ${checks.length} items`;
     noteInspected(value);
     for (let index = 0; index < checks.length; index++) {
-      const problem = checks[index](own(value, index), child(path, index, true));
+      const problem = checks[index](ownField(value, index), child(path, index, true));
       if (problem !== undefined) return problem;
     }
     return undefined;
@@ -197,7 +184,7 @@ export function record(fields: Fields): Check {
     if (!isPlainRecord(value)) return `${path} must be an object`;
     noteInspected(value);
     for (let position = 0; position < names.length; position++) {
-      const item = own(value, names[position]);
+      const item = ownField(value, names[position]);
       const check = required[position];
       if (check !== undefined) {
         const problem = check(item, path === QUICK ? QUICK : `${path}.${names[position]}`);
@@ -220,7 +207,7 @@ export function dictionary(check: Check, keysMax = 10_000): Check {
     const keys = Object.getOwnPropertyNames(value);
     if (keys.length > keysMax) return `${path} has more than ${keysMax} entries`;
     for (const key of keys) {
-      const problem = check(own(value, key), child(path, key, false));
+      const problem = check(ownField(value, key), child(path, key, false));
       if (problem !== undefined) return problem;
     }
     return undefined;
@@ -232,7 +219,7 @@ export function variant(field: string, variants: Readonly<Record<string, Check>>
   return (value, path) => {
     if (!isPlainRecord(value)) return `${path} must be an object`;
     noteInspected(value);
-    const tag = own(value, field);
+    const tag = ownField(value, field);
     if (typeof tag !== 'string' || !Object.prototype.hasOwnProperty.call(variants, tag)) {
       return `${path}.${field} must be one of ${Object.keys(variants).join(', ')}`;
     }
@@ -271,7 +258,7 @@ function jsonProblem(value: unknown, path: string, depthLeft: number, budget: { 
     if (value.length > LIST_LENGTH_MAX) return `${path} has more than ${LIST_LENGTH_MAX} items`;
     noteInspected(value);
     for (let index = 0; index < value.length; index++) {
-      const problem = jsonProblem(own(value, index), child(path, index, true), depthLeft - 1, budget);
+      const problem = jsonProblem(ownField(value, index), child(path, index, true), depthLeft - 1, budget);
       if (problem !== undefined) return problem;
     }
     return undefined;
@@ -280,7 +267,7 @@ function jsonProblem(value: unknown, path: string, depthLeft: number, budget: { 
   noteInspected(value);
   // Every own name, not only the enumerable ones: a hidden getter would run where code reads it.
   for (const key of Object.getOwnPropertyNames(value)) {
-    const item = own(value, key);
+    const item = ownField(value, key);
     // An undefined field is absent once serialised; the in-process network passes objects as they are.
     if (item === undefined) continue;
     const problem = jsonProblem(item, child(path, key, false), depthLeft - 1, budget);
