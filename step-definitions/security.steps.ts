@@ -7,13 +7,13 @@ import { policyFromTable } from '../support/scaling-policy-table';
 
 // Glossary section: Security
 // Capability: security
-// Needs first: for impersonation, a replicated group with a leader ("Given a replicated group of 3 nodes" and "Then within 2 seconds the group elects a leader"); for users and roles, the store ("Given a running cluster of 5 nodes storing data in 3 shards with 3 replicas each") or georeplicated regions ("Given regions with these one-way latencies:").
+// Needs first: for impersonation, a replicated group with a leader ("Given a replicated group of 3 nodes" and "Then within 2 seconds the group elects a leader"); for forged answers to clients, that group or the store; for users and roles, the store ("Given a running cluster of 5 nodes storing data in 3 shards with 3 replicas each") or georeplicated regions ("Given regions with these one-way latencies:").
 // Who may send what, and who may read or write which keys: authentication, roles, refusals and their audit log.
 
 // ---- nodes cannot be impersonated ------------------------------------------------------
 
 // Needs a replicated group with a leader ("a replicated group of 3 nodes" and "the group has a leader").
-// A process that was never admitted to the cluster, but knows the protocol, spends 1 second trying to take
+// A process that was never admitted to the cluster, but knows the protocol, spends 1 simulated second trying to take
 // the group over: it asks every replica to vote for it in a far higher term, sends writes of the value as a
 // self-made leader (and as the real leader, by forging the sender), tells followers to start elections,
 // asks the leader to lock the key for a transaction and record it committed, and sends the leader
@@ -42,7 +42,8 @@ Then('every message of the intruder was dropped and counted', function (this: Ph
 
 // Neither the simulated network nor any node read a booby-trapped field of the intruder's messages: the
 // intruder's code never ran, not even to trace a message's type, route it, or learn whether a stranger may
-// send it. Needs "a process that was never admitted ..." first.
+// send it. Needs "When a process that was never admitted tries to take over the group and write ... to ..."
+// first (that intruder sends the booby-trapped messages; the answer forger sends none).
 // Example: Then the code hidden in the intruder's messages never ran
 // Instant: reads how often the intruder's trapped fields were read.
 Then("the code hidden in the intruder's messages never ran", function (this: PhantomWorld) {

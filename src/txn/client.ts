@@ -296,10 +296,10 @@ export class Transaction {
   }
 
   /** A reply from `from` to the request in flight (matched by sequence, and by the nodes it went to). */
-  onReply(from: NodeId, sequence: number, reply: ClientReply): 'not-asked' | undefined {
+  onReply(from: NodeId, sequence: number, reply: ClientReply): void {
     const pending = this.pending;
-    if (pending === undefined || pending.sequence !== sequence) return undefined;
-    if (!pending.asked.includes(from)) return 'not-asked';
+    if (pending === undefined || pending.sequence !== sequence) return;
+    if (!pending.asked.includes(from)) return this.client.ignoreAnswerNotAsked();
     pending.lastHeardMs = this.client.nowMs();
     if (reply.status === 'in-progress') return;
     this.stopPending(pending);
@@ -309,13 +309,9 @@ export class Transaction {
       if (this.pending === undefined) this.sendNext();
       return;
     }
-    if (reply.status === 'committed') {
-      this.settle('committed', undefined);
-      return;
-    }
+    if (reply.status === 'committed') return this.settle('committed', undefined);
     pending.operation?.finish('aborted', null, reply.reason);
     this.settle('aborted', pending.call.kind === 'rollback' ? 'rolled back by the client' : reply.reason);
-    return undefined;
   }
 
   private stopPending(pending: PendingRequest): void {
@@ -389,19 +385,21 @@ export class TxnClient {
   onMessage(from: NodeId, message: Message): void {
     // Nothing of a message from a node this client never asked is read, as on a connection
     // (and each transaction then takes an answer only from a node it asked).
-    if (!this.askedNodes.has(from)) {
-      this.answersNotAsked++;
-      return;
-    }
+    if (!this.askedNodes.has(from)) return this.ignoreAnswerNotAsked();
     if (!isClientResponse(message)) return;
     this.lastAnswerMs.set(from, this.env.clock.nowMs());
     this.silentSuspicions.delete(from);
     this.suspectedUntilMs.delete(from);
-    if (this.open.get(message.txnId)?.onReply(from, message.sequence, message.reply) === 'not-asked') this.answersNotAsked++;
+    this.open.get(message.txnId)?.onReply(from, message.sequence, message.reply);
   }
 
   /** Messages ignored because their sender was never asked, or not asked the request they answer. */
   answersNotAsked = 0;
+
+  /** Counts a message from a node not asked (by this client, or for the request it answers). */
+  ignoreAnswerNotAsked(): void {
+    this.answersNotAsked++;
+  }
 
   /** Whether `node` answered anything (for any transaction) since `sinceMs`. */
   heardFrom(node: NodeId, sinceMs: number): boolean {
