@@ -58,7 +58,9 @@ Then("the code hidden in the intruder's messages never ran", function (this: Pha
 // read found the value, and every transaction client answers to the first requests of its first four
 // transactions, saying that each read found the value and that the transaction committed. A client accepts an
 // answer only from the node it sent that request to, so reads still see the store's own values and a transaction
-// ends as the servers decided. The step itself takes no simulated time.
+// ends as the servers decided. The step itself takes no simulated time: put the client steps it should disturb
+// after it ("a client writes ...", "a client reads ...", "client ... transfers ..."), within the duration.
+// Values: any text for the forged value; any duration (5 seconds covers a few client steps).
 // Example: When a process that was never admitted answers the clients in the servers' place with "stolen" for 5 seconds
 When("a process that was never admitted answers the clients in the servers' place with {string} for {duration}", function (this: PhantomWorld, value: string, durationMs: number) {
   security(this).forgeClientAnswers(value, durationMs);
