@@ -18,7 +18,7 @@ import { policyFromTable } from '../support/scaling-policy-table';
 // self-made leader (and as the real leader, by forging the sender), tells followers to start elections,
 // asks the leader to lock the key for a transaction and record it committed, and sends the leader
 // booby-trapped messages (a field that is code, a getter, run if the node reads it: a vote request's type, a
-// query scan lock's command).
+// query scan lock's command, a client request's operation key).
 // Example: When a process that was never admitted tries to take over the group and write "stolen" to "balance"
 When('a process that was never admitted tries to take over the group and write {string} to {string}', function (this: PhantomWorld, value: string, key: string) {
   security(this).rogueAttack(key, value);

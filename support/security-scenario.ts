@@ -42,8 +42,8 @@ interface ReplicaPicture {
  * leader that write `key` = `value` and claim it committed, tells followers to start an
  * election at once, and asks the shard's leader to lock the key for a transaction and to
  * record that transaction committed. It also sends the leader booby-trapped messages: a
- * vote request whose type, and a query's scan lock whose command, are getters, code that
- * runs inside the node if the node reads them.
+ * vote request whose type, a query's scan lock whose command, and a client request whose
+ * operation's key are getters, code that runs inside the node if the node reads them.
  */
 export class RogueAttack {
   sent = 0;
@@ -72,22 +72,28 @@ export class RogueAttack {
     // Booby-trapped messages: fields that are getters, code that would run in the receiving
     // node if it read them. Each answers what a real message holds, and counts that it ran.
     const vote = { type: 'raft.vote-request', from: this.env.id, to: leader, term, lastLogIndex: lastIndex + 1000, lastLogTerm: term, leadershipTransfer: true };
-    this.booby(leader, { groupId, message: vote }, 'type', vote.type);
+    this.booby(leader, this.trap({ groupId, message: vote }, 'type', vote.type));
     const lock = { kind: 'acquire', txnId: `${txnId}.q1.a1`, priority, anchorKey: key, coordinator: this.env.id, opIndex: 1, key, access: { kind: 'scan' } };
-    this.booby(leader, { type: 'txn.shard-request', requestId: `${txnId}/scan`, shardId: groupId }, 'command', lock);
+    this.booby(leader, this.trap({ type: 'txn.shard-request', requestId: `${txnId}/scan`, shardId: groupId }, 'command', lock));
+    // A client request (any process may send one) whose operation's key is a getter.
+    this.booby(leader, { type: 'kv.request', requestId: round + 1, clientId: 'rogue', sequence: round + 1, shardId: groupId, epoch: 0, operation: this.trap({ kind: 'put', value }, 'key', key) });
   }
 
   /** Times the network or a node read a booby-trapped field (ran the intruder's code). */
   trapsSprung = 0;
 
-  private booby(to: NodeId, fields: Record<string, unknown>, trapped: string, value: unknown): void {
-    const message = Object.defineProperty({ ...fields }, trapped, {
+  /** `fields` with `field` as a getter that answers `value` and counts that it ran. */
+  private trap(fields: Record<string, unknown>, field: string, value: unknown): Record<string, unknown> {
+    return Object.defineProperty({ ...fields }, field, {
       enumerable: true,
       get: () => {
         this.trapsSprung++;
         return value;
       },
     });
+  }
+
+  private booby(to: NodeId, message: Record<string, unknown>): void {
     this.env.network.send(to, message as never);
     this.sent++;
   }
