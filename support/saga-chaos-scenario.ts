@@ -119,6 +119,17 @@ export class SagaChaosScenario {
     if (status.state !== 'completed') throw new Error(`saga ${sagaId}, booked after every fault healed, did not complete: ${status.summary}`);
   }
 
+  /** Every saga ended, so the orchestrator must remember no request (src/txn/saga/orchestrator.ts `settle`). */
+  assertNoRequestRemembered(): void {
+    this.requireBookings();
+    const orchestrator = sagas(this.world).system.orchestrator();
+    if (orchestrator === undefined) throw new Error('the saga orchestrator is not running: restart it (or wait for it) before asking what it remembers');
+    const counts = this.counts();
+    if (counts.running > 0) throw new Error(`${counts.running} sagas are still running: wait until every booking has ended first`);
+    const pending = orchestrator.pendingRequests;
+    if (pending !== 0) throw new Error(`the orchestrator still remembers ${pending} requests or fences, though every saga ended (${JSON.stringify(counts)})`);
+  }
+
   counts(): SagaOutcomeCounts {
     const counts: SagaOutcomeCounts = { completed: 0, compensated: 0, needsAttention: 0, running: 0 };
     for (const sagaId of this.started) {
