@@ -32,6 +32,8 @@ export interface SagaOutcomeCounts {
 export class SagaChaosScenario {
   private readonly started: string[] = [];
   private requested = 0;
+  /** The saga booked by "a trip booked after healing ...", if that step ran. */
+  private afterHealing: string | undefined;
 
   constructor(private readonly world: PhantomWorld) {}
 
@@ -114,20 +116,23 @@ export class SagaChaosScenario {
     const scenario = sagas(this.world);
     this.world.waitUntil(() => scenario.system.orchestrator() !== undefined, withinMs, 'the orchestrator to run again');
     const sagaId = scenario.system.start(scenario.sagaDefinitionName, { trip: 'after healing' });
+    this.afterHealing = sagaId;
     this.world.waitUntil(() => this.status(sagaId).state !== 'running', withinMs, () => `saga ${sagaId}, booked after healing, to finish (now ${this.status(sagaId).summary})`);
     const status = this.status(sagaId);
     if (status.state !== 'completed') throw new Error(`saga ${sagaId}, booked after every fault healed, did not complete: ${status.summary}`);
   }
 
-  /** Every saga ended, so the orchestrator must remember no request (src/txn/saga/orchestrator.ts `settle`). */
-  assertNoRequestRemembered(): void {
+  /**
+   * Once every saga has ended and the orchestrator runs (waiting at most `withinMs`), it must
+   * remember no request (src/txn/saga/orchestrator.ts `settle`).
+   */
+  assertNoRequestRemembered(withinMs: number): void {
     this.requireBookings();
-    const orchestrator = sagas(this.world).system.orchestrator();
-    if (orchestrator === undefined) throw new Error('the saga orchestrator is not running: restart it (or wait for it) before asking what it remembers');
-    const counts = this.counts();
-    if (counts.running > 0) throw new Error(`${counts.running} sagas are still running: wait until every booking has ended first`);
-    const pending = orchestrator.pendingRequests;
-    if (pending !== 0) throw new Error(`the orchestrator still remembers ${pending} requests or fences, though every saga ended (${JSON.stringify(counts)})`);
+    const system = sagas(this.world).system;
+    const ended = (): boolean => this.started.length === this.requested && this.counts().running === 0 && (this.afterHealing === undefined || this.status(this.afterHealing).state !== 'running');
+    this.world.waitUntil(() => ended() && system.orchestrator() !== undefined, withinMs, () => `every saga to end and the orchestrator to run (now ${this.counts().running} running, orchestrator ${system.orchestrator() === undefined ? 'down' : 'up'})`);
+    const pending = system.orchestrator()!.pendingRequests;
+    if (pending !== 0) throw new Error(`the orchestrator still remembers ${pending} requests or fences, though every saga ended (${JSON.stringify(this.counts())})`);
   }
 
   counts(): SagaOutcomeCounts {
