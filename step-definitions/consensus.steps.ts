@@ -130,11 +130,20 @@ Then('{group role} still claims the leader role', function (this: PhantomWorld, 
   expect(scenario.status(node).role, `role of ${node}`).to.equal('leader');
 });
 
-// Instant: the current leader's term is higher than the term the old leader led in.
-// Needs first: "Then within 3 seconds a new leader is elected".
+/** How long "the new leader was elected in a later term ..." waits for a new leader: above every election bound the features state. */
+const NEW_LEADER_WAIT_MS = 3000;
+
+// Needs first: a leader that was crashed, cut off, paused or removed ("the old leader"), as after "When the leader crashes".
+// Waits (at most 3 simulated seconds) until a leader other than the old leader leads the group, so it does not depend on
+// "Then within 1 second a new leader is elected" running first; then that leader's term must be higher than the term the
+// old leader led in. Fails naming both terms.
+// Example: Then the new leader was elected in a later term than the old leader
 Then('the new leader was elected in a later term than the old leader', function (this: PhantomWorld) {
   const scenario = consensus(this);
-  expect(scenario.status(scenario.resolve('the new leader')).term).to.be.above(scenario.oldLeaderTerm);
+  const oldLeader = scenario.resolve('the old leader');
+  this.waitUntil(() => { const leader = scenario.leader(); return leader !== undefined && leader !== oldLeader; }, NEW_LEADER_WAIT_MS, () => `a leader other than the old leader ${oldLeader} (leader now: ${scenario.leader() ?? 'none'})`);
+  const newLeader = scenario.resolve('the new leader');
+  expect(scenario.status(newLeader).term, `term of the new leader ${newLeader} (the old leader ${oldLeader} led in term ${scenario.oldLeaderTerm})`).to.be.above(scenario.oldLeaderTerm);
 });
 
 // Waits until the replica no longer considers itself the leader (even if it cannot reach anyone).

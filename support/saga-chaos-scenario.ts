@@ -63,9 +63,14 @@ export class SagaChaosScenario {
   }
 
   /** Waits until every requested saga started and finished; fails naming those still running. */
-  awaitFinished(withinMs: number): void {
+  /** Waits (at most `withinMs`) until every booking has started and every saga has ended. */
+  awaitEnded(withinMs: number): void {
     this.requireBookings();
     this.world.waitUntil(() => this.started.length === this.requested && this.counts().running === 0, withinMs, () => `every saga to finish (now ${this.started.length} of ${this.requested} started; still running: ${this.runningSummary()})`);
+  }
+
+  awaitFinished(withinMs: number): void {
+    this.awaitEnded(withinMs);
     const counts = this.counts();
     const reasons = new Map<string, number>();
     for (const sagaId of this.started) {
