@@ -49,6 +49,13 @@ Given('a split brain for {duration} when a trip reaches step {string}: the activ
   sagaStore(this).splitBrainAtStep(step, service, durationMs);
 });
 
+// Needs the services set up, and comes before the orchestrators start. Every trip's step sends its service this command instead of the one the service does ("reserve"), as a saga written against another version of the service would; the step's compensation is unchanged.
+// Values: step: reserve seat, reserve room, rent car or charge card; command: any name, including one the service does not have.
+// Example: Given the trips' step "rent car" sends its service the command "constructor"
+Given('the trips\' step {string} sends its service the command {string}', function (this: PhantomWorld, step: string, command: string) {
+  sagaStore(this).callStepByCommand(step, command);
+});
+
 // ---- trips ---------------------------------------------------------------------------------------
 
 // Starts this many trips at once on the active orchestrator and waits (at most 5 s) until each start is in the replicated saga log; the trips then run on while later steps wait.
@@ -81,6 +88,19 @@ Then('{int} trip(s) completed and {int} was/were compensated', function (this: P
   awaitTripsFinished(this, 60_000, 'how many completed');
   expect(scenario.countIn('completed'), `trips completed\n${scenario.describe()}`).to.equal(completed);
   expect(scenario.countIn('compensated'), `trips compensated\n${scenario.describe()}`).to.equal(compensated);
+});
+
+// Waits (at most 30 simulated seconds) until every trip's replicated log says it finished, then checks that every trip booked ended compensated, its log naming the step as the one that failed and the reason exactly as given (the service's answer, or the orchestrator's own words for a timeout); a failure names each trip's log.
+// Example: Then every trip was compensated because step "rent car" failed with "cars has no command constructor"
+Then('every trip was compensated because step {string} failed with {string}', function (this: PhantomWorld, step: string, reason: string) {
+  const scenario = sagaStore(this);
+  expect(scenario.sagaIds, 'trips booked').to.not.be.empty;
+  awaitTripsFinished(this, 30_000, `why step "${step}" failed`);
+  for (const sagaId of scenario.sagaIds) {
+    const status = scenario.system.status(sagaId);
+    expect(status?.state, `${sagaId}'s state\n${scenario.describe()}`).to.equal('compensated');
+    expect(status!.problems.find((problem) => problem.phase === 'action'), `${sagaId}'s failed step\n${scenario.describe()}`).to.include({ step, reason });
+  }
 });
 
 // Waits (at most 30 simulated seconds) until every trip's replicated log says it finished, then checks that every shard whose leader crashed (the shards holding the service's keys for the first trip to reach the step) has a leader now, elected after the crash.

@@ -88,6 +88,23 @@ export class SagaStoreScenario {
     this.world.waitUntil(() => this.system.activeOrchestrator() !== undefined, LEASE_BOUND_MS, 'an orchestrator to hold the saga lease');
   }
 
+  /**
+   * The trips' step sends its service this command instead of the one the service knows
+   * ("reserve"): a saga defined against another version of the service. Redefines the
+   * trip before the orchestrators start, so every orchestrator runs the same definition.
+   */
+  callStepByCommand(step: string, command: string): void {
+    this.requireStep(step);
+    if (this.system.orchestratorNodes.some((node) => this.world.sim.hasNode(node))) throw new Error(`In step "${this.world.currentStep}": the orchestrators already run; name the step's command before "3 saga orchestrators, one of them active"`);
+    const definition = this.system.definition(TRIP)!;
+    const planned = tripSteps.find((candidate) => candidate.step === step)!;
+    const serviceNode = this.system.serviceNode(planned.service);
+    this.system.define({
+      ...definition,
+      steps: definition.steps.map((spec) => (spec.name !== step ? spec : { ...spec, action: (context) => context.send(serviceNode, command, { sagaId: context.sagaId, units: planned.units }) })),
+    });
+  }
+
   // ---- trips -------------------------------------------------------------------------------------
 
   /** Starts `count` trips at once on the active orchestrator and waits until each start is in the replicated log. */

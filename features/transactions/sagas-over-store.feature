@@ -162,3 +162,22 @@ Feature: Sagas over the sharded store complete or compensate, and nothing is hal
       | 1    |
       | 2    |
       | 3    |
+
+  Scenario Outline: A trip whose step asks its service for a command it does not have (<command>) is told so, and is undone
+    Given trip-booking services that keep their state in the store, with these stocks:
+      | service  | stock |
+      | flights  | 4     |
+      | hotels   | 10    |
+      | cars     | 10    |
+      | payments | 300   |
+    And the trips' step "rent car" sends its service the command "<command>"
+    And 3 saga orchestrators, one of them active
+    When 2 trips are booked at once
+    Then within 20 s every trip completed or was compensated, and nothing is half-done
+    And every trip was compensated because step "rent car" failed with "cars has no command <command>"
+
+    Examples:
+      | command     |
+      | hire        |
+      | constructor |
+      | toString    |
