@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { PhantomCluster } from '../../src/api';
-import { placementGroupId } from '../../src/placement/state-machine';
+import { type JournalRecord, placementGroupId } from '../../src/placement/state-machine';
 import { startStore as startFixture } from './store-fixture';
 
 const startStore = (seed: number) => startFixture(seed, { alsoUntil: (cluster) => cluster.database.placement.journalIsCurrent() });
@@ -30,6 +30,39 @@ describe('the placement journal is current only while a replica that applied the
     sim.runFor(2000);
     assert.ok((placement.freshestMachine()?.lastAppliedIndex ?? 0) < placementStatus(cluster, other)!.commitIndex, 'the state machine saw the no-op');
     assert.equal(placement.journalIsCurrent(), true);
+  });
+
+  test('a step the leader counts as committed but no running replica has applied yet leaves the journal not current', () => {
+    const { sim, cluster } = startStore(3);
+    const placement = cluster.database.placement;
+    const leader = placement.leader()!;
+    const voters = placementStatus(cluster, leader)!.config.voters;
+    // Journal steps proposed back to back: while the leader's fsync of the newest is in
+    // flight, an acknowledgement that commits an older one moves its commit index at once,
+    // and the leader applies only once the fsync completes.
+    const indexOf = new Map<number, string>();
+    const answered = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      sim.scheduler.schedule(i * 0.2, () => {
+        const moveId = `move-probe-${i}`;
+        const record = { moveId, move: { kind: 'transfer-leader', shard: 'shard-1', to: leader, reason: 'probe' }, step: 'planned', startedAtMs: sim.nowMs, updatedAtMs: sim.nowMs, bytes: 0 } as unknown as JournalRecord;
+        placement.propose({ kind: 'journal', record, expectedStep: null }, () => answered.add(moveId));
+        indexOf.set(placementStatus(cluster, leader)!.lastIndex, moveId);
+      });
+    }
+    const appliedMax = () => Math.max(...voters.map((node) => placementStatus(cluster, node)?.appliedIndex ?? 0));
+    const committedNotApplied = (): string | undefined => {
+      const commit = placementStatus(cluster, leader)!.commitIndex;
+      for (let index = appliedMax() + 1; index <= commit; index++) if (indexOf.has(index)) return indexOf.get(index);
+      return undefined;
+    };
+    sim.runUntil(() => committedNotApplied() !== undefined, { withinMs: 1000, waitingFor: 'a moment when the leader counts a step committed that no running replica applied' });
+    const moveId = committedNotApplied()!;
+    assert.equal(placement.leader(), leader, 'the leader kept its role');
+    assert.ok(placement.journal().every((entry) => entry.moveId !== moveId), `the journal read already holds ${moveId}`);
+    assert.equal(placement.journalIsCurrent(), false, `a journal without the committed ${moveId} (no running replica applied the leader's commit index) counted as current`);
+    sim.runUntil(() => answered.has(moveId), { withinMs: 1000, waitingFor: `${moveId} to be applied` });
+    assert.ok(placement.journal().some((entry) => entry.moveId === moveId), `the applied ${moveId} is in the journal`);
   });
 
   test('with every placement replica but the leader down there is no current journal', () => {
