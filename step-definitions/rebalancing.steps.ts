@@ -347,6 +347,15 @@ Then('the data took at least as long to move as the link allows', function (this
 });
 
 // ---- faults mid-move ----------------------------------------------------------------------------------
+// Needs a running store ("Given a running cluster of ...") whose placement group has a replica on the node; the group is on node-1, node-2 and node-3 when every node is in one zone.
+// Instant: reads the journal of moves in flight as the placement group's replica on the node has applied it, which may lag the group's (a replica cut off from the others keeps the journal it had); fails when the node runs no placement replica.
+// Example: Then the placement group's replica on node-2 lists 1 move in flight
+Then('the placement group\'s replica on {node} lists {int} move(s) in flight', function (this: PhantomWorld, node: string, moves: number) {
+  const journal = this.cluster.database.placement.journalOn(this.node(node).id);
+  expect(journal, `a running placement replica on ${node}`).to.not.equal(undefined);
+  expect(journal!.map((record) => `${record.moveId} at ${record.step}`), `moves in flight in the journal of ${node}'s placement replica`).to.have.lengthOf(moves);
+});
+
 
 // Waits (at most 10 s) until the move of the shard to the node has reached the point where the node is a learner (it has joined and is catching up, not yet promoted).
 When('{node} has joined {string} as a learner', function (this: PhantomWorld, node: string, shard: string) {

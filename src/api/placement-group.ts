@@ -229,6 +229,11 @@ export class PlacementGroup {
     return this.freshestMachine()?.journal ?? [];
   }
 
+  /** The journal of moves in flight as the running placement replica on `node` has applied it (undefined: none runs there). */
+  journalOn(node: NodeId): readonly JournalRecord[] | undefined {
+    return this.hostOn(node) === undefined ? undefined : this.machines.get(node)?.journal;
+  }
+
   /**
    * True when `journal()` holds every committed entry: the placement group has a leader that a
    * majority of its voters follow in its term, and the freshest running replica has applied
