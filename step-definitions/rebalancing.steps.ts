@@ -382,6 +382,41 @@ When("the placement group's old leader restarts", function (this: PhantomWorld) 
   rebalancing(this).restartPlacementLeader();
 });
 
+// Needs a running store. The placement group's current leader freezes (its node hears nothing and does nothing) and is cut off from every other node, both ways, so what is sent to it is lost; the other placement replicas elect a new leader. Undo with "the network heals" and "the frozen placement leader resumes".
+// Example: When the placement group's leader freezes, cut off from every other node
+When("the placement group's leader freezes, cut off from every other node", function (this: PhantomWorld) {
+  rebalancing(this).freezePlacementLeader();
+});
+
+// Needs "the placement group's leader freezes, cut off from every other node" first. The nodes of the placement group other than the frozen leader crash (power loss) and stay down until "the placement group's crashed nodes restart".
+// Example: When the placement group's other nodes crash
+When("the placement group's other nodes crash", function (this: PhantomWorld) {
+  rebalancing(this).crashOtherPlacementNodes();
+});
+
+// Needs "the placement group's leader freezes, cut off from every other node" first. The frozen leader's node carries on; it believes it still leads until it notices that no majority answers it.
+// Example: When the frozen placement leader resumes
+When('the frozen placement leader resumes', function (this: PhantomWorld) {
+  this.node(rebalancing(this).frozenLeader).resume();
+});
+
+// Needs "the placement group's other nodes crash" first. Those nodes start again from their disks.
+// Example: When the placement group's crashed nodes restart
+When("the placement group's crashed nodes restart", function (this: PhantomWorld) {
+  rebalancing(this).restartCrashedPlacementNodes();
+});
+
+// Needs "the placement group's leader freezes, cut off from every other node" (and usually "the frozen placement leader resumes") first.
+// Instant: the frozen leader's placement replica runs and still believes it leads the placement group, and its journal of moves in flight lists exactly this many moves.
+// Example: Then the frozen placement leader still believes it leads, and lists 1 move in flight
+Then('the frozen placement leader still believes it leads, and lists {int} move(s) in flight', function (this: PhantomWorld, moves: number) {
+  const frozen = rebalancing(this).frozenLeader;
+  const placement = this.cluster.database.placement;
+  expect(placement.leader(), `the placement replica that believes it leads (the frozen one is ${frozen})`).to.equal(frozen);
+  const journal = placement.journalOn(frozen)!;
+  expect(journal.map((record) => `${record.moveId} at ${record.step}`), `moves in flight in the journal of ${frozen}'s placement replica`).to.have.lengthOf(moves);
+});
+
 // Waits until the executor is idle, then checks that at least one move was rolled back (its target never became a voter) and shows the progress.
 Then('within {duration} the move has been rolled back', function (this: PhantomWorld, withinMs: number) {
   const scenario = rebalancing(this);

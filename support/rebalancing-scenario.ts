@@ -58,6 +58,8 @@ export class RebalancingScenario {
   private zoneViolation: string | undefined;
   private zoneWatch = false;
   private crashedPlacementLeader: NodeId | undefined;
+  private frozenPlacementLeader: NodeId | undefined;
+  private crashedPlacementNodes: NodeId[] = [];
 
   constructor(private readonly world: PhantomWorld) {}
 
@@ -174,6 +176,35 @@ export class RebalancingScenario {
   restartPlacementLeader(): void {
     if (this.crashedPlacementLeader === undefined) throw new Error("the placement group's leader has not crashed in this scenario");
     this.world.node(this.crashedPlacementLeader).start();
+  }
+
+  /** Pauses the placement group's leader and cuts it off from every other node (messages to it are lost, not held); remembers it. */
+  freezePlacementLeader(): NodeId {
+    const leader = this.database.placement.leader();
+    if (leader === undefined) throw new Error('the placement group has no leader to freeze');
+    this.world.node(leader).pause();
+    this.world.sim.network.isolate(leader);
+    this.frozenPlacementLeader = leader;
+    return leader;
+  }
+
+  /** The placement leader frozen by freezePlacementLeader. */
+  get frozenLeader(): NodeId {
+    if (this.frozenPlacementLeader === undefined) throw new Error(`In step "${this.world.currentStep}": no placement leader was frozen; start with "the placement group's leader freezes, cut off from every other node"`);
+    return this.frozenPlacementLeader;
+  }
+
+  /** Crashes every placement node but the frozen leader, and remembers them (for their restart). */
+  crashOtherPlacementNodes(): NodeId[] {
+    const frozen = this.frozenLeader;
+    this.crashedPlacementNodes = this.database.placement.nodes.filter((node) => node !== frozen);
+    for (const node of this.crashedPlacementNodes) this.world.node(node).crash();
+    return this.crashedPlacementNodes;
+  }
+
+  restartCrashedPlacementNodes(): void {
+    if (this.crashedPlacementNodes.length === 0) throw new Error(`In step "${this.world.currentStep}": no placement node crashed; start with "the placement group's other nodes crash"`);
+    for (const node of this.crashedPlacementNodes) this.world.node(node).start();
   }
 
   // ---- chaos --------------------------------------------------------------------------------------
