@@ -236,8 +236,8 @@ export class PlacementGroup {
 
   /**
    * True when `journal()` holds every committed entry: the placement group has a leader that a
-   * majority of its voters follow in its term, and the freshest running replica has applied
-   * that leader's commit index. Read from a lagging replica (the ones that had applied more
+   * majority of its voters follow in its term and that has committed an entry of that term,
+   * and the freshest running replica has applied that leader's commit index. Read from a lagging replica (the ones that had applied more
    * paused or crashed), the journal may lack a move in flight, whose learner then looks like
    * a stray (rebalancing seed 7654).
    */
@@ -251,6 +251,10 @@ export class PlacementGroup {
     const leader = this.leader();
     const status = leader === undefined ? undefined : statuses.get(leader);
     if (leader === undefined || status === undefined || !followedByMajority(leader, status, (node) => statuses.get(node))) return false;
+    // A leader's commit index covers every committed entry only once it has committed one of
+    // its own term: a leader just elected may hold entries its predecessor committed, beyond
+    // the commit index it knows (Raft §8; before, a journal missing them counted as current).
+    if (!this.hostOn(leader)!.raft.hasCommittedInCurrentTerm) return false;
     // Raft's applied index, not the machine's: the machine sees only commands, not the
     // leaders' no-ops. A replica that applied this far holds the freshest machine's state.
     return [...statuses.values()].some((replica) => replica.appliedIndex >= status.commitIndex);

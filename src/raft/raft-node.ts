@@ -1239,6 +1239,15 @@ export class RaftNode {
     return this.log.commitIndex;
   }
 
+  /**
+   * True once the entry at the commit index is of the current term. Until a new leader
+   * commits an entry of its own term, its commit index may lag what its predecessor
+   * committed (§5.4.2, §8): entries it holds may be committed without its knowing.
+   */
+  get hasCommittedInCurrentTerm(): boolean {
+    return this.committedInCurrentTerm();
+  }
+
   /** The configuration in effect: the same object until the configuration changes. */
   get currentConfig(): ClusterConfig {
     return this.config;

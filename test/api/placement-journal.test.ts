@@ -65,6 +65,28 @@ describe('the placement journal is current only while a replica that applied the
     assert.ok(placement.journal().some((entry) => entry.moveId === moveId), `the applied ${moveId} is in the journal`);
   });
 
+  test('a leader just elected, before it commits an entry of its term, does not make a journal current that lacks its predecessor\'s last step', () => {
+    for (const seed of [1, 2, 3]) {
+      const { sim, cluster } = startStore(seed);
+      const placement = cluster.database.placement;
+      const leader = placement.leader()!;
+      const record = { moveId: 'move-last', move: { kind: 'transfer-leader', shard: 'shard-1', to: leader, reason: 'probe' }, step: 'planned', startedAtMs: sim.nowMs, updatedAtMs: sim.nowMs, bytes: 0 } as unknown as JournalRecord;
+      placement.propose({ kind: 'journal', record, expectedStep: null }, () => undefined);
+      const index = placementStatus(cluster, leader)!.lastIndex;
+      // The leader crashes as soon as it counts the step committed: the followers hold it in
+      // their logs but have not heard it is committed, so none has applied it.
+      sim.runUntil(() => placementStatus(cluster, leader)!.commitIndex >= index, { withinMs: 1000, waitingFor: 'the step to commit' });
+      sim.node(leader).crash();
+      const holds = () => placement.journal().some((entry) => entry.moveId === 'move-last');
+      let staleButCurrentAtMs: number | undefined;
+      sim.runUntil(() => {
+        if (placement.journalIsCurrent() && !holds()) staleButCurrentAtMs ??= sim.nowMs;
+        return placement.journalIsCurrent() && holds();
+      }, { withinMs: 10_000, waitingFor: 'a current journal under a new leader' });
+      assert.equal(staleButCurrentAtMs, undefined, `seed ${seed}: at ${staleButCurrentAtMs?.toFixed(2)} ms, under ${placement.leader()}, a journal without the step ${leader} committed counted as current`);
+    }
+  });
+
   test('with every placement replica but the leader down there is no current journal', () => {
     const { sim, cluster } = startStore(2);
     const placement = cluster.database.placement;
