@@ -185,9 +185,9 @@ When('{string} merges into {string}', function (this: PhantomWorld, from: string
   rebalancing(this).submit([{ kind: 'merge', from, into, reason: `scenario: merge ${from} into ${into}` }]);
 });
 
-// The placement service places the key on the named shard.
-// Instant: reads the committed placement map.
+// The placement service places the key on the named shard. Waits (at most 60 s, the longest move bound of the features) until the mover has no move left, then reads the committed placement map.
 Then('{string} lives on {string}', function (this: PhantomWorld, key: string, shard: string) {
+  rebalancing(this).waitForMoves(60_000);
   expect(rebalancing(this).whereKeyLives(key).shard, `the shard the placement service names for ${key}`).to.equal(shard);
 });
 
