@@ -34,6 +34,8 @@ Feature: Bad queries get clear errors
       | a write                        | DELETE FROM orders                                                 | DELETE is not supported                                    |
       | an unsupported function        | SELECT upper(note) FROM orders                                     | function upper() is not supported                          |
       | an ambiguous column            | SELECT order_id FROM orders a JOIN orders b ON a.customer_id = b.customer_id | column reference "order_id" is ambiguous           |
+      | a sum of text                  | SELECT SUM(note) FROM orders                                       | function sum(text) does not exist                          |
+      | an average of text per group   | SELECT customer_id, AVG(note) FROM orders GROUP BY customer_id     | function avg(text) does not exist                          |
 
   Scenario: A query that divides by zero fails like PostgreSQL and leaves no lock behind
     Given the table "orders" holds these rows:
