@@ -44,6 +44,13 @@ describe('query language errors', () => {
     assert.match(refusal('SELECT * FROM t JOIN u ON t.v = u.w').message, /can only be joined on their distribution columns/);
   });
 
+  it('refuses a WHERE, HAVING or AND operand that is not boolean, as PostgreSQL does', () => {
+    // PostgreSQL 16 manual §7.2.2 (the WHERE clause): "the search condition is any value expression that returns a value of type boolean".
+    assert.match(refusal('SELECT id FROM t WHERE s').message, /argument of WHERE must be type boolean, not type text/);
+    assert.match(refusal('SELECT g FROM t GROUP BY g HAVING SUM(v)').message, /argument of HAVING must be type boolean, not type bigint/);
+    assert.match(refusal('SELECT id FROM t WHERE b AND v').message, /argument of AND must be type boolean, not type integer/);
+  });
+
   it('refuses SUM and AVG of text as PostgreSQL does ("function sum(text) does not exist"), whatever the rows hold', () => {
     // PostgreSQL 16 manual §9.21 (aggregate functions): sum and avg take numeric types only.
     assert.equal(refusal('SELECT SUM(s) FROM t').kind, 'type');
