@@ -177,7 +177,7 @@ When('client {string} writes {string} = {string} in {region}', function (this: P
   geo(this).perform(region, key, { kind: 'put', value }, client);
 });
 
-// Two clients in two regions write the same key at the same virtual instant.
+// Two clients write at the same virtual instant, the first one's write issued first: in two regions, or both in one (its clock then stamps the second write after the first).
 When(
   'at the same moment a client in {region} writes {string} = {string} and a client in {region} writes {string} = {string}',
   function (this: PhantomWorld, regionA: string, keyA: string, valueA: string, regionB: string, keyB: string, valueB: string) {

@@ -56,6 +56,15 @@ Then('the policy is refused naming {string} because {string}', function (this: P
   expect(error!.message).to.contain(because);
 });
 
+// Needs first: "Given a scaling policy:"; give it before "Given a service of N nodes that each process M operations per second".
+// Sets the size of the service's data set, stored once (each byte is held by as many nodes as the replication factor), spread
+// evenly over the nodes; 1 GB unless this step says otherwise. A node being drained hands its data to the others at 50 MB
+// per second, so the more data, the longer a drain lasts (16 GB over 8 nodes: 2 GB each, 40 s per drain).
+// Example: Given the service stores 16 GB of data
+Given('the service stores {int} GB of data', function (this: PhantomWorld, gigabytes: number) {
+  scalingOf(this).storeData(gigabytes * 1_000_000_000);
+});
+
 // Starts the service with N nodes, each able to process the given operations per second (100% cpu), and the
 // autoscaler's sampling (every 5 s, averaged over 3 samples) and evaluation loops. Needs "a scaling policy:" first.
 // Example: Given a service of 4 nodes that each process 1000 operations per second
@@ -76,6 +85,21 @@ Given('{int} of the nodes report(s) no readings', function (this: PhantomWorld, 
   const silent = new Set(scaling.nodeIds.slice(0, count));
   const real = scaling.activity.bind(scaling);
   this.sandbox.stub(scaling, 'activity').callsFake((id: string) => (silent.has(id) ? undefined : real(id)));
+});
+
+// Needs first: "Given a service of N nodes that each process M operations per second".
+// From now on no node gives the autoscaler a reading of this metric (the others are read as before), so the autoscaler
+// cannot compute that metric's proposal. HPA then skips a scale-down the other metrics suggest.
+// Values: {word} is cpu, memory or disk.
+// Example: Given no node reports memory readings
+Given('no node reports {word} readings', function (this: PhantomWorld, metric: string) {
+  const names = ['cpu', 'memory', 'disk'];
+  if (!names.includes(metric)) throw new Error(`In step "${this.currentStep}": the metric is one of ${names.join(', ')}, not "${metric}"`);
+  const monitor = scalingOf(this).monitor;
+  const real = monitor.readings.bind(monitor);
+  this.sandbox.stub(monitor, 'readings').callsFake((nowMs: number, nodes: readonly { id: string; ready: boolean }[]) =>
+    real(nowMs, nodes).map((reading) => ({ ...reading, values: Object.fromEntries(Object.entries(reading.values).filter(([name]) => name !== metric)) })),
+  );
 });
 
 // Sets the client load so that each ready, reporting node processes the given percentage of its capacity now.

@@ -29,8 +29,8 @@ export const WINDOW_SAMPLES = 3;
 const JOIN_MS = 20_000;
 /** Rate at which a draining node hands its data to the others (the rebalancer's throttle in this model). */
 const DRAIN_BYTES_PER_SECOND = 50_000_000;
-/** Data stored once; each byte is held by replicationFactor nodes. */
-const DATA_BYTES_TOTAL = 1_000_000_000;
+/** Data stored once unless a step says otherwise; each byte is held by replicationFactor nodes. */
+const DEFAULT_DATA_BYTES_TOTAL = 1_000_000_000;
 const LOG_BYTES_PER_OPERATION = 64;
 
 interface ServiceNode {
@@ -54,6 +54,8 @@ export class ScalingScenario implements ScalingActuator, ActivitySource {
   /** Virtual time at the end of the last step that set the client load (0: the start); "the service keeps N nodes for ..." counts from here. */
   loadSetAtMs = 0;
   capacityOpsPerSecond = 1000;
+  /** The data set, stored once (before replication); set before the service starts. */
+  dataBytesTotal = DEFAULT_DATA_BYTES_TOTAL;
   private service: ServiceNode[] = [];
   private nextNodeNumber = 1;
   private lastAdvanceMs = 0;
@@ -92,6 +94,13 @@ export class ScalingScenario implements ScalingActuator, ActivitySource {
 
   get decisions(): readonly ScalingDecision[] {
     return this.autoscaler?.decisions ?? [];
+  }
+
+  /** Sets the size of the data set (stored once) before the service starts: a node being drained hands its share over at DRAIN_BYTES_PER_SECOND. */
+  storeData(bytes: number): void {
+    if (this.autoscaler) throw new Error('the data set size must be given before the service starts');
+    if (!(bytes > 0)) throw new Error(`the service must store a positive number of bytes, got ${bytes}`);
+    this.dataBytesTotal = bytes;
   }
 
   /** Marks the last `count` nodes as still joining: they serve only after the join time. */
@@ -134,7 +143,7 @@ export class ScalingScenario implements ScalingActuator, ActivitySource {
 
   /** Bytes held over all replicas: the data set times the replication factor, never less. */
   get heldBytesTotal(): number {
-    return DATA_BYTES_TOTAL * this.policy!.replicationFactor;
+    return this.dataBytesTotal * this.policy!.replicationFactor;
   }
 
   activity(id: string): NodeActivity | undefined {

@@ -67,6 +67,15 @@ Feature: Aggregates across shards
       | eu     | 485 |
       | us     | 425 |
 
+  Scenario: HAVING with ORDER BY a group key and LIMIT judges each group on all its rows
+    When this query is run:
+      """
+      SELECT region, COUNT(*) AS orders, SUM(amount) AS total FROM orders GROUP BY region HAVING COUNT(*) >= 4 ORDER BY region LIMIT 1
+      """
+    Then the result is:
+      | region | orders | total |
+      | eu     | 4      | 485   |
+
   Scenario: A GROUP BY on the distribution column runs whole at the shards
     When this query is run:
       """

@@ -78,6 +78,19 @@ Feature: Joins that run at the shards
       join ON k.code = c.country (join with the local copy of the reference table)
       """
 
+  Scenario: Without pushdown the coordinator joins with one copy of the reference table
+    When this query is run:
+      """
+      SELECT k.name AS country, COUNT(*) AS customers FROM customers c JOIN countries k ON k.code = c.country GROUP BY k.name ORDER BY k.name
+      """
+    And the same query is run without pushdown
+    Then the result is:
+      | country | customers |
+      | France  | 1         |
+      | Germany | 1         |
+      | Italy   | 1         |
+      | Spain   | 1         |
+
   Scenario: A join on the distribution column pruned to one customer
     When this query is run:
       """

@@ -38,3 +38,10 @@ Feature: Shard pruning and pushdown move less data
       """
     Then the result has 7 rows
     And the query asked 4 shards and received 7 rows from them
+
+  Scenario: NOT IN on the distribution column asks every shard, as matching rows may be on any of them
+    When this query is run:
+      """
+      SELECT COUNT(*), MAX(level) FROM events WHERE device NOT IN (7, 12)
+      """
+    Then the query asked 4 shards and received 4 rows from them

@@ -26,6 +26,11 @@ Feature: Concurrent writes in partitioned regions converge after the partition h
     Then within 1 second every region reads "profiles/bob" as "green"
     And every region holds the write with the later timestamp for "profiles/bob"
 
+  Scenario: Two writes to one key from one region at the same moment keep their order everywhere
+    When at the same moment a client in us-east writes "profiles/cy" = "old" and a client in us-east writes "profiles/cy" = "new"
+    Then within 1 second every region reads "profiles/cy" as "new"
+    And every region holds the write with the later timestamp for "profiles/cy"
+
   Scenario: The later timestamp wins even when the later writer's clock is behind
     eu-west's clock runs 300 ms behind, but it writes 500 ms after us-east: its physical
     clock has passed us-east's timestamp, so its write carries the later timestamp.

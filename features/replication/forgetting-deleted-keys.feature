@@ -29,6 +29,19 @@ Feature: Regions forget deleted keys once every region has seen the delete
     And within 5 seconds every region holds the same data
     And every last-writer-wins key holds its latest acknowledged write
 
+  Scenario: A region repairing a backlog it missed holds the tombstones back until the repair brings it the deletes
+    Given keyspace "catalog" resolves conflicts by last-writer-wins
+    And each region keeps at most 100 unreplicated changes for another region
+    And 40 keys of "profiles" were written in us-east and reached every region
+    And ap-south is cut off from the other regions
+    When a client in us-east deletes the first 30 keys of "profiles"
+    And clients in us-east update 150 keys of "catalog"
+    And the network heals
+    Then within 5 seconds no region keeps more than 0 tombstones
+    And within 5 seconds no region holds "profiles/key-000007"
+    And within 5 seconds every region holds the same data
+    And every last-writer-wins key holds its latest acknowledged write
+
   @chaos
   Scenario Outline: Deletes under random partitions and clock skew are all forgotten afterwards (seed <seed>)
     Given the simulation seed is <seed>

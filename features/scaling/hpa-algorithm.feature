@@ -37,3 +37,14 @@ Feature: The autoscaler computes node counts exactly as the Kubernetes Horizonta
       | joining counts as 0% on scale-up       | 4     | 1       | 0       | 200      | 6        |
       | missing readings reverse the direction | 3     | 0       | 2       | 130      | 3        |
       | joining nodes reverse the direction    | 4     | 2       | 0       | 150      | 4        |
+
+  Scenario: A metric no node reports keeps the other metrics from scaling in
+    Given a scaling policy:
+      | cpu target        | 50% |
+      | memory target     | 60% |
+      | min nodes         | 2   |
+      | scale-down window | 0 s |
+    And a service of 8 nodes that each process 1000 operations per second
+    And no node reports memory readings
+    When the client load is 1000 operations per second
+    Then the service keeps 8 nodes for 3 minutes

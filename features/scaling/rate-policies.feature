@@ -35,3 +35,12 @@ Feature: Rate policies bound how fast the cluster shrinks or grows
     And a service of 8 nodes that each process 1000 operations per second
     When the client load is 1000 operations per second for 10 minutes
     Then the service keeps 8 nodes for 1 minute
+
+  Scenario: However high the load, the cluster grows only to max nodes
+    Given a scaling policy:
+      | cpu target | 50% |
+      | max nodes  | 5   |
+    And a service of 2 nodes that each process 1000 operations per second
+    When the client load is 6000 operations per second
+    Then the service has 5 nodes within 2 minutes
+    And the service keeps 5 nodes for 3 minutes

@@ -51,3 +51,15 @@ Feature: Stabilization keeps the cluster from shrinking on a brief dip
     Then the service keeps 2 nodes for 1 minute
     And the service has 6 nodes within 2 minutes
     And the service has 2 nodes within 4 minutes
+
+  Scenario: No new scale-in starts while nodes are still draining
+    Given a scaling policy:
+      | cpu target        | 50% |
+      | min nodes         | 2   |
+      | scale-down window | 0 s |
+    And the service stores 16 GB of data
+    And a service of 8 nodes that each process 1000 operations per second
+    When the client load is 3000 operations per second
+    Then the service has 6 nodes within 2 minutes
+    And the service keeps 6 nodes for 3 minutes
+    And the autoscaler changed the node count at most 1 time

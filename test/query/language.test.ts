@@ -44,6 +44,20 @@ describe('query language errors', () => {
     assert.match(refusal('SELECT * FROM t JOIN u ON t.v = u.w').message, /can only be joined on their distribution columns/);
   });
 
+  it('refuses a WHERE, HAVING or AND operand that is not boolean, as PostgreSQL does', () => {
+    // PostgreSQL 16 manual §7.2.2 (the WHERE clause): "the search condition is any value expression that returns a value of type boolean".
+    assert.match(refusal('SELECT id FROM t WHERE s').message, /argument of WHERE must be type boolean, not type text/);
+    assert.match(refusal('SELECT g FROM t GROUP BY g HAVING SUM(v)').message, /argument of HAVING must be type boolean, not type bigint/);
+    assert.match(refusal('SELECT id FROM t WHERE b AND v').message, /argument of AND must be type boolean, not type integer/);
+  });
+
+  it('refuses SUM and AVG of text as PostgreSQL does ("function sum(text) does not exist"), whatever the rows hold', () => {
+    // PostgreSQL 16 manual §9.21 (aggregate functions): sum and avg take numeric types only.
+    assert.equal(refusal('SELECT SUM(s) FROM t').kind, 'type');
+    assert.match(refusal('SELECT SUM(s) FROM t').message, /function sum\(text\) does not exist/);
+    assert.match(refusal('SELECT g, AVG(s) FROM t GROUP BY g').message, /function avg\(text\) does not exist/);
+  });
+
   it('never throws anything but a QueryError, whatever the input', () => {
     const fragments = ['SELECT', 'FROM', 't', 'u', 'r', 'WHERE', 'id', '=', '(', ')', ',', '*', 'GROUP BY', 'ORDER BY', 'LIMIT', '1', "'x'", 'JOIN', 'ON', 'AND', 'OR', 'NOT', 'COUNT(*)', 'SUM(', 'IN', 'BETWEEN', 'NULL', 'IS', 'EXPLAIN', ';', '"', '--', '/*', 'HAVING', 'OFFSET', '-', '/', '.', '\n'];
     const text = fc.oneof(fc.string({ maxLength: 60 }), fc.array(fc.constantFrom(...fragments), { maxLength: 25 }).map((words) => words.join(' ')));
@@ -70,6 +84,16 @@ describe('planner choices', () => {
     assert.ok(plan('SELECT * FROM t WHERE id IN (1, 2, 3, 4, 5, 6, 7, 8)').targets.shards.length > 1);
     assert.equal(plan('SELECT * FROM t WHERE id = 5 OR id = 6').targets.kind, 'scatter');
     assert.equal(plan('SELECT * FROM t WHERE g = 5').targets.kind, 'scatter');
+  });
+
+  it('never prunes on NOT IN or <> over the distribution column: the matching rows may be on every shard', () => {
+    // Shard pruning (Citus "router" and "pruned" plans) applies only to conditions that pin the
+    // distribution column to a few values; NOT IN (5) pins nothing but excludes one value.
+    const notIn = plan('SELECT * FROM t WHERE id NOT IN (5)').targets;
+    assert.equal(notIn.kind, 'scatter', `id NOT IN (5) was planned as ${notIn.kind} to ${notIn.shards.join(', ')}: rows with other ids on the other shards would be missed`);
+    assert.equal(notIn.shards.length, map.shards.length);
+    assert.equal(plan('SELECT * FROM t WHERE id <> 5').targets.kind, 'scatter');
+    assert.equal(plan('SELECT COUNT(*) FROM t WHERE id NOT IN (5, 6) AND g = 1').targets.kind, 'scatter');
   });
 
   it('pushes a GROUP BY on the distribution column down whole, and two-stage aggregates otherwise', () => {
