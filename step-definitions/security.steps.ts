@@ -66,10 +66,28 @@ When("a process that was never admitted answers the clients in the servers' plac
   security(this).forgeClientAnswers(value, durationMs);
 });
 
-// Forged answers from "a process that was never admitted answers the clients in the servers' place ..." reached
-// the key-value and transaction clients while they waited for answers, and the clients ignored them (counted as
-// answers from a node they had not asked; the counts are attached). Fails when no forged answer reached a client
-// while it waited, since the scenario then tested nothing. Needs that step first, then steps that use clients.
+// Needs callers that send requests to servers in the steps after it: query clients ("this query is run:" on a
+// store with a table), transaction coordinators ("client ... transfers ..."), a region's clients (regions of many
+// nodes: "Given each region is a cluster of 3 nodes with 2 shards") or a saga orchestrator ("a trip is booked").
+// From now until the duration has passed, a node that overhears the network answers every request to a server at
+// once, in that server's place, with a refusal: a query fragment failed, a lock or commit call of a coordinator
+// refused (wait-die), a region's request failed, a saga step failed. It answers from another node the caller hears
+// from: one the caller itself sent requests to before (another shard's server, another service), or for a region's
+// client another server of its region, so its answers pass every node's boundary. A caller takes an answer only
+// from the node its request went to, so queries, transactions, region requests and sagas end as the servers
+// decided. The step takes no simulated time: put the steps it should disturb after it, within the duration.
+// Values: any duration (5 seconds covers a few requests).
+// Example: When another node overhears every request to a server and answers it in that server's place for 5 seconds
+When("another node overhears every request to a server and answers it in that server's place for {duration}", function (this: PhantomWorld, durationMs: number) {
+  security(this).answerOverheardRequests(durationMs);
+});
+
+// Forged answers from "a process that was never admitted answers the clients in the servers' place ..." or from
+// "another node overhears every request to a server and answers it ..." reached the callers while they waited for
+// answers (key-value, transaction and query clients, coordinators, a region's clients, a saga orchestrator), and
+// the callers ignored them (counted as answers from a node they had not asked; the counts are attached). Fails when
+// no forged answer reached a caller while it waited, since the scenario then tested nothing. Needs one of those
+// steps first, then steps that use clients.
 // Example: Then forged answers reached the clients, which ignored them
 // Instant: reads the clients' counts.
 Then('forged answers reached the clients, which ignored them', function (this: PhantomWorld) {

@@ -16,7 +16,10 @@ import type { Operation } from '../src/kv/client-operation';
 import type { NodeEnv, NodeId } from '../src/runtime/ports';
 import { shardForKey } from '../src/sharding/shard-map';
 import type { Transaction } from '../src/txn/client';
-import { transactions } from './txn-scenario';
+import { sagas, transactions } from './txn-scenario';
+import { queries } from './query-scenario';
+import { NodeRuntime } from '../src/runtime/node-runtime';
+import type { TxnService } from '../src/txn/service';
 import type { RaftEnvelope } from '../src/runtime/raft-host';
 import type { ShardRequest } from '../src/txn/protocol';
 import type { PhantomWorld } from './world';
@@ -141,6 +144,70 @@ export class HeartbeatForgery {
   }
 }
 
+/**
+ * What a node answers, in the asked server's place, to a request it overheard: a refusal or
+ * failure that the caller would act on (fail a query, abort a transaction, fail a region's
+ * request, fail a saga step), by the type of the request. Requests of other types are left alone.
+ */
+const IMPOSTOR_ANSWERS: Readonly<Record<string, (request: Readonly<Record<string, unknown>>, reason: string, region: string | undefined) => Record<string, unknown>>> = {
+  'query.fragment-request': (request, reason) => ({ type: 'query.fragment-response', requestId: request.requestId, reply: { status: 'failed', reason } }),
+  'txn.shard-request': (request, reason) => ({ type: 'txn.shard-response', requestId: request.requestId, reply: { status: 'wait-die', reason } }),
+  'geo.request': (request, reason, region) => ({ type: 'geo.response', id: request.id, ok: false, region, error: reason }),
+  'saga.command': (request, reason) => ({ type: 'saga.result', requestId: request.requestId, reply: { ok: false, reason } }),
+};
+
+/**
+ * A node that overhears the requests sent to servers (a wiretap on the simulated network) and
+ * answers each at once, in the asked server's place, from another node the caller knows: one
+ * the caller itself sent requests to earlier (another shard's server for a query client or a
+ * coordinator, another service for a saga orchestrator), or another server of the region for a
+ * region's clients. Its answers pass every node's boundary (the sender is one the caller hears
+ * from); only the caller's own rule, an answer counts only from the node its request went to,
+ * stops them.
+ */
+export class OverhearingImpostor {
+  /** Forged answers sent, by the type of request they answered. */
+  readonly sent = new Map<string, number>();
+  /** Per caller, every node it sent anything to (the impostor answers from one of these). */
+  private readonly sentTo = new Map<NodeId, Set<NodeId>>();
+
+  constructor(
+    private readonly world: PhantomWorld,
+    private readonly untilMs: number,
+    /** For a region's client node: its region and the region's server nodes. */
+    private readonly regionOfClient: (node: NodeId) => { region: string; servers: readonly NodeId[] } | undefined,
+  ) {}
+
+  /** Taps the network: every send still goes out, and the impostor hears it first. */
+  start(): void {
+    const network = this.world.sim.network;
+    const send = network.send.bind(network);
+    network.send = (from, to, message) => {
+      send(from, to, message);
+      if (this.world.sim.nowMs <= this.untilMs) this.overhear(send, from, to, message as unknown as Readonly<Record<string, unknown>>);
+    };
+  }
+
+  get total(): number {
+    return [...this.sent.values()].reduce((sum, count) => sum + count, 0);
+  }
+
+  private overhear(send: (from: NodeId, to: NodeId, message: never) => void, from: NodeId, to: NodeId, message: Readonly<Record<string, unknown>>): void {
+    const known = this.sentTo.get(from) ?? new Set<NodeId>();
+    this.sentTo.set(from, known);
+    const type = String(message.type);
+    const answer = IMPOSTOR_ANSWERS[type];
+    const region = this.regionOfClient(from);
+    const candidates = region !== undefined ? region.servers : [...known];
+    known.add(to);
+    if (answer === undefined) return;
+    const impostor = candidates.find((node) => node !== to && node !== from && this.world.sim.hasNode(node) && this.world.sim.node(node).isUp);
+    if (impostor === undefined) return;
+    send(impostor, from, answer(message, `forged by ${impostor} in ${to}'s place`, region?.region) as never);
+    this.sent.set(type, (this.sent.get(type) ?? 0) + 1);
+  }
+}
+
 /** The security part of a scenario: intruders, departed nodes, and what they changed. */
 export class SecurityScenario {
   private before: ReplicaPicture[] | undefined;
@@ -245,20 +312,60 @@ export class SecurityScenario {
 
   /** Forged answers sent so far by `forgeClientAnswers`. */
   forgedAnswers = 0;
+  private impostor: OverhearingImpostor | undefined;
+
+  /** For the duration, a node that overhears requests answers them in the asked node's place (see OverhearingImpostor). */
+  answerOverheardRequests(durationMs: number): void {
+    const georep = this.world.hasPart('georep') ? geo(this.world) : undefined;
+    const regionOfClient = (node: NodeId) => {
+      const region = georep?.regions.find((candidate) => georep.clientNode(candidate) === node);
+      return region === undefined ? undefined : { region, servers: georep!.nodesOf(region).filter((server) => server !== node) };
+    };
+    this.impostor = new OverhearingImpostor(this.world, this.world.sim.nowMs + durationMs, regionOfClient);
+    this.impostor.start();
+  }
 
   /**
    * Forged answers reached the clients while they waited for answers, and the clients ignored
    * them: the key-value and transaction clients' counts of answers from a node not asked.
    */
   assertForgedAnswersIgnored(): void {
-    if (this.forgedAnswers === 0) throw new Error(`In step "${this.world.currentStep}": no process answered the clients in the servers' place earlier`);
-    const database = this.database;
-    const counts = database.clientNames.map((name) => ({ client: `client:${name}`, ignored: database.client(name).answersNotAsked }));
-    const system = transactions(this.world).startedSystem;
-    for (const name of system?.clientNames ?? []) counts.push({ client: `txn-client:${name}`, ignored: system!.client(name).answersNotAsked });
+    const forged = this.forgedAnswers + (this.impostor?.total ?? 0);
+    if (forged === 0) throw new Error(`In step "${this.world.currentStep}": no process answered the clients in the servers' place earlier`);
+    const counts = this.answersNotAskedByCaller();
     const ignored = counts.reduce((sum, count) => sum + count.ignored, 0);
-    this.world.attachText('answers the clients ignored (from a node not asked)', counts.map((count) => `${count.client}: ${count.ignored}`).join('\n'));
-    if (ignored === 0) throw new Error(`the forger sent ${this.forgedAnswers} answers, but none reached a client while it waited for an answer, so this scenario tested nothing (clients: ${counts.map((count) => count.client).join(', ') || 'none'})`);
+    const sent = this.impostor === undefined ? '' : ` (overheard and answered: ${[...this.impostor.sent].map(([type, count]) => `${count} ${type}`).join(', ') || 'none'})`;
+    this.world.attachText('answers the clients ignored (from a node not asked)', [...counts.map((count) => `${count.client}: ${count.ignored}`), `forged answers sent: ${forged}${sent}`].join('\n'));
+    if (ignored === 0) throw new Error(`the forger sent ${forged} answers${sent}, but none reached a client while it waited for an answer, so this scenario tested nothing (clients: ${counts.map((count) => count.client).join(', ') || 'none'})`);
+  }
+
+  /** Every caller of the scenario and how many answers it ignored because it had not asked their sender. */
+  private answersNotAskedByCaller(): { client: string; ignored: number }[] {
+    const counts: { client: string; ignored: number }[] = [];
+    if (this.world.hasCluster) {
+      const database = this.database;
+      for (const name of database.clientNames) counts.push({ client: `client:${name}`, ignored: database.client(name).answersNotAsked });
+      const system = transactions(this.world).startedSystem;
+      for (const name of system?.clientNames ?? []) counts.push({ client: `txn-client:${name}`, ignored: system!.client(name).answersNotAsked });
+      for (const node of this.world.sim.nodeIds) {
+        const simNode = this.world.sim.node(node);
+        const service = simNode.state === 'running' && simNode.instance instanceof NodeRuntime ? simNode.instance.service<TxnService>('txn') : undefined;
+        if (service !== undefined) counts.push({ client: `coordinator on ${node}`, ignored: service.answersNotAsked });
+      }
+    }
+    if (this.world.hasPart('queries')) {
+      const engine = queries(this.world).engine;
+      for (const name of engine.clientNames) counts.push({ client: `query-client:${name}`, ignored: engine.client(name).answersNotAsked });
+    }
+    if (this.world.hasPart('georep')) {
+      const cluster = geo(this.world);
+      for (const region of cluster.regions) counts.push({ client: cluster.clientNode(region), ignored: cluster.answersNotAsked(region) });
+    }
+    if (this.world.hasPart('sagas')) {
+      const system = sagas(this.world).system;
+      counts.push({ client: system.orchestratorNode, ignored: system.orchestrator()?.answersNotAsked ?? 0 });
+    }
+    return counts;
   }
 
   /** No replica's term rose and no replica's state changed since the attack began. */
