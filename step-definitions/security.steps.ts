@@ -104,8 +104,33 @@ When("{group role} forges the leader's heartbeats in a higher term for {duration
   security(this).forgeLeaderHeartbeats(node, durationMs);
 });
 
+// Needs the store ("a running cluster of 4 nodes storing data in 4 shards with 3 replicas each": one node more than the
+// placement group's three). A member that hosts no replica of the placement group answers every server node's store
+// heartbeats (each node tells the placement group's leader once a second what it holds) in the placement nodes' place:
+// from now until the duration has passed (so while the steps after this one run), every 50 ms it sends every node
+// answers to its heartbeats 1-32, each saying "not me: <the placement group's leader as it is now> leads". A node takes
+// an answer only from the placement node its heartbeat went to, so when that leader goes silent its heartbeats move on
+// to the new one. The step itself takes no simulated time: put the steps it should disturb after it, within the duration.
+// Values: any duration (10 seconds covers a crash of the placement leader and the checks after it).
+// Example: When a member outside the placement group answers every node's placement heartbeats for 10 seconds, naming the placement group's current leader
+When("a member outside the placement group answers every node's placement heartbeats for {duration}, naming the placement group's current leader", function (this: PhantomWorld, durationMs: number) {
+  security(this).forgePlacementAnswers(durationMs);
+});
+
+// Needs the store ("a running cluster of ... storing data in ... shards ..."). Another member (one outside the placement
+// group when there is one) sends the placement group's nodes store heartbeats in the node's name, every 100 ms from now
+// until the duration has passed (so while the steps after this one run): each says the node holds no replica, with a
+// heartbeat number far past any the node sent. A heartbeat must come from the node it names, so each is dropped where it
+// arrives and counted. The step itself takes no simulated time.
+// Values: a node name; any duration.
+// Example: When a member sends the placement group heartbeats in node-1's name, saying it holds nothing, for 5 seconds
+When("a member sends the placement group heartbeats in {node}'s name, saying it holds nothing, for {duration}", function (this: PhantomWorld, node: string, durationMs: number) {
+  security(this).forgePlacementHeartbeats(this.node(node).id, durationMs);
+});
+
 // Every heartbeat the member forged was dropped where it arrived, before any replica saw it, and counted.
-// Needs "... forges the leader's heartbeats ..." first.
+// Needs "... forges the leader's heartbeats ..." or "a member sends the placement group heartbeats in ...'s name ..."
+// first; after the latter, let its duration pass first ("When 3 seconds pass"), so no forged heartbeat is still on its way.
 // Example: Then every forged heartbeat was dropped and counted
 // Instant: reads the drop counters.
 Then('every forged heartbeat was dropped and counted', function (this: PhantomWorld) {

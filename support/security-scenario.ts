@@ -30,6 +30,11 @@ const ATTACK_ROUNDS = 10;
 const ATTACK_INTERVAL_MS = 100;
 /** How often the answer forger sends its answers. */
 const FORGED_ANSWER_INTERVAL_MS = 20;
+/** Placement heartbeat answers: how often they are forged, and for which sequences (1 to this; a node beats once a second). */
+const PLACEMENT_FORGERY_INTERVAL_MS = 50;
+const PLACEMENT_SEQUENCES_FORGED = 32;
+/** Forged store heartbeats carry sequences from here on: far past any a node sends (one a second). */
+const FORGED_HEARTBEAT_SEQUENCE_FIRST = 1_000_000;
 
 /** What one replica looked like before an attack: its term and the digest of its state machine. */
 interface ReplicaPicture {
@@ -213,7 +218,9 @@ export class SecurityScenario {
   private before: ReplicaPicture[] | undefined;
   private rogue: { id: NodeId; attack: RogueAttack } | undefined;
   private departed: NodeId | undefined;
-  private forgery: { forger: NodeId; forgery: HeartbeatForgery } | undefined;
+  private forgery: { forger: NodeId; forgery: { readonly sent: number } } | undefined;
+  /** The member answering placement heartbeats in the placement nodes' place, and how many answers it sent. */
+  private placementAnswers: { forger: NodeId; sent: number } | undefined;
 
   constructor(private readonly world: PhantomWorld) {}
 
@@ -330,7 +337,7 @@ export class SecurityScenario {
    * them: the key-value and transaction clients' counts of answers from a node not asked.
    */
   assertForgedAnswersIgnored(): void {
-    const forged = this.forgedAnswers + (this.impostor?.total ?? 0);
+    const forged = this.forgedAnswers + (this.impostor?.total ?? 0) + (this.placementAnswers?.sent ?? 0);
     if (forged === 0) throw new Error(`In step "${this.world.currentStep}": no process answered the clients in the servers' place earlier`);
     const counts = this.answersNotAskedByCaller();
     const ignored = counts.reduce((sum, count) => sum + count.ignored, 0);
@@ -347,6 +354,8 @@ export class SecurityScenario {
       for (const name of database.clientNames) counts.push({ client: `client:${name}`, ignored: database.client(name).answersNotAsked });
       const system = transactions(this.world).startedSystem;
       for (const name of system?.clientNames ?? []) counts.push({ client: `txn-client:${name}`, ignored: system!.client(name).answersNotAsked });
+      // Placement heartbeat answers only when they were forged: a late answer, past the 16 remembered, also counts there.
+      if (this.placementAnswers !== undefined) for (const { node, ignored } of database.placement.heartbeatAnswersNotAsked()) counts.push({ client: `placement heartbeats of ${node}`, ignored });
       for (const node of this.world.sim.nodeIds) {
         const simNode = this.world.sim.node(node);
         const service = simNode.state === 'running' && simNode.instance instanceof NodeRuntime ? simNode.instance.service<TxnService>('txn') : undefined;
@@ -413,6 +422,70 @@ export class SecurityScenario {
       forgery.round(round);
       this.world.sim.runFor(ATTACK_INTERVAL_MS);
     }
+  }
+
+  /** Running server nodes of the store (those hosting Raft), sorted. */
+  private serverNodes(): NodeId[] {
+    return this.world.cluster.nodeIds.filter((node) => this.world.sim.node(node).state === 'running' && this.database.raftOn(node) !== undefined).sort();
+  }
+
+  /**
+   * A member that hosts no replica of the placement group answers every server node's store
+   * heartbeats in the placement nodes' place, every 50 ms for the duration (in the background,
+   * while the steps after this one run): answers to heartbeats 1-32, each saying "not me: the
+   * placement group's leader (as it is now) leads". A node that took them would keep sending its
+   * heartbeats there after that leader went silent.
+   */
+  forgePlacementAnswers(durationMs: number): void {
+    const placement = this.database.placement;
+    const leader = placement.leader();
+    if (leader === undefined) throw new Error(`In step "${this.world.currentStep}": the placement group has no leader to name`);
+    const forger = this.serverNodes().find((node) => !placement.nodes.includes(node));
+    if (forger === undefined) throw new Error(`In step "${this.world.currentStep}": every running node hosts the placement group (${placement.nodes.join(', ')}); start more nodes than its three`);
+    const targets = this.serverNodes().filter((node) => node !== forger);
+    const epoch = this.database.shardMap.epoch;
+    const forgery = { forger, sent: 0 };
+    this.placementAnswers = forgery;
+    const endMs = this.world.sim.nowMs + durationMs;
+    const round = (): void => {
+      if (!this.world.sim.node(forger).isUp) return;
+      for (const to of targets) {
+        for (let sequence = 1; sequence <= PLACEMENT_SEQUENCES_FORGED; sequence++) {
+          this.world.sim.network.send(forger, to, { type: 'placement.heartbeat-ack', sequence, recorded: false, leaderHint: leader, epoch } as never);
+          forgery.sent++;
+        }
+      }
+      if (this.world.sim.nowMs + PLACEMENT_FORGERY_INTERVAL_MS <= endMs) this.world.sim.scheduler.schedule(PLACEMENT_FORGERY_INTERVAL_MS, round);
+    };
+    round();
+  }
+
+  /**
+   * A member sends the placement group's nodes store heartbeats in `victim`'s name, every 100 ms
+   * for the duration (in the background, while the steps after this one run), each saying that
+   * `victim` holds no replica, with sequences far past any the victim sent. A placement leader
+   * that filed them would believe the victim holds nothing.
+   */
+  forgePlacementHeartbeats(victim: NodeId, durationMs: number): void {
+    const placement = this.database.placement;
+    const servers = this.serverNodes();
+    if (!servers.includes(victim)) throw new Error(`In step "${this.world.currentStep}": ${victim} is not a running server node`);
+    const forger = servers.find((node) => node !== victim && !placement.nodes.includes(node)) ?? servers.find((node) => node !== victim);
+    if (forger === undefined) throw new Error(`In step "${this.world.currentStep}": no running member other than ${victim} to forge its heartbeats`);
+    const forgery = { sent: 0 };
+    this.forgery = { forger, forgery };
+    const endMs = this.world.sim.nowMs + durationMs;
+    let sequence = FORGED_HEARTBEAT_SEQUENCE_FIRST;
+    const round = (): void => {
+      if (!this.world.sim.node(forger).isUp) return;
+      sequence++;
+      for (const to of placement.nodes.filter((node) => node !== forger)) {
+        this.world.sim.network.send(forger, to, { type: 'placement.heartbeat', node: victim, sequence, replicas: [] } as never);
+        forgery.sent++;
+      }
+      if (this.world.sim.nowMs + ATTACK_INTERVAL_MS <= endMs) this.world.sim.scheduler.schedule(ATTACK_INTERVAL_MS, round);
+    };
+    round();
   }
 
   /** Every forged heartbeat was dropped at the receiving node's boundary as an impersonation, and counted there. */
