@@ -24,6 +24,16 @@ When('a process that was never admitted tries to take over the group and write {
   security(this).rogueAttack(key, value);
 });
 
+// Needs the store ("a running cluster of ... storing data in ... shards ..."); the step makes its servers answer queries.
+// A process that was never admitted spends 1 simulated second sending every shard's leader query requests (which any
+// process may send) with code hidden where a check of plain data must look: a list of slot ranges with a function of
+// its own named map, a query plan whose list of tables has its own entries function, and a plan whose tables are a
+// hidden (non-enumerable) getter. The shard's query service would run that code as it reads the request.
+// Example: When a process that was never admitted sends every shard's leader query requests with code hidden in their lists and fields
+When("a process that was never admitted sends every shard's leader query requests with code hidden in their lists and fields", function (this: PhantomWorld) {
+  security(this).rogueQueryTraps();
+});
+
 // Compares every replica with what it was just before the takeover attempt: the same term, and a state
 // machine with the same contents (keys, sessions, transactions). Needs "a process that was never admitted ..." first.
 // Example: Then no replica's term or data changed
@@ -33,7 +43,8 @@ Then("no replica's term or data changed", function (this: PhantomWorld) {
 });
 
 // Every message the intruder sent was dropped by the node that received it, before any protocol saw it, and
-// counted there (the counts are attached to the report). Needs "a process that was never admitted ..." first.
+// counted there (the counts are attached to the report). Needs "a process that was never admitted tries to take
+// over ..." or "a process that was never admitted sends every shard's leader query requests ..." first.
 // Example: Then every message of the intruder was dropped and counted
 // Instant: reads the drop counters.
 Then('every message of the intruder was dropped and counted', function (this: PhantomWorld) {
@@ -43,7 +54,8 @@ Then('every message of the intruder was dropped and counted', function (this: Ph
 // Neither the simulated network nor any node read a booby-trapped field of the intruder's messages: the
 // intruder's code never ran, not even to trace a message's type, route it, or learn whether a stranger may
 // send it. Needs "When a process that was never admitted tries to take over the group and write ... to ..."
-// first (that intruder sends the booby-trapped messages; the answer forger sends none).
+// or "When a process that was never admitted sends every shard's leader query requests with code hidden ..."
+// first (those intruders send the booby-trapped messages; the answer forger sends none).
 // Example: Then the code hidden in the intruder's messages never ran
 // Instant: reads how often the intruder's trapped fields were read.
 Then("the code hidden in the intruder's messages never ran", function (this: PhantomWorld) {

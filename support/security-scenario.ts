@@ -18,6 +18,7 @@ import { shardForKey } from '../src/sharding/shard-map';
 import type { Transaction } from '../src/txn/client';
 import { sagas, transactions } from './txn-scenario';
 import { queries } from './query-scenario';
+import type { FragmentTable } from '../src/query/fragment';
 import { NodeRuntime } from '../src/runtime/node-runtime';
 import type { TxnService } from '../src/txn/service';
 import type { RaftEnvelope } from '../src/runtime/raft-host';
@@ -114,6 +115,56 @@ export class RogueAttack {
 
   private shard(to: NodeId, request: ShardRequest): void {
     this.env.network.send(to, request);
+    this.sent++;
+  }
+}
+
+/**
+ * A process that was never admitted sends each shard's leader query fragment requests (a message
+ * any process may send, checked at the boundary before anything reads it) with code hidden where
+ * a plain-data check must look: a list of slot ranges with a function of its own named `map`, a
+ * fragment whose list of tables has its own `entries`, and a fragment whose `tables` is a hidden
+ * (non-enumerable) getter. A shard's query service that took them would run that code as it
+ * reads the request (scanLockKey maps the ranges; the service reads and walks the tables).
+ */
+export class QueryRequestTraps {
+  sent = 0;
+  /** Times a node ran the hidden code. */
+  trapsSprung = 0;
+
+  constructor(private readonly env: NodeEnv) {}
+
+  round(round: number, targets: readonly { shardId: string; leader: NodeId }[], table: FragmentTable): void {
+    const allSlots = (): { start: number; endExclusive: number }[] => [{ start: 0, endExclusive: 1024 }];
+    for (const { shardId, leader } of targets) {
+      const request = (trap: string, fragment: object, tableSlots: unknown[]) => ({ type: 'query.fragment-request', requestId: `rogue/${round}/${trap}`, queryId: `rogue.${round}`, shardId, epoch: 0, fragment, locksWait: false, tableSlots });
+      this.send(leader, request('own-map', { mode: 'scan', tables: [table] }, [this.withOwn(allSlots(), 'map')]));
+      this.send(leader, request('own-entries', { mode: 'scan', tables: this.withOwn([table], 'entries') }, [allSlots()]));
+      const hidden = Object.defineProperty({ mode: 'scan' }, 'tables', {
+        enumerable: false,
+        get: () => {
+          this.trapsSprung++;
+          return [table];
+        },
+      });
+      this.send(leader, request('hidden-getter', hidden, [allSlots()]));
+    }
+  }
+
+  /** `items` as a list with a function of its own under `name` that counts that it ran, then does what the list's own method does. */
+  private withOwn<T>(items: T[], name: 'map' | 'entries'): T[] {
+    const method = Array.prototype[name] as (...args: unknown[]) => unknown;
+    return Object.defineProperty(items, name, {
+      enumerable: false,
+      value: (...args: unknown[]) => {
+        this.trapsSprung++;
+        return method.apply(items, args);
+      },
+    });
+  }
+
+  private send(to: NodeId, message: object): void {
+    this.env.network.send(to, message as never);
     this.sent++;
   }
 }
@@ -216,7 +267,7 @@ export class OverhearingImpostor {
 /** The security part of a scenario: intruders, departed nodes, and what they changed. */
 export class SecurityScenario {
   private before: ReplicaPicture[] | undefined;
-  private rogue: { id: NodeId; attack: RogueAttack } | undefined;
+  private rogue: { id: NodeId; attack: { readonly sent: number; readonly trapsSprung: number } } | undefined;
   private departed: NodeId | undefined;
   private forgery: { forger: NodeId; forgery: { readonly sent: number } } | undefined;
   /** The member answering placement heartbeats in the placement nodes' place, and how many answers it sent. */
@@ -271,6 +322,28 @@ export class SecurityScenario {
     this.rogue = { id, attack: attack! };
     for (let round = 0; round < ATTACK_ROUNDS; round++) {
       attack!.round(round);
+      this.world.sim.runFor(ATTACK_INTERVAL_MS);
+    }
+  }
+
+  /** A never-admitted process sends every shard's leader booby-trapped query requests for a second (see QueryRequestTraps). */
+  rogueQueryTraps(): void {
+    const database = this.database;
+    // The servers answer queries once the store has a query engine; the tables named need not exist (no lock is held).
+    queries(this.world).engine;
+    const table: FragmentTable = { name: 'orders', kind: 'distributed', prefix: 'table/orders/', columnCount: 2 };
+    const targets = database.shardIds().map((shardId) => ({ shardId, leader: database.leaderOf(shardId) }));
+    const leaderless = targets.find((target) => target.leader === undefined);
+    if (leaderless !== undefined) throw new Error(`In step "${this.world.currentStep}": ${leaderless.shardId} has no leader to send to`);
+    const id = 'rogue';
+    let attack: QueryRequestTraps | undefined;
+    this.world.sim.addNode(id, (env) => {
+      attack = new QueryRequestTraps(env);
+      return { onMessage: () => undefined };
+    });
+    this.rogue = { id, attack: attack! };
+    for (let round = 0; round < ATTACK_ROUNDS; round++) {
+      attack!.round(round, targets as { shardId: string; leader: NodeId }[], table);
       this.world.sim.runFor(ATTACK_INTERVAL_MS);
     }
   }
