@@ -129,10 +129,18 @@ export class RogueAttack {
  */
 export class QueryRequestTraps {
   sent = 0;
-  /** Times a node ran the hidden code. */
-  trapsSprung = 0;
+  /** Times a node ran the hidden code, by trap. */
+  readonly sprung = new Map<string, number>();
 
   constructor(private readonly env: NodeEnv) {}
+
+  get trapsSprung(): number {
+    return [...this.sprung.values()].reduce((sum, count) => sum + count, 0);
+  }
+
+  private spring(trap: string): void {
+    this.sprung.set(trap, (this.sprung.get(trap) ?? 0) + 1);
+  }
 
   round(round: number, targets: readonly { shardId: string; leader: NodeId }[], table: FragmentTable): void {
     const allSlots = (): { start: number; endExclusive: number }[] => [{ start: 0, endExclusive: 1024 }];
@@ -143,7 +151,7 @@ export class QueryRequestTraps {
       const hidden = Object.defineProperty({ mode: 'scan' }, 'tables', {
         enumerable: false,
         get: () => {
-          this.trapsSprung++;
+          this.spring('the plan\'s hidden tables getter');
           return [table];
         },
       });
@@ -157,7 +165,7 @@ export class QueryRequestTraps {
     return Object.defineProperty(items, name, {
       enumerable: false,
       value: (...args: unknown[]) => {
-        this.trapsSprung++;
+        this.spring(`a list's own ${name}`);
         return method.apply(items, args);
       },
     });
@@ -267,7 +275,7 @@ export class OverhearingImpostor {
 /** The security part of a scenario: intruders, departed nodes, and what they changed. */
 export class SecurityScenario {
   private before: ReplicaPicture[] | undefined;
-  private rogue: { id: NodeId; attack: { readonly sent: number; readonly trapsSprung: number } } | undefined;
+  private rogue: { id: NodeId; attack: { readonly sent: number; readonly trapsSprung: number; readonly sprung?: ReadonlyMap<string, number> } } | undefined;
   private departed: NodeId | undefined;
   private forgery: { forger: NodeId; forgery: { readonly sent: number } } | undefined;
   /** The member answering placement heartbeats in the placement nodes' place, and how many answers it sent. */
@@ -476,7 +484,8 @@ export class SecurityScenario {
   assertRogueCodeNeverRan(): void {
     const rogue = this.rogue;
     if (rogue === undefined) throw new Error(`In step "${this.world.currentStep}": no rogue process attacked earlier`);
-    if (rogue.attack.trapsSprung > 0) throw new Error(`nodes read a booby-trapped field of the rogue's messages ${rogue.attack.trapsSprung} times: each read ran the rogue's code (a getter) in the simulated network or a node`);
+    const which = rogue.attack.sprung === undefined ? '' : ` (${[...rogue.attack.sprung].map(([trap, count]) => `${trap}: ${count}`).join(', ')})`;
+    if (rogue.attack.trapsSprung > 0) throw new Error(`nodes read a booby-trapped field of the rogue's messages ${rogue.attack.trapsSprung} times${which}: each read ran the rogue's code (a getter, or a list's own function) in the simulated network or a node`);
   }
 
   /** A follower of the group forges the leader's heartbeats every 100 ms for the duration (see HeartbeatForgery). */

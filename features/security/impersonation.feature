@@ -75,5 +75,5 @@ Feature: Nodes cannot be impersonated
   Scenario: A process that was never admitted cannot run code in a server through a query request
     Given a running cluster of 3 nodes storing data in 2 shards with 3 replicas each
     When a process that was never admitted sends every shard's leader query requests with code hidden in their lists and fields
-    Then every message of the intruder was dropped and counted
-    And the code hidden in the intruder's messages never ran
+    Then the code hidden in the intruder's messages never ran
+    And every message of the intruder was dropped and counted
