@@ -7,7 +7,7 @@ import { policyFromTable } from '../support/scaling-policy-table';
 
 // Glossary section: Security
 // Capability: security
-// Needs first: for impersonation, a replicated group with a leader ("Given a replicated group of 3 nodes" and "Then within 2 seconds the group elects a leader"); for forged answers to clients, that group or the store; for users and roles, the store ("Given a running cluster of 5 nodes storing data in 3 shards with 3 replicas each") or georeplicated regions ("Given regions with these one-way latencies:").
+// Needs first: for impersonation, a replicated group with a leader ("Given a replicated group of 3 nodes" and "Then within 2 seconds the group elects a leader"); for forged answers to clients, that group or the store; for a node that overhears requests and answers them, the callers it disturbs (a store with a table and queries, the store and transfers, regions of many nodes, a saga); for forged placement heartbeats, the store with one node more than the placement group's three ("Given a running cluster of 4 nodes storing data in 4 shards with 3 replicas each"); for users and roles, the store ("Given a running cluster of 5 nodes storing data in 3 shards with 3 replicas each") or georeplicated regions ("Given regions with these one-way latencies:").
 // Who may send what, and who may read or write which keys: authentication, roles, refusals and their audit log.
 
 // ---- nodes cannot be impersonated ------------------------------------------------------
