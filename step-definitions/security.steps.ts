@@ -55,7 +55,8 @@ Then('every message of the intruder was dropped and counted', function (this: Ph
 // intruder's code never ran, not even to trace a message's type, route it, or learn whether a stranger may
 // send it. Needs "When a process that was never admitted tries to take over the group and write ... to ..."
 // or "When a process that was never admitted sends every shard's leader query requests with code hidden ..."
-// first (those intruders send the booby-trapped messages; the answer forger sends none).
+// first (those intruders send the booby-trapped messages), or "... answers the clients in the servers' place ..."
+// (which sends each client a booby-trapped answer every 20 ms; then no client read one).
 // Example: Then the code hidden in the intruder's messages never ran
 // Instant: reads how often the intruder's trapped fields were read.
 Then("the code hidden in the intruder's messages never ran", function (this: PhantomWorld) {
@@ -67,11 +68,14 @@ Then("the code hidden in the intruder's messages never ran", function (this: Pha
 // A process that was never admitted answers the clients in the servers' place: from now until the duration has
 // passed (so while the steps after this one run), every 20 ms it sends every key-value client answers to its
 // first requests (request ids 1-12, sequences 1-4 of the client's session on each shard), each saying that the
-// read found the value, and every transaction client answers to the first requests of its first four
-// transactions, saying that each read found the value and that the transaction committed. A client accepts an
-// answer only from the node it sent that request to, so reads still see the store's own values and a transaction
-// ends as the servers decided. The step itself takes no simulated time: put the client steps it should disturb
-// after it ("a client writes ...", "a client reads ...", "client ... transfers ..."), within the duration.
+// read found the value, every transaction client answers to the first requests of its first four
+// transactions, saying that each read found the value and that the transaction committed, and every query client
+// answers to its first 24 fragment requests, each a single row holding the value. Each client also gets one answer
+// whose type is code (a getter), which runs if the client reads anything of it. A client accepts an answer only
+// from the node it sent that request to, and reads nothing of a message from a node it never asked, so reads still
+// see the store's own values, a transaction ends as the servers decided and a query returns the store's rows. The
+// step itself takes no simulated time: put the client steps it should disturb after it ("a client writes ...",
+// "a client reads ...", "client ... transfers ...", "this query is run:"), within the duration.
 // Values: any text for the forged value; any duration (5 seconds covers a few client steps).
 // Example: When a process that was never admitted answers the clients in the servers' place with "stolen" for 5 seconds
 When("a process that was never admitted answers the clients in the servers' place with {string} for {duration}", function (this: PhantomWorld, value: string, durationMs: number) {

@@ -368,6 +368,9 @@ export class SecurityScenario {
   forgeClientAnswers(value: string, durationMs: number): void {
     const database = this.database;
     const txnSystem = () => transactions(this.world).startedSystem;
+    const queryEngine = () => (this.world.hasPart('queries') ? queries(this.world).engine : undefined);
+    const traps = { sprung: 0 };
+    this.answerForgerTraps = traps;
     this.world.sim.addNode('answer-forger', (env) => {
       const startedMs = env.clock.nowMs();
       const round = (): void => {
@@ -391,6 +394,19 @@ export class SecurityScenario {
             }
           }
         }
+        // A query client numbers its fragment requests "<its node>/1", "<its node>/2", ...
+        for (const name of queryEngine()?.clientNames ?? []) {
+          for (let request = 1; request <= 24; request++) {
+            env.network.send(`query-client:${name}`, { type: 'query.fragment-response', requestId: `query-client:${name}/${request}`, reply: { status: 'ok', rows: [[value]], rowsRead: 1 } } as never);
+            this.forgedAnswers++;
+          }
+        }
+        // And one answer per client whose type is code (a getter): a client that read anything of it would run it.
+        const clientNodes = [...database.clientNames.map((name) => `client:${name}`), ...(txnSystem()?.clientNames ?? []).map((name) => `txn-client:${name}`), ...(queryEngine()?.clientNames ?? []).map((name) => `query-client:${name}`)];
+        for (const node of clientNodes) {
+          const type = node.startsWith('client:') ? 'kv.response' : node.startsWith('txn-client:') ? 'txn.client-response' : 'query.fragment-response';
+          env.network.send(node, Object.defineProperty({ requestId: 1 }, 'type', { enumerable: true, get: () => ((traps.sprung = traps.sprung + 1), type) }) as never);
+        }
         if (env.clock.nowMs() - startedMs < durationMs) env.timers.setTimer(FORGED_ANSWER_INTERVAL_MS, round, 'answer-forger.round');
       };
       round();
@@ -400,6 +416,8 @@ export class SecurityScenario {
 
   /** Forged answers sent so far by `forgeClientAnswers`. */
   forgedAnswers = 0;
+  /** How often a client read the answer forger's booby-trapped answers (ran its code). */
+  private answerForgerTraps: { sprung: number } | undefined;
   private impostor: OverhearingImpostor | undefined;
 
   /** For the duration, a node that overhears requests answers them in the asked node's place (see OverhearingImpostor). */
@@ -483,7 +501,10 @@ export class SecurityScenario {
   /** Neither the network nor a node read a booby-trapped field of the rogue's messages (ran the rogue's code). */
   assertRogueCodeNeverRan(): void {
     const rogue = this.rogue;
-    if (rogue === undefined) throw new Error(`In step "${this.world.currentStep}": no rogue process attacked earlier`);
+    const forger = this.answerForgerTraps;
+    if (rogue === undefined && forger === undefined) throw new Error(`In step "${this.world.currentStep}": no rogue process attacked earlier`);
+    if (forger !== undefined && forger.sprung > 0) throw new Error(`clients read a booby-trapped field of the answer forger's messages ${forger.sprung} times: each read ran the forger's code (a getter) in a client that never asked the forger`);
+    if (rogue === undefined) return;
     const which = rogue.attack.sprung === undefined ? '' : ` (${[...rogue.attack.sprung].map(([trap, count]) => `${trap}: ${count}`).join(', ')})`;
     if (rogue.attack.trapsSprung > 0) throw new Error(`nodes read a booby-trapped field of the rogue's messages ${rogue.attack.trapsSprung} times${which}: each read ran the rogue's code (a getter, or a list's own function) in the simulated network or a node`);
   }

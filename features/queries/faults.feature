@@ -37,3 +37,13 @@ Feature: Queries when shards fail
       """
     Then the result has 1 row
     And forged answers reached the clients, which ignored them
+
+  Scenario: A process that was never admitted can neither hand a query rows nor run code in its client
+    When a process that was never admitted answers the clients in the servers' place with "999" for 5 seconds
+    And this query is run:
+      """
+      SELECT COUNT(*), SUM(amount) FROM orders
+      """
+    Then the result has 1 row
+    And forged answers reached the clients, which ignored them
+    And the code hidden in the intruder's messages never ran

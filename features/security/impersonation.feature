@@ -26,6 +26,7 @@ Feature: Nodes cannot be impersonated
     When a process that was never admitted answers the clients in the servers' place with "stolen" for 5 seconds
     Then a client reads "100" from "balance"
     And forged answers reached the clients, which ignored them
+    And the code hidden in the intruder's messages never ran
 
   Scenario: A member that forges the leader's heartbeats changes nothing
     Given a replicated group of 3 nodes

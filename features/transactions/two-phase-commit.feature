@@ -64,6 +64,7 @@ Feature: Transactions across shards commit or abort as a whole
         | alice   | 100     |
         | bob     | 50      |
       And forged answers reached the clients, which ignored them
+      And the code hidden in the intruder's messages never ran
       And within 1 second no transaction holds locks anywhere
 
     Scenario: A server that answers the coordinator in another shard's place cannot make a transfer abort
