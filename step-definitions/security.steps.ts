@@ -56,7 +56,7 @@ Then('every message of the intruder was dropped and counted', function (this: Ph
 // send it. Needs "When a process that was never admitted tries to take over the group and write ... to ..."
 // or "When a process that was never admitted sends every shard's leader query requests with code hidden ..."
 // first (those intruders send the booby-trapped messages), or "... answers the clients in the servers' place ..."
-// (which sends each client a booby-trapped answer every 20 ms; then no client read one).
+// (which sends each client a booby-trapped answer every 2 ms; then no client read one).
 // Example: Then the code hidden in the intruder's messages never ran
 // Instant: reads how often the intruder's trapped fields were read.
 Then("the code hidden in the intruder's messages never ran", function (this: PhantomWorld) {
@@ -70,7 +70,7 @@ Then("the code hidden in the intruder's messages never ran", function (this: Pha
 // first requests (request ids 1-12, sequences 1-4 of the client's session on each shard), each saying that the
 // read found the value, every transaction client answers to the first requests of its first four
 // transactions, saying that each read found the value and that the transaction committed, and every query client
-// answers to its first 24 fragment requests, each a single row holding the value. Each client also gets one answer
+// answers to its first 24 fragment requests, each a single row holding the value. Every 2 ms each client also gets an answer
 // whose type is code (a getter), which runs if the client reads anything of it. A client accepts an answer only
 // from the node it sent that request to, and reads nothing of a message from a node it never asked, so reads still
 // see the store's own values, a transaction ends as the servers decided and a query returns the store's rows. The

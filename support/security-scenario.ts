@@ -31,6 +31,8 @@ const ATTACK_ROUNDS = 10;
 const ATTACK_INTERVAL_MS = 100;
 /** How often the answer forger sends its answers. */
 const FORGED_ANSWER_INTERVAL_MS = 20;
+/** How often the answer forger sends each client an answer whose type is code. */
+const TRAPPED_ANSWER_INTERVAL_MS = 2;
 /** Placement heartbeat answers: how often they are forged, and for which sequences (1 to this; a node beats once a second). */
 const PLACEMENT_FORGERY_INTERVAL_MS = 50;
 const PLACEMENT_SEQUENCES_FORGED = 32;
@@ -401,15 +403,20 @@ export class SecurityScenario {
             this.forgedAnswers++;
           }
         }
-        // And one answer per client whose type is code (a getter): a client that read anything of it would run it.
+        if (env.clock.nowMs() - startedMs < durationMs) env.timers.setTimer(FORGED_ANSWER_INTERVAL_MS, round, 'answer-forger.round');
+      };
+      // And, every 2 ms (a client is often busy for only a few), one answer per client whose type is
+      // code (a getter): a client that read anything of it would run it.
+      const trapRound = (): void => {
         const clientNodes = [...database.clientNames.map((name) => `client:${name}`), ...(txnSystem()?.clientNames ?? []).map((name) => `txn-client:${name}`), ...(queryEngine()?.clientNames ?? []).map((name) => `query-client:${name}`)];
         for (const node of clientNodes) {
           const type = node.startsWith('client:') ? 'kv.response' : node.startsWith('txn-client:') ? 'txn.client-response' : 'query.fragment-response';
           env.network.send(node, Object.defineProperty({ requestId: 1 }, 'type', { enumerable: true, get: () => ((traps.sprung = traps.sprung + 1), type) }) as never);
         }
-        if (env.clock.nowMs() - startedMs < durationMs) env.timers.setTimer(FORGED_ANSWER_INTERVAL_MS, round, 'answer-forger.round');
+        if (env.clock.nowMs() - startedMs < durationMs) env.timers.setTimer(TRAPPED_ANSWER_INTERVAL_MS, trapRound, 'answer-forger.traps');
       };
       round();
+      trapRound();
       return { onMessage: () => undefined };
     });
   }
