@@ -138,12 +138,16 @@ export class QueryClient {
 
   onMessage(from: NodeId, message: Message): void {
     // Nothing of a message from a node this client never asked is read, as on a connection.
-    if (!this.askedNodes.has(from)) return this.ignoreAnswerNotAsked();
+    if (!this.askedNodes.has(from)) {
+      // Counted only while a query waits for answers: the count tells that forgeries reached a busy client.
+      if (this.unfinished.size > 0) this.ignoreAnswerNotAsked();
+      return;
+    }
     if (isShardResponse(message)) this.caller.onResponse(from, message);
     else if (isFragmentResponse(message)) this.onFragmentReply(from, message.requestId, message.reply);
   }
 
-  /** Fragment answers ignored because their sender was never asked, or not asked that fragment. */
+  /** Fragment answers ignored, while a query ran, because their sender was never asked, or not asked that fragment. */
   private fragmentAnswersNotAsked = 0;
 
   private ignoreAnswerNotAsked(): void {
