@@ -166,32 +166,58 @@ Then('no node ever declared {node} dead', function (this: PhantomWorld, node: st
 
 // ---- the status report --------------------------------------------------------------------------
 
-// Instant: the status report lists every node live members know of (departed ones included), and how many of them are alive. Put it after a "within" step that waited for the states it counts.
+/** How long the status-report steps wait for the report to say what they check: the longest bound the membership features give a view to settle (a partition's heal). */
+const STATUS_SETTLE_MS = 15_000;
+
+/**
+ * Waits (at most STATUS_SETTLE_MS) until `mismatch` finds nothing to report; fails naming
+ * what it waited for, the last mismatch and the status report at the time-out.
+ */
+function awaitStatus(world: PhantomWorld, what: string, mismatch: () => string | undefined): void {
+  try {
+    world.waitUntil(() => mismatch() === undefined, STATUS_SETTLE_MS, what);
+  } catch (error) {
+    throw new Error(`In step "${world.currentStep}": waited (at most ${STATUS_SETTLE_MS / 1000} s) for ${what}, but at the time-out ${mismatch()}\n${world.cluster.statusTable()}\n${(error as Error).message}`);
+  }
+}
+
+// Waits (at most 15 simulated seconds) until the status report lists this many nodes, this many of them alive; the report lists every node live members know of (departed ones included). On a time-out it names both counts and shows the report.
 Then('the status report lists {int} nodes, {int} of them alive', function (this: PhantomWorld, size: number, alive: number) {
-  const status = this.cluster.status();
-  expect({ listed: status.size, alive: status.counts.alive }).to.deep.equal({ listed: size, alive });
+  const counts = (): { listed: number; alive: number } => {
+    const status = this.cluster.status();
+    return { listed: status.size, alive: status.counts.alive };
+  };
+  awaitStatus(this, `the status report to list ${size} nodes, ${alive} of them alive`, () => {
+    const now = counts();
+    return now.listed === size && now.alive === alive ? undefined : `it lists ${now.listed} nodes, ${now.alive} of them alive`;
+  });
+  expect(counts()).to.deep.equal({ listed: size, alive });
 });
 
-// Instant: compares the status report with the table, row by row; only the columns given are compared. Put it after a "within" step that waited for the states.
+// Waits (at most 15 simulated seconds) until the status report agrees with the table, row by row; only the columns given are compared. On a time-out it names the first cell that differs and shows the report.
 // Columns: node (required): a node of the report; state (optional): alive, suspect, dead or left; region, zone (optional): as the node was started with, "default" if none; capacity (optional): a number; incarnation (optional): a whole number; observerCount (optional): how many live members list it. Any other column fails naming the accepted ones.
 // | node   | state | region  | zone | capacity |
 // | node-1 | alive | us-east | a    | 2        |
 // | node-3 | dead  | eu-west | a    | 1        |
 Then('the status report shows:', function (this: PhantomWorld, table: DataTable) {
-  const status = this.cluster.status();
-  this.attachText('status report', this.cluster.statusTable());
   const accepted = ['node', 'state', 'region', 'zone', 'capacity', 'incarnation', 'observerCount'];
   const unknown = table.raw()[0].filter((column) => !accepted.includes(column));
   if (unknown.length > 0) throw new Error(`In step "${this.currentStep}": unknown column(s) ${unknown.join(', ')}. Accepted columns: ${accepted.join(', ')} (node is required)`);
-  for (const row of table.hashes()) {
-    const entry = status.nodes.find((candidate) => candidate.id === row.node);
-    expect(entry, `status row for ${row.node}`).to.not.equal(undefined);
-    for (const [column, expected] of Object.entries(row)) {
-      if (column === 'node') continue;
-      const actual = String((entry as unknown as Record<string, unknown>)[column]);
-      expect(actual, `${column} of ${row.node}`).to.equal(expected);
+  const firstDifference = (): string | undefined => {
+    const status = this.cluster.status();
+    for (const row of table.hashes()) {
+      const entry = status.nodes.find((candidate) => candidate.id === row.node);
+      if (entry === undefined) return `the report has no row for ${row.node}`;
+      for (const [column, expected] of Object.entries(row)) {
+        const actual = String((entry as unknown as Record<string, unknown>)[column]);
+        if (column !== 'node' && actual !== expected) return `${column} of ${row.node} is ${actual}, not ${expected}`;
+      }
     }
-  }
+    return undefined;
+  };
+  awaitStatus(this, 'the status report to show the table', firstDifference);
+  this.attachText('status report', this.cluster.statusTable());
+  expect(firstDifference(), 'the first cell of the table the status report differs from').to.equal(undefined);
 });
 
 // Remembers a node's incarnation now, for comparison after it restarts.

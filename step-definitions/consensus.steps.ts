@@ -90,17 +90,26 @@ Then('within {duration} the group elects a leader', function (this: PhantomWorld
   this.waitUntil(() => scenario.everyMemberFollowsLeader(), withinMs, 'the group to elect a leader that every replica follows');
 });
 
-// Waits half a second and checks the leadership is stable: the same leader keeps its term and every running replica follows it. Use after a step that waited for a leader.
+/** How long "every replica follows the leader" needs one leader to keep its term, with every replica following it throughout. */
+const STABLE_LEADERSHIP_MS = 500;
+
+// Waits (at most 3 simulated seconds: an election, a transfer or a repair settling, then the half second) until the leadership is stable: one leader has kept its term for half a second, with every running replica following it throughout (checked at every event). On a time-out it names the leader and term it last saw and how long they held.
 Then('every replica follows the leader', function (this: PhantomWorld) {
   const scenario = consensus(this);
-  const leader = scenario.leader();
-  const term = leader === undefined ? undefined : this.cluster.database.replica(scenario.groupId, leader)?.status().term;
-  this.sim.runFor(500);
+  const termOf = (node: string): number | undefined => this.cluster.database.replica(scenario.groupId, node)?.status().term;
+  let held: { leader: string; term: number | undefined; sinceMs: number } | undefined;
+  const stable = (): boolean => {
+    const leader = scenario.leader();
+    if (leader === undefined || !scenario.everyMemberFollowsLeader()) {
+      held = undefined;
+      return false;
+    }
+    if (held === undefined || held.leader !== leader || held.term !== termOf(leader)) held = { leader, term: termOf(leader), sinceMs: this.sim.nowMs };
+    return this.sim.nowMs - held.sinceMs >= STABLE_LEADERSHIP_MS;
+  };
+  this.waitUntil(stable, 3_000, () => `one leader, followed by every replica, to keep its term for ${STABLE_LEADERSHIP_MS} ms (${held === undefined ? 'now there is no leader that every replica follows' : `${held.leader} has led in term ${held.term}, followed by every replica, for ${this.sim.nowMs - held.sinceMs} ms`})`);
   this.attachText('replicas', scenario.statusTable());
-  expect(leader, 'a leader before the half second').to.not.equal(undefined);
-  const now = scenario.leader();
-  expect({ leader: now, term: now === undefined ? undefined : this.cluster.database.replica(scenario.groupId, now)?.status().term }).to.deep.equal({ leader, term });
-  expect(scenario.everyMemberFollowsLeader(), `every replica to follow ${leader}`).to.equal(true);
+  expect(scenario.everyMemberFollowsLeader(), `every replica to follow ${held?.leader}`).to.equal(true);
 });
 
 // Instant: the first leader was elected in a later term than the first election, so some election had no winner.
@@ -130,11 +139,20 @@ Then('{group role} still claims the leader role', function (this: PhantomWorld, 
   expect(scenario.status(node).role, `role of ${node}`).to.equal('leader');
 });
 
-// Instant: the current leader's term is higher than the term the old leader led in.
-// Needs first: "Then within 3 seconds a new leader is elected".
+/** How long "the new leader was elected in a later term ..." waits for a new leader: above every election bound the features state. */
+const NEW_LEADER_WAIT_MS = 3000;
+
+// Needs first: a leader that was crashed, cut off, paused or removed ("the old leader"), as after "When the leader crashes".
+// Waits (at most 3 simulated seconds) until a leader other than the old leader leads the group, so it does not depend on
+// "Then within 1 second a new leader is elected" running first; then that leader's term must be higher than the term the
+// old leader led in. Fails naming both terms.
+// Example: Then the new leader was elected in a later term than the old leader
 Then('the new leader was elected in a later term than the old leader', function (this: PhantomWorld) {
   const scenario = consensus(this);
-  expect(scenario.status(scenario.resolve('the new leader')).term).to.be.above(scenario.oldLeaderTerm);
+  const oldLeader = scenario.resolve('the old leader');
+  this.waitUntil(() => { const leader = scenario.leader(); return leader !== undefined && leader !== oldLeader; }, NEW_LEADER_WAIT_MS, () => `a leader other than the old leader ${oldLeader} (leader now: ${scenario.leader() ?? 'none'})`);
+  const newLeader = scenario.resolve('the new leader');
+  expect(scenario.status(newLeader).term, `term of the new leader ${newLeader} (the old leader ${oldLeader} led in term ${scenario.oldLeaderTerm})`).to.be.above(scenario.oldLeaderTerm);
 });
 
 // Waits until the replica no longer considers itself the leader (even if it cannot reach anyone).
@@ -358,19 +376,22 @@ Then('within {duration} {replica} has caught up with the leader', function (this
   this.waitUntil(() => scenario.caughtUp(node), withinMs, `${node} to catch up with the leader`);
 });
 
-// Instant: the replica installed at least one snapshot sent by a leader (and the network carried one to it).
-// Needs first: a group that compacts its log ("Given a replicated group of 3 nodes that compacts its log every 10 entries") and a catch-up step.
+// Waits (at most 1 simulated second) until the replica has caught up with the leader, then checks that it installed at least one snapshot sent by a leader (and that the network carried one to it).
+// Needs first: a group that compacts its log ("Given a replicated group of 3 nodes that compacts its log every 10 entries") and a replica that fell behind (crashed or cut off during writes, then back).
 Then('{replica} was brought up to date by a snapshot', function (this: PhantomWorld, replica: string) {
   const scenario = consensus(this);
   const node = scenario.resolveReplica(replica);
+  this.waitUntil(() => scenario.caughtUp(node), 1_000, () => `${node} to catch up with the leader\n${scenario.statusTable()}`);
   expect(this.cluster.database.snapshotsInstalled(scenario.groupId, node), `snapshots ${node} installed`).to.be.at.least(1);
   expect(this.sim.network.typeCounters.get('raft.install-snapshot')?.delivered ?? 0, 'snapshots delivered').to.be.at.least(1);
 });
 
-// Instant: the replica never installed a snapshot from a leader: it caught up from log entries alone.
+// Waits (at most 1 simulated second) until the replica has caught up with the leader, then checks that it never installed a snapshot from a leader: it caught up from log entries alone.
 Then('{replica} caught up without a snapshot', function (this: PhantomWorld, replica: string) {
   const scenario = consensus(this);
-  expect(this.cluster.database.snapshotsInstalled(scenario.groupId, scenario.resolveReplica(replica))).to.equal(0);
+  const node = scenario.resolveReplica(replica);
+  this.waitUntil(() => scenario.caughtUp(node), 1_000, () => `${node} to catch up with the leader\n${scenario.statusTable()}`);
+  expect(this.cluster.database.snapshotsInstalled(scenario.groupId, node), `snapshots ${node} installed`).to.equal(0);
 });
 
 // Instant: right after its restart, before hearing from anyone, the replica's log is as long as before it went down.
@@ -388,15 +409,24 @@ Then("within {duration} every replica's log matches the leader's", function (thi
   this.attachText('logs (terms by index)', scenario.members().map((node) => `${node}: ${scenario.logTerms(node).join(' ')}`).join('\n'));
 });
 
-// Instant: every running replica's log begins with entries of exactly these terms. Put it after "within {duration} every replica's log matches the leader's".
+// Waits (at most 2 simulated seconds: an election, then the logs' repair) until every running replica's log begins with entries of exactly these terms; on a time-out it names each replica's log.
 Then("every replica's log starts with the terms {log terms}", function (this: PhantomWorld, terms: number[]) {
   const scenario = consensus(this);
+  const starts = (node: string): boolean => JSON.stringify(scenario.logTerms(node).slice(0, terms.length)) === JSON.stringify(terms);
+  const logs = (): string => scenario.members().map((node) => `${node}: ${scenario.logTerms(node).join(' ')}`).join('; ');
+  this.waitUntil(() => scenario.members().every(starts), 2_000, () => `every replica's log to start with the terms ${terms.join(' ')} (logs now: ${logs()})`);
   for (const node of scenario.members()) expect(scenario.logTerms(node).slice(0, terms.length), `log terms of ${node}`).to.deep.equal(terms);
 });
 
-// Instant: over the whole scenario so far, every commit a leader made by counting replicas was of an entry of its own term (Figure 8); a failure names the group, the leader, its term and the index it committed.
+// Waits (at most 2 simulated seconds: an election, then a commit) until a leader has committed by counting replicas and the group's leader has committed its whole log; then checks that over the whole scenario so far, every commit a leader made by counting replicas was of an entry of its own term (Figure 8). A failure names the group, the leader, its term and the index it committed.
 Then('no leader committed an entry of an earlier term by counting replicas', function (this: PhantomWorld) {
   const database = this.cluster.database;
+  const scenario = consensus(this);
+  const committedAll = (): boolean => {
+    const leader = scenario.leader();
+    return leader !== undefined && scenario.status(leader).commitIndex === scenario.status(leader).lastIndex;
+  };
+  this.waitUntil(() => database.leaderCommitsChecked > 0 && committedAll(), 2_000, () => `a leader to commit by counting replicas (${database.leaderCommitsChecked} commits checked) and the leader to commit its whole log\n${scenario.statusTable()}`);
   const violation = database.commitRuleViolation();
   if (violation !== null) throw new Error(describeCommitRuleViolation(violation));
   expect(database.leaderCommitsChecked, 'leader commits checked (none would make this step vacuous)').to.be.above(0);
@@ -430,13 +460,15 @@ When('{node} is added to the group as a learner and at once promoted to a voter'
   scenario.ensureNodeRunning(node);
   const refusal = scenario.changeMembership({ type: 'add-learner', node: this.node(node).id }, false);
   if (refusal) throw new Error(`the leader refused to add ${node} as a learner: ${refusal}`);
-  scenario.keepRefusal(scenario.changeMembership({ type: 'promote', node }, false));
+  const promotion = { type: 'promote', node } as const;
+  scenario.keepRefusal(scenario.changeMembership(promotion, false), promotion);
 });
 
 // Asks the group's current leader (one a majority of its voters follows in its term) to make the learner a voter, without waiting; a refusal is kept for "the change is refused because". With no such leader (only a deposed one claims the role, or none does) the change is refused as "the group has no leader that a majority follows"; a replica that merely claims the role is never asked.
 When('{node} is promoted to a voter', function (this: PhantomWorld, node: string) {
   const scenario = consensus(this);
-  scenario.keepRefusal(scenario.changeMembership({ type: 'promote', node: this.node(node).id }, false));
+  const promotion = { type: 'promote', node: this.node(node).id } as const;
+  scenario.keepRefusal(scenario.changeMembership(promotion, false), promotion);
 });
 
 // The leader removes the replica from the group's configuration.
@@ -454,7 +486,8 @@ When('{group role} is removed from the group and at once added back as a learner
   const node = scenario.resolveForAction(role);
   const refusal = scenario.changeMembership({ type: 'remove', node }, false);
   if (refusal) throw new Error(`the leader refused to remove ${node}: ${refusal}`);
-  scenario.keepRefusal(scenario.changeMembership({ type: 'add-learner', node }, false));
+  const addition = { type: 'add-learner', node } as const;
+  scenario.keepRefusal(scenario.changeMembership(addition, false), addition);
 });
 
 // Instant: adding the node was refused earlier, and the node still holds the very replica it held then: a refused change neither deleted nor replaced it.
@@ -471,18 +504,18 @@ Then('the change is refused because {membership refusal}', function (this: Phant
   expect(consensus(this).takeRefusal(), 'the reason the change was refused').to.equal(reason);
 });
 
-// Waits until every running replica's configuration lists the node as a learner (non-voting member).
+// Waits until every running replica's configuration lists the node as a learner (non-voting member). Fails at once if the last change asked for was adding this node as a learner and it was refused (a refusal of another change is left for "the change is refused because").
 Then('within {duration} every replica counts {node} as a learner', function (this: PhantomWorld, withinMs: number, node: string) {
   const scenario = consensus(this);
-  expect(scenario.takeRefusal(), 'a membership change was refused').to.equal(undefined);
+  expect(scenario.refusalOf('add-learner', node), `adding ${node} as a learner was refused`).to.equal(undefined);
   const counted = (): boolean => scenario.members().every((member) => scenario.status(member).config.learners.includes(node));
   this.waitUntil(() => scenario.members().includes(node) && counted(), withinMs, `every replica to count ${node} as a learner`);
 });
 
-// Waits until every running replica's configuration lists the node as a voter.
+// Waits until every running replica's configuration lists the node as a voter. Fails at once if the last change asked for was promoting this node and it was refused (a refusal of another change is left for "the change is refused because").
 Then('within {duration} every replica counts {node} as a voter', function (this: PhantomWorld, withinMs: number, node: string) {
   const scenario = consensus(this);
-  expect(scenario.takeRefusal(), 'a membership change was refused').to.equal(undefined);
+  expect(scenario.refusalOf('promote', node), `promoting ${node} to a voter was refused`).to.equal(undefined);
   const counted = (): boolean => scenario.members().every((member) => scenario.status(member).config.voters.includes(node));
   this.waitUntil(() => scenario.members().includes(node) && counted(), withinMs, `every replica to count ${node} as a voter`);
 });

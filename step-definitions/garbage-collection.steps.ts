@@ -38,9 +38,11 @@ Then('within {duration} no region keeps more than {int} tombstones', function (t
 });
 
 // Every region really forgot deleted keys: each collected at least this many tombstones so far (so "no region keeps more than 0 tombstones" did not hold only because no delete stayed deleted). In a region of many nodes, what the most up-to-date node of each shard collected.
-// Needs first: georeplicated regions with deletes ("Given regions with these one-way latencies:", then deletes from a workload or "When a client in ... deletes ..."); give it after "within ... no region keeps more than ... tombstones".
-// Instant: reads what each region has collected now.
+// Needs first: georeplicated regions with deletes ("Given regions with these one-way latencies:", then deletes from a workload or "When a client in ... deletes ...").
+// Waits (at most 5 simulated seconds) until every region has collected at least this many; on a time-out it names how many each region had collected.
 Then('every region collected at least {int} tombstone(s)', function (this: PhantomWorld, least: number) {
+  const describe = (): string => [...tombstonesCollectedByRegion(this)].map(([region, count]) => `${region} collected ${count}`).join(', ');
+  this.sim.runUntil(() => [...tombstonesCollectedByRegion(this).values()].every((count) => count >= least), { withinMs: 5_000, waitingFor: () => `every region to collect at least ${least} tombstones (now ${describe()})`, pollMs: 10 });
   const collected = tombstonesCollectedByRegion(this);
   this.attachText('tombstones collected', [...collected].map(([region, count]) => `${region}: ${count}`).join('\n'));
   for (const [region, count] of collected) expect(count, `tombstones collected in ${region}`).to.be.at.least(least);

@@ -14,9 +14,10 @@ Then('within {duration} the group goes quiet', function (this: PhantomWorld, wit
   this.waitUntil(() => scenario.isQuiet(), withinMs, () => `the group to go quiet (still awake: ${scenario.awakeMembers().join(', ') || 'none'})`);
 });
 
-// Waits the given time (it advances virtual time by exactly that much), then checks that no replica sent a single consensus message meanwhile and that every member is still quiet.
+// Waits (at most 2 simulated seconds) until the group is quiet, then for exactly the given time (it advances virtual time by that much), and checks that no replica sent a single consensus message meanwhile and that every member is still quiet.
 Then('the group stays quiet for {duration}', function (this: PhantomWorld, durationMs: number) {
   const scenario = quiescence(this);
+  this.waitUntil(() => scenario.isQuiet(), 2_000, () => `the group to go quiet before it is watched for ${durationMs} ms (still awake: ${scenario.awakeMembers().join(', ') || 'none'})`);
   const sentBefore = scenario.consensusMessagesSent();
   this.sim.runFor(durationMs);
   const sent = scenario.consensusMessagesSent() - sentBefore;

@@ -347,17 +347,19 @@ Given('moves run at most {int} at a time over a link of {int} bytes per second',
 });
 
 // The executor never had more than this many moves in flight at once (it did run at least one; shown in the report).
-// Instant: reads the executor's record.
+// Waits (at most 60 simulated seconds) until the executor has no move left to run, then reads its record.
 Then('at most {int} moves were ever in flight at once', function (this: PhantomWorld, most: number) {
+  rebalancing(this).waitForMoves(60_000);
   const progress = rebalancing(this).progress();
   this.attachText('migration progress', rebalancing(this).progressTable());
   expect(progress.concurrentMax, 'moves in flight at once').to.be.within(1, most);
 });
 
 // The moves took at least as much simulated time as their bytes need at the link's bandwidth.
-// Instant: reads the executor's record of transfers.
+// Waits (at most 60 simulated seconds) until the executor has no move left to run, then reads its record of transfers.
 Then('the data took at least as long to move as the link allows', function (this: PhantomWorld) {
   const scenario = rebalancing(this);
+  scenario.waitForMoves(60_000);
   const progress = scenario.progress();
   const floorMs = (progress.bytesMoved * 1000) / scenario.executor.options.bandwidthBytesPerSecond;
   expect(progress.bytesMoved, 'bytes moved').to.be.greaterThan(0);

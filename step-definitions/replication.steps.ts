@@ -31,6 +31,19 @@ function lookup(world: PhantomWorld, what: string): never {
   throw new Error(`In step "${world.currentStep}": ${what}`);
 }
 
+/**
+ * Waits (at most `withinMs` of virtual time) until every region holds the same data, which
+ * the checks of what the regions converged to need; fails naming what it waited for and the
+ * keys that still differ. Returns at once when they already agree.
+ */
+function awaitSameData(world: PhantomWorld, withinMs: number, before: string): void {
+  try {
+    geo(world).awaitConvergence(withinMs);
+  } catch (error) {
+    lookup(world, `waited (at most ${withinMs / 1000} s) for every region to hold the same data before checking ${before}, but: ${(error as Error).message}`);
+  }
+}
+
 // Glossary section: Georeplication
 // Capability: replication
 // Needs first: the regions, created by "Given regions with these one-way latencies:", and a keyspace for every key written ("Given keyspace "profiles" resolves conflicts by last-writer-wins"). Keys are written "keyspace/key". Regions are not nodes: the cluster, consensus and fault steps do not apply to them, except "When the network heals", which ends every cut between regions.
@@ -250,16 +263,18 @@ Then('{region} and {region} do not hold {string}', function (this: PhantomWorld,
   expect([a, b].map((region) => geo(this).renderAt(region, key)), `${key} in ${a} and ${b}`).to.deep.equal(['(absent)', '(absent)']);
 });
 
-// Instant: every region holds the acknowledged write with the greatest HLC timestamp (then region name) for the key.
+// Waits (at most 2 simulated seconds) until every region holds the same data, then checks that every region holds the acknowledged write with the greatest HLC timestamp (then region name) for the key.
 Then('every region holds the write with the later timestamp for {string}', function (this: PhantomWorld, key: string) {
+  awaitSameData(this, 2_000, `which write of ${key} every region kept`);
   const latest = geo(this).latestWrite(key) ?? lookup(this, `no acknowledged write of ${key}`);
   this.attachText(`timestamps of ${key}`, geo(this).history.updatesOf(key).map((update) => `${update.region}: ${JSON.stringify(update.operation)} at ${update.timestamp!.wallMs}.${update.timestamp!.logical}`).join('\n'));
   for (const region of geo(this).regions) expect(geo(this).valueAt(region, key), region).to.deep.include({ value: latest.value, region: latest.region });
 });
 
-// Instant: the two simultaneous writes got equal HLC timestamps, and every region kept the one from the given region (the tie-break).
+// Waits (at most 2 simulated seconds) until every region holds the same data, then checks that the two simultaneous writes got equal HLC timestamps and that every region kept the one from the given region (the tie-break).
 Then('both writes carried the same timestamp and every region kept the one from {region}', function (this: PhantomWorld, region: string) {
   const { key, timestamps } = (this.remembered.get('georep:together') as { key: string; timestamps: unknown[] }) ?? lookup(this, 'no simultaneous writes were made before');
+  awaitSameData(this, 2_000, `which of the two writes of ${key} every region kept`);
   expect(timestamps[0], 'the two timestamps').to.deep.equal(timestamps[1]);
   for (const holder of geo(this).regions) expect(geo(this).valueAt(holder, key), holder).to.deep.include({ region });
 });
@@ -275,30 +290,35 @@ Then('within {duration} every region holds the same data', function (this: Phant
   this.attachText('convergence', `${report.replicas.length} regions agree on ${report.keysChecked} keys, ${report.elapsedMs} ms after this step began\n\n${geo(this).statusTable()}`);
 });
 
-// Instant: every region's counters equal the sum of the acknowledged increments and decrements. Put it after "within {duration} every region holds the same data".
+// Waits (at most 15 simulated seconds) until every region holds the same data, then checks that every region's counters equal the sum of the acknowledged increments and decrements (and, with regions of many nodes, that every change between regions took effect exactly once).
 Then('no counter increment was lost', function (this: PhantomWorld) {
   expect(geo(this).history.counterExpectations().length, 'counters updated').to.be.greaterThan(0);
+  awaitSameData(this, 15_000, 'the counters');
   this.attachText('outcomes', geo(this).verifyOutcomes());
 });
 
-// Instant: every last-writer-wins key holds, in every region, the acknowledged write with the greatest timestamp. Put it after "within {duration} every region holds the same data".
+// Waits (at most 15 simulated seconds) until every region holds the same data, then checks that every last-writer-wins key holds, in every region, the acknowledged write with the greatest timestamp (and that no counter increment was lost, and, with regions of many nodes, that every change between regions took effect exactly once).
 Then('every last-writer-wins key holds its latest acknowledged write', function (this: PhantomWorld) {
   expect(geo(this).history.lastWriterWinsWrites().acknowledged.length, 'acknowledged writes').to.be.greaterThan(0);
+  awaitSameData(this, 15_000, 'the last-writer-wins keys');
   geo(this).verifyOutcomes();
 });
 
 // ---- anti-entropy ----------------------------------------------------------------------------------------
 
-// Instant: some anti-entropy session repaired data, and none sent more key states than this per key that differed when it started.
+// Waits (at most 3 simulated seconds) until every region holds the same data, then checks that some anti-entropy session repaired data, and that none sent more key states than this per key that differed when it started.
 Then('anti-entropy exchanged at most {int} key states per differing key', function (this: PhantomWorld, ratio: number) {
+  awaitSameData(this, 3_000, 'what anti-entropy exchanged');
   const repairs = geo(this).repairSessions();
   this.attachText('anti-entropy sessions', geo(this).antiEntropyTable());
   expect(repairs.length, 'anti-entropy sessions that repaired something').to.be.greaterThan(0);
   for (const session of repairs) expect(session.keysExchanged, `${session.session}: key states for ${session.keysDifferingAtStart} differing keys`).to.be.at.most(ratio * (session.keysDifferingAtStart ?? 0));
 });
 
-// Instant: the repairing sessions descended into no more than this share of the Merkle tree's key ranges.
+// Waits (at most 3 simulated seconds) until every region holds the same data, then checks that some anti-entropy session repaired data, and that the repairing sessions descended into no more than this share of the Merkle tree's key ranges.
 Then('anti-entropy compared no more than {percentage} of the key ranges', function (this: PhantomWorld, share: number) {
+  awaitSameData(this, 3_000, 'which key ranges anti-entropy compared');
+  expect(geo(this).repairSessions().length, 'anti-entropy sessions that repaired something').to.be.greaterThan(0);
   for (const session of geo(this).repairSessions()) expect(session.leavesDiffering / geo(this).merkleLeafCount, `${session.session}: ${session.leavesDiffering} of ${geo(this).merkleLeafCount} ranges`).to.be.at.most(share);
 });
 

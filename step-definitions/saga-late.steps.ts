@@ -21,7 +21,7 @@ Given('trips settle a step that got no answer by asking its service to settle it
 });
 
 // Needs first: "Given the commands for step ... reach the ... service ... late" and the trips that run into it.
-// Waits (at most the given time) until every command made late by "the commands for step ... reach the ... service ... late" has arrived and every transaction ended (the trips finished), then reads the services' state from the store as "within ... every trip completed or was compensated, and nothing is half-done" does: a compensated trip holds no booking, a completed one all four, no stock moved twice.
+// Waits (at most the given time) until a trip has reached the step, every command made late by "the commands for step ... reach the ... service ... late" has arrived and every transaction ended (the trips finished), then reads the services' state from the store as "within ... every trip completed or was compensated, and nothing is half-done" does: a compensated trip holds no booking, a completed one all four, no stock moved twice.
 Then('once the late commands have arrived, within {duration} nothing is half-done', function (this: PhantomWorld, withinMs: number) {
   sagaLateCommands(this).assertWholeAfterLateArrivals(withinMs);
 });

@@ -63,31 +63,40 @@ When('{int} trips are booked at once, then {duration} of random {faults} pass', 
 
 // ---- outcomes ------------------------------------------------------------------------------------
 
+/** Waits (at most `withinMs` of virtual time) until every trip's replicated log says it finished; fails naming each trip's state. */
+function awaitTripsFinished(world: PhantomWorld, withinMs: number, before: string): void {
+  const scenario = sagaStore(world);
+  world.waitUntil(() => scenario.allFinished(), withinMs, () => `every trip to finish before checking ${before} (now ${scenario.describe()})`);
+}
+
 // Waits (at most the given time) until every trip's replicated log says it finished and no transaction holds locks, then reads the services' state from the store: a completed trip holds all four bookings, a compensated one holds none, no stock moved twice (stock = initial minus reserved units), each booking was committed with its idempotency record, and no trip is running or needs a person. The same check runs at the end of every scenario that booked trips.
 Then('within {duration} every trip completed or was compensated, and nothing is half-done', function (this: PhantomWorld, withinMs: number) {
   const report = sagaStore(this).assertSettledAndWhole(withinMs);
   this.attachText('sagas over the store', `${report.completed} completed, ${report.compensated} compensated; ${report.undone} applied steps undone, ${report.voided} actions cancelled before they applied\n${sagaStore(this).describe()}`);
 });
 
-// Instant: counts trips whose replicated log says they completed, and those it says were compensated (use after "within ... every trip completed or was compensated").
+// Waits (at most 60 simulated seconds) until every trip's replicated log says it finished, then counts the trips it says completed and those it says were compensated.
 Then('{int} trip(s) completed and {int} was/were compensated', function (this: PhantomWorld, completed: number, compensated: number) {
   const scenario = sagaStore(this);
+  awaitTripsFinished(this, 60_000, 'how many completed');
   expect(scenario.countIn('completed'), `trips completed\n${scenario.describe()}`).to.equal(completed);
   expect(scenario.countIn('compensated'), `trips compensated\n${scenario.describe()}`).to.equal(compensated);
 });
 
-// Instant: every shard whose leader crashed (the shards holding the service's keys for the first trip to reach the step) has a leader now, elected after the crash.
+// Waits (at most 30 simulated seconds) until every trip's replicated log says it finished, then checks that every shard whose leader crashed (the shards holding the service's keys for the first trip to reach the step) has a leader now, elected after the crash.
 Then('the {string} service\'s shards elected new leaders during the trips', function (this: PhantomWorld, service: string) {
   const scenario = sagaStore(this);
+  awaitTripsFinished(this, 30_000, `the leaders of ${service}'s shards`);
   const crash = scenario.crashes.find((planned) => planned.what.includes(`${service}'s shards`));
   expect(crash, `a crash of ${service}'s shard leaders (planned crashes: ${scenario.crashes.map((planned) => planned.what).join('; ') || 'none happened'})`).to.not.equal(undefined);
   const { reelected, not } = scenario.shardsReelectedAfter(crash!);
   expect(not, `shards of ${service} with no leader elected after the crash at ${crash!.atMs.toFixed(1)} ms (re-elected: ${reelected.join(', ') || 'none'})`).to.deep.equal([]);
 });
 
-// Instant: after the planned crash of the active orchestrator, another orchestrator took the lease within the given time and resumed the trips that had not finished.
+// Waits (at most 30 simulated seconds) until every trip's replicated log says it finished, then checks the record: after the planned crash of the active orchestrator, another orchestrator took the lease within the given time and resumed the trips that had not finished.
 Then('another orchestrator took over within {duration} and resumed the unfinished trips', function (this: PhantomWorld, withinMs: number) {
   const scenario = sagaStore(this);
+  awaitTripsFinished(this, 30_000, 'the takeover');
   const crash = scenario.crashes.find((planned) => planned.what.startsWith('the active orchestrator'));
   expect(crash, 'the planned crash of the active orchestrator happened').to.not.equal(undefined);
   const takeover = scenario.takeovers.find((taken) => taken.atMs > crash!.atMs && !crash!.nodes.includes(taken.node));

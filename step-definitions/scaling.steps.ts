@@ -89,12 +89,14 @@ When('the reporting nodes run at {int}% cpu', function (this: PhantomWorld, cpu:
 // Sets the total client load in operations per second, spread over the serving nodes. Example: When the client load is 3000 operations per second
 When('the client load is {int} operations per second', function (this: PhantomWorld, load: number) {
   scalingOf(this).demandOpsPerSecond = load;
+  scalingOf(this).loadSetAtMs = this.sim.nowMs;
 });
 
 // Sets the client load and lets the given time pass. Example: When the client load is 500 operations per second for 30 seconds
 When('the client load is {int} operations per second for {duration}', function (this: PhantomWorld, load: number, durationMs: number) {
   scalingOf(this).demandOpsPerSecond = load;
   this.sim.runFor(durationMs);
+  scalingOf(this).loadSetAtMs = this.sim.nowMs;
 });
 
 // Switches the client load between two values, the first one first, every period for the given time (an oscillating load).
@@ -107,6 +109,7 @@ When(
       scaling.demandOpsPerSecond = index % 2 === 0 ? low : high;
       this.sim.runFor(Math.min(periodMs, totalMs - elapsedMs));
     }
+    scaling.loadSetAtMs = this.sim.nowMs;
   },
 );
 
@@ -128,15 +131,19 @@ Then('the service has {int} nodes within {duration}', function (this: PhantomWor
   this.waitUntil(() => scaling.nodeIds.length === expected, withinMs, `the service to have ${expected} nodes (it has ${scaling.nodeIds.length})`);
 });
 
-// Lets the given time pass and checks that the node count never changed from this number.
+// Checks that the node count stayed at this number for the given time from the end of the last "When the client load ..." step (the service's start if none), as the record of node counts shows.
 // Example: Then the service keeps 8 nodes for 3 minutes
-// Waits exactly the given time (at most that long), checking the count throughout.
+// Waits (at most the given time) until that period has ended, stopping early at the first change of the count.
 Then('the service keeps {int} nodes for {duration}', function (this: PhantomWorld, expected: number, durationMs: number) {
   const scaling = scalingOf(this);
-  expect(scaling.nodeIds.length, 'nodes at the start').to.equal(expected);
-  const endMs = this.sim.nowMs + durationMs;
-  this.sim.runUntil(() => scaling.nodeIds.length !== expected || this.sim.nowMs >= endMs, { withinMs: durationMs + 1, waitingFor: 'the period to end', pollMs: 1000 });
-  expect(scaling.nodeIds.length, `nodes at ${this.sim.nowMs / 1000} s`).to.equal(expected);
+  const startMs = scaling.loadSetAtMs;
+  const endMs = startMs + durationMs;
+  if (this.sim.nowMs < endMs) this.sim.runUntil(() => scaling.nodeIds.length !== expected || this.sim.nowMs >= endMs, { withinMs: endMs - this.sim.nowMs, waitingFor: 'the period to end', pollMs: 1000 });
+  const seconds = (ms: number): string => `${ms / 1000} s`;
+  expect(scaling.nodeCountAt(startMs), `nodes when the period began, at ${seconds(startMs)}`).to.equal(expected);
+  const change = scaling.nodeCounts.find((point) => point.atMs > startMs && point.atMs <= endMs && point.nodes !== expected);
+  expect(change === undefined ? undefined : `${change.nodes} nodes at ${seconds(change.atMs)}`, `the first other node count from ${seconds(startMs)} to ${seconds(endMs)}`).to.equal(undefined);
+  expect(scaling.nodeCountAt(endMs), `nodes at ${seconds(endMs)}`).to.equal(expected);
 });
 
 // The node counts the autoscaler decided, in order, begin with this comma-separated list (the start count first).
@@ -163,9 +170,10 @@ Then('no {duration} saw more than {int} nodes removed', function (this: PhantomW
 
 // Every node that scale-in stopped was serving nothing when it stopped, and the count never went below the replication factor.
 // Example: Then every node removed was drained first
-// Instant: reads the record of stopped nodes so far.
+// Waits (at most 8 simulated minutes) until scale-in has removed a node and no node is draining; then reads the record of stopped nodes so far.
 Then('every node removed was drained first', function (this: PhantomWorld) {
   const scaling = scalingOf(this);
+  this.waitUntil(() => scaling.stopped.length > 0 && !scaling.busy(), 8 * 60_000, () => `scale-in to remove a node and finish draining (${scaling.stopped.length} removed, ${scaling.busy() ? 'some draining now' : 'none draining now'}, ${scaling.nodeIds.length} nodes)`);
   expect(scaling.stopped.length, 'no node was removed').to.be.greaterThan(0);
   for (const stop of scaling.stopped) expect(stop.servingShare, `${stop.id} at ${stop.atMs / 1000} s`).to.equal(0);
   const least = Math.min(...scaling.nodeCounts.map((point) => point.nodes));
@@ -314,10 +322,12 @@ Then('the {word} latency over the last {duration} falls below {int} ms within {d
 
 // At least one node was removed, and every node scale-in stopped held nothing when it stopped (no replica on its
 // disk, none named by the placement map); no shard ever had a majority of its voters down and the cluster never
-// went below the replication factor. Instant: reads what the watchers and the disks recorded so far.
+// went below the replication factor. Waits (at most 8 simulated minutes) until scale-in has stopped a node and no node
+// is draining; then reads what the watchers and the disks recorded so far.
 // Example: Then every node removed held nothing when it stopped
 Then('every node removed held nothing when it stopped', function (this: PhantomWorld) {
   const elastic = elasticOf(this);
+  elastic.waitFor(() => elastic.cluster.stops.length > 0 && !elastic.cluster.busy(), 8 * 60_000, () => `scale-in to stop a node and finish draining (${elastic.cluster.stops.length} stopped, draining now: ${elastic.cluster.idsIn('draining').join(', ') || 'none'})`);
   expect(elastic.cluster.stops.length, 'no node was removed').to.be.greaterThan(0);
   expect(elastic.stopProblems(), 'nodes stopped while holding data').to.deep.equal([]);
   expect(elastic.quorumViolation, 'a shard without a quorum of running voters').to.equal(undefined);

@@ -98,12 +98,15 @@ When("another node overhears every request to a server and answers it in that se
   security(this).answerOverheardRequests(durationMs);
 });
 
-// Forged answers from "a process that was never admitted answers the clients in the servers' place ..." or from
-// "another node overhears every request to a server and answers it ..." reached the callers while they waited for
-// answers (key-value, transaction and query clients, coordinators, a region's clients, a saga orchestrator), and
-// the callers ignored them (counted as answers from a node they had not asked; the counts are attached). Fails when
-// no forged answer reached a caller while it waited, since the scenario then tested nothing. Needs one of those
-// steps first, then steps that use clients.
+// Forged answers from "a process that was never admitted answers the clients in the servers' place ...", from
+// "another node overhears every request to a server and answers it ..." or from "a member outside the placement
+// group answers every node's placement heartbeats ..." reached the callers while they waited for answers
+// (key-value, transaction and query clients, coordinators, a region's clients, a saga orchestrator, the nodes'
+// placement heartbeats), and the callers ignored them (counted as answers from a node they had not asked; the
+// counts are attached). Fails when no forged answer reached a caller while it waited, since the scenario then
+// tested nothing. Needs one of those steps first, then, within its duration, a When-step that uses a caller ("When a
+// client writes ...", "When this query is run:", "When a trip is booked", "When 3 seconds pass" for heartbeats):
+// Then-steps may come in any order, so this step does not count on a Then-step's client to have been disturbed first.
 // Example: Then forged answers reached the clients, which ignored them
 // Instant: reads the clients' counts.
 Then('forged answers reached the clients, which ignored them', function (this: PhantomWorld) {
@@ -262,10 +265,9 @@ When('user {string} reads {string}', function (this: PhantomWorld, user: string,
 
 // The user reads the key and gets the value ("nothing" for a key never written).
 // Example: Then user "root" reads "10" from "accounts/alice"
-// Waits (at most 15 s, retries included) for the read's answer.
+// Waits (at most 15 s, retries included) for the read's answer. This read is a check: it does not become the user's last request that "user ... succeeds" and "user ... is refused to ..." read.
 Then('user {string} reads {string} from {string}', function (this: PhantomWorld, user: string, expected: string, key: string) {
-  const value = access(this).read(user, key);
-  const outcome = access(this).lastOutcome(user);
+  const { value, outcome } = access(this).checkRead(user, key);
   expect(outcome.ok, `user ${user}'s read of ${key}: ${outcome.reason ?? ''}`).to.equal(true);
   expect(value ?? 'nothing', `the value of ${key} as user ${user} reads it`).to.equal(expected);
 });

@@ -117,9 +117,9 @@ Then("client {string}'s transaction was aborted because {string}", function (thi
   expect(txn.reason, `client ${client}'s transaction ${txn.id} aborted`).to.contain(reason);
 });
 
-// Instant: the client asked to commit, but its coordinator fell silent, so the outcome is unknown for now.
+// Instant: the client asked to commit, but its coordinator fell silent, so when its request ended it was told the outcome is unknown (reads that recorded answer; the client may learn the outcome later).
 Then('client {string} does not know whether its transaction committed', function (this: PhantomWorld, client: string) {
-  expect(transactions(this).transaction(client).outcome).to.equal('unknown');
+  expect(transactions(this).answerWhenEnded(client), `what client "${client}" was told when its request ended`).to.equal('unknown');
 });
 
 // The client keeps asking; within the bound some node tells it the recorded outcome.

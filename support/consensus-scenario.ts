@@ -45,6 +45,7 @@ export class ConsensusScenario {
   private lastWrite: Operation | undefined;
   private lastRead: { read: ReplicaRead; roleWhenAsked: string } | undefined;
   private refusal: ConfigChangeRejection | undefined;
+  private refusedChange: ConfigChange | undefined;
   private writesStarted = 0;
   /** The replica each node held when it was last added to the group (a copy kept from before, or none). */
   private readonly heldWhenAdded = new Map<NodeId, HeldReplica | undefined>();
@@ -298,13 +299,21 @@ export class ConsensusScenario {
     return replica;
   }
 
-  keepRefusal(reason: ConfigChangeRejection | undefined): void {
+  /** Keeps the answer to the last membership change asked for (undefined: accepted), with the change it answered. */
+  keepRefusal(reason: ConfigChangeRejection | undefined, change: ConfigChange): void {
     this.refusal = reason;
+    this.refusedChange = reason === undefined ? undefined : change;
+  }
+
+  /** The kept refusal, if the change it refused was of this type for this node; leaves it for "the change is refused because". */
+  refusalOf(type: ConfigChange['type'], node: NodeId): ConfigChangeRejection | undefined {
+    return this.refusal !== undefined && this.refusedChange?.type === type && this.refusedChange.node === node ? this.refusal : undefined;
   }
 
   takeRefusal(): ConfigChangeRejection | undefined {
     const reason = this.refusal;
     this.refusal = undefined;
+    this.refusedChange = undefined;
     return reason;
   }
 

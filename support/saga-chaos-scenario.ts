@@ -32,6 +32,8 @@ export interface SagaOutcomeCounts {
 export class SagaChaosScenario {
   private readonly started: string[] = [];
   private requested = 0;
+  /** The saga booked by "a trip booked after healing ...", if that step ran. */
+  private afterHealing: string | undefined;
 
   constructor(private readonly world: PhantomWorld) {}
 
@@ -61,9 +63,14 @@ export class SagaChaosScenario {
   }
 
   /** Waits until every requested saga started and finished; fails naming those still running. */
-  awaitFinished(withinMs: number): void {
+  /** Waits (at most `withinMs`) until every booking has started and every saga has ended. */
+  awaitEnded(withinMs: number): void {
     this.requireBookings();
     this.world.waitUntil(() => this.started.length === this.requested && this.counts().running === 0, withinMs, () => `every saga to finish (now ${this.started.length} of ${this.requested} started; still running: ${this.runningSummary()})`);
+  }
+
+  awaitFinished(withinMs: number): void {
+    this.awaitEnded(withinMs);
     const counts = this.counts();
     const reasons = new Map<string, number>();
     for (const sagaId of this.started) {
@@ -114,9 +121,23 @@ export class SagaChaosScenario {
     const scenario = sagas(this.world);
     this.world.waitUntil(() => scenario.system.orchestrator() !== undefined, withinMs, 'the orchestrator to run again');
     const sagaId = scenario.system.start(scenario.sagaDefinitionName, { trip: 'after healing' });
+    this.afterHealing = sagaId;
     this.world.waitUntil(() => this.status(sagaId).state !== 'running', withinMs, () => `saga ${sagaId}, booked after healing, to finish (now ${this.status(sagaId).summary})`);
     const status = this.status(sagaId);
     if (status.state !== 'completed') throw new Error(`saga ${sagaId}, booked after every fault healed, did not complete: ${status.summary}`);
+  }
+
+  /**
+   * Once every saga has ended and the orchestrator runs (waiting at most `withinMs`), it must
+   * remember no request (src/txn/saga/orchestrator.ts `settle`).
+   */
+  assertNoRequestRemembered(withinMs: number): void {
+    this.requireBookings();
+    const system = sagas(this.world).system;
+    const ended = (): boolean => this.started.length === this.requested && this.counts().running === 0 && (this.afterHealing === undefined || this.status(this.afterHealing).state !== 'running');
+    this.world.waitUntil(() => ended() && system.orchestrator() !== undefined, withinMs, () => `every saga to end and the orchestrator to run (now ${this.counts().running} running, orchestrator ${system.orchestrator() === undefined ? 'down' : 'up'})`);
+    const pending = system.orchestrator()!.pendingRequests;
+    if (pending !== 0) throw new Error(`the orchestrator still remembers ${pending} requests or fences, though every saga ended (${JSON.stringify(this.counts())})`);
   }
 
   counts(): SagaOutcomeCounts {

@@ -45,12 +45,13 @@ export class SagaLateCommands {
 
   /** Waits (at most `withinMs`) until every late command has arrived and its transaction ended, then runs the services' oracle. */
   assertWholeAfterLateArrivals(withinMs: number): void {
-    if (this.windowOpenedAtMs === undefined) throw new Error(`In step "${this.world.currentStep}": no trip reached step "${this.armed?.step ?? '(none planned)'}", so no command was late`);
+    if (this.armed === undefined) throw new Error(`In step "${this.world.currentStep}": no step's commands were made late ("Given the commands for step ... reach the ... service ... late")`);
     const scenario = sagaStore(this.world);
     const txns = transactions(this.world).system;
-    const lateMs = this.armed!.lateMs;
+    const lateMs = this.armed.lateMs;
     const lastArrivalMs = (): number => (this.windowClosedAtMs ?? Number.POSITIVE_INFINITY) + lateMs;
-    this.world.waitUntil(() => this.world.sim.nowMs > lastArrivalMs() && txns.allResolved(), withinMs, () => `the late commands to arrive (the last by ${lastArrivalMs()} ms) and their transactions to end (now ${txns.statusLine()})`);
+    const now = (): string => (this.windowOpenedAtMs === undefined ? `no trip has reached step "${this.armed!.step}" yet, so no command was late` : `the last arrives by ${lastArrivalMs()} ms; ${txns.statusLine()}`);
+    this.world.waitUntil(() => this.windowOpenedAtMs !== undefined && this.world.sim.nowMs > lastArrivalMs() && txns.allResolved(), withinMs, () => `a trip to reach step "${this.armed!.step}", its late commands to arrive and their transactions to end (now ${now()})`);
     this.world.attachText('late commands', `commands to the ${this.armed!.service} service were late (+${lateMs} ms) from ${this.windowOpenedAtMs} ms to ${this.windowClosedAtMs} ms; checked at ${this.world.sim.nowMs} ms`);
     scenario.assertSettledAndWhole(0);
   }

@@ -254,7 +254,8 @@ export class SagaStoreScenario {
     });
   }
 
-  private allFinished(): boolean {
+  /** Every trip's replicated log says it finished (completed, compensated or needing a person). */
+  allFinished(): boolean {
     return this.sagaIds.every((sagaId) => {
       const state = this.system.status(sagaId)?.state;
       return state !== undefined && state !== 'running';

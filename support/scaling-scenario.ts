@@ -51,6 +51,8 @@ export class ScalingScenario implements ScalingActuator, ActivitySource {
   /** Every node ever stopped by scale-in, with what it still held when it stopped (must be nothing). */
   readonly stopped: { id: string; atMs: number; servingShare: number }[] = [];
   demandOpsPerSecond = 0;
+  /** Virtual time at the end of the last step that set the client load (0: the start); "the service keeps N nodes for ..." counts from here. */
+  loadSetAtMs = 0;
   capacityOpsPerSecond = 1000;
   private service: ServiceNode[] = [];
   private nextNodeNumber = 1;
@@ -104,6 +106,13 @@ export class ScalingScenario implements ScalingActuator, ActivitySource {
 
   get nodeIds(): string[] {
     return this.service.map((node) => node.id);
+  }
+
+  /** The node count recorded last at or before `atMs` (undefined before the service started). */
+  nodeCountAt(atMs: number): number | undefined {
+    let count: number | undefined;
+    for (const point of this.nodeCounts) if (point.atMs <= atMs) count = point.nodes;
+    return count;
   }
 
   busy(): boolean {

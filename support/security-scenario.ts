@@ -790,6 +790,20 @@ export class AccessScenario {
     return operation.outcome === 'ok' && operation.result?.kind === 'get' ? operation.result.value : undefined;
   }
 
+  /**
+   * Reads the key as the user for a Then-step's check: the outcome is returned and not kept
+   * as the user's last request, so "user ... succeeds" and "user ... is refused to ..." still
+   * read the request a When-step made, whichever order the Then-steps come in.
+   */
+  checkRead(user: string, key: string): { value: string | null | undefined; outcome: UserOutcome } {
+    const before = this.outcomes.get(user);
+    const value = this.read(user, key);
+    const outcome = this.lastOutcome(user);
+    if (before === undefined) this.outcomes.delete(user);
+    else this.outcomes.set(user, before);
+    return { value, outcome };
+  }
+
   private awaitKv(user: string, operation: Operation, what: string): Operation {
     this.world.waitUntil(() => operation.done, USER_OPERATION_BOUND_MS, what);
     this.record(user, operation.outcome === 'ok', operation.reason);

@@ -39,6 +39,8 @@ export class TxnScenario {
   readonly events: TxnEvent[] = [];
   private readonly accounts = new Map<string, string>();
   private readonly current = new Map<string, Transaction>();
+  /** What each transaction's client was told when its request (commit or rollback) ended; the outcome may become known later. */
+  private readonly answers = new Map<Transaction, Transaction['outcome']>();
   private readonly coordinators = new Map<string, NodeId>();
   /** Set by `crashLeaderAt`: the coordinator carries on, so it must not be that leader. */
   private leaderCrashPlanned = false;
@@ -195,6 +197,12 @@ export class TxnScenario {
 
   awaitEnded(txn: Transaction): void {
     this.world.waitUntil(() => txn.outcome !== 'pending', TRANSACTION_BOUND_MS, () => `transaction ${txn.id} to end; now ${this.system.statusLine()}`);
+    this.answers.set(txn, txn.outcome);
+  }
+
+  /** What the client was told when the request of its current transaction ended (undefined if none ended yet). */
+  answerWhenEnded(client: string): Transaction['outcome'] | undefined {
+    return this.answers.get(this.transaction(client));
   }
 
   awaitSettled(txn: Transaction, what: string, withinMs = TRANSACTION_BOUND_MS): void {

@@ -24,7 +24,8 @@ Feature: Nodes cannot be impersonated
     And the group has a leader
     And a client writes "100" to "balance"
     When a process that was never admitted answers the clients in the servers' place with "stolen" for 5 seconds
-    Then a client reads "100" from "balance"
+    And a client writes "120" to "balance"
+    Then a client reads "120" from "balance"
     And forged answers reached the clients, which ignored them
     And the code hidden in the intruder's messages never ran
 

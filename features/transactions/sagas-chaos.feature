@@ -22,6 +22,7 @@ Feature: Sagas under chaos
     And what every service applied matches how each saga ended
     And at least 1 of the trips was booked completely
     And a trip booked after healing completes within 10 seconds
+    And within 30 seconds the orchestrator remembers no request of a saga that ended
 
     Examples:
       | seed |

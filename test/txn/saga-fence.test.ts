@@ -94,3 +94,65 @@ describe('Saga orchestrator: answers come from the service asked', () => {
     assert.equal(status.state, 'compensated', 'the card was declined by payments, whatever hotels said');
   });
 });
+
+/**
+ * What the orchestrator remembers of its requests is bounded by the attempts running now
+ * (src/txn/saga/orchestrator.ts `settle`): an attempt that times out forgets its requests, as
+ * one that is answered does. Before, each timed-out attempt's request stayed for good, so a
+ * service that stopped answering grew the orchestrator's memory with every retry.
+ */
+describe('Saga orchestrator: requests of settled attempts are forgotten', () => {
+  function unanswered(seed = 7) {
+    const sim = new Simulation({ seed });
+    const sagas = new SagaSystem(sim);
+    sagas.addService('hotels', { reserve: () => ({ ok: true, result: 'room 12' }), cancel: () => ({ ok: true, result: 'ok' }) });
+    sagas.addService('payments', { charge: () => ({ ok: true, result: 'charged' }) });
+    return { sim, sagas };
+  }
+
+  it('a service that never answers: after the retries and fences, no request is still remembered', () => {
+    const { sim, sagas } = unanswered();
+    sagas.define({
+      name: 'trip',
+      steps: [
+        { name: 'room', action: (context) => context.send(sagas.serviceNode('hotels'), 'reserve'), compensation: (context) => context.send(sagas.serviceNode('hotels'), 'cancel'), timeoutMs: 100 },
+        { name: 'card', action: (context) => context.send(sagas.serviceNode('payments'), 'charge'), timeoutMs: 100, retry: { attemptsMax: 6, backoffInitialMs: 10, backoffMaxMs: 10 } },
+      ],
+    });
+    sagas.ensureOrchestrator();
+    sim.network.cutOneWay(sagas.orchestratorNode, sagas.serviceNode('payments'));
+    const sagaId = sagas.start('trip');
+    let most = 0;
+    sim.runUntil(
+      () => {
+        most = Math.max(most, sagas.orchestrator()!.pendingRequests);
+        return sagas.status(sagaId)?.state !== 'running';
+      },
+      { withinMs: 60_000, waitingFor: `saga ${sagaId} to finish` },
+    );
+    const status = sagas.status(sagaId)!;
+    assert.notEqual(status.state, 'completed', status.summary);
+    assert.equal(most, 1, 'one request (or fence) at a time was remembered while the card was tried 6 times and fenced');
+    assert.equal(sagas.orchestrator()!.pendingRequests, 0, `requests still remembered after saga ${sagaId} ended ${status.state}`);
+  });
+
+  it('a handler that sends after its attempt timed out sends nothing: no log entry would account for the command', () => {
+    const { sim, sagas } = unanswered();
+    sagas.define({
+      name: 'late',
+      steps: [
+        { name: 'room', action: (context) => context.send(sagas.serviceNode('hotels'), 'reserve'), compensation: (context) => context.send(sagas.serviceNode('hotels'), 'cancel'), timeoutMs: 100 },
+        // The handler sends 150 ms after its attempt began, when the attempt has timed out.
+        { name: 'card', action: (context) => void sim.scheduler.schedule(150, () => context.send(sagas.serviceNode('payments'), 'charge')), timeoutMs: 100 },
+      ],
+    });
+    sagas.ensureOrchestrator();
+    const sagaId = sagas.start('late');
+    sim.runUntil(() => sagas.status(sagaId)?.state !== 'running', { withinMs: 10_000, waitingFor: `saga ${sagaId} to finish` });
+    sim.runFor(500);
+    assert.equal(sagas.status(sagaId)!.state, 'compensated', sagas.status(sagaId)!.summary);
+    assert.deepEqual(sagas.applications('payments').map((application) => application.command), [], 'the late charge never applied');
+    assert.equal(sagas.received('payments'), 0, 'the late charge was never sent');
+    assert.equal(sagas.orchestrator()!.pendingRequests, 0);
+  });
+});

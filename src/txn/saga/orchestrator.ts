@@ -57,6 +57,8 @@ interface RunningAttempt {
   timer: TimerId | undefined;
   /** The service command the handler sent last (what a fence must settle). */
   sent: { readonly service: NodeId; readonly command: string } | undefined;
+  /** Ids of the requests it sent: forgotten once it settles (an answer after that changes nothing). */
+  readonly requestIds: string[];
 }
 
 /** A fence waiting for its answer: the attempt it settles and why that attempt failed. */
@@ -125,6 +127,11 @@ export class SagaOrchestrator implements NodeService {
     this.running.clear();
     this.requests.clear();
     this.askedService.clear();
+  }
+
+  /** Requests and fences sent and not yet answered or given up: bounded by the attempts running now. */
+  get pendingRequests(): number {
+    return this.askedService.size;
   }
 
   /** Ids of the sagas this orchestrator runs now. */
@@ -205,7 +212,7 @@ export class SagaOrchestrator implements NodeService {
     progress.attempts.set(attemptKey(phase, step), attemptNumber);
     progress.inFlight = { step, phase, attempt: attemptNumber };
     const spec = definition.steps[step];
-    const attempt: RunningAttempt = { sagaId: progress.sagaId, progress, step, phase, attempt: attemptNumber, settled: false, timer: undefined, sent: undefined };
+    const attempt: RunningAttempt = { sagaId: progress.sagaId, progress, step, phase, attempt: attemptNumber, settled: false, timer: undefined, sent: undefined, requestIds: [] };
     const timeoutMs = spec.timeoutMs ?? defaultStepTimeoutMs;
     attempt.timer = this.env.timers.setTimer(timeoutMs, () => this.fail(attempt, `timed out after ${timeoutMs} ms`, { outcomeKnown: false }));
     this.env.trace('saga.attempt', { saga: progress.sagaId, step: spec.name, phase, attempt: attemptNumber });
@@ -232,9 +239,13 @@ export class SagaOrchestrator implements NodeService {
       succeed: (output) => this.succeed(attempt, output),
       fail: (reason) => this.fail(attempt, reason),
       send: (service, command, args) => {
+        // A handler that sends after its attempt settled (timed out, say) sends nothing: no log
+        // entry would account for the command, and no fence would settle it.
+        if (attempt.settled) return;
         const requestId = `${this.incarnation}/${++this.nextRequest}`;
         this.requests.set(requestId, attempt);
         this.askedService.set(requestId, service);
+        attempt.requestIds.push(requestId);
         attempt.sent = { service, command };
         const message: SagaCommand = { type: sagaCommandType, requestId, idempotencyKey, command, args: args ?? null };
         this.env.network.send(service, message);
@@ -331,6 +342,11 @@ export class SagaOrchestrator implements NodeService {
     if (attempt.settled || this.running.get(attempt.sagaId) !== attempt.progress) return false;
     attempt.settled = true;
     if (attempt.timer !== undefined) this.env.timers.cancelTimer(attempt.timer);
+    // Its requests are forgotten: a timed-out attempt's would otherwise stay for good, one per attempt.
+    for (const requestId of attempt.requestIds) {
+      this.requests.delete(requestId);
+      this.askedService.delete(requestId);
+    }
     return true;
   }
 }
