@@ -76,18 +76,38 @@ Then('each of these keys is held by exactly the replicas the placement service n
 
 // Waits (at most 3 s) for a store heartbeat from every running node, then checks that what the placement service says the node holds (shown in the report) is exactly what the node reported: the same shards, voters as voters and learners as learners.
 Then("the placement service's view of {node} matches what the node reports", function (this: PhantomWorld, node: string) {
-  const scenario = rebalancing(this);
-  scenario.waitForHeartbeats(3_000);
-  const holdings = scenario.whatNodeHolds(this.node(node).id);
-  this.attachText(`what ${node} holds`, ['SHARD     ROLE IN MAP              REPORTED   KEYS  BYTES', ...holdings.map((row) => `${row.shard.padEnd(9)} ${row.role.padEnd(24)} ${row.reportedRole.padEnd(10)} ${String(row.keys).padStart(4)}  ${row.bytes}`)].join('\n'));
+  rebalancing(this).waitForHeartbeats(3_000);
+  assertPlacementViewMatches(this, node, true);
+});
+
+// Like "the placement service's view of ... matches what the node reports" (it waits the same way, at most 3 s, for a new
+// store heartbeat from every running node), then checks again every 50 ms of virtual time for the duration.
+// Example: Then the placement service's view of node-1 keeps matching what the node reports for 2 seconds
+// Waits at most 3 s for the heartbeats, then the duration; fails at the first check where the view differs.
+Then("the placement service's view of {node} keeps matching what the node reports for {duration}", function (this: PhantomWorld, node: string, durationMs: number) {
+  rebalancing(this).waitForHeartbeats(3_000);
+  const endMs = this.sim.nowMs + durationMs;
+  assertPlacementViewMatches(this, node, true);
+  while (this.sim.nowMs < endMs) {
+    this.sim.runFor(Math.min(50, endMs - this.sim.nowMs));
+    assertPlacementViewMatches(this, node, false);
+  }
+});
+
+/** What the placement leader last heard from the node names the shards the map gives it, in its roles (the table is attached once). */
+function assertPlacementViewMatches(world: PhantomWorld, node: string, attach: boolean): void {
+  const holdings = rebalancing(world).whatNodeHolds(world.node(node).id);
+  const at = `at ${Math.round(world.sim.nowMs)} ms`;
+  if (attach) world.attachText(`what ${node} holds`, ['SHARD     ROLE IN MAP              REPORTED   KEYS  BYTES', ...holdings.map((row) => `${row.shard.padEnd(9)} ${row.role.padEnd(24)} ${row.reportedRole.padEnd(10)} ${String(row.keys).padStart(4)}  ${row.bytes}`)].join('\n'));
   for (const holding of holdings) {
     const voter = holding.role.startsWith('voter');
-    expect(holding.reportedRole, `${node}'s reported role in ${holding.shard}`).to.be.oneOf(voter ? ['leader', 'follower', 'candidate', 'pre-candidate'] : ['learner']);
+    expect(holding.reportedRole, `${node}'s reported role in ${holding.shard} ${at}`).to.be.oneOf(voter ? ['leader', 'follower', 'candidate', 'pre-candidate'] : ['learner']);
   }
-  const reported = this.cluster.database.placement.storeReports().find((report) => report.node === node)!;
-  const dataGroups = reported.replicas.map((replica) => replica.group).filter((group) => group !== 'placement').sort();
-  expect(dataGroups, `shards ${node} reports holding`).to.deep.equal(holdings.map((row) => row.shard).sort());
-});
+  const reported = world.cluster.database.placement.storeReports().find((report) => report.node === node);
+  expect(reported, `the placement leader's report of ${node} ${at}`).to.not.equal(undefined);
+  const dataGroups = reported!.replicas.map((replica) => replica.group).filter((group) => group !== 'placement').sort();
+  expect(dataGroups, `shards ${node} reports holding ${at}`).to.deep.equal(holdings.map((row) => row.shard).sort());
+}
 
 // The node a "moves off its leader" step moved the shard's copy from holds a voting copy equal to the leader's (within 2 s).
 // Waits (at most 2 s) for the copy to equal the leader's.

@@ -7,7 +7,7 @@ import { policyFromTable } from '../support/scaling-policy-table';
 
 // Glossary section: Security
 // Capability: security
-// Needs first: for impersonation, a replicated group with a leader ("Given a replicated group of 3 nodes" and "Then within 2 seconds the group elects a leader"); for forged answers to clients, that group or the store; for users and roles, the store ("Given a running cluster of 5 nodes storing data in 3 shards with 3 replicas each") or georeplicated regions ("Given regions with these one-way latencies:").
+// Needs first: for impersonation, a replicated group with a leader ("Given a replicated group of 3 nodes" and "Then within 2 seconds the group elects a leader"); for forged answers to clients, that group or the store; for a node that overhears requests and answers them, the callers it disturbs (a store with a table and queries, the store and transfers, regions of many nodes, a saga); for forged placement heartbeats, the store with one node more than the placement group's three ("Given a running cluster of 4 nodes storing data in 4 shards with 3 replicas each"); for users and roles, the store ("Given a running cluster of 5 nodes storing data in 3 shards with 3 replicas each") or georeplicated regions ("Given regions with these one-way latencies:").
 // Who may send what, and who may read or write which keys: authentication, roles, refusals and their audit log.
 
 // ---- nodes cannot be impersonated ------------------------------------------------------
@@ -24,6 +24,16 @@ When('a process that was never admitted tries to take over the group and write {
   security(this).rogueAttack(key, value);
 });
 
+// Needs the store ("a running cluster of ... storing data in ... shards ..."); the step makes its servers answer queries.
+// A process that was never admitted spends 1 simulated second sending every shard's leader query requests (which any
+// process may send) with code hidden where a check of plain data must look: a list of slot ranges with a function of
+// its own named map, a query plan whose list of tables has its own entries function, and a plan whose tables are a
+// hidden (non-enumerable) getter. The shard's query service would run that code as it reads the request.
+// Example: When a process that was never admitted sends every shard's leader query requests with code hidden in their lists and fields
+When("a process that was never admitted sends every shard's leader query requests with code hidden in their lists and fields", function (this: PhantomWorld) {
+  security(this).rogueQueryTraps();
+});
+
 // Compares every replica with what it was just before the takeover attempt: the same term, and a state
 // machine with the same contents (keys, sessions, transactions). Needs "a process that was never admitted ..." first.
 // Example: Then no replica's term or data changed
@@ -33,7 +43,8 @@ Then("no replica's term or data changed", function (this: PhantomWorld) {
 });
 
 // Every message the intruder sent was dropped by the node that received it, before any protocol saw it, and
-// counted there (the counts are attached to the report). Needs "a process that was never admitted ..." first.
+// counted there (the counts are attached to the report). Needs "a process that was never admitted tries to take
+// over ..." or "a process that was never admitted sends every shard's leader query requests ..." first.
 // Example: Then every message of the intruder was dropped and counted
 // Instant: reads the drop counters.
 Then('every message of the intruder was dropped and counted', function (this: PhantomWorld) {
@@ -43,7 +54,9 @@ Then('every message of the intruder was dropped and counted', function (this: Ph
 // Neither the simulated network nor any node read a booby-trapped field of the intruder's messages: the
 // intruder's code never ran, not even to trace a message's type, route it, or learn whether a stranger may
 // send it. Needs "When a process that was never admitted tries to take over the group and write ... to ..."
-// first (that intruder sends the booby-trapped messages; the answer forger sends none).
+// or "When a process that was never admitted sends every shard's leader query requests with code hidden ..."
+// first (those intruders send the booby-trapped messages), or "... answers the clients in the servers' place ..."
+// (which sends each client a booby-trapped answer every 2 ms; then no client read one).
 // Example: Then the code hidden in the intruder's messages never ran
 // Instant: reads how often the intruder's trapped fields were read.
 Then("the code hidden in the intruder's messages never ran", function (this: PhantomWorld) {
@@ -55,23 +68,45 @@ Then("the code hidden in the intruder's messages never ran", function (this: Pha
 // A process that was never admitted answers the clients in the servers' place: from now until the duration has
 // passed (so while the steps after this one run), every 20 ms it sends every key-value client answers to its
 // first requests (request ids 1-12, sequences 1-4 of the client's session on each shard), each saying that the
-// read found the value, and every transaction client answers to the first requests of its first four
-// transactions, saying that each read found the value and that the transaction committed. A client accepts an
-// answer only from the node it sent that request to, so reads still see the store's own values and a transaction
-// ends as the servers decided. The step itself takes no simulated time: put the client steps it should disturb
-// after it ("a client writes ...", "a client reads ...", "client ... transfers ..."), within the duration.
+// read found the value, every transaction client answers to the first requests of its first four
+// transactions, saying that each read found the value and that the transaction committed, and every query client
+// answers to its first 24 fragment requests, each a single row holding the value. Every 2 ms each client also gets an answer
+// whose type is code (a getter), which runs if the client reads anything of it. A client accepts an answer only
+// from the node it sent that request to, and reads nothing of a message from a node it never asked, so reads still
+// see the store's own values, a transaction ends as the servers decided and a query returns the store's rows. The
+// step itself takes no simulated time: put the client steps it should disturb after it ("a client writes ...",
+// "a client reads ...", "client ... transfers ...", "this query is run:"), within the duration.
 // Values: any text for the forged value; any duration (5 seconds covers a few client steps).
 // Example: When a process that was never admitted answers the clients in the servers' place with "stolen" for 5 seconds
 When("a process that was never admitted answers the clients in the servers' place with {string} for {duration}", function (this: PhantomWorld, value: string, durationMs: number) {
   security(this).forgeClientAnswers(value, durationMs);
 });
 
-// Forged answers from "a process that was never admitted answers the clients in the servers' place ..." reached
-// the key-value and transaction clients while they waited for answers, and the clients ignored them (counted as
-// answers from a node they had not asked; the counts are attached). Fails when no forged answer reached a client
-// while it waited, since the scenario then tested nothing. Needs that step first, then, within its duration, a
-// When-step that uses a client ("When a client writes ..."): Then-steps may come in any order, so this step does not
-// count on a Then-step's client to have been disturbed first.
+// Needs callers that send requests to servers in the steps after it: query clients ("this query is run:" on a
+// store with a table), transaction coordinators ("client ... transfers ..."), a region's clients (regions of many
+// nodes: "Given each region is a cluster of 3 nodes with 2 shards") or a saga orchestrator ("a trip is booked").
+// From now until the duration has passed, a node that overhears the network answers every request to a server at
+// once, in that server's place, with a refusal: a query fragment failed, a lock or commit call of a coordinator
+// refused (wait-die), a region's request failed, a saga step failed. It answers from another node the caller hears
+// from: one the caller itself sent requests to before (another shard's server, another service), or for a region's
+// client another server of its region, so its answers pass every node's boundary. A caller takes an answer only
+// from the node its request went to, so queries, transactions, region requests and sagas end as the servers
+// decided. The step takes no simulated time: put the steps it should disturb after it, within the duration.
+// Values: any duration (5 seconds covers a few requests).
+// Example: When another node overhears every request to a server and answers it in that server's place for 5 seconds
+When("another node overhears every request to a server and answers it in that server's place for {duration}", function (this: PhantomWorld, durationMs: number) {
+  security(this).answerOverheardRequests(durationMs);
+});
+
+// Forged answers from "a process that was never admitted answers the clients in the servers' place ...", from
+// "another node overhears every request to a server and answers it ..." or from "a member outside the placement
+// group answers every node's placement heartbeats ..." reached the callers while they waited for answers
+// (key-value, transaction and query clients, coordinators, a region's clients, a saga orchestrator, the nodes'
+// placement heartbeats), and the callers ignored them (counted as answers from a node they had not asked; the
+// counts are attached). Fails when no forged answer reached a caller while it waited, since the scenario then
+// tested nothing. Needs one of those steps first, then, within its duration, a When-step that uses a caller ("When a
+// client writes ...", "When this query is run:", "When a trip is booked", "When 3 seconds pass" for heartbeats):
+// Then-steps may come in any order, so this step does not count on a Then-step's client to have been disturbed first.
 // Example: Then forged answers reached the clients, which ignored them
 // Instant: reads the clients' counts.
 Then('forged answers reached the clients, which ignored them', function (this: PhantomWorld) {
@@ -88,8 +123,33 @@ When("{group role} forges the leader's heartbeats in a higher term for {duration
   security(this).forgeLeaderHeartbeats(node, durationMs);
 });
 
+// Needs the store ("a running cluster of 4 nodes storing data in 4 shards with 3 replicas each": one node more than the
+// placement group's three). A member that hosts no replica of the placement group answers every server node's store
+// heartbeats (each node tells the placement group's leader once a second what it holds) in the placement nodes' place:
+// from now until the duration has passed (so while the steps after this one run), every 50 ms it sends every node
+// answers to its heartbeats 1-32, each saying "not me: <the placement group's leader as it is now> leads". A node takes
+// an answer only from the placement node its heartbeat went to, so when that leader goes silent its heartbeats move on
+// to the new one. The step itself takes no simulated time: put the steps it should disturb after it, within the duration.
+// Values: any duration (10 seconds covers a crash of the placement leader and the checks after it).
+// Example: When a member outside the placement group answers every node's placement heartbeats for 10 seconds, naming the placement group's current leader
+When("a member outside the placement group answers every node's placement heartbeats for {duration}, naming the placement group's current leader", function (this: PhantomWorld, durationMs: number) {
+  security(this).forgePlacementAnswers(durationMs);
+});
+
+// Needs the store ("a running cluster of ... storing data in ... shards ..."). Another member (one outside the placement
+// group when there is one) sends the placement group's nodes store heartbeats in the node's name, every 100 ms from now
+// until the duration has passed (so while the steps after this one run): each says the node holds no replica, with a
+// heartbeat number far past any the node sent. A heartbeat must come from the node it names, so each is dropped where it
+// arrives and counted. The step itself takes no simulated time.
+// Values: a node name; any duration.
+// Example: When a member sends the placement group heartbeats in node-1's name, saying it holds nothing, for 5 seconds
+When("a member sends the placement group heartbeats in {node}'s name, saying it holds nothing, for {duration}", function (this: PhantomWorld, node: string, durationMs: number) {
+  security(this).forgePlacementHeartbeats(this.node(node).id, durationMs);
+});
+
 // Every heartbeat the member forged was dropped where it arrived, before any replica saw it, and counted.
-// Needs "... forges the leader's heartbeats ..." first.
+// Needs "... forges the leader's heartbeats ..." or "a member sends the placement group heartbeats in ...'s name ..."
+// first; after the latter, let its duration pass first ("When 3 seconds pass"), so no forged heartbeat is still on its way.
 // Example: Then every forged heartbeat was dropped and counted
 // Instant: reads the drop counters.
 Then('every forged heartbeat was dropped and counted', function (this: PhantomWorld) {

@@ -16,7 +16,11 @@ import type { Operation } from '../src/kv/client-operation';
 import type { NodeEnv, NodeId } from '../src/runtime/ports';
 import { shardForKey } from '../src/sharding/shard-map';
 import type { Transaction } from '../src/txn/client';
-import { transactions } from './txn-scenario';
+import { sagas, transactions } from './txn-scenario';
+import { queries } from './query-scenario';
+import type { FragmentTable } from '../src/query/fragment';
+import { NodeRuntime } from '../src/runtime/node-runtime';
+import type { TxnService } from '../src/txn/service';
 import type { RaftEnvelope } from '../src/runtime/raft-host';
 import type { ShardRequest } from '../src/txn/protocol';
 import type { PhantomWorld } from './world';
@@ -27,6 +31,13 @@ const ATTACK_ROUNDS = 10;
 const ATTACK_INTERVAL_MS = 100;
 /** How often the answer forger sends its answers. */
 const FORGED_ANSWER_INTERVAL_MS = 20;
+/** How often the answer forger sends each client an answer whose type is code. */
+const TRAPPED_ANSWER_INTERVAL_MS = 2;
+/** Placement heartbeat answers: how often they are forged, and for which sequences (1 to this; a node beats once a second). */
+const PLACEMENT_FORGERY_INTERVAL_MS = 50;
+const PLACEMENT_SEQUENCES_FORGED = 32;
+/** Forged store heartbeats carry sequences from here on: far past any a node sends (one a second). */
+const FORGED_HEARTBEAT_SEQUENCE_FIRST = 1_000_000;
 
 /** What one replica looked like before an attack: its term and the digest of its state machine. */
 interface ReplicaPicture {
@@ -111,6 +122,64 @@ export class RogueAttack {
 }
 
 /**
+ * A process that was never admitted sends each shard's leader query fragment requests (a message
+ * any process may send, checked at the boundary before anything reads it) with code hidden where
+ * a plain-data check must look: a list of slot ranges with a function of its own named `map`, a
+ * fragment whose list of tables has its own `entries`, and a fragment whose `tables` is a hidden
+ * (non-enumerable) getter. A shard's query service that took them would run that code as it
+ * reads the request (scanLockKey maps the ranges; the service reads and walks the tables).
+ */
+export class QueryRequestTraps {
+  sent = 0;
+  /** Times a node ran the hidden code, by trap. */
+  readonly sprung = new Map<string, number>();
+
+  constructor(private readonly env: NodeEnv) {}
+
+  get trapsSprung(): number {
+    return [...this.sprung.values()].reduce((sum, count) => sum + count, 0);
+  }
+
+  private spring(trap: string): void {
+    this.sprung.set(trap, (this.sprung.get(trap) ?? 0) + 1);
+  }
+
+  round(round: number, targets: readonly { shardId: string; leader: NodeId }[], table: FragmentTable): void {
+    const allSlots = (): { start: number; endExclusive: number }[] => [{ start: 0, endExclusive: 1024 }];
+    for (const { shardId, leader } of targets) {
+      const request = (trap: string, fragment: object, tableSlots: unknown[]) => ({ type: 'query.fragment-request', requestId: `rogue/${round}/${trap}`, queryId: `rogue.${round}`, shardId, epoch: 0, fragment, locksWait: false, tableSlots });
+      this.send(leader, request('own-map', { mode: 'scan', tables: [table] }, [this.withOwn(allSlots(), 'map')]));
+      this.send(leader, request('own-entries', { mode: 'scan', tables: this.withOwn([table], 'entries') }, [allSlots()]));
+      const hidden = Object.defineProperty({ mode: 'scan' }, 'tables', {
+        enumerable: false,
+        get: () => {
+          this.spring('the plan\'s hidden tables getter');
+          return [table];
+        },
+      });
+      this.send(leader, request('hidden-getter', hidden, [allSlots()]));
+    }
+  }
+
+  /** `items` as a list with a function of its own under `name` that counts that it ran, then does what the list's own method does. */
+  private withOwn<T>(items: T[], name: 'map' | 'entries'): T[] {
+    const method = Array.prototype[name] as (...args: unknown[]) => unknown;
+    return Object.defineProperty(items, name, {
+      enumerable: false,
+      value: (...args: unknown[]) => {
+        this.spring(`a list's own ${name}`);
+        return method.apply(items, args);
+      },
+    });
+  }
+
+  private send(to: NodeId, message: object): void {
+    this.env.network.send(to, message as never);
+    this.sent++;
+  }
+}
+
+/**
  * A member of the cluster (admitted, hosting a replica) that forges the leader's heartbeats:
  * every round it sends each other replica heartbeats in the leader's name, in a far higher
  * term and with a commit index past the log, both coalesced (one message carrying many
@@ -141,12 +210,78 @@ export class HeartbeatForgery {
   }
 }
 
+/**
+ * What a node answers, in the asked server's place, to a request it overheard: a refusal or
+ * failure that the caller would act on (fail a query, abort a transaction, fail a region's
+ * request, fail a saga step), by the type of the request. Requests of other types are left alone.
+ */
+const IMPOSTOR_ANSWERS: Readonly<Record<string, (request: Readonly<Record<string, unknown>>, reason: string, region: string | undefined) => Record<string, unknown>>> = {
+  'query.fragment-request': (request, reason) => ({ type: 'query.fragment-response', requestId: request.requestId, reply: { status: 'failed', reason } }),
+  'txn.shard-request': (request, reason) => ({ type: 'txn.shard-response', requestId: request.requestId, reply: { status: 'wait-die', reason } }),
+  'geo.request': (request, reason, region) => ({ type: 'geo.response', id: request.id, ok: false, region, error: reason }),
+  'saga.command': (request, reason) => ({ type: 'saga.result', requestId: request.requestId, reply: { ok: false, reason } }),
+};
+
+/**
+ * A node that overhears the requests sent to servers (a wiretap on the simulated network) and
+ * answers each at once, in the asked server's place, from another node the caller knows: one
+ * the caller itself sent requests to earlier (another shard's server for a query client or a
+ * coordinator, another service for a saga orchestrator), or another server of the region for a
+ * region's clients. Its answers pass every node's boundary (the sender is one the caller hears
+ * from); only the caller's own rule, an answer counts only from the node its request went to,
+ * stops them.
+ */
+export class OverhearingImpostor {
+  /** Forged answers sent, by the type of request they answered. */
+  readonly sent = new Map<string, number>();
+  /** Per caller, every node it sent anything to (the impostor answers from one of these). */
+  private readonly sentTo = new Map<NodeId, Set<NodeId>>();
+
+  constructor(
+    private readonly world: PhantomWorld,
+    private readonly untilMs: number,
+    /** For a region's client node: its region and the region's server nodes. */
+    private readonly regionOfClient: (node: NodeId) => { region: string; servers: readonly NodeId[] } | undefined,
+  ) {}
+
+  /** Taps the network: every send still goes out, and the impostor hears it first. */
+  start(): void {
+    const network = this.world.sim.network;
+    const send = network.send.bind(network);
+    network.send = (from, to, message) => {
+      send(from, to, message);
+      if (this.world.sim.nowMs <= this.untilMs) this.overhear(send, from, to, message as unknown as Readonly<Record<string, unknown>>);
+    };
+  }
+
+  get total(): number {
+    return [...this.sent.values()].reduce((sum, count) => sum + count, 0);
+  }
+
+  private overhear(send: (from: NodeId, to: NodeId, message: never) => void, from: NodeId, to: NodeId, message: Readonly<Record<string, unknown>>): void {
+    const known = this.sentTo.get(from) ?? new Set<NodeId>();
+    this.sentTo.set(from, known);
+    const type = String(message.type);
+    const answer = IMPOSTOR_ANSWERS[type];
+    const region = this.regionOfClient(from);
+    const candidates = region !== undefined ? region.servers : [...known];
+    known.add(to);
+    if (answer === undefined) return;
+    const impostor = candidates.find((node) => node !== to && node !== from && this.world.sim.hasNode(node) && this.world.sim.node(node).isUp);
+    if (impostor === undefined) return;
+    send(impostor, from, answer(message, `forged by ${impostor} in ${to}'s place`, region?.region) as never);
+    this.sent.set(type, (this.sent.get(type) ?? 0) + 1);
+  }
+}
+
 /** The security part of a scenario: intruders, departed nodes, and what they changed. */
 export class SecurityScenario {
   private before: ReplicaPicture[] | undefined;
-  private rogue: { id: NodeId; attack: RogueAttack } | undefined;
+  private rogue: { id: NodeId; attack: { readonly sent: number; readonly trapsSprung: number; readonly sprung?: ReadonlyMap<string, number> } } | undefined;
   private departed: NodeId | undefined;
-  private forgery: { forger: NodeId; forgery: HeartbeatForgery } | undefined;
+  private forgery: { forger: NodeId; forgery: { readonly sent: number } } | undefined;
+  /** The member answering placement heartbeats in the placement nodes' place, and how many answers it sent. */
+  private placementAnswers: { forger: NodeId; sent: number } | undefined;
 
   constructor(private readonly world: PhantomWorld) {}
 
@@ -201,6 +336,28 @@ export class SecurityScenario {
     }
   }
 
+  /** A never-admitted process sends every shard's leader booby-trapped query requests for a second (see QueryRequestTraps). */
+  rogueQueryTraps(): void {
+    const database = this.database;
+    // The servers answer queries once the store has a query engine; the tables named need not exist (no lock is held).
+    queries(this.world).engine;
+    const table: FragmentTable = { name: 'orders', kind: 'distributed', prefix: 'table/orders/', columnCount: 2 };
+    const targets = database.shardIds().map((shardId) => ({ shardId, leader: database.leaderOf(shardId) }));
+    const leaderless = targets.find((target) => target.leader === undefined);
+    if (leaderless !== undefined) throw new Error(`In step "${this.world.currentStep}": ${leaderless.shardId} has no leader to send to`);
+    const id = 'rogue';
+    let attack: QueryRequestTraps | undefined;
+    this.world.sim.addNode(id, (env) => {
+      attack = new QueryRequestTraps(env);
+      return { onMessage: () => undefined };
+    });
+    this.rogue = { id, attack: attack! };
+    for (let round = 0; round < ATTACK_ROUNDS; round++) {
+      attack!.round(round, targets as { shardId: string; leader: NodeId }[], table);
+      this.world.sim.runFor(ATTACK_INTERVAL_MS);
+    }
+  }
+
   /**
    * A never-admitted process answers the store's clients in the servers' place: every 20 ms for
    * the duration (while the steps after this one run), it sends each key-value client of the
@@ -213,6 +370,9 @@ export class SecurityScenario {
   forgeClientAnswers(value: string, durationMs: number): void {
     const database = this.database;
     const txnSystem = () => transactions(this.world).startedSystem;
+    const queryEngine = () => (this.world.hasPart('queries') ? queries(this.world).engine : undefined);
+    const traps = { sprung: 0 };
+    this.answerForgerTraps = traps;
     this.world.sim.addNode('answer-forger', (env) => {
       const startedMs = env.clock.nowMs();
       const round = (): void => {
@@ -236,29 +396,91 @@ export class SecurityScenario {
             }
           }
         }
+        // A query client numbers its fragment requests "<its node>/1", "<its node>/2", ...
+        for (const name of queryEngine()?.clientNames ?? []) {
+          for (let request = 1; request <= 24; request++) {
+            env.network.send(`query-client:${name}`, { type: 'query.fragment-response', requestId: `query-client:${name}/${request}`, reply: { status: 'ok', rows: [[value]], rowsRead: 1 } } as never);
+            this.forgedAnswers++;
+          }
+        }
         if (env.clock.nowMs() - startedMs < durationMs) env.timers.setTimer(FORGED_ANSWER_INTERVAL_MS, round, 'answer-forger.round');
       };
+      // And, every 2 ms (a client is often busy for only a few), one answer per client whose type is
+      // code (a getter): a client that read anything of it would run it.
+      const trapRound = (): void => {
+        const clientNodes = [...database.clientNames.map((name) => `client:${name}`), ...(txnSystem()?.clientNames ?? []).map((name) => `txn-client:${name}`), ...(queryEngine()?.clientNames ?? []).map((name) => `query-client:${name}`)];
+        for (const node of clientNodes) {
+          const type = node.startsWith('client:') ? 'kv.response' : node.startsWith('txn-client:') ? 'txn.client-response' : 'query.fragment-response';
+          env.network.send(node, Object.defineProperty({ requestId: 1 }, 'type', { enumerable: true, get: () => ((traps.sprung = traps.sprung + 1), type) }) as never);
+        }
+        if (env.clock.nowMs() - startedMs < durationMs) env.timers.setTimer(TRAPPED_ANSWER_INTERVAL_MS, trapRound, 'answer-forger.traps');
+      };
       round();
+      trapRound();
       return { onMessage: () => undefined };
     });
   }
 
   /** Forged answers sent so far by `forgeClientAnswers`. */
   forgedAnswers = 0;
+  /** How often a client read the answer forger's booby-trapped answers (ran its code). */
+  private answerForgerTraps: { sprung: number } | undefined;
+  private impostor: OverhearingImpostor | undefined;
+
+  /** For the duration, a node that overhears requests answers them in the asked node's place (see OverhearingImpostor). */
+  answerOverheardRequests(durationMs: number): void {
+    const georep = this.world.hasPart('georep') ? geo(this.world) : undefined;
+    const regionOfClient = (node: NodeId) => {
+      const region = georep?.regions.find((candidate) => georep.clientNode(candidate) === node);
+      return region === undefined ? undefined : { region, servers: georep!.nodesOf(region).filter((server) => server !== node) };
+    };
+    this.impostor = new OverhearingImpostor(this.world, this.world.sim.nowMs + durationMs, regionOfClient);
+    this.impostor.start();
+  }
 
   /**
    * Forged answers reached the clients while they waited for answers, and the clients ignored
    * them: the key-value and transaction clients' counts of answers from a node not asked.
    */
   assertForgedAnswersIgnored(): void {
-    if (this.forgedAnswers === 0) throw new Error(`In step "${this.world.currentStep}": no process answered the clients in the servers' place earlier`);
-    const database = this.database;
-    const counts = database.clientNames.map((name) => ({ client: `client:${name}`, ignored: database.client(name).answersNotAsked }));
-    const system = transactions(this.world).startedSystem;
-    for (const name of system?.clientNames ?? []) counts.push({ client: `txn-client:${name}`, ignored: system!.client(name).answersNotAsked });
+    const forged = this.forgedAnswers + (this.impostor?.total ?? 0) + (this.placementAnswers?.sent ?? 0);
+    if (forged === 0) throw new Error(`In step "${this.world.currentStep}": no process answered the clients in the servers' place earlier`);
+    const counts = this.answersNotAskedByCaller();
     const ignored = counts.reduce((sum, count) => sum + count.ignored, 0);
-    this.world.attachText('answers the clients ignored (from a node not asked)', counts.map((count) => `${count.client}: ${count.ignored}`).join('\n'));
-    if (ignored === 0) throw new Error(`the forger sent ${this.forgedAnswers} answers, but none reached a client while it waited for an answer, so this scenario tested nothing (clients: ${counts.map((count) => count.client).join(', ') || 'none'})`);
+    const sent = this.impostor === undefined ? '' : ` (overheard and answered: ${[...this.impostor.sent].map(([type, count]) => `${count} ${type}`).join(', ') || 'none'})`;
+    this.world.attachText('answers the clients ignored (from a node not asked)', [...counts.map((count) => `${count.client}: ${count.ignored}`), `forged answers sent: ${forged}${sent}`].join('\n'));
+    if (ignored === 0) throw new Error(`the forger sent ${forged} answers${sent}, but none reached a client while it waited for an answer, so this scenario tested nothing (clients: ${counts.map((count) => count.client).join(', ') || 'none'})`);
+  }
+
+  /** Every caller of the scenario and how many answers it ignored because it had not asked their sender. */
+  private answersNotAskedByCaller(): { client: string; ignored: number }[] {
+    const counts: { client: string; ignored: number }[] = [];
+    if (this.world.hasCluster) {
+      const database = this.database;
+      for (const name of database.clientNames) counts.push({ client: `client:${name}`, ignored: database.client(name).answersNotAsked });
+      const system = transactions(this.world).startedSystem;
+      for (const name of system?.clientNames ?? []) counts.push({ client: `txn-client:${name}`, ignored: system!.client(name).answersNotAsked });
+      // Placement heartbeat answers only when they were forged: a late answer, past the 16 remembered, also counts there.
+      if (this.placementAnswers !== undefined) for (const { node, ignored } of database.placement.heartbeatAnswersNotAsked()) counts.push({ client: `placement heartbeats of ${node}`, ignored });
+      for (const node of this.world.sim.nodeIds) {
+        const simNode = this.world.sim.node(node);
+        const service = simNode.state === 'running' && simNode.instance instanceof NodeRuntime ? simNode.instance.service<TxnService>('txn') : undefined;
+        if (service !== undefined) counts.push({ client: `coordinator on ${node}`, ignored: service.answersNotAsked });
+      }
+    }
+    if (this.world.hasPart('queries')) {
+      const engine = queries(this.world).engine;
+      for (const name of engine.clientNames) counts.push({ client: `query-client:${name}`, ignored: engine.client(name).answersNotAsked });
+    }
+    if (this.world.hasPart('georep')) {
+      const cluster = geo(this.world);
+      for (const region of cluster.regions) counts.push({ client: cluster.clientNode(region), ignored: cluster.answersNotAsked(region) });
+    }
+    if (this.world.hasPart('sagas')) {
+      const system = sagas(this.world).system;
+      counts.push({ client: system.orchestratorNode, ignored: system.orchestrator()?.answersNotAsked ?? 0 });
+    }
+    return counts;
   }
 
   /** No replica's term rose and no replica's state changed since the attack began. */
@@ -286,8 +508,12 @@ export class SecurityScenario {
   /** Neither the network nor a node read a booby-trapped field of the rogue's messages (ran the rogue's code). */
   assertRogueCodeNeverRan(): void {
     const rogue = this.rogue;
-    if (rogue === undefined) throw new Error(`In step "${this.world.currentStep}": no rogue process attacked earlier`);
-    if (rogue.attack.trapsSprung > 0) throw new Error(`nodes read a booby-trapped field of the rogue's messages ${rogue.attack.trapsSprung} times: each read ran the rogue's code (a getter) in the simulated network or a node`);
+    const forger = this.answerForgerTraps;
+    if (rogue === undefined && forger === undefined) throw new Error(`In step "${this.world.currentStep}": no rogue process attacked earlier`);
+    if (forger !== undefined && forger.sprung > 0) throw new Error(`clients read a booby-trapped field of the answer forger's messages ${forger.sprung} times: each read ran the forger's code (a getter) in a client that never asked the forger`);
+    if (rogue === undefined) return;
+    const which = rogue.attack.sprung === undefined ? '' : ` (${[...rogue.attack.sprung].map(([trap, count]) => `${trap}: ${count}`).join(', ')})`;
+    if (rogue.attack.trapsSprung > 0) throw new Error(`nodes read a booby-trapped field of the rogue's messages ${rogue.attack.trapsSprung} times${which}: each read ran the rogue's code (a getter, or a list's own function) in the simulated network or a node`);
   }
 
   /** A follower of the group forges the leader's heartbeats every 100 ms for the duration (see HeartbeatForgery). */
@@ -306,6 +532,70 @@ export class SecurityScenario {
       forgery.round(round);
       this.world.sim.runFor(ATTACK_INTERVAL_MS);
     }
+  }
+
+  /** Running server nodes of the store (those hosting Raft), sorted. */
+  private serverNodes(): NodeId[] {
+    return this.world.cluster.nodeIds.filter((node) => this.world.sim.node(node).state === 'running' && this.database.raftOn(node) !== undefined).sort();
+  }
+
+  /**
+   * A member that hosts no replica of the placement group answers every server node's store
+   * heartbeats in the placement nodes' place, every 50 ms for the duration (in the background,
+   * while the steps after this one run): answers to heartbeats 1-32, each saying "not me: the
+   * placement group's leader (as it is now) leads". A node that took them would keep sending its
+   * heartbeats there after that leader went silent.
+   */
+  forgePlacementAnswers(durationMs: number): void {
+    const placement = this.database.placement;
+    const leader = placement.leader();
+    if (leader === undefined) throw new Error(`In step "${this.world.currentStep}": the placement group has no leader to name`);
+    const forger = this.serverNodes().find((node) => !placement.nodes.includes(node));
+    if (forger === undefined) throw new Error(`In step "${this.world.currentStep}": every running node hosts the placement group (${placement.nodes.join(', ')}); start more nodes than its three`);
+    const targets = this.serverNodes().filter((node) => node !== forger);
+    const epoch = this.database.shardMap.epoch;
+    const forgery = { forger, sent: 0 };
+    this.placementAnswers = forgery;
+    const endMs = this.world.sim.nowMs + durationMs;
+    const round = (): void => {
+      if (!this.world.sim.node(forger).isUp) return;
+      for (const to of targets) {
+        for (let sequence = 1; sequence <= PLACEMENT_SEQUENCES_FORGED; sequence++) {
+          this.world.sim.network.send(forger, to, { type: 'placement.heartbeat-ack', sequence, recorded: false, leaderHint: leader, epoch } as never);
+          forgery.sent++;
+        }
+      }
+      if (this.world.sim.nowMs + PLACEMENT_FORGERY_INTERVAL_MS <= endMs) this.world.sim.scheduler.schedule(PLACEMENT_FORGERY_INTERVAL_MS, round);
+    };
+    round();
+  }
+
+  /**
+   * A member sends the placement group's nodes store heartbeats in `victim`'s name, every 100 ms
+   * for the duration (in the background, while the steps after this one run), each saying that
+   * `victim` holds no replica, with sequences far past any the victim sent. A placement leader
+   * that filed them would believe the victim holds nothing.
+   */
+  forgePlacementHeartbeats(victim: NodeId, durationMs: number): void {
+    const placement = this.database.placement;
+    const servers = this.serverNodes();
+    if (!servers.includes(victim)) throw new Error(`In step "${this.world.currentStep}": ${victim} is not a running server node`);
+    const forger = servers.find((node) => node !== victim && !placement.nodes.includes(node)) ?? servers.find((node) => node !== victim);
+    if (forger === undefined) throw new Error(`In step "${this.world.currentStep}": no running member other than ${victim} to forge its heartbeats`);
+    const forgery = { sent: 0 };
+    this.forgery = { forger, forgery };
+    const endMs = this.world.sim.nowMs + durationMs;
+    let sequence = FORGED_HEARTBEAT_SEQUENCE_FIRST;
+    const round = (): void => {
+      if (!this.world.sim.node(forger).isUp) return;
+      sequence++;
+      for (const to of placement.nodes.filter((node) => node !== forger)) {
+        this.world.sim.network.send(forger, to, { type: 'placement.heartbeat', node: victim, sequence, replicas: [] } as never);
+        forgery.sent++;
+      }
+      if (this.world.sim.nowMs + ATTACK_INTERVAL_MS <= endMs) this.world.sim.scheduler.schedule(ATTACK_INTERVAL_MS, round);
+    };
+    round();
   }
 
   /** Every forged heartbeat was dropped at the receiving node's boundary as an impersonation, and counted there. */

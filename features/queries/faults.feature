@@ -28,3 +28,23 @@ Feature: Queries when shards fail
       SELECT COUNT(*) FROM orders
       """
     Then the query fails naming the shard holding the "orders" rows where customer_id = 7
+
+  Scenario: A server that answers in another shard's place neither fails a query nor changes its answer
+    When another node overhears every request to a server and answers it in that server's place for 5 seconds
+    And this query is run:
+      """
+      SELECT COUNT(*), SUM(amount) FROM orders
+      """
+    Then the result has 1 row
+    And forged answers reached the clients, which ignored them
+
+  Scenario: A process that was never admitted can neither hand a query rows nor run code in its client
+    When a process that was never admitted answers the clients in the servers' place with "999" for 5 seconds
+    And this query is run:
+      """
+      SELECT COUNT(*), SUM(amount) FROM orders
+      """
+    And 200 ms pass
+    Then the result has 1 row
+    And the code hidden in the intruder's messages never ran
+    And forged answers reached the clients, which ignored them

@@ -65,6 +65,14 @@ Feature: Regions that are themselves replicated lose no change when their own no
     And within 5 seconds every change between regions took effect exactly once
     And no counter increment was lost
 
+  Scenario: Another node of the region cannot answer a client in place of the node it asked
+    When another node overhears every request to a server and answers it in that server's place for 5 seconds
+    And a client in us-east writes "profiles/ann" = "v1"
+    And a client in eu-west increments "likes/post-9" by 4
+    Then within 1 second every region reads "profiles/ann" as "v1"
+    And within 1 second every region reads "likes/post-9" as "4"
+    And forged answers reached the clients, which ignored them
+
   Scenario Outline: Shard leaders crash at random while regions split and clocks drift (seed <seed>)
     For 30 simulated seconds the regions are split at random, their clocks set off by up to
     200 ms, and the node leading the most shards of a random region crashes and comes back,

@@ -27,6 +27,7 @@ Feature: Nodes cannot be impersonated
     And a client writes "120" to "balance"
     Then a client reads "120" from "balance"
     And forged answers reached the clients, which ignored them
+    And the code hidden in the intruder's messages never ran
 
   Scenario: A member that forges the leader's heartbeats changes nothing
     Given a replicated group of 3 nodes
@@ -57,3 +58,24 @@ Feature: Nodes cannot be impersonated
     Then the leader did not change
     And no replica other than the follower raised its term
     And a client can write "after" to "x" within 2 seconds
+
+  Scenario: A member cannot report to the placement service in another node's name
+    Given a running cluster of 4 nodes storing data in 4 shards with 3 replicas each
+    When a member sends the placement group heartbeats in node-1's name, saying it holds nothing, for 4 seconds
+    Then the placement service's view of node-1 keeps matching what the node reports for 2 seconds
+    When 3 seconds pass
+    Then every forged heartbeat was dropped and counted
+
+  Scenario: A member cannot keep the nodes reporting to a placement leader that went silent
+    Given a running cluster of 4 nodes storing data in 4 shards with 3 replicas each
+    When a member outside the placement group answers every node's placement heartbeats for 10 seconds, naming the placement group's current leader
+    And the placement group's leader crashes
+    And 3 seconds pass
+    Then the placement service's view of node-4 matches what the node reports
+    And forged answers reached the clients, which ignored them
+
+  Scenario: A process that was never admitted cannot run code in a server through a query request
+    Given a running cluster of 3 nodes storing data in 2 shards with 3 replicas each
+    When a process that was never admitted sends every shard's leader query requests with code hidden in their lists and fields
+    Then the code hidden in the intruder's messages never ran
+    And every message of the intruder was dropped and counted

@@ -32,6 +32,14 @@ Feature: Sagas complete, or undo what they did
       | payments | charge  |
       | mail     | send    |
 
+  Scenario: A service cannot settle a step that was sent to another service
+    When another node overhears every request to a server and answers it in that server's place for 5 seconds
+    And a trip is booked
+    Then the saga completed
+    And every step ran once, in order
+    And no compensation ran
+    And forged answers reached the clients, which ignored them
+
   Scenario: A failure at the third step undoes the second and then the first
     Given step "charge card" fails with "card declined"
     When a trip is booked

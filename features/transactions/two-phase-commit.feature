@@ -64,6 +64,18 @@ Feature: Transactions across shards commit or abort as a whole
         | alice   | 100     |
         | bob     | 50      |
       And forged answers reached the clients, which ignored them
+      And the code hidden in the intruder's messages never ran
+      And within 1 second no transaction holds locks anywhere
+
+    Scenario: A server that answers the coordinator in another shard's place cannot make a transfer abort
+      When another node overhears every request to a server and answers it in that server's place for 5 seconds
+      And client "c1" transfers 30 from "alice" to "bob"
+      Then client "c1"'s transaction committed
+      And the balances are:
+        | account | balance |
+        | alice   | 70      |
+        | bob     | 80      |
+      And forged answers reached the clients, which ignored them
       And within 1 second no transaction holds locks anywhere
 
   Rule: Locks and votes are replicated, so participants survive losing their leader

@@ -580,6 +580,12 @@ export class GeoCluster {
     return runtime?.service<GeoClientProcess>(GEO_NAMESPACE)?.outstanding ?? 0;
   }
 
+  /** Answers the region's clients ignored because a node their request did not go to sent them (0 while the client node is down). */
+  answersNotAsked(region: RegionId): number {
+    const runtime = this.sim.node(this.clientNode(region)).instance as NodeRuntime | null;
+    return runtime?.service<GeoClientProcess>(GEO_NAMESPACE)?.answersNotAsked ?? 0;
+  }
+
   // ---- internals ---------------------------------------------------------------------------------------
 
   private client(region: RegionId): GeoClientProcess {

@@ -264,6 +264,11 @@ export class PlacementGroup {
     return this.freshestMachine()?.finished ?? [];
   }
 
+  /** Per node, the heartbeat answers its store-heartbeat service (the running one, or the last) ignored as not asked. */
+  heartbeatAnswersNotAsked(): { node: NodeId; ignored: number }[] {
+    return [...this.services].map(([node, service]) => ({ node, ignored: service.answersNotAsked }));
+  }
+
   /** What the current placement leader heard in the latest store heartbeats. */
   storeReports(): StoreReport[] {
     const leader = this.leader();

@@ -210,6 +210,11 @@ export class QueryEngine {
     return undefined;
   }
 
+  /** The names of the query clients created so far. */
+  get clientNames(): string[] {
+    return [...this.clients.keys()];
+  }
+
   /** A query client on its own node `query-client:<name>`; created on first use. */
   client(name: string): QueryClient {
     let client = this.clients.get(name);

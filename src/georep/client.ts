@@ -122,14 +122,18 @@ export class GeoClientProcess implements NodeService {
     }, 'geo.client-retry');
   }
 
+  /** Messages ignored because they came from outside the region's nodes, or from a node the request did not go to. */
+  answersNotAsked = 0;
+
   onMessage(from: NodeId, message: Message): void {
     // Nothing of a message from outside the region's nodes is read; an answer counts only from a
     // node its request went to, as on a connection (any process could otherwise answer).
-    if (!this.nodes.includes(from)) return;
+    if (!this.nodes.includes(from)) return void this.answersNotAsked++;
     if (message.type !== 'geo.response') return;
     const response = message as ClientResponse;
     const pending = this.pending.get(response.id);
-    if (!pending || !pending.asked.includes(from)) return; // answered after the time-out, or not asked
+    if (!pending) return; // answered after the time-out
+    if (!pending.asked.includes(from)) return void this.answersNotAsked++;
     if (!response.ok && response.redirect !== undefined && this.nodes.length > 1) return this.redirect(pending, response.redirect);
     this.pending.delete(response.id);
     this.env.timers.cancelTimer(pending.timer);

@@ -73,6 +73,9 @@ export class PlacementService implements NodeService {
     this.schedule();
   }
 
+  /** Heartbeat answers ignored because they came from a node the heartbeat they name did not go to (or named none sent). */
+  answersNotAsked = 0;
+
   /** What the placement leader last heard from each node (empty on other nodes). */
   storeReports(): StoreReport[] {
     return [...this.stores.values()];
@@ -96,7 +99,7 @@ export class PlacementService implements NodeService {
     // An answer counts only from the node that heartbeat went to, as on a connection: any other
     // process could otherwise point this node at a placement node that stopped answering, or
     // claim a sequence never sent, and keep it from ever trying another.
-    if (this.sentTo.get(ack.sequence) !== from) return;
+    if (this.sentTo.get(ack.sequence) !== from) return void this.answersNotAsked++;
     if (ack.recorded) {
       this.leaderGuess = from;
       this.lastAckedSequence = Math.max(this.lastAckedSequence, ack.sequence);

@@ -138,9 +138,28 @@ export class QueryClient {
 
   onMessage(from: NodeId, message: Message): void {
     // Nothing of a message from a node this client never asked is read, as on a connection.
-    if (!this.askedNodes.has(from)) return;
+    if (!this.askedNodes.has(from)) {
+      // Counted only while a query waits for answers: the count tells that forgeries reached a busy client.
+      if (this.unfinished.size > 0) this.ignoreAnswerNotAsked();
+      return;
+    }
     if (isShardResponse(message)) this.caller.onResponse(from, message);
     else if (isFragmentResponse(message)) this.onFragmentReply(from, message.requestId, message.reply);
+  }
+
+  /** Fragment answers ignored, while a query ran, because their sender was never asked, or not asked that fragment. */
+  private fragmentAnswersNotAsked = 0;
+
+  private ignoreAnswerNotAsked(): void {
+    this.fragmentAnswersNotAsked++;
+  }
+
+  /**
+   * Messages ignored because this client never asked their sender, or not with the request
+   * they answer (a fragment's or a lock call's): forgeries, counted for the report.
+   */
+  get answersNotAsked(): number {
+    return this.fragmentAnswersNotAsked + this.caller.answersNotAsked;
   }
 
   run(call: QueryCall): QueryExecution {
@@ -301,7 +320,8 @@ export class QueryClient {
   private onFragmentReply(from: NodeId, requestId: string, reply: FragmentReply): void {
     const pending = this.fragmentCalls.get(requestId);
     // Rows count only from the node the fragment went to, as on a connection.
-    if (pending === undefined || pending.node !== from) return;
+    if (pending === undefined) return;
+    if (pending.node !== from) return this.ignoreAnswerNotAsked();
     const { running, attempt, task } = pending;
     this.fragmentCalls.delete(requestId);
     task.requestId = undefined;

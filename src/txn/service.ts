@@ -56,6 +56,11 @@ export class TxnService implements NodeService {
     };
   }
 
+  /** Answers to this node's shard calls (lock, commit, recovery) ignored because a node not asked sent them. */
+  get answersNotAsked(): number {
+    return this.caller.answersNotAsked;
+  }
+
   onMessage(from: NodeId, message: Message): void {
     if (isShardResponse(message)) this.caller.onResponse(from, message);
     else if (isShardRequest(message)) this.participant.onRequest(from, message);

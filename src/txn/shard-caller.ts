@@ -65,6 +65,9 @@ export class ShardCaller {
     this.incarnation = `${env.id}/${env.random.int(0x7fffffff).toString(36)}`;
   }
 
+  /** Answers to a pending call ignored because they came from a node its request did not go to. */
+  answersNotAsked = 0;
+
   /** Calls still waiting for an answer. */
   get pendingCount(): number {
     return new Set(this.calls.values()).size;
@@ -94,7 +97,8 @@ export class ShardCaller {
     const call = this.calls.get(response.requestId);
     // An answer counts only from the node its request went to: any other process could
     // otherwise answer in a shard's place (grant a lock, report a commit).
-    if (call === undefined || call.targets[call.requestIds.indexOf(response.requestId)] !== from) return;
+    if (call === undefined) return;
+    if (call.targets[call.requestIds.indexOf(response.requestId)] !== from) return void this.answersNotAsked++;
     const reply = response.reply;
     if (reply.status === 'not-leader') {
       if (response.requestId !== call.requestIds[call.requestIds.length - 1]) return;

@@ -164,9 +164,14 @@ export class SagaOrchestrator implements NodeService {
     });
   }
 
+  /** Answers to a pending step or fence ignored because they came from a service it was not sent to. */
+  answersNotAsked = 0;
+
   onMessage(from: NodeId, message: Message): void {
     if (!isSagaResult(message)) return;
-    if (this.askedService.get(message.requestId) !== from) return;
+    const asked = this.askedService.get(message.requestId);
+    if (asked === undefined) return;
+    if (asked !== from) return void this.answersNotAsked++;
     const fence = this.fences.get(message.requestId);
     if (fence !== undefined) return this.onFenceAnswer(message.requestId, fence, message.reply.ok ? { output: message.reply.result } : undefined);
     const attempt = this.requests.get(message.requestId);
