@@ -170,6 +170,37 @@ Then('the service keeps {int} nodes for {duration}', function (this: PhantomWorl
   expect(scaling.nodeCountAt(endMs), `nodes at ${seconds(endMs)}`).to.equal(expected);
 });
 
+// Checks that the node count never went above this number for the given time from the end of the last "When the client
+// load ..." step (the service's start if none), as the record of node counts shows: a bound that holds however the count
+// moves within it. Values: a whole number of nodes, any duration.
+// Example: Then the service never has more than 5 nodes for 3 minutes
+// Waits (at most the given time) until that period has ended, stopping early at the first count above the bound.
+Then('the service never has more than {int} nodes for {duration}', function (this: PhantomWorld, most: number, durationMs: number) {
+  assertNodeCountBound(this, durationMs, (nodes) => nodes <= most, `more than ${most}`);
+});
+
+// Checks that the node count never went below this number for the given time from the end of the last "When the client
+// load ..." step (the service's start if none), as the record of node counts shows. Values: a whole number of nodes, any
+// duration.
+// Example: Then the service never has fewer than 6 nodes for 3 minutes
+// Waits (at most the given time) until that period has ended, stopping early at the first count below the bound.
+Then('the service never has fewer than {int} nodes for {duration}', function (this: PhantomWorld, least: number, durationMs: number) {
+  assertNodeCountBound(this, durationMs, (nodes) => nodes >= least, `fewer than ${least}`);
+});
+
+/** The node count stays within `within` over the period from the last load change, as "the service keeps ..." reads it. */
+function assertNodeCountBound(world: PhantomWorld, durationMs: number, within: (nodes: number) => boolean, outside: string): void {
+  const scaling = scalingOf(world);
+  const startMs = scaling.loadSetAtMs;
+  const endMs = startMs + durationMs;
+  if (world.sim.nowMs < endMs) world.sim.runUntil(() => !within(scaling.nodeIds.length) || world.sim.nowMs >= endMs, { withinMs: endMs - world.sim.nowMs, waitingFor: 'the period to end', pollMs: 1000 });
+  const seconds = (ms: number): string => `${ms / 1000} s`;
+  const atStart = scaling.nodeCountAt(startMs);
+  if (atStart === undefined) throw new Error(`no node count was recorded by ${seconds(startMs)}: start the service first ("Given a service of ... nodes ...")`);
+  const first = within(atStart) ? scaling.nodeCounts.find((point) => point.atMs > startMs && point.atMs <= endMs && !within(point.nodes)) : { atMs: startMs, nodes: atStart };
+  expect(first === undefined ? undefined : `${first.nodes} nodes at ${seconds(first.atMs)}`, `the first node count ${outside} from ${seconds(startMs)} to ${seconds(endMs)}`).to.equal(undefined);
+}
+
 // The node counts the autoscaler decided, in order, begin with this comma-separated list (the start count first).
 // Example: Then the node counts decided began 80, 72, 64, 57
 // Instant: reads the decision log so far.

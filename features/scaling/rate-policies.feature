@@ -43,4 +43,4 @@ Feature: Rate policies bound how fast the cluster shrinks or grows
     And a service of 2 nodes that each process 1000 operations per second
     When the client load is 6000 operations per second
     Then the service has 5 nodes within 2 minutes
-    And the service keeps 5 nodes for 3 minutes
+    And the service never has more than 5 nodes for 5 minutes
