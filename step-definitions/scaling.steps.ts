@@ -395,6 +395,18 @@ Then('every shard still takes writes within {duration}', function (this: Phantom
   kvStore(this).assertProgress(withinMs);
 });
 
+// Needs the elastic cluster ("Given an elastic cluster of ..."). Every shard has as many voters as the policy's replication
+// factor, all on running nodes, and no learner: the replicas of a node that is down were made again elsewhere.
+// Example: Then every shard keeps its replication factor on running nodes within 1 minute
+// Waits at most the given time.
+Then('every shard keeps its replication factor on running nodes within {duration}', function (this: PhantomWorld, withinMs: number) {
+  const elastic = elasticOf(this);
+  const replicationFactor = elastic.cluster.options.replicationFactor;
+  const database = this.cluster.database;
+  const short = () => database.shardMap.shards.filter((shard) => shard.replicas.length !== replicationFactor || (shard.learners ?? []).length > 0 || shard.replicas.some((node) => this.cluster.node(node).state !== 'running'));
+  elastic.waitFor(() => short().length === 0, withinMs, () => `every shard to keep ${replicationFactor} voters on running nodes (${short().map((shard) => `${shard.id}: ${shard.replicas.map((node) => `${node} ${this.cluster.node(node).state}`).join(', ')}${(shard.learners ?? []).length > 0 ? `; learners ${shard.learners!.join(', ')}` : ''}`).join('; ')})`);
+});
+
 function latencyPercentileName(text: string): 'p50' | 'p95' | 'p99' {
   if (text === 'p50' || text === 'p95' || text === 'p99') return text;
   throw new Error(`unknown latency percentile "${text}"; accepted: p50, p95, p99`);

@@ -15,6 +15,21 @@ Feature: Scale-in on the real cluster keeps every shard's quorum and the replica
     And the cluster keeps 5 server nodes for 1 minute
     And every node removed held nothing when it stopped
 
+  Scenario: With a node down, a shrink drains what it may and the down node's replicas are made again elsewhere
+    Given a scaling policy:
+      | replication factor | 5   |
+      | cpu target         | 50% |
+    And an elastic cluster of 7 nodes that each serve 50 requests per second, holding 6 shards of 30 keys
+    When 1 client works on the cluster
+    And node-7 crashes
+    And an operator asks the cluster to shrink by 2 nodes
+    Then the cluster has 6 server nodes within 2 minutes
+    And the cluster keeps 6 server nodes for 1 minute
+    And every shard keeps its replication factor on running nodes within 1 minute
+    And every node removed held nothing when it stopped
+    When node-7 restarts
+    Then the shards are spread over every server node within 2 minutes
+
   Scenario Outline: Losing every node being drained costs no shard its quorum (seed <seed>)
     Given the simulation seed is <seed>
     And a scaling policy:

@@ -177,9 +177,14 @@ export class ElasticCluster implements ScalingActuator, ActivitySource {
     };
   }
 
-  /** True when nothing joins, drains or moves and the planner finds nothing to move. */
+  /**
+   * True when nothing joins, drains or moves, every server node runs and the planner may place on it (a node
+   * that restarted counts once every member sees it alive again), and the planner finds nothing to move.
+   */
   balanced(): boolean {
     if (this.idsIn('joining').length > 0 || this.busy() || !this.executor.idle) return false;
+    const placeable = this.planNodes().filter((node) => !node.draining).length;
+    if (placeable !== this.liveIds().length) return false;
     return this.plan().moves.length === 0;
   }
 
@@ -213,7 +218,10 @@ export class ElasticCluster implements ScalingActuator, ActivitySource {
     try {
       moves = this.plan().moves;
     } catch (error) {
-      if (this.problems.length < 20) this.problems.push(`${(this.cluster.sim.nowMs / 1000).toFixed(1)} s: ${(error as Error).message}`);
+      // The planner calls every node it must empty draining; say which of them are down rather than drained.
+      const down = this.liveIds().filter((id) => this.cluster.node(id).state !== 'running');
+      const downNote = down.length > 0 ? ` (not running: ${down.join(', ')})` : '';
+      if (this.problems.length < 20) this.problems.push(`${(this.cluster.sim.nowMs / 1000).toFixed(1)} s: ${(error as Error).message}${downNote}`);
       return;
     }
     if (moves.length > 0) {
@@ -227,13 +235,20 @@ export class ElasticCluster implements ScalingActuator, ActivitySource {
     return planWithCommittedGoals(this.cluster.sim, this.cluster.database, { map: this.cluster.database.shardMap, nodes: this.planNodes(), policy: { measure: 'replicas', threshold: this.options.threshold, replicationFactor: this.options.replicationFactor } });
   }
 
-  /** Nodes the planner may place on: every live node that has joined (all members see it alive); draining ones must empty. */
+  /**
+   * The nodes as the planner sees them: every live node that has joined (all members see it
+   * alive) or that the map names. Draining ones must empty, and so must a node whose process
+   * does not run: the planner never places a replica or leadership on a node that is down
+   * (the move would wait on it, roll back after 3 s and be planned again, for ever), and the
+   * replicas it holds are made again on running nodes, as CockroachDB up-replicates a dead
+   * node's ranges. A node that comes back is a target again, and replica GC deletes its old copies.
+   */
   private planNodes(): PlanNode[] {
     const map = this.cluster.database.shardMap;
     const named = new Set(map.shards.flatMap((shard) => [...shard.replicas, ...(shard.learners ?? [])]));
     return this.liveIds()
       .filter((id) => named.has(id) || this.hasJoined(id))
-      .map((id) => ({ id, draining: this.states.get(id) === 'draining' }));
+      .map((id) => ({ id, draining: this.states.get(id) === 'draining' || this.cluster.node(id).state !== 'running' }));
   }
 
   private hasJoined(id: NodeId): boolean {
