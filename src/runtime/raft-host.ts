@@ -79,6 +79,14 @@ export interface RaftEnvelope {
   readonly type: RaftMessage['type'];
   readonly groupId: string;
   readonly message: RaftMessage;
+  /**
+   * Which replica of the group on the sending node sent it: that replica's join index
+   * (JoiningReplica; 0 for one the group was created with). A node's replicas of one group
+   * follow one another with increasing join indexes (a new one joins at the commit index,
+   * which is past the entry that removed the one before), so the number tells them apart
+   * (CockroachDB's replica ID). Absent on envelopes made by hand (tests).
+   */
+  readonly replica?: number;
 }
 
 export type ProposalOutcome = { ok: true; result: unknown; index: number } | { ok: false; reason: string; leaderHint: NodeId | null };
@@ -174,6 +182,14 @@ export class RaftGroupHost {
   /** A Ready is written and waiting for its fsync; nothing else is taken from the core meanwhile. */
   private syncInFlight = false;
   private readonly fsyncLatencyMs: number;
+  /** This replica's number among its node's replicas of the group (RaftEnvelope.replica). */
+  private readonly replicaNumber: number;
+  /**
+   * The nodes this replica removed from the group while leading, each with the term of its
+   * leadership and the index of the removal entry: a message of that term from the node's
+   * replica with a lower number is from the removed replica (see `fromRemovedReplica`).
+   */
+  private readonly removedWhileLeading = new Map<NodeId, { readonly term: number; readonly index: number }>();
 
   constructor(
     private readonly env: NodeEnv,
@@ -193,6 +209,7 @@ export class RaftGroupHost {
   ) {
     this.diskKeys = keys(groupId);
     this.fsyncLatencyMs = tuning.fsyncLatencyMs;
+    this.replicaNumber = joining.joinIndex ?? 0;
     this.tunedTiming = { electionTicks: tuning.electionTicks, heartbeatTicks: tuning.heartbeatTicks };
     const restored = this.restore(joining.joinTerm ?? 0);
     this.raft = new RaftNode(
@@ -252,10 +269,33 @@ export class RaftGroupHost {
     this.drain();
   }
 
-  step(message: RaftMessage): void {
+  /** `fromReplica`: the sender's replica number (RaftEnvelope.replica), when the envelope carried one. */
+  step(message: RaftMessage, fromReplica?: number): void {
     if (this.retired) return;
+    if (this.fromRemovedReplica(message, fromReplica)) {
+      this.env.trace('raft.removed-replica-message-dropped', { group: this.groupId, from: message.from, type: message.type, replica: fromReplica });
+      return;
+    }
     this.raft.step(message);
     this.drain();
+  }
+
+  /**
+   * A message a replica sent before this leader removed it, arriving after its node was
+   * added back with a new, empty replica. It is of the same term, so the term check passes it,
+   * and the leader would credit the removed replica's acknowledgements to the new one: a match
+   * index past the new replica's log. The leader then takes the new replica's refusals for
+   * stale ones (they are below that match), and caps its heartbeats' commit at that match,
+   * which the new replica, below its join index, drops: it never catches up (rebalancing
+   * soak seed 7314). A peer's progress must describe the replica that now holds its place:
+   * CockroachDB's replica tombstone RFC (2015, cockroach PR #1865) gives each replica of a
+   * range a replica ID, passes it in every Raft message and rejects later messages from a
+   * removed one. Dropping a message is always safe in Raft (it is a message lost).
+   */
+  private fromRemovedReplica(message: RaftMessage, fromReplica: number | undefined): boolean {
+    if (fromReplica === undefined) return false;
+    const removal = this.removedWhileLeading.get(message.from);
+    return removal !== undefined && removal.term === message.term && fromReplica < removal.index;
   }
 
   status(): RaftStatus {
@@ -302,6 +342,9 @@ export class RaftGroupHost {
 
   proposeConfigChange(change: ConfigChange): ConfigChangeResult {
     const result = this.raft.proposeConfigChange(change);
+    // The leader stops sending to a removed replica once the entry is in its log (§4.1); from
+    // then on, in this term, only a replica of the node made after the removal speaks for it.
+    if (result.ok && change.type === 'remove') this.removedWhileLeading.set(change.node, { term: result.term, index: result.index });
     this.drain();
     return result;
   }
@@ -369,7 +412,7 @@ export class RaftGroupHost {
     // entries of the same Ready would otherwise seem to violate (Leader Append-Only).
     this.observer?.onPersist(this.env.id, ready);
     this.reportLeaderCommit();
-    for (const message of ready.messages) this.send(message.to, { type: message.type, groupId: this.groupId, message });
+    for (const message of ready.messages) this.send(message.to, { type: message.type, groupId: this.groupId, message, replica: this.replicaNumber });
     this.apply(ready);
     this.raft.advance(ready);
     this.compactIfSuggested(ready);

@@ -126,7 +126,7 @@ export class RaftService implements NodeService {
   private deliver(envelope: RaftEnvelope): void {
     const group = this.groups.get(envelope.groupId);
     // A message for a group this node does not host (yet) is dropped; Raft retries.
-    if (group) group.step(envelope.message as RaftMessage);
+    if (group) group.step(envelope.message as RaftMessage, typeof envelope.replica === 'number' ? envelope.replica : undefined);
   }
 
   private send(to: NodeId, envelope: RaftEnvelope): void {

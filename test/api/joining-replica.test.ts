@@ -175,3 +175,42 @@ describe('the group\'s current leader (ShardedDatabase.currentLeaderOf)', () => 
     assert.deepEqual({ ok: refused.ok, reason: refused.ok ? undefined : refused.reason }, { ok: false, reason: 'not-leader' });
   });
 });
+
+describe('a node removed and added back within one leader\'s term: the removed replica\'s late messages are not the new one\'s', () => {
+  // Rebalancing soak seed 7314: the removed replica's acknowledgements (it had been paused)
+  // reached the leader after the node was added back as a learner, in the same term, and the
+  // leader credited them to the new, empty replica: a match index past its log. The leader then
+  // took the learner's refusals for stale ones and capped its heartbeats' commit at that match
+  // (which a replica below its join index drops): the learner never caught up and the move
+  // neither finished nor rolled back. Each replica's envelopes carry its number (its join
+  // index), and the leader drops those of a replica it removed in its term (CockroachDB's
+  // replica tombstone RFC, cockroach PR #1865: a replica ID in every Raft message, and
+  // messages from a removed replica rejected).
+  test('a late acknowledgement of the removed replica is dropped, and the new learner catches up', () => {
+    const { sim, cluster } = startStore(11);
+    const database = cluster.database;
+    writeKeys(sim, cluster, 'before', 20);
+    const leader = database.currentLeaderOf(SHARD)!;
+    const term = leaderStatus(cluster).term;
+    const follower = leaderStatus(cluster).config.voters.find((node) => node !== leader)!;
+    const oldLastIndex = database.replica(SHARD, follower)!.status().lastIndex;
+    assert.ok(oldLastIndex > 10, `the follower holds a log (last index ${oldLastIndex})`);
+    assert.equal(database.changeMembership(SHARD, { type: 'remove', node: follower }).ok, true);
+    sim.runUntil(() => { const status = leaderStatus(cluster); return !status.config.voters.includes(follower) && status.commitIndex >= status.configIndex; }, { withinMs: 5000, waitingFor: `the removal of ${follower}` });
+    assert.equal(database.deleteReplica(follower, SHARD), true);
+    assert.equal(database.changeMembership(SHARD, { type: 'add-learner', node: follower }).ok, true);
+    const added = database.replica(SHARD, follower)!;
+    assert.equal(added.status().lastIndex, 0);
+    assert.equal(leaderStatus(cluster).term, term, 'the leader is the one that removed the replica');
+    // What the removed replica (replica number 0: the group was created with it) sent before
+    // its removal, arriving now.
+    database.raftOn(leader)!.onMessage(follower, {
+      type: 'raft.append-response', groupId: SHARD, replica: 0,
+      message: { from: follower, to: leader, type: 'raft.append-response', term, success: true, matchIndex: oldLastIndex, rejectedIndex: 0, conflictIndex: 0, conflictTerm: null },
+    } as never);
+    const progress = leaderStatus(cluster).progress![follower];
+    assert.ok(progress.matchIndex <= added.status().lastIndex, `the leader credited the removed replica's match ${progress.matchIndex} to the new one (last index ${added.status().lastIndex})`);
+    writeKeys(sim, cluster, 'after', 5);
+    sim.runUntil(() => added.status().lastIndex >= leaderStatus(cluster).commitIndex, { withinMs: 5000, waitingFor: `${follower}'s new replica to catch up (leader's progress ${JSON.stringify(leaderStatus(cluster).progress![follower])})` });
+  });
+});
