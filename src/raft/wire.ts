@@ -1,4 +1,4 @@
-import { type Check, int, list, literal, nonEmptyStr, nullable, record, sameVerdictWhileFrozen, str, variant, jsonValue } from '../runtime/wire-check';
+import { type Check, int, list, literal, nonEmptyStr, nullable, optional, record, sameVerdictWhileFrozen, str, variant, jsonValue } from '../runtime/wire-check';
 
 /**
  * Shapes of Raft messages as they arrive from the network (`raft.*`, wrapped in a group
@@ -71,7 +71,8 @@ export function raftMessageCheck(entryData: Check, snapshotData: Check = jsonVal
 
 /** A Raft message wrapped with its group, as it travels between nodes. */
 export function raftEnvelopeCheck(entryData: Check, snapshotData?: Check): Check {
-  const envelopeCheck = record({ type: str(64), groupId: nonEmptyStr(256), message: raftMessageCheck(entryData, snapshotData) });
+  // `replica`: the sending replica's number (its join index; RaftEnvelope.replica), absent on envelopes made by hand.
+  const envelopeCheck = record({ type: str(64), groupId: nonEmptyStr(256), message: raftMessageCheck(entryData, snapshotData), replica: optional(int(0)) });
   return (value, path) => {
     const envelope = envelopeCheck(value, path);
     if (envelope !== undefined) return envelope;

@@ -91,6 +91,16 @@ describe('Message boundary: admission', () => {
     assert.deepEqual(traced, ['boundary.drop not-admitted']);
   });
 
+  it("checks a Raft envelope's replica number (the sending replica's join index) as a whole number, read as plain data", () => {
+    const { gate } = boundary(['node-2']);
+    assert.equal(gate.accept('node-2', { ...vote('node-2'), replica: 22 }), true);
+    assert.equal(gate.accept('node-2', { ...vote('node-2'), replica: 0 }), true);
+    let ran = 0;
+    for (const replica of [-1, 1.5, '22', null, Number.NaN]) assert.equal(gate.accept('node-2', { ...vote('node-2'), replica }), false, `replica ${String(replica)}`);
+    assert.equal(gate.accept('node-2', Object.defineProperty(vote('node-2'), 'replica', { enumerable: true, get: () => (ran++, 22) })), false, 'a getter');
+    assert.equal(ran, 0, 'the getter never ran');
+  });
+
   it('drops a Raft message whose claimed sender is not its real sender (impersonation), or meant for another node', () => {
     const { gate, counters } = boundary(['node-2', 'node-3']);
     assert.equal(gate.accept('node-2', vote('node-3')), false);
