@@ -3,6 +3,7 @@ import type { NodeService } from '../../runtime/node-runtime';
 import type { Message, NodeEnv, NodeId } from '../../runtime/ports';
 import { isSagaCommand, type SagaCommand, type SagaCommandReply, type SagaResult, sagaResultType } from './protocol';
 import { runStoreTransaction, type StoreDecision, type StoreOutcome, type StoreRead } from './store-transaction';
+import { ownData } from '../../util/own-data';
 
 /**
  * A saga service whose state lives in the sharded store (flights, hotels, cars,
@@ -150,7 +151,7 @@ function record(value: IdempotencyRecord): string {
   return JSON.stringify(value);
 }
 
-/** `table[name]` when `name` is the table's own entry; undefined for an inherited one (say "constructor"). */
+/** `table[name]` when `name` is the table's own entry (`ownData`); undefined for an inherited one (say "constructor"). */
 function ownEntry<T>(table: Readonly<Record<string, T>>, name: string): T | undefined {
-  return Object.prototype.hasOwnProperty.call(table, name) ? table[name] : undefined;
+  return ownData(table, name) as T | undefined;
 }
