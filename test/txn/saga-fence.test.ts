@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Message } from '../../src/runtime/ports';
 import { Simulation } from '../../src/sim';
-import type { StepContext } from '../../src/txn/saga/definition';
+import type { SagaStep, StepContext } from '../../src/txn/saga/definition';
 import { type SagaCommand, sagaCommandType } from '../../src/txn/saga/protocol';
 import { SagaSystem } from '../../src/api/saga-system';
 import { sagaCommandCheck } from '../../src/txn/wire';
@@ -102,24 +102,20 @@ describe('Saga orchestrator: answers come from the service asked', () => {
  * service that stopped answering grew the orchestrator's memory with every retry.
  */
 describe('Saga orchestrator: requests of settled attempts are forgotten', () => {
-  function unanswered(seed = 7) {
+  /** Hotels and payments; the saga `name` reserves a room (undone by a cancel), then runs `card`. */
+  function twoSteps(name: string, card: Omit<SagaStep, 'name'>, seed = 7) {
     const sim = new Simulation({ seed });
     const sagas = new SagaSystem(sim);
     sagas.addService('hotels', { reserve: () => ({ ok: true, result: 'room 12' }), cancel: () => ({ ok: true, result: 'ok' }) });
     sagas.addService('payments', { charge: () => ({ ok: true, result: 'charged' }) });
-    return { sim, sagas };
+    const room: SagaStep = { name: 'room', action: (context) => context.send(sagas.serviceNode('hotels'), 'reserve'), compensation: (context) => context.send(sagas.serviceNode('hotels'), 'cancel'), timeoutMs: 100 };
+    sagas.define({ name, steps: [room, { name: 'card', ...card }] });
+    sagas.ensureOrchestrator();
+    return { sim, sagas, payments: sagas.serviceNode('payments') };
   }
 
   it('a service that never answers: after the retries and fences, no request is still remembered', () => {
-    const { sim, sagas } = unanswered();
-    sagas.define({
-      name: 'trip',
-      steps: [
-        { name: 'room', action: (context) => context.send(sagas.serviceNode('hotels'), 'reserve'), compensation: (context) => context.send(sagas.serviceNode('hotels'), 'cancel'), timeoutMs: 100 },
-        { name: 'card', action: (context) => context.send(sagas.serviceNode('payments'), 'charge'), timeoutMs: 100, retry: { attemptsMax: 6, backoffInitialMs: 10, backoffMaxMs: 10 } },
-      ],
-    });
-    sagas.ensureOrchestrator();
+    const { sim, sagas, payments } = twoSteps('trip', { action: (context) => context.send(payments, 'charge'), timeoutMs: 100, retry: { attemptsMax: 6, backoffInitialMs: 10, backoffMaxMs: 10 } });
     sim.network.cutOneWay(sagas.orchestratorNode, sagas.serviceNode('payments'));
     const sagaId = sagas.start('trip');
     let most = 0;
@@ -137,16 +133,8 @@ describe('Saga orchestrator: requests of settled attempts are forgotten', () => 
   });
 
   it('a handler that sends after its attempt timed out sends nothing: no log entry would account for the command', () => {
-    const { sim, sagas } = unanswered();
-    sagas.define({
-      name: 'late',
-      steps: [
-        { name: 'room', action: (context) => context.send(sagas.serviceNode('hotels'), 'reserve'), compensation: (context) => context.send(sagas.serviceNode('hotels'), 'cancel'), timeoutMs: 100 },
-        // The handler sends 150 ms after its attempt began, when the attempt has timed out.
-        { name: 'card', action: (context) => void sim.scheduler.schedule(150, () => context.send(sagas.serviceNode('payments'), 'charge')), timeoutMs: 100 },
-      ],
-    });
-    sagas.ensureOrchestrator();
+    // The handler sends 150 ms after its attempt began, when the attempt has timed out.
+    const { sim, sagas, payments } = twoSteps('late', { action: (context) => void sim.scheduler.schedule(150, () => context.send(payments, 'charge')), timeoutMs: 100 });
     const sagaId = sagas.start('late');
     sim.runUntil(() => sagas.status(sagaId)?.state !== 'running', { withinMs: 10_000, waitingFor: `saga ${sagaId} to finish` });
     sim.runFor(500);
