@@ -159,15 +159,7 @@ Then('the service has {int} nodes within {duration}', function (this: PhantomWor
 // Example: Then the service keeps 8 nodes for 3 minutes
 // Waits (at most the given time) until that period has ended, stopping early at the first change of the count.
 Then('the service keeps {int} nodes for {duration}', function (this: PhantomWorld, expected: number, durationMs: number) {
-  const scaling = scalingOf(this);
-  const startMs = scaling.loadSetAtMs;
-  const endMs = startMs + durationMs;
-  if (this.sim.nowMs < endMs) this.sim.runUntil(() => scaling.nodeIds.length !== expected || this.sim.nowMs >= endMs, { withinMs: endMs - this.sim.nowMs, waitingFor: 'the period to end', pollMs: 1000 });
-  const seconds = (ms: number): string => `${ms / 1000} s`;
-  expect(scaling.nodeCountAt(startMs), `nodes when the period began, at ${seconds(startMs)}`).to.equal(expected);
-  const change = scaling.nodeCounts.find((point) => point.atMs > startMs && point.atMs <= endMs && point.nodes !== expected);
-  expect(change === undefined ? undefined : `${change.nodes} nodes at ${seconds(change.atMs)}`, `the first other node count from ${seconds(startMs)} to ${seconds(endMs)}`).to.equal(undefined);
-  expect(scaling.nodeCountAt(endMs), `nodes at ${seconds(endMs)}`).to.equal(expected);
+  assertNodeCountBound(this, durationMs, (nodes) => nodes === expected, `other than ${expected}`);
 });
 
 // Checks that the node count never went above this number for the given time from the end of the last "When the client

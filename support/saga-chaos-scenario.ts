@@ -62,11 +62,15 @@ export class SagaChaosScenario {
     auditNemesis(this.world, { requested: faults, faults: nemesis.log, workloadNodes: nodes, workloadWindowMs: { startMs, endMs: sim.nowMs } });
   }
 
-  /** Waits until every requested saga started and finished; fails naming those still running. */
-  /** Waits (at most `withinMs`) until every booking has started and every saga has ended. */
+  /** Waits (at most `withinMs`) until every booking has started and every saga has ended; fails naming those still running. */
   awaitEnded(withinMs: number): void {
     this.requireBookings();
-    this.world.waitUntil(() => this.started.length === this.requested && this.counts().running === 0, withinMs, () => `every saga to finish (now ${this.started.length} of ${this.requested} started; still running: ${this.runningSummary()})`);
+    this.world.waitUntil(() => this.allEnded(), withinMs, () => `every saga to finish (now ${this.started.length} of ${this.requested} started; still running: ${this.runningSummary()})`);
+  }
+
+  /** Every booking started and every saga ended, the one booked after healing included. */
+  private allEnded(): boolean {
+    return this.started.length === this.requested && this.counts().running === 0 && (this.afterHealing === undefined || this.status(this.afterHealing).state !== 'running');
   }
 
   awaitFinished(withinMs: number): void {
@@ -134,8 +138,7 @@ export class SagaChaosScenario {
   assertNoRequestRemembered(withinMs: number): void {
     this.requireBookings();
     const system = sagas(this.world).system;
-    const ended = (): boolean => this.started.length === this.requested && this.counts().running === 0 && (this.afterHealing === undefined || this.status(this.afterHealing).state !== 'running');
-    this.world.waitUntil(() => ended() && system.orchestrator() !== undefined, withinMs, () => `every saga to end and the orchestrator to run (now ${this.counts().running} running, orchestrator ${system.orchestrator() === undefined ? 'down' : 'up'})`);
+    this.world.waitUntil(() => this.allEnded() && system.orchestrator() !== undefined, withinMs, () => `every saga to end and the orchestrator to run (now ${this.counts().running} running, orchestrator ${system.orchestrator() === undefined ? 'down' : 'up'})`);
     const pending = system.orchestrator()!.pendingRequests;
     if (pending !== 0) throw new Error(`the orchestrator still remembers ${pending} requests or fences, though every saga ended (${JSON.stringify(this.counts())})`);
   }
