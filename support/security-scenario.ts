@@ -368,6 +368,7 @@ export class SecurityScenario {
    * read `value`, or report a transaction committed that no server committed.
    */
   forgeClientAnswers(value: string, durationMs: number): void {
+    this.noteIgnoredBeforeForgery();
     const database = this.database;
     const txnSystem = () => transactions(this.world).startedSystem;
     const queryEngine = () => (this.world.hasPart('queries') ? queries(this.world).engine : undefined);
@@ -434,6 +435,7 @@ export class SecurityScenario {
       const region = georep?.regions.find((candidate) => georep.clientNode(candidate) === node);
       return region === undefined ? undefined : { region, servers: georep!.nodesOf(region).filter((server) => server !== node) };
     };
+    this.noteIgnoredBeforeForgery();
     this.impostor = new OverhearingImpostor(this.world, this.world.sim.nowMs + durationMs, regionOfClient);
     this.impostor.start();
   }
@@ -442,10 +444,21 @@ export class SecurityScenario {
    * Forged answers reached the clients while they waited for answers, and the clients ignored
    * them: the key-value and transaction clients' counts of answers from a node not asked.
    */
+  /**
+   * Each caller's count of ignored answers when the first forgery began: what it ignored before
+   * (a late answer from another node, say) is not the forgery's doing.
+   */
+  private ignoredBeforeForgery: Map<string, number> | undefined;
+
+  private noteIgnoredBeforeForgery(): void {
+    this.ignoredBeforeForgery ??= new Map(this.answersNotAskedByCaller().map((count) => [count.client, count.ignored]));
+  }
+
   assertForgedAnswersIgnored(): void {
     const forged = this.forgedAnswers + (this.impostor?.total ?? 0) + (this.placementAnswers?.sent ?? 0);
     if (forged === 0) throw new Error(`In step "${this.world.currentStep}": no process answered the clients in the servers' place earlier`);
-    const counts = this.answersNotAskedByCaller();
+    const before = this.ignoredBeforeForgery ?? new Map<string, number>();
+    const counts = this.answersNotAskedByCaller().map((count) => ({ client: count.client, ignored: count.ignored - (before.get(count.client) ?? 0) }));
     const ignored = counts.reduce((sum, count) => sum + count.ignored, 0);
     const sent = this.impostor === undefined ? '' : ` (overheard and answered: ${[...this.impostor.sent].map(([type, count]) => `${count} ${type}`).join(', ') || 'none'})`;
     this.world.attachText('answers the clients ignored (from a node not asked)', [...counts.map((count) => `${count.client}: ${count.ignored}`), `forged answers sent: ${forged}${sent}`].join('\n'));
@@ -555,6 +568,7 @@ export class SecurityScenario {
     const targets = this.serverNodes().filter((node) => node !== forger);
     const epoch = this.database.shardMap.epoch;
     const forgery = { forger, sent: 0 };
+    this.noteIgnoredBeforeForgery();
     this.placementAnswers = forgery;
     const endMs = this.world.sim.nowMs + durationMs;
     const round = (): void => {

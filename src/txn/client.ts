@@ -385,7 +385,11 @@ export class TxnClient {
   onMessage(from: NodeId, message: Message): void {
     // Nothing of a message from a node this client never asked is read, as on a connection
     // (and each transaction then takes an answer only from a node it asked).
-    if (!this.askedNodes.has(from)) return this.ignoreAnswerNotAsked();
+    if (!this.askedNodes.has(from)) {
+      // Counted only while a transaction waits for answers: the count tells that forgeries reached a busy client.
+      if (this.open.size > 0) this.ignoreAnswerNotAsked();
+      return;
+    }
     if (!isClientResponse(message)) return;
     this.lastAnswerMs.set(from, this.env.clock.nowMs());
     this.silentSuspicions.delete(from);
@@ -393,7 +397,7 @@ export class TxnClient {
     this.open.get(message.txnId)?.onReply(from, message.sequence, message.reply);
   }
 
-  /** Messages ignored because their sender was never asked, or not asked the request they answer. */
+  /** Messages ignored, while a transaction was open, because their sender was never asked, or not asked the request they answer. */
   answersNotAsked = 0;
 
   /** Counts a message from a node not asked (by this client, or for the request it answers). */
