@@ -181,6 +181,8 @@ function awaitStatus(world: PhantomWorld, what: string, mismatch: () => string |
   }
 }
 
+// Needs a running cluster ("Given a running cluster of 5 nodes", or nodes started one by one).
+// Example: Then the status report lists 4 nodes, 3 of them alive
 // Waits (at most 15 simulated seconds) until the status report lists this many nodes, this many of them alive; the report lists every node live members know of (departed ones included). On a time-out it names both counts and shows the report.
 Then('the status report lists {int} nodes, {int} of them alive', function (this: PhantomWorld, size: number, alive: number) {
   const counts = (): { listed: number; alive: number } => {
@@ -194,6 +196,7 @@ Then('the status report lists {int} nodes, {int} of them alive', function (this:
   expect(counts()).to.deep.equal({ listed: size, alive });
 });
 
+// Needs a running cluster ("Given a running cluster of 5 nodes", or nodes started one by one).
 // Waits (at most 15 simulated seconds) until the status report agrees with the table, row by row; only the columns given are compared. On a time-out it names the first cell that differs and shows the report.
 // Columns: node (required): a node of the report; state (optional): alive, suspect, dead or left; region, zone (optional): as the node was started with, "default" if none; capacity (optional): a number; incarnation (optional): a whole number; observerCount (optional): how many live members list it. Any other column fails naming the accepted ones.
 // | node   | state | region  | zone | capacity |

@@ -93,6 +93,8 @@ Then('within {duration} the group elects a leader', function (this: PhantomWorld
 /** How long "every replica follows the leader" needs one leader to keep its term, with every replica following it throughout. */
 const STABLE_LEADERSHIP_MS = 500;
 
+// Needs a replicated group ("Given a replicated group of 3 nodes").
+// Example: Then every replica follows the leader
 // Waits (at most 3 simulated seconds: an election, a transfer or a repair settling, then the half second) until the leadership is stable: one leader has kept its term for half a second, with every running replica following it throughout (checked at every event). On a time-out it names the leader and term it last saw and how long they held.
 Then('every replica follows the leader', function (this: PhantomWorld) {
   const scenario = consensus(this);

@@ -90,6 +90,8 @@ Then('{int} trip(s) completed and {int} was/were compensated', function (this: P
   expect(scenario.countIn('compensated'), `trips compensated\n${scenario.describe()}`).to.equal(compensated);
 });
 
+// Needs trips booked over the store ("When 2 trips are booked at once", say), usually after "Given the trips' step ... sends its service the command ...".
+// Values: a step of the trip saga ("reserve seat", "reserve room", "charge card", "rent car"); any reason text.
 // Waits (at most 30 simulated seconds) until every trip's replicated log says it finished, then checks that every trip booked ended compensated, its log naming the step as the one that failed and the reason exactly as given (the service's answer, or the orchestrator's own words for a timeout); a failure names each trip's log.
 // Example: Then every trip was compensated because step "rent car" failed with "cars has no command constructor"
 Then('every trip was compensated because step {string} failed with {string}', function (this: PhantomWorld, step: string, reason: string) {

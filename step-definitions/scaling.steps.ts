@@ -389,9 +389,9 @@ Then('every shard still takes writes within {duration}', function (this: Phantom
 
 // Needs the elastic cluster ("Given an elastic cluster of ..."). Every shard has as many voters as the policy's replication
 // factor, all on running nodes, and no learner: the replicas of a node that is down were made again elsewhere.
-// Example: Then every shard keeps its replication factor on running nodes within 1 minute
+// Example: Then every shard has its replication factor on running nodes within 1 minute
 // Waits at most the given time.
-Then('every shard keeps its replication factor on running nodes within {duration}', function (this: PhantomWorld, withinMs: number) {
+Then('every shard has its replication factor on running nodes within {duration}', function (this: PhantomWorld, withinMs: number) {
   const elastic = elasticOf(this);
   const replicationFactor = elastic.cluster.options.replicationFactor;
   const database = this.cluster.database;

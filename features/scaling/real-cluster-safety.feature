@@ -25,7 +25,7 @@ Feature: Scale-in on the real cluster keeps every shard's quorum and the replica
     And an operator asks the cluster to shrink by 2 nodes
     Then the cluster has 6 server nodes within 2 minutes
     And the cluster keeps 6 server nodes for 1 minute
-    And every shard keeps its replication factor on running nodes within 1 minute
+    And every shard has its replication factor on running nodes within 1 minute
     And every node removed held nothing when it stopped
     When node-7 restarts
     Then the shards are spread over every server node within 2 minutes
