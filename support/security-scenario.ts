@@ -244,14 +244,21 @@ export class OverhearingImpostor {
     private readonly regionOfClient: (node: NodeId) => { region: string; servers: readonly NodeId[] } | undefined,
   ) {}
 
-  /** Taps the network: every send still goes out, and the impostor hears it first. */
+  /** Taps the network: every send still goes out, and the impostor hears it as it leaves. */
   start(): void {
     const network = this.world.sim.network;
     const send = network.send.bind(network);
-    network.send = (from, to, message) => {
-      send(from, to, message);
-      if (this.world.sim.nowMs <= this.untilMs) this.overhear(send, from, to, message as unknown as Readonly<Record<string, unknown>>);
-    };
+    let forging = false;
+    network.tap((from, to, message) => {
+      // Its own forgeries go out through the same network: it does not overhear those.
+      if (forging || this.world.sim.nowMs > this.untilMs) return;
+      forging = true;
+      try {
+        this.overhear(send, from, to, message as unknown as Readonly<Record<string, unknown>>);
+      } finally {
+        forging = false;
+      }
+    });
   }
 
   get total(): number {

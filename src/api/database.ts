@@ -315,7 +315,7 @@ export class ShardedDatabase {
       });
       const created = client;
       return { onMessage: (from, message) => created.onMessage(from, message) };
-    }, metadata);
+    }, metadata, { plainMessages: true }); // the client copies what a user hands it (KvClient.submit, signIn)
     this.clients.set(name, client!);
     return client!;
   }

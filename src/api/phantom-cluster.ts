@@ -83,7 +83,8 @@ export class PhantomCluster {
   /** Creates and starts a node that joins through `seeds` (none: it founds the cluster). */
   addNode(id: NodeId, options: AddNodeOptions): SimNode {
     this.nodeOptions.set(id, options);
-    const node = this.sim.addNode(id, (env) => this.createProcess(env, options), options.metadata ?? {});
+    // PhantomDB's own server: it sends only plain data it built (src/util/wire-copy.ts).
+    const node = this.sim.addNode(id, (env) => this.createProcess(env, options), options.metadata ?? {}, { plainMessages: true });
     this.markTimelineDirty();
     return node;
   }

@@ -1,3 +1,4 @@
+import { wireCopy } from '../util/wire-copy';
 import type { Principal } from '../auth/types';
 import type { LocalClock, Message, NodeEnv, NodeId, TimerId } from '../runtime/ports';
 import { type Shard, type ShardId, type ShardMap, shardForKey } from '../sharding/shard-map';
@@ -144,12 +145,13 @@ export class KvClient {
     this.settings = { ...kvClientDefaults, ...withoutUndefined(options) } as Settings;
     if (!(this.settings.requestTimeoutMs > 0 && this.settings.operationDeadlineMs > 0)) throw new RangeError('timeouts must be positive');
     this.shardMap = options.shardMapSource();
-    this.principal = options.principal;
+    this.principal = options.principal === undefined ? undefined : (wireCopy(options.principal) as Principal);
   }
 
   /** Acts as this user from the next request on (an authenticated client session). */
   signIn(principal: Principal | undefined): void {
-    this.principal = principal;
+    // A copy: requests carry it as this client's own plain data (src/util/wire-copy.ts).
+    this.principal = principal === undefined ? undefined : (wireCopy(principal) as Principal);
   }
 
   /** The session id of the shard used last (see `sessionIdOf`); `clientId` before any operation. */
@@ -190,27 +192,36 @@ export class KvClient {
   }
 
   get(key: string, callback?: (operation: Operation) => void): Operation {
-    return this.submit({ kind: 'get', key }, callback);
+    return this.enqueue({ kind: 'get', key }, callback);
   }
 
   put(key: string, value: string, callback?: (operation: Operation) => void): Operation {
-    return this.submit({ kind: 'put', key, value }, callback);
+    return this.enqueue({ kind: 'put', key, value }, callback);
   }
 
   delete(key: string, callback?: (operation: Operation) => void): Operation {
-    return this.submit({ kind: 'delete', key }, callback);
+    return this.enqueue({ kind: 'delete', key }, callback);
   }
 
   cas(key: string, expected: string | null, value: string, callback?: (operation: Operation) => void): Operation {
-    return this.submit({ kind: 'cas', key, expected, value }, callback);
+    return this.enqueue({ kind: 'cas', key, expected, value }, callback);
   }
 
   append(key: string, value: string, callback?: (operation: Operation) => void): Operation {
-    return this.submit({ kind: 'append', key, value }, callback);
+    return this.enqueue({ kind: 'append', key, value }, callback);
   }
 
-  /** Queues `operation`; it starts when the operations before it are done. */
+  /**
+   * Queues `operation`; it starts when the operations before it are done. The client sends a
+   * copy made of plain data (a getter of the caller's becomes a field the check refuses), so
+   * nothing the caller does to its object later changes what is sent.
+   */
   submit(operation: KvOperation, callback?: (operation: Operation) => void): Operation {
+    return this.enqueue(wireCopy(operation) as KvOperation, callback);
+  }
+
+  /** `submit` of an operation this client built itself (plain data already). */
+  private enqueue(operation: KvOperation, callback?: (operation: Operation) => void): Operation {
     assertValidOperation(operation);
     this.options.history?.assertRecordable(operation);
     if (this.queue.length >= this.settings.queuedOperationsMax) {

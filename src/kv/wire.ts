@@ -1,5 +1,5 @@
 import { type Check, int, isPlainRecord, jsonValue, nonEmptyStr, noteInspected, optional, record, str } from '../runtime/wire-check';
-import { ACCESSOR, ownField } from '../util/own-data';
+import { ACCESSOR } from '../util/own-data';
 import { validateOperationFields } from './operation';
 
 /**
@@ -11,17 +11,15 @@ import { validateOperationFields } from './operation';
 
 export const operationCheck: Check = (value, path) => {
   if (!isPlainRecord(value)) return `${path}: an operation must be an object`;
-  // Each field read as plain data (a getter never runs here), then validated as validateOperation does.
-  const kind = ownField(value, 'kind');
-  const key = ownField(value, 'key');
-  const item = ownField(value, 'value');
-  const expected = ownField(value, 'expected');
+  // Plain data (it crossed the wire, src/runtime/wire-check.ts), where a getter was is its
+  // marker; then validated as validateOperation does.
+  const { kind, key, value: item, expected } = value;
   if (kind === ACCESSOR) return `${path}.kind must be plain data`;
   if (key === ACCESSOR) return `${path}.key must be plain data`;
   if (item === ACCESSOR) return `${path}.value must be plain data`;
   if (expected === ACCESSOR) return `${path}.expected must be plain data`;
   const problem = validateOperationFields(kind, key, item, expected);
-  // Every field read was plain data: whether the verdict can change is whether the object can.
+  // Whether the verdict can change is whether the object can.
   if (problem === undefined) noteInspected(value);
   return problem === undefined ? undefined : `${path}: ${problem}`;
 };

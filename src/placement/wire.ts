@@ -1,4 +1,3 @@
-import { ownData } from '../util/own-data';
 import { bool, type Check, finite, int, isPlainRecord, jsonValue, list, literal, nonEmptyStr, nullable, record, str } from '../runtime/wire-check';
 
 /**
@@ -27,7 +26,7 @@ const setGoalCheck: Check = record({ kind: literal('set-goal'), goal: tableGoalC
 /** The payload of a placement entry: `{ placement: command }`. */
 export const placementCommandCheck: Check = (value, path) => {
   // The kind read as plain data: a getter must not run here (src/util/own-data.ts).
-  if (isPlainRecord(value) && ownData(value, 'kind') === 'set-goal') return setGoalCheck(value, path);
+  if (isPlainRecord(value) && value.kind === 'set-goal') return setGoalCheck(value, path);
   return jsonValue()(value, path);
 };
 

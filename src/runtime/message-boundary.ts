@@ -1,5 +1,4 @@
 import type { NodeId } from './ports';
-import { ownData } from '../util/own-data';
 import { type Check, isPlainRecord, problemOf } from './wire-check';
 
 /**
@@ -109,8 +108,8 @@ export class MessageBoundary {
 
   /** True when the message may go on to its service; otherwise it was dropped and counted. */
   accept(from: NodeId, message: unknown): boolean {
-    // Read as plain data: a getter must never run here, not even the type's.
-    const claimed = isPlainRecord(message) ? ownData(message, 'type') : undefined;
+    // The message crossed the wire as plain data (src/runtime/wire-check.ts): read directly.
+    const claimed = isPlainRecord(message) && Object.prototype.hasOwnProperty.call(message, 'type') ? message.type : undefined;
     const type = typeof claimed === 'string' ? claimed : '(no type)';
     const rule = this.options.rules.get(type);
     if (rule === undefined) return this.drop(from, type, 'unknown-type', `no service here takes ${JSON.stringify(type.slice(0, 64))}`);

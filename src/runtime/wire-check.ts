@@ -2,11 +2,25 @@
  * A small vocabulary for checking the shape of a message that arrived from the network
  * before any protocol sees it (FoundationDB / TigerBeetle: never trust a message; assert,
  * drop and count). A check returns a sentence naming the first bad field, or undefined
- * when the value fits. Checks never throw, whatever the input (cycles, getters, huge
- * arrays, prototype tricks): they read only own enumerable data and stop at bounds.
+ * when the value fits, and stops at bounds.
+ *
+ * Checks take a message as it crossed the wire: plain data. The simulated network copies the
+ * message of any process that did not promise plain data, as a real wire would, and puts a
+ * marker where a getter, a list's own function or a foreign prototype was
+ * (src/util/wire-copy.ts); PhantomDB's own processes build plain data. So a check reads fields
+ * directly (no sender's code can run: there is none left) and refuses the markers, which are
+ * neither objects, lists, strings nor numbers. Code that takes a message from anywhere else
+ * passes it through `wireCopy` first.
  */
 
-import { ownField } from '../util/own-data';
+const objectPrototype = Object.prototype;
+const arrayPrototype = Array.prototype;
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** A field name a record or variant check may read directly: none that plain objects inherit. */
+function assertOwnFieldName(name: string): void {
+  if (name in objectPrototype) throw new Error(`a wire check cannot name the field ${JSON.stringify(name)}: every object inherits one`);
+}
 
 export type Check = (value: unknown, path: string) => string | undefined;
 
@@ -36,23 +50,16 @@ export const DEPTH_MAX = 32;
 export function isPlainRecord(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const prototype = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
+  return prototype === objectPrototype || prototype === null;
 }
 
 /**
- * A list as plain data: an array of this realm whose prototype is Array.prototype, and whose
- * own properties are its items and its length only (no own iterator, constructor, map, slice,
- * toJSON...). Code that takes a checked list iterates it (for...of), slices, maps or serialises
- * it; each of those would run the sender's code on an array whose prototype was swapped, or that
- * carries a function of its own. (A hole among the items is refused by each check's item loop.)
+ * A list: an array of this realm whose prototype is Array.prototype. (One with own fields
+ * beside its items, an own `map` say, never crosses the wire: the copy marks it. A hole among
+ * the items is refused by each check's item loop.)
  */
 function isPlainList(value: unknown): value is unknown[] {
-  return (
-    Array.isArray(value) &&
-    Object.getPrototypeOf(value) === Array.prototype &&
-    Object.getOwnPropertySymbols(value).length === 0 &&
-    Object.getOwnPropertyNames(value).length === value.length + 1
-  );
+  return Array.isArray(value) && Object.getPrototypeOf(value) === arrayPrototype;
 }
 
 
@@ -70,7 +77,7 @@ let sawChangeable = false;
 /**
  * Called by every combinator on each object or list it inspects (cheap when nothing tracks); a
  * check that reads an object's fields itself (not through `record`) calls it too, having read
- * those fields as plain data (`ownField`).
+ * those fields directly (the message is plain data, see above).
  */
 export function noteInspected(value: object): void {
   if (trackingDepth > 0 && !sawChangeable && !Object.isFrozen(value)) sawChangeable = true;
@@ -81,7 +88,7 @@ export function noteInspected(value: object): void {
  * `check`, remembering the values it passed that can no longer change (see above). Only
  * passes are kept: a value that fails is checked again, so its problem is worded in full.
  * Every custom check inside `check` that reads an object's fields itself must read them
- * with `ownField` and call `noteInspected`. (A verdict assumes Object.prototype keeps its
+ * directly and call `noteInspected`. (A verdict assumes Object.prototype keeps its
  * fields, as every check using `in` does; a process that changes Object.prototype changes what
  * every check means.)
  */
@@ -149,9 +156,9 @@ export function list(check: Check, lengthMax = LIST_LENGTH_MAX): Check {
     if (value.length > lengthMax) return `${path} has more than ${lengthMax} items`;
     noteInspected(value);
     for (let index = 0; index < value.length; index++) {
-      if (!Object.prototype.hasOwnProperty.call(value, index)) return `${path}[${index}] is missing`;
-      // Read as own data, as record fields are: an item may be a getter.
-      const problem = check(ownField(value, index), child(path, index, true));
+      const item = value[index];
+      if (item === undefined && !hasOwn.call(value, index)) return `${path}[${index}] is missing`;
+      const problem = check(item, child(path, index, true));
       if (problem !== undefined) return problem;
     }
     return undefined;
@@ -164,7 +171,7 @@ export function tuple(...checks: readonly Check[]): Check {
     if (!isPlainList(value) || value.length !== checks.length) return `${path} must be a list of ${checks.length} items`;
     noteInspected(value);
     for (let index = 0; index < checks.length; index++) {
-      const problem = checks[index](ownField(value, index), child(path, index, true));
+      const problem = checks[index](value[index], child(path, index, true));
       if (problem !== undefined) return problem;
     }
     return undefined;
@@ -177,6 +184,7 @@ export type Fields = Readonly<Record<string, Check | OptionalCheck>>;
 export function record(fields: Fields): Check {
   // Laid out once as parallel arrays: every message passes here, field by field.
   const names = Object.keys(fields);
+  names.forEach(assertOwnFieldName);
   const checks = names.map((name) => fields[name]);
   const required = checks.map((check) => (typeof check === 'function' ? check : undefined));
   const optionals = checks.map((check) => (typeof check === 'function' ? undefined : check.optional));
@@ -184,7 +192,7 @@ export function record(fields: Fields): Check {
     if (!isPlainRecord(value)) return `${path} must be an object`;
     noteInspected(value);
     for (let position = 0; position < names.length; position++) {
-      const item = ownField(value, names[position]);
+      const item = value[names[position]];
       const check = required[position];
       if (check !== undefined) {
         const problem = check(item, path === QUICK ? QUICK : `${path}.${names[position]}`);
@@ -207,7 +215,7 @@ export function dictionary(check: Check, keysMax = 10_000): Check {
     const keys = Object.getOwnPropertyNames(value);
     if (keys.length > keysMax) return `${path} has more than ${keysMax} entries`;
     for (const key of keys) {
-      const problem = check(ownField(value, key), child(path, key, false));
+      const problem = check(value[key], child(path, key, false));
       if (problem !== undefined) return problem;
     }
     return undefined;
@@ -216,10 +224,11 @@ export function dictionary(check: Check, keysMax = 10_000): Check {
 
 /** A tagged union: `field` selects the check of the variant. */
 export function variant(field: string, variants: Readonly<Record<string, Check>>): Check {
+  assertOwnFieldName(field);
   return (value, path) => {
     if (!isPlainRecord(value)) return `${path} must be an object`;
     noteInspected(value);
-    const tag = ownField(value, field);
+    const tag = value[field];
     if (typeof tag !== 'string' || !Object.prototype.hasOwnProperty.call(variants, tag)) {
       return `${path}.${field} must be one of ${Object.keys(variants).join(', ')}`;
     }
@@ -258,7 +267,7 @@ function jsonProblem(value: unknown, path: string, depthLeft: number, budget: { 
     if (value.length > LIST_LENGTH_MAX) return `${path} has more than ${LIST_LENGTH_MAX} items`;
     noteInspected(value);
     for (let index = 0; index < value.length; index++) {
-      const problem = jsonProblem(ownField(value, index), child(path, index, true), depthLeft - 1, budget);
+      const problem = jsonProblem(value[index], child(path, index, true), depthLeft - 1, budget);
       if (problem !== undefined) return problem;
     }
     return undefined;
@@ -267,7 +276,7 @@ function jsonProblem(value: unknown, path: string, depthLeft: number, budget: { 
   noteInspected(value);
   // Every own name, not only the enumerable ones: a hidden getter would run where code reads it.
   for (const key of Object.getOwnPropertyNames(value)) {
-    const item = ownField(value, key);
+    const item = value[key];
     // An undefined field is absent once serialised; the in-process network passes objects as they are.
     if (item === undefined) continue;
     const problem = jsonProblem(item, child(path, key, false), depthLeft - 1, budget);

@@ -1,5 +1,6 @@
 import type { Message, NodeId } from '../runtime/ports';
 import { ownData } from '../util/own-data';
+import { notPlainAt, wireCopy } from '../util/wire-copy';
 import type { LatencyModel } from './latency';
 import type { SeededRandom } from './random';
 import type { RegionLatencyMatrix } from './region-latency';
@@ -54,6 +55,9 @@ export class Network {
   private readonly regionOf = new Map<NodeId, string>();
   private regionLatency: RegionLatencyMatrix | undefined;
   readonly typeCounters = new Map<string, TrafficCounters>();
+  /** Messages of each type whose plain-data promise was asserted (sendPlain). */
+  private readonly plainChecked = new Map<string, number>();
+  private taps: readonly ((from: NodeId, to: NodeId, message: Message) => void)[] = [];
 
   constructor(
     private readonly scheduler: Scheduler,
@@ -211,11 +215,52 @@ export class Network {
 
   // ---- traffic -----------------------------------------------------------------
 
+  /**
+   * Sends `message` as the wire would: the receiver gets a copy made of plain data
+   * (src/util/wire-copy.ts), so no code of the sender's (a getter, a list's own function)
+   * crosses it, and nothing the sender does to its object later changes what arrives. Any
+   * caller may send this way: a test's rogue process, a forger, a process of the user's.
+   */
   send(from: NodeId, to: NodeId, message: Message): void {
+    this.transmit(from, to, wireCopy(message) as Message);
+  }
+
+  /**
+   * Sends a message that PhantomDB's own code built from plain data (a node added with
+   * `plainMessages`), by reference: it is what `send`'s copy would be, without the copy.
+   */
+  sendPlain(from: NodeId, to: NodeId, message: Message): void {
+    const type = plainTypeOf(message);
+    // The promise is asserted on the first messages of each type (every type's shape shows there).
+    const checked = this.plainChecked.get(type) ?? 0;
+    if (checked < PLAIN_CHECKS_PER_TYPE) {
+      this.plainChecked.set(type, checked + 1);
+      const problem = notPlainAt(message, 'message');
+      if (problem !== undefined) throw new Error(`node ${from} promised plain messages but sent ${type} to ${to} whose ${problem}: a process that embeds what it was handed must copy it (wireCopy) or send with Network.send`);
+    }
+    this.transmit(from, to, message);
+  }
+
+  /**
+   * Hears every message just after it went out (the wire's copy, whatever loss or partition
+   * then do to it): for tests and scenarios that overhear traffic. Returns the way to stop.
+   */
+  tap(listener: (from: NodeId, to: NodeId, message: Message) => void): () => void {
+    this.taps = [...this.taps, listener];
+    return () => {
+      this.taps = this.taps.filter((tap) => tap !== listener);
+    };
+  }
+
+  private transmit(from: NodeId, to: NodeId, message: Message): void {
+    this.put(from, to, message);
+    if (this.taps.length > 0) for (const tap of this.taps) tap(from, to, message);
+  }
+
+  private put(from: NodeId, to: NodeId, message: Message): void {
     const id = this.nextMessageId++;
-    // Read once, as plain data: a message is the sender's data, and a hostile sender's getter
-    // must not run in the network any more than in the node (see messageTypeOf).
-    const type = messageTypeOf(message);
+    // Plain data by now (see send), so its type is read directly.
+    const type = plainTypeOf(message);
     const link = this.link(from, to);
     link.counters.sent++;
     this.typeCounter(type).sent++;
@@ -345,6 +390,9 @@ function validateFaults(faults: LinkFaults): LinkFaults {
   return faults;
 }
 
+/** How many messages of each type sendPlain checks for plain data. */
+const PLAIN_CHECKS_PER_TYPE = 16;
+
 /** Distinct message types counted one by one; the rest are counted together. */
 const MESSAGE_TYPES_COUNTED_MAX = 1024;
 const OTHER_TYPES = '(other types)';
@@ -358,6 +406,18 @@ const MESSAGE_TYPE_LENGTH_MAX = 128;
  */
 export function messageTypeOf(message: unknown): string {
   const type = typeof message === 'object' && message !== null ? ownData(message, 'type') : undefined;
+  return typeLabel(type);
+}
+
+/** messageTypeOf for plain data (a message that crossed the wire): the field read directly. */
+function plainTypeOf(message: unknown): string {
+  if (typeof message !== 'object' || message === null) return '(no type)';
+  const prototype = Object.getPrototypeOf(message);
+  if (prototype !== Object.prototype && prototype !== null) return '(no type)';
+  return typeLabel(Object.prototype.hasOwnProperty.call(message, 'type') ? (message as { type?: unknown }).type : undefined);
+}
+
+function typeLabel(type: unknown): string {
   if (typeof type !== 'string') return '(no type)';
   return type.length <= MESSAGE_TYPE_LENGTH_MAX ? type : '(type too long)';
 }

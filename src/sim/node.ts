@@ -44,6 +44,12 @@ export class SimNode implements Endpoint {
     private readonly network: Network,
     private readonly trace: Trace,
     streams: RandomStreams,
+    /**
+     * True for PhantomDB's own processes, which send only plain data they built: the network
+     * passes their messages by reference. Any other process's messages are copied as the wire
+     * would (Network.send), so none of its code reaches a receiver.
+     */
+    readonly plainMessages = false,
   ) {
     this.random = streams.stream(`node:${id}`);
     network.attach(id, this);
@@ -162,7 +168,9 @@ export class SimNode implements Endpoint {
       random: this.random,
       network: {
         send(to: NodeId, message: Message): void {
-          if (node.epoch === epoch && node.lifecycle === 'running') node.network.send(node.id, to, message);
+          if (node.epoch !== epoch || node.lifecycle !== 'running') return;
+          if (node.plainMessages) node.network.sendPlain(node.id, to, message);
+          else node.network.send(node.id, to, message);
         },
       },
       timers: {

@@ -5,6 +5,17 @@ import { RandomStreams } from './random';
 import { type RunUntilOptions, Scheduler } from './scheduler';
 import { Trace } from './trace';
 
+export interface AddNodeOptions {
+  /** Start the process now (the default). */
+  readonly start?: boolean;
+  /**
+   * The process is PhantomDB's own code and sends only plain data it built (never an object
+   * it was handed by a user without copying it): its messages go by reference instead of as
+   * the wire's copy (src/util/wire-copy.ts). Leave it off for anything else.
+   */
+  readonly plainMessages?: boolean;
+}
+
 export interface SimulationOptions {
   seed: number;
   /** Trace events kept for failure reports. */
@@ -40,10 +51,10 @@ export class Simulation {
   }
 
   /** Creates a node and, unless told otherwise, starts its process. */
-  addNode(id: NodeId, factory: ProcessFactory, metadata: NodeMetadata = {}, options: { start?: boolean } = {}): SimNode {
+  addNode(id: NodeId, factory: ProcessFactory, metadata: NodeMetadata = {}, options: AddNodeOptions = {}): SimNode {
     this.assertLive();
     if (this.nodeTable.has(id)) throw new Error(`a node named ${id} already exists`);
-    const node = new SimNode(id, metadata, factory, this.scheduler, this.network, this.trace, this.random);
+    const node = new SimNode(id, metadata, factory, this.scheduler, this.network, this.trace, this.random, options.plainMessages ?? false);
     this.nodeTable.set(id, node);
     if (metadata.region !== undefined) this.network.setNodeRegion(id, metadata.region);
     if (options.start ?? true) node.start();

@@ -41,8 +41,7 @@ describe('Query client: answers come from the node asked', () => {
     const asked = new Set<string>();
     const send = sim.network.send.bind(sim.network);
     let forged = 0;
-    sim.network.send = (from, to, message) => {
-      send(from, to, message);
+    sim.network.tap((from, to, message) => {
       const request = message as unknown as { type: string; requestId: string };
       if (from !== 'query-client:queries' || request.type !== 'query.fragment-request') return;
       const other = [...asked].find((node) => node !== to);
@@ -50,7 +49,7 @@ describe('Query client: answers come from the node asked', () => {
       if (other === undefined) return;
       forged++;
       send(other, from, { type: 'query.fragment-response', requestId: request.requestId, reply: { status: 'failed', reason: 'forged by a server not asked' } } as never);
-    };
+    });
     const run = runQuery(sim, engine, 'SELECT COUNT(*) FROM t');
     assert.ok(forged > 0, 'a forged refusal was sent');
     assert.equal(run.error?.message, undefined);

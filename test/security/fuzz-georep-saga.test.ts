@@ -35,13 +35,11 @@ interface Target {
 /** Records the first message of each type sent to `node` while `drive` runs. */
 function capture(sim: Simulation, node: NodeId, drive: () => void): Map<string, { from: NodeId; message: Record<string, unknown> }> {
   const seen = new Map<string, { from: NodeId; message: Record<string, unknown> }>();
-  const send = sim.network.send.bind(sim.network);
-  sim.network.send = (from: NodeId, to: NodeId, message: Message): void => {
+  const untap = sim.network.tap((from: NodeId, to: NodeId, message: Message): void => {
     if (to === node && !seen.has(message.type)) seen.set(message.type, { from, message: message as unknown as Record<string, unknown> });
-    send(from, to, message);
-  };
+  });
   drive();
-  sim.network.send = send;
+  untap();
   return seen;
 }
 

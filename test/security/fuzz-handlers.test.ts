@@ -40,16 +40,14 @@ function buildCluster(): Harness {
   const cluster = new PhantomCluster(sim, { clusterName: 'fuzz', joinToken: 'token' });
   const templates = new Map<string, Record<string, unknown>>();
   const real = new Map<string, Record<string, unknown>>();
-  const send = sim.network.send.bind(sim.network);
   // Keep the first message of each type that SENDER really sent TARGET, and the first of each
   // type that crossed the network towards any server node, re-addressed as from SENDER. The
   // real one is preferred: a re-addressed Raft message can claim for SENDER a leadership it
   // never had (another node's heartbeat of a term the target leads), which no correct peer sends.
-  sim.network.send = (from: NodeId, to: NodeId, message: Message): void => {
+  const untap = sim.network.tap((from: NodeId, to: NodeId, message: Message): void => {
     if (from === SENDER && to === TARGET && !real.has(message.type)) real.set(message.type, message as unknown as Record<string, unknown>);
     if (to.startsWith('node-') && !templates.has(message.type)) templates.set(message.type, asFromSender(message as unknown as Record<string, unknown>));
-    send(from, to, message);
-  };
+  });
   for (let index = 1; index <= 3; index++) cluster.addNode(`node-${index}`, { seeds: index === 1 ? [] : ['node-1'] });
   sim.runUntil(() => cluster.liveMembers().length === 3 && cluster.agreement(), { withinMs: 10_000, waitingFor: 'three members' });
   cluster.database.create({ shards: 2, replicationFactor: 3 });
@@ -64,7 +62,7 @@ function buildCluster(): Harness {
   txn.write('b', '2');
   txn.commit();
   sim.runUntil(() => txn.outcome === 'committed', { withinMs: 5_000, waitingFor: 'a transaction' });
-  sim.network.send = send;
+  untap();
   for (const [type, message] of real) templates.set(type, message);
   return { sim, cluster, templates };
 }

@@ -4,6 +4,7 @@ import { serverWireRules } from '../../src/api/wire-rules';
 import { operationCheck } from '../../src/kv/wire';
 import { placementCommandCheck } from '../../src/placement/wire';
 import { BoundaryCounters, MessageBoundary } from '../../src/runtime/message-boundary';
+import { wireCopy } from '../../src/util/wire-copy';
 import { type Check, dictionary, int, jsonValue, list, optional, QUICK, record, sameVerdictWhileFrozen, tuple } from '../../src/runtime/wire-check';
 
 /**
@@ -11,6 +12,10 @@ import { type Check, dictionary, int, jsonValue, list, optional, QUICK, record, 
  * sameVerdictWhileFrozen): in one process every follower receives the very entry object
  * its leader froze, so the boundary checks it once. A kept verdict must be one that a new
  * check would give again: only passes, and only when every object the check read is frozen.
+ *
+ * Hostile values (getters, lists with functions of their own, foreign prototypes) are checked
+ * as a node receives them: after the wire's copy (src/util/wire-copy.ts), which never runs
+ * the sender's code and leaves a marker the checks refuse with the words they always used.
  */
 
 /** A check of `{ a: number, inner: { b: number } }` that counts how often it really runs. */
@@ -64,8 +69,8 @@ describe('Wire checks: verdicts kept while frozen', () => {
     const operation = Object.freeze(Object.defineProperty({ kind: 'put', value: 'v' }, 'key', { enumerable: true, get: () => (calls++, 'k') }));
     const check = sameVerdictWhileFrozen(record({ operation: operationCheck }));
     const value = Object.freeze({ operation });
-    assert.match(check(value, 'm') ?? '', /m\.operation\.key must be plain data/);
-    assert.match(check(value, 'm') ?? '', /m\.operation\.key must be plain data/, 'a refusal is not kept as a pass');
+    assert.match(check(wireCopy(value), 'm') ?? '', /m\.operation\.key must be plain data/);
+    assert.match(check(wireCopy(value), 'm') ?? '', /m\.operation\.key must be plain data/, 'a refusal is not kept as a pass');
     assert.equal(calls, 0, 'the getter never ran');
   });
 
@@ -83,7 +88,7 @@ describe('Wire checks: verdicts kept while frozen', () => {
     for (const check of [list(int(0)), tuple(int(0), int(0)), jsonValue()]) {
       assert.equal(check([1, 2], 'm'), undefined, 'a plain list passes');
       for (const [name, hostile] of [['swapped prototype', swapped], ['own iterator', ownIterator], ['own constructor', ownConstructor], ['own map', ownMap], ['hidden own slice', hiddenSlice]] as const) {
-        assert.match(check(hostile, 'm') ?? '', /^m must be/, `a list with a ${name}`);
+        assert.match(check(wireCopy(hostile), 'm') ?? '', /^m must be/, `a list with a ${name}`);
       }
     }
     assert.equal(ran, 0, 'none of the sender\'s functions ran');
@@ -92,8 +97,8 @@ describe('Wire checks: verdicts kept while frozen', () => {
   it('refuse a hidden (non-enumerable) getter in opaque data or a dictionary, without running it', () => {
     let ran = 0;
     const hidden = () => Object.defineProperty({ a: 1 }, 'region', { enumerable: false, get: () => (ran++, 2) });
-    assert.match(jsonValue()(hidden(), 'm') ?? '', /^m\.region must be plain data/);
-    assert.match(dictionary(int(0))(hidden(), 'm') ?? '', /^m\.region must be/);
+    assert.match(jsonValue()(wireCopy(hidden()), 'm') ?? '', /^m\.region must be plain data/);
+    assert.match(dictionary(int(0))(wireCopy(hidden()), 'm') ?? '', /^m\.region must be/);
     assert.equal(jsonValue()({ a: 1, nested: { b: [1, 2] } }, 'm'), undefined, 'plain data passes');
     assert.equal(ran, 0, 'the getter never ran');
   });
@@ -101,16 +106,16 @@ describe('Wire checks: verdicts kept while frozen', () => {
   it("read a placement command's kind as plain data before choosing its check", () => {
     let ran = 0;
     const command = Object.defineProperty({ goal: {}, reason: 'r', atMs: 0 }, 'kind', { enumerable: true, get: () => (ran++, 'set-goal') });
-    assert.match(placementCommandCheck(command, 'm') ?? '', /^m\.kind must be plain data/);
+    assert.match(placementCommandCheck(wireCopy(command), 'm') ?? '', /^m\.kind must be plain data/);
     assert.equal(ran, 0, 'the getter never ran');
   });
 
   it('read list and tuple items as own data: an item that is a getter fails and never runs', () => {
     let ran = false;
     const hostile = Object.defineProperty([1, 2], 1, { enumerable: true, get: () => { ran = true; return 2; } });
-    assert.match(list(int(0))(hostile, 'm') ?? '', /m\[1\] must be a whole number/);
-    assert.match(tuple(int(0), int(0))(hostile, 'm') ?? '', /m\[1\] must be a whole number/);
-    assert.match(jsonValue()(hostile, 'm') ?? '', /m\[1\] must be plain data/);
+    assert.match(list(int(0))(wireCopy(hostile), 'm') ?? '', /m\[1\] must be a whole number/);
+    assert.match(tuple(int(0), int(0))(wireCopy(hostile), 'm') ?? '', /m\[1\] must be a whole number/);
+    assert.match(jsonValue()(wireCopy(hostile), 'm') ?? '', /m\[1\] must be plain data/);
     assert.equal(ran, false);
   });
 
@@ -123,10 +128,10 @@ describe('Wire checks: verdicts kept while frozen', () => {
     const empty = Object.defineProperty({ a: 1 }, 'b', { enumerable: true, get: undefined });
     const nullPrototype = Object.defineProperty(Object.assign(Object.create(null) as object, { a: 1 }), 'b', { enumerable: true, get: () => 1 });
     for (const [name, value] of [['setter only', setterOnly], ['neither', empty], ['getter on a null-prototype object', nullPrototype]] as const) {
-      assert.match(check(value, 'm') ?? '', /m\.b must be a whole number/, name);
+      assert.match(check(wireCopy(value), 'm') ?? '', /m\.b must be a whole number/, name);
     }
     const inheritedGetter = Object.create(Object.defineProperty({}, 'a', { get: () => 1 })) as object;
-    assert.match(check(inheritedGetter, 'm') ?? '', /must be an object|m\.a must be/, 'an inherited getter is not an own field');
+    assert.match(check(wireCopy(inheritedGetter), 'm') ?? '', /must be an object|m\.a must be/, 'an inherited getter is not an own field');
   });
 
   it('accept a frozen Raft entry at a second follower without checking it again, and still refuse a bad one', () => {
