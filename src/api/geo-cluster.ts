@@ -788,7 +788,7 @@ export class OneNodePerRegion implements GeoDeployment {
       guardNode(runtime, env, geoReplicaRules(), (from) => peerNodes.has(from), this.counters);
       runtime.register(GEO_NAMESPACE, new RegionReplica(env, { region, peers, catalog: context.catalog, tuning: context.tuning, observer: context.replicaObserver }));
       return runtime;
-    }, { region });
+    }, { region }, { plainMessages: true }); // PhantomDB's own server (src/util/wire-copy.ts)
     const replica = (): RegionReplica | undefined => (sim.node(region).instance as NodeRuntime | null)?.service<RegionReplica>(GEO_NAMESPACE);
     return {
       region,

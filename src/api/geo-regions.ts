@@ -115,7 +115,8 @@ export class ReplicatedRegions implements GeoDeployment {
     for (const peer of context.peers) for (const node of peer.nodes) this.regionOfNode.set(node, peer.region);
     const map = this.planFor(region);
     this.maps.set(region, map);
-    nodes.forEach((node, index) => sim.addNode(node, (env) => this.serverProcess(env, context, index, map), { region, zone: `${region}-${ZONE_LETTERS[index]}` }));
+    // PhantomDB's own servers: they send plain data they built (src/util/wire-copy.ts).
+    nodes.forEach((node, index) => sim.addNode(node, (env) => this.serverProcess(env, context, index, map), { region, zone: `${region}-${ZONE_LETTERS[index]}` }, { plainMessages: true }));
     for (const shard of map.shards) {
       for (const node of shard.replicas) this.raftOn(node)!.ensureGroup({ groupId: shard.id, bootstrapConfig: { voters: shard.replicas, learners: [] } });
     }

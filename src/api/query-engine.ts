@@ -229,7 +229,7 @@ export class QueryEngine {
       });
       const created = client;
       return { onMessage: (from, message) => created.onMessage(from, message) };
-    });
+    }, {}, { plainMessages: true }); // PhantomDB's client: its fragments are plans it compiled from the query's text
     this.clients.set(name, client!);
     return client!;
   }

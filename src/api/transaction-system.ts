@@ -65,7 +65,7 @@ export class TransactionSystem {
       });
       const created = client;
       return { onMessage: (from, message) => created.onMessage(from, message) };
-    });
+    }, {}, { plainMessages: true }); // PhantomDB's client: it sends text its caller gave (checked) in messages it builds
     this.clients.set(name, client!);
     return client!;
   }

@@ -196,6 +196,14 @@ export class Transaction {
   }
 
   private operate(call: Extract<ClientCall, { key: string }>): TxnOperation {
+    // The client's messages carry these as they are (its node sends plain data by reference):
+    // anything but text is refused here, in the caller's words.
+    const text = (name: string, value: unknown, nullable = false): void => {
+      if (typeof value !== 'string' && !(nullable && value === null)) throw new TypeError(`transaction ${this.id}: ${call.kind}'s ${name} must be text, got ${typeof value}`);
+    };
+    text('key', call.key);
+    if (call.kind === 'write') text('value', call.value, true);
+    if (call.kind === 'append') text('element', call.element);
     const operation = new TxnOperation(call);
     this.operations.push(operation);
     if (this.commitRequested) throw new Error(`transaction ${this.id} already asked to commit`);

@@ -249,3 +249,19 @@ describe('Two-phase commit: conflicts (wait-die)', () => {
     assert.deepEqual(store.txns.violations(), []);
   });
 });
+
+describe('Two-phase commit: what a caller hands the client', () => {
+  it('refuses a key, value or element that is not text, naming the transaction and the field (its messages carry them as they are)', () => {
+    const store = startStore(12);
+    const txn = store.txns.client('c1').begin();
+    let ran = 0;
+    const sneaky = Object.defineProperty({}, 'length', { get: () => ran++ }) as unknown as string;
+    assert.throws(() => txn.write(sneaky, '1'), new RegExp(`transaction ${txn.id.replace(/\./g, '\\.')}: write's key must be text, got object`));
+    assert.throws(() => txn.write('a', 7 as unknown as string), /write's value must be text, got number/);
+    assert.throws(() => txn.read(sneaky), /read's key must be text/);
+    assert.throws(() => txn.append('a', sneaky), /append's element must be text|an appended element is one word/);
+    assert.equal(ran, 0, 'nothing of the caller\'s object was read');
+    txn.delete('a');
+    assert.equal(txn.outcome, 'pending', 'a delete (a null value) is a write');
+  });
+});
