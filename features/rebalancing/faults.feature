@@ -64,3 +64,23 @@ Feature: Faults in the middle of a move
     And no acknowledged write was lost
     And the consensus safety checker saw no violation
     And the placement map agrees with every group's configuration
+
+  Scenario: The target is up but never heard from, and the move rolls back
+    # node-5 runs and hears everything, and the membership still counts it a member, but
+    # nothing it sends to the store's nodes arrives: the leader's catch-up round never ends.
+    # After 10 election timeouts without the learner's answer the leader gives up on it (Raft
+    # thesis §4.2.1) and the move rolls back instead of waiting for ever.
+    When messages from node-5 to node-1 are lost
+    And messages from node-5 to node-2 are lost
+    And messages from node-5 to node-3 are lost
+    And messages from node-5 to node-4 are lost
+    And the copy of "shard-1" held by its leader moves to node-5
+    And node-5 has joined "shard-1" as a learner
+    Then within 30 seconds the move has been rolled back
+    When the network heals
+    And the clients stop
+    Then the node that led "shard-1" before the move holds a full copy of it
+    And every client history is linearizable
+    And no acknowledged write was lost
+    And the consensus safety checker saw no violation
+    And the placement map agrees with every group's configuration
