@@ -382,6 +382,14 @@ When('{node} has joined {string} as a learner', function (this: PhantomWorld, no
   rebalancing(this).waitForMoveStep(shard, node, 'learner-added', 10_000);
 });
 
+// Needs a move of the shard's copy to the node ("the copy of ... held by its leader moves to ..."). Waits (at most
+// 10 s) until that move has made the node a voter of the shard (it caught up as a learner and was promoted; the old
+// copy may still be there).
+// Example: When node-5 has become a voter of "shard-1"
+When('{node} has become a voter of {string}', function (this: PhantomWorld, node: string, shard: string) {
+  rebalancing(this).waitForMoveStep(shard, node, 'promoted', 10_000);
+});
+
 // The node a "moves off its leader" step moved the shard's copy from crashes (power loss).
 When('the node that led {string} before the move crashes', function (this: PhantomWorld, shard: string) {
   this.node(rebalancing(this).movedOffLeader(shard)).crash();

@@ -84,3 +84,22 @@ Feature: Faults in the middle of a move
     And no acknowledged write was lost
     And the consensus safety checker saw no violation
     And the placement map agrees with every group's configuration
+
+  Scenario: The target goes unheard just after it became a voter, and the move still finishes
+    # Leadership leaves the old copy's node for a voter the leader hears; asked of node-5,
+    # which cannot be heard, the transfer would never happen and the move never end.
+    When the copy of "shard-1" held by its leader moves to node-5
+    And node-5 has become a voter of "shard-1"
+    And messages from node-5 to node-1 are lost
+    And messages from node-5 to node-2 are lost
+    And messages from node-5 to node-3 are lost
+    And messages from node-5 to node-4 are lost
+    Then within 30 seconds every move has finished
+    When the network heals
+    And the clients stop
+    Then node-5 holds a full copy of "shard-1"
+    And the node that led "shard-1" before the move holds no data of it
+    And every client history is linearizable
+    And no acknowledged write was lost
+    And the consensus safety checker saw no violation
+    And the placement map agrees with every group's configuration

@@ -246,11 +246,11 @@ export class MigrationExecutor {
         if (view.configCommitted && this.ports.isUp(to) && this.caughtUp(record, view, to)) return this.act(record, () => this.ports.proposeConfigChange(shard, { type: 'promote', node: to }));
         return;
       case 'promoted':
-        if (view.leader === from) return this.act(record, () => this.ports.transferLeadership(shard, this.ports.isUp(to) ? to : otherVoter(view, from)));
+        if (view.leader === from) return this.act(record, () => this.ports.transferLeadership(shard, this.heardVoter(view, from, to)));
         return this.advance(record, 'leader-moved', undefined, `leadership of ${shard} off ${from}`);
       case 'leader-moved':
         if (!isMember(view, from) && view.configCommitted) return this.advance(record, 'removed', (map) => withoutVoter(map, shard, from), `${from} removed from ${shard}`);
-        if (view.leader === from) return this.act(record, () => this.ports.transferLeadership(shard, otherVoter(view, from)));
+        if (view.leader === from) return this.act(record, () => this.ports.transferLeadership(shard, this.heardVoter(view, from)));
         if (view.configCommitted && this.quorumSurvivesRemoval(view, from)) this.act(record, () => this.ports.proposeConfigChange(shard, { type: 'remove', node: from }));
         return;
       case 'removed':
@@ -284,6 +284,18 @@ export class MigrationExecutor {
   private caughtUp(record: JournalRecord, view: GroupView, node: NodeId): boolean {
     const progress = view.progress[node];
     return progress !== undefined && progress.recentActive && progress.catchUp?.state === 'caught-up' && this.ports.nowMs() >= (this.transferEndsAtMs.get(record.moveId) ?? 0);
+  }
+
+  /**
+   * Where leadership goes off `from`: `preferred` (the move's target), else another voter,
+   * whichever the leader has heard from lately and whose node is up. A voter that runs but
+   * is not heard (its messages are lost) cannot win the election a transfer asks for: the
+   * move asked it again and again, and never finished. Falls back to any other voter.
+   */
+  private heardVoter(view: GroupView, from: NodeId, preferred?: NodeId): NodeId {
+    const heard = (voter: NodeId): boolean => voter !== from && view.config.voters.includes(voter) && this.ports.isUp(voter) && view.progress[voter]?.recentActive === true;
+    if (preferred !== undefined && heard(preferred)) return preferred;
+    return view.config.voters.find(heard) ?? otherVoter(view, from);
   }
 
   /** Removing `node` leaves a configuration whose majority is up. */

@@ -41,6 +41,10 @@ class FakeCluster {
   readonly voters = new Map<string, string[]>();
   /** Replicas the executor deleted, as node/shard. */
   readonly deleted: string[] = [];
+  /** What the leader has heard of each member lately (progress.recentActive); unset: nothing known. */
+  readonly heard = new Map<string, boolean>();
+  /** Leadership transfers asked, as shard → node. */
+  readonly transfers: string[] = [];
   map: ShardMap = {
     epoch: 1,
     shards: [
@@ -51,7 +55,7 @@ class FakeCluster {
 
   ports(): MigrationPorts {
     const view = (shard: string): GroupView | undefined => this.leaderless.has(shard) ? undefined
-      : { leader: 'n1', config: { voters: this.voters.get(shard) ?? ['n1', 'n2', 'n3'], learners: this.learners.get(shard) ?? [] }, configCommitted: true, commitIndex: 10, progress: {} };
+      : { leader: 'n1', config: { voters: this.voters.get(shard) ?? ['n1', 'n2', 'n3'], learners: this.learners.get(shard) ?? [] }, configCommitted: true, commitIndex: 10, progress: Object.fromEntries([...this.heard].map(([node, recentActive]) => [node, { recentActive }])) as GroupView['progress'] };
     return {
       nowMs: () => this.manual.nowMs,
       schedule: (delayMs, callback) => { this.timers.setTimer(delayMs, callback); },
@@ -71,7 +75,7 @@ class FakeCluster {
       },
       group: view,
       proposeConfigChange: (shard, change) => { this.configChanges.push({ shard, change }); },
-      transferLeadership: () => undefined,
+      transferLeadership: (shard, to) => { this.transfers.push(`${shard} → ${to}`); },
       openEmptyReplica: () => undefined,
       deleteReplica: (node, shard) => {
         this.deleted.push(`${node}/${shard}`);
@@ -254,5 +258,36 @@ describe('a finished replica move deletes only a copy the configuration no longe
     const other = moveAt('rolled-back');
     other.cluster.runFor(2_000);
     assert.deepEqual(other.cluster.deleted, ['n4/shard-1']);
+  });
+});
+
+describe('leadership leaves the old copy for a voter the leader hears (executor heardVoter; Raft thesis §3.10 transfer needs a target that can win)', () => {
+  /** A move of shard-1 off its leader n1 to n4, its journal record put at 'promoted' directly. */
+  function promotedMove(): { cluster: FakeCluster; moveId: string } {
+    const cluster = new FakeCluster();
+    const executor = new MigrationExecutor(cluster.ports());
+    const [moveId] = executor.submit([{ kind: 'move-replica', shard: 'shard-1', from: 'n1', to: 'n4', reason: 'test' }]);
+    for (let i = 0; i < 100 && !cluster.journal.some((entry) => entry.moveId === moveId); i++) cluster.runFor(10);
+    const record = cluster.journal.find((entry) => entry.moveId === moveId);
+    assert.ok(record !== undefined, `${moveId} was journaled`);
+    cluster.journal[cluster.journal.indexOf(record)] = { ...record, step: 'promoted' };
+    cluster.voters.set('shard-1', ['n1', 'n2', 'n3', 'n4']);
+    return { cluster, moveId };
+  }
+
+  test('the target, when the leader hears it', () => {
+    const { cluster } = promotedMove();
+    for (const node of ['n2', 'n3', 'n4']) cluster.heard.set(node, true);
+    cluster.runFor(100);
+    assert.ok(cluster.transfers.length > 0 && cluster.transfers.every((transfer) => transfer === 'shard-1 → n4'), `transfers asked: ${cluster.transfers.join(', ')}`);
+  });
+
+  test('another voter the leader hears, when the target runs but is not heard (it could never win the election)', () => {
+    const { cluster } = promotedMove();
+    cluster.heard.set('n2', false);
+    cluster.heard.set('n3', true);
+    cluster.heard.set('n4', false);
+    cluster.runFor(100);
+    assert.ok(cluster.transfers.length > 0 && cluster.transfers.every((transfer) => transfer === 'shard-1 → n3'), `transfers asked: ${cluster.transfers.join(', ')}`);
   });
 });
