@@ -1,4 +1,5 @@
 import type { Message, NodeId } from '../runtime/ports';
+import { type TextKey, textKey } from '../util/hash';
 import { ownData } from '../util/own-data';
 import { notPlainAt, wireCopy } from '../util/wire-copy';
 import type { LatencyModel } from './latency';
@@ -57,6 +58,7 @@ export class Network {
   readonly typeCounters = new Map<string, TrafficCounters>();
   /** Messages of each type whose plain-data promise was asserted (sendPlain). */
   private readonly plainChecked = new Map<string, number>();
+  private readonly messageTypes = new Map<string, MessageType>();
   private taps: readonly ((from: NodeId, to: NodeId, message: Message) => void)[] = [];
 
   constructor(
@@ -260,46 +262,48 @@ export class Network {
   private put(from: NodeId, to: NodeId, message: Message): void {
     const id = this.nextMessageId++;
     // Plain data by now (see send), so its type is read directly.
-    const type = plainTypeOf(message);
+    const type = this.messageType(plainTypeOf(message));
     const link = this.link(from, to);
     link.counters.sent++;
-    this.typeCounter(type).sent++;
-    this.trace.recordMessage(this.scheduler.nowMs, 'net.send', from, to, type, id);
-    if (!this.canReach(from, to)) return this.drop(link, from, to, type, id, 'partition');
+    type.counters.sent++;
+    this.trace.recordMessage(this.scheduler.nowMs, SEND, link.from, link.to, type.key, id);
+    if (!this.canReach(from, to)) return this.drop(link, type, id, 'partition');
     const faults = link.faults ?? this.faults;
     if (faults.lossProbability > 0 && this.random.chance(faults.lossProbability)) {
-      return this.drop(link, from, to, type, id, 'loss');
+      return this.drop(link, type, id, 'loss');
     }
-    this.scheduleDelivery(link, from, to, message, type, id);
+    this.scheduleDelivery(link, message, type, id);
     if (faults.duplicateProbability > 0 && this.random.chance(faults.duplicateProbability)) {
       link.counters.duplicated++;
-      this.typeCounter(type).duplicated++;
-      this.scheduleDelivery(link, from, to, message, type, id);
+      type.counters.duplicated++;
+      this.scheduleDelivery(link, message, type, id);
     }
   }
 
-  private scheduleDelivery(link: Link, from: NodeId, to: NodeId, message: Message, type: string, id: number): void {
-    const latencyMs = this.sampleLatency(link.latency ?? this.regionModel(from, to) ?? this.defaultLatency);
-    this.scheduler.schedule(latencyMs, () => this.deliver(link, from, to, message, type, id));
+  private scheduleDelivery(link: Link, message: Message, type: MessageType, id: number): void {
+    const latencyMs = this.sampleLatency(link.latency ?? this.regionModel(link.from.text, link.to.text) ?? this.defaultLatency);
+    this.scheduler.schedule(latencyMs, () => this.deliver(link, message, type, id));
   }
 
-  private deliver(link: Link, from: NodeId, to: NodeId, message: Message, type: string, id: number): void {
+  private deliver(link: Link, message: Message, type: MessageType, id: number): void {
+    const from = link.from.text;
+    const to = link.to.text;
     // A partition that starts while a message is in flight also loses it.
-    if (!this.canReach(from, to)) return this.drop(link, from, to, type, id, 'partition');
+    if (!this.canReach(from, to)) return this.drop(link, type, id, 'partition');
     const endpoint = this.endpoints.get(to);
-    if (!endpoint) return this.drop(link, from, to, type, id, 'unknown-node');
+    if (!endpoint) return this.drop(link, type, id, 'unknown-node');
     // Traced before the handler runs, so the trace shows cause before effect.
-    this.trace.recordMessage(this.scheduler.nowMs, 'net.deliver', to, from, type, id);
+    this.trace.recordMessage(this.scheduler.nowMs, DELIVER, link.to, link.from, type.key, id);
     const outcome = endpoint.receive(from, message);
-    if (outcome === 'node-down') return this.drop(link, from, to, type, id, 'node-down');
+    if (outcome === 'node-down') return this.drop(link, type, id, 'node-down');
     link.counters.delivered++;
-    this.typeCounter(type).delivered++;
+    type.counters.delivered++;
   }
 
-  private drop(link: Link, from: NodeId, to: NodeId, type: string, id: number, reason: DropReason): void {
+  private drop(link: Link, type: MessageType, id: number, reason: DropReason): void {
     link.counters.dropped++;
-    this.typeCounter(type).dropped++;
-    this.trace.recordMessage(this.scheduler.nowMs, 'net.drop', to, from, type, id, reason);
+    type.counters.dropped++;
+    this.trace.recordMessage(this.scheduler.nowMs, DROP, link.to, link.from, type.key, id, reason);
   }
 
   private regionModel(from: NodeId, to: NodeId): LatencyModel | undefined {
@@ -320,15 +324,25 @@ export class Network {
     }
   }
 
-  private typeCounter(type: string): TrafficCounters {
-    let counters = this.typeCounters.get(type);
-    if (!counters) {
-      // Types come from senders; a hostile one could invent a new type per message.
-      const label = this.typeCounters.size < MESSAGE_TYPES_COUNTED_MAX ? type : OTHER_TYPES;
-      counters = this.typeCounters.get(label) ?? emptyCounters();
-      this.typeCounters.set(label, counters);
+  /** The type's counters and trace key; one lookup per message. */
+  private messageType(type: string): MessageType {
+    const known = this.messageTypes.get(type);
+    if (known !== undefined) return known;
+    // Types come from senders; a hostile one could invent a new type per message: past the
+    // cap they are counted together and not kept (traced under their own name all the same).
+    if (this.typeCounters.size >= MESSAGE_TYPES_COUNTED_MAX) {
+      let other = this.typeCounters.get(OTHER_TYPES);
+      if (other === undefined) {
+        other = emptyCounters();
+        this.typeCounters.set(OTHER_TYPES, other);
+      }
+      return { counters: other, key: textKey(type) };
     }
-    return counters;
+    const counters = emptyCounters();
+    this.typeCounters.set(type, counters);
+    const entry = { counters, key: textKey(type) };
+    this.messageTypes.set(type, entry);
+    return entry;
   }
 
   private link(from: NodeId, to: NodeId): Link {
@@ -339,7 +353,7 @@ export class Network {
     }
     let link = targets.get(to);
     if (!link) {
-      link = { counters: emptyCounters(), cut: false };
+      link = { counters: emptyCounters(), cut: false, from: textKey(from), to: textKey(to) };
       targets.set(to, link);
     }
     return link;
@@ -363,7 +377,21 @@ export class Network {
   }
 }
 
+/** The network's names for the trace, each with its hashes (src/util/hash.ts TextKey). */
+const SEND = textKey('net.send');
+const DELIVER = textKey('net.deliver');
+const DROP = textKey('net.drop');
+
+/** A message type's counters (the same object as in `typeCounters`) and its trace key. */
+interface MessageType {
+  readonly counters: TrafficCounters;
+  readonly key: TextKey;
+}
+
 interface Link {
+  /** The link's two ends, as the trace takes them. */
+  readonly from: TextKey;
+  readonly to: TextKey;
   counters: TrafficCounters;
   cut: boolean;
   latency?: LatencyModel;

@@ -1,4 +1,4 @@
-import { Digest } from '../util/hash';
+import { Digest, type TextKey } from '../util/hash';
 import { formatVirtualTime } from './scheduler';
 
 /** One structured trace event. `detail` holds small plain values only. */
@@ -64,18 +64,31 @@ export class Trace {
     this.digestSlot(slot);
   }
 
-  /** A network event (send, delivery, drop), recorded without building an object or text. */
-  recordMessage(timeMs: number, kind: string, node: string, peer: string, messageType: string, messageId: number, reason?: string): void {
+  /**
+   * A network event (send, delivery, drop), recorded without building an object or text; its
+   * strings come with their hashes (`TextKey`), which the network keeps on its links and
+   * message types. It digests exactly as `record` of the same fields would.
+   */
+  recordMessage(timeMs: number, kind: TextKey, node: TextKey, peer: TextKey, messageType: TextKey, messageId: number, reason?: string): void {
     const slot = this.nextSlot();
     slot.timeMs = timeMs;
-    slot.kind = kind;
-    slot.node = node;
+    slot.kind = kind.text;
+    slot.node = node.text;
     slot.detail = undefined;
-    slot.peer = peer;
-    slot.messageType = messageType;
+    slot.peer = peer.text;
+    slot.messageType = messageType.text;
     slot.messageId = messageId;
     slot.reason = reason;
-    this.digestSlot(slot);
+    const digest = this.digest;
+    digest.number(timeMs);
+    digest.textKey(kind);
+    digest.textKey(node);
+    digest.textKey(peer);
+    digest.textKey(messageType);
+    digest.number(messageId);
+    digest.optionalText(reason);
+    digest.endRecord();
+    this.tell(slot);
   }
 
   /** Listeners see every event after it is recorded (timelines, checkers). */
@@ -134,6 +147,10 @@ export class Trace {
       digestDetail(digest, slot.detail);
     }
     digest.endRecord();
+    this.tell(slot);
+  }
+
+  private tell(slot: MutableTraceEvent): void {
     if (this.listeners.length > 0) {
       const event = copyOf(slot);
       for (const listener of this.listeners) listener(event);

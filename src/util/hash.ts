@@ -56,6 +56,22 @@ function stringSlot(value: string): number {
   return slot;
 }
 
+/**
+ * A string with its two hashes, for a caller that feeds the same string to `Digest.textKey`
+ * again and again (the network: node ids and message types, kept on its links and types).
+ */
+export interface TextKey {
+  readonly text: string;
+  readonly hashA: number;
+  readonly hashB: number;
+}
+
+export function textKey(text: string): TextKey {
+  let slot = STRING_SLOTS.get(text);
+  if (slot === undefined) slot = stringSlot(text);
+  return { text, hashA: STRING_HASHES[slot], hashB: STRING_HASHES[slot + 1] };
+}
+
 const FLOAT_SCRATCH = new Float64Array(1);
 const WORD_SCRATCH = new Uint32Array(FLOAT_SCRATCH.buffer);
 
@@ -92,11 +108,19 @@ export class Digest {
   text(value: string): void {
     let slot = STRING_SLOTS.get(value);
     if (slot === undefined) slot = stringSlot(value);
-    const length = value.length;
+    this.mixText(STRING_HASHES[slot], STRING_HASHES[slot + 1], value.length);
+  }
+
+  /** `text(key.text)`, with the string's hashes taken from the key (no cache lookup). */
+  textKey(key: TextKey): void {
+    this.mixText(key.hashA, key.hashB, key.text.length);
+  }
+
+  private mixText(hashA: number, hashB: number, length: number): void {
     // Each step is a bijection of the lane (xor, rotate, odd multiply), so one changed field
     // always changes the digest; the length ends the field, so ("ab", "c") and ("a", "bc") differ.
-    let a = Math.imul(rotateLeft(this.laneA ^ STRING_HASHES[slot], 15), FIELD_PRIME_A);
-    let b = Math.imul(rotateLeft(this.laneB ^ STRING_HASHES[slot + 1], 13), FIELD_PRIME_B);
+    let a = Math.imul(rotateLeft(this.laneA ^ hashA, 15), FIELD_PRIME_A);
+    let b = Math.imul(rotateLeft(this.laneB ^ hashB, 13), FIELD_PRIME_B);
     a = Math.imul(rotateLeft(a ^ (length | 0x10000), 15), FIELD_PRIME_A);
     b = Math.imul(rotateLeft(b ^ (length | 0x20000), 13), FIELD_PRIME_B);
     this.laneA = a;

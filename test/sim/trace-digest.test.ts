@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Trace, type TraceEvent } from '../../src/sim/trace';
+import { textKey } from '../../src/util/hash';
 
 /** The digest of a trace that recorded `events` in order. */
 function digestOf(...events: readonly TraceEvent[]): string {
@@ -13,6 +14,15 @@ function digestOf(...events: readonly TraceEvent[]): string {
 // docs/ARCHITECTURE.md): every field of an event must move it, and field boundaries count.
 describe('Trace digest', () => {
   const base: TraceEvent = { timeMs: 12.5, kind: 'deliver', node: 'node-1', peer: 'node-2', messageType: 'raft.append', messageId: 7 };
+
+  it('digests a network event recorded with keyed strings (recordMessage) exactly as the same event recorded whole', () => {
+    for (const reason of [undefined, 'loss']) {
+      const keyed = new Trace(4);
+      keyed.recordMessage(12.5, textKey('deliver'), textKey('node-1'), textKey('node-2'), textKey('raft.append'), 7, reason);
+      assert.equal(keyed.digestHex(), digestOf({ ...base, ...(reason === undefined ? {} : { reason }) }), `reason ${String(reason)}`);
+      assert.deepEqual(keyed.recent(1)[0], { ...base, ...(reason === undefined ? {} : { reason }) });
+    }
+  });
 
   it('is a function of the events alone', () => {
     assert.equal(digestOf(base, { timeMs: 13, kind: 'raft.leader', node: 'node-2', detail: { term: 3 } }),
