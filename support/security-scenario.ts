@@ -27,7 +27,8 @@ import type { Simulation, TraceEvent } from '../src/sim';
 import type { PhantomWorld } from './world';
 import { noteDirectMembershipChange } from './direct-membership';
 
-/** How long the rogue keeps trying, and how often. */
+/** The never-admitted process's node id, and how long it keeps trying, and how often. */
+const ROGUE_ID = 'rogue';
 const ATTACK_ROUNDS = 10;
 const ATTACK_INTERVAL_MS = 100;
 /** How often the answer forger sends its answers. */
@@ -341,10 +342,17 @@ export class OverhearingImpostor {
   }
 }
 
+/** What a never-admitted process's attack counts: messages sent, and the times a node ran its hidden code. */
+interface RogueProcess {
+  readonly sent: number;
+  readonly trapsSprung: number;
+  readonly sprung?: ReadonlyMap<string, number>;
+}
+
 /** The security part of a scenario: intruders, departed nodes, and what they changed. */
 export class SecurityScenario {
   private before: ReplicaPicture[] | undefined;
-  private rogue: { id: NodeId; attack: { readonly sent: number; readonly trapsSprung: number; readonly sprung?: ReadonlyMap<string, number> } } | undefined;
+  private rogue: { id: NodeId; attack: RogueProcess } | undefined;
   private departed: NodeId | undefined;
   private forgery: ForgedTraffic | undefined;
   /** The member answering placement heartbeats in the placement nodes' place, and how many answers it sent. */
@@ -390,17 +398,7 @@ export class SecurityScenario {
     this.before = this.picture();
     const status = this.database.replica(groupId, leader)!.status();
     const target = { groupId, replicas: this.database.replicaNodes(groupId), leader, term: status.term, lastIndex: status.lastIndex, key, value };
-    const id = 'rogue';
-    let attack: RogueAttack | undefined;
-    this.world.sim.addNode(id, (env) => {
-      attack = new RogueAttack(env, target);
-      return { onMessage: () => undefined };
-    });
-    this.rogue = { id, attack: attack! };
-    for (let round = 0; round < ATTACK_ROUNDS; round++) {
-      attack!.round(round);
-      this.world.sim.runFor(ATTACK_INTERVAL_MS);
-    }
+    this.runRogue((env) => new RogueAttack(env, target), (attack, round) => attack.round(round));
   }
 
   /** A never-admitted process sends every shard's leader booby-trapped query requests for a second (see QueryRequestTraps). */
@@ -412,15 +410,24 @@ export class SecurityScenario {
     const targets = database.shardIds().map((shardId) => ({ shardId, leader: database.leaderOf(shardId) }));
     const leaderless = targets.find((target) => target.leader === undefined);
     if (leaderless !== undefined) throw new Error(`In step "${this.world.currentStep}": ${leaderless.shardId} has no leader to send to`);
-    const id = 'rogue';
-    let attack: QueryRequestTraps | undefined;
-    this.world.sim.addNode(id, (env) => {
-      attack = new QueryRequestTraps(env);
+    this.runRogue((env) => new QueryRequestTraps(env), (attack, round) => attack.round(round, targets as { shardId: string; leader: NodeId }[], table));
+  }
+
+  /**
+   * Starts the never-admitted process (node `rogue`, which ignores what it receives) with the attack
+   * `start` makes from its node environment, and plays ATTACK_ROUNDS rounds of it, ATTACK_INTERVAL_MS
+   * of virtual time apart (a second). The attack is kept for the checks that read what it counted.
+   */
+  private runRogue<Attack extends RogueProcess>(start: (env: NodeEnv) => Attack, playRound: (attack: Attack, round: number) => void): void {
+    let started: Attack | undefined;
+    this.world.sim.addNode(ROGUE_ID, (env) => {
+      started = start(env);
       return { onMessage: () => undefined };
     });
-    this.rogue = { id, attack: attack! };
+    const attack = started!;
+    this.rogue = { id: ROGUE_ID, attack };
     for (let round = 0; round < ATTACK_ROUNDS; round++) {
-      attack!.round(round, targets as { shardId: string; leader: NodeId }[], table);
+      playRound(attack, round);
       this.world.sim.runFor(ATTACK_INTERVAL_MS);
     }
   }
