@@ -317,15 +317,13 @@ When('the crashed nodes restart', function (this: PhantomWorld) {
 // Waits until exactly N server nodes count toward capacity (joining and draining ones included, stopped ones not).
 // Waits at most the given time. Example: Then the cluster has 8 server nodes within 3 minutes
 Then('the cluster has {int} server nodes within {duration}', function (this: PhantomWorld, expected: number, withinMs: number) {
-  const elastic = elasticOf(this);
-  elastic.waitFor(() => elastic.cluster.liveIds().length === expected, withinMs, () => `${expected} server nodes (there are ${elastic.cluster.liveIds().length}: ${elastic.cluster.liveIds().map((id) => `${id} ${elastic.cluster.stateOf(id)}`).join(', ')})`);
+  elasticOf(this).awaitServerNodes(expected, withinMs);
 });
 
 // Waits until at least N server nodes count toward capacity (joining and draining ones included).
 // Waits at most the given time. Example: Then the cluster grows to at least 6 server nodes within 2 minutes
 Then('the cluster grows to at least {int} server nodes within {duration}', function (this: PhantomWorld, least: number, withinMs: number) {
-  const elastic = elasticOf(this);
-  elastic.waitFor(() => elastic.cluster.liveIds().length >= least, withinMs, () => `at least ${least} server nodes (there are ${elastic.cluster.liveIds().length})`);
+  elasticOf(this).awaitAtLeastServerNodes(least, withinMs);
 });
 
 // Lets the given time pass and checks the server node count never changed from N.
@@ -342,9 +340,41 @@ Then('the cluster keeps {int} server nodes for {duration}', function (this: Phan
 // the replicas (the rebalancer finds nothing to move: replica counts within 10% of the mean, rounded to whole replicas).
 // Waits at most the given time. Example: Then the shards are spread over every server node within 2 minutes
 Then('the shards are spread over every server node within {duration}', function (this: PhantomWorld, withinMs: number) {
+  elasticOf(this).awaitSpread(withinMs);
+});
+
+// Needs first: "Given an elastic cluster of ..." and enough clients to push it past its cpu target ("When 12 clients work on the cluster").
+// The event that ends the first phase of a scale-out: waits until at least N server nodes count toward capacity
+// (joining and draining ones included). N must be above the node count the cluster started with (the step
+// refuses at once otherwise: the cluster would not have grown). Fails naming the count reached when the bound passes.
+// Example: When the cluster has grown to at least 6 server nodes within 2 minutes
+// Waits at most the given time.
+When('the cluster has grown to at least {int} server nodes within {duration}', function (this: PhantomWorld, least: number, withinMs: number) {
   const elastic = elasticOf(this);
-  elastic.waitFor(() => elastic.cluster.balanced(), withinMs, () => `a balanced cluster (replicas per node: ${[...elastic.replicaCounts()].map(([node, count]) => `${node} ${count}`).join(', ')}; moving: ${elastic.cluster.executor.idle ? 'nothing' : 'yes'})`);
-  for (const [node, count] of elastic.replicaCounts()) expect(count, `replicas on ${node}`).to.be.greaterThan(0);
+  if (least <= elastic.startingServerNodes()) throw new Error(`the cluster started with ${elastic.startingServerNodes()} server nodes, so growing to at least ${least} would not be growth: name a count above it`);
+  elastic.awaitAtLeastServerNodes(least, withinMs);
+});
+
+// Needs first: "Given an elastic cluster of ...", usually right after "When the cluster has grown to at least N server nodes within ...".
+// The event that ends a scale-out: waits until every server node serves (none joining or draining), nothing
+// is moving and each holds its share of the replicas and at least one (the condition of "Then the shards are spread over
+// every server node within ..."). Fails naming the replicas per node when the bound passes.
+// Example: When the shards have spread over every server node within 3 minutes
+// Waits at most the given time.
+When('the shards have spread over every server node within {duration}', function (this: PhantomWorld, withinMs: number) {
+  elasticOf(this).awaitSpread(withinMs);
+});
+
+// Needs first: "Given an elastic cluster of ..." that has grown, and the load dropped ("When 2 clients work on the cluster").
+// The event that ends a scale-in: waits until exactly N server nodes count toward capacity (joining and draining ones
+// included, stopped ones not). N must be below the most server nodes the cluster has had so far (the step refuses at
+// once otherwise: the cluster would not have shrunk). Fails naming each node and its state when the bound passes.
+// Example: When the cluster has shrunk to 3 server nodes within 8 minutes
+// Waits at most the given time.
+When('the cluster has shrunk to {int} server nodes within {duration}', function (this: PhantomWorld, expected: number, withinMs: number) {
+  const elastic = elasticOf(this);
+  if (expected >= elastic.mostServerNodes()) throw new Error(`the cluster has had at most ${elastic.mostServerNodes()} server nodes, so coming to ${expected} would not be a shrink: name a count below it`);
+  elastic.awaitServerNodes(expected, withinMs);
 });
 
 // Waits until the given latency percentile of the client operations that ended in the last window rises above the

@@ -147,11 +147,15 @@ When("a member sends the placement group heartbeats in {node}'s name, saying it 
   security(this).forgePlacementHeartbeats(this.node(node).id, durationMs);
 });
 
-// Every heartbeat the member forged was dropped where it arrived, before any replica saw it, and counted.
-// Needs "... forges the leader's heartbeats ..." or "a member sends the placement group heartbeats in ...'s name ..."
-// first; after the latter, let its duration pass first ("When 3 seconds pass"), so no forged heartbeat is still on its way.
+// Needs first: "... forges the leader's heartbeats in a higher term for ..." or "When a member sends the placement group heartbeats in ...'s name, saying it holds nothing, for ...".
+// Every heartbeat the member forged was dropped where it arrived, before any replica saw it, and counted. The step
+// follows each forged message on the wire: it waits until the member has stopped forging and every forged message it
+// sent was delivered or lost, then compares the messages sent with those dropped at the nodes' boundaries (the drop
+// counts go into the report). It may come at any time after the forging step, during the forging or after it.
 // Example: Then every forged heartbeat was dropped and counted
-// Instant: reads the drop counters.
+// Waits at most the rest of the forging period (none after "... forges the leader's heartbeats ...", which forges
+// while it runs) plus 1 s for the last forged message to arrive; fails naming the forger and how many of its forged
+// messages were still on their way.
 Then('every forged heartbeat was dropped and counted', function (this: PhantomWorld) {
   security(this).assertForgeriesDropped();
 });

@@ -104,6 +104,35 @@ export class ElasticScenario {
     }
   }
 
+  /** Waits until exactly `expected` server nodes count toward capacity (joining and draining ones included, stopped ones not). */
+  awaitServerNodes(expected: number, withinMs: number): void {
+    const live = () => this.cluster.liveIds();
+    this.waitFor(() => live().length === expected, withinMs, () => `${expected} server nodes (there are ${live().length}: ${live().map((id) => `${id} ${this.cluster.stateOf(id)}`).join(', ')})`);
+  }
+
+  /** Waits until at least `least` server nodes count toward capacity (joining and draining ones included). */
+  awaitAtLeastServerNodes(least: number, withinMs: number): void {
+    this.waitFor(() => this.cluster.liveIds().length >= least, withinMs, () => `at least ${least} server nodes (there are ${this.cluster.liveIds().length})`);
+  }
+
+  /** Waits until every server node serves, nothing moves and each holds its share of the replicas (and at least one). */
+  awaitSpread(withinMs: number): void {
+    const counts = () => [...this.replicaCounts()].map(([node, count]) => `${node} ${count}`).join(', ');
+    this.waitFor(() => this.cluster.balanced(), withinMs, () => `a balanced cluster (replicas per node: ${counts()}; moving: ${this.cluster.executor.idle ? 'nothing' : 'yes'})`);
+    const empty = [...this.replicaCounts()].filter(([, count]) => count === 0).map(([node]) => node);
+    if (empty.length > 0) throw new Error(`the cluster is balanced but ${empty.join(', ')} hold(s) no replica (replicas per node: ${counts()})`);
+  }
+
+  /** The server node count the cluster started with. */
+  startingServerNodes(): number {
+    return this.cluster.nodeCounts[0]?.nodes ?? this.cluster.liveIds().length;
+  }
+
+  /** The most server nodes the cluster has counted so far (joining and draining ones included). */
+  mostServerNodes(): number {
+    return Math.max(this.cluster.liveIds().length, ...this.cluster.nodeCounts.map((point) => point.nodes));
+  }
+
   /** The given percentile of latency over operations that ended in the last `windowMs` (undefined if none did). */
   latencyPercentile(percentile: 'p50' | 'p95' | 'p99', windowMs: number): number | undefined {
     const fromMs = this.sim.nowMs - windowMs;

@@ -23,10 +23,12 @@ import { NodeRuntime } from '../src/runtime/node-runtime';
 import type { TxnService } from '../src/txn/service';
 import type { RaftEnvelope } from '../src/runtime/raft-host';
 import type { ShardRequest } from '../src/txn/protocol';
+import type { Simulation, TraceEvent } from '../src/sim';
 import type { PhantomWorld } from './world';
 import { noteDirectMembershipChange } from './direct-membership';
 
-/** How long the rogue keeps trying, and how often. */
+/** The never-admitted process's node id, and how long it keeps trying, and how often. */
+const ROGUE_ID = 'rogue';
 const ATTACK_ROUNDS = 10;
 const ATTACK_INTERVAL_MS = 100;
 /** How often the answer forger sends its answers. */
@@ -38,6 +40,8 @@ const PLACEMENT_FORGERY_INTERVAL_MS = 50;
 const PLACEMENT_SEQUENCES_FORGED = 32;
 /** Forged store heartbeats carry sequences from here on: far past any a node sends (one a second). */
 const FORGED_HEARTBEAT_SEQUENCE_FIRST = 1_000_000;
+/** A forged heartbeat sent last arrives (or is lost) within this much virtual time; links take 1-3 ms unless a scenario slows them. */
+export const FORGED_ARRIVAL_BOUND_MS = 1_000;
 
 /** What one replica looked like before an attack: its term and the digest of its state machine. */
 interface ReplicaPicture {
@@ -211,6 +215,63 @@ export class HeartbeatForgery {
 }
 
 /**
+ * The messages a forger sends, followed on the wire until each was delivered or lost: the
+ * trace's net.send event of each gives its id, and its net.deliver or net.drop event ends its
+ * trip (a node's boundary judges a delivered message in the same event, before the next one).
+ * A check reads `settled`: the forger has stopped and none of its forged messages is on its way.
+ */
+export class ForgedTraffic {
+  sent = 0;
+  private stopped = false;
+  private sending = false;
+  private readonly onTheWay = new Set<number>();
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly sim: Simulation,
+    readonly forger: NodeId,
+    /** When the forger sends its last round at the latest (virtual ms). */
+    readonly untilMs: number,
+  ) {
+    this.unsubscribe = sim.trace.subscribe((event) => this.observe(event));
+  }
+
+  /** Sends one forged message from the forger and follows it. */
+  send(to: NodeId, message: unknown): void {
+    this.sending = true;
+    try {
+      this.sim.network.send(this.forger, to, message as never);
+    } finally {
+      this.sending = false;
+    }
+    this.sent++;
+  }
+
+  /** The forger sends nothing more. */
+  stop(): void {
+    this.stopped = true;
+    if (this.settled) this.unsubscribe();
+  }
+
+  get settled(): boolean {
+    return this.stopped && this.onTheWay.size === 0;
+  }
+
+  describe(): string {
+    return `${this.stopped ? 'stopped' : `still forging (until ${(this.untilMs / 1000).toFixed(1)} s)`}, ${this.onTheWay.size} of its ${this.sent} forged messages on their way`;
+  }
+
+  private observe(event: TraceEvent): void {
+    if (event.messageId === undefined) return;
+    if (event.kind === 'net.send') {
+      if (this.sending && event.node === this.forger) this.onTheWay.add(event.messageId);
+    } else if ((event.kind === 'net.deliver' || event.kind === 'net.drop') && this.onTheWay.delete(event.messageId) && this.settled) {
+      this.unsubscribe();
+    }
+  }
+}
+
+/**
  * What a node answers, in the asked server's place, to a request it overheard: a refusal or
  * failure that the caller would act on (fail a query, abort a transaction, fail a region's
  * request, fail a saga step), by the type of the request. Requests of other types are left alone.
@@ -281,12 +342,19 @@ export class OverhearingImpostor {
   }
 }
 
+/** What a never-admitted process's attack counts: messages sent, and the times a node ran its hidden code. */
+interface RogueProcess {
+  readonly sent: number;
+  readonly trapsSprung: number;
+  readonly sprung?: ReadonlyMap<string, number>;
+}
+
 /** The security part of a scenario: intruders, departed nodes, and what they changed. */
 export class SecurityScenario {
   private before: ReplicaPicture[] | undefined;
-  private rogue: { id: NodeId; attack: { readonly sent: number; readonly trapsSprung: number; readonly sprung?: ReadonlyMap<string, number> } } | undefined;
+  private rogue: { id: NodeId; attack: RogueProcess } | undefined;
   private departed: NodeId | undefined;
-  private forgery: { forger: NodeId; forgery: { readonly sent: number } } | undefined;
+  private forgery: ForgedTraffic | undefined;
   /** The member answering placement heartbeats in the placement nodes' place, and how many answers it sent. */
   private placementAnswers: { forger: NodeId; sent: number } | undefined;
 
@@ -330,17 +398,7 @@ export class SecurityScenario {
     this.before = this.picture();
     const status = this.database.replica(groupId, leader)!.status();
     const target = { groupId, replicas: this.database.replicaNodes(groupId), leader, term: status.term, lastIndex: status.lastIndex, key, value };
-    const id = 'rogue';
-    let attack: RogueAttack | undefined;
-    this.world.sim.addNode(id, (env) => {
-      attack = new RogueAttack(env, target);
-      return { onMessage: () => undefined };
-    });
-    this.rogue = { id, attack: attack! };
-    for (let round = 0; round < ATTACK_ROUNDS; round++) {
-      attack!.round(round);
-      this.world.sim.runFor(ATTACK_INTERVAL_MS);
-    }
+    this.runRogue((env) => new RogueAttack(env, target), (attack, round) => attack.round(round));
   }
 
   /** A never-admitted process sends every shard's leader booby-trapped query requests for a second (see QueryRequestTraps). */
@@ -352,15 +410,24 @@ export class SecurityScenario {
     const targets = database.shardIds().map((shardId) => ({ shardId, leader: database.leaderOf(shardId) }));
     const leaderless = targets.find((target) => target.leader === undefined);
     if (leaderless !== undefined) throw new Error(`In step "${this.world.currentStep}": ${leaderless.shardId} has no leader to send to`);
-    const id = 'rogue';
-    let attack: QueryRequestTraps | undefined;
-    this.world.sim.addNode(id, (env) => {
-      attack = new QueryRequestTraps(env);
+    this.runRogue((env) => new QueryRequestTraps(env), (attack, round) => attack.round(round, targets as { shardId: string; leader: NodeId }[], table));
+  }
+
+  /**
+   * Starts the never-admitted process (node `rogue`, which ignores what it receives) with the attack
+   * `start` makes from its node environment, and plays ATTACK_ROUNDS rounds of it, ATTACK_INTERVAL_MS
+   * of virtual time apart (a second). The attack is kept for the checks that read what it counted.
+   */
+  private runRogue<Attack extends RogueProcess>(start: (env: NodeEnv) => Attack, playRound: (attack: Attack, round: number) => void): void {
+    let started: Attack | undefined;
+    this.world.sim.addNode(ROGUE_ID, (env) => {
+      started = start(env);
       return { onMessage: () => undefined };
     });
-    this.rogue = { id, attack: attack! };
+    const attack = started!;
+    this.rogue = { id: ROGUE_ID, attack };
     for (let round = 0; round < ATTACK_ROUNDS; round++) {
-      attack!.round(round, targets as { shardId: string; leader: NodeId }[], table);
+      playRound(attack, round);
       this.world.sim.runFor(ATTACK_INTERVAL_MS);
     }
   }
@@ -546,12 +613,14 @@ export class SecurityScenario {
     this.before = this.picture();
     const status = this.database.replica(groupId, leader)!.status();
     const others = this.database.replicaNodes(groupId).filter((node) => node !== forger);
-    const forgery = new HeartbeatForgery((to, message) => this.world.sim.network.send(forger, to, message as never), { groupId, forger, leader, others, term: status.term, commitIndex: status.commitIndex });
-    this.forgery = { forger, forgery };
+    const traffic = new ForgedTraffic(this.world.sim, forger, this.world.sim.nowMs + durationMs);
+    const forgery = new HeartbeatForgery((to, message) => traffic.send(to, message), { groupId, forger, leader, others, term: status.term, commitIndex: status.commitIndex });
+    this.forgery = traffic;
     for (let elapsedMs = 0, round = 0; elapsedMs < durationMs; elapsedMs += ATTACK_INTERVAL_MS, round++) {
       forgery.round(round);
       this.world.sim.runFor(ATTACK_INTERVAL_MS);
     }
+    traffic.stop();
   }
 
   /** Running server nodes of the store (those hosting Raft), sorted. */
@@ -603,30 +672,34 @@ export class SecurityScenario {
     if (!servers.includes(victim)) throw new Error(`In step "${this.world.currentStep}": ${victim} is not a running server node`);
     const forger = servers.find((node) => node !== victim && !placement.nodes.includes(node)) ?? servers.find((node) => node !== victim);
     if (forger === undefined) throw new Error(`In step "${this.world.currentStep}": no running member other than ${victim} to forge its heartbeats`);
-    const forgery = { sent: 0 };
-    this.forgery = { forger, forgery };
     const endMs = this.world.sim.nowMs + durationMs;
+    const traffic = new ForgedTraffic(this.world.sim, forger, endMs);
+    this.forgery = traffic;
     let sequence = FORGED_HEARTBEAT_SEQUENCE_FIRST;
     const round = (): void => {
-      if (!this.world.sim.node(forger).isUp) return;
+      if (!this.world.sim.node(forger).isUp) return traffic.stop();
       sequence++;
-      for (const to of placement.nodes.filter((node) => node !== forger)) {
-        this.world.sim.network.send(forger, to, { type: 'placement.heartbeat', node: victim, sequence, replicas: [] } as never);
-        forgery.sent++;
-      }
+      for (const to of placement.nodes.filter((node) => node !== forger)) traffic.send(to, { type: 'placement.heartbeat', node: victim, sequence, replicas: [] });
       if (this.world.sim.nowMs + ATTACK_INTERVAL_MS <= endMs) this.world.sim.scheduler.schedule(ATTACK_INTERVAL_MS, round);
+      else traffic.stop();
     };
     round();
   }
 
-  /** Every forged heartbeat was dropped at the receiving node's boundary as an impersonation, and counted there. */
+  /**
+   * Waits until the forger has stopped and each forged heartbeat it sent was delivered or lost
+   * (at most the rest of the forging period plus FORGED_ARRIVAL_BOUND_MS), then checks that every
+   * one was dropped at the receiving node's boundary as an impersonation, and counted there.
+   */
   assertForgeriesDropped(): void {
-    const forgery = this.forgery;
-    if (forgery === undefined) throw new Error(`In step "${this.world.currentStep}": no member forged heartbeats earlier`);
+    const traffic = this.forgery;
+    if (traffic === undefined) throw new Error(`In step "${this.world.currentStep}": no member forged heartbeats earlier`);
+    const boundMs = Math.max(0, traffic.untilMs - this.world.sim.nowMs) + FORGED_ARRIVAL_BOUND_MS;
+    this.world.waitUntil(() => traffic.settled, boundMs, () => `${traffic.forger} to stop forging and its forged heartbeats to arrive (${traffic.describe()})`);
     const drops = this.world.cluster.boundaryDrops;
     this.world.attachText('messages dropped at node boundaries', drops.summary());
-    const dropped = drops.fromSender(forgery.forger);
-    if (dropped !== forgery.forgery.sent) throw new Error(`${forgery.forger} sent ${forgery.forgery.sent} forged heartbeat messages but ${dropped} of its messages were dropped at the boundary`);
+    const dropped = drops.fromSender(traffic.forger);
+    if (dropped !== traffic.sent) throw new Error(`${traffic.forger} sent ${traffic.sent} forged heartbeat messages but ${dropped} of its messages were dropped at the boundary`);
   }
 
   /** A replica of the group leaves the cluster but its process keeps running and calling elections. */

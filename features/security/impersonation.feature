@@ -66,6 +66,11 @@ Feature: Nodes cannot be impersonated
     When 3 seconds pass
     Then every forged heartbeat was dropped and counted
 
+  Scenario: Every heartbeat forged in another node's name is dropped, checked while the member still forges
+    Given a running cluster of 4 nodes storing data in 4 shards with 3 replicas each
+    When a member sends the placement group heartbeats in node-1's name, saying it holds nothing, for 2 seconds
+    Then every forged heartbeat was dropped and counted
+
   Scenario: A member cannot keep the nodes reporting to a placement leader that went silent
     Given a running cluster of 4 nodes storing data in 4 shards with 3 replicas each
     When a member outside the placement group answers every node's placement heartbeats for 10 seconds, naming the placement group's current leader
