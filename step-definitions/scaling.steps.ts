@@ -320,12 +320,6 @@ Then('the cluster has {int} server nodes within {duration}', function (this: Pha
   elasticOf(this).awaitServerNodes(expected, withinMs);
 });
 
-// Waits until at least N server nodes count toward capacity (joining and draining ones included).
-// Waits at most the given time. Example: Then the cluster grows to at least 6 server nodes within 2 minutes
-Then('the cluster grows to at least {int} server nodes within {duration}', function (this: PhantomWorld, least: number, withinMs: number) {
-  elasticOf(this).awaitAtLeastServerNodes(least, withinMs);
-});
-
 // Lets the given time pass and checks the server node count never changed from N.
 // Waits exactly the given time (at most that long). Example: Then the cluster keeps 5 server nodes for 1 minute
 Then('the cluster keeps {int} server nodes for {duration}', function (this: PhantomWorld, expected: number, durationMs: number) {

@@ -34,6 +34,6 @@ Feature: Elastic scaling, written from the glossary alone (second try)
       | max nodes          | 6   |
     And an elastic cluster of 3 nodes that each serve 50 requests per second, holding 6 shards of 60 keys
     When 12 clients work on the cluster
-    Then the cluster grows to at least 4 server nodes within 2 minutes
-    And the shards are spread over every server node within 3 minutes
+    And the cluster has grown to at least 4 server nodes within 2 minutes
+    Then the shards are spread over every server node within 3 minutes
     And every shard still takes writes within 10 seconds

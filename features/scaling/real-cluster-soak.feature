@@ -16,8 +16,8 @@ Feature: The real cluster grows and shrinks without losing data, soak run
       And an elastic cluster of 3 nodes that each serve 50 requests per second, holding 24 shards of 100 keys
       When 2 clients work on the cluster for 30 seconds
       And 12 clients work on the cluster
-      Then the cluster grows to at least 6 server nodes within 2 minutes
-      And the shards are spread over every server node within 3 minutes
+      And the cluster has grown to at least 6 server nodes within 2 minutes
+      Then the shards are spread over every server node within 3 minutes
       When 2 clients work on the cluster
       Then the cluster has 3 server nodes within 8 minutes
       And every node removed held nothing when it stopped
