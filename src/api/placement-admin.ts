@@ -26,6 +26,7 @@ import type { ScalingPolicy } from '../scaling/types';
 import type { Simulation } from '../sim';
 import type { PlacementGroup } from './placement-group';
 import type { RoleAdministration } from './security';
+import { plainInput } from '../util/wire-copy';
 
 /** How long a policy change waits for the placement group before it is reported lost. */
 const POLICY_CHANGE_ATTEMPTS_MAX = 100;
@@ -107,7 +108,8 @@ export class PlacementAdmin {
     }
     let policy: ScalingPolicy;
     try {
-      policy = resolvePolicy(spec);
+      // The policy goes into the placement group's log as it is: plain data, copied.
+      policy = resolvePolicy(plainInput(spec, 'the scaling policy'));
     } catch (error) {
       if (!(error instanceof PolicyError)) throw error;
       finish({ ok: false, text: error.message });

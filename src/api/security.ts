@@ -1,3 +1,4 @@
+import { plainInput } from '../util/wire-copy';
 import type { AuditLog } from '../auth/audit';
 import { type AuthCommand, type AuthLogEntry, type AuthResult, describeCommand, RoleTable } from '../auth/role-table';
 import type { Access, Decision, Principal, Target } from '../auth/types';
@@ -56,6 +57,9 @@ export class RoleChangeQueue {
 
   /** Queues a change of the role table, made by `by` (an admin once authentication is on). */
   change(by: Principal | undefined, command: AuthCommand): AdminOperation {
+    // Both go into every holder's log as they are.
+    by = by === undefined ? undefined : plainInput(by, 'the admin principal');
+    command = plainInput(command, 'the role change');
     const operation = new AdminOperation(describeCommand(command));
     this.queue.push({ entry: { ...(by ? { by } : {}), command }, operation });
     if (!this.running) this.startNext();

@@ -1,3 +1,4 @@
+import { plainInput } from '../util/wire-copy';
 import type { Principal } from '../auth/types';
 import type { Message, NodeEnv, NodeId, TimerId } from '../runtime/ports';
 import { findShard, type ShardId, type ShardMap } from '../sharding/shard-map';
@@ -163,6 +164,8 @@ export class QueryClient {
   }
 
   run(call: QueryCall): QueryExecution {
+    // The principal goes into every shard's lock requests as it is: plain data, copied.
+    if (call.principal !== undefined) call = { ...call, principal: plainInput(call.principal, 'the query\'s principal') };
     const execution = new QueryExecution(call.plan);
     const nowMs = this.env.clock.nowMs();
     const timeoutMs = call.timeoutMs ?? this.settings.timeoutMs;

@@ -20,9 +20,8 @@ import type { CatchUpStatus } from './types';
  * Time is the leader's tick count. A round starts when the leader holds entries the
  * learner lacks and ends when the learner acknowledges the last of those the round began
  * with. A round shorter than an election timeout makes the learner caught up; once
- * `maxRounds` rounds in a row were longer, or one round has lasted `maxRounds` election
- * timeouts without ending (nothing heard from the learner), the catch-up is aborted for good
- * (a slower server will not catch up; the operator removes it, or adds it again later).
+ * `maxRounds` rounds in a row were longer, the catch-up is aborted for good (a slower
+ * server will not catch up; the operator removes it, or adds it again later).
  */
 export class CatchUpRounds {
   /** Rounds that ended, each longer than an election timeout, since the last fast one. */
@@ -48,16 +47,6 @@ export class CatchUpRounds {
     if (this.aborted) return;
     const round = this.round;
     if (round !== null && matchIndex >= round.target) this.endRound(round.startTick, nowTick, electionTicks);
-    else if (round !== null && nowTick - round.startTick >= this.maxRounds * electionTicks) {
-      // A round that has not ended after `maxRounds` election timeouts: the learner is
-      // unavailable ("if the new server is unavailable ... the leader aborts the change"), be
-      // it down, cut off, or up but unheard. Without this, a round that never ends is never
-      // slow, and a move waits for that learner for ever.
-      this.slowRounds = this.maxRounds;
-      this.lastRoundTicks = nowTick - round.startTick;
-      this.aborted = true;
-      return;
-    }
     if (this.aborted || this.round !== null) return;
     if (leaderLastIndex > matchIndex) this.round = { target: leaderLastIndex, startTick: nowTick };
     // A learner holding every entry the leader has is caught up by any measure.

@@ -1,3 +1,4 @@
+import { plainInput } from '../util/wire-copy';
 import type { SlotCommand } from '../kv/slot-module';
 import type { CatchUpStatus } from '../raft';
 import { promoted, withLearner, withoutLearner, withoutVoter, withPreferredLeader, withSlotsMoved } from '../placement/map-edits';
@@ -115,6 +116,8 @@ export class MigrationExecutor {
 
   /** Queues moves in plan order; splits and merges are expanded into slot moves. Returns the journal ids. */
   submit(moves: readonly Move[]): string[] {
+    // Each move goes into the placement group's journal as it is: plain data, copied.
+    moves = plainInput(moves, 'the moves');
     this.firstSubmitMs ??= this.ports.nowMs();
     const ids: string[] = [];
     for (const move of moves.flatMap((move) => expand(move, this.ports.map()))) {
@@ -241,6 +244,14 @@ export class MigrationExecutor {
           return this.advance(record, 'promoted', (map) => promoted(map, shard, to, from), `${to} promoted to voter of ${shard}`);
         }
         if (this.unavailableTooLong(`node:${to}`, this.ports.isUp(to))) return this.advance(record, 'rolling-back', undefined, `${to} stayed down`);
+        // A learner that runs but is not heard (what it sends is lost) while it lacks entries
+        // never catches up: the leader's catch-up round never ends, so Raft never calls it slow.
+        // Not heard for the rollback limit is as good as down. (A learner holding every
+        // committed entry counts as heard: the group may be quiesced, which marks every peer
+        // inactive, while the move waits for the copy's bytes to cross the link.)
+        if (this.unavailableTooLong(`heard:${record.moveId}`, learnerHeard(view, to))) {
+          return this.advance(record, 'rolling-back', undefined, `${to} was not heard from for ${this.options.rollbackAfterMs} ms while it lacked entries`);
+        }
         if (view.progress[to]?.catchUp?.state === 'aborted') return this.advance(record, 'rolling-back', undefined, catchUpAbortedReason(shard, to, view.progress[to].catchUp!));
         // A learner that is down (or silent) is not promoted: it would be a voter that cannot vote.
         if (view.configCommitted && this.ports.isUp(to) && this.caughtUp(record, view, to)) return this.act(record, () => this.ports.proposeConfigChange(shard, { type: 'promote', node: to }));
@@ -295,7 +306,12 @@ export class MigrationExecutor {
   private heardVoter(view: GroupView, from: NodeId, preferred?: NodeId): NodeId {
     const heard = (voter: NodeId): boolean => voter !== from && view.config.voters.includes(voter) && this.ports.isUp(voter) && view.progress[voter]?.recentActive === true;
     if (preferred !== undefined && heard(preferred)) return preferred;
-    return view.config.voters.find(heard) ?? otherVoter(view, from);
+    const other = view.config.voters.find(heard);
+    if (other !== undefined) return other;
+    // No voter looks heard: the leader's check of its quorum has just cleared every mark.
+    // The target then, if it is up, as before; the next attempt sees fresh marks.
+    if (preferred !== undefined && preferred !== from && this.ports.isUp(preferred)) return preferred;
+    return otherVoter(view, from);
   }
 
   /** Removing `node` leaves a configuration whose majority is up. */
@@ -533,6 +549,12 @@ export function whyInvalid(move: ExecutableMove, map: ShardMap): string | undefi
 
 function isMember(view: GroupView, node: NodeId): boolean {
   return view.config.voters.includes(node) || view.config.learners.includes(node);
+}
+
+/** The leader heard from the learner lately, or the learner holds every committed entry. */
+function learnerHeard(view: GroupView, learner: NodeId): boolean {
+  const progress = view.progress[learner];
+  return progress !== undefined && (progress.recentActive || progress.matchIndex >= view.commitIndex);
 }
 
 function otherVoter(view: GroupView, not: NodeId): NodeId {

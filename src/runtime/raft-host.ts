@@ -14,8 +14,12 @@ import {
   type TransferResult,
 } from '../raft';
 import type { NodeEnv, NodeId } from './ports';
+import { notPlainAt } from '../util/wire-copy';
 
 /** The application a Raft group replicates. Apply must be deterministic. */
+/** How many of each replica's first proposals `propose` checks for plain data. */
+const PROPOSALS_CHECKED = 16;
+
 export interface ReplicatedStateMachine {
   apply(data: unknown, index: number): unknown;
   snapshot(): unknown;
@@ -177,6 +181,8 @@ export class RaftGroupHost {
   private readonly confirmedReads: { index: number; requestId: string }[] = [];
   private nextReadId = 0;
   private draining = false;
+  /** Proposals whose plain-data promise was asserted (see `propose`). */
+  private proposalsChecked = 0;
   /** Set when the node stops hosting this replica: it takes no input and sends nothing. */
   private retired = false;
   /** A Ready is written and waiting for its fsync; nothing else is taken from the core meanwhile. */
@@ -323,8 +329,18 @@ export class RaftGroupHost {
     return this.appliedIndex;
   }
 
-  /** Proposes a command; the callback runs once it is applied here, or is known to be lost. */
+  /**
+   * Proposes a command; the callback runs once it is applied here, or is known to be lost.
+   * `data` must be plain data (src/util/wire-copy.ts): the entry reaches the followers by
+   * reference, and their checks read it directly. The services build it; an API that takes
+   * it from a caller copies it first (`plainInput`). Asserted on the first proposals.
+   */
   propose(data: unknown, callback: (outcome: ProposalOutcome) => void): void {
+    if (this.proposalsChecked < PROPOSALS_CHECKED) {
+      this.proposalsChecked++;
+      const problem = notPlainAt(data, 'data');
+      if (problem !== undefined) throw new TypeError(`a proposal to ${this.groupId} on ${this.env.id} is not plain data: its ${problem} (copy it with plainInput, src/util/wire-copy.ts)`);
+    }
     const result = this.raft.propose(data);
     if (!result.ok) return callback({ ok: false, reason: result.reason, leaderHint: result.leaderHint });
     this.proposals.set(result.index, { term: result.term, callback });

@@ -7,6 +7,9 @@ import type { Trace } from './trace';
 
 export type NodeLifecycle = 'running' | 'paused' | 'crashed' | 'stopped';
 
+/** How many of each node's first messages the network checks for plain data (plainMessages). */
+const PLAIN_CHECKS_PER_NODE = 64;
+
 /** Messages a paused process can hold before the kernel drops them (a socket buffer). */
 const PAUSED_INBOX_LIMIT = 10_000;
 
@@ -34,6 +37,8 @@ export class SimNode implements Endpoint {
   private pausedTimers: (() => void)[] = [];
   private clockOffsetMs = 0;
   private clockDriftPpm = 0;
+  /** Messages sent by reference (plainMessages), for the network's check of the first ones. */
+  private plainSent = 0;
   readonly random: SeededRandom;
 
   constructor(
@@ -169,7 +174,7 @@ export class SimNode implements Endpoint {
       network: {
         send(to: NodeId, message: Message): void {
           if (node.epoch !== epoch || node.lifecycle !== 'running') return;
-          if (node.plainMessages) node.network.sendPlain(node.id, to, message);
+          if (node.plainMessages) node.network.sendPlain(node.id, to, message, node.plainSent++ < PLAIN_CHECKS_PER_NODE);
           else node.network.send(node.id, to, message);
         },
       },

@@ -1,3 +1,4 @@
+import { plainInput } from '../util/wire-copy';
 import type { Principal } from '../auth/types';
 import type { LocalClock, Message, NodeEnv, NodeId, TimerId } from '../runtime/ports';
 import { type ClientCall, type ClientReply, type ClientRequest, clientRequestType, isClientResponse } from './protocol';
@@ -382,7 +383,8 @@ export class TxnClient {
   begin(options: BeginOptions = {}): Transaction {
     const id = `${this.clientId}.${++this.counter}`;
     const coordinator = options.coordinator ?? this.pickCoordinator();
-    const priority = options.retryOf?.priority ?? { startedAtMs: this.env.clock.nowMs(), txnId: id };
+    // The priority goes into every lock request as it is: plain data, copied.
+    const priority = options.retryOf === undefined ? { startedAtMs: this.env.clock.nowMs(), txnId: id } : plainInput(options.retryOf.priority, 'the retried transaction\'s priority');
     const txn = new Transaction(this, coordinator, id, priority);
     this.open.set(id, txn);
     this.options.history?.begin(this.clientId, txn);

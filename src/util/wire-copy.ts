@@ -50,10 +50,8 @@ function copy(value: unknown, depthLeft: number, budget: { values: number }): un
       if (name === 'length') continue;
       const index = Number(name);
       // Not an item (beside a hole, which leaves room in the count): the sender's own field.
-      if (!Number.isInteger(index) || index < 0 || String(index) !== name) return NOT_PLAIN;
-      const descriptor = Object.getOwnPropertyDescriptor(value, name)!;
-      items[index] = 'value' in descriptor ? copy(descriptor.value, depthLeft - 1, budget) : ACCESSOR;
-      if (budget.values > WIRE_VALUES_MAX) break;
+      if (!Number.isInteger(index) || index < 0 || index >= value.length || String(index) !== name) return NOT_PLAIN;
+      items[index] = budget.values > WIRE_VALUES_MAX ? PAST_BOUNDS : copyField(value, name, depthLeft, budget);
     }
     return items; // a hole stays a hole: the list checks say which item is missing
   }
@@ -61,13 +59,18 @@ function copy(value: unknown, depthLeft: number, budget: { values: number }): un
   const fields: Record<string, unknown> = prototype === null ? Object.create(null) : {};
   // Every own name, hidden ones too: a check may name any field, and must never run a getter.
   for (const name of Object.getOwnPropertyNames(value)) {
-    const descriptor = Object.getOwnPropertyDescriptor(value, name)!;
-    const item = 'value' in descriptor ? copy(descriptor.value, depthLeft - 1, budget) : ACCESSOR;
+    // Past the bound every field is still there, marked: a field left out could turn a refusal into a pass.
+    const item = budget.values > WIRE_VALUES_MAX ? PAST_BOUNDS : copyField(value, name, depthLeft, budget);
     if (name === '__proto__') Object.defineProperty(fields, name, { value: item, enumerable: true, writable: true, configurable: true });
     else fields[name] = item;
-    if (budget.values > WIRE_VALUES_MAX) break;
   }
   return fields;
+}
+
+/** One own field of `value`, copied as plain data; ACCESSOR for a getter or setter, never run. */
+function copyField(value: object, name: string, depthLeft: number, budget: { values: number }): unknown {
+  const descriptor = Object.getOwnPropertyDescriptor(value, name)!;
+  return 'value' in descriptor ? copy(descriptor.value, depthLeft - 1, budget) : ACCESSOR;
 }
 
 /**
@@ -85,7 +88,7 @@ export function notPlainAt(value: unknown, path: string, depthLeft = WIRE_DEPTH_
   if (Object.getOwnPropertySymbols(value).length > 0) return `${path} has a symbol-named field`;
   for (const name of Object.getOwnPropertyNames(value)) {
     if (list && name === 'length') continue;
-    if (list && String(Number(name)) !== name) return `${path} (a list) has an own field ${JSON.stringify(name)}`;
+    if (list && (String(Number(name)) !== name || Number(name) >= (value as unknown[]).length)) return `${path} (a list) has an own field ${JSON.stringify(name)}`;
     const descriptor = Object.getOwnPropertyDescriptor(value, name)!;
     const at = list ? `${path}[${name}]` : `${path}.${name}`;
     if (!('value' in descriptor)) return `${at} is a getter or setter`;
@@ -93,4 +96,16 @@ export function notPlainAt(value: unknown, path: string, depthLeft = WIRE_DEPTH_
     if (problem !== undefined) return problem;
   }
   return undefined;
+}
+
+/**
+ * `value` as plain data, for what a caller hands PhantomDB that goes into messages or log
+ * entries by reference (a role change, a scaling policy, a move, a principal): refused with a
+ * TypeError naming the first part that is not plain data (`what` names the input), else a copy,
+ * so nothing the caller does to its object later changes what was sent or logged.
+ */
+export function plainInput<T>(value: T, what: string): T {
+  const problem = notPlainAt(value, what);
+  if (problem !== undefined) throw new TypeError(`${problem}, but ${what} must be plain data: it is sent and logged as it is`);
+  return wireCopy(value) as T;
 }

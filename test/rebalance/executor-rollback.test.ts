@@ -43,6 +43,8 @@ class FakeCluster {
   readonly deleted: string[] = [];
   /** What the leader has heard of each member lately (progress.recentActive); unset: nothing known. */
   readonly heard = new Map<string, boolean>();
+  /** What the leader knows each member holds (progress.matchIndex; the commit index is 10). */
+  readonly matches = new Map<string, number>();
   /** Leadership transfers asked, as shard → node. */
   readonly transfers: string[] = [];
   map: ShardMap = {
@@ -55,7 +57,7 @@ class FakeCluster {
 
   ports(): MigrationPorts {
     const view = (shard: string): GroupView | undefined => this.leaderless.has(shard) ? undefined
-      : { leader: 'n1', config: { voters: this.voters.get(shard) ?? ['n1', 'n2', 'n3'], learners: this.learners.get(shard) ?? [] }, configCommitted: true, commitIndex: 10, progress: Object.fromEntries([...this.heard].map(([node, recentActive]) => [node, { recentActive }])) as GroupView['progress'] };
+      : { leader: 'n1', config: { voters: this.voters.get(shard) ?? ['n1', 'n2', 'n3'], learners: this.learners.get(shard) ?? [] }, configCommitted: true, commitIndex: 10, progress: Object.fromEntries([...new Set([...this.heard.keys(), ...this.matches.keys()])].map((node) => [node, { recentActive: this.heard.get(node) ?? false, matchIndex: this.matches.get(node) ?? 0 }])) as GroupView['progress'] };
     return {
       nowMs: () => this.manual.nowMs,
       schedule: (delayMs, callback) => { this.timers.setTimer(delayMs, callback); },
@@ -282,6 +284,24 @@ describe('leadership leaves the old copy for a voter the leader hears (executor 
     assert.ok(cluster.transfers.length > 0 && cluster.transfers.every((transfer) => transfer === 'shard-1 → n4'), `transfers asked: ${cluster.transfers.join(', ')}`);
   });
 
+  test('the target, if it is up, when no voter looks heard (the leader\'s quorum check has just cleared the marks)', () => {
+    const { cluster } = promotedMove();
+    for (const node of ['n2', 'n3', 'n4']) cluster.heard.set(node, false);
+    cluster.runFor(100);
+    assert.ok(cluster.transfers.length > 0 && cluster.transfers.every((transfer) => transfer === 'shard-1 → n4'), `transfers asked: ${cluster.transfers.join(', ')}`);
+  });
+
+  test('once the target is promoted and the old copy still leads at leader-moved, another voter the leader hears too', () => {
+    const { cluster, moveId } = promotedMove();
+    const record = cluster.journal.find((entry) => entry.moveId === moveId)!;
+    cluster.journal[cluster.journal.indexOf(record)] = { ...record, step: 'leader-moved' };
+    cluster.heard.set('n2', false);
+    cluster.heard.set('n3', true);
+    cluster.heard.set('n4', false);
+    cluster.runFor(100);
+    assert.ok(cluster.transfers.length > 0 && cluster.transfers.every((transfer) => transfer === 'shard-1 → n3'), `transfers asked: ${cluster.transfers.join(', ')}`);
+  });
+
   test('another voter the leader hears, when the target runs but is not heard (it could never win the election)', () => {
     const { cluster } = promotedMove();
     cluster.heard.set('n2', false);
@@ -289,5 +309,47 @@ describe('leadership leaves the old copy for a voter the leader hears (executor 
     cluster.heard.set('n4', false);
     cluster.runFor(100);
     assert.ok(cluster.transfers.length > 0 && cluster.transfers.every((transfer) => transfer === 'shard-1 → n3'), `transfers asked: ${cluster.transfers.join(', ')}`);
+  });
+});
+
+describe('a learner that runs but is not heard while it lacks entries is as good as down (executor learnerHeard; Raft thesis §4.2.1 "if the new server is unavailable")', () => {
+  /** A move of shard-1 from n3 to n4, at learner-added, with n4 in the configuration as a learner. */
+  function learnerMove(): { cluster: FakeCluster; moveId: string } {
+    const cluster = new FakeCluster();
+    const executor = new MigrationExecutor(cluster.ports());
+    const [moveId] = executor.submit([{ kind: 'move-replica', shard: 'shard-1', from: 'n3', to: 'n4', reason: 'test' }]);
+    cluster.learners.set('shard-1', ['n4']);
+    cluster.runUntilStep(moveId, 'learner-added');
+    return { cluster, moveId };
+  }
+
+  test('rolls back once the learner lacking entries has not been heard for the rollback limit (3 s)', () => {
+    const { cluster, moveId } = learnerMove();
+    cluster.heard.set('n4', false);
+    cluster.matches.set('n4', 4);
+    cluster.runFor(2_500);
+    assert.equal(cluster.journal.find((entry) => entry.moveId === moveId)?.step, 'learner-added', 'not yet: 2.5 s unheard');
+    cluster.runFor(1_000);
+    assert.ok(['rolling-back', undefined].includes(cluster.journal.find((entry) => entry.moveId === moveId)?.step), 'rolling back after 3 s unheard');
+  });
+
+  test('waits while the learner is heard now and then, however slowly it catches up', () => {
+    const { cluster, moveId } = learnerMove();
+    cluster.matches.set('n4', 4);
+    for (let second = 0; second < 10; second++) {
+      cluster.heard.set('n4', false);
+      cluster.runFor(900);
+      cluster.heard.set('n4', true);
+      cluster.runFor(100);
+    }
+    assert.equal(cluster.journal.find((entry) => entry.moveId === moveId)?.step, 'learner-added');
+  });
+
+  test('waits for an unheard learner that holds every committed entry (a quiesced group marks every peer inactive)', () => {
+    const { cluster, moveId } = learnerMove();
+    cluster.heard.set('n4', false);
+    cluster.matches.set('n4', 10);
+    cluster.runFor(10_000);
+    assert.equal(cluster.journal.find((entry) => entry.moveId === moveId)?.step, 'learner-added');
   });
 });

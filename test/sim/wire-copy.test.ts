@@ -82,6 +82,9 @@ describe('Wire copy: the sender\'s code never crosses', () => {
     const { ran, trap } = trapped();
     const list = Object.defineProperty([1, 2], 1, { enumerable: true, get: trap });
     assert.deepEqual(wireCopy(list), [1, ACCESSOR]);
+    const beyond = Object.defineProperty([1], '4294967295', { value: 2, enumerable: true }); // not an index: the largest index is 2^32 - 2
+    assert.equal(wireCopy(beyond), NOT_PLAIN);
+    assert.equal(notPlainAt(beyond, 'm'), 'm (a list) has an own field "4294967295"');
     const holed = wireCopy([1, , 3]) as unknown[]; // eslint-disable-line no-sparse-arrays
     assert.equal(holed.length, 3);
     assert.equal(Object.prototype.hasOwnProperty.call(holed, 1), false);
@@ -105,9 +108,13 @@ describe('Wire copy: the sender\'s code never crosses', () => {
     const wide = new Array(WIRE_VALUES_MAX + 10).fill(shared);
     const copied = wireCopy(wide) as unknown[];
     assert.deepEqual(copied[0], {});
-    // The list is the first value: its item at WIRE_VALUES_MAX - 1 is past the bound, and the copy stops there.
-    assert.equal(copied[WIRE_VALUES_MAX - 2] !== PAST_BOUNDS && copied[WIRE_VALUES_MAX - 1], PAST_BOUNDS);
-    assert.equal(Object.keys(copied).length, WIRE_VALUES_MAX, 'nothing past the bound is copied');
+    // The list is the first value: from its item at WIRE_VALUES_MAX - 1 on, every item is marked, none copied or left out.
+    assert.deepEqual(copied[WIRE_VALUES_MAX - 2], {});
+    for (const index of [WIRE_VALUES_MAX - 1, WIRE_VALUES_MAX, wide.length - 1]) assert.equal(copied[index], PAST_BOUNDS, `item ${index}`);
+    assert.equal(Object.keys(copied).length, wide.length, 'no item left out');
+    // A field after the bound is marked, not left out: left out, an optional field that is a getter would pass unseen.
+    const record = wireCopy({ junk: wide, principal: Object.defineProperty({}, 'user', { enumerable: true, get: () => 'mallory' }) }) as Record<string, unknown>;
+    assert.equal(record.principal, PAST_BOUNDS);
   });
 });
 
