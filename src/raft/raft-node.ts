@@ -81,10 +81,6 @@ function settingsOf(options: RaftOptions): Settings {
   return settings;
 }
 
-function sameHardState(left: HardState, right: HardState): boolean {
-  return left.term === right.term && left.votedFor === right.votedFor && left.commitIndex === right.commitIndex;
-}
-
 function isLeaderMessage(message: RaftMessage): boolean {
   return message.type === 'raft.append' || message.type === 'raft.heartbeat' || message.type === 'raft.install-snapshot';
 }
@@ -1121,7 +1117,6 @@ export class RaftNode {
   ready(): Ready {
     assertInvariant(this.readyInFlight === null, 'ready() called again before advance()');
     this.flushBroadcasts();
-    const hardState = this.hardState();
     const snapshot = this.log.pendingSnapshot;
     const committedEntries = this.log.entriesToApply(this.settings.maxCommittedEntriesPerReady);
     const suggestedCompactIndex = this.suggestedCompactIndex(committedEntries);
@@ -1134,7 +1129,9 @@ export class RaftNode {
       readStates: this.readStates,
       droppedReads: this.droppedReads,
     };
-    if (!sameHardState(hardState, this.persistedHardState)) ready.hardState = hardState;
+    // A new hard state only when it changed (one object less per Ready otherwise).
+    const persisted = this.persistedHardState;
+    if (persisted.term !== this.term || persisted.votedFor !== this.votedFor || persisted.commitIndex !== this.log.commitIndex) ready.hardState = this.hardState();
     if (snapshot !== null) ready.snapshot = snapshot;
     if (suggestedCompactIndex !== null) ready.suggestedCompactIndex = suggestedCompactIndex;
     this.outbox = [];
