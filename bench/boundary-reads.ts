@@ -6,8 +6,10 @@ import type { BenchRow } from './types';
  * allocation and a call into the runtime; they are how the wire's copy reads a message that
  * a process which did not promise plain data sent (src/util/wire-copy.ts). On this workload
  * every process (servers and key-value clients) sends plain data it built, and the checks
- * read fields directly, so the figure is near 0 (2026-12-07: 0.2 and 0.3; before the copy,
- * when every check read through descriptors, 54.5 and 78.9). Counted, not timed, on the
+ * read fields directly, so the figure is near 0: what remains is the assertion of that promise
+ * on each node's first messages and each replica's first proposals (2026-12-07: 1.9 and 2.2 with
+ * it, 0.2 and 0.3 before it; 54.5 and 78.9 before the copy, when every check read through
+ * descriptors). Counted, not timed, on the
  * closed-loop workload of bench/consensus.ts, so it does not move with the machine's load: a
  * process on the hot path that loses its promise, or a check that reads through descriptors
  * again, shows here even on a busy machine.
