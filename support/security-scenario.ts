@@ -907,7 +907,7 @@ export class AccessScenario {
   /** Writes two keys in one transaction as the user, and waits for its outcome. */
   transaction(user: string, writes: readonly (readonly [string, string])[]): void {
     const client = transactions(this.world).system.client(`user-${user}`);
-    client.principal = this.principalOf(user);
+    client.signIn(this.principalOf(user));
     const txn = client.begin();
     for (const [key, value] of writes) txn.write(key, value);
     txn.commit();

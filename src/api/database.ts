@@ -16,6 +16,7 @@ import { placementGroupId } from '../placement/state-machine';
 import type { TableGoal } from '../placement/survival';
 import { followedByMajority } from './leadership';
 import { PlacementGroup } from './placement-group';
+import { plainInput } from '../util/wire-copy';
 
 export interface DatabaseOptions {
   shards: number;
@@ -203,13 +204,14 @@ export class ShardedDatabase {
     }
     this.tuning.snapshotThreshold = positiveOr(options.snapshotThreshold, this.tuning.snapshotThreshold, 'snapshot threshold');
     this.tuning.maxEntriesPerMessage = positiveOr(options.maxEntriesPerMessage, this.tuning.maxEntriesPerMessage, 'limit on entries per message');
-    const map = options.map ?? planShards({
+    // A map or goals handed in go into the placement group's log as they are: plain data, copied.
+    const map = options.map !== undefined ? plainInput(options.map, 'the shard map') : planShards({
       nodes: nodes.map((id) => ({ id, zone: this.sim.node(id).metadata.zone })),
       shardCount: options.shards,
       replicationFactor: options.replicationFactor,
       random: this.sim.random.stream('placement'),
     });
-    this.placement.bootstrap(options.placementNodes ?? this.choosePlacementNodes(nodes), map, options.goals);
+    this.placement.bootstrap(options.placementNodes ?? this.choosePlacementNodes(nodes), map, options.goals === undefined ? undefined : plainInput(options.goals, 'the survival goals'));
     for (const shard of this.shardMap.shards) {
       for (const replica of shard.replicas) {
         const raft = this.raftOn(replica);

@@ -115,7 +115,9 @@ export class PlacementAdmin {
       finish({ ok: false, text: error.message });
       return change;
     }
-    this.propose(policy, by?.user ?? '(anonymous)', this.sim.nowMs, POLICY_CHANGE_ATTEMPTS_MAX, finish);
+    // Logged with the policy: the user's name only, as text (with authentication off a caller may pass anything).
+    const user = by === undefined ? undefined : plainInput(by, 'the admin principal').user;
+    this.propose(policy, typeof user === 'string' ? user : '(anonymous)', this.sim.nowMs, POLICY_CHANGE_ATTEMPTS_MAX, finish);
     return change;
   }
 

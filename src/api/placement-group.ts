@@ -18,6 +18,7 @@ import type { RaftService } from '../runtime/raft-service';
 import { emptyShardMap, type Shard, type ShardMap } from '../sharding/shard-map';
 import type { Simulation } from '../sim';
 import { followedByMajority } from './leadership';
+import { plainInput } from '../util/wire-copy';
 
 /** How often every server node reports its replicas and load to the placement leader. */
 export const STORE_HEARTBEAT_MS = 1_000;
@@ -128,9 +129,10 @@ export class PlacementGroup {
 
   /** Proposes a command to the placement leader; the callback runs once it is applied or lost. */
   propose(command: PlacementCommand, callback: (outcome: PlacementOutcome) => void): void {
+    // The command goes into the placement group's log as it is: plain data, copied.
+    const entry: PlacementLogEntry = { placement: plainInput(command, 'the placement command') };
     const leader = this.leader();
     if (leader === undefined) return callback({ ok: false, reason: 'the placement group has no leader' });
-    const entry: PlacementLogEntry = { placement: command };
     this.hostOn(leader)!.propose(entry, (outcome) => {
       if (!outcome.ok) callback({ ok: false, reason: `placement leader ${leader}: ${outcome.reason}` });
       else callback({ ok: true, result: outcome.result as PlacementApplyResult });

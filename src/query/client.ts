@@ -166,7 +166,7 @@ export class QueryClient {
   run(call: QueryCall): QueryExecution {
     // The principal goes into every shard's lock requests as it is: plain data, copied.
     if (call.principal !== undefined) call = { ...call, principal: plainInput(call.principal, 'the query\'s principal') };
-    const execution = new QueryExecution(call.plan);
+    const execution = new QueryExecution(plainPlan(call.plan));
     const nowMs = this.env.clock.nowMs();
     const timeoutMs = call.timeoutMs ?? this.settings.timeoutMs;
     const number = ++this.counter;
@@ -196,7 +196,7 @@ export class QueryClient {
     const map = this.settings.shardMap();
     if (map.epoch !== execution.plan.epoch) {
       try {
-        execution.plan = running.call.replan(map);
+        execution.plan = plainPlan(running.call.replan(map));
       } catch (error) {
         return this.fail(running, asQueryError(error));
       }
@@ -406,6 +406,11 @@ export class QueryClient {
  * reference table's copy may sit in any slot of the shard. Undefined when the map has no
  * such shard.
  */
+/** The plan with its fragment (what every shard is sent, as it is) copied as plain data. */
+function plainPlan(plan: DistributedPlan): DistributedPlan {
+  return { ...plan, fragment: plainInput(plan.fragment, "the query plan's fragment") };
+}
+
 function slotsRead(plan: DistributedPlan, map: ShardMap, shardId: ShardId): SlotRange[][] | undefined {
   const shard = findShard(map, shardId);
   if (shard === undefined) return undefined;

@@ -357,8 +357,17 @@ export class TxnClient {
   private readonly silentSuspicions = new Map<NodeId, number>();
   /** Per coordinator: when it last answered (local clock). */
   private readonly lastAnswerMs = new Map<NodeId, number>();
+  private signedIn: Principal | undefined;
+
   /** The user every transaction request carries (undefined: none, as without authentication). */
-  principal: Principal | undefined;
+  get principal(): Principal | undefined {
+    return this.signedIn;
+  }
+
+  /** Acts as this user from the next request on; the principal is copied (it goes into every request as it is). */
+  signIn(principal: Principal | undefined): void {
+    this.signedIn = principal === undefined ? undefined : plainInput(principal, 'the principal');
+  }
 
   constructor(
     private readonly env: TxnClientEnv,

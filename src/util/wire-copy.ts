@@ -73,14 +73,22 @@ function copyField(value: object, name: string, depthLeft: number, budget: { val
   return 'value' in descriptor ? copy(descriptor.value, depthLeft - 1, budget) : ACCESSOR;
 }
 
+/** How many values `notPlainAt` looks at before it stops (a shared sub-object is looked at each time it is reached). */
+const NOT_PLAIN_VALUES_MAX = 100_000;
+
 /**
  * Where `value` is not what `wireCopy` would give back (a getter, a function, a foreign
- * prototype, a list's own field, past the bounds), as "PATH is ..."; undefined when it is plain
- * data. Never runs a getter. For asserting the promise of PhantomDB's own processes.
+ * prototype, a list's own field, past the depth bound), as "PATH is ..."; undefined when it is
+ * plain data, or when nothing was found among its first NOT_PLAIN_VALUES_MAX values. Never runs
+ * a getter. For asserting the promise of PhantomDB's own processes, on samples.
  */
-export function notPlainAt(value: unknown, path: string, depthLeft = WIRE_DEPTH_MAX): string | undefined {
+export function notPlainAt(value: unknown, path: string): string | undefined {
+  return notPlainWithin(value, path, WIRE_DEPTH_MAX, { values: 0 });
+}
+
+function notPlainWithin(value: unknown, path: string, depthLeft: number, budget: { values: number }): string | undefined {
   if (typeof value === 'function') return `${path} is a function`;
-  if (typeof value !== 'object' || value === null) return undefined;
+  if (typeof value !== 'object' || value === null || ++budget.values > NOT_PLAIN_VALUES_MAX) return undefined;
   if (depthLeft <= 0) return `${path} is nested deeper than ${WIRE_DEPTH_MAX}`;
   const prototype = Object.getPrototypeOf(value);
   const list = Array.isArray(value);
@@ -92,7 +100,21 @@ export function notPlainAt(value: unknown, path: string, depthLeft = WIRE_DEPTH_
     const descriptor = Object.getOwnPropertyDescriptor(value, name)!;
     const at = list ? `${path}[${name}]` : `${path}.${name}`;
     if (!('value' in descriptor)) return `${at} is a getter or setter`;
-    const problem = notPlainAt(descriptor.value, at, depthLeft - 1);
+    const problem = notPlainWithin(descriptor.value, at, depthLeft - 1, budget);
+    if (problem !== undefined) return problem;
+  }
+  return undefined;
+}
+
+/** Where the wire's copy holds a marker, as "PATH is ..." (the copy is a tree of bounded size). */
+function markerAt(copied: unknown, path: string): string | undefined {
+  if (copied === ACCESSOR) return `${path} is a getter or setter`;
+  if (copied === NOT_PLAIN) return `${path} is not plain data (a function, or an object or list with a prototype or fields of its own)`;
+  if (copied === PAST_BOUNDS) return `${path} lies past the copy's bounds (depth ${WIRE_DEPTH_MAX}, ${WIRE_VALUES_MAX} values)`;
+  if (typeof copied !== 'object' || copied === null) return undefined;
+  const list = Array.isArray(copied);
+  for (const name of Object.keys(copied)) {
+    const problem = markerAt((copied as Record<string, unknown>)[name], list ? `${path}[${name}]` : `${path}.${name}`);
     if (problem !== undefined) return problem;
   }
   return undefined;
@@ -105,7 +127,10 @@ export function notPlainAt(value: unknown, path: string, depthLeft = WIRE_DEPTH_
  * so nothing the caller does to its object later changes what was sent or logged.
  */
 export function plainInput<T>(value: T, what: string): T {
-  const problem = notPlainAt(value, what);
+  // Copied once (bounded work whatever the input: shared sub-objects, cycles), then the copy
+  // is searched for the markers of what could not be copied.
+  const copied = wireCopy(value);
+  const problem = markerAt(copied, what);
   if (problem !== undefined) throw new TypeError(`${problem}, but ${what} must be plain data: it is sent and logged as it is`);
-  return wireCopy(value) as T;
+  return copied as T;
 }

@@ -13,6 +13,8 @@ import { type AuthCommand, credentialProof, principal } from '../../src/auth';
 import { MigrationExecutor } from '../../src/rebalance/executor';
 import type { Move } from '../../src/rebalance/types';
 import type { ScalingPolicySpec } from '../../src/scaling';
+import { queryCluster } from '../query/fixture';
+import { tableT } from '../query/generators';
 import { startStore } from '../txn/fixture';
 
 /** A getter that counts its runs; `value` is what it answers. */
@@ -45,7 +47,7 @@ describe('Plain inputs: what a caller hands PhantomDB is copied, or refused by n
     let ran = 0;
     const metrics = Object.assign([{ metric: 'cpu', averageValue: 0.5 }], { forEach: () => ran++ });
     const spec = { minNodes: 3, maxNodes: 6, replicationFactor: 3, metrics, evaluationIntervalMs: 5_000 } as unknown as ScalingPolicySpec;
-    assert.throws(() => admin.changeScalingPolicy(principal('root', 'pw'), spec), /the scaling policy\.metrics \(a list\) has an own field "forEach"/);
+    assert.throws(() => admin.changeScalingPolicy(principal('root', 'pw'), spec), /the scaling policy\.metrics is not plain data \(a function, or an object or list with a prototype or fields of its own\)/);
     assert.equal(ran, 0);
   });
 
@@ -64,6 +66,34 @@ describe('Plain inputs: what a caller hands PhantomDB is copied, or refused by n
     const { ran, field } = trap(0);
     const priority = Object.defineProperty({ txnId: 'c1.1' }, 'startedAtMs', field) as { startedAtMs: number; txnId: string };
     assert.throws(() => txns.client('c1').begin({ retryOf: { priority } as never }), /the retried transaction's priority\.startedAtMs is a getter or setter/);
+    assert.equal(ran(), 0);
+  });
+
+  it("a transaction client's principal, and a role change's admin, with a getter are refused when handed over", () => {
+    const { sim, cluster, txns } = startStore(36, { nodes: 3, shards: 2 });
+    const { ran, field } = trap('root');
+    const sneaky = Object.defineProperty({ proof: 'p' }, 'user', field) as ReturnType<typeof principal>;
+    assert.throws(() => txns.client('c1').signIn(sneaky), /the principal\.user is a getter or setter/);
+    const security = new ClusterSecurity(sim, cluster.database);
+    assert.throws(() => security.change(sneaky, { kind: 'enable' }), /the admin principal\.user is a getter or setter/);
+    assert.equal(ran(), 0);
+  });
+
+  it("a query's principal with a getter is refused when the query starts", () => {
+    const { engine } = queryCluster({ seed: 37, shards: 2 });
+    engine.createTable(tableT);
+    const { ran, field } = trap('ann');
+    const sneaky = Object.defineProperty({ proof: 'p' }, 'user', field) as ReturnType<typeof principal>;
+    assert.throws(() => engine.query('SELECT COUNT(*) FROM t', { principal: sneaky }), /the query's principal\.user is a getter or setter/);
+    assert.ok(ran() <= 1, 'read at most once, by the caller-side authorization, never by a node');
+  });
+
+  it("a placement command with a getter is refused before it is proposed", () => {
+    const { cluster } = startStore(38, { nodes: 3, shards: 1 });
+    const placement = cluster.database.placement;
+    const { ran, field } = trap('why');
+    const command = Object.defineProperty({ kind: 'change-map', expectedEpoch: cluster.database.shardMap.epoch, shards: cluster.database.shardMap.shards, atMs: 0 }, 'reason', field);
+    assert.throws(() => placement.propose(command as never, () => undefined), /the placement command\.reason is a getter or setter/);
     assert.equal(ran(), 0);
   });
 

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { NodeProcess } from '../../src/runtime/ports';
 import { Simulation } from '../../src/sim';
 import { ACCESSOR } from '../../src/util/own-data';
-import { NOT_PLAIN, notPlainAt, PAST_BOUNDS, WIRE_DEPTH_MAX, WIRE_VALUES_MAX, wireCopy } from '../../src/util/wire-copy';
+import { NOT_PLAIN, notPlainAt, PAST_BOUNDS, plainInput, WIRE_DEPTH_MAX, WIRE_VALUES_MAX, wireCopy } from '../../src/util/wire-copy';
 
 /**
  * The wire's copy (src/util/wire-copy.ts): what a receiver gets is plain data, as parsed from
@@ -82,7 +82,8 @@ describe('Wire copy: the sender\'s code never crosses', () => {
     const { ran, trap } = trapped();
     const list = Object.defineProperty([1, 2], 1, { enumerable: true, get: trap });
     assert.deepEqual(wireCopy(list), [1, ACCESSOR]);
-    const beyond = Object.defineProperty([1], '4294967295', { value: 2, enumerable: true }); // not an index: the largest index is 2^32 - 2
+    // Not an index (the largest is 2^32 - 2), beside a hole that leaves room for it in the count of names.
+    const beyond = Object.defineProperty([1, , 3], '4294967295', { value: 2, enumerable: true }); // eslint-disable-line no-sparse-arrays
     assert.equal(wireCopy(beyond), NOT_PLAIN);
     assert.equal(notPlainAt(beyond, 'm'), 'm (a list) has an own field "4294967295"');
     const holed = wireCopy([1, , 3]) as unknown[]; // eslint-disable-line no-sparse-arrays
@@ -178,6 +179,19 @@ describe('Network: every message crosses as plain data', () => {
     assert.equal(ran(), 0);
   });
 
+  it("checks each node's first messages too, not only each type's first (a type another node used up its samples of)", () => {
+    const { sim, send } = pair(true);
+    for (let index = 0; index < 20; index++) send({ type: 'x.request', id: index });
+    let late: (message: object) => void = () => undefined;
+    sim.addNode('latecomer', (env) => {
+      late = (message) => env.network.send('receiver', message as never);
+      return { onMessage: () => undefined };
+    }, {}, { plainMessages: true });
+    const { ran, trap } = trapped();
+    assert.throws(() => late(Object.defineProperty({ type: 'x.request' }, 'key', { enumerable: true, get: trap })), /node latecomer promised plain messages but sent x\.request/);
+    assert.equal(ran(), 0);
+  });
+
   it('lets a tap hear each message as it left (the copy), and stop hearing', () => {
     const { sim, send } = pair(false);
     const heard: unknown[] = [];
@@ -186,5 +200,27 @@ describe('Network: every message crosses as plain data', () => {
     stop();
     send({ type: 'x.two' });
     assert.deepEqual(heard, [['sender', 'receiver', 'x.one']]);
+  });
+});
+
+describe('Plain inputs: bounded work whatever the input', () => {
+  it('refuses a cycle and copies a heavily shared structure in bounded time, naming where', () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.a = cyclic;
+    cyclic.b = cyclic;
+    assert.throws(() => plainInput(cyclic, 'the input'), /the input(\.a)+ lies past the copy's bounds/);
+    let shared: Record<string, unknown> = { leaf: 1 };
+    for (let level = 0; level < 26; level++) shared = { a: shared, b: shared };
+    const started = performance.now();
+    assert.throws(() => plainInput(shared, 'the input'), /lies past the copy's bounds/);
+    assert.ok(performance.now() - started < 5_000, 'bounded by the copy\'s 2,000,000 values');
+    assert.equal(notPlainAt(shared, 'm'), undefined, 'the assertion looks at a bounded number of values, then stops');
+  });
+
+  it('copies plain input, so what the caller changes later is not what was handed over', () => {
+    const input = { user: 'ann', grants: [{ permission: 'read' }] };
+    const copied = plainInput(input, 'the input');
+    input.grants[0].permission = 'admin';
+    assert.deepEqual(copied, { user: 'ann', grants: [{ permission: 'read' }] });
   });
 });
