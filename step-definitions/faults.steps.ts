@@ -59,7 +59,9 @@ When('the network is split into these groups:', function (this: PhantomWorld, ta
   this.sim.network.partition(groups);
 });
 
-// Messages from the first node to the second are lost; the other direction still works.
+// Messages from the first node to the second are lost from now on, those already on their way included; the other
+// direction still works. Ends with "the network heals". To make a node unheard by all, one such step per other node.
+// Example: When messages from node-5 to node-1 are lost
 When('messages from {node} to {node} are lost', function (this: PhantomWorld, from: string, to: string) {
   this.sim.network.cutOneWay(this.node(from).id, this.node(to).id);
 });

@@ -269,8 +269,10 @@ Given('an elastic cluster of {int} nodes that each serve {int} requests per seco
 
 // Sets how many clients work on the elastic cluster's keys (reads, writes and compare-and-sets, each client one
 // operation at a time with 10–40 ms between them); 0 stops them. Does not wait. Needs the elastic cluster.
-// One client makes about 13 requests per second (6 clients on 3 nodes of 50 requests per second ran them at
-// about 61% cpu), so to push the cluster past a cpu target, use clients × 13 well above nodes × capacity × target.
+// One client makes at most about 13 requests per second (6 clients on 3 nodes of 50 requests per second ran them at
+// about 61% cpu), and fewer once the cluster is busy: each waits for its answer before the next request (12 clients
+// on that cluster made about 100 requests per second, 68% cpu). So to push the cluster past a cpu target, use
+// clients × 13 well above nodes × capacity × target, or a lower target.
 // Example: When 5 clients work on the cluster
 When('{int} client(s) work(s) on the cluster', function (this: PhantomWorld, clients: number) {
   elasticOf(this).load.setActiveClients(clients);

@@ -109,7 +109,17 @@ export class RebalancingScenario {
   }
 
   submit(moves: readonly Move[]): void {
-    this.executor.submit(moves);
+    const ids = this.executor.submit(moves);
+    this.lastSubmitted = moves.map((move, index) => ({ id: ids[index], what: describeMove(move) }));
+  }
+
+  /** The moves the last `submit` started, each with its id and a description ("shard-1 from node-2 to node-5"). */
+  lastSubmitted: readonly { readonly id: string | undefined; readonly what: string }[] = [];
+
+  /** How each of the last submitted moves ended ('done', 'rolled-back'), or undefined while it has not. */
+  outcomesOfLastSubmitted(): { what: string; id: string | undefined; outcome: string | undefined }[] {
+    const finished = this.database.placement.finishedMoves();
+    return this.lastSubmitted.map(({ id, what }) => ({ what, id, outcome: finished.find((move) => move.moveId === id)?.outcome }));
   }
 
   waitForMoves(withinMs: number): void {
@@ -498,4 +508,13 @@ function roleIn(shard: Shard, node: NodeId): string | undefined {
 
 export function rebalancing(world: PhantomWorld): RebalancingScenario {
   return world.part('rebalancing', () => new RebalancingScenario(world));
+}
+
+function describeMove(move: Move): string {
+  switch (move.kind) {
+    case 'move-replica':
+      return `the move of ${move.shard}'s copy from ${move.from} to ${move.to}`;
+    default:
+      return `the ${move.kind} of ${'shard' in move ? move.shard : 'the shards'}`;
+  }
 }
