@@ -1,6 +1,5 @@
 import type { Message, NodeId } from '../runtime/ports';
 import { type TextKey, textKey } from '../util/hash';
-import { ownData } from '../util/own-data';
 import { notPlainAt, wireCopy } from '../util/wire-copy';
 import type { LatencyModel } from './latency';
 import type { SeededRandom } from './random';
@@ -56,8 +55,6 @@ export class Network {
   private readonly regionOf = new Map<NodeId, string>();
   private regionLatency: RegionLatencyMatrix | undefined;
   readonly typeCounters = new Map<string, TrafficCounters>();
-  /** Messages of each type whose plain-data promise was asserted (sendPlain). */
-  private readonly plainChecked = new Map<string, number>();
   private readonly messageTypes = new Map<string, MessageType>();
   private taps: readonly ((from: NodeId, to: NodeId, message: Message) => void)[] = [];
 
@@ -224,24 +221,17 @@ export class Network {
    * caller may send this way: a test's rogue process, a forger, a process of the user's.
    */
   send(from: NodeId, to: NodeId, message: Message): void {
-    this.transmit(from, to, wireCopy(message) as Message);
+    this.transmit(from, to, wireCopy(message) as Message, false, false);
   }
 
   /**
    * Sends a message that PhantomDB's own code built from plain data (a node added with
-   * `plainMessages`), by reference: it is what `send`'s copy would be, without the copy.
+   * `plainMessages`), by reference: it is what `send`'s copy would be, without the copy. The
+   * promise is asserted on the first messages of each type (every type's shape shows there),
+   * and whenever the sender asks (`check`: SimNode does for each process's first messages).
    */
   sendPlain(from: NodeId, to: NodeId, message: Message, check = false): void {
-    const type = plainTypeOf(message);
-    // The promise is asserted on the first messages of each type (every type's shape shows
-    // there), and on whatever the sender asks (SimNode: each process's first messages).
-    const checked = this.plainChecked.get(type) ?? 0;
-    if (check || checked < PLAIN_CHECKS_PER_TYPE) {
-      this.plainChecked.set(type, checked + 1);
-      const problem = notPlainAt(message, 'message');
-      if (problem !== undefined) throw new Error(`node ${from} promised plain messages but sent ${type} to ${to} whose ${problem}: a process that embeds what it was handed must copy it (wireCopy) or send with Network.send`);
-    }
-    this.transmit(from, to, message);
+    this.transmit(from, to, message, true, check);
   }
 
   /**
@@ -255,15 +245,20 @@ export class Network {
     };
   }
 
-  private transmit(from: NodeId, to: NodeId, message: Message): void {
-    this.put(from, to, message);
+  private transmit(from: NodeId, to: NodeId, message: Message, promisedPlain: boolean, check: boolean): void {
+    // Plain data by now (copied, or promised), so its type is read directly; one lookup.
+    const type = this.messageType(messageTypeOf(message));
+    if (promisedPlain && (check || type.plainChecked < PLAIN_CHECKS_PER_TYPE)) {
+      type.plainChecked++;
+      const problem = notPlainAt(message, 'message');
+      if (problem !== undefined) throw new Error(`node ${from} promised plain messages but sent ${type.key.text} to ${to} whose ${problem}: a process that embeds what it was handed must copy it (plainInput) or send with Network.send`);
+    }
+    this.put(from, to, message, type);
     if (this.taps.length > 0) for (const tap of this.taps) tap(from, to, message);
   }
 
-  private put(from: NodeId, to: NodeId, message: Message): void {
+  private put(from: NodeId, to: NodeId, message: Message, type: MessageType): void {
     const id = this.nextMessageId++;
-    // Plain data by now (see send), so its type is read directly.
-    const type = this.messageType(plainTypeOf(message));
     const link = this.link(from, to);
     link.counters.sent++;
     type.counters.sent++;
@@ -337,11 +332,11 @@ export class Network {
         other = emptyCounters();
         this.typeCounters.set(OTHER_TYPES, other);
       }
-      return { counters: other, key: textKey(type) };
+      return { counters: other, key: textKey(type), plainChecked: 0 };
     }
     const counters = emptyCounters();
     this.typeCounters.set(type, counters);
-    const entry = { counters, key: textKey(type) };
+    const entry = { counters, key: textKey(type), plainChecked: 0 };
     this.messageTypes.set(type, entry);
     return entry;
   }
@@ -387,6 +382,8 @@ const DROP = textKey('net.drop');
 interface MessageType {
   readonly counters: TrafficCounters;
   readonly key: TextKey;
+  /** Messages of this type whose plain-data promise was asserted (sendPlain). */
+  plainChecked: number;
 }
 
 interface Link {
@@ -429,24 +426,16 @@ const OTHER_TYPES = '(other types)';
 const MESSAGE_TYPE_LENGTH_MAX = 128;
 
 /**
- * The label a message is traced and counted under: its own `type` field read as plain data
- * (a getter never runs), '(no type)' when that is not a string, '(type too long)' past
- * MESSAGE_TYPE_LENGTH_MAX characters. Every message PhantomDB's own nodes send gets its type.
+ * The label a message is traced and counted under: its own `type` field, '(no type)' when the
+ * message is not a plain record or that is not a string, '(type too long)' past
+ * MESSAGE_TYPE_LENGTH_MAX characters. The field is read directly: a message is plain data by
+ * the time it is looked at (Network.send copies it; PhantomDB's own processes build it so).
  */
 export function messageTypeOf(message: unknown): string {
-  const type = typeof message === 'object' && message !== null ? ownData(message, 'type') : undefined;
-  return typeLabel(type);
-}
-
-/** messageTypeOf for plain data (a message that crossed the wire): the field read directly. */
-function plainTypeOf(message: unknown): string {
   if (typeof message !== 'object' || message === null) return '(no type)';
   const prototype = Object.getPrototypeOf(message);
   if (prototype !== Object.prototype && prototype !== null) return '(no type)';
-  return typeLabel(Object.prototype.hasOwnProperty.call(message, 'type') ? (message as { type?: unknown }).type : undefined);
-}
-
-function typeLabel(type: unknown): string {
+  const type = Object.prototype.hasOwnProperty.call(message, 'type') ? (message as { type?: unknown }).type : undefined;
   if (typeof type !== 'string') return '(no type)';
   return type.length <= MESSAGE_TYPE_LENGTH_MAX ? type : '(type too long)';
 }
