@@ -1,10 +1,10 @@
-import { plainInput } from '../util/wire-copy';
 import type { SlotCommand } from '../kv/slot-module';
 import type { CatchUpStatus } from '../raft';
 import { promoted, withLearner, withoutLearner, withoutVoter, withPreferredLeader, withSlotsMoved } from '../placement/map-edits';
 import type { JournalRecord } from '../placement/state-machine';
 import type { NodeId } from '../runtime/ports';
 import { findShard, type Shard, type ShardId, type ShardMap, type SlotRange } from '../sharding/shard-map';
+import { plainInput } from '../util/wire-copy';
 import type { GroupView, MigrationPorts, SlotData } from './ports';
 import type { Move } from './types';
 
@@ -469,6 +469,7 @@ export class MigrationExecutor {
         this.copies.delete(record.moveId);
         this.releaseRefusals.delete(record.moveId);
         this.transferEndsAtMs.delete(record.moveId);
+        this.unavailableSinceMs.delete(`heard:${record.moveId}`);
       }
     });
   }
