@@ -1,7 +1,7 @@
-import { wireCopy } from '../util/wire-copy';
 import type { Principal } from '../auth/types';
 import type { LocalClock, Message, NodeEnv, NodeId, TimerId } from '../runtime/ports';
 import { type Shard, type ShardId, type ShardMap, shardForKey } from '../sharding/shard-map';
+import { plainInput } from '../util/wire-copy';
 import { ClientOperation, type Operation } from './client-operation';
 import type { CompletionOutcome, HistoryRecorder, ProcessId } from './history';
 import { assertValidOperation, isCompareFailure, isReadOnly, type KvOperation, type KvResult } from './operation';
@@ -145,13 +145,13 @@ export class KvClient {
     this.settings = { ...kvClientDefaults, ...withoutUndefined(options) } as Settings;
     if (!(this.settings.requestTimeoutMs > 0 && this.settings.operationDeadlineMs > 0)) throw new RangeError('timeouts must be positive');
     this.shardMap = options.shardMapSource();
-    this.principal = options.principal === undefined ? undefined : (wireCopy(options.principal) as Principal);
+    this.principal = options.principal === undefined ? undefined : plainInput(options.principal, 'the principal');
   }
 
   /** Acts as this user from the next request on (an authenticated client session). */
   signIn(principal: Principal | undefined): void {
     // A copy: requests carry it as this client's own plain data (src/util/wire-copy.ts).
-    this.principal = principal === undefined ? undefined : (wireCopy(principal) as Principal);
+    this.principal = principal === undefined ? undefined : plainInput(principal, 'the principal');
   }
 
   /** The session id of the shard used last (see `sessionIdOf`); `clientId` before any operation. */
@@ -213,11 +213,11 @@ export class KvClient {
 
   /**
    * Queues `operation`; it starts when the operations before it are done. The client sends a
-   * copy made of plain data (a getter of the caller's becomes a field the check refuses), so
-   * nothing the caller does to its object later changes what is sent.
+   * copy made of plain data (one with a getter is refused, naming it), so nothing the caller
+   * does to its object later changes what is sent.
    */
   submit(operation: KvOperation, callback?: (operation: Operation) => void): Operation {
-    return this.enqueue(wireCopy(operation) as KvOperation, callback);
+    return this.enqueue(plainInput(operation, 'the operation'), callback);
   }
 
   /** `submit` of an operation this client built itself (plain data already). */
