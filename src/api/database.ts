@@ -14,9 +14,9 @@ import { findShard, planShards, setPreferredLeader, type ShardMap } from '../sha
 import type { NodeMetadata, Simulation } from '../sim';
 import { placementGroupId } from '../placement/state-machine';
 import type { TableGoal } from '../placement/survival';
+import { plainInput } from '../util/wire-copy';
 import { followedByMajority } from './leadership';
 import { PlacementGroup } from './placement-group';
-import { plainInput } from '../util/wire-copy';
 
 export interface DatabaseOptions {
   shards: number;

@@ -24,9 +24,9 @@ import type { Move, PlanInput } from '../rebalance/types';
 import { PolicyError, resolvePolicy, type ScalingPolicySpec } from '../scaling/policy';
 import type { ScalingPolicy } from '../scaling/types';
 import type { Simulation } from '../sim';
+import { plainInput } from '../util/wire-copy';
 import type { PlacementGroup } from './placement-group';
 import type { RoleAdministration } from './security';
-import { plainInput } from '../util/wire-copy';
 
 /** How long a policy change waits for the placement group before it is reported lost. */
 const POLICY_CHANGE_ATTEMPTS_MAX = 100;

@@ -17,8 +17,8 @@ import type { ReplicatedStateMachine } from '../runtime/raft-host';
 import type { RaftService } from '../runtime/raft-service';
 import { emptyShardMap, type Shard, type ShardMap } from '../sharding/shard-map';
 import type { Simulation } from '../sim';
-import { followedByMajority } from './leadership';
 import { plainInput } from '../util/wire-copy';
+import { followedByMajority } from './leadership';
 
 /** How often every server node reports its replicas and load to the placement leader. */
 export const STORE_HEARTBEAT_MS = 1_000;

@@ -1,9 +1,9 @@
-import { plainInput } from '../util/wire-copy';
 import type { AuditLog } from '../auth/audit';
 import { type AuthCommand, type AuthLogEntry, type AuthResult, describeCommand, RoleTable } from '../auth/role-table';
 import type { Access, Decision, Principal, Target } from '../auth/types';
 import type { ConfigChange } from '../raft';
 import type { Simulation } from '../sim';
+import { plainInput } from '../util/wire-copy';
 import type { MembershipChangeResult, ShardedDatabase } from './database';
 
 /** How often a change that found no leader (or lost it) is proposed again. */

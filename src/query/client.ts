@@ -1,4 +1,3 @@
-import { plainInput } from '../util/wire-copy';
 import type { Principal } from '../auth/types';
 import type { Message, NodeEnv, NodeId, TimerId } from '../runtime/ports';
 import { findShard, type ShardId, type ShardMap } from '../sharding/shard-map';
@@ -7,6 +6,7 @@ import { isShardResponse } from '../txn/protocol';
 import type { TxnTuning } from '../txn/settings';
 import { ShardCaller, type ShardCallOutcome } from '../txn/shard-caller';
 import { scanLockKey, type TxnCommand, type TxnPriority } from '../txn/types';
+import { plainInput } from '../util/wire-copy';
 import { QueryError } from './errors';
 import type { QueryAnalysis, ShardAnalysis } from './explain';
 import { asQueryError } from './index';
@@ -400,17 +400,17 @@ export class QueryClient {
   }
 }
 
+/** The plan with its fragment (what every shard is sent, as it is) copied as plain data. */
+function plainPlan(plan: DistributedPlan): DistributedPlan {
+  return { ...plan, fragment: plainInput(plan.fragment, "the query plan's fragment") };
+}
+
 /**
  * The slots each table of the fragment is read in at `shardId`: the slots a pruned plan
  * pins there, else every slot the shard owns in `map` (the map the plan was made on). A
  * reference table's copy may sit in any slot of the shard. Undefined when the map has no
  * such shard.
  */
-/** The plan with its fragment (what every shard is sent, as it is) copied as plain data. */
-function plainPlan(plan: DistributedPlan): DistributedPlan {
-  return { ...plan, fragment: plainInput(plan.fragment, "the query plan's fragment") };
-}
-
 function slotsRead(plan: DistributedPlan, map: ShardMap, shardId: ShardId): SlotRange[][] | undefined {
   const shard = findShard(map, shardId);
   if (shard === undefined) return undefined;

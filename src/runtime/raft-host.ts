@@ -13,13 +13,13 @@ import {
   type Snapshot,
   type TransferResult,
 } from '../raft';
-import type { NodeEnv, NodeId } from './ports';
 import { notPlainAt } from '../util/wire-copy';
+import type { NodeEnv, NodeId } from './ports';
 
-/** The application a Raft group replicates. Apply must be deterministic. */
 /** How many of each replica's first proposals `propose` checks for plain data. */
 const PROPOSALS_CHECKED = 16;
 
+/** The application a Raft group replicates. Apply must be deterministic. */
 export interface ReplicatedStateMachine {
   apply(data: unknown, index: number): unknown;
   snapshot(): unknown;

@@ -211,7 +211,7 @@ export function dictionary(check: Check, keysMax = 10_000): Check {
   return (value, path) => {
     if (!isPlainRecord(value)) return `${path} must be an object`;
     noteInspected(value);
-    // Every own name, not only the enumerable ones: a hidden getter would run where code reads it.
+    // Every own name, hidden ones included (the wire's copy makes them ordinary fields).
     const keys = Object.getOwnPropertyNames(value);
     if (keys.length > keysMax) return `${path} has more than ${keysMax} entries`;
     for (const key of keys) {
@@ -274,7 +274,7 @@ function jsonProblem(value: unknown, path: string, depthLeft: number, budget: { 
   }
   if (!isPlainRecord(value)) return `${path} must be plain data`;
   noteInspected(value);
-  // Every own name, not only the enumerable ones: a hidden getter would run where code reads it.
+  // Every own name, hidden ones included (the wire's copy makes them ordinary fields).
   for (const key of Object.getOwnPropertyNames(value)) {
     const item = value[key];
     // An undefined field is absent once serialised; the in-process network passes objects as they are.

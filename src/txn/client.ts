@@ -1,6 +1,6 @@
-import { plainInput } from '../util/wire-copy';
 import type { Principal } from '../auth/types';
 import type { LocalClock, Message, NodeEnv, NodeId, TimerId } from '../runtime/ports';
+import { plainInput } from '../util/wire-copy';
 import { type ClientCall, type ClientReply, type ClientRequest, clientRequestType, isClientResponse } from './protocol';
 import type { TxnId, TxnPriority } from './types';
 
