@@ -79,6 +79,17 @@ describe('Plain inputs: what a caller hands PhantomDB is copied, or refused by n
     assert.equal(ran(), 0);
   });
 
+  it("a key-value client's operation or principal with a getter is refused at the call, naming it", () => {
+    const { cluster } = startStore(39, { nodes: 3, shards: 1 });
+    const client = cluster.database.client('c1');
+    const { ran, field } = trap('k');
+    const operation = Object.defineProperty({ kind: 'put', value: 'v' }, 'key', field);
+    assert.throws(() => client.submit(operation as never), /the operation\.key is a getter or setter/);
+    const sneaky = Object.defineProperty({ proof: 'p' }, 'user', field) as ReturnType<typeof principal>;
+    assert.throws(() => client.signIn(sneaky), /the principal\.user is a getter or setter/);
+    assert.equal(ran(), 0);
+  });
+
   it("a query's principal with a getter is refused when the query starts", () => {
     const { engine } = queryCluster({ seed: 37, shards: 2 });
     engine.createTable(tableT);
