@@ -7,7 +7,7 @@ type OperatorAction = (typeof OPERATOR_ACTIONS)[number];
 
 // Glossary section: Faults
 // Capability: simulation
-// Needs first: the nodes they act on, started by "Given a running cluster of 3 nodes", "Given a replicated group of 3 nodes" or "Given a running cluster of 5 nodes storing data in 3 shards with 3 replicas each". A node that was never started fails naming the known nodes.
+// Needs first: the nodes they act on, started by "Given a running cluster of 3 nodes", "Given a replicated group of 3 nodes", "Given a running cluster of 5 nodes storing data in 3 shards with 3 replicas each" or "Given an elastic cluster of ..." (whose server nodes are node-1, node-2, ...). A node that was never started fails naming the known nodes.
 // Crashes, pauses, partitions, message loss and clock jumps, on nodes named node-1, node-2, ...
 
 // ---- nodes ---------------------------------------------------------------------------------

@@ -368,7 +368,7 @@ Then('the data took at least as long to move as the link allows', function (this
 
 // ---- faults mid-move ----------------------------------------------------------------------------------
 // Needs a running store ("Given a running cluster of ...") whose placement group has a replica on the node; the group is on node-1, node-2 and node-3 when every node is in one zone.
-// Instant: reads the journal of moves in flight as the placement group's replica on the node has applied it, which may lag the group's (a replica cut off from the others keeps the journal it had); fails when the node runs no placement replica.
+// Instant: reads the journal of moves in flight as the placement group's replica on the node has applied it, which may lag the group's (a replica cut off from the others keeps the journal it had, and one just healed or restarted needs a few heartbeats, under a second to a few seconds, to catch up: let time pass first, "When 5 seconds pass"); fails when the node runs no placement replica.
 // Example: Then the placement group's replica on node-2 lists 1 move in flight
 Then('the placement group\'s replica on {node} lists {int} move(s) in flight', function (this: PhantomWorld, node: string, moves: number) {
   const journal = this.cluster.database.placement.journalOn(this.node(node).id);
@@ -413,10 +413,10 @@ When("the placement group's old leader restarts", function (this: PhantomWorld) 
   rebalancing(this).restartPlacementLeader();
 });
 
-// Needs a running store. The placement group's current leader freezes (its node hears nothing and does nothing) and is cut off from every other node, both ways, so what is sent to it is lost; the other placement replicas elect a new leader. Undo with "the network heals" and "the frozen placement leader resumes".
+// Needs a running store. The placement group's current leader freezes (its node hears nothing and does nothing) and is cut off from every other node, both ways, so what is sent to it is lost; the other placement replicas elect a new leader. Undo with "the network heals" and "the frozen placement leader resumes". Which node froze is attached to the report ("frozen placement leader"); the steps after it name it "the frozen placement leader".
 // Example: When the placement group's leader freezes, cut off from every other node
 When("the placement group's leader freezes, cut off from every other node", function (this: PhantomWorld) {
-  rebalancing(this).freezePlacementLeader();
+  this.attachText('frozen placement leader', rebalancing(this).freezePlacementLeader());
 });
 
 // Needs "the placement group's leader freezes, cut off from every other node" first. The nodes of the placement group other than the frozen leader crash (power loss) and stay down until "the placement group's crashed nodes restart".
@@ -438,7 +438,7 @@ When("the placement group's crashed nodes restart", function (this: PhantomWorld
 });
 
 // Needs "the placement group's leader freezes, cut off from every other node" (and usually "the frozen placement leader resumes") first.
-// Instant: the frozen leader's placement replica runs and still believes it leads the placement group, and its journal of moves in flight lists exactly this many moves.
+// Instant: at this moment the frozen leader's placement replica runs and believes it leads the placement group (it has not yet learned that another was elected while it was frozen; "still" means that, not a check over time), and its journal of moves in flight lists exactly this many moves.
 // Example: Then the frozen placement leader still believes it leads, and lists 1 move in flight
 Then('the frozen placement leader still believes it leads, and lists {int} move(s) in flight', function (this: PhantomWorld, moves: number) {
   const frozen = rebalancing(this).frozenLeader;

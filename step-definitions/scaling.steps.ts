@@ -21,9 +21,10 @@ const DECISION_BOUND_MS = 60_000;
 // ("4 nodes per 60 s, 10% per 60 s"), scale-up select / scale-down select (Max, Min or Disabled),
 // evaluation interval ("15 s"), scheduled minimum ("6 nodes from 60 s until 180 s").
 // Omitted fields take HPA's defaults (tolerance 0.1, scale-down window 300 s, …); min nodes defaults to the replication factor.
+// At least one target (cpu, memory or requests per second) is required: a policy without one is refused, naming "metrics".
 // Example: Given a scaling policy: | cpu target | 75% | | max nodes | 100 |
 // Needs first: nothing; it must come before "a service of N nodes ...".
-// Columns: a two-column table without a header, field | value; fields (all optional): min nodes, max nodes, replication factor, cpu target, memory target, requests per second target, tolerance, scale-up window, scale-down window, scale-up rate, scale-down rate, scale-up select, scale-down select, evaluation interval, scheduled minimum.
+// Columns: a two-column table without a header, field | value; fields (each optional, but at least one target): min nodes, max nodes, replication factor, cpu target, memory target, requests per second target, tolerance, scale-up window, scale-down window, scale-up rate, scale-down rate, scale-up select, scale-down select, evaluation interval, scheduled minimum.
 // | cpu target        | 75%                            |
 // | max nodes         | 100                            |
 // | scale-down rate   | 4 nodes per 60 s, 10% per 60 s |

@@ -25,10 +25,12 @@ When('a process that was never admitted tries to take over the group and write {
 });
 
 // Needs the store ("a running cluster of ... storing data in ... shards ..."); the step makes its servers answer queries.
-// A process that was never admitted spends 1 simulated second sending every shard's leader query requests (which any
-// process may send) with code hidden where a check of plain data must look: a list of slot ranges with a function of
-// its own named map, a query plan whose list of tables has its own entries function, and a plan whose tables are a
-// hidden (non-enumerable) getter. The shard's query service would run that code as it reads the request.
+// A process that was never admitted spends 1 simulated second sending every shard's leader query requests (a type
+// any process may send) with code hidden where a check of plain data must look: a list of slot ranges with a function
+// of its own named map, a query plan whose list of tables has its own entries function, and a plan whose tables are a
+// hidden (non-enumerable) getter. The shard's query service would run that code as it reads the request; none of
+// these requests is well formed once on the wire, so every one is dropped. Check with "Then every message of the
+// intruder was dropped and counted" and "Then the code hidden in the intruder's messages never ran".
 // Example: When a process that was never admitted sends every shard's leader query requests with code hidden in their lists and fields
 When("a process that was never admitted sends every shard's leader query requests with code hidden in their lists and fields", function (this: PhantomWorld) {
   security(this).rogueQueryTraps();
